@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { Config } from '../config.js';
+import type { Services } from '../services/index.js';
+import type { Queues } from '../workers/queues.js';
+import { installAuth } from './plugins/auth.js';
+import { installDocs } from './plugins/docs.js';
+import { installHttpMetrics } from './plugins/metrics.js';
+import { installProblemDetails } from './plugins/problem-details.js';
+import { installQueueBoard } from './plugins/queue-board.js';
+import { installValidators } from './plugins/validation.js';
+import { apiKeysRoutes } from './routes/api-keys/index.js';
+import { healthRoutes } from './routes/health/index.js';
+import { maintenanceRoutes } from './routes/maintenance/index.js';
+import { tasksRoutes } from './routes/tasks/index.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  services: Services;
+  queues: Queues;
+  metrics: Registry;
+}
+
+// A caller's request id is kept if it looks like one, so logs can be followed across services.
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the HTTP app without listening: the server, the tests and the OpenAPI export all use it. */
+export async function buildApp({ config, logger, services, queues, metrics }: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    bodyLimit: config.bodyLimitBytes,
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID_PATTERN.test(given) ? given : randomUUID();
+    },
+    // Aborted requests still run to completion; shutdown waits for them rather than cutting them off.
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  installValidators(app);
+  installProblemDetails(app);
+  installHttpMetrics(app, metrics);
+  installAuth(app, services.apiKeys);
+  allowEmptyJsonBodies(app);
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await installDocs(app);
+  await installQueueBoard(app, queues);
+  await app.register(healthRoutes, { health: services.health, metrics });
+  await app.register(tasksRoutes, { tasks: services.tasks });
+  await app.register(apiKeysRoutes, { apiKeys: services.apiKeys });
+  await app.register(maintenanceRoutes, { housekeeping: services.housekeeping });
+  return app;
+}
+
+/**
+ * Action routes (archive, restore, purge) take no body, but many clients still send
+ * `content-type: application/json` with nothing after it. Treat that as "no body" instead of a 400.
+ */
+function allowEmptyJsonBodies(app: FastifyInstance): void {
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body === '') return done(null, undefined);
+    return parseJson(request, body as string, done);
+  });
+}

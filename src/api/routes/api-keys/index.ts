@@ -1,0 +1,52 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { ApiKeysService } from '../../../services/api-keys-service.js';
+import { authenticatedErrors } from '../../schemas/common.js';
+import { ApiKey, ApiKeyPage, ApiKeyParams, CreateApiKeyBody, CreatedApiKey, ListApiKeysQuery, presentApiKey } from './schemas.js';
+
+const tags = ['api-keys'];
+
+export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysService }> = async (app, { apiKeys }) => {
+  app.post('/v1/api-keys', {
+    config: { access: 'admin' },
+    schema: {
+      tags,
+      operationId: 'createApiKey',
+      summary: 'Create an API key; the secret is returned once',
+      body: CreateApiKeyBody,
+      response: { 201: CreatedApiKey, ...authenticatedErrors() },
+    },
+    handler: async (request, reply) => {
+      const { name, scopes, expires_at } = request.body;
+      const created = await apiKeys.create({ name, scopes, expiresAt: expires_at ? new Date(expires_at) : undefined });
+      return reply.status(201).send({ ...presentApiKey(created.record), key: created.key });
+    },
+  });
+
+  app.get('/v1/api-keys', {
+    config: { access: 'admin' },
+    schema: {
+      tags,
+      operationId: 'listApiKeys',
+      summary: 'List API keys, newest first (never their secrets)',
+      querystring: ListApiKeysQuery,
+      response: { 200: ApiKeyPage, ...authenticatedErrors() },
+    },
+    handler: async (request) => {
+      const { limit, cursor, include_revoked } = request.query;
+      const page = await apiKeys.list({ limit, cursor, includeRevoked: include_revoked });
+      return { data: page.data.map(presentApiKey), next_cursor: page.nextCursor };
+    },
+  });
+
+  app.delete('/v1/api-keys/:key_id', {
+    config: { access: 'admin' },
+    schema: {
+      tags,
+      operationId: 'revokeApiKey',
+      summary: 'Revoke an API key; it stops working at once. Idempotent.',
+      params: ApiKeyParams,
+      response: { 200: ApiKey, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => presentApiKey(await apiKeys.revoke(request.params.key_id)),
+  });
+};

@@ -1,0 +1,52 @@
+import { Type, type Static } from 'typebox';
+import { SCOPES, type ApiKeyRow } from '../../../db/schema/api-keys.js';
+import { iso, isoOrNull, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
+
+const ScopeSchema = Type.Enum([...SCOPES], {
+  description: '`admin`: everything; `write`: create and change resources; `classify`: call classify',
+});
+
+export const CreateApiKeyBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 200, description: 'Who or what uses the key' }),
+    scopes: Type.Array(ScopeSchema, { minItems: 1, uniqueItems: true }),
+    expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ApiKeyParams = Type.Object({ key_id: Type.String({ format: 'uuid' }) });
+
+export const ListApiKeysQuery = Type.Object(
+  { ...pageQueryProperties, include_revoked: Type.Boolean({ default: false }) },
+  { additionalProperties: false },
+);
+
+export const ApiKey = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  prefix: Type.String({ description: 'First characters of the key, to tell keys apart' }),
+  scopes: Type.Array(ScopeSchema),
+  created_at: Timestamp,
+  expires_at: NullableTimestamp,
+  revoked_at: NullableTimestamp,
+});
+
+export const CreatedApiKey = Type.Object({
+  ...ApiKey.properties,
+  key: Type.String({ description: 'The secret. Shown only in this response: store it now.' }),
+});
+
+export const ApiKeyPage = pageOf(ApiKey);
+
+export function presentApiKey(row: ApiKeyRow): Static<typeof ApiKey> {
+  return {
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes,
+    created_at: iso(row.createdAt),
+    expires_at: isoOrNull(row.expiresAt),
+    revoked_at: isoOrNull(row.revokedAt),
+  };
+}

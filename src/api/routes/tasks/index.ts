@@ -1,0 +1,96 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { TasksService } from '../../../services/tasks-service.js';
+import { authenticatedErrors } from '../../schemas/common.js';
+import {
+  CreateTaskBody,
+  ListTasksQuery,
+  presentTask,
+  Task,
+  TaskPage,
+  TaskParams,
+  UpdateTaskBody,
+} from './schemas.js';
+
+const tags = ['tasks'];
+
+export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = async (app, { tasks }) => {
+  app.post('/v1/tasks', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'createTask',
+      summary: 'Create a classification task',
+      body: CreateTaskBody,
+      response: { 201: Task, ...authenticatedErrors(409) },
+    },
+    handler: async (request, reply) => {
+      const task = await tasks.create(request.body);
+      return reply.status(201).header('location', `/v1/tasks/${task.slug}`).send(presentTask(task));
+    },
+  });
+
+  app.get('/v1/tasks', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      operationId: 'listTasks',
+      summary: 'List tasks, newest first',
+      querystring: ListTasksQuery,
+      response: { 200: TaskPage, ...authenticatedErrors() },
+    },
+    handler: async (request) => {
+      const { limit, cursor, include_archived } = request.query;
+      const page = await tasks.list({ limit, cursor, includeArchived: include_archived });
+      return { data: page.data.map(presentTask), next_cursor: page.nextCursor };
+    },
+  });
+
+  app.get('/v1/tasks/:task', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      operationId: 'getTask',
+      summary: 'Get a task by slug or id',
+      params: TaskParams,
+      response: { 200: Task, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => presentTask(await tasks.get(request.params.task)),
+  });
+
+  app.patch('/v1/tasks/:task', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'updateTask',
+      summary: 'Change a task’s description, instructions or labels',
+      params: TaskParams,
+      body: UpdateTaskBody,
+      response: { 200: Task, ...authenticatedErrors(404, 409) },
+    },
+    handler: async (request) => presentTask(await tasks.update(request.params.task, request.body)),
+  });
+
+  app.post('/v1/tasks/:task/archive', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'archiveTask',
+      summary: 'Archive a task (tasks are never deleted); idempotent',
+      params: TaskParams,
+      response: { 200: Task, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => presentTask(await tasks.archive(request.params.task)),
+  });
+
+  app.post('/v1/tasks/:task/restore', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'restoreTask',
+      summary: 'Bring an archived task back; idempotent',
+      params: TaskParams,
+      response: { 200: Task, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => presentTask(await tasks.restore(request.params.task)),
+  });
+};

@@ -1,0 +1,118 @@
+import { Type, type Static } from 'typebox';
+import { Value } from 'typebox/value';
+import { StartupError } from './lib/startup-error.js';
+
+/**
+ * Every setting Tuneline reads from the environment. Parsed once by `loadConfig` at start-up and
+ * passed down; nothing else reads `process.env`.
+ */
+const ConfigSchema = Type.Object({
+  NODE_ENV: Type.Enum(['development', 'production', 'test'], { default: 'development' }),
+  HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
+  PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
+  LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://' }),
+  DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1, maximum: 200 }),
+  REDIS_URL: Type.String({ pattern: '^rediss?://' }),
+  // Prefix of every BullMQ key, so several deployments (or test runs) can share one Redis.
+  QUEUE_PREFIX: Type.String({ default: 'tuneline', pattern: '^[A-Za-z0-9_:-]+$' }),
+  ADMIN_API_KEY: Type.String({ minLength: 24 }),
+  MIGRATE_ON_START: Type.Boolean({ default: false }),
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  REVOKED_KEY_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 0 }),
+  BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
+  OPENAI_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  OPENAI_BASE_URL: Type.String({ default: 'https://api.openai.com/v1', pattern: '^https?://' }),
+  OPENAI_ORGANIZATION: Type.Optional(Type.String({ minLength: 1 })),
+  OPENAI_PROJECT: Type.Optional(Type.String({ minLength: 1 })),
+});
+
+type Env = Static<typeof ConfigSchema>;
+
+export interface Config {
+  readonly env: Env['NODE_ENV'];
+  readonly host: string;
+  readonly port: number;
+  readonly logLevel: string;
+  readonly databaseUrl: string;
+  readonly databasePoolSize: number;
+  readonly redisUrl: string;
+  readonly queuePrefix: string;
+  readonly adminApiKey: string;
+  readonly migrateOnStart: boolean;
+  readonly shutdownTimeoutMs: number;
+  readonly revokedKeyRetentionDays: number;
+  readonly bodyLimitBytes: number;
+  readonly openai: {
+    readonly apiKey: string | undefined;
+    readonly baseUrl: string;
+    readonly organization: string | undefined;
+    readonly project: string | undefined;
+  };
+}
+
+export class ConfigError extends StartupError {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Parses the environment, listing every problem at once rather than failing on the first. */
+export function loadConfig(source: Record<string, string | undefined>): Config {
+  const known = Object.keys(ConfigSchema.properties);
+  // Empty strings count as unset so `.env` files can leave optional values blank.
+  const raw = Object.fromEntries(
+    known.filter((key) => source[key] !== undefined && source[key] !== '').map((key) => [key, source[key]]),
+  );
+  const value = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
+  const problems = [...Value.Errors(ConfigSchema, value)].map(describeProblem);
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
+  const env = value as Env;
+  return deepFreeze({
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    databaseUrl: env.DATABASE_URL,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
+    redisUrl: env.REDIS_URL,
+    queuePrefix: env.QUEUE_PREFIX,
+    adminApiKey: env.ADMIN_API_KEY,
+    migrateOnStart: env.MIGRATE_ON_START,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    revokedKeyRetentionDays: env.REVOKED_KEY_RETENTION_DAYS,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    openai: {
+      apiKey: env.OPENAI_API_KEY,
+      baseUrl: env.OPENAI_BASE_URL,
+      organization: env.OPENAI_ORGANIZATION,
+      project: env.OPENAI_PROJECT,
+    },
+  });
+}
+
+/** Just what `npm run db:migrate` needs, so it runs before the rest is configured. */
+export function loadDatabaseConfig(source: Record<string, string | undefined>): Pick<Config, 'databaseUrl' | 'logLevel'> {
+  const placeholders = { REDIS_URL: 'redis://unused', ADMIN_API_KEY: 'unused-'.repeat(4) };
+  const { databaseUrl, logLevel } = loadConfig({ ...placeholders, ...pick(source, ['DATABASE_URL', 'LOG_LEVEL']) });
+  return { databaseUrl, logLevel };
+}
+
+const pick = (source: Record<string, string | undefined>, keys: string[]) =>
+  Object.fromEntries(keys.map((key) => [key, source[key]]));
+
+function describeProblem(error: { instancePath: string; message?: string; params?: Record<string, unknown> }) {
+  const missing = error.params?.['requiredProperties'] as string[] | undefined;
+  if (missing?.length) return `${missing.join(', ')}: required but not set`;
+  const name = error.instancePath.replace(/^\//, '');
+  const allowed = error.params?.['allowedValues'] as unknown[] | undefined;
+  // Never echo values: some of them are secrets.
+  return `${name}: ${error.message ?? 'invalid'}${allowed ? ` (${allowed.join(', ')})` : ''}`;
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const inner of Object.values(value)) {
+    if (inner && typeof inner === 'object') deepFreeze(inner);
+  }
+  return Object.freeze(value);
+}

@@ -1,0 +1,24 @@
+import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+
+export const SCOPES = ['admin', 'write', 'classify'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export const apiKeys = pgTable(
+  'api_keys',
+  {
+    id: uuid('id').primaryKey(),
+    name: text('name').notNull(),
+    // The key's first characters, kept in clear so people can tell their keys apart.
+    prefix: text('prefix').notNull(),
+    // SHA-256 of the whole key. Keys are 256-bit random, so a fast hash is enough (no dictionary to attack).
+    keyHash: text('key_hash').notNull().unique('api_keys_key_hash_unique'),
+    scopes: text('scopes').array().$type<Scope[]>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    revokedAt: timestamp('revoked_at', { withTimezone: true }),
+  },
+  (table) => [index('api_keys_revoked_at_idx').on(table.revokedAt)],
+);
+
+export type ApiKeyRow = typeof apiKeys.$inferSelect;
+export type NewApiKeyRow = typeof apiKeys.$inferInsert;

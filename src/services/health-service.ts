@@ -1,0 +1,44 @@
+import type pg from 'pg';
+import type { Redis } from 'ioredis';
+
+export interface DependencyCheck {
+  status: 'up' | 'down';
+  latency_ms: number;
+  error?: string;
+}
+
+const CHECK_TIMEOUT_MS = 1_000;
+
+async function timed(check: () => Promise<unknown>): Promise<DependencyCheck> {
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      check(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+      }),
+    ]);
+    return { status: 'up', latency_ms: Math.round(performance.now() - started) };
+  } catch (error) {
+    return {
+      status: 'down',
+      latency_ms: Math.round(performance.now() - started),
+      error: error instanceof Error ? error.message : String(error),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export const healthService = ({ pool, redis }: { pool: pg.Pool; redis: Redis }) => ({
+  async readiness() {
+    // ioredis queues commands while disconnected (retrying forever), so the timeout is what
+    // turns an unreachable Redis into "down" instead of a hung probe.
+    const [postgres, redisCheck] = await Promise.all([timed(() => pool.query('SELECT 1')), timed(() => redis.ping())]);
+    const ready = postgres.status === 'up' && redisCheck.status === 'up';
+    return { ready, checks: { postgres, redis: redisCheck } };
+  },
+});
+
+export type HealthService = ReturnType<typeof healthService>;

@@ -1,0 +1,100 @@
+import type { TaskRow } from '../db/schema/tasks.js';
+import type { TaskChanges, TasksRepository } from '../db/repositories/tasks-repository.js';
+import { errors } from '../errors.js';
+import { isUuid, newId } from '../domain/ids.js';
+import { decodeCursor, toPage, type Page } from '../domain/pagination.js';
+import { labelProblems, slugProblems, type LabelInput } from '../domain/task-definition.js';
+
+export interface CreateTaskInput {
+  slug: string;
+  description?: string | null;
+  instructions: string;
+  labels: LabelInput[];
+}
+
+export interface UpdateTaskInput {
+  description?: string | null;
+  instructions?: string;
+  labels?: LabelInput[];
+}
+
+export interface ListTasksInput {
+  limit: number;
+  cursor?: string;
+  includeArchived: boolean;
+}
+
+export const tasksService = ({ tasks }: { tasks: TasksRepository }) => {
+  /** `ref` is what appears in URLs: a task's slug or its id. */
+  const get = async (ref: string): Promise<TaskRow> => {
+    const task = await tasks.findByIdOrSlug(isUuid(ref) ? { id: ref } : { slug: ref });
+    if (!task) throw errors.notFound('task', ref);
+    return task;
+  };
+
+  const getActive = async (ref: string): Promise<TaskRow> => {
+    const task = await get(ref);
+    if (task.archivedAt) throw errors.archived('task', ref);
+    return task;
+  };
+
+  return {
+    get,
+
+    async create(input: CreateTaskInput): Promise<TaskRow> {
+      const problems = [...slugProblems(input.slug), ...labelProblems(input.labels)];
+      if (problems.length > 0) throw errors.validation('The task definition is invalid.', problems);
+      return tasks.insert({
+        id: newId(),
+        slug: input.slug,
+        description: input.description ?? null,
+        instructions: input.instructions,
+        labels: input.labels.map(normaliseLabel),
+      });
+    },
+
+    async list(input: ListTasksInput): Promise<Page<TaskRow>> {
+      const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
+      if (input.cursor !== undefined && after === undefined) throw errors.invalidCursor();
+      const rows = await tasks.list({ limit: input.limit, after, includeArchived: input.includeArchived });
+      return toPage(rows, input.limit);
+    },
+
+    async update(ref: string, input: UpdateTaskInput): Promise<TaskRow> {
+      const task = await getActive(ref);
+      if (input.labels) {
+        const problems = labelProblems(input.labels);
+        if (problems.length > 0) throw errors.validation('The task definition is invalid.', problems);
+      }
+      const changes: TaskChanges = {};
+      if (input.description !== undefined) changes.description = input.description;
+      if (input.instructions !== undefined) changes.instructions = input.instructions;
+      if (input.labels !== undefined) changes.labels = input.labels.map(normaliseLabel);
+      if (Object.keys(changes).length === 0) return task;
+      return (await tasks.update(task.id, changes)) ?? task;
+    },
+
+    async archive(ref: string): Promise<TaskRow> {
+      const task = await get(ref);
+      if (task.archivedAt) return task;
+      return (await tasks.update(task.id, { archivedAt: new Date() })) ?? task;
+    },
+
+    async restore(ref: string): Promise<TaskRow> {
+      const task = await get(ref);
+      if (!task.archivedAt) return task;
+      return (await tasks.update(task.id, { archivedAt: null })) ?? task;
+    },
+  };
+};
+
+export type TasksService = ReturnType<typeof tasksService>;
+
+// Stored labels carry only the keys that were given, so equal definitions compare equal.
+function normaliseLabel(label: LabelInput): LabelInput {
+  return {
+    name: label.name,
+    ...(label.description !== undefined ? { description: label.description } : {}),
+    ...(label.order !== undefined ? { order: label.order } : {}),
+  };
+}

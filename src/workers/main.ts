@@ -1,0 +1,30 @@
+import { loadConfig } from '../config.js';
+import { isEntryPoint, runMain } from '../lib/entry-point.js';
+import { createLogger } from '../lib/logger.js';
+import { openRuntime, type Runtime } from '../lib/runtime.js';
+import { installShutdown } from '../lib/shutdown.js';
+import { createProcessors } from './processors/index.js';
+import { parseWorkerArgs, type WorkerArgs } from './worker-args.js';
+import { startWorkerPool, type WorkerPool } from './worker-pool.js';
+
+export function startWorkers(runtime: Runtime, args: WorkerArgs): Promise<WorkerPool> {
+  return startWorkerPool({
+    ...args,
+    connection: runtime.redis,
+    prefix: runtime.config.queuePrefix,
+    processors: createProcessors(runtime.services),
+    queues: runtime.queues,
+    logger: runtime.logger,
+  });
+}
+
+async function main(): Promise<void> {
+  const args = parseWorkerArgs(process.argv.slice(2));
+  const config = loadConfig(process.env);
+  const logger = createLogger({ level: config.logLevel, name: 'worker' });
+  const runtime = await openRuntime(config, logger, 'worker');
+  const pool = await startWorkers(runtime, args);
+  installShutdown(logger, [{ name: 'workers', run: () => pool.close() }, ...runtime.closePhases()], config.shutdownTimeoutMs);
+}
+
+if (isEntryPoint(import.meta.url)) runMain(main);

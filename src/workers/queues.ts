@@ -1,0 +1,63 @@
+import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+
+/**
+ * The typed queue registry shared by the API (producer) and the workers (consumers). Payloads
+ * carry ids, not rows, and a version number so their shape can evolve while jobs are in flight.
+ */
+export interface QueuePayloads {
+  housekeeping: HousekeepingJob;
+}
+
+export type HousekeepingJob = { v: 1; kind: 'purge-revoked-keys' };
+
+export type QueueName = keyof QueuePayloads;
+export const QUEUE_NAMES = ['housekeeping'] as const satisfies readonly QueueName[];
+
+export const isQueueName = (name: string): name is QueueName => (QUEUE_NAMES as readonly string[]).includes(name);
+
+// Bounded retries with backoff, and bounded history so Redis does not grow without limit.
+const defaultJobOptions: Record<QueueName, JobsOptions> = {
+  housekeeping: {
+    attempts: 5,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: { count: 1_000, age: 7 * 24 * 3600 },
+    removeOnFail: { count: 5_000 },
+  },
+};
+
+export interface EnqueueOptions {
+  /** Required: a deterministic id makes enqueueing idempotent (BullMQ ignores a duplicate id). */
+  jobId: string;
+  delay?: number;
+}
+
+export interface Queues {
+  enqueue<N extends QueueName>(name: N, data: QueuePayloads[N], options: EnqueueOptions): Promise<Job>;
+  get(name: QueueName): Queue;
+  all(): Queue[];
+  close(): Promise<void>;
+}
+
+export function createQueues(options: { connection: ConnectionOptions; prefix: string }): Queues {
+  const queues = new Map<QueueName, Queue>();
+  const get = (name: QueueName): Queue => {
+    let queue = queues.get(name);
+    if (!queue) {
+      queue = new Queue(name, {
+        connection: options.connection,
+        prefix: options.prefix,
+        defaultJobOptions: defaultJobOptions[name],
+      });
+      queues.set(name, queue);
+    }
+    return queue;
+  };
+  return {
+    get,
+    all: () => QUEUE_NAMES.map(get),
+    enqueue: (name, data, { jobId, delay }) => get(name).add(name, data, { jobId, delay }),
+    close: async () => {
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
+    },
+  };
+}

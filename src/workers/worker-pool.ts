@@ -1,0 +1,56 @@
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Processors } from './processors/index.js';
+import type { QueueName, Queues } from './queues.js';
+
+export interface WorkerPoolOptions {
+  queueNames: QueueName[];
+  concurrency: number;
+  connection: Redis;
+  prefix: string;
+  processors: Processors;
+  queues: Queues;
+  logger: Logger;
+}
+
+export interface WorkerPool {
+  /** Stops taking jobs and waits for the active ones to finish. */
+  close(): Promise<void>;
+}
+
+// Daily purge of dead API keys; upserting keeps one schedule however many workers start.
+const HOUSEKEEPING_SCHEDULE = { id: 'purge-revoked-keys-daily', every: 24 * 3600 * 1000 };
+
+export async function startWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
+  const { logger } = options;
+  const workers = options.queueNames.map((name) => {
+    const worker = new Worker(name, options.processors[name] as (job: unknown) => Promise<unknown>, {
+      connection: options.connection,
+      prefix: options.prefix,
+      concurrency: options.concurrency,
+    });
+    worker.on('failed', (job, error) =>
+      logger.warn({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'job failed'),
+    );
+    worker.on('completed', (job) => logger.info({ queue: name, jobId: job.id }, 'job completed'));
+    worker.on('error', (error) => logger.error({ queue: name, err: error }, 'worker error'));
+    return worker;
+  });
+  if (options.queueNames.includes('housekeeping')) {
+    await options.queues
+      .get('housekeeping')
+      .upsertJobScheduler(
+        HOUSEKEEPING_SCHEDULE.id,
+        { every: HOUSEKEEPING_SCHEDULE.every },
+        { name: 'housekeeping', data: { v: 1, kind: 'purge-revoked-keys' } },
+      );
+  }
+  await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  logger.info({ queues: options.queueNames, concurrency: options.concurrency }, 'workers started');
+  return {
+    close: async () => {
+      await Promise.all(workers.map((worker) => worker.close()));
+    },
+  };
+}
