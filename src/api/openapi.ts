@@ -24,7 +24,7 @@ export async function generateOpenApi(): Promise<Record<string, unknown>> {
   const logger = createLogger({ level: 'silent', name: 'openapi' });
   const pool = new pg.Pool({ connectionString: config.databaseUrl });
   const redis = new Redis({ lazyConnect: true, maxRetriesPerRequest: null, enableOfflineQueue: true });
-  const queues = createQueues({ connection: redis, prefix: config.queuePrefix });
+  const queues = createQueues({ connection: redis, prefix: config.queuePrefix, logger });
   const services = createServices({ config, db: drizzle(pool, { schema }), pool, redis, queues });
   const app = await buildApp({ config, logger, services, queues, metrics: createMetricsRegistry('api') });
   try {

@@ -44,7 +44,7 @@ export async function openRuntime(config: Config, logger: Logger, role: 'api' | 
     throw error;
   }
 
-  const queues = createQueues({ connection: redis, prefix: config.queuePrefix });
+  const queues = createQueues({ connection: redis, prefix: config.queuePrefix, logger });
   const services = createServices({ config, db: database.db, pool: database.pool, redis, queues });
   return {
     config,

@@ -1,4 +1,5 @@
 import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import type { Logger } from 'pino';
 
 /**
  * The typed queue registry shared by the API (producer) and the workers (consumers). Payloads
@@ -38,7 +39,7 @@ export interface Queues {
   close(): Promise<void>;
 }
 
-export function createQueues(options: { connection: ConnectionOptions; prefix: string }): Queues {
+export function createQueues(options: { connection: ConnectionOptions; prefix: string; logger: Logger }): Queues {
   const queues = new Map<QueueName, Queue>();
   const get = (name: QueueName): Queue => {
     let queue = queues.get(name);
@@ -48,6 +49,8 @@ export function createQueues(options: { connection: ConnectionOptions; prefix: s
         prefix: options.prefix,
         defaultJobOptions: defaultJobOptions[name],
       });
+      // Redis outages surface here; ioredis reconnects by itself, so log rather than crash.
+      queue.on('error', (error) => options.logger.warn({ err: error, queue: name }, 'queue connection error'));
       queues.set(name, queue);
     }
     return queue;
