@@ -1,0 +1,28 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { uniqueName } from './helpers/harness.js';
+import { spawnEntry } from './helpers/processes.js';
+import { freePort } from './helpers/redis-server.js';
+import { databaseUrl, dropDatabase, TEST_REDIS_URL } from './helpers/services.js';
+
+const database = uniqueName('tuneline_demo_t');
+afterAll(async () => {
+  await dropDatabase(database);
+});
+
+describe('npm run demo', () => {
+  it('creates its database, runs the walkthrough through the API and exits cleanly with --exit', async () => {
+    const demo = spawnEntry('scripts/demo.ts', ['--exit'], {
+      DATABASE_URL: databaseUrl(database),
+      REDIS_URL: TEST_REDIS_URL,
+      QUEUE_PREFIX: uniqueName('tl'),
+      PORT: String(await freePort()),
+    });
+    expect(await demo.exited(60_000)).toBe(0);
+    const output = demo.output();
+    expect(output).toContain(`created database ${database}`);
+    expect(output).toContain('task grappling-titles');
+    expect(output).toContain('it may not manage keys: 403 forbidden');
+    expect(output).toMatch(/housekeeping job purge-revoked-keys-\S+: completed, result \{"deleted":0\}/);
+    expect(output).toMatch(/API docs \(Swagger UI\): +http:\/\/127\.0\.0\.1:\d+\/docs/);
+  });
+});
