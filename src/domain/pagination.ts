@@ -1,3 +1,4 @@
+import { errors } from '../errors.js';
 import { isTimeOrderedId } from './ids.js';
 
 export interface Page<T> {
@@ -25,6 +26,14 @@ export function decodeCursor(cursor: string): string | undefined {
     // fall through: malformed base64 or JSON
   }
   return undefined;
+}
+
+/** The id a client's optional cursor points after; a cursor this API did not make is a 400. */
+export function afterCursor(cursor: string | undefined): string | undefined {
+  if (cursor === undefined) return undefined;
+  const after = decodeCursor(cursor);
+  if (after === undefined) throw errors.invalidCursor();
+  return after;
 }
 
 /** Repositories fetch `limit + 1` rows; the extra one only tells whether another page exists. */

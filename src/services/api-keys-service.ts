@@ -4,7 +4,7 @@ import type { ApiKeyRow, Scope } from '../db/schema/api-keys.js';
 import { errors } from '../errors.js';
 import { generateApiKey, hashApiKey } from '../domain/api-key-secret.js';
 import { isUuid, newId } from '../domain/ids.js';
-import { decodeCursor, toPage, type Page } from '../domain/pagination.js';
+import { afterCursor, toPage, type Page } from '../domain/pagination.js';
 
 export interface Principal {
   /** The key's id, or `bootstrap` for the ADMIN_API_KEY from configuration. */
@@ -53,8 +53,7 @@ export const apiKeysService = ({ apiKeys, adminApiKey }: { apiKeys: ApiKeysRepos
     },
 
     async list(input: { limit: number; cursor?: string; includeRevoked: boolean }): Promise<Page<ApiKeyRow>> {
-      const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
-      if (input.cursor !== undefined && after === undefined) throw errors.invalidCursor();
+      const after = afterCursor(input.cursor);
       return toPage(await apiKeys.list({ limit: input.limit, after, includeRevoked: input.includeRevoked }), input.limit);
     },
 

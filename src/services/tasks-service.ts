@@ -2,7 +2,7 @@ import type { TaskRow } from '../db/schema/tasks.js';
 import type { TaskChanges, TasksRepository } from '../db/repositories/tasks-repository.js';
 import { errors } from '../errors.js';
 import { isUuid, newId } from '../domain/ids.js';
-import { decodeCursor, toPage, type Page } from '../domain/pagination.js';
+import { afterCursor, toPage, type Page } from '../domain/pagination.js';
 import { labelProblems, slugProblems, type LabelInput } from '../domain/task-definition.js';
 
 export interface CreateTaskInput {
@@ -54,8 +54,7 @@ export const tasksService = ({ tasks }: { tasks: TasksRepository }) => {
     },
 
     async list(input: ListTasksInput): Promise<Page<TaskRow>> {
-      const after = input.cursor === undefined ? undefined : decodeCursor(input.cursor);
-      if (input.cursor !== undefined && after === undefined) throw errors.invalidCursor();
+      const after = afterCursor(input.cursor);
       const rows = await tasks.list({ limit: input.limit, after, includeArchived: input.includeArchived });
       return toPage(rows, input.limit);
     },
