@@ -21,6 +21,8 @@ const ConfigSchema = Type.Object({
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
   REVOKED_KEY_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 0 }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
+  IMPORT_MAX_BYTES: Type.Integer({ default: 512 * 1_048_576, minimum: 1024 }),
+  MAX_TEXT_CHARS: Type.Integer({ default: 20_000, minimum: 1 }),
   OPENAI_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
   OPENAI_BASE_URL: Type.String({ default: 'https://api.openai.com/v1', pattern: '^https?://' }),
   OPENAI_ORGANIZATION: Type.Optional(Type.String({ minLength: 1 })),
@@ -43,6 +45,8 @@ export interface Config {
   readonly shutdownTimeoutMs: number;
   readonly revokedKeyRetentionDays: number;
   readonly bodyLimitBytes: number;
+  readonly importMaxBytes: number;
+  readonly maxTextChars: number;
   readonly openai: {
     readonly apiKey: string | undefined;
     readonly baseUrl: string;
@@ -82,6 +86,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     revokedKeyRetentionDays: env.REVOKED_KEY_RETENTION_DAYS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    importMaxBytes: env.IMPORT_MAX_BYTES,
+    maxTextChars: env.MAX_TEXT_CHARS,
     openai: {
       apiKey: env.OPENAI_API_KEY,
       baseUrl: env.OPENAI_BASE_URL,

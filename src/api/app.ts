@@ -13,6 +13,7 @@ import { installProblemDetails } from './plugins/problem-details.js';
 import { installQueueBoard } from './plugins/queue-board.js';
 import { installValidators } from './plugins/validation.js';
 import { apiKeysRoutes } from './routes/api-keys/index.js';
+import { datasetsRoutes } from './routes/datasets/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { maintenanceRoutes } from './routes/maintenance/index.js';
 import { tasksRoutes } from './routes/tasks/index.js';
@@ -55,6 +56,11 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
   await installQueueBoard(app, queues);
   await app.register(healthRoutes, { health: services.health, metrics });
   await app.register(tasksRoutes, { tasks: services.tasks });
+  await app.register(datasetsRoutes, {
+    datasets: services.datasets,
+    exports: services.datasetExports,
+    importMaxBytes: config.importMaxBytes,
+  });
   await app.register(apiKeysRoutes, { apiKeys: services.apiKeys });
   await app.register(maintenanceRoutes, { housekeeping: services.housekeeping });
   return app;

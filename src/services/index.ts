@@ -9,6 +9,11 @@ import { apiKeysService } from './api-keys-service.js';
 import { healthService } from './health-service.js';
 import { housekeepingService } from './housekeeping-service.js';
 import { tasksService } from './tasks-service.js';
+import { datasetRowsRepository } from '../db/repositories/dataset-rows-repository.js';
+import { datasetVersionsRepository } from '../db/repositories/dataset-versions-repository.js';
+import { datasetsRepository } from '../db/repositories/datasets-repository.js';
+import { datasetExportService } from './datasets/dataset-export.js';
+import { datasetsService } from './datasets/datasets-service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -21,8 +26,20 @@ export interface ServiceDeps {
 /** Wires repositories into services; both entry points (and the tests) build their services here. */
 export function createServices({ config, db, pool, redis, queues }: ServiceDeps) {
   const apiKeys = apiKeysRepository(db);
+  const tasks = tasksService({ tasks: tasksRepository(db) });
+  const rows = datasetRowsRepository(db);
+  const datasets = datasetsService({
+    db,
+    tasks,
+    datasets: datasetsRepository(db),
+    versions: datasetVersionsRepository(db),
+    rows,
+    limits: { maxTextChars: config.maxTextChars, importMaxBytes: config.importMaxBytes },
+  });
   return {
-    tasks: tasksService({ tasks: tasksRepository(db) }),
+    tasks,
+    datasets,
+    datasetExports: datasetExportService({ datasets, tasks, rows }),
     apiKeys: apiKeysService({ apiKeys, adminApiKey: config.adminApiKey }),
     housekeeping: housekeepingService({
       apiKeys,

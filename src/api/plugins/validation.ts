@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-const common: Options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false };
+const common: Options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false, discriminator: true };
 
 /**
  * Two validators: query strings, params and headers arrive as text and are coerced to the schema's

@@ -1,2 +1,3 @@
 export * from './api-keys.js';
 export * from './tasks.js';
+export * from './datasets.js';

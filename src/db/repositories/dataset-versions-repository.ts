@@ -1,0 +1,80 @@
+import { and, desc, eq, isNotNull, lt, sql } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import { datasets, datasetVersions, type DatasetVersionRecord } from '../schema/datasets.js';
+
+export interface NewVersion {
+  id: string;
+  datasetId: string;
+  parentId: string | null;
+  operation: string;
+  params: Record<string, unknown>;
+}
+
+export interface VersionSummary {
+  stats: Record<string, unknown>;
+  report: Record<string, unknown>;
+  labelCodes: Record<string, string>;
+  rowCount: number;
+  contentHash: string;
+}
+
+export const datasetVersionsRepository = (db: Executor) => ({
+  /** A version starts unnumbered, so its rows can be written before it becomes visible. */
+  async insertPending(version: NewVersion, tx: Executor = db): Promise<void> {
+    await tx.insert(datasetVersions).values({ ...version, number: null });
+  },
+
+  /**
+   * Numbers the version and stores its summary. Locking the dataset row serialises concurrent
+   * writers at this last step only, so two imports stream in parallel and get consecutive numbers.
+   */
+  async finalize(versionId: string, datasetId: string, summary: VersionSummary, tx: Executor = db): Promise<DatasetVersionRecord> {
+    await tx.execute(sql`SELECT 1 FROM ${datasets} WHERE ${datasets.id} = ${datasetId} FOR UPDATE`);
+    const [row] = await tx
+      .update(datasetVersions)
+      .set({
+        ...summary,
+        number: sql`(SELECT coalesce(max(${datasetVersions.number}), 0) + 1 FROM ${datasetVersions} WHERE ${datasetVersions.datasetId} = ${datasetId})`,
+      })
+      .where(eq(datasetVersions.id, versionId))
+      .returning();
+    return row!;
+  },
+
+  async findById(id: string, tx: Executor = db): Promise<DatasetVersionRecord | undefined> {
+    const [row] = await tx
+      .select()
+      .from(datasetVersions)
+      .where(and(eq(datasetVersions.id, id), isNotNull(datasetVersions.number)))
+      .limit(1);
+    return row;
+  },
+
+  async latest(datasetId: string, tx: Executor = db): Promise<DatasetVersionRecord | undefined> {
+    const [row] = await tx
+      .select()
+      .from(datasetVersions)
+      .where(and(eq(datasetVersions.datasetId, datasetId), isNotNull(datasetVersions.number)))
+      .orderBy(desc(datasetVersions.number))
+      .limit(1);
+    return row;
+  },
+
+  /** Newest first; `after` is the number of the last version of the previous page. */
+  async list(datasetId: string, page: { limit: number; after?: number }, tx: Executor = db): Promise<DatasetVersionRecord[]> {
+    return tx
+      .select()
+      .from(datasetVersions)
+      .where(
+        and(
+          eq(datasetVersions.datasetId, datasetId),
+          isNotNull(datasetVersions.number),
+          page.after !== undefined ? lt(datasetVersions.number, page.after) : undefined,
+        ),
+      )
+      .orderBy(desc(datasetVersions.number))
+      .limit(page.limit + 1);
+  },
+});
+
+export type DatasetVersionsRepository = ReturnType<typeof datasetVersionsRepository>;

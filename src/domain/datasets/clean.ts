@@ -1,0 +1,101 @@
+import { checkBoolean, type OperationContext, type OperationOf, type OperationResult } from './operations.js';
+import { exampleIdOf, type DatasetRow } from './rows.js';
+
+type CleanOp = OperationOf<'clean'>;
+
+const FLAGS = ['urls', 'mentions', 'code_blocks', 'emails', 'collapse_whitespace'] as const;
+type Flag = (typeof FLAGS)[number];
+
+export function validateClean(op: CleanOp, index: number, _ctx: OperationContext): void {
+  for (const flag of FLAGS) checkBoolean(op[flag], index, flag);
+}
+
+/*
+ * Every pattern below must stay linear on a 200 KB line: each one starts at a fixed delimiter
+ * (`, <@, @, http, www.) or, for e-mails, only at the start of a run of address characters (the
+ * lookbehind), and no quantified group can match the same text two ways. Removed spans become
+ * one space so the words around them do not fuse; collapsing whitespace tidies that up.
+ */
+const INLINE_CODE = /`[^`\n]+`/gu;
+const URL = /\b(?:https?:\/\/|www\.)\S+/giu;
+const EMAIL = /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/gu;
+/** Slack `<@U123ABC>` / `<@U123|name>` and Discord `<@!123>` user references. */
+const USER_REF = /<@!?\w+(?:\|[^<>\n]*)?>/gu;
+/** `@user_name`, not the middle of an address; a trailing `.` stays with the sentence. */
+const HANDLE = /(?<![\p{L}\p{N}_@.])@[\p{L}\p{N}_]+(?:[.-][\p{L}\p{N}_]+)*/gu;
+const WHITESPACE = /\s+/gu;
+/** With the u flag, \p{Cs} matches only unpaired surrogates: a paired emoji is one code point. */
+const LONE_SURROGATE = /\p{Cs}/gu;
+const URL_TRAILING_PUNCTUATION = '.,;:!?)]}\'"';
+const FENCE = '```';
+
+export type Removals = Record<'urls' | 'mentions' | 'code_blocks' | 'emails', number>;
+
+/** Removes fenced blocks by scanning for fence pairs; an unclosed fence is left as text. */
+function removeFencedBlocks(text: string, counts: Removals): string {
+  let out = '';
+  let from = 0;
+  for (;;) {
+    const open = text.indexOf(FENCE, from);
+    if (open === -1) break;
+    const close = text.indexOf(FENCE, open + FENCE.length);
+    if (close === -1) break;
+    out += `${text.slice(from, open)} `;
+    from = close + FENCE.length;
+    counts.code_blocks++;
+  }
+  return from === 0 ? text : out + text.slice(from);
+}
+
+/** Keeps sentence punctuation that follows a URL (`see https://x.io.`) outside the removal. */
+function urlTail(url: string): string {
+  let end = url.length;
+  while (end > 0 && URL_TRAILING_PUNCTUATION.includes(url[end - 1] as string)) end--;
+  return url.slice(end);
+}
+
+export function cleanText(input: string, flags: Record<Flag, boolean>, counts: Removals): string {
+  let text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
+  // exampleIdOf hashes UTF-8, which turns every lone surrogate into U+FFFD; doing it here keeps
+  // the text equal to what its id addresses.
+  text = text.replace(LONE_SURROGATE, '\uFFFD');
+  if (flags.code_blocks) {
+    text = removeFencedBlocks(text, counts);
+    text = text.replace(INLINE_CODE, () => (counts.code_blocks++, ' '));
+  }
+  if (flags.urls) text = text.replace(URL, (url) => (counts.urls++, ` ${urlTail(url)}`));
+  // E-mails before handles, or `@example.com` of an address would be taken for a handle.
+  if (flags.emails) text = text.replace(EMAIL, () => (counts.emails++, ' '));
+  if (flags.mentions) {
+    text = text.replace(USER_REF, () => (counts.mentions++, ' '));
+    text = text.replace(HANDLE, () => (counts.mentions++, ' '));
+  }
+  if (flags.collapse_whitespace) text = text.replace(WHITESPACE, ' ').trim();
+  return text;
+}
+
+/**
+ * Strips noise a classifier should not learn from. A changed text is a different example, so it
+ * gets a new exampleId; a text left blank is dropped rather than kept as an empty example.
+ */
+export function clean(rows: DatasetRow[], op: CleanOp, _ctx: OperationContext): OperationResult {
+  const flags = Object.fromEntries(FLAGS.map((flag) => [flag, op[flag] ?? true])) as Record<Flag, boolean>;
+  const counts: Removals = { urls: 0, mentions: 0, code_blocks: 0, emails: 0 };
+  const out: DatasetRow[] = [];
+  let changed = 0;
+  let emptied = 0;
+  for (const row of rows) {
+    const text = cleanText(row.text, flags, counts);
+    if (text.trim() === '') {
+      emptied++;
+      continue;
+    }
+    if (text === row.text) {
+      out.push(row);
+      continue;
+    }
+    changed++;
+    out.push({ ...row, text, exampleId: exampleIdOf(text) });
+  }
+  return { rows: out, details: { changed, emptied, ...counts } };
+}

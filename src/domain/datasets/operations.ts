@@ -1,0 +1,130 @@
+import { uniformInt } from 'pure-rand/distribution/uniformInt';
+import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
+import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
+import type { DatasetRow } from './rows.js';
+
+/**
+ * The steps that derive a dataset version from its parent's rows. Keys are snake_case because
+ * these objects arrive verbatim from the HTTP API's JSON body.
+ */
+export type Operation =
+  | { op: 'dedupe'; mode?: 'exact' | 'normalized' }
+  | { op: 'clean'; urls?: boolean; mentions?: boolean; code_blocks?: boolean; emails?: boolean; collapse_whitespace?: boolean }
+  | { op: 'filter'; max_tokens?: number; model?: string; min_chars?: number; include_labels?: string[]; exclude_labels?: string[]; drop_unlabeled?: boolean }
+  | { op: 'relabel'; map?: Record<string, string>; overrides?: { example_id: string; label: string }[] }
+  | { op: 'sample'; max_per_label?: number; balance?: 'undersample' | 'oversample'; seed?: number }
+  | { op: 'split'; train: number; validation: number; test: number; seed?: number; stratify?: boolean };
+
+export type OperationName = Operation['op'];
+export type OperationOf<K extends OperationName> = Extract<Operation, { op: K }>;
+
+export interface OperationContext {
+  /** The task's label names; every label an operation writes must be one of them. */
+  labels: string[];
+  /** Model whose tokenizer counts tokens when an operation does not name one. */
+  tokenizerModel: string;
+}
+
+export interface OperationResult {
+  rows: DatasetRow[];
+  /** Counts a person reviewing the derivation wants to see, e.g. `{ removed: 12 }`. */
+  details: Record<string, number | string>;
+}
+
+/**
+ * An invalid operation parameter. `index` is the operation's position in the submitted list and
+ * `field` the parameter inside it (`map.pos`, `overrides[3].label`), so the API can point at it.
+ */
+export class OperationError extends Error {
+  constructor(
+    readonly index: number,
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'OperationError';
+  }
+}
+
+export const DEFAULT_SEED = 42;
+
+// Parameter checks. Operations come from JSON, so types are re-checked at runtime too.
+
+export function checkBoolean(value: unknown, index: number, field: string): void {
+  if (value !== undefined && typeof value !== 'boolean') throw new OperationError(index, field, `${field} must be a boolean`);
+}
+
+export function checkInteger(value: unknown, index: number, field: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (value === undefined) return;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
+    throw new OperationError(index, field, `${field} must be an integer from ${min} to ${max}`);
+  }
+}
+
+/** The generator keeps 32 bits of a seed; larger seeds would silently collide with small ones. */
+export const checkSeed = (value: unknown, index: number): void => checkInteger(value, index, 'seed', 0, 0xffff_ffff);
+
+export function checkOneOf(value: unknown, allowed: readonly string[], index: number, field: string): void {
+  if (value !== undefined && (typeof value !== 'string' || !allowed.includes(value))) {
+    throw new OperationError(index, field, `${field} must be one of ${allowed.join(', ')}`);
+  }
+}
+
+export function checkLabel(value: unknown, labels: ReadonlySet<string>, index: number, field: string): void {
+  if (typeof value !== 'string' || !labels.has(value)) {
+    throw new OperationError(index, field, `${field} must be one of the task's labels`);
+  }
+}
+
+export function checkLabelList(value: unknown, labels: ReadonlySet<string>, index: number, field: string): void {
+  if (value === undefined) return;
+  if (!Array.isArray(value)) throw new OperationError(index, field, `${field} must be an array of labels`);
+  value.forEach((label, i) => checkLabel(label, labels, index, `${field}[${i}]`));
+}
+
+export const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+// Shared by sample and split.
+
+/** Label (null for unlabeled) → indices of its rows, in input order. */
+export function indicesByLabel(rows: readonly DatasetRow[]): Map<string | null, number[]> {
+  const groups = new Map<string | null, number[]>();
+  rows.forEach((row, i) => {
+    const group = groups.get(row.label);
+    if (group) group.push(i);
+    else groups.set(row.label, [i]);
+  });
+  return groups;
+}
+
+/**
+ * Group keys in a fixed order (labels by code unit, unlabeled last). A shared generator is drawn
+ * from group by group, so this order, not first appearance, decides which draws a group gets.
+ */
+export function sortedGroupKeys(groups: Map<string | null, unknown>): (string | null)[] {
+  const labels = [...groups.keys()].filter((key): key is string => key !== null).sort();
+  return groups.has(null) ? [...labels, null] : labels;
+}
+
+/**
+ * A seeded generator. xoroshiro128+ starts from a state that is mostly the seed itself (its first
+ * output is `~seed`), so nearby seeds would make nearly the same first draws; discarding a few
+ * outputs mixes the state first.
+ */
+export function seededRng(seed: number): RandomGenerator {
+  const rng = xoroshiro128plus(seed);
+  for (let i = 0; i < 32; i++) rng.next();
+  return rng;
+}
+
+/** Fisher–Yates: an unbiased permutation driven only by the generator. */
+export function shuffleInPlace<T>(items: T[], rng: RandomGenerator): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = uniformInt(rng, 0, i);
+    const tmp = items[i] as T;
+    items[i] = items[j] as T;
+    items[j] = tmp;
+  }
+  return items;
+}

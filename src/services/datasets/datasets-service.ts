@@ -1,0 +1,231 @@
+import type { Readable } from 'node:stream';
+import type { Database } from '../../db/client.js';
+import type { DatasetRowsRepository, RowFilter, StoredRow } from '../../db/repositories/dataset-rows-repository.js';
+import type { DatasetVersionsRepository } from '../../db/repositories/dataset-versions-repository.js';
+import type { DatasetsRepository } from '../../db/repositories/datasets-repository.js';
+import type { DatasetRecord, DatasetVersionRecord } from '../../db/schema/datasets.js';
+import type { TaskRow } from '../../db/schema/tasks.js';
+import { applyOperations } from '../../domain/datasets/apply-operations.js';
+import { OperationError, type Operation } from '../../domain/datasets/operations.js';
+import type { ImportFormat } from '../../domain/datasets/import-formats.js';
+import type { DatasetRow } from '../../domain/datasets/rows.js';
+import { isTimeOrderedId, newId } from '../../domain/ids.js';
+import { afterCursor, afterNumberCursor, toPage, toPageBy, type Page } from '../../domain/pagination.js';
+import { AppError, errors } from '../../errors.js';
+import type { TasksService } from '../tasks-service.js';
+import { importUpload, type ImportOutcome } from './dataset-import.js';
+import { startVersion, STATS_TOKENIZER_MODEL } from './version-writer.js';
+
+export interface UploadInput {
+  stream: Readable;
+  format?: ImportFormat;
+  onError: 'fail' | 'skip';
+  labelMap: Record<string, string>;
+  promptSuffix?: string;
+  textColumn?: string;
+  labelColumn?: string;
+}
+
+export interface DatasetsServiceDeps {
+  db: Database;
+  tasks: TasksService;
+  datasets: DatasetsRepository;
+  versions: DatasetVersionsRepository;
+  rows: DatasetRowsRepository;
+  limits: { maxTextChars: number; importMaxBytes: number };
+}
+
+export const datasetsService = (deps: DatasetsServiceDeps) => {
+  const { db, datasets, versions, rows } = deps;
+
+  const getDataset = async (id: string): Promise<DatasetRecord> => {
+    const dataset = isTimeOrderedId(id) ? await datasets.findById(id) : undefined;
+    if (!dataset) throw errors.notFound('dataset', id);
+    return dataset;
+  };
+
+  const getVersion = async (id: string): Promise<DatasetVersionRecord> => {
+    const version = isTimeOrderedId(id) ? await versions.findById(id) : undefined;
+    if (!version) throw errors.notFound('dataset version', id);
+    return version;
+  };
+
+  /** The dataset's task, which must not be archived for anything that writes. */
+  const activeTaskOf = async (dataset: DatasetRecord): Promise<TaskRow> => {
+    const task = await deps.tasks.get(dataset.taskId);
+    if (task.archivedAt) throw errors.archived('task', task.slug);
+    return task;
+  };
+
+  const runImport = async (
+    task: TaskRow,
+    target: { dataset: DatasetRecord; create: boolean; parent?: DatasetVersionRecord; appendParent: boolean },
+    upload: UploadInput,
+    params: Record<string, unknown>,
+  ) =>
+    db.transaction(async (tx) => {
+      if (target.create) await datasets.insert(target.dataset, tx);
+      const writer = startVersion(
+        { versions, rows, tx },
+        {
+          id: newId(),
+          datasetId: target.dataset.id,
+          parentId: target.parent?.id ?? null,
+          operation: 'import',
+          params,
+        },
+      );
+      if (target.parent && target.appendParent) {
+        for (const row of await rows.loadAll(target.parent.id, tx)) await writer.add(stripStored(row), row.tokens);
+      }
+      const outcome: ImportOutcome = await importUpload(upload, {
+        labels: task.labels.map((label) => label.name),
+        limits: deps.limits,
+        add: (row) => writer.add(row),
+      });
+      if (writer.count === 0) {
+        throw new AppError('empty_dataset', 400, 'The upload has no importable rows.', { details: summary(outcome) });
+      }
+      const version = await writer.finish(task.labels, { import: summary(outcome) });
+      return { dataset: target.dataset, version, outcome };
+    });
+
+  /** Writes a version derived in memory from its parent's rows. */
+  const writeDerived = async (
+    task: TaskRow,
+    parent: DatasetVersionRecord,
+    parentRows: StoredRow[],
+    derived: DatasetRow[],
+    operation: string,
+    params: Record<string, unknown>,
+    report: Record<string, unknown>,
+  ) => {
+    const known = new Map(parentRows.map((row) => [row.exampleId, row.tokens]));
+    return db.transaction(async (tx) => {
+      const writer = startVersion(
+        { versions, rows, tx },
+        { id: newId(), datasetId: parent.datasetId, parentId: parent.id, operation, params },
+      );
+      for (const row of derived) await writer.add(row, known.get(row.exampleId));
+      return writer.finish(task.labels, report);
+    });
+  };
+
+  return {
+    getDataset,
+    getVersion,
+
+    async createFromUpload(taskRef: string, input: { name: string; description?: string }, upload: UploadInput) {
+      const task = await deps.tasks.get(taskRef);
+      if (task.archivedAt) throw errors.archived('task', taskRef);
+      const dataset: DatasetRecord = {
+        id: newId(),
+        taskId: task.id,
+        name: input.name,
+        description: input.description ?? null,
+        createdAt: new Date(),
+      };
+      return runImport(task, { dataset, create: true, appendParent: false }, upload, uploadParams(upload));
+    },
+
+    /** A new version from a file: appended to the latest version's rows, or replacing them. */
+    async importVersion(datasetId: string, mode: 'append' | 'replace', upload: UploadInput) {
+      const dataset = await getDataset(datasetId);
+      const task = await activeTaskOf(dataset);
+      const parent = await versions.latest(dataset.id);
+      return runImport(
+        task,
+        { dataset, create: false, parent, appendParent: mode === 'append' },
+        upload,
+        { ...uploadParams(upload), mode },
+      );
+    },
+
+    async listDatasets(taskRef: string, page: { limit: number; cursor?: string }): Promise<Page<DatasetRecord>> {
+      const task = await deps.tasks.get(taskRef);
+      return toPage(await datasets.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+    },
+
+    latestVersion: (datasetId: string) => versions.latest(datasetId),
+
+    async listVersions(datasetId: string, page: { limit: number; cursor?: string }) {
+      const dataset = await getDataset(datasetId);
+      const found = await versions.list(dataset.id, { limit: page.limit, after: afterNumberCursor(page.cursor) });
+      return toPageBy(found, page.limit, (version) => version.number!);
+    },
+
+    async listExamples(versionId: string, filter: RowFilter, page: { limit: number; cursor?: string }) {
+      const version = await getVersion(versionId);
+      const found = await rows.page(version.id, filter, { limit: page.limit, afterPosition: afterNumberCursor(page.cursor) });
+      return toPageBy(found, page.limit, (row) => row.position);
+    },
+
+    async derive(versionId: string, operations: Operation[]) {
+      const parent = await getVersion(versionId);
+      const task = await activeTaskOf(await getDataset(parent.datasetId));
+      const parentRows = await rows.loadAll(parent.id);
+      let result;
+      try {
+        result = applyOperations(parentRows.map(stripStored), operations, {
+          labels: task.labels.map((label) => label.name),
+          tokenizerModel: STATS_TOKENIZER_MODEL,
+        });
+      } catch (error) {
+        if (error instanceof OperationError) {
+          throw errors.validation('An operation is invalid.', [
+            { field: `body.operations[${error.index}]${error.field ? `.${error.field}` : ''}`, message: error.message },
+          ]);
+        }
+        throw error;
+      }
+      return writeDerived(task, parent, parentRows, result.rows, 'derive', { operations }, { operations: result.report });
+    },
+
+    /** A person's label corrections: a new version where those examples carry label source `human`. */
+    async review(versionId: string, overrides: { example_id: string; label: string }[]) {
+      const parent = await getVersion(versionId);
+      const task = await activeTaskOf(await getDataset(parent.datasetId));
+      const parentRows = await rows.loadAll(parent.id);
+      const present = new Set(parentRows.map((row) => row.exampleId));
+      const labels = new Set(task.labels.map((label) => label.name));
+      const problems = overrides.flatMap((override, index) => [
+        ...(present.has(override.example_id)
+          ? []
+          : [{ field: `body.overrides[${index}].example_id`, message: 'is not in this version' }]),
+        ...(labels.has(override.label)
+          ? []
+          : [{ field: `body.overrides[${index}].label`, message: `is not a label of task "${task.slug}"` }]),
+      ]);
+      if (problems.length > 0) throw errors.validation('Some overrides do not apply to this version.', problems);
+      const result = applyOperations(parentRows.map(stripStored), [{ op: 'relabel', overrides }], {
+        labels: [...labels],
+        tokenizerModel: STATS_TOKENIZER_MODEL,
+      });
+      return writeDerived(task, parent, parentRows, result.rows, 'review', { overrides: overrides.length }, {
+        review: result.report[0]?.details ?? {},
+      });
+    },
+  };
+};
+
+export type DatasetsService = ReturnType<typeof datasetsService>;
+
+const stripStored = ({ position: _position, tokens: _tokens, ...row }: StoredRow): DatasetRow => row;
+
+const summary = (outcome: ImportOutcome) => ({
+  format: outcome.format,
+  rows_read: outcome.rowsRead,
+  imported: outcome.imported,
+  skipped: outcome.errorCount,
+  error_count: outcome.errorCount,
+  errors: outcome.errors,
+});
+
+const uploadParams = (upload: UploadInput): Record<string, unknown> => ({
+  format: upload.format ?? 'detected',
+  on_error: upload.onError,
+  ...(Object.keys(upload.labelMap).length > 0 ? { label_map: upload.labelMap } : {}),
+  ...(upload.promptSuffix !== undefined ? { prompt_suffix: upload.promptSuffix } : {}),
+  ...(upload.textColumn !== undefined ? { text_column: upload.textColumn } : {}),
+  ...(upload.labelColumn !== undefined ? { label_column: upload.labelColumn } : {}),
+});
