@@ -27,9 +27,11 @@ export const datasetVersionsRepository = (db: Executor) => ({
   /**
    * Numbers the version and stores its summary. Locking the dataset row serialises concurrent
    * writers at this last step only, so two imports stream in parallel and get consecutive numbers.
+   * NO KEY UPDATE, not UPDATE: the versions' foreign keys hold KEY SHARE locks on the same row,
+   * which FOR UPDATE would wait on (two writers would deadlock).
    */
   async finalize(versionId: string, datasetId: string, summary: VersionSummary, tx: Executor = db): Promise<DatasetVersionRecord> {
-    await tx.execute(sql`SELECT 1 FROM ${datasets} WHERE ${datasets.id} = ${datasetId} FOR UPDATE`);
+    await tx.execute(sql`SELECT 1 FROM ${datasets} WHERE ${datasets.id} = ${datasetId} FOR NO KEY UPDATE`);
     const [row] = await tx
       .update(datasetVersions)
       .set({
