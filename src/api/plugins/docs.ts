@@ -3,6 +3,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { ProblemSchema } from '../schemas/common.js';
 import { markRoutes } from './mark-routes.js';
+import { RAW_UPLOAD_TYPES } from '../routes/datasets/upload.js';
 
 export const OPENAPI_INFO = {
   title: 'Tuneline API',
@@ -22,6 +23,7 @@ export async function installDocs(app: FastifyInstance): Promise<void> {
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
       tags: [
         { name: 'tasks', description: 'Classification problems: instructions and label sets' },
+        { name: 'datasets', description: 'Imports, immutable versions, preparation, review and export' },
         { name: 'api-keys', description: 'Keys and their scopes (admin)' },
         { name: 'maintenance', description: 'Housekeeping jobs (admin)' },
         { name: 'health', description: 'Liveness, readiness and metrics' },
@@ -33,6 +35,7 @@ export async function installDocs(app: FastifyInstance): Promise<void> {
       if (route.config?.access !== 'public') transformed.schema['security'] = [{ bearerAuth: [] }];
       return transformed;
     },
+    transformObject: (documentObject) => documentUploads((documentObject as { openapiObject: OpenApiDocument }).openapiObject),
     // Name shared schemas after their $id instead of def-0, def-1, ...
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => String(json.$id ?? `def-${index}`) },
   });
@@ -40,4 +43,27 @@ export async function installDocs(app: FastifyInstance): Promise<void> {
     markRoutes(docs, { access: 'public' });
     await docs.register(swaggerUi, { routePrefix: '/docs' });
   });
+}
+
+type OpenApiDocument = { paths?: Record<string, Record<string, { operationId?: string; requestBody?: unknown }>> };
+
+/** Operations that take a file: their bodies are streams, so no route schema can describe them. */
+const UPLOAD_OPERATIONS = new Set(['createDataset', 'importDatasetVersion']);
+
+function documentUploads(document: OpenApiDocument): OpenApiDocument {
+  const file = { type: 'string', format: 'binary' };
+  for (const methods of Object.values(document.paths ?? {})) {
+    for (const operation of Object.values(methods)) {
+      if (!operation.operationId || !UPLOAD_OPERATIONS.has(operation.operationId)) continue;
+      operation.requestBody = {
+        required: true,
+        description: 'The file, as one multipart file part or as the raw body (streamed, never buffered whole).',
+        content: {
+          'multipart/form-data': { schema: { type: 'object', required: ['file'], properties: { file } } },
+          ...Object.fromEntries(RAW_UPLOAD_TYPES.map((type) => [type, { schema: file }])),
+        },
+      };
+    }
+  }
+  return document;
 }
