@@ -22,7 +22,10 @@ export function openDatabase(options: { url: string; poolSize: number; logger: L
     idleTimeoutMillis: 30_000,
   });
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash the process.
-  pool.on('error', (error) => options.logger.warn({ err: error }, 'idle Postgres client failed'));
+  // pg attaches the whole client to the error; log only what helps.
+  pool.on('error', (error) =>
+    options.logger.warn({ error: error.message, code: (error as { code?: string }).code }, 'idle Postgres client failed'),
+  );
   const db = drizzle(pool, { schema });
   return { db, pool, close: () => pool.end() };
 }

@@ -85,12 +85,15 @@ export const datasetRowsRepository = (db: Executor) => ({
     return rows.map(toStored);
   },
 
-  /** A page of rows after `afterPosition`, fetching one extra to tell whether more exist. */
+  /**
+   * A page of rows after `afterPosition`, fetching one extra to tell whether more exist. The page
+   * is cut from dataset_rows first and only then joined to the texts: with fresh, unanalysed rows
+   * the planner would otherwise join every remaining row before applying the limit.
+   */
   async page(versionId: string, filter: RowFilter, page: { limit: number; afterPosition?: number }, tx: Executor = db): Promise<StoredRow[]> {
-    const rows = await tx
-      .select(rowColumns)
+    const slice = tx
+      .select()
       .from(datasetRows)
-      .innerJoin(examples, eq(examples.id, datasetRows.exampleId))
       .where(
         and(
           eq(datasetRows.versionId, versionId),
@@ -99,7 +102,22 @@ export const datasetRowsRepository = (db: Executor) => ({
         ),
       )
       .orderBy(asc(datasetRows.position))
-      .limit(page.limit + 1);
+      .limit(page.limit + 1)
+      .as('slice');
+    const rows = await tx
+      .select({
+        position: slice.position,
+        exampleId: slice.exampleId,
+        text: examples.text,
+        tokens: examples.tokens,
+        label: slice.label,
+        labelSource: slice.labelSource,
+        confidence: slice.confidence,
+        split: slice.split,
+      })
+      .from(slice)
+      .innerJoin(examples, eq(examples.id, slice.exampleId))
+      .orderBy(asc(slice.position));
     return rows.map(toStored);
   },
 

@@ -72,9 +72,10 @@ export const datasetRows = pgTable(
       .notNull()
       .references(() => datasetVersions.id, { onDelete: 'cascade' }),
     position: integer('position').notNull(),
-    exampleId: text('example_id')
-      .notNull()
-      .references(() => examples.id),
+    // No foreign key to examples on purpose: it doubled the cost of writing a 100,000-row version.
+    // The version writer inserts a row's example in the same transaction first, and examples are
+    // never deleted, so the reference cannot dangle.
+    exampleId: text('example_id').notNull(),
     label: text('label'),
     labelSource: text('label_source'),
     confidence: real('confidence'),

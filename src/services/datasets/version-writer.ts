@@ -10,7 +10,8 @@ import type { LabelDefinition } from '../../db/schema/tasks.js';
 
 /** Stored token counts use o200k_base, the tokenizer of the OpenAI models people fine-tune today. */
 export const STATS_TOKENIZER_MODEL = 'gpt-4o-mini';
-const BATCH = 2_000;
+// Rows per INSERT: large enough to amortise round trips, small enough to bound memory per statement.
+const BATCH = 5_000;
 
 export interface VersionRows {
   rows: DatasetRow[];
