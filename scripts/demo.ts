@@ -5,6 +5,7 @@
  * Pass `--exit` to stop after the walkthrough instead of serving until Ctrl+C.
  */
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Queue } from 'bullmq';
 import pg from 'pg';
@@ -62,6 +63,42 @@ const SAMPLE_TASK = {
     { name: 'other', description: 'Competition footage, vlogs, interviews, unrelated videos' },
   ],
 };
+
+interface Version {
+  id: string;
+  number: number;
+  operation: string;
+  row_count: number;
+  content_hash: string;
+  stats: {
+    labeled: number;
+    unlabeled: number;
+    duplicate_count: number;
+    label_distribution: Record<string, number>;
+    splits: Record<string, { rows: number }>;
+    tokens: { min: number; p50: number; p95: number; max: number } | null;
+  };
+}
+type ImportResponse = { version: Version };
+
+function showVersion(version: Version) {
+  const { stats } = version;
+  show(`version ${version.number} (${version.operation}): ${version.row_count} rows, ${stats.labeled} labeled, ${stats.unlabeled} unlabeled, ${stats.duplicate_count} duplicates`);
+  show(`labels: ${Object.entries(stats.label_distribution).map(([label, n]) => `${label} ${n}`).join(', ')}`);
+  const splits = ['train', 'validation', 'test'].map((split) => `${split} ${stats.splits[split]?.rows ?? 0}`).join(', ');
+  show(`splits: ${splits}, unassigned ${stats.splits['unassigned']?.rows ?? 0}`);
+  if (stats.tokens) show(`tokens per text: min ${stats.tokens.min}, p50 ${stats.tokens.p50}, p95 ${stats.tokens.p95}, max ${stats.tokens.max}`);
+  show(`content hash ${version.content_hash.slice(0, 16)}…`);
+}
+
+async function rawUpload<T>(base: string, key: string, path: string, body: Buffer): Promise<{ status: number; body: T }> {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': 'application/jsonl' },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as T };
+}
 
 async function waitForJob(queue: Queue, id: string): Promise<string> {
   const deadline = Date.now() + 30_000;
@@ -127,6 +164,27 @@ async function main(): Promise<void> {
   const client = apiClient(base, key.body.key);
   const forbidden = await client<{ code: string; detail: string }>('GET', '/v1/api-keys');
   show(`it may not manage keys: ${forbidden.status} ${forbidden.body.code}: ${forbidden.body.detail}`);
+
+  step('Importing the sample dataset (examples/grappling-titles.jsonl) through the API');
+  const sample = await readFile(new URL('../examples/grappling-titles.jsonl', import.meta.url));
+  const name = `titles-${new Date().toISOString().slice(0, 19).replace(/[:T]/g, '-')}`;
+  const imported = await rawUpload<ImportResponse>(base, config.adminApiKey, `/v1/tasks/${SAMPLE_TASK.slug}/datasets?name=${name}`, sample);
+  if (imported.status !== 201) throw new Error(`import failed: ${JSON.stringify(imported.body)}`);
+  showVersion(imported.body.version);
+
+  step('Deriving a clean split: dedupe (ignoring case and spaces), clean, split 70 / 15 / 15 stratified');
+  const derived = await admin<Version>('POST', `/v1/dataset-versions/${imported.body.version.id}/derive`, {
+    operations: [{ op: 'dedupe', mode: 'normalized' }, { op: 'clean' }, { op: 'split', train: 0.7, validation: 0.15, test: 0.15, seed: 42 }],
+  });
+  if (derived.status !== 201) throw new Error(`derive failed: ${JSON.stringify(derived.body)}`);
+  showVersion(derived.body);
+  const checks = await admin<{ rows: number; warnings: { message: string }[] }>(
+    'GET',
+    `/v1/dataset-versions/${derived.body.id}/export-checks?format=openai-chat&split=train`,
+  );
+  show(`train export for fine-tuning: ${checks.body.rows} examples`);
+  for (const warning of checks.body.warnings) show(`  warning: ${warning.message}`);
+  show(`download it: GET ${base}/v1/dataset-versions/${derived.body.id}/export?format=openai-chat&split=train`);
 
   step('Running a background job on a worker');
   const job = await admin<{ job_id: string }>('POST', '/v1/maintenance/purge-revoked-keys');
