@@ -70,3 +70,9 @@ export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 
 export const iso = (date: Date): string => date.toISOString();
 export const isoOrNull = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+/** A service's page, shaped for the wire. */
+export const presentPage = <T, R>(page: { data: T[]; nextCursor: string | null }, present: (item: T) => R) => ({
+  data: page.data.map(present),
+  next_cursor: page.nextCursor,
+});

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiKeysService } from '../../../services/api-keys-service.js';
-import { authenticatedErrors } from '../../schemas/common.js';
+import { authenticatedErrors, presentPage } from '../../schemas/common.js';
 import { ApiKey, ApiKeyPage, ApiKeyParams, CreateApiKeyBody, CreatedApiKey, ListApiKeysQuery, presentApiKey } from './schemas.js';
 
 const tags = ['api-keys'];
@@ -34,7 +34,7 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysService 
     handler: async (request) => {
       const { limit, cursor, include_revoked } = request.query;
       const page = await apiKeys.list({ limit, cursor, includeRevoked: include_revoked });
-      return { data: page.data.map(presentApiKey), next_cursor: page.nextCursor };
+      return presentPage(page, presentApiKey);
     },
   });
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { DatasetExportService } from '../../../services/datasets/dataset-export.js';
 import type { DatasetsService } from '../../../services/datasets/datasets-service.js';
-import { authenticatedErrors } from '../../schemas/common.js';
+import { authenticatedErrors, presentPage } from '../../schemas/common.js';
 import {
   CreateDatasetQuery,
   DatasetPage,
@@ -74,7 +74,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
     },
     handler: async (request) => {
       const page = await datasets.listDatasets(request.params.task, request.query);
-      return { data: page.data.map(presentDataset), next_cursor: page.nextCursor };
+      return presentPage(page, presentDataset);
     },
   });
 
@@ -123,7 +123,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
     },
     handler: async (request) => {
       const page = await datasets.listVersions(request.params.dataset, request.query);
-      return { data: page.data.map(presentVersion), next_cursor: page.nextCursor };
+      return presentPage(page, presentVersion);
     },
   });
 
@@ -152,7 +152,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
     handler: async (request) => {
       const { limit, cursor, split, label, label_source } = request.query;
       const page = await datasets.listExamples(request.params.version, { split, label, labelSource: label_source }, { limit, cursor });
-      return { data: page.data.map(presentExample), next_cursor: page.nextCursor };
+      return presentPage(page, presentExample);
     },
   });
 

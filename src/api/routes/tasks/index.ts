@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { TasksService } from '../../../services/tasks-service.js';
-import { authenticatedErrors } from '../../schemas/common.js';
+import { authenticatedErrors, presentPage } from '../../schemas/common.js';
 import {
   CreateTaskBody,
   ListTasksQuery,
@@ -41,7 +41,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = a
     handler: async (request) => {
       const { limit, cursor, include_archived } = request.query;
       const page = await tasks.list({ limit, cursor, includeArchived: include_archived });
-      return { data: page.data.map(presentTask), next_cursor: page.nextCursor };
+      return presentPage(page, presentTask);
     },
   });
 
