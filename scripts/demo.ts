@@ -100,6 +100,32 @@ async function rawUpload<T>(base: string, key: string, path: string, body: Buffe
   return { status: response.status, body: (await response.json()) as T };
 }
 
+interface LabelRun {
+  id: string;
+  status: string;
+  total: number;
+  done: number;
+  failed: number;
+  rate_per_minute: number;
+  result_version_id: string | null;
+  error: { code: string; message: string } | null;
+}
+
+/** Polls a run, drawing a progress line, until it ends. */
+async function followRun(admin: ReturnType<typeof apiClient>, id: string): Promise<LabelRun> {
+  for (;;) {
+    const { body: run } = await admin<LabelRun>('GET', `/v1/label-runs/${id}`);
+    const width = 30;
+    const filled = run.total ? Math.round((run.done / run.total) * width) : width;
+    process.stdout.write(`\r  [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${run.done}/${run.total} ${run.status}   `);
+    if (['completed', 'failed', 'cancelled'].includes(run.status)) {
+      process.stdout.write('\n');
+      return run;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 async function waitForJob(queue: Queue, id: string): Promise<string> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -185,6 +211,23 @@ async function main(): Promise<void> {
   show(`train export for fine-tuning: ${checks.body.rows} examples`);
   for (const warning of checks.body.warnings) show(`  warning: ${warning.message}`);
   show(`download it: GET ${base}/v1/dataset-versions/${derived.body.id}/export?format=openai-chat&split=train`);
+
+  step('Labeling the unlabeled titles with the offline prompt-only model (local few-shot TF-IDF)');
+  const started = await admin<LabelRun>('POST', `/v1/dataset-versions/${derived.body.id}/label-runs`, {
+    provider: 'local',
+    mode: 'few_shot',
+    k: 24,
+    only_unlabeled: true,
+  });
+  if (started.status !== 202) throw new Error(`label run failed to start: ${JSON.stringify(started.body)}`);
+  const finished = await followRun(admin, started.body.id);
+  if (finished.status !== 'completed' || !finished.result_version_id) {
+    throw new Error(`label run ended ${finished.status}: ${JSON.stringify(finished.error)}`);
+  }
+  const labeledVersion = await admin<Version>('GET', `/v1/dataset-versions/${finished.result_version_id}`);
+  showVersion(labeledVersion.body);
+  const runReport = (labeledVersion.body as unknown as { report: { label_run: { low_confidence: { count: number; threshold: number } } } }).report.label_run;
+  show(`${runReport.low_confidence.count} answers under confidence ${runReport.low_confidence.threshold} flagged for review`);
 
   step('Running a background job on a worker');
   const job = await admin<{ job_id: string }>('POST', '/v1/maintenance/purge-revoked-keys');

@@ -18,7 +18,11 @@ describe('loadConfig', () => {
       baseUrl: 'https://api.openai.com/v1',
       organization: undefined,
       project: undefined,
+      timeoutMs: 30_000,
+      rpm: 500,
+      tpm: 200_000,
     });
+    expect(config.priceOverrides).toEqual({});
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.openai)).toBe(true);
   });
@@ -39,5 +43,12 @@ describe('loadConfig', () => {
       'ADMIN_API_KEY: must not have fewer than 24 characters',
     ]);
     expect(error!.message).not.toContain('short-secret');
+  });
+
+  it('validates price overrides', () => {
+    expect(loadConfig({ ...minimal, PRICE_OVERRIDES: '{"my-model": {"input": 1, "output": 2}}' }).priceOverrides).toEqual({
+      'my-model': { input: 1, output: 2 },
+    });
+    expect(() => loadConfig({ ...minimal, PRICE_OVERRIDES: '{"my-model": {"input": "cheap"}}' })).toThrow(/PRICE_OVERRIDES/);
   });
 });

@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { StartupError } from './lib/startup-error.js';
+import { parsePriceOverrides, type PriceOverrides } from './domain/pricing.js';
 
 /**
  * Every setting Tuneline reads from the environment. Parsed once by `loadConfig` at start-up and
@@ -19,6 +20,8 @@ const ConfigSchema = Type.Object({
   ADMIN_API_KEY: Type.String({ minLength: 24 }),
   MIGRATE_ON_START: Type.Boolean({ default: false }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  // How long a worker's claim on a job lasts without renewal: after a crash, the job is picked up again this much later.
+  JOB_LOCK_MS: Type.Integer({ default: 30_000, minimum: 1_000 }),
   REVOKED_KEY_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 0 }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
   IMPORT_MAX_BYTES: Type.Integer({ default: 512 * 1_048_576, minimum: 1024 }),
@@ -27,6 +30,11 @@ const ConfigSchema = Type.Object({
   OPENAI_BASE_URL: Type.String({ default: 'https://api.openai.com/v1', pattern: '^https?://' }),
   OPENAI_ORGANIZATION: Type.Optional(Type.String({ minLength: 1 })),
   OPENAI_PROJECT: Type.Optional(Type.String({ minLength: 1 })),
+  OPENAI_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 100 }),
+  // Default budgets for OpenAI-compatible calls when a run does not give its own (tier-1 gpt-4o-mini).
+  OPENAI_RPM: Type.Integer({ default: 500, minimum: 1 }),
+  OPENAI_TPM: Type.Integer({ default: 200_000, minimum: 1 }),
+  PRICE_OVERRIDES: Type.Optional(Type.String({ minLength: 2, description: 'JSON: {"model": {"input": 1, "output": 2}}' })),
 });
 
 type Env = Static<typeof ConfigSchema>;
@@ -43,6 +51,7 @@ export interface Config {
   readonly adminApiKey: string;
   readonly migrateOnStart: boolean;
   readonly shutdownTimeoutMs: number;
+  readonly jobLockMs: number;
   readonly revokedKeyRetentionDays: number;
   readonly bodyLimitBytes: number;
   readonly importMaxBytes: number;
@@ -52,7 +61,11 @@ export interface Config {
     readonly baseUrl: string;
     readonly organization: string | undefined;
     readonly project: string | undefined;
+    readonly timeoutMs: number;
+    readonly rpm: number;
+    readonly tpm: number;
   };
+  readonly priceOverrides: PriceOverrides;
 }
 
 export class ConfigError extends StartupError {
@@ -70,8 +83,14 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
   );
   const value = Value.Convert(ConfigSchema, Value.Default(ConfigSchema, raw));
   const problems = [...Value.Errors(ConfigSchema, value)].map(describeProblem);
-  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   const env = value as Env;
+  let priceOverrides: PriceOverrides = {};
+  try {
+    priceOverrides = typeof env.PRICE_OVERRIDES === 'string' ? parsePriceOverrides(env.PRICE_OVERRIDES) : {};
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return deepFreeze({
     env: env.NODE_ENV,
     host: env.HOST,
@@ -84,6 +103,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     adminApiKey: env.ADMIN_API_KEY,
     migrateOnStart: env.MIGRATE_ON_START,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    jobLockMs: env.JOB_LOCK_MS,
     revokedKeyRetentionDays: env.REVOKED_KEY_RETENTION_DAYS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     importMaxBytes: env.IMPORT_MAX_BYTES,
@@ -93,7 +113,11 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       baseUrl: env.OPENAI_BASE_URL,
       organization: env.OPENAI_ORGANIZATION,
       project: env.OPENAI_PROJECT,
+      timeoutMs: env.OPENAI_TIMEOUT_MS,
+      rpm: env.OPENAI_RPM,
+      tpm: env.OPENAI_TPM,
     },
+    priceOverrides,
   });
 }
 

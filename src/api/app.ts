@@ -14,6 +14,7 @@ import { installQueueBoard } from './plugins/queue-board.js';
 import { installValidators } from './plugins/validation.js';
 import { apiKeysRoutes } from './routes/api-keys/index.js';
 import { datasetsRoutes } from './routes/datasets/index.js';
+import { labelRunsRoutes } from './routes/label-runs/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { maintenanceRoutes } from './routes/maintenance/index.js';
 import { tasksRoutes } from './routes/tasks/index.js';
@@ -61,6 +62,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
     exports: services.datasetExports,
     importMaxBytes: config.importMaxBytes,
   });
+  await app.register(labelRunsRoutes, { labelRuns: services.labelRuns });
   await app.register(apiKeysRoutes, { apiKeys: services.apiKeys });
   await app.register(maintenanceRoutes, { housekeeping: services.housekeeping });
   return app;

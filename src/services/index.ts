@@ -14,6 +14,12 @@ import { datasetVersionsRepository } from '../db/repositories/dataset-versions-r
 import { datasetsRepository } from '../db/repositories/datasets-repository.js';
 import { datasetExportService } from './datasets/dataset-export.js';
 import { datasetsService } from './datasets/datasets-service.js';
+import { labelRunsRepository } from '../db/repositories/label-runs-repository.js';
+import { createProviderRateLimiter } from '../lib/provider-rate-limiter.js';
+import { createProviders } from '../providers/registry.js';
+import { labelChunkRunner } from './labeling/label-chunk-runner.js';
+import { labelRunFinalizer } from './labeling/label-run-finalizer.js';
+import { labelRunsService } from './labeling/label-runs-service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -36,9 +42,21 @@ export function createServices({ config, db, pool, redis, queues }: ServiceDeps)
     rows,
     limits: { maxTextChars: config.maxTextChars, importMaxBytes: config.importMaxBytes },
   });
+  const providers = createProviders(config.openai);
+  const runs = labelRunsRepository(db);
+  const finalizer = labelRunFinalizer({ db, runs, datasets });
   return {
     tasks,
     datasets,
+    labelRuns: labelRunsService({ db, runs, rows, datasets, tasks, queues, providers }),
+    labelChunks: labelChunkRunner({
+      runs,
+      rows,
+      providers,
+      limiter: createProviderRateLimiter({ redis, prefix: config.queuePrefix }),
+      finalizer,
+      priceOverrides: config.priceOverrides,
+    }),
     datasetExports: datasetExportService({ datasets, tasks, rows }),
     apiKeys: apiKeysService({ apiKeys, adminApiKey: config.adminApiKey }),
     housekeeping: housekeepingService({

@@ -10,11 +10,18 @@ import { startWorkerPool, type WorkerPool } from './worker-pool.js';
 export function startWorkers(runtime: Runtime, args: WorkerArgs): Promise<WorkerPool> {
   return startWorkerPool({
     ...args,
+    lockMs: runtime.config.jobLockMs,
     connection: runtime.redis,
     prefix: runtime.config.queuePrefix,
-    processors: createProcessors(runtime.services),
+    processors: createProcessors(runtime.services, runtime.queues),
     queues: runtime.queues,
     logger: runtime.logger,
+    recurring: args.queueNames.includes('labeling')
+      ? [
+          // Re-queues chunks of unfinished runs: covers a Redis restart that lost the queue.
+          { name: 'resume-label-runs', everyMs: 60_000, run: () => runtime.services.labelRuns.resumeActive() },
+        ]
+      : [],
   });
 }
 

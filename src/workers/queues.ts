@@ -7,12 +7,15 @@ import type { Logger } from 'pino';
  */
 export interface QueuePayloads {
   housekeeping: HousekeepingJob;
+  labeling: LabelingJob;
 }
 
 export type HousekeepingJob = { v: 1; kind: 'purge-revoked-keys' };
+/** Items fromSeq (inclusive) to toSeq (exclusive) of a labeling run. */
+export type LabelingJob = { v: 1; runId: string; fromSeq: number; toSeq: number };
 
 export type QueueName = keyof QueuePayloads;
-export const QUEUE_NAMES = ['housekeeping'] as const satisfies readonly QueueName[];
+export const QUEUE_NAMES = ['housekeeping', 'labeling'] as const satisfies readonly QueueName[];
 
 export const isQueueName = (name: string): name is QueueName => (QUEUE_NAMES as readonly string[]).includes(name);
 
@@ -24,6 +27,13 @@ const defaultJobOptions: Record<QueueName, JobsOptions> = {
     removeOnComplete: { count: 1_000, age: 7 * 24 * 3600 },
     removeOnFail: { count: 5_000 },
   },
+  // Rate limiting pauses jobs without using attempts; attempts cover crashes and provider outages.
+  labeling: {
+    attempts: 10,
+    backoff: { type: 'exponential', delay: 2_000 },
+    removeOnComplete: { count: 10_000, age: 24 * 3600 },
+    removeOnFail: { count: 10_000 },
+  },
 };
 
 export interface EnqueueOptions {
@@ -34,6 +44,8 @@ export interface EnqueueOptions {
 
 export interface Queues {
   enqueue<N extends QueueName>(name: N, data: QueuePayloads[N], options: EnqueueOptions): Promise<Job>;
+  /** Many jobs, added in bounded batches rather than one huge call. */
+  enqueueMany<N extends QueueName>(name: N, jobs: { data: QueuePayloads[N]; jobId: string }[]): Promise<void>;
   get(name: QueueName): Queue;
   all(): Queue[];
   close(): Promise<void>;
@@ -59,6 +71,11 @@ export function createQueues(options: { connection: ConnectionOptions; prefix: s
     get,
     all: () => QUEUE_NAMES.map(get),
     enqueue: (name, data, { jobId, delay }) => get(name).add(name, data, { jobId, delay }),
+    enqueueMany: async (name, jobs) => {
+      for (let start = 0; start < jobs.length; start += 200) {
+        await get(name).addBulk(jobs.slice(start, start + 200).map(({ data, jobId }) => ({ name, data, opts: { jobId } })));
+      }
+    },
     close: async () => {
       await Promise.all([...queues.values()].map((queue) => queue.close()));
     },

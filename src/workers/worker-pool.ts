@@ -7,11 +7,15 @@ import type { QueueName, Queues } from './queues.js';
 export interface WorkerPoolOptions {
   queueNames: QueueName[];
   concurrency: number;
+  /** A crashed worker's jobs are taken over after this long (BullMQ lock duration and stall check). */
+  lockMs: number;
   connection: Redis;
   prefix: string;
   processors: Processors;
   queues: Queues;
   logger: Logger;
+  /** In-process chores run at start and then every `everyMs` while the pool runs. */
+  recurring?: { name: string; everyMs: number; run: () => Promise<unknown> }[];
 }
 
 export interface WorkerPool {
@@ -29,6 +33,8 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
+      lockDuration: options.lockMs,
+      stalledInterval: options.lockMs,
     });
     worker.on('failed', (job, error) =>
       logger.warn({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'job failed'),
@@ -47,9 +53,16 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
       );
   }
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
+  const timers = (options.recurring ?? []).map((chore) => {
+    const run = () =>
+      chore.run().catch((error: unknown) => logger.warn({ err: error, chore: chore.name }, 'recurring chore failed'));
+    void run();
+    return setInterval(run, chore.everyMs);
+  });
   logger.info({ queues: options.queueNames, concurrency: options.concurrency }, 'workers started');
   return {
     close: async () => {
+      for (const timer of timers) clearInterval(timer);
       await Promise.all(workers.map((worker) => worker.close()));
     },
   };

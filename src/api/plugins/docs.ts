@@ -24,6 +24,7 @@ export async function installDocs(app: FastifyInstance): Promise<void> {
       tags: [
         { name: 'tasks', description: 'Classification problems: instructions and label sets' },
         { name: 'datasets', description: 'Imports, immutable versions, preparation, review and export' },
+        { name: 'labeling', description: 'Rate-limited, resumable LLM labeling runs' },
         { name: 'api-keys', description: 'Keys and their scopes (admin)' },
         { name: 'maintenance', description: 'Housekeeping jobs (admin)' },
         { name: 'health', description: 'Liveness, readiness and metrics' },

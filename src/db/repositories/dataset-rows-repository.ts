@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
 import type { DatasetRow, LabelSource, Split } from '../../domain/datasets/rows.js';
 import type { Executor } from '../client.js';
 import { datasetRows, examples } from '../schema/datasets.js';
@@ -72,6 +72,12 @@ export const datasetRowsRepository = (db: Executor) => ({
                   ${sql.param(rows.map((r) => r.labelSource))}::text[],
                   ${sql.param(rows.map((r) => r.confidence))}::real[],
                   ${sql.param(rows.map((r) => r.split))}::text[]) AS t(p, e, l, s, c, sp)`);
+  },
+
+  async textsByIds(ids: string[], tx: Executor = db): Promise<Map<string, string>> {
+    if (ids.length === 0) return new Map();
+    const rows = await tx.select({ id: examples.id, text: examples.text }).from(examples).where(inArray(examples.id, ids));
+    return new Map(rows.map((row) => [row.id, row.text]));
   },
 
   /** Every row of a version, in order, with its text: the input of a derivation. */

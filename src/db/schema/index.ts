@@ -1,3 +1,4 @@
 export * from './api-keys.js';
 export * from './tasks.js';
 export * from './datasets.js';
+export * from './label-runs.js';

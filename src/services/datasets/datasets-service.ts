@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Database } from '../../db/client.js';
+import type { Database, Executor } from '../../db/client.js';
 import type { DatasetRowsRepository, RowFilter, StoredRow } from '../../db/repositories/dataset-rows-repository.js';
 import type { DatasetVersionsRepository } from '../../db/repositories/dataset-versions-repository.js';
 import type { DatasetsRepository } from '../../db/repositories/datasets-repository.js';
@@ -90,7 +90,7 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
       return { dataset: target.dataset, version, outcome };
     });
 
-  /** Writes a version derived in memory from its parent's rows. */
+  /** Writes a version derived in memory from its parent's rows, in the caller's transaction if given. */
   const writeDerived = async (
     task: TaskRow,
     parent: DatasetVersionRecord,
@@ -99,16 +99,18 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
     operation: string,
     params: Record<string, unknown>,
     report: Record<string, unknown>,
+    outer?: Executor,
   ) => {
     const known = new Map(parentRows.map((row) => [row.exampleId, row.tokens]));
-    return db.transaction(async (tx) => {
+    const write = async (tx: Executor) => {
       const writer = startVersion(
         { versions, rows, tx },
         { id: newId(), datasetId: parent.datasetId, parentId: parent.id, operation, params },
       );
       for (const row of derived) await writer.add(row, known.get(row.exampleId));
       return writer.finish(task.labels, report);
-    });
+    };
+    return outer ? write(outer) : db.transaction(write);
   };
 
   return {
@@ -179,6 +181,25 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
         throw error;
       }
       return writeDerived(task, parent, parentRows, result.rows, 'derive', { operations }, { operations: result.report });
+    },
+
+    /**
+     * A version made by code rather than by a request (a labeling run's results): `transform`
+     * turns the parent's rows into the new ones. Runs in `tx` so the caller can commit it with its
+     * own bookkeeping.
+     */
+    async deriveWith(
+      parentId: string,
+      operation: string,
+      params: Record<string, unknown>,
+      transform: (rows: DatasetRow[]) => { rows: DatasetRow[]; report: Record<string, unknown> },
+      tx: Executor,
+    ) {
+      const parent = await getVersion(parentId);
+      const task = await deps.tasks.get((await getDataset(parent.datasetId)).taskId);
+      const parentRows = await rows.loadAll(parent.id, tx);
+      const result = transform(parentRows.map(stripStored));
+      return writeDerived(task, parent, parentRows, result.rows, operation, params, result.report, tx);
     },
 
     /** A person's label corrections: a new version where those examples carry label source `human`. */

@@ -1,12 +1,15 @@
 import type { Job } from 'bullmq';
 import type { Services } from '../../services/index.js';
 import type { QueueName, QueuePayloads } from '../queues.js';
+import type { Queues } from '../queues.js';
 import { housekeepingProcessor } from './housekeeping-processor.js';
+import { labelingProcessor } from './labeling-processor.js';
 
 export type Processor<N extends QueueName> = (job: Job<QueuePayloads[N]>) => Promise<unknown>;
 export type Processors = { [N in QueueName]: Processor<N> };
 
 /** One processor per queue; the type makes adding a queue without its processor a compile error. */
-export const createProcessors = (services: Services): Processors => ({
+export const createProcessors = (services: Services, queues: Queues): Processors => ({
   housekeeping: housekeepingProcessor({ housekeeping: services.housekeeping }),
+  labeling: labelingProcessor({ runner: services.labelChunks, queues }),
 });

@@ -1,0 +1,109 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import type { LabelRunsService } from '../../../services/labeling/label-runs-service.js';
+import { authenticatedErrors, presentPage } from '../../schemas/common.js';
+import { eventStreams } from '../../sse.js';
+import {
+  CreateLabelRunBody,
+  isTerminal,
+  LabelResultPage,
+  LabelRun,
+  LabelRunPage,
+  ListQuery,
+  presentResult,
+  presentRun,
+  RunParams,
+  VersionParams,
+} from './schemas.js';
+
+const tags = ['labeling'];
+const PROGRESS_INTERVAL_MS = 1_000;
+
+export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsService }> = async (app, { labelRuns }) => {
+  const openStream = eventStreams(app);
+
+  app.post('/v1/dataset-versions/:version/label-runs', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'createLabelRun',
+      summary: 'Label a version’s examples with an LLM (or the offline model) in the background',
+      params: VersionParams,
+      body: CreateLabelRunBody,
+      response: { 202: LabelRun, ...authenticatedErrors(404, 409) },
+    },
+    handler: async (request, reply) => {
+      const run = await labelRuns.create(request.params.version, request.body);
+      return reply.status(202).header('location', `/v1/label-runs/${run.run.id}`).send(presentRun(run));
+    },
+  });
+
+  app.get('/v1/dataset-versions/:version/label-runs', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      operationId: 'listLabelRuns',
+      summary: 'A version’s label runs, newest first',
+      params: VersionParams,
+      querystring: ListQuery,
+      response: { 200: LabelRunPage, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => presentPage(await labelRuns.list(request.params.version, request.query), presentRun),
+  });
+
+  app.get('/v1/label-runs/:run', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      operationId: 'getLabelRun',
+      summary: 'A run’s status and progress: done / failed / skipped, tokens, cost so far, rate and ETA',
+      params: RunParams,
+      response: { 200: LabelRun, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => presentRun(await labelRuns.get(request.params.run)),
+  });
+
+  app.get('/v1/label-runs/:run/events', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      operationId: 'streamLabelRun',
+      summary: 'Progress as server-sent events (`progress` every second, the last when the run ends)',
+      params: RunParams,
+      produces: ['text/event-stream'],
+      response: { 200: Type.String({ description: 'text/event-stream of `progress` events' }), ...authenticatedErrors(404) },
+    },
+    handler: async (request, reply) => {
+      await labelRuns.get(request.params.run); // 404 before the stream starts
+      openStream(request, reply, PROGRESS_INTERVAL_MS, async () => {
+        const run = presentRun(await labelRuns.get(request.params.run));
+        return { event: 'progress', data: run, done: isTerminal(run.status) };
+      });
+    },
+  });
+
+  app.post('/v1/label-runs/:run/cancel', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'cancelLabelRun',
+      summary: 'Stop a run; answers so far are kept. Idempotent.',
+      params: RunParams,
+      response: { 200: LabelRun, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => presentRun(await labelRuns.cancel(request.params.run)),
+  });
+
+  app.get('/v1/label-runs/:run/results', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      operationId: 'listLabelResults',
+      summary: 'Every answer of a run: label, probabilities, tokens, cost, latency, error',
+      params: RunParams,
+      querystring: ListQuery,
+      response: { 200: LabelResultPage, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => presentPage(await labelRuns.results(request.params.run, request.query), presentResult),
+  });
+};

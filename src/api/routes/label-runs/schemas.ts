@@ -1,0 +1,161 @@
+import { Type, type Static, type TSchema } from 'typebox';
+import type { LabelResultRecord } from '../../../db/schema/label-runs.js';
+import { LABEL_RUN_STATUSES } from '../../../db/schema/label-runs.js';
+import { PROVIDERS } from '../../../providers/registry.js';
+import type { LabelRunView } from '../../../services/labeling/label-runs-service.js';
+import { iso, isoOrNull, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Loose = Type.Object({}, { additionalProperties: true });
+const Probability = Type.Number({ minimum: 0, maximum: 1 });
+
+export const CreateLabelRunBody = Type.Object(
+  {
+    provider: Type.Enum([...PROVIDERS], { description: '`openai`: any OpenAI-compatible endpoint; `local`: offline TF-IDF few-shot model' }),
+    model: Type.Optional(Type.String({ minLength: 1, description: 'Default gpt-4o-mini (openai) or few-shot-tfidf (local)' })),
+    mode: Type.Enum(['zero_shot', 'few_shot'], { default: 'zero_shot' }),
+    k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Few-shot examples drawn stratified from labeled rows (default 8)' })),
+    few_shot_examples: Type.Optional(
+      Type.Array(Type.Object({ text: Type.String({ minLength: 1 }), label: Type.String({ minLength: 1 }) }, { additionalProperties: false }), {
+        minItems: 1,
+        maxItems: 100,
+        description: 'Given examples instead of drawn ones',
+      }),
+    ),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
+    instructions: Type.Optional(Type.String({ minLength: 1, maxLength: 20_000, description: 'Instead of the task’s' })),
+    only_unlabeled: Type.Boolean({ default: true }),
+    refine: Type.Optional(
+      Type.Object(
+        {
+          negative_label: Type.String({ minLength: 1 }),
+          min_confidence: Probability,
+        },
+        { additionalProperties: false, description: 'Signal-strength pass: answers under min_confidence become negative_label' },
+      ),
+    ),
+    limits: Type.Optional(
+      Type.Object(
+        {
+          max_examples: Type.Optional(Type.Integer({ minimum: 1 })),
+          max_cost_usd: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    rate_limit: Type.Optional(
+      Type.Object(
+        { rpm: Type.Optional(Type.Integer({ minimum: 1 })), tpm: Type.Optional(Type.Integer({ minimum: 1 })) },
+        { additionalProperties: false, description: 'The provider’s limits for this model (default OPENAI_RPM / OPENAI_TPM)' },
+      ),
+    ),
+    low_confidence_threshold: Type.Optional(Probability),
+  },
+  { additionalProperties: false },
+);
+
+export const RunParams = Type.Object({ run: Type.String({ format: 'uuid' }) });
+export const VersionParams = Type.Object({ version: Type.String({ format: 'uuid' }) });
+export const ListQuery = Type.Object({ ...pageQueryProperties }, { additionalProperties: false });
+
+export const LabelRun = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  task_id: Type.String({ format: 'uuid' }),
+  source_version_id: Type.String({ format: 'uuid' }),
+  status: Type.Enum([...LABEL_RUN_STATUSES]),
+  provider: Type.String(),
+  model: Type.String(),
+  mode: Type.String(),
+  params: Loose,
+  prompt: Loose,
+  total: Type.Integer(),
+  done: Type.Integer({ description: 'Answered: labeled + unparseable' }),
+  labeled: Type.Integer(),
+  unparseable: Type.Integer({ description: 'The model answered something that is not a label' }),
+  failed: Type.Integer(),
+  skipped: Type.Integer({ description: 'Not attempted because the run ended early (cancel, cost limit, failure)' }),
+  input_tokens: Type.Integer(),
+  output_tokens: Type.Integer(),
+  cost_usd: Type.Number(),
+  rate_per_minute: Type.Integer({ description: 'Examples answered in the last minute' }),
+  eta_seconds: Nullable(Type.Integer()),
+  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  stop_reason: Nullable(Type.String()),
+  result_version_id: Nullable(Type.String({ format: 'uuid' })),
+  report: Nullable(Loose),
+  created_at: Timestamp,
+  started_at: NullableTimestamp,
+  finished_at: NullableTimestamp,
+});
+
+export const LabelResult = Type.Object({
+  example_id: Type.String(),
+  status: Type.Enum(['labeled', 'unparseable', 'failed']),
+  label: Nullable(Type.String()),
+  confidence: Nullable(Type.Number()),
+  probabilities: Nullable(Type.Record(Type.String(), Type.Number())),
+  raw_output: Nullable(Type.String()),
+  error_code: Nullable(Type.String()),
+  input_tokens: Type.Integer(),
+  output_tokens: Type.Integer(),
+  cost_usd: Nullable(Type.Number()),
+  latency_ms: Nullable(Type.Integer()),
+  created_at: Timestamp,
+});
+
+export const LabelRunPage = pageOf(LabelRun);
+export const LabelResultPage = pageOf(LabelResult);
+
+const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+
+export function presentRun({ run, progress }: LabelRunView): Static<typeof LabelRun> {
+  const done = progress.labeled + progress.unparseable;
+  const remaining = run.total - done - progress.failed;
+  const terminal = TERMINAL.has(run.status);
+  return {
+    id: run.id,
+    task_id: run.taskId,
+    source_version_id: run.sourceVersionId,
+    status: run.status,
+    provider: run.provider,
+    model: run.model,
+    mode: run.mode,
+    params: run.params,
+    prompt: run.prompt,
+    total: run.total,
+    done,
+    labeled: progress.labeled,
+    unparseable: progress.unparseable,
+    failed: progress.failed,
+    skipped: terminal ? remaining : 0,
+    input_tokens: progress.inputTokens,
+    output_tokens: progress.outputTokens,
+    cost_usd: progress.costUsd,
+    rate_per_minute: progress.lastMinute,
+    eta_seconds: terminal ? 0 : progress.lastMinute > 0 ? Math.ceil((remaining / progress.lastMinute) * 60) : null,
+    error: run.errorCode ? { code: run.errorCode, message: run.errorMessage ?? '' } : null,
+    stop_reason: run.stopReason,
+    result_version_id: run.resultVersionId,
+    report: run.report,
+    created_at: iso(run.createdAt),
+    started_at: isoOrNull(run.startedAt),
+    finished_at: isoOrNull(run.finishedAt),
+  };
+}
+
+export const isTerminal = (status: string): boolean => TERMINAL.has(status);
+
+export const presentResult = (result: LabelResultRecord): Static<typeof LabelResult> => ({
+  example_id: result.exampleId,
+  status: result.status,
+  label: result.label,
+  confidence: result.confidence,
+  probabilities: result.probabilities,
+  raw_output: result.rawOutput,
+  error_code: result.errorCode,
+  input_tokens: result.inputTokens,
+  output_tokens: result.outputTokens,
+  cost_usd: result.costUsd,
+  latency_ms: result.latencyMs,
+  created_at: iso(result.createdAt),
+});

@@ -1,0 +1,121 @@
+import OpenAI from 'openai';
+import { codeProbabilities } from '../../domain/labeling/legacy-logprobs.js';
+import { labelProbabilities } from '../../domain/labeling/logprob-mapping.js';
+import { chatMessages, legacyPrompt, maxAnswerTokens } from '../../domain/labeling/prompt.js';
+import { tokenStrings } from '../../domain/labeling/token-strings.js';
+import { ProviderError, type Classifier, type ClassifyOutcome, type PromptConfig } from '../provider.js';
+import { classifyOpenAIError, parseRateLimitHeaders } from './error-classification.js';
+
+export interface OpenAIConnection {
+  apiKey: string;
+  baseUrl: string;
+  organization?: string;
+  project?: string;
+  timeoutMs: number;
+}
+
+/**
+ * One SDK client per connection. `maxRetries: 0`: the SDK would otherwise retry 429s itself
+ * (sleeping for retry-after) and hide them from the rate limiter that must slow every worker down.
+ */
+export function openAIClient(connection: OpenAIConnection): OpenAI {
+  return new OpenAI({
+    apiKey: connection.apiKey,
+    baseURL: connection.baseUrl,
+    organization: connection.organization ?? null,
+    project: connection.project ?? null,
+    maxRetries: 0,
+    timeout: connection.timeoutMs,
+  });
+}
+
+/** Legacy prompt/completion fine-tunes (babbage-002, davinci-002 and their ft: models) use /completions. */
+export const usesLegacyCompletions = (model: string): boolean => /^(ft:)?(babbage|davinci)-002/.test(model);
+
+export function createOpenAIClassifier(client: OpenAI, model: string, labelCodes?: Record<string, string>): Classifier {
+  const tokenize = tokenStrings(model);
+  const legacy = usesLegacyCompletions(model);
+
+  const chat = async (text: string, prompt: PromptConfig, signal?: AbortSignal) => {
+    const labels = prompt.labels.map((label) => label.name);
+    const { data, response } = await client.chat.completions
+      .create(
+        {
+          model,
+          messages: chatMessages(prompt, text),
+          max_completion_tokens: maxAnswerTokens(labels, tokenize),
+          temperature: 0,
+          logprobs: true,
+          top_logprobs: 20,
+        },
+        { signal },
+      )
+      .withResponse();
+    const choice = data.choices[0];
+    const content = choice?.message.content ?? '';
+    const mapped = labelProbabilities({ content, positions: choice?.logprobs?.content ?? null, labels, tokenize });
+    return { mapped, content, usage: data.usage, headers: response.headers };
+  };
+
+  const completions = async (text: string, signal?: AbortSignal) => {
+    const codes = labelCodes ?? {};
+    const longest = Math.max(1, ...Object.values(codes).map((code) => tokenize(code).length));
+    const { data, response } = await client.completions
+      .create({ model, prompt: legacyPrompt(text), max_tokens: longest + 1, temperature: 0, logprobs: 5, stop: ['\n'] }, { signal })
+      .withResponse();
+    const choice = data.choices[0];
+    const content = choice?.text ?? '';
+    const mapped = codeProbabilities({ text: content, topLogprobs: choice?.logprobs?.top_logprobs ?? null, codes });
+    return { mapped, content, usage: data.usage, headers: response.headers };
+  };
+
+  return {
+    provider: 'openai',
+    model,
+    async classify(text, prompt, signal): Promise<ClassifyOutcome> {
+      const started = performance.now();
+      try {
+        const answer = legacy ? await completions(text, signal) : await chat(text, prompt, signal);
+        return {
+          ...answer.mapped,
+          rawOutput: answer.content,
+          usage: { inputTokens: answer.usage?.prompt_tokens ?? 0, outputTokens: answer.usage?.completion_tokens ?? 0 },
+          latencyMs: Math.round(performance.now() - started),
+          rateLimit: parseRateLimitHeaders(answer.headers),
+        };
+      } catch (error) {
+        throw toProviderError(error, signal);
+      }
+    },
+  };
+}
+
+function toProviderError(error: unknown, signal?: AbortSignal): unknown {
+  if (signal?.aborted) return error;
+  if (error instanceof OpenAI.APIConnectionTimeoutError) {
+    return providerError(classifyOpenAIError({ message: error.message, isTimeout: true }), error.message);
+  }
+  if (error instanceof OpenAI.APIConnectionError) {
+    return providerError(classifyOpenAIError({ message: error.message, isConnection: true }), error.message);
+  }
+  if (error instanceof OpenAI.APIError) {
+    const classified = classifyOpenAIError({
+      status: error.status,
+      code: error.code ?? null,
+      type: error.type ?? null,
+      message: error.message,
+      headers: error.headers,
+    });
+    return providerError(classified, error.message, error.status, parseRateLimitHeaders(error.headers));
+  }
+  return error;
+}
+
+function providerError(
+  classified: ReturnType<typeof classifyOpenAIError>,
+  message: string,
+  status?: number,
+  rateLimit?: ReturnType<typeof parseRateLimitHeaders>,
+): ProviderError {
+  return new ProviderError(classified.kind, classified.code, message, { status, retryAfterMs: classified.retryAfterMs, rateLimit });
+}

@@ -1,0 +1,44 @@
+import type { Database } from '../../db/client.js';
+import type { LabelRunsRepository } from '../../db/repositories/label-runs-repository.js';
+import { applyLabelAnswers } from '../../domain/labeling/apply-results.js';
+import type { DatasetsService } from '../datasets/datasets-service.js';
+import { runParams } from './label-run-params.js';
+
+/**
+ * Ends a run whose items are all answered (or whose cost limit was reached) by writing the new
+ * dataset version. The status change and the version commit together, and the conditional status
+ * update means only one of several racing workers does it.
+ */
+export const labelRunFinalizer = (deps: { db: Database; runs: LabelRunsRepository; datasets: DatasetsService }) => ({
+  async finalizeIfDone(runId: string): Promise<boolean> {
+    const run = await deps.runs.findById(runId);
+    if (!run || (run.status !== 'running' && run.status !== 'queued')) return false;
+    const progress = await deps.runs.progress(runId);
+    const answered = progress.labeled + progress.unparseable + progress.failed;
+    if (answered < run.total && !run.stopReason) return false;
+
+    return deps.db.transaction(async (tx) => {
+      const won = await deps.runs.transition(runId, ['running', 'queued'], 'completed', { finishedAt: new Date() }, tx);
+      if (!won) return false;
+      const params = runParams(run.params);
+      const results = await deps.runs.results(runId, tx);
+      const version = await deps.datasets.deriveWith(
+        run.sourceVersionId,
+        'label',
+        { label_run_id: run.id, provider: run.provider, model: run.model, mode: run.mode },
+        (rows) => {
+          const applied = applyLabelAnswers(rows, results, {
+            lowConfidenceThreshold: params.lowConfidenceThreshold,
+            refine: params.refine,
+          });
+          return { rows: applied.rows, report: { label_run: applied.report } };
+        },
+        tx,
+      );
+      await deps.runs.update(runId, { resultVersionId: version.id, report: version.report }, tx);
+      return true;
+    });
+  },
+});
+
+export type LabelRunFinalizer = ReturnType<typeof labelRunFinalizer>;

@@ -1,0 +1,30 @@
+import OpenAI, { toFile } from 'openai';
+import { startOpenAIFake } from './index.ts';
+const fake = await startOpenAIFake({ jobTiming: { validatingMs: 10, queuedMs: 10, runningMs: 50 } });
+const client = new OpenAI({ apiKey: 'test', baseURL: fake.url, maxRetries: 0 });
+const r = await client.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'system', content: 'Classify sentiment.\nLabels: positive, negative, neutral' }, { role: 'user', content: 'I love it' }], logprobs: true, top_logprobs: 5, max_completion_tokens: 1 }).withResponse();
+console.log(JSON.stringify(r.data, null, 1).slice(0, 1500));
+console.log([...r.response.headers.entries()].filter(([k]) => k.startsWith('x-') || k.startsWith('openai')));
+const c = await client.completions.create({ model: 'babbage-002', prompt: 'great film\n\n###\n\n', logprobs: 3, max_tokens: 2 });
+console.log(JSON.stringify(c));
+const lines = Array.from({ length: 12 }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `t${i}` }, { role: 'assistant', content: 'positive' }] })).join('\n');
+const f = await client.files.create({ file: await toFile(Buffer.from(lines), 'train.jsonl'), purpose: 'fine-tune' });
+console.log(f);
+const job = await client.fineTuning.jobs.create({ model: 'gpt-4o-mini', training_file: f.id, suffix: 'demo' });
+console.log(job);
+await new Promise((r) => setTimeout(r, 150));
+const done = await client.fineTuning.jobs.retrieve(job.id);
+console.log(done);
+const ev = await client.fineTuning.jobs.listEvents(job.id, { limit: 5 });
+console.log(ev.data.map((e) => e.message), ev.has_more);
+const cps = await client.fineTuning.jobs.checkpoints.list(job.id);
+console.log(cps.data);
+const content = await (await client.files.content(done.result_files[0]!)).text();
+console.log(Buffer.from(content, 'base64').toString().slice(0, 200));
+const r2 = await client.chat.completions.create({ model: done.fine_tuned_model!, messages: [{ role: 'user', content: 'x' }] });
+console.log(r2.choices[0]);
+try { await client.chat.completions.create({ model: 'nope-model', messages: [{ role: 'user', content: 'x' }] }); } catch (e) { console.log((e as Error).constructor.name, (e as any).status, (e as any).code, (e as Error).message); }
+try { await client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }], top_logprobs: 3 }); } catch (e) { console.log((e as Error).constructor.name, (e as any).param, (e as Error).message); }
+console.log(await client.models.retrieve('babbage-002'));
+console.log(JSON.stringify(fake.stats()));
+await fake.close();

@@ -1,0 +1,125 @@
+/**
+ * Regenerates openai-spec-subset.json: the operations the fake implements and the component
+ * schemas they reach, cut from the official OpenAPI file with descriptions, examples and `x-`
+ * vendor keys removed. Schemas are otherwise copied verbatim; normalisation for ajv happens at
+ * load time (load-spec.ts), so the fixture stays a faithful excerpt.
+ *
+ *   npx tsx test/fakes/openai/schemas/extract-spec-subset.ts [/work/shared/openai-openapi/openapi.yaml]
+ *
+ * Needs a YAML parser. `yaml` is not a dependency of this project (it is only present through
+ * vitest and @fastify/swagger), so it is imported by name at run time and nothing else uses it.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+export const SOURCE = {
+  repository: 'github.com/openai/openai-openapi',
+  branch: 'main',
+  commit: 'f85dbe223d40e1a31cba812ab2d755c7e98a92a3',
+  path: 'openapi.yaml',
+  infoVersion: '2.3.0',
+};
+
+/** [method, path] of every operation the fake serves. */
+export const OPERATIONS: [string, string][] = [
+  ['post', '/chat/completions'],
+  ['post', '/completions'],
+  ['get', '/files'],
+  ['post', '/files'],
+  ['get', '/files/{file_id}'],
+  ['delete', '/files/{file_id}'],
+  ['get', '/files/{file_id}/content'],
+  ['get', '/fine_tuning/jobs'],
+  ['post', '/fine_tuning/jobs'],
+  ['get', '/fine_tuning/jobs/{fine_tuning_job_id}'],
+  ['post', '/fine_tuning/jobs/{fine_tuning_job_id}/cancel'],
+  ['get', '/fine_tuning/jobs/{fine_tuning_job_id}/events'],
+  ['get', '/fine_tuning/jobs/{fine_tuning_job_id}/checkpoints'],
+  ['get', '/models'],
+  ['get', '/models/{model}'],
+  ['delete', '/models/{model}'],
+];
+
+/** Schemas the contract test names directly, besides those the operations reference. */
+const EXTRA_ROOTS = ['ErrorResponse', 'Error', 'FineTuningJobEvent', 'FineTuningJobCheckpoint'];
+
+const DOC_KEYS = new Set(['description', 'example', 'examples', 'summary', 'externalDocs']);
+const NAME_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
+const LITERALS = new Set(['enum', 'const', 'default']);
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function strip(value: Json): Json {
+  if (Array.isArray(value)) return value.map(strip);
+  if (!value || typeof value !== 'object') return value;
+  const out: { [key: string]: Json } = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (DOC_KEYS.has(key) || key.startsWith('x-')) continue;
+    if (LITERALS.has(key)) out[key] = item;
+    else if (NAME_MAPS.has(key) && item && typeof item === 'object' && !Array.isArray(item)) {
+      out[key] = Object.fromEntries(Object.entries(item).map(([name, schema]) => [name, strip(schema)]));
+    } else out[key] = strip(item);
+  }
+  return out;
+}
+
+function refsIn(value: Json, found: Set<string>): void {
+  if (Array.isArray(value)) value.forEach((item) => refsIn(item, found));
+  else if (value && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key === '$ref' && typeof item === 'string') {
+        const match = /^#\/components\/schemas\/(.+)$/.exec(item);
+        if (!match?.[1]) throw new Error(`unexpected $ref ${item}`);
+        found.add(match[1]);
+      } else refsIn(item, found);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const specPath = process.argv[2] ?? '/work/shared/openai-openapi/openapi.yaml';
+  const text = readFileSync(specPath, 'utf8');
+  const yamlModule = 'yaml';
+  const { parse } = (await import(yamlModule)) as { parse: (source: string, options?: object) => unknown };
+  const spec = parse(text, { maxAliasCount: -1 }) as {
+    paths: Record<string, Record<string, Json>>;
+    components: { schemas: Record<string, Json> };
+  };
+
+  const operations: Record<string, Json> = {};
+  const roots = new Set(EXTRA_ROOTS);
+  for (const [method, path] of OPERATIONS) {
+    const operation = spec.paths[path]?.[method];
+    if (!operation) throw new Error(`${method.toUpperCase()} ${path} is not in the spec`);
+    const stripped = strip(operation) as { [key: string]: Json };
+    delete stripped['tags'];
+    operations[`${method.toUpperCase()} ${path}`] = stripped;
+    refsIn(stripped, roots);
+  }
+
+  const schemas: Record<string, Json> = {};
+  const queue = [...roots];
+  while (queue.length > 0) {
+    const name = queue.pop() as string;
+    if (name in schemas) continue;
+    const schema = spec.components.schemas[name];
+    if (schema === undefined) throw new Error(`schema ${name} is not in the spec`);
+    schemas[name] = strip(schema);
+    const next = new Set<string>();
+    refsIn(schemas[name] as Json, next);
+    queue.push(...[...next].filter((ref) => !(ref in schemas)));
+  }
+
+  const sorted = Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b)));
+  const subset = {
+    source: { ...SOURCE, sha256: createHash('sha256').update(text).digest('hex'), extractedBy: 'test/fakes/openai/schemas/extract-spec-subset.ts' },
+    operations,
+    components: { schemas: sorted },
+  };
+  const out = fileURLToPath(new URL('./openai-spec-subset.json', import.meta.url));
+  writeFileSync(out, `${JSON.stringify(subset, null, 1)}\n`);
+  process.stdout.write(`wrote ${out}: ${Object.keys(operations).length} operations, ${Object.keys(sorted).length} schemas\n`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
