@@ -105,7 +105,7 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
             inputTokens: answer.usage.inputTokens,
             outputTokens: answer.usage.outputTokens,
             costUsd: inferenceCost(run.model, answer.usage, deps.priceOverrides),
-            latencyMs: answer.latencyMs,
+            latencyMs: Math.round(answer.latencyMs),
           });
           if (recorded) answered += 1;
           if (limited) {

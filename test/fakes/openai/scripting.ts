@@ -50,8 +50,9 @@ export function resolveAnswer(rule: ScriptRule | undefined, input: ScriptInput, 
   const fallback = input.endpoint === 'completions' ? ` ${UNKNOWN}` : (labels[0] ?? UNKNOWN);
   const { answer, distribution } = normalise(scripted ?? fallback);
   if (distribution) return { answer, candidates: fromDistribution(answer, distribution) };
-  // The answer gets `answerProbability`; the other labels of the prompt share what is left.
-  const others = labels.filter((label) => label !== answer);
+  // The answer gets `answerProbability`; the other labels of the prompt and the other answers
+  // the script can give (how legacy codes such as " 2" become alternatives) share what is left.
+  const others = dedupe([...labels, ...possibleAnswers(rule)]).filter((label) => label !== answer);
   const rest = others.length > 0 ? (1 - answerProbability) / others.length : 0;
   return { answer, candidates: [{ text: answer, mass: answerProbability }, ...others.map((text) => ({ text, mass: rest }))] };
 }
@@ -61,6 +62,14 @@ function applyRule(rule: ScriptRule, input: ScriptInput): ScriptAnswer | undefin
   if ('table' in rule) return rule.table[input.userText] ?? rule.table[input.userText.trim()] ?? rule.default;
   const text = input.userText.toLowerCase();
   return rule.rules.find((entry) => text.includes(entry.contains.toLowerCase()))?.answer ?? rule.default;
+}
+
+/** Every answer a table or keyword script can give; unknown for a function. */
+function possibleAnswers(rule: ScriptRule | undefined): string[] {
+  if (rule === undefined || typeof rule === 'function') return [];
+  const answers = 'table' in rule ? Object.values(rule.table) : rule.rules.map((entry) => entry.answer);
+  if (rule.default !== undefined) answers.push(rule.default);
+  return answers.map((answer) => normalise(answer).answer);
 }
 
 const normalise = (answer: ScriptAnswer): { answer: string; distribution?: Record<string, number> } =>

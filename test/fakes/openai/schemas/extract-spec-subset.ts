@@ -42,7 +42,7 @@ export const OPERATIONS: [string, string][] = [
 ];
 
 /** Schemas the contract test names directly, besides those the operations reference. */
-const EXTRA_ROOTS = ['ErrorResponse', 'Error', 'FineTuningJobEvent', 'FineTuningJobCheckpoint'];
+const EXTRA_ROOTS = ['ErrorResponse', 'Error', 'FineTuningJobEvent', 'FineTuningJobCheckpoint'].map((name) => `schemas/${name}`);
 
 const DOC_KEYS = new Set(['description', 'example', 'examples', 'summary', 'externalDocs']);
 const NAME_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
@@ -64,12 +64,13 @@ function strip(value: Json): Json {
   return out;
 }
 
+/** `$ref`s as `<kind>/<name>`, e.g. `schemas/Error` or `responses/TooManyRequests`. */
 function refsIn(value: Json, found: Set<string>): void {
   if (Array.isArray(value)) value.forEach((item) => refsIn(item, found));
   else if (value && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
       if (key === '$ref' && typeof item === 'string') {
-        const match = /^#\/components\/schemas\/(.+)$/.exec(item);
+        const match = /^#\/components\/((?:schemas|responses|parameters)\/.+)$/.exec(item);
         if (!match?.[1]) throw new Error(`unexpected $ref ${item}`);
         found.add(match[1]);
       } else refsIn(item, found);
@@ -77,14 +78,26 @@ function refsIn(value: Json, found: Set<string>): void {
   }
 }
 
-async function main(): Promise<void> {
-  const specPath = process.argv[2] ?? '/work/shared/openai-openapi/openapi.yaml';
-  const text = readFileSync(specPath, 'utf8');
-  const yamlModule = 'yaml';
-  const { parse } = (await import(yamlModule)) as { parse: (source: string, options?: object) => unknown };
+export const DEFAULT_SPEC_PATH = '/work/shared/openai-openapi/openapi.yaml';
+export const SUBSET_PATH = fileURLToPath(new URL('./openai-spec-subset.json', import.meta.url));
+
+export type YamlParse = (source: string, options?: object) => unknown;
+
+/** The `yaml` package's parse, or null when it is not installed. */
+export async function loadYamlParser(): Promise<YamlParse | null> {
+  const name = 'yaml';
+  try {
+    return ((await import(name)) as { parse: YamlParse }).parse;
+  } catch {
+    return null;
+  }
+}
+
+/** The subset as written to openai-spec-subset.json. */
+export function extractSubset(text: string, parse: YamlParse): Record<string, unknown> {
   const spec = parse(text, { maxAliasCount: -1 }) as {
     paths: Record<string, Record<string, Json>>;
-    components: { schemas: Record<string, Json> };
+    components: Record<string, Record<string, Json>>;
   };
 
   const operations: Record<string, Json> = {};
@@ -98,28 +111,39 @@ async function main(): Promise<void> {
     refsIn(stripped, roots);
   }
 
-  const schemas: Record<string, Json> = {};
+  const components: Record<string, Record<string, Json>> = {};
   const queue = [...roots];
   while (queue.length > 0) {
-    const name = queue.pop() as string;
-    if (name in schemas) continue;
-    const schema = spec.components.schemas[name];
-    if (schema === undefined) throw new Error(`schema ${name} is not in the spec`);
-    schemas[name] = strip(schema);
+    const ref = queue.pop() as string;
+    const [kind = '', name = ''] = ref.split(/\/(.*)/s);
+    const bucket = (components[kind] ??= {});
+    if (name in bucket) continue;
+    const found = spec.components[kind]?.[name];
+    if (found === undefined) throw new Error(`components/${ref} is not in the spec`);
+    bucket[name] = strip(found);
     const next = new Set<string>();
-    refsIn(schemas[name] as Json, next);
-    queue.push(...[...next].filter((ref) => !(ref in schemas)));
+    refsIn(bucket[name] as Json, next);
+    queue.push(...next);
   }
 
-  const sorted = Object.fromEntries(Object.entries(schemas).sort(([a], [b]) => a.localeCompare(b)));
+  const sortedKeys = (record: Record<string, Json>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
   const subset = {
     source: { ...SOURCE, sha256: createHash('sha256').update(text).digest('hex'), extractedBy: 'test/fakes/openai/schemas/extract-spec-subset.ts' },
     operations,
-    components: { schemas: sorted },
+    components: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b)).map(([kind, items]) => [kind, sortedKeys(items)])),
   };
-  const out = fileURLToPath(new URL('./openai-spec-subset.json', import.meta.url));
-  writeFileSync(out, `${JSON.stringify(subset, null, 1)}\n`);
-  process.stdout.write(`wrote ${out}: ${Object.keys(operations).length} operations, ${Object.keys(sorted).length} schemas\n`);
+  return subset;
+}
+
+async function main(): Promise<void> {
+  const text = readFileSync(process.argv[2] ?? DEFAULT_SPEC_PATH, 'utf8');
+  const parse = await loadYamlParser();
+  if (!parse) throw new Error("No YAML parser: install the 'yaml' package to regenerate the subset.");
+  const subset = extractSubset(text, parse) as { operations: object; components: { schemas: object } };
+  writeFileSync(SUBSET_PATH, `${JSON.stringify(subset, null, 1)}\n`);
+  process.stdout.write(
+    `wrote ${SUBSET_PATH}: ${Object.keys(subset.operations).length} operations, ${Object.keys(subset.components.schemas).length} schemas\n`,
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
