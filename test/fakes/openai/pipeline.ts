@@ -134,7 +134,9 @@ function toOpenAIError(error: FastifyError | OpenAIError): OpenAIError {
   }
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) return errors.invalidRequest(error.message);
-  return errors.serverError();
+  // Usually a throwing test script; say so, since a silent 500 would cost the test author time.
+  const server = errors.serverError();
+  return new OpenAIError(500, server.type, `${server.message} (OpenAI fake: ${error.message})`);
 }
 
 function flatten(value: unknown): Record<string, string> {

@@ -9,17 +9,25 @@ import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.
 import addFormatsModule from 'ajv-formats';
 import { SUBSET_PATH } from './extract-spec-subset.js';
 
+type Content = Record<string, { schema: { $ref?: string } }>;
+
+export interface SpecResponse {
+  $ref?: string;
+  content?: Content;
+  headers?: Record<string, { schema: unknown }>;
+}
+
 export interface SpecOperation {
   operationId: string;
   parameters?: { name: string; in: string; required?: boolean; schema?: unknown }[];
-  requestBody?: { content: Record<string, { schema: { $ref?: string } }> };
-  responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }>; $ref?: string }>;
+  requestBody?: { content: Content };
+  responses: Record<string, SpecResponse>;
 }
 
 export interface SpecSubset {
   source: { repository: string; commit: string; path: string; sha256: string; infoVersion: string };
   operations: Record<string, SpecOperation>;
-  components: { schemas: Record<string, unknown>; responses?: Record<string, unknown> };
+  components: { schemas: Record<string, unknown>; responses?: Record<string, SpecResponse> };
 }
 
 export const loadSpecSubset = (path = SUBSET_PATH): SpecSubset => JSON.parse(readFileSync(path, 'utf8')) as SpecSubset;
@@ -62,6 +70,10 @@ export interface SpecValidator {
   responseSchema(operation: string, status?: string): string;
   /** Schema name of an operation's request body (JSON or multipart). */
   requestSchema(operation: string): string;
+  /** The response object for a status, with a `#/components/responses/…` reference resolved. */
+  response(operation: string, status: string): SpecResponse;
+  /** `GET /v1/files/file-abc` → `GET /files/{file_id}`, or undefined when the spec subset has no such operation. */
+  operationFor(method: string, path: string): string | undefined;
 }
 
 export function createSpecValidator(spec: SpecSubset = loadSpecSubset()): SpecValidator {
@@ -74,7 +86,7 @@ export function createSpecValidator(spec: SpecSubset = loadSpecSubset()): SpecVa
   ajv.addSchema({ $id: SPEC_ID, components: normalise(spec.components as unknown as Json) } as object);
   const compiled = new Map<string, ValidateFunction>();
 
-  const schemaRef = (operation: string, content: Record<string, { schema: { $ref?: string } }> | undefined, what: string): string => {
+  const schemaRef = (operation: string, content: Content | undefined, what: string): string => {
     const ref = content && Object.values(content)[0]?.schema.$ref;
     const name = ref && /^#\/components\/schemas\/(.+)$/.exec(ref)?.[1];
     if (!name) throw new Error(`${operation}: the spec gives no ${what} schema`);
@@ -85,6 +97,19 @@ export function createSpecValidator(spec: SpecSubset = loadSpecSubset()): SpecVa
     if (!found) throw new Error(`${operation} is not in the spec subset`);
     return found;
   };
+  const response = (operation: string, status: string): SpecResponse => {
+    const found = operationOf(operation).responses[status];
+    if (!found) throw new Error(`${operation} declares no ${status} response`);
+    const name = found.$ref && /^#\/components\/responses\/(.+)$/.exec(found.$ref)?.[1];
+    const resolved = name ? spec.components.responses?.[name] : found;
+    if (!resolved) throw new Error(`${operation}: cannot resolve ${found.$ref ?? status}`);
+    return resolved;
+  };
+  const matchers = Object.keys(spec.operations).map((key) => {
+    const [method = '', template = ''] = key.split(' ');
+    const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    return { key, method, pattern };
+  });
 
   return {
     spec,
@@ -99,7 +124,12 @@ export function createSpecValidator(spec: SpecSubset = loadSpecSubset()): SpecVa
       return validator(data) ? [] : (validator.errors ?? []).map(describeError);
     },
     responseSchema(operation, status = '200') {
-      return schemaRef(operation, operationOf(operation).responses[status]?.content, `${status} response`);
+      return schemaRef(operation, response(operation, status).content, `${status} response`);
+    },
+    response,
+    operationFor(method, path) {
+      const relative = path.replace(/^\/v1(?=\/)/, '');
+      return matchers.find((matcher) => matcher.method === method.toUpperCase() && matcher.pattern.test(relative))?.key;
     },
     requestSchema(operation) {
       return schemaRef(operation, operationOf(operation).requestBody?.content, 'request body');
