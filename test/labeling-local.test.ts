@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allExamples, createTask, jsonl, upload } from './helpers/datasets.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
+import { waitForRun as waitForRunOf } from './helpers/label-runs.js';
 
 let h: Harness;
 let workers: Awaited<ReturnType<typeof startWorkers>>;
@@ -37,19 +38,7 @@ afterAll(async () => {
 
 const auth = bearer(ADMIN_KEY);
 
-async function waitForRun(id: string) {
-  let run: { status: string } & Record<string, unknown> = { status: 'queued' };
-  await expect
-    .poll(
-      async () => {
-        run = (await h.http().get(`/v1/label-runs/${id}`).set('authorization', auth)).body;
-        return run.status;
-      },
-      { timeout: 20_000, interval: 100 },
-    )
-    .toMatch(/completed|failed|cancelled/);
-  return run as Record<string, any>;
-}
+const waitForRun = (id: string) => waitForRunOf(h, id);
 
 describe('labeling with the offline few-shot model', () => {
   it('labels only the unlabeled rows, once each, and writes a new version with source llm', async () => {

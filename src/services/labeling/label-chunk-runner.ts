@@ -114,18 +114,19 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
           }
         } catch (error) {
           if (!(error instanceof ProviderError)) throw error;
-          if (error.code === 'rate_limit_exceeded' || error.details.status === 429) {
-            const wait = error.details.retryAfterMs ?? 1_000;
-            await deps.limiter.pause(limitKey, wait);
-            throw new ProviderRateLimited(wait);
-          }
-          if (RUN_FATAL.has(error.code)) {
+          if (RUN_FATAL.has(error.code) || (!error.retryable && error.details.status === 429)) {
             await deps.runs.transition(run.id, ['queued', 'running'], 'failed', {
               errorCode: error.code,
               errorMessage: error.message,
               finishedAt: new Date(),
             });
             return { answered };
+          }
+          if (error.details.status === 429) {
+            // The provider's own limit (ours was too generous, or shared with others): everyone waits.
+            const wait = error.details.retryAfterMs ?? 1_000;
+            await deps.limiter.pause(limitKey, wait);
+            throw new ProviderRateLimited(wait);
           }
           // Still failing after retries, or rejected for this text alone: record it and go on.
           if (error.retryable) throw error;
