@@ -29,7 +29,7 @@ const HOUSEKEEPING_SCHEDULE = { id: 'purge-revoked-keys-daily', every: 24 * 3600
 export async function startWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
   const { logger } = options;
   const workers = options.queueNames.map((name) => {
-    const worker = new Worker(name, options.processors[name] as (job: unknown) => Promise<unknown>, {
+    const worker = new Worker(name, options.processors[name] as Processors[QueueName] as never, {
       connection: options.connection,
       prefix: options.prefix,
       concurrency: options.concurrency,
@@ -63,6 +63,9 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
   return {
     close: async () => {
       for (const timer of timers) clearInterval(timer);
+      // Processors that take an abort signal (long, resumable jobs such as labeling chunks) stop
+      // between items and are retried elsewhere; the others finish what they are doing.
+      for (const worker of workers) worker.cancelAllJobs('worker shutting down');
       await Promise.all(workers.map((worker) => worker.close()));
     },
   };

@@ -51,10 +51,10 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
     return run && (run.status === 'running' || run.status === 'queued') && !run.stopReason ? run : undefined;
   };
 
-  const classifyWithRetries = async (classifier: Classifier, text: string, prompt: PromptConfig) => {
+  const classifyWithRetries = async (classifier: Classifier, text: string, prompt: PromptConfig, signal?: AbortSignal) => {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await classifier.classify(text, prompt);
+        return await classifier.classify(text, prompt, signal);
       } catch (error) {
         const transient = error instanceof ProviderError && error.retryable && error.code !== 'rate_limit_exceeded';
         if (!transient || attempt >= TRANSIENT_RETRIES) throw error;
@@ -64,7 +64,7 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
   };
 
   return {
-    async run(job: LabelingJob): Promise<{ answered: number }> {
+    async run(job: LabelingJob, signal?: AbortSignal): Promise<{ answered: number }> {
       let run = await stillActive(job.runId);
       if (!run) return { answered: 0 };
       if (run.status === 'queued') {
@@ -83,6 +83,8 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
       const texts = await deps.rows.textsByIds(pending.map((item) => item.exampleId));
       let answered = 0;
       for (const item of pending) {
+        // Shutting down: give the rest of the chunk back (the job fails and is retried elsewhere).
+        signal?.throwIfAborted();
         const current = await stillActive(run.id);
         if (!current) return { answered };
         if (params.maxCostUsd !== undefined && (await deps.runs.progress(run.id)).costUsd >= params.maxCostUsd) {
@@ -91,9 +93,9 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
         }
         const text = texts.get(item.exampleId) ?? '';
         const estimate = limited ? promptTokens(run, prompt, text) + reserved : 0;
-        if (limited) await deps.limiter.acquire(limitKey, budget, estimate);
+        if (limited) await deps.limiter.acquire(limitKey, budget, estimate, signal);
         try {
-          const answer = await classifyWithRetries(classifier, text, prompt);
+          const answer = await classifyWithRetries(classifier, text, prompt, signal);
           const recorded = await deps.runs.recordResult({
             runId: run.id,
             exampleId: item.exampleId,

@@ -5,7 +5,7 @@ import type { Queues } from '../queues.js';
 import { housekeepingProcessor } from './housekeeping-processor.js';
 import { labelingProcessor } from './labeling-processor.js';
 
-export type Processor<N extends QueueName> = (job: Job<QueuePayloads[N]>) => Promise<unknown>;
+export type Processor<N extends QueueName> = (job: Job<QueuePayloads[N]>, token?: string, signal?: AbortSignal) => Promise<unknown>;
 export type Processors = { [N in QueueName]: Processor<N> };
 
 /** One processor per queue; the type makes adding a queue without its processor a compile error. */

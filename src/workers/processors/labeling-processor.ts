@@ -9,9 +9,10 @@ import type { LabelingJob, Queues } from '../queues.js';
  */
 export const labelingProcessor =
   ({ runner, queues }: { runner: LabelChunkRunner; queues: Queues }) =>
-  async (job: Job<LabelingJob>) => {
+  // The third parameter tells BullMQ to pass an abort signal, which the pool fires on shutdown.
+  async (job: Job<LabelingJob>, _token?: string, signal?: AbortSignal) => {
     try {
-      return await runner.run(job.data);
+      return await runner.run(job.data, signal);
     } catch (error) {
       if (!(error instanceof ProviderRateLimited)) throw error;
       await queues.get('labeling').rateLimit(error.retryAfterMs);
