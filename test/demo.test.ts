@@ -24,6 +24,8 @@ describe('npm run demo', () => {
     expect(output).toContain('it may not manage keys: 403 forbidden');
     expect(output).toContain('version 1 (import): 360 rows, 260 labeled, 100 unlabeled, 14 duplicates');
     expect(output).toMatch(/version 2 \(derive\): 340 rows, .*\n.*\n  splits: train \d+, validation \d+, test \d+, unassigned 0/);
+    expect(output).toMatch(/\] 100\/100 completed/);
+    expect(output).toContain('version 3 (label): 340 rows, 340 labeled, 0 unlabeled');
     expect(output).toMatch(/housekeeping job purge-revoked-keys-\S+: completed, result \{"deleted":0\}/);
     expect(output).toMatch(/API docs \(Swagger UI\): +http:\/\/127\.0\.0\.1:\d+\/docs/);
   });
