@@ -48,7 +48,8 @@ describe('labeling through an OpenAI-compatible provider', () => {
     const run = await waitForRun(h, (await startRun(h, unlabeledVersion, zeroShot)).id);
     expect(run).toMatchObject({ status: 'completed', total: 6, done: 6, labeled: 6, failed: 0, error: null });
     expect(run.input_tokens).toBeGreaterThan(6 * 20);
-    expect(run.cost_usd).toBeGreaterThan(0);
+    // gpt-4o-mini: $0.15 per 1M input tokens, $0.60 per 1M output tokens (the dated price table).
+    expect(run.cost_usd).toBeCloseTo((run.input_tokens * 0.15 + run.output_tokens * 0.6) / 1e6, 12);
     const rows = await allExamples(h, run.result_version_id);
     expect(rows.map((row) => row.label)).toEqual(['billing', 'bug', 'billing', 'bug', 'other', 'billing']);
     expect(rows.every((row) => row.label_source === 'llm')).toBe(true);
@@ -62,6 +63,18 @@ describe('labeling through an OpenAI-compatible provider', () => {
     const sent = fake.requests.filter((request) => request.path === '/v1/chat/completions');
     expect(sent).toHaveLength(6);
     expect(sent[0]!.body).toMatchObject({ model: 'gpt-4o-mini', temperature: 0, logprobs: true, top_logprobs: 20 });
+  });
+
+  it('uses /completions with the version’s label codes for legacy prompt/completion models', async () => {
+    const codes = (await h.http().get(`/v1/dataset-versions/${unlabeledVersion}`).set('authorization', bearer(ADMIN_KEY))).body.label_codes;
+    fake.script({ rules: [{ contains: 'refund', answer: codes.billing }, { contains: 'rash', answer: codes.bug }], default: codes.other });
+    const run = await waitForRun(h, (await startRun(h, unlabeledVersion, { ...zeroShot, model: 'babbage-002' })).id);
+    expect(run).toMatchObject({ status: 'completed', labeled: 6 });
+    const rows = await allExamples(h, run.result_version_id);
+    expect(rows.map((row) => row.label)).toEqual(['billing', 'bug', 'billing', 'bug', 'other', 'billing']);
+    const sent = fake.requests.filter((request) => request.path === '/v1/completions');
+    expect(sent).toHaveLength(6);
+    expect((sent[0]!.body as { prompt: string }).prompt.endsWith('\n\n###\n\n')).toBe(true);
   });
 
   it('records an answer that is not a label as unparseable instead of crashing', async () => {
