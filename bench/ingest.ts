@@ -9,15 +9,14 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { buildApp } from '../src/api/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/lib/logger.js';
 import { openRuntime } from '../src/lib/runtime.js';
+import { throwAwayDatabase } from './support.js';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const ADMIN = `bench-${randomBytes(12).toString('hex')}`;
-const ADMIN_URL = process.env['BENCH_PG_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 // Realistic support-ticket-like rows, ~200 bytes each, with some URLs, mentions and duplicates.
 const SUBJECTS = ['refund for order', 'app crashes on start', 'add dark mode', 'password reset link', 'invoice is wrong', 'slow sync', 'export to CSV'];
@@ -31,18 +30,13 @@ function row(i: number): string {
 }
 
 async function main() {
-  const database = `tuneline_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
+  const database = await throwAwayDatabase();
 
   const config = loadConfig({
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: database.url,
     REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     ADMIN_API_KEY: ADMIN,
-    QUEUE_PREFIX: `bench-${database}`,
+    QUEUE_PREFIX: `bench-${database.name}`,
     MIGRATE_ON_START: 'true',
     LOG_LEVEL: 'warn',
   });
@@ -113,8 +107,7 @@ async function main() {
   } finally {
     await app.close();
     for (const phase of runtime.closePhases()) await phase.run();
-    await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
 }
 

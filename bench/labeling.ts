@@ -11,16 +11,15 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
 import { buildApp } from '../src/api/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/lib/logger.js';
 import { openRuntime } from '../src/lib/runtime.js';
 import { startOpenAIFake } from '../test/fakes/openai/index.js';
+import { throwAwayDatabase } from './support.js';
 
 const [EXAMPLES = 2000, WORKERS = 4, RPM = 1200, TPM = 90_000] = process.argv.slice(2).map(Number);
 const ADMIN = `bench-${randomBytes(12).toString('hex')}`;
-const ADMIN_URL = process.env['BENCH_PG_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SUBJECTS = ['refund for a double charge', 'the app crashes on start', 'please add dark mode', 'cannot reset my password', 'the invoice total is wrong'];
 
 async function main() {
@@ -33,17 +32,12 @@ async function main() {
     ],
     default: 'other',
   });
-  const database = `tuneline_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${database}`);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${database}`;
+  const database = await throwAwayDatabase();
   const env = {
-    DATABASE_URL: url.toString(),
+    DATABASE_URL: database.url,
     REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
     ADMIN_API_KEY: ADMIN,
-    QUEUE_PREFIX: `bench-${database}`,
+    QUEUE_PREFIX: `bench-${database.name}`,
     OPENAI_API_KEY: 'sk-bench',
     OPENAI_BASE_URL: fake.url,
     LOG_LEVEL: 'warn',
@@ -116,8 +110,7 @@ async function main() {
     await app.close();
     for (const phase of runtime.closePhases()) await phase.run();
     await fake.close();
-    await admin.query(`DROP DATABASE ${database} WITH (FORCE)`);
-    await admin.end();
+    await database.drop();
   }
 }
 

@@ -5,9 +5,8 @@ import { buildApp } from '../../src/api/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
 import { openRuntime, type Runtime } from '../../src/lib/runtime.js';
-import { createProcessors } from '../../src/workers/processors/index.js';
+import { startWorkers as startWorkersOn } from '../../src/workers/main.js';
 import type { QueueName } from '../../src/workers/queues.js';
-import { startWorkerPool } from '../../src/workers/worker-pool.js';
 import { createDatabase, dropDatabase, TEMPLATE_DATABASE, TEST_REDIS_URL } from './services.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';
@@ -69,16 +68,5 @@ async function deleteKeys({ redis }: Runtime, pattern: string): Promise<void> {
 export const bearer = (key: string) => `Bearer ${key}`;
 
 /** Runs real BullMQ workers for the given queues inside the test process, on the harness's Redis and database. */
-export async function startWorkers(h: Harness, queueNames: QueueName[], concurrency = 4) {
-  const { runtime } = h;
-  return startWorkerPool({
-    queueNames,
-    concurrency,
-    lockMs: runtime.config.jobLockMs,
-    connection: runtime.redis,
-    prefix: runtime.config.queuePrefix,
-    processors: createProcessors(runtime.services, runtime.queues),
-    queues: runtime.queues,
-    logger: runtime.logger,
-  });
-}
+export const startWorkers = (h: Harness, queueNames: QueueName[], concurrency = 4) =>
+  startWorkersOn(h.runtime, { queueNames, concurrency });
