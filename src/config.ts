@@ -22,6 +22,9 @@ const ConfigSchema = Type.Object({
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
   // How long a worker's claim on a job lasts without renewal: after a crash, the job is picked up again this much later.
   JOB_LOCK_MS: Type.Integer({ default: 30_000, minimum: 1_000 }),
+  // Hosted fine-tunes are polled from the training queue: first after this long, then 1.5× longer each time.
+  FINE_TUNE_POLL_MS: Type.Integer({ default: 15_000, minimum: 10 }),
+  FINE_TUNE_POLL_MAX_MS: Type.Integer({ default: 300_000, minimum: 10 }),
   REVOKED_KEY_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 0 }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
   IMPORT_MAX_BYTES: Type.Integer({ default: 512 * 1_048_576, minimum: 1024 }),
@@ -52,6 +55,8 @@ export interface Config {
   readonly migrateOnStart: boolean;
   readonly shutdownTimeoutMs: number;
   readonly jobLockMs: number;
+  readonly fineTunePollMs: number;
+  readonly fineTunePollMaxMs: number;
   readonly revokedKeyRetentionDays: number;
   readonly bodyLimitBytes: number;
   readonly importMaxBytes: number;
@@ -104,6 +109,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     migrateOnStart: env.MIGRATE_ON_START,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
     jobLockMs: env.JOB_LOCK_MS,
+    fineTunePollMs: env.FINE_TUNE_POLL_MS,
+    fineTunePollMaxMs: env.FINE_TUNE_POLL_MAX_MS,
     revokedKeyRetentionDays: env.REVOKED_KEY_RETENTION_DAYS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     importMaxBytes: env.IMPORT_MAX_BYTES,

@@ -15,6 +15,8 @@ import { installValidators } from './plugins/validation.js';
 import { apiKeysRoutes } from './routes/api-keys/index.js';
 import { datasetsRoutes } from './routes/datasets/index.js';
 import { labelRunsRoutes } from './routes/label-runs/index.js';
+import { fineTunesRoutes } from './routes/fine-tunes/index.js';
+import { modelVersionsRoutes } from './routes/model-versions/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { maintenanceRoutes } from './routes/maintenance/index.js';
 import { tasksRoutes } from './routes/tasks/index.js';
@@ -63,6 +65,8 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
     importMaxBytes: config.importMaxBytes,
   });
   await app.register(labelRunsRoutes, { labelRuns: services.labelRuns });
+  await app.register(fineTunesRoutes, { fineTunes: services.fineTunes });
+  await app.register(modelVersionsRoutes, { models: services.models });
   await app.register(apiKeysRoutes, { apiKeys: services.apiKeys });
   await app.register(maintenanceRoutes, { housekeeping: services.housekeeping });
   return app;

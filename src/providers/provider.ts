@@ -21,6 +21,11 @@ export interface PromptConfig {
   labels: LabelSpec[];
   /** Optional user/assistant pairs shown before the text. */
   fewShot: FewShotExample[];
+  /**
+   * Prompt the model exactly as its training data was formatted (the instructions alone as the
+   * system message): set for models fine-tuned on Tuneline's exports.
+   */
+  asTrained?: boolean;
 }
 
 export interface Usage {

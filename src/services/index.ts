@@ -20,6 +20,14 @@ import { createProviders } from '../providers/registry.js';
 import { labelChunkRunner } from './labeling/label-chunk-runner.js';
 import { labelRunFinalizer } from './labeling/label-run-finalizer.js';
 import { labelRunsService } from './labeling/label-runs-service.js';
+import { fineTunesRepository } from '../db/repositories/fine-tunes-repository.js';
+import { modelVersionsRepository } from '../db/repositories/model-versions-repository.js';
+import { fineTunesService } from './training/fine-tunes-service.js';
+import { hostedTraining } from './training/hosted-training.js';
+import { localTraining } from './training/local-training.js';
+import { modelRegistrar } from './training/model-registrar.js';
+import { trainingRunner } from './training/training-runner.js';
+import { modelVersionsService } from './models/model-versions-service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -45,7 +53,27 @@ export function createServices({ config, db, pool, redis, queues }: ServiceDeps)
   const providers = createProviders(config.openai);
   const runs = labelRunsRepository(db);
   const finalizer = labelRunFinalizer({ db, runs, datasets });
+  const fineTunes = fineTunesRepository(db);
+  const modelVersions = modelVersionsRepository(db);
+  const registrar = modelRegistrar({ modelVersions, tasks, datasets });
   return {
+    fineTunes: fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers }),
+    training: trainingRunner({
+      fineTunes,
+      hosted: hostedTraining({
+        fineTunes,
+        rows,
+        datasets,
+        tasks,
+        queues,
+        api: providers.fineTuning,
+        registrar,
+        timing: { initialMs: config.fineTunePollMs, maxMs: config.fineTunePollMaxMs },
+        priceOverrides: config.priceOverrides,
+      }),
+      local: localTraining({ fineTunes, rows, tasks, registrar }),
+    }),
+    models: modelVersionsService({ modelVersions, tasks }),
     tasks,
     datasets,
     labelRuns: labelRunsService({ db, runs, rows, datasets, tasks, queues, providers }),

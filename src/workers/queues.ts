@@ -8,14 +8,17 @@ import type { Logger } from 'pino';
 export interface QueuePayloads {
   housekeeping: HousekeepingJob;
   labeling: LabelingJob;
+  training: TrainingJob;
 }
 
 export type HousekeepingJob = { v: 1; kind: 'purge-revoked-keys' };
 /** Items fromSeq (inclusive) to toSeq (exclusive) of a labeling run. */
 export type LabelingJob = { v: 1; runId: string; fromSeq: number; toSeq: number };
+/** One step of a fine-tune: start it, poll the provider, or cancel it. */
+export type TrainingJob = { v: 1; fineTuneId: string; step: 'start' | 'poll' | 'cancel' };
 
 export type QueueName = keyof QueuePayloads;
-export const QUEUE_NAMES = ['housekeeping', 'labeling'] as const satisfies readonly QueueName[];
+export const QUEUE_NAMES = ['housekeeping', 'labeling', 'training'] as const satisfies readonly QueueName[];
 
 export const isQueueName = (name: string): name is QueueName => (QUEUE_NAMES as readonly string[]).includes(name);
 
@@ -32,6 +35,12 @@ const defaultJobOptions: Record<QueueName, JobsOptions> = {
     attempts: 10,
     backoff: { type: 'exponential', delay: 2_000 },
     removeOnComplete: { count: 10_000, age: 24 * 3600 },
+    removeOnFail: { count: 10_000 },
+  },
+  training: {
+    attempts: 8,
+    backoff: { type: 'exponential', delay: 5_000 },
+    removeOnComplete: { count: 10_000, age: 7 * 24 * 3600 },
     removeOnFail: { count: 10_000 },
   },
 };

@@ -25,6 +25,8 @@ export async function installDocs(app: FastifyInstance): Promise<void> {
         { name: 'tasks', description: 'Classification problems: instructions and label sets' },
         { name: 'datasets', description: 'Imports, immutable versions, preparation, review and export' },
         { name: 'labeling', description: 'Rate-limited, resumable LLM labeling runs' },
+        { name: 'training', description: 'Fine-tuning at providers and the local trainer' },
+        { name: 'models', description: 'Model versions: prompt-only, fine-tuned and local' },
         { name: 'api-keys', description: 'Keys and their scopes (admin)' },
         { name: 'maintenance', description: 'Housekeeping jobs (admin)' },
         { name: 'health', description: 'Liveness, readiness and metrics' },

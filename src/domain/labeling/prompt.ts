@@ -21,6 +21,13 @@ function labelLines(prompt: PromptConfig): string {
 
 /** System message, few-shot pairs as real turns, then the text to classify. */
 export function chatMessages(prompt: PromptConfig, text: string): ChatMessage[] {
+  // A model fine-tuned on Tuneline's chat export saw only the instructions as its system message.
+  if (prompt.asTrained) {
+    return [
+      { role: 'system', content: prompt.instructions },
+      { role: 'user', content: text },
+    ];
+  }
   const instructions = prompt.instructions.trim();
   const system = instructions === '' ? labelLines(prompt) : `${instructions}\n\n${labelLines(prompt)}`;
   return [

@@ -3,8 +3,9 @@ import { codeProbabilities } from '../../domain/labeling/legacy-logprobs.js';
 import { labelProbabilities } from '../../domain/labeling/logprob-mapping.js';
 import { chatMessages, legacyPrompt, maxAnswerTokens } from '../../domain/labeling/prompt.js';
 import { tokenStrings } from '../../domain/labeling/token-strings.js';
-import { ProviderError, type Classifier, type ClassifyOutcome, type PromptConfig } from '../provider.js';
-import { classifyOpenAIError, parseRateLimitHeaders } from './error-classification.js';
+import type { Classifier, ClassifyOutcome, PromptConfig } from '../provider.js';
+import { parseRateLimitHeaders } from './error-classification.js';
+import { toProviderError } from './provider-errors.js';
 
 export interface OpenAIConnection {
   apiKey: string;
@@ -88,34 +89,4 @@ export function createOpenAIClassifier(client: OpenAI, model: string, labelCodes
       }
     },
   };
-}
-
-function toProviderError(error: unknown, signal?: AbortSignal): unknown {
-  if (signal?.aborted) return error;
-  if (error instanceof OpenAI.APIConnectionTimeoutError) {
-    return providerError(classifyOpenAIError({ message: error.message, isTimeout: true }), error.message);
-  }
-  if (error instanceof OpenAI.APIConnectionError) {
-    return providerError(classifyOpenAIError({ message: error.message, isConnection: true }), error.message);
-  }
-  if (error instanceof OpenAI.APIError) {
-    const classified = classifyOpenAIError({
-      status: error.status,
-      code: error.code ?? null,
-      type: error.type ?? null,
-      message: error.message,
-      headers: error.headers,
-    });
-    return providerError(classified, error.message, error.status, parseRateLimitHeaders(error.headers));
-  }
-  return error;
-}
-
-function providerError(
-  classified: ReturnType<typeof classifyOpenAIError>,
-  message: string,
-  status?: number,
-  rateLimit?: ReturnType<typeof parseRateLimitHeaders>,
-): ProviderError {
-  return new ProviderError(classified.kind, classified.code, message, { status, retryAfterMs: classified.retryAfterMs, rateLimit });
 }

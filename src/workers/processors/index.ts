@@ -4,6 +4,7 @@ import type { QueueName, QueuePayloads } from '../queues.js';
 import type { Queues } from '../queues.js';
 import { housekeepingProcessor } from './housekeeping-processor.js';
 import { labelingProcessor } from './labeling-processor.js';
+import { trainingProcessor } from './training-processor.js';
 
 export type Processor<N extends QueueName> = (job: Job<QueuePayloads[N]>, token?: string, signal?: AbortSignal) => Promise<unknown>;
 export type Processors = { [N in QueueName]: Processor<N> };
@@ -12,4 +13,5 @@ export type Processors = { [N in QueueName]: Processor<N> };
 export const createProcessors = (services: Services, queues: Queues): Processors => ({
   housekeeping: housekeepingProcessor({ housekeeping: services.housekeeping }),
   labeling: labelingProcessor({ runner: services.labelChunks, queues }),
+  training: trainingProcessor({ runner: services.training }),
 });

@@ -137,7 +137,7 @@ function createJob(ctx: FakeContext, request: FastifyRequest): JobRecord {
     integrations: Array.isArray(body['integrations']) ? (body['integrations'] as unknown[]) : null,
     timing: { ...options.jobTiming },
     // Files are read now, like the real service copying them; a later delete does not matter.
-    training: analyseDataset(trainingFile.content.toString('utf8'), format, tokenizer, 'training'),
+    training: withForcedFailure(analyseDataset(trainingFile.content.toString('utf8'), format, tokenizer, 'training'), options.faults.failJobs),
     validation: validationFile ? analyseDataset(validationFile.content.toString('utf8'), format, tokenizer, 'validation') : null,
     status: 'validating_files',
     error: null,
@@ -250,3 +250,9 @@ function cursorPage<T, R>(items: T[], query: Query, defaultLimit: number, idOf: 
   };
 }
 
+
+/** `faults.failJobs`: the job fails validation with the given error whatever its files hold. */
+function withForcedFailure<T extends { problem: unknown }>(analysis: T, failure: { code: string; message: string; param?: string } | undefined): T {
+  if (!failure) return analysis;
+  return { ...analysis, problem: { code: failure.code, message: failure.message, param: failure.param ?? 'training_file' } };
+}

@@ -41,6 +41,8 @@ export interface FaultOptions {
   sendShouldRetryHeader?: boolean;
   /** 403 training_not_available on `POST /v1/fine_tuning/jobs`. */
   trainingNotAvailable?: boolean;
+  /** New fine-tuning jobs fail validation with this error (asynchronously, like a bad file). */
+  failJobs?: { code: string; message: string; param?: string };
   /** Models that answer 404 model_not_found everywhere. */
   retiredModels?: string[];
   /** Restrict errorRate/statusSequence/latency/hang to these paths (`/chat/completions` or `/v1/...`). */

@@ -1,0 +1,76 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FineTunesService } from '../../../services/training/fine-tunes-service.js';
+import { authenticatedErrors, presentPage } from '../../schemas/common.js';
+import {
+  CreateFineTuneBody,
+  FineTune,
+  FineTuneDetail,
+  FineTunePage,
+  FineTuneParams,
+  ListQuery,
+  Preflight,
+  presentDetail,
+  presentFineTune,
+  TaskParams,
+} from './schemas.js';
+
+const tags = ['training'];
+
+export const fineTunesRoutes: FastifyPluginAsyncTypebox<{ fineTunes: FineTunesService }> = async (app, { fineTunes }) => {
+  app.post('/v1/tasks/:task/fine-tunes', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'createFineTune',
+      summary: 'Train a model on a dataset version, hosted or local; dry_run only checks and estimates',
+      params: TaskParams,
+      body: CreateFineTuneBody,
+      response: { 200: Preflight, 202: FineTune, ...authenticatedErrors(404, 409) },
+    },
+    handler: async (request, reply) => {
+      const result = await fineTunes.create(request.params.task, request.body);
+      if (result.dryRun) {
+        return reply.status(200).send({ dry_run: true as const, base_model: result.baseModel, preflight: result.preflight, estimate: result.estimate });
+      }
+      return reply.status(202).header('location', `/v1/fine-tunes/${result.fineTune.id}`).send(presentFineTune(result.fineTune));
+    },
+  });
+
+  app.get('/v1/tasks/:task/fine-tunes', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      operationId: 'listFineTunes',
+      summary: 'A task’s fine-tunes, newest first',
+      params: TaskParams,
+      querystring: ListQuery,
+      response: { 200: FineTunePage, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => presentPage(await fineTunes.list(request.params.task, request.query), presentFineTune),
+  });
+
+  app.get('/v1/fine-tunes/:fine_tune', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      operationId: 'getFineTune',
+      summary: 'A fine-tune: status timeline, events, checkpoints, loss curve, cost and the resulting model',
+      params: FineTuneParams,
+      response: { 200: FineTuneDetail, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => presentDetail(await fineTunes.detail(request.params.fine_tune)),
+  });
+
+  app.post('/v1/fine-tunes/:fine_tune/cancel', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'cancelFineTune',
+      summary: 'Cancel at any stage (also at the provider); idempotent',
+      params: FineTuneParams,
+      response: { 200: FineTune, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => presentFineTune(await fineTunes.cancel(request.params.fine_tune)),
+  });
+
+};

@@ -1,0 +1,38 @@
+import { and, desc, eq, lt } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import { modelVersions, type ModelVersionRecord } from '../schema/model-versions.js';
+
+export const modelVersionsRepository = (db: Executor) => ({
+  /** A fine-tune registers its model once: the unique source makes a retried registration a no-op. */
+  async insert(row: typeof modelVersions.$inferInsert, tx: Executor = db): Promise<ModelVersionRecord> {
+    const [created] = await tx
+      .insert(modelVersions)
+      .values(row)
+      .onConflictDoNothing({ target: modelVersions.sourceFineTuneId })
+      .returning();
+    if (created) return created;
+    const [existing] = await tx.select().from(modelVersions).where(eq(modelVersions.sourceFineTuneId, row.sourceFineTuneId!)).limit(1);
+    return existing!;
+  },
+
+  async findById(id: string, tx: Executor = db): Promise<ModelVersionRecord | undefined> {
+    const [row] = await tx.select().from(modelVersions).where(eq(modelVersions.id, id)).limit(1);
+    return row;
+  },
+
+  async list(taskId: string, page: { limit: number; after?: string }, tx: Executor = db): Promise<ModelVersionRecord[]> {
+    return tx
+      .select()
+      .from(modelVersions)
+      .where(and(eq(modelVersions.taskId, taskId), page.after ? lt(modelVersions.id, page.after) : undefined))
+      .orderBy(desc(modelVersions.id))
+      .limit(page.limit + 1);
+  },
+
+  async update(id: string, changes: Partial<typeof modelVersions.$inferInsert>, tx: Executor = db): Promise<ModelVersionRecord | undefined> {
+    const [row] = await tx.update(modelVersions).set(changes).where(eq(modelVersions.id, id)).returning();
+    return row;
+  },
+});
+
+export type ModelVersionsRepository = ReturnType<typeof modelVersionsRepository>;

@@ -1,0 +1,117 @@
+import { doublePrecision, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid, boolean, index } from 'drizzle-orm/pg-core';
+import { datasetVersions } from './datasets.js';
+import { modelVersions } from './model-versions.js';
+import { tasks } from './tasks.js';
+
+export const FINE_TUNE_STATUSES = [
+  'pending',
+  'uploading',
+  'validating_files',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+  'refused',
+] as const;
+export type FineTuneStatus = (typeof FINE_TUNE_STATUSES)[number];
+export const TERMINAL_FINE_TUNE_STATUSES: readonly FineTuneStatus[] = ['succeeded', 'failed', 'cancelled', 'refused'];
+
+export interface CurvePoint {
+  step: number;
+  train_loss: number | null;
+  train_accuracy: number | null;
+  valid_loss: number | null;
+  valid_accuracy: number | null;
+}
+
+/** A training job, at a provider or in the local trainer, from the request to the resulting model. */
+export const fineTunes = pgTable(
+  'fine_tunes',
+  {
+    id: uuid('id').primaryKey(),
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id),
+    datasetVersionId: uuid('dataset_version_id')
+      .notNull()
+      .references(() => datasetVersions.id),
+    provider: text('provider').notNull(),
+    baseModel: text('base_model').notNull(),
+    parentModelVersionId: uuid('parent_model_version_id').references(() => modelVersions.id),
+    suffix: text('suffix'),
+    seed: integer('seed'),
+    hyperparameters: jsonb('hyperparameters').$type<Record<string, unknown>>().notNull(),
+    resolvedHyperparameters: jsonb('resolved_hyperparameters').$type<Record<string, unknown>>(),
+    estimate: jsonb('estimate').$type<Record<string, unknown>>(),
+    status: text('status').$type<FineTuneStatus>().notNull(),
+    cancelRequested: boolean('cancel_requested').notNull().default(false),
+    providerJobId: text('provider_job_id'),
+    trainingFileId: text('training_file_id'),
+    validationFileId: text('validation_file_id'),
+    resultFileId: text('result_file_id'),
+    fineTunedModel: text('fine_tuned_model'),
+    trainedTokens: integer('trained_tokens'),
+    costUsd: doublePrecision('cost_usd'),
+    curve: jsonb('curve').$type<CurvePoint[]>(),
+    summary: jsonb('summary').$type<Record<string, unknown>>(),
+    errorCode: text('error_code'),
+    errorMessage: text('error_message'),
+    modelVersionId: uuid('model_version_id').references(() => modelVersions.id),
+    polls: integer('polls').notNull().default(0),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    finishedAt: timestamp('finished_at', { withTimezone: true }),
+  },
+  (table) => [index('fine_tunes_task_idx').on(table.taskId)],
+);
+
+/** Every status a job went through, with when: the timeline. */
+export const fineTuneTransitions = pgTable(
+  'fine_tune_transitions',
+  {
+    fineTuneId: uuid('fine_tune_id')
+      .notNull()
+      .references(() => fineTunes.id),
+    seq: integer('seq').notNull(),
+    status: text('status').notNull(),
+    at: timestamp('at', { withTimezone: true }).notNull().defaultNow(),
+    detail: text('detail'),
+  },
+  (table) => [primaryKey({ name: 'fine_tune_transitions_pk', columns: [table.fineTuneId, table.seq] })],
+);
+
+/** Provider (or local trainer) events, stored once each: the primary key deduplicates re-reads. */
+export const fineTuneEvents = pgTable(
+  'fine_tune_events',
+  {
+    fineTuneId: uuid('fine_tune_id')
+      .notNull()
+      .references(() => fineTunes.id),
+    eventId: text('event_id').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    level: text('level').notNull(),
+    message: text('message').notNull(),
+    type: text('type'),
+    data: jsonb('data').$type<Record<string, unknown>>(),
+  },
+  (table) => [primaryKey({ name: 'fine_tune_events_pk', columns: [table.fineTuneId, table.eventId] })],
+);
+
+export const fineTuneCheckpoints = pgTable(
+  'fine_tune_checkpoints',
+  {
+    fineTuneId: uuid('fine_tune_id')
+      .notNull()
+      .references(() => fineTunes.id),
+    checkpointId: text('checkpoint_id').notNull(),
+    step: integer('step').notNull(),
+    model: text('model').notNull(),
+    metrics: jsonb('metrics').$type<Record<string, unknown>>(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+  },
+  (table) => [primaryKey({ name: 'fine_tune_checkpoints_pk', columns: [table.fineTuneId, table.checkpointId] })],
+);
+
+export type FineTuneRecord = typeof fineTunes.$inferSelect;
+export type FineTuneEventRecord = typeof fineTuneEvents.$inferSelect;

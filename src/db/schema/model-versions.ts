@@ -1,0 +1,42 @@
+import { customType, doublePrecision, index, jsonb, pgTable, text, timestamp, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import { datasetVersions } from './datasets.js';
+import { tasks } from './tasks.js';
+
+const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
+
+export const MODEL_KINDS = ['prompt', 'fine_tuned', 'local_trained'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+export const MODEL_STATUSES = ['candidate', 'champion', 'fallback', 'retired'] as const;
+export type ModelStatus = (typeof MODEL_STATUSES)[number];
+
+/** Anything that can classify for a task: a prompt-only model, a hosted fine-tune, or a local model. */
+export const modelVersions = pgTable(
+  'model_versions',
+  {
+    id: uuid('id').primaryKey(),
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id),
+    name: text('name').notNull(),
+    kind: text('kind').$type<ModelKind>().notNull(),
+    provider: text('provider').notNull(),
+    /** The provider's model id: gpt-4o-mini, ft:gpt-4o-mini:org::abc, local-linear, few-shot-tfidf. */
+    model: text('model').notNull(),
+    status: text('status').$type<ModelStatus>().notNull().default('candidate'),
+    /** Instructions, labels and few-shot examples the model is prompted with. */
+    prompt: jsonb('prompt').$type<Record<string, unknown>>().notNull(),
+    labelCodes: jsonb('label_codes').$type<Record<string, string>>(),
+    /** Trained weights of a local model (gzip JSON); null for hosted models. */
+    artifact: bytea('artifact'),
+    parentId: uuid('parent_id').references((): AnyPgColumn => modelVersions.id),
+    trainedOnVersionId: uuid('trained_on_version_id').references(() => datasetVersions.id),
+    sourceFineTuneId: uuid('source_fine_tune_id').unique('model_versions_source_fine_tune_unique'),
+    trainingCostUsd: doublePrecision('training_cost_usd'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    retiredAt: timestamp('retired_at', { withTimezone: true }),
+    retiredReason: text('retired_reason'),
+  },
+  (table) => [index('model_versions_task_idx').on(table.taskId)],
+);
+
+export type ModelVersionRecord = typeof modelVersions.$inferSelect;

@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { classificationReport } from './classification-report.js';
+import { formatClassificationReport, formatConfusionMatrix } from './report-text.js';
+
+const repeat = (count: number, truth: string, predicted: string) => Array.from({ length: count }, () => [truth, predicted] as const);
+
+function reportFor(pairs: (readonly [string, string])[], labels: string[]) {
+  return classificationReport(
+    pairs.map(([t]) => t),
+    pairs.map(([, p]) => p),
+    labels,
+  );
+}
+
+describe('formatClassificationReport', () => {
+  it('prints exactly what scikit-learn prints for its docstring example', () => {
+    const labels = ['class 0', 'class 1', 'class 2'];
+    const report = classificationReport(
+      [0, 1, 2, 2, 2].map((i) => labels[i]!),
+      [0, 0, 2, 2, 1].map((i) => labels[i]!),
+      labels,
+    );
+    expect(formatClassificationReport(report)).toBe(
+      [
+        '              precision    recall  f1-score   support',
+        '',
+        '     class 0       0.50      1.00      0.67         1',
+        '     class 1       0.00      0.00      0.00         1',
+        '     class 2       1.00      0.67      0.80         3',
+        '',
+        '    accuracy                           0.60         5',
+        '   macro avg       0.50      0.56      0.49         5',
+        'weighted avg       0.70      0.60      0.61         5',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints four digits like classification_report(digits=4)', () => {
+    const report = reportFor([...repeat(5, 'negative', 'negative'), ...repeat(2, 'negative', 'positive'), ...repeat(1, 'positive', 'negative'), ...repeat(22, 'positive', 'positive')], [
+      'negative',
+      'positive',
+    ]);
+    // Produced with scikit-learn's own format strings from the same numbers.
+    expect(formatClassificationReport(report, 4)).toBe(
+      '              precision    recall  f1-score   support\n\n' +
+        '    negative     0.8333    0.7143    0.7692         7\n' +
+        '    positive     0.9167    0.9565    0.9362        23\n\n' +
+        '    accuracy                         0.9000        30\n' +
+        '   macro avg     0.8750    0.8354    0.8527        30\n' +
+        'weighted avg     0.8972    0.9000    0.8972        30\n',
+    );
+  });
+
+  it('widens the name column for long labels and rounds exact ties to even like Python', () => {
+    const long = 'a much longer label name';
+    // long: TP 1 of 8 predicted and 8 true → 0.125 everywhere, which Python prints as 0.12.
+    const report = reportFor([...repeat(1, long, long), ...repeat(7, long, 'b'), ...repeat(7, 'b', long), ...repeat(49, 'b', 'b')], [long, 'b']);
+    expect(formatClassificationReport(report)).toBe(
+      '                          precision    recall  f1-score   support\n\n' +
+        'a much longer label name       0.12      0.12      0.12         8\n' +
+        '                       b       0.88      0.88      0.88        56\n\n' +
+        '                accuracy                           0.78        64\n' +
+        '               macro avg       0.50      0.50      0.50        64\n' +
+        '            weighted avg       0.78      0.78      0.78        64\n',
+    );
+  });
+
+  it('prints nan accuracy when there are no rows', () => {
+    const text = formatClassificationReport(classificationReport([], [], ['a', 'b']));
+    expect(text.split('\n')[5]).toBe('    accuracy                            nan         0');
+  });
+});
+
+describe('formatConfusionMatrix', () => {
+  it('prints a header of predicted labels and a row per true label', () => {
+    expect(
+      formatConfusionMatrix(
+        [
+          [5, 2],
+          [1, 122],
+        ],
+        ['negative', 'pos'],
+      ),
+    ).toBe(['true \\ predicted  negative  pos', '        negative         5    2', '             pos         1  122', ''].join('\n'));
+  });
+
+  it('rejects a matrix that does not fit the labels', () => {
+    expect(() => formatConfusionMatrix([[1]], ['a', 'b'])).toThrow(RangeError);
+  });
+});

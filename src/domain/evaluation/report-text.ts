@@ -1,0 +1,53 @@
+import type { AverageScores, ClassificationReport } from './classification-report.js';
+import { alignRight, formatFixed } from './python-format.js';
+
+const HEADERS = ['precision', 'recall', 'f1-score', 'support'] as const;
+const LONGEST_AVERAGE_HEADING = 'weighted avg';
+
+/**
+ * The text `print(classification_report(y_true, y_pred, labels=labels, digits=digits))` shows:
+ * a header, a blank line, one row per label, a blank line, then accuracy, macro avg and weighted avg.
+ * Widths and number formatting reproduce scikit-learn's format strings exactly:
+ *   header `'{:>{width}s} ' + ' {:>9}' * 4`, rows `'{:>{width}s} ' + ' {:>9.{digits}f}' * 3 + ' {:>9}'`,
+ *   width = max(longest label, len('weighted avg'), digits).
+ *
+ * scikit-learn prints `micro avg` (with micro P/R/F1) instead of `accuracy` when the given labels
+ * differ from those present in y_true ∪ y_pred, e.g. when a label never occurs or a failure is
+ * encoded as an extra label. We always print the accuracy row, since accuracy with failures counted
+ * as wrong is the number Tuneline compares models on; the rows match whenever scikit-learn prints it.
+ * A null accuracy (no rows) prints as `nan`, as Python formats a NaN.
+ */
+export function formatClassificationReport(report: ClassificationReport, digits = 2): string {
+  const width = Math.max(...report.labels.map((row) => [...row.label].length), LONGEST_AVERAGE_HEADING.length, digits);
+  const cell = (value: number): string => ` ${alignRight(formatFixed(value, digits), 9)}`;
+  const name = (text: string): string => `${alignRight(text, width)} `;
+  const row = (heading: string, scores: AverageScores): string =>
+    `${name(heading)}${cell(scores.precision)}${cell(scores.recall)}${cell(scores.f1)} ${alignRight(String(scores.support), 9)}\n`;
+
+  let text = `${name('')}${HEADERS.map((header) => ` ${alignRight(header, 9)}`).join('')}\n\n`;
+  for (const scores of report.labels) text += row(scores.label, scores);
+  text += '\n';
+  // The accuracy row's precision and recall are `'{:>9.{digits}}'.format('')`: blank cells.
+  const accuracy = report.accuracy ?? Number.NaN;
+  text += `${name('accuracy')} ${' '.repeat(9)} ${' '.repeat(9)}${cell(accuracy)} ${alignRight(String(report.macro.support), 9)}\n`;
+  text += row('macro avg', report.macro);
+  text += row('weighted avg', report.weighted);
+  return text;
+}
+
+/**
+ * A plain-text confusion matrix: a header of predicted labels, then one row per true label, every
+ * column right-aligned to its widest entry. Failed or unknown predictions are in no column (see
+ * confusionMatrix), so a row may sum to less than the label's support.
+ */
+export function formatConfusionMatrix(matrix: readonly (readonly number[])[], labels: readonly string[]): string {
+  if (matrix.length !== labels.length || matrix.some((cells) => cells.length !== labels.length)) {
+    throw new RangeError(`formatConfusionMatrix: expected a ${labels.length}×${labels.length} matrix`);
+  }
+  const corner = 'true \\ predicted';
+  const firstWidth = Math.max(corner.length, ...labels.map((label) => [...label].length));
+  const widths = labels.map((label, j) => Math.max([...label].length, ...matrix.map((cells) => String(cells[j]).length)));
+  const line = (first: string, cells: readonly string[]): string =>
+    [alignRight(first, firstWidth), ...cells.map((text, j) => alignRight(text, widths[j]!))].join('  ') + '\n';
+  return line(corner, labels) + matrix.map((cells, i) => line(labels[i]!, cells.map(String))).join('');
+}

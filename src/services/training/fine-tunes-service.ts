@@ -1,0 +1,158 @@
+import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
+import type { FineTunesRepository } from '../../db/repositories/fine-tunes-repository.js';
+import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
+import { TERMINAL_FINE_TUNE_STATUSES, type FineTuneRecord } from '../../db/schema/fine-tunes.js';
+import { fineTuningTokenLimit } from '../../domain/datasets/token-limits.js';
+import { isTimeOrderedId, newId } from '../../domain/ids.js';
+import { afterCursor, toPage } from '../../domain/pagination.js';
+import { PRICE_TABLE_DATE, trainingCost } from '../../domain/pricing.js';
+import { autoEpochs, billableTokens, preflightProblems } from '../../domain/training/preflight.js';
+import { AppError, errors } from '../../errors.js';
+import type { ProviderName, Providers } from '../../providers/registry.js';
+import type { Queues } from '../../workers/queues.js';
+import type { DatasetsService } from '../datasets/datasets-service.js';
+import type { TasksService } from '../tasks-service.js';
+import { buildTrainingFile } from './training-files.js';
+
+export const LOCAL_TRAINED_MODEL = 'local-linear';
+
+export interface CreateFineTuneInput {
+  dataset_version_id: string;
+  provider: ProviderName;
+  base_model?: string;
+  hyperparameters?: {
+    n_epochs?: number | 'auto';
+    batch_size?: number | 'auto';
+    learning_rate_multiplier?: number | 'auto';
+    /** Local trainer only. */
+    epochs?: number;
+    regularization?: number;
+  };
+  suffix?: string;
+  seed?: number;
+  parent_model_version_id?: string;
+  dry_run?: boolean;
+}
+
+export const fineTunesService = (deps: {
+  fineTunes: FineTunesRepository;
+  modelVersions: ModelVersionsRepository;
+  rows: DatasetRowsRepository;
+  datasets: DatasetsService;
+  tasks: TasksService;
+  queues: Queues;
+  providers: Providers;
+}) => {
+  const getFineTune = async (id: string): Promise<FineTuneRecord> => {
+    const found = isTimeOrderedId(id) ? await deps.fineTunes.findById(id) : undefined;
+    if (!found) throw errors.notFound('fine-tune', id);
+    return found;
+  };
+
+  return {
+    getFineTune,
+
+    /** Checks the data and estimates epochs, tokens and cost; with dry_run that is all it does. */
+    async create(taskRef: string, input: CreateFineTuneInput) {
+      const task = await deps.tasks.get(taskRef);
+      if (task.archivedAt) throw errors.archived('task', taskRef);
+      const version = await deps.datasets.getVersion(input.dataset_version_id);
+      if ((await deps.datasets.getDataset(version.datasetId)).taskId !== task.id) {
+        throw errors.validation('The dataset version belongs to another task.', [
+          { field: 'body.dataset_version_id', message: `not a version of task "${task.slug}"` },
+        ]);
+      }
+      const parent = input.parent_model_version_id ? await deps.modelVersions.findById(input.parent_model_version_id) : undefined;
+      if (input.parent_model_version_id && (!parent || parent.taskId !== task.id)) {
+        throw errors.validation('Unknown parent model.', [{ field: 'body.parent_model_version_id', message: 'no such model version of this task' }]);
+      }
+      if (parent && parent.kind !== (input.provider === 'local' ? 'local_trained' : 'fine_tuned')) {
+        throw errors.validation('Continued training needs a model trained the same way.', [
+          { field: 'body.parent_model_version_id', message: `a ${parent.kind} model cannot be trained further with provider ${input.provider}` },
+        ]);
+      }
+      // Continued training starts from the parent's fine-tuned model (OpenAI accepts ft: models as a base).
+      const baseModel = input.provider === 'local' ? LOCAL_TRAINED_MODEL : (parent?.model ?? input.base_model ?? 'gpt-4o-mini-2024-07-18');
+
+      const train = await buildTrainingFile(deps.rows, task, version, 'train', baseModel);
+      const stats = version.stats as { splits?: Record<string, { label_distribution: Record<string, number> }> };
+      const limit = fineTuningTokenLimit(baseModel);
+      const problems = preflightProblems({
+        trainCounts: stats.splits?.['train']?.label_distribution ?? {},
+        validationCounts: stats.splits?.['validation']?.label_distribution ?? {},
+        labels: task.labels.map((label) => label.name),
+        overTokenLimit: train.tokens.filter((tokens) => tokens > limit).length,
+        tokenLimit: limit,
+      });
+      const requestedEpochs = input.hyperparameters?.n_epochs;
+      const epochs = typeof requestedEpochs === 'number' ? requestedEpochs : autoEpochs(train.examples);
+      const billable = input.provider === 'local' ? 0 : billableTokens(train.tokens, epochs, limit);
+      const estimate = {
+        train_examples: train.examples,
+        epochs,
+        billable_tokens: billable,
+        cost_usd: input.provider === 'local' ? 0 : trainingCost(baseModel, billable),
+        price_table_date: PRICE_TABLE_DATE,
+      };
+      const preflight = { ok: !problems.some((problem) => problem.blocking), problems };
+      if (input.dry_run) return { dryRun: true as const, baseModel, preflight, estimate };
+
+      if (!preflight.ok) {
+        throw new AppError('preflight_failed', 400, 'The data cannot be used for training as it is.', {
+          fields: problems.filter((problem) => problem.blocking).map((problem) => ({ field: 'body.dataset_version_id', message: problem.message })),
+          details: { problems },
+        });
+      }
+      if (!deps.providers.isConfigured(input.provider)) {
+        throw new AppError('provider_not_configured', 400, `The ${input.provider} provider has no API key here (set OPENAI_API_KEY).`, {
+          fields: [{ field: 'body.provider', message: 'not configured' }],
+        });
+      }
+      const fineTune = await deps.fineTunes.insert({
+        id: newId(),
+        taskId: task.id,
+        datasetVersionId: version.id,
+        provider: input.provider,
+        baseModel,
+        parentModelVersionId: parent?.id ?? null,
+        suffix: input.suffix ?? null,
+        seed: input.seed ?? null,
+        hyperparameters: input.hyperparameters ?? {},
+        estimate: { ...estimate, preflight },
+        status: 'pending',
+      });
+      await deps.queues.enqueue('training', { v: 1, fineTuneId: fineTune.id, step: 'start' }, { jobId: `ft-${fineTune.id}-start` });
+      return { dryRun: false as const, fineTune };
+    },
+
+    async detail(id: string) {
+      const fineTune = await getFineTune(id);
+      const [transitions, events, checkpoints] = await Promise.all([
+        deps.fineTunes.transitions(fineTune.id),
+        deps.fineTunes.events(fineTune.id, 100),
+        deps.fineTunes.checkpoints(fineTune.id),
+      ]);
+      return { fineTune, transitions, events, checkpoints };
+    },
+
+    async list(taskRef: string, page: { limit: number; cursor?: string }) {
+      const task = await deps.tasks.get(taskRef);
+      return toPage(await deps.fineTunes.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+    },
+
+    /** Asks the worker to stop the job (and the provider's); a job not started yet is cancelled at once. */
+    async cancel(id: string) {
+      const fineTune = await getFineTune(id);
+      if (TERMINAL_FINE_TUNE_STATUSES.includes(fineTune.status)) return fineTune;
+      await deps.fineTunes.update(fineTune.id, { cancelRequested: true });
+      if (fineTune.status === 'pending' && !fineTune.providerJobId) {
+        await deps.fineTunes.transition(fineTune.id, 'cancelled', { finishedAt: new Date() }, 'cancelled before it started');
+      } else {
+        await deps.queues.enqueue('training', { v: 1, fineTuneId: fineTune.id, step: 'cancel' }, { jobId: `ft-${fineTune.id}-cancel` });
+      }
+      return getFineTune(id);
+    },
+  };
+};
+
+export type FineTunesService = ReturnType<typeof fineTunesService>;

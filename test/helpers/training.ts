@@ -1,0 +1,46 @@
+import { expect } from 'vitest';
+import { createTask, jsonl, upload } from './datasets.js';
+import { ADMIN_KEY, bearer, type Harness } from './harness.js';
+
+export const TITLE_LABELS = ['instructional', 'other'];
+
+/** A task with a split dataset version of `size` labeled titles; returns the split version's id. */
+export async function splitDataset(h: Harness, slug: string, size = 60): Promise<string> {
+  await createTask(h, slug, TITLE_LABELS);
+  const words = {
+    instructional: ['how to', 'tutorial', 'drill', 'technique', 'step by step', 'breakdown'],
+    other: ['full match', 'vlog', 'podcast', 'highlights', 'interview', 'news'],
+  };
+  const rows = Array.from({ length: size }, (_, i) => {
+    const label = i % 2 ? 'instructional' : 'other';
+    const pool = words[label as keyof typeof words];
+    return { text: `${pool[i % pool.length]} ${pool[(i * 7 + 3) % pool.length]} video number ${i}`, label };
+  });
+  const imported = await upload(h, `/v1/tasks/${slug}/datasets?name=${slug}`, jsonl(rows));
+  const split = await h
+    .http()
+    .post(`/v1/dataset-versions/${imported.body.version.id}/derive`)
+    .set('authorization', bearer(ADMIN_KEY))
+    .send({ operations: [{ op: 'split', train: 0.7, validation: 0.15, test: 0.15 }] });
+  return split.body.id;
+}
+
+export const createFineTune = (h: Harness, task: string, body: Record<string, unknown>) =>
+  h.http().post(`/v1/tasks/${task}/fine-tunes`).set('authorization', bearer(ADMIN_KEY)).send(body);
+
+export const getFineTune = async (h: Harness, id: string) =>
+  (await h.http().get(`/v1/fine-tunes/${id}`).set('authorization', bearer(ADMIN_KEY))).body as Record<string, any>;
+
+export async function waitForFineTune(h: Harness, id: string, timeout = 30_000) {
+  let fineTune: Record<string, any> = {};
+  await expect
+    .poll(
+      async () => {
+        fineTune = await getFineTune(h, id);
+        return fineTune['status'];
+      },
+      { timeout, interval: 100 },
+    )
+    .toMatch(/succeeded|failed|cancelled|refused/);
+  return fineTune;
+}
