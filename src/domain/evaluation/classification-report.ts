@@ -7,12 +7,15 @@ import { numpyMean, numpySum } from './numpy-sum.js';
  *
  * Per label: precision = TP / predicted (0 when never predicted), recall = TP / support (0 when the
  * label never occurs), F1 = 2·TP / (support + predicted) (0 when both are 0). That F1 is the harmonic
- * mean of P and R whenever both are defined, and 0 when either is 0; it is the count form
- * scikit-learn itself uses since 1.3, so the floats agree to the last bit.
+ * mean of P and R whenever both are defined, and 0 when either is 0; it is the count form current
+ * scikit-learn itself uses, so the floats agree to the last bit. Averages sum in numpy's order.
  *
  * Predicted counts include predictions of a label on rows whose true label is outside `labels`
  * (they are false positives in scikit-learn too); null and unknown predictions are nobody's
  * positive and only lower recall.
+ *
+ * To reproduce in Python, replace each null with a string that is not a label (say '__failed__')
+ * and call classification_report / accuracy_score with `labels=labels, zero_division=0`.
  */
 
 export interface ClassScores {

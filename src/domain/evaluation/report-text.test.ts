@@ -37,10 +37,13 @@ describe('formatClassificationReport', () => {
   });
 
   it('prints four digits like classification_report(digits=4)', () => {
-    const report = reportFor([...repeat(5, 'negative', 'negative'), ...repeat(2, 'negative', 'positive'), ...repeat(1, 'positive', 'negative'), ...repeat(22, 'positive', 'positive')], [
-      'negative',
-      'positive',
-    ]);
+    const pairs = [
+      ...repeat(5, 'negative', 'negative'),
+      ...repeat(2, 'negative', 'positive'),
+      ...repeat(1, 'positive', 'negative'),
+      ...repeat(22, 'positive', 'positive'),
+    ];
+    const report = reportFor(pairs, ['negative', 'positive']);
     // Produced with scikit-learn's own format strings from the same numbers.
     expect(formatClassificationReport(report, 4)).toBe(
       '              precision    recall  f1-score   support\n\n' +
