@@ -18,6 +18,7 @@ import { labelRunsRepository } from '../db/repositories/label-runs-repository.js
 import { createProviderRateLimiter } from '../lib/provider-rate-limiter.js';
 import { createProviders } from '../providers/registry.js';
 import { labelChunkRunner } from './labeling/label-chunk-runner.js';
+import { providerCalls } from './inference/provider-calls.js';
 import { labelRunFinalizer } from './labeling/label-run-finalizer.js';
 import { labelRunsService } from './labeling/label-runs-service.js';
 import { fineTunesRepository } from '../db/repositories/fine-tunes-repository.js';
@@ -28,6 +29,13 @@ import { localTraining } from './training/local-training.js';
 import { modelRegistrar } from './training/model-registrar.js';
 import { trainingRunner } from './training/training-runner.js';
 import { modelVersionsService } from './models/model-versions-service.js';
+import { evaluationsRepository } from '../db/repositories/evaluations-repository.js';
+import { routingRepository } from '../db/repositories/routing-repository.js';
+import { evaluationChunkRunner } from './evaluation/evaluation-chunk-runner.js';
+import { evaluationFinalizer } from './evaluation/evaluation-finalizer.js';
+import { evaluationsService } from './evaluation/evaluations-service.js';
+import { modelClassifiers } from './models/model-classifiers.js';
+import { routingService } from './routing/routing-service.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -53,10 +61,30 @@ export function createServices({ config, db, pool, redis, queues }: ServiceDeps)
   const providers = createProviders(config.openai);
   const runs = labelRunsRepository(db);
   const finalizer = labelRunFinalizer({ db, runs, datasets });
+  const calls = providerCalls({
+    limiter: createProviderRateLimiter({ redis, prefix: config.queuePrefix }),
+    priceOverrides: config.priceOverrides,
+  });
   const fineTunes = fineTunesRepository(db);
   const modelVersions = modelVersionsRepository(db);
-  const registrar = modelRegistrar({ modelVersions, tasks, datasets });
+  const models = modelVersionsService({ modelVersions, tasks });
+  const evaluationsRepo = evaluationsRepository(db);
+  const routing = routingService({ db, routing: routingRepository(db), evaluations: evaluationsRepo, modelVersions, tasks });
+  const evaluations = evaluationsService({ evaluations: evaluationsRepo, rows, datasets, models, queues, tasks });
+  const registrar = modelRegistrar({ modelVersions, tasks, datasets, evaluations });
   return {
+    models,
+    routing,
+    evaluations,
+    evaluationChunks: evaluationChunkRunner({
+      evaluations: evaluationsRepo,
+      modelVersions,
+      rows,
+      classifiers: modelClassifiers(providers),
+      calls,
+      finalizer: evaluationFinalizer({ evaluations: evaluationsRepo, tasks, routing }),
+      routing,
+    }),
     fineTunes: fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers }),
     training: trainingRunner({
       fineTunes,
@@ -73,18 +101,11 @@ export function createServices({ config, db, pool, redis, queues }: ServiceDeps)
       }),
       local: localTraining({ fineTunes, rows, tasks, registrar }),
     }),
-    models: modelVersionsService({ modelVersions, tasks }),
+
     tasks,
     datasets,
     labelRuns: labelRunsService({ db, runs, rows, datasets, tasks, queues, providers }),
-    labelChunks: labelChunkRunner({
-      runs,
-      rows,
-      providers,
-      limiter: createProviderRateLimiter({ redis, prefix: config.queuePrefix }),
-      finalizer,
-      priceOverrides: config.priceOverrides,
-    }),
+    labelChunks: labelChunkRunner({ runs, rows, providers, calls, finalizer }),
     datasetExports: datasetExportService({ datasets, tasks, rows }),
     apiKeys: apiKeysService({ apiKeys, adminApiKey: config.adminApiKey }),
     housekeeping: housekeepingService({

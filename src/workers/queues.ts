@@ -9,6 +9,7 @@ export interface QueuePayloads {
   housekeeping: HousekeepingJob;
   labeling: LabelingJob;
   training: TrainingJob;
+  evaluation: EvaluationJob;
 }
 
 export type HousekeepingJob = { v: 1; kind: 'purge-revoked-keys' };
@@ -16,9 +17,11 @@ export type HousekeepingJob = { v: 1; kind: 'purge-revoked-keys' };
 export type LabelingJob = { v: 1; runId: string; fromSeq: number; toSeq: number };
 /** One step of a fine-tune: start it, poll the provider, or cancel it. */
 export type TrainingJob = { v: 1; fineTuneId: string; step: 'start' | 'poll' | 'cancel' };
+/** Rows fromSeq (inclusive) to toSeq (exclusive) of an evaluation. */
+export type EvaluationJob = { v: 1; evaluationId: string; fromSeq: number; toSeq: number };
 
 export type QueueName = keyof QueuePayloads;
-export const QUEUE_NAMES = ['housekeeping', 'labeling', 'training'] as const satisfies readonly QueueName[];
+export const QUEUE_NAMES = ['housekeeping', 'labeling', 'training', 'evaluation'] as const satisfies readonly QueueName[];
 
 export const isQueueName = (name: string): name is QueueName => (QUEUE_NAMES as readonly string[]).includes(name);
 
@@ -32,6 +35,12 @@ const defaultJobOptions: Record<QueueName, JobsOptions> = {
   },
   // Rate limiting pauses jobs without using attempts; attempts cover crashes and provider outages.
   labeling: {
+    attempts: 10,
+    backoff: { type: 'exponential', delay: 2_000 },
+    removeOnComplete: { count: 10_000, age: 24 * 3600 },
+    removeOnFail: { count: 10_000 },
+  },
+  evaluation: {
     attempts: 10,
     backoff: { type: 'exponential', delay: 2_000 },
     removeOnComplete: { count: 10_000, age: 24 * 3600 },

@@ -4,3 +4,5 @@ export * from './datasets.js';
 export * from './label-runs.js';
 export * from './model-versions.js';
 export * from './fine-tunes.js';
+export * from './evaluations.js';
+export * from './routing.js';

@@ -3,7 +3,7 @@ import type { Services } from '../../services/index.js';
 import type { QueueName, QueuePayloads } from '../queues.js';
 import type { Queues } from '../queues.js';
 import { housekeepingProcessor } from './housekeeping-processor.js';
-import { labelingProcessor } from './labeling-processor.js';
+import { chunkProcessor } from './chunk-processor.js';
 import { trainingProcessor } from './training-processor.js';
 
 export type Processor<N extends QueueName> = (job: Job<QueuePayloads[N]>, token?: string, signal?: AbortSignal) => Promise<unknown>;
@@ -12,6 +12,7 @@ export type Processors = { [N in QueueName]: Processor<N> };
 /** One processor per queue; the type makes adding a queue without its processor a compile error. */
 export const createProcessors = (services: Services, queues: Queues): Processors => ({
   housekeeping: housekeepingProcessor({ housekeeping: services.housekeeping }),
-  labeling: labelingProcessor({ runner: services.labelChunks, queues }),
+  labeling: chunkProcessor('labeling', queues, services.labelChunks.run),
+  evaluation: chunkProcessor('evaluation', queues, services.evaluationChunks.run),
   training: trainingProcessor({ runner: services.training }),
 });

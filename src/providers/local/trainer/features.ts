@@ -1,4 +1,5 @@
 import { wordsOf } from '../text-features.js';
+import { PairTable } from './pair-table.js';
 
 /**
  * TF-IDF features for the local trainer: word unigrams and bigrams plus character n-grams taken
@@ -44,8 +45,6 @@ export interface SparseVector {
   values: Float32Array;
 }
 
-export const DEFAULT_FEATURE_CONFIG: FeatureConfig = { minCharGram: 2, maxCharGram: 5, wordWeight: Math.SQRT1_2 };
-
 const SURROGATE = /[\uD800-\uDFFF]/;
 
 /** Character n-grams of ` word ` by code point, so a gram never splits a surrogate pair. */
@@ -62,83 +61,233 @@ export function charGrams(word: string, min: number, max: number): string[] {
 }
 
 /** Term ids with df ≥ minDf, most frequent first (ties by first appearance), at most `max`. */
-function selectTerms(df: readonly number[], minDf: number, max: number): number[] {
+function selectTerms(df: ArrayLike<number>, minDf: number, max: number): number[] {
   const kept: number[] = [];
   for (let id = 0; id < df.length; id++) if (df[id]! >= minDf) kept.push(id);
   kept.sort((a, b) => df[b]! - df[a]! || a - b);
   return kept.slice(0, max);
 }
 
-/** Growable document-frequency counter over interned terms; `stamp` counts a term once per text. */
-class TermTable<K> {
-  readonly ids = new Map<K, number>();
-  readonly keys: K[] = [];
-  readonly df: number[] = [];
-  private readonly stamps: number[] = [];
+/** A growable int32 list. */
+class IntList {
+  data = new Int32Array(1024);
+  length = 0;
 
-  intern(key: K): number {
-    let id = this.ids.get(key);
-    if (id === undefined) {
-      id = this.keys.length;
-      this.ids.set(key, id);
-      this.keys.push(key);
-      this.df.push(0);
-      this.stamps.push(0);
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
     }
-    return id;
+    this.data[this.length++] = value;
+  }
+}
+
+/** Document frequencies of interned terms; a stamp per term counts it once per text. */
+class Frequencies {
+  readonly df = new IntList();
+  private readonly stamps = new IntList();
+
+  add(): void {
+    this.df.push(0);
+    this.stamps.push(0);
   }
 
-  /** Counts the term for text `stamp` (≥ 1); returns whether it was new in that text. */
+  /** Counts term `id` for text `stamp` (≥ 1); returns whether it was new in that text. */
   see(id: number, stamp: number): boolean {
-    if (this.stamps[id] === stamp) return false;
-    this.stamps[id] = stamp;
-    this.df[id]! += 1;
+    if (this.stamps.data[id] === stamp) return false;
+    this.stamps.data[id] = stamp;
+    this.df.data[id]! += 1;
     return true;
   }
 }
 
-// Bigram keys pack two word ids into one number; 2^26 words is far beyond any training set.
-const PAIR = 2 ** 26;
+/**
+ * Turns one text's term occurrences into a TF-IDF vector: counts into a dense scratch array,
+ * then weights, block norms and scaling over the touched entries only.
+ */
+class TfIdfBuilder {
+  private readonly counts: Float64Array;
+  private readonly touched = new IntList();
+  private readonly charWeight: number;
 
-export function fitFeatures(texts: readonly string[], options: FitOptions): FeatureSet {
-  const unigrams = new TermTable<string>();
-  const bigrams = new TermTable<number>();
-  const grams = new TermTable<string>();
-  const gramsOfWord: number[][] = [];
-  texts.forEach((text, index) => {
-    const stamp = index + 1;
-    let previous = -1;
-    for (const word of wordsOf(text)) {
-      const id = unigrams.intern(word);
-      if (id === gramsOfWord.length) gramsOfWord.push(charGrams(word, options.minCharGram, options.maxCharGram).map((gram) => grams.intern(gram)));
-      if (unigrams.see(id, stamp)) for (const gram of gramsOfWord[id]!) grams.see(gram, stamp);
-      if (previous >= 0) bigrams.see(bigrams.intern(previous * PAIR + id), stamp);
-      previous = id;
+  constructor(
+    private readonly idf: Float32Array,
+    private readonly wordCount: number,
+    private readonly wordWeight: number,
+  ) {
+    this.counts = new Float64Array(idf.length);
+    this.charWeight = Math.sqrt(Math.max(0, 1 - wordWeight ** 2));
+  }
+
+  add(at: number): void {
+    if (this.counts[at] === 0) this.touched.push(at);
+    this.counts[at]! += 1;
+  }
+
+  /** The vector of the terms added since the last call, in order of first occurrence. */
+  finish(): SparseVector {
+    const n = this.touched.length;
+    const indices = this.touched.data.slice(0, n);
+    const raw = new Float64Array(n);
+    let wordNorm = 0;
+    let charNorm = 0;
+    for (let i = 0; i < n; i++) {
+      const at = indices[i]!;
+      const value = (1 + Math.log(this.counts[at]!)) * this.idf[at]!;
+      this.counts[at] = 0;
+      raw[i] = value;
+      if (at < this.wordCount) wordNorm += value * value;
+      else charNorm += value * value;
     }
+    this.touched.length = 0;
+    // A text with one block empty (all its words unknown, say) is scaled back to unit length,
+    // so its margins are comparable with everyone else's.
+    const total = Math.sqrt((wordNorm > 0 ? this.wordWeight ** 2 : 0) + (charNorm > 0 ? this.charWeight ** 2 : 0));
+    const wordScale = wordNorm > 0 ? this.wordWeight / Math.sqrt(wordNorm) / total : 0;
+    const charScale = charNorm > 0 ? this.charWeight / Math.sqrt(charNorm) / total : 0;
+    const values = new Float32Array(n);
+    for (let i = 0; i < n; i++) values[i] = raw[i]! * (indices[i]! < this.wordCount ? wordScale : charScale);
+    return { indices, values };
+  }
+}
+
+function toRows(vectors: readonly SparseVector[]): SparseRows {
+  const offsets = new Int32Array(vectors.length + 1);
+  vectors.forEach((vector, i) => (offsets[i + 1] = offsets[i]! + vector.indices.length));
+  const indices = new Int32Array(offsets[vectors.length]!);
+  const values = new Float32Array(indices.length);
+  vectors.forEach((vector, i) => {
+    indices.set(vector.indices, offsets[i]);
+    values.set(vector.values, offsets[i]);
   });
+  return { offsets, indices, values };
+}
+
+/** `a`'s rows, then `b`'s. */
+export function concatRows(a: SparseRows, b: SparseRows): SparseRows {
+  const offsets = new Int32Array(a.offsets.length + b.offsets.length - 1);
+  offsets.set(a.offsets);
+  const base = a.offsets[a.offsets.length - 1]!;
+  for (let i = 1; i < b.offsets.length; i++) offsets[a.offsets.length - 1 + i] = base + b.offsets[i]!;
+  const indices = new Int32Array(a.indices.length + b.indices.length);
+  indices.set(a.indices);
+  indices.set(b.indices, a.indices.length);
+  const values = new Float32Array(indices.length);
+  values.set(a.values);
+  values.set(b.values, a.values.length);
+  return { offsets, indices, values };
+}
+
+/**
+ * Fits the vocabulary on `texts` and returns their vectors too. Texts are tokenised once and
+ * kept as word ids, so vectorising them needs no second pass over strings; the result equals
+ * `createVectorizer(features).transform(texts)`.
+ */
+export function fitTransform(texts: readonly string[], options: FitOptions): { features: FeatureSet; rows: SparseRows } {
+  const wordIds = new Map<string, number>();
+  const wordKeys: string[] = [];
+  const wordDf = new Frequencies();
+  const gramIds = new Map<string, number>();
+  const gramKeys: string[] = [];
+  const gramDf = new Frequencies();
+  const gramsOfWord: Int32Array[] = [];
+  const pairIds = new PairTable(1 << 16);
+  const pairWords = new IntList();
+  const pairDf = new Frequencies();
+  const documents = texts.map((text, index) => {
+    const stamp = index + 1;
+    const words = wordsOf(text);
+    const sequence = new Int32Array(words.length);
+    let previous = -1;
+    words.forEach((word, position) => {
+      let id = wordIds.get(word);
+      if (id === undefined) {
+        id = wordKeys.length;
+        wordIds.set(word, id);
+        wordKeys.push(word);
+        wordDf.add();
+        const grams = charGrams(word, options.minCharGram, options.maxCharGram).map((gram) => {
+          let gramId = gramIds.get(gram);
+          if (gramId === undefined) {
+            gramId = gramKeys.length;
+            gramIds.set(gram, gramId);
+            gramKeys.push(gram);
+            gramDf.add();
+          }
+          return gramId;
+        });
+        gramsOfWord.push(Int32Array.from(grams));
+      }
+      if (wordDf.see(id, stamp)) for (const gram of gramsOfWord[id]!) gramDf.see(gram, stamp);
+      if (previous >= 0) {
+        const pair = pairIds.intern(previous, id, pairWords.length / 2);
+        if (pair * 2 === pairWords.length) {
+          pairWords.push(previous);
+          pairWords.push(id);
+          pairDf.add();
+        }
+        pairDf.see(pair, stamp);
+      }
+      sequence[position] = id;
+      previous = id;
+    });
+    return sequence;
+  });
+
   // Unigrams and bigrams share the word block's budget, ranked together by document frequency.
-  const wordTerms = [
-    ...unigrams.keys.map((key, id) => ({ key, df: unigrams.df[id]! })),
-    ...bigrams.keys.map((key, id) => ({ key: `${unigrams.keys[Math.floor(key / PAIR)]} ${unigrams.keys[key % PAIR]}`, df: bigrams.df[id]! })),
-  ];
-  const words = selectTerms(
-    wordTerms.map((term) => term.df),
-    options.minDf,
-    options.maxWordFeatures,
-  ).map((id) => wordTerms[id]!);
-  const chars = selectTerms(grams.df, options.minDf, options.maxCharFeatures);
+  // A bigram is never in more texts than either of its words and unigrams win ties, so every
+  // kept bigram's words are kept too: prediction can look bigrams up by the two words' indices.
+  const unigramCount = wordKeys.length;
+  const pairCount = pairWords.length / 2;
+  const wordTermDf = new Int32Array(unigramCount + pairCount);
+  wordTermDf.set(wordDf.df.data.subarray(0, unigramCount));
+  wordTermDf.set(pairDf.df.data.subarray(0, pairCount), unigramCount);
+  const keptWords = selectTerms(wordTermDf, options.minDf, options.maxWordFeatures);
+  const keptGrams = selectTerms(gramDf.df.data.subarray(0, gramKeys.length), options.minDf, options.maxCharFeatures);
+  const wordCount = keptWords.length;
+  const unigramIndex = new Int32Array(unigramCount).fill(-1);
+  const pairIndex = new Int32Array(pairCount).fill(-1);
+  const gramIndex = new Int32Array(gramKeys.length).fill(-1);
   const n = texts.length;
-  const idf = new Float32Array(words.length + chars.length);
-  words.forEach((term, i) => (idf[i] = Math.log((1 + n) / (1 + term.df)) + 1));
-  chars.forEach((id, i) => (idf[words.length + i] = Math.log((1 + n) / (1 + grams.df[id]!)) + 1));
-  return {
-    minCharGram: options.minCharGram,
-    maxCharGram: options.maxCharGram,
-    wordWeight: options.wordWeight,
-    words: words.map((term) => term.key),
-    chars: chars.map((id) => grams.keys[id]!),
-    idf,
-  };
+  const idf = new Float32Array(wordCount + keptGrams.length);
+  const words = keptWords.map((term, i) => {
+    idf[i] = Math.log((1 + n) / (1 + wordTermDf[term]!)) + 1;
+    if (term < unigramCount) {
+      unigramIndex[term] = i;
+      return wordKeys[term]!;
+    }
+    pairIndex[term - unigramCount] = i;
+    return `${wordKeys[pairWords.data[(term - unigramCount) * 2]!]} ${wordKeys[pairWords.data[(term - unigramCount) * 2 + 1]!]}`;
+  });
+  const chars = keptGrams.map((gram, i) => {
+    idf[wordCount + i] = Math.log((1 + n) / (1 + gramDf.df.data[gram]!)) + 1;
+    gramIndex[gram] = wordCount + i;
+    return gramKeys[gram]!;
+  });
+  const features: FeatureSet = { minCharGram: options.minCharGram, maxCharGram: options.maxCharGram, wordWeight: options.wordWeight, words, chars, idf };
+
+  // Same terms in the same order as Vectorizer.vectorize: word, its grams, then the bigram.
+  const builder = new TfIdfBuilder(idf, wordCount, options.wordWeight);
+  const termsOfWord = gramsOfWord.map((grams, id) => {
+    const terms = [unigramIndex[id]!];
+    for (const gram of grams) if (gramIndex[gram]! >= 0) terms.push(gramIndex[gram]!);
+    return Int32Array.from(terms);
+  });
+  const vectors = documents.map((sequence) => {
+    for (let position = 0; position < sequence.length; position++) {
+      const id = sequence[position]!;
+      const terms = termsOfWord[id]!;
+      if (terms[0]! >= 0) builder.add(terms[0]!);
+      for (let i = 1; i < terms.length; i++) builder.add(terms[i]!);
+      if (position > 0) {
+        const pair = pairIds.get(sequence[position - 1]!, id);
+        if (pair >= 0 && pairIndex[pair]! >= 0) builder.add(pairIndex[pair]!);
+      }
+    }
+    return builder.finish();
+  });
+  return { features, rows: toRows(vectors) };
 }
 
 export interface Vectorizer {
@@ -153,10 +302,20 @@ const MAX_CACHED_WORDS = 200_000;
 
 export function createVectorizer(features: FeatureSet): Vectorizer {
   const wordCount = features.words.length;
-  const size = wordCount + features.chars.length;
-  const wordIndex = new Map(features.words.map((term, i) => [term, i]));
+  const wordIndex = new Map<string, number>();
+  const bigrams: [string, number][] = [];
+  features.words.forEach((term, i) => {
+    if (term.includes(' ')) bigrams.push([term, i]);
+    else wordIndex.set(term, i);
+  });
+  const pairIndex = new PairTable(bigrams.length);
+  for (const [term, i] of bigrams) {
+    const [first = '', second = ''] = term.split(' ');
+    const a = wordIndex.get(first);
+    const b = wordIndex.get(second);
+    if (a !== undefined && b !== undefined) pairIndex.intern(a, b, i);
+  }
   const charIndex = new Map(features.chars.map((gram, i) => [gram, wordCount + i]));
-  const charWeight = Math.sqrt(Math.max(0, 1 - features.wordWeight ** 2));
   // Per distinct word: its unigram index (or -1), then the indices of its known character grams.
   const cache = new Map<string, Int32Array>();
   const termsOfWord = (word: string): Int32Array => {
@@ -173,60 +332,26 @@ export function createVectorizer(features: FeatureSet): Vectorizer {
     return terms;
   };
 
-  const counts = new Float64Array(size);
+  const builder = new TfIdfBuilder(features.idf, wordCount, features.wordWeight);
   const vectorize = (text: string): SparseVector => {
-    const touched: number[] = [];
-    const add = (at: number) => {
-      if (counts[at] === 0) touched.push(at);
-      counts[at]! += 1;
-    };
-    let previous: string | undefined;
+    let previous = -1;
     for (const word of wordsOf(text)) {
       const terms = termsOfWord(word);
-      if (terms[0]! >= 0) add(terms[0]!);
-      for (let i = 1; i < terms.length; i++) add(terms[i]!);
-      if (previous !== undefined) {
-        const bigram = wordIndex.get(`${previous} ${word}`);
-        if (bigram !== undefined) add(bigram);
+      const unigram = terms[0]!;
+      if (unigram >= 0) builder.add(unigram);
+      for (let i = 1; i < terms.length; i++) builder.add(terms[i]!);
+      if (previous >= 0 && unigram >= 0) {
+        const bigram = pairIndex.get(previous, unigram);
+        if (bigram >= 0) builder.add(bigram);
       }
-      previous = word;
+      previous = unigram;
     }
-    const indices = Int32Array.from(touched).sort();
-    const values = new Float32Array(indices.length);
-    let wordNorm = 0;
-    let charNorm = 0;
-    const raw = new Float64Array(indices.length);
-    for (let i = 0; i < indices.length; i++) {
-      const at = indices[i]!;
-      const value = (1 + Math.log(counts[at]!)) * features.idf[at]!;
-      counts[at] = 0;
-      raw[i] = value;
-      if (at < wordCount) wordNorm += value * value;
-      else charNorm += value * value;
-    }
-    const wordScale = wordNorm > 0 ? features.wordWeight / Math.sqrt(wordNorm) : 0;
-    const charScale = charNorm > 0 ? charWeight / Math.sqrt(charNorm) : 0;
-    // A text with only one block present (all its words unknown, or no grams known) is scaled
-    // back up to unit length, so its margins are comparable with everyone else's.
-    const total = Math.sqrt((wordNorm > 0 ? features.wordWeight ** 2 : 0) + (charNorm > 0 ? charWeight ** 2 : 0));
-    for (let i = 0; i < indices.length; i++) values[i] = (raw[i]! * (indices[i]! < wordCount ? wordScale : charScale)) / total;
-    return { indices, values };
+    return builder.finish();
   };
 
   return {
-    size,
+    size: wordCount + features.chars.length,
     vectorize,
-    transform(texts) {
-      const vectors = texts.map(vectorize);
-      const offsets = new Int32Array(texts.length + 1);
-      vectors.forEach((vector, i) => (offsets[i + 1] = offsets[i]! + vector.indices.length));
-      const indices = new Int32Array(offsets[texts.length]!);
-      const values = new Float32Array(indices.length);
-      vectors.forEach((vector, i) => {
-        indices.set(vector.indices, offsets[i]);
-        values.set(vector.values, offsets[i]);
-      });
-      return { offsets, indices, values };
-    },
+    transform: (texts) => toRows(texts.map(vectorize)),
   };
 }

@@ -43,10 +43,23 @@ export interface SvmEpoch {
   model: LinearModel;
 }
 
+/** Where a fit ended, to warm-start another fit (another C, or the same rows plus more). */
+export interface SvmState {
+  /** Dual variables, rows × labels, in the order of the fit's `rows`. */
+  alpha: Float64Array;
+  /** Which (row, label) pairs were still being optimised when the fit stopped. */
+  active: Uint8Array;
+  /** Per label: the last pass's largest projected gradient (the shrinking threshold). */
+  gradientMax: Float64Array;
+  /** Last squared hinge seen per pair, for reporting the loss of pairs that were shrunk. */
+  pairLoss: Float64Array;
+  weights: Float64Array;
+  bias: Float64Array;
+}
+
 export interface SvmResult {
   model: LinearModel;
-  /** Dual variables, rows × labels, for warm-starting a fit with another C. */
-  alpha: Float64Array;
+  state: SvmState;
   epochs: number;
   loss: number;
 }
@@ -68,9 +81,18 @@ function seededRng(seed: number) {
 }
 
 /**
- * Fits on `rows` of `x` (a subset, so a holdout needs no copy). `warmStart` is a previous fit's
- * `alpha` over the same rows: any non-negative alpha is feasible for every C, so it is a valid
- * and usually close starting point when trying several values of C.
+ * Fits on `rows` of `x` (a subset, so a holdout needs no copy).
+ *
+ * `warmStart` continues from another fit's state over the same rows. Any non-negative alpha is
+ * feasible for every C, and w = Σ alpha·y·x holds whatever C is, so a previous fit's dual
+ * variables, weights and active set are a valid start and usually a close one. Rows can be added
+ * (alpha 0 keeps w unchanged), which is how a model fitted on part of the rows is refitted on all.
+ *
+ * Shrinking (as liblinear, per label): a (row, label) pair whose alpha is 0 and whose gradient
+ * exceeds the label's largest projected gradient of the last pass is unlikely to move, so it
+ * leaves the active set. Scores are computed only for a row's active labels, and a row with none
+ * is skipped. A label is done when its active pairs meet the tolerance and, all pairs checked
+ * again, still do; so shrinking saves passes without changing the answer.
  */
 export function trainLinearSvm(
   x: SparseRows,
@@ -78,14 +100,22 @@ export function trainLinearSvm(
   rows: Int32Array,
   shape: { classes: number; features: number },
   options: SvmOptions,
-  hooks: { warmStart?: Float64Array; onEpoch?: (epoch: SvmEpoch) => void } = {},
+  hooks: { warmStart?: SvmState; onEpoch?: (epoch: SvmEpoch) => void } = {},
 ): SvmResult {
   const { classes, features } = shape;
-  const model: LinearModel = { classes, features, weights: new Float64Array(features * classes), bias: new Float64Array(classes) };
-  const { weights, bias } = model;
   const { offsets, indices, values } = x;
   const n = rows.length;
-  const alpha = hooks.warmStart ? Float64Array.from(hooks.warmStart) : new Float64Array(n * classes);
+  const warm = hooks.warmStart;
+  const model: LinearModel = {
+    classes,
+    features,
+    weights: warm ? Float64Array.from(warm.weights) : new Float64Array(features * classes),
+    bias: warm ? Float64Array.from(warm.bias) : new Float64Array(classes),
+  };
+  const { weights, bias } = model;
+  const alpha = warm ? Float64Array.from(warm.alpha) : new Float64Array(n * classes);
+  const active = warm ? Uint8Array.from(warm.active) : new Uint8Array(n * classes).fill(1);
+  const gradientMaxOld = warm ? Float64Array.from(warm.gradientMax) : new Float64Array(classes).fill(Infinity);
   const squaredNorm = new Float64Array(n);
   const diagonal = new Float64Array(n);
   for (let r = 0; r < n; r++) {
@@ -96,25 +126,23 @@ export function trainLinearSvm(
     // The squared hinge's dual adds 1 / (2C) to the diagonal instead of bounding alpha by C.
     diagonal[r] = 1 / (2 * options.regularization * (options.classWeights?.[y[row]!] ?? 1));
   }
-  if (hooks.warmStart) {
-    for (let r = 0; r < n; r++) {
-      const row = rows[r]!;
-      for (let k = 0; k < classes; k++) {
-        const step = alpha[r * classes + k]! * (y[row] === k ? 1 : -1);
-        if (step === 0) continue;
-        for (let p = offsets[row]!; p < offsets[row + 1]!; p++) weights[indices[p]! * classes + k]! += step * values[p]!;
-        bias[k]! += step * BIAS;
-      }
-    }
-  }
+  const activeCount = new Int32Array(classes);
+  for (let at = 0; at < active.length; at++) activeCount[at % classes]! += active[at]!;
+  const done = new Uint8Array(classes);
+  // The last squared hinge seen per pair; a shrunk pair keeps its last value (0 as a rule).
+  const pairLoss = warm ? Float64Array.from(warm.pairLoss) : new Float64Array(n * classes).fill(1);
 
   const rng = seededRng(options.seed);
   const order = Int32Array.from({ length: n }, (_, r) => r);
   const scores = new Float64Array(classes);
   const steps = new Float64Array(classes);
+  const activeLabels = new Int32Array(classes);
+  const movedLabels = new Int32Array(classes);
+  const gradientMax = new Float64Array(classes);
+  const gradientMin = new Float64Array(classes);
   let epoch = 0;
   let loss = 0;
-  while (epoch < options.epochs) {
+  while (epoch < options.epochs && done.includes(0)) {
     epoch++;
     for (let i = n - 1; i > 0; i--) {
       const j = uniformInt(rng, 0, i);
@@ -122,55 +150,92 @@ export function trainLinearSvm(
       order[i] = order[j]!;
       order[j] = swap;
     }
-    let gradientMax = -Infinity;
-    let gradientMin = Infinity;
-    let lossSum = 0;
+    gradientMax.fill(-Infinity);
+    gradientMin.fill(Infinity);
     for (let o = 0; o < n; o++) {
       const r = order[o]!;
+      let live = 0;
+      for (let k = 0; k < classes; k++) if (active[r * classes + k] === 1 && done[k] === 0) activeLabels[live++] = k;
+      if (live === 0) continue;
       const row = rows[r]!;
       const start = offsets[row]!;
       const end = offsets[row + 1]!;
-      for (let k = 0; k < classes; k++) scores[k] = bias[k]! * BIAS;
-      for (let p = start; p < end; p++) {
-        const base = indices[p]! * classes;
-        const value = values[p]!;
-        for (let k = 0; k < classes; k++) scores[k]! += value * weights[base + k]!;
+      for (let a = 0; a < live; a++) scores[activeLabels[a]!] = bias[activeLabels[a]!]! * BIAS;
+      if (live === classes) {
+        for (let p = start; p < end; p++) {
+          const base = indices[p]! * classes;
+          const value = values[p]!;
+          for (let k = 0; k < classes; k++) scores[k]! += value * weights[base + k]!;
+        }
+      } else {
+        for (let p = start; p < end; p++) {
+          const base = indices[p]! * classes;
+          const value = values[p]!;
+          for (let a = 0; a < live; a++) scores[activeLabels[a]!]! += value * weights[base + activeLabels[a]!]!;
+        }
       }
       const label = y[row]!;
       const d = diagonal[r]!;
       const q = squaredNorm[r]! + d;
-      let moved = false;
-      for (let k = 0; k < classes; k++) {
+      let moved = 0;
+      for (let a = 0; a < live; a++) {
+        const k = activeLabels[a]!;
         const sign = k === label ? 1 : -1;
         const margin = sign * scores[k]!;
-        if (margin < 1) lossSum += (1 - margin) * (1 - margin);
         const at = r * classes + k;
-        const a = alpha[at]!;
-        const gradient = margin - 1 + a * d;
-        const projected = a === 0 ? Math.min(gradient, 0) : gradient;
-        if (projected > gradientMax) gradientMax = projected;
-        if (projected < gradientMin) gradientMin = projected;
-        steps[k] = 0;
+        pairLoss[at] = margin < 1 ? (1 - margin) * (1 - margin) : 0;
+        const alphaOld = alpha[at]!;
+        const gradient = margin - 1 + alphaOld * d;
+        let projected = gradient;
+        if (alphaOld === 0) {
+          if (gradient > gradientMaxOld[k]!) {
+            active[at] = 0;
+            activeCount[k]!--;
+            continue;
+          }
+          projected = Math.min(gradient, 0);
+        }
+        if (projected > gradientMax[k]!) gradientMax[k] = projected;
+        if (projected < gradientMin[k]!) gradientMin[k] = projected;
         if (Math.abs(projected) > 1e-12) {
-          const next = Math.max(a - gradient / q, 0);
-          alpha[at] = next;
-          steps[k] = (next - a) * sign;
-          if (steps[k] !== 0) moved = true;
+          const alphaNew = Math.max(alphaOld - gradient / q, 0);
+          alpha[at] = alphaNew;
+          const step = (alphaNew - alphaOld) * sign;
+          if (step !== 0) {
+            steps[moved] = step;
+            movedLabels[moved++] = k;
+          }
         }
       }
-      if (!moved) continue;
+      if (moved === 0) continue;
       for (let p = start; p < end; p++) {
         const base = indices[p]! * classes;
         const value = values[p]!;
-        for (let k = 0; k < classes; k++) weights[base + k]! += steps[k]! * value;
+        for (let m = 0; m < moved; m++) weights[base + movedLabels[m]!]! += steps[m]! * value;
       }
-      for (let k = 0; k < classes; k++) bias[k]! += steps[k]! * BIAS;
+      for (let m = 0; m < moved; m++) bias[movedLabels[m]!]! += steps[m]! * BIAS;
     }
-    loss = n > 0 ? lossSum / (n * classes) : 0;
+    for (let k = 0; k < classes; k++) {
+      if (done[k] === 1) continue;
+      const spread = activeCount[k] === 0 ? 0 : gradientMax[k]! - gradientMin[k]!;
+      if (spread <= options.tolerance) {
+        if (activeCount[k] === n) {
+          done[k] = 1;
+          continue;
+        }
+        for (let r = 0; r < n; r++) active[r * classes + k] = 1;
+        activeCount[k] = n;
+        gradientMaxOld[k] = Infinity;
+        continue;
+      }
+      gradientMaxOld[k] = gradientMax[k]! <= 0 ? Infinity : gradientMax[k]!;
+    }
+    loss = 0;
+    for (const value of pairLoss) loss += value;
+    loss = n > 0 ? loss / (n * classes) : 0;
     hooks.onEpoch?.({ epoch, loss, model });
-    if (gradientMax - gradientMin <= options.tolerance) break;
   }
-  return { model, alpha, epochs: epoch, loss };
+  return { model, state: { alpha, active, gradientMax: gradientMaxOld, pairLoss, weights, bias }, epochs: epoch, loss };
 }
 
 /** Margins of one sparse vector for every label, into `out`. */

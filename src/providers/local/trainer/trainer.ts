@@ -2,8 +2,8 @@ import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import { ARTIFACT_FORMAT, ARTIFACT_VERSION, encodeFloat32, serializeArtifact, type LocalModelArtifact } from './artifact.js';
 import { fitTemperature, logLoss } from './calibration.js';
-import { createVectorizer, fitFeatures, type SparseRows } from './features.js';
-import { scoreRows, trainLinearSvm, type LinearModel, type SvmResult } from './linear-model.js';
+import { concatRows, createVectorizer, fitTransform, type SparseRows } from './features.js';
+import { scoreRows, trainLinearSvm, type LinearModel, type SvmResult, type SvmState } from './linear-model.js';
 import { accuracy, argmaxRows, macroF1 } from './selection-metrics.js';
 
 /**
@@ -133,6 +133,22 @@ function classWeights(y: Int32Array, rows: Int32Array, classes: number, exponent
   return counts.map((count) => (count > 0 ? (rows.length / (present * count)) ** exponent : 1));
 }
 
+/**
+ * A fit over `rows` (a subset of 0..n) extended to all n rows: the others join with alpha 0,
+ * which leaves the weights as they are, and active, so the first pass looks at them.
+ */
+function withRows(state: SvmState, rows: Int32Array, n: number, classes: number): SvmState {
+  const alpha = new Float64Array(n * classes);
+  const active = new Uint8Array(n * classes).fill(1);
+  const pairLoss = new Float64Array(n * classes).fill(1);
+  rows.forEach((row, r) => {
+    alpha.set(state.alpha.subarray(r * classes, (r + 1) * classes), row * classes);
+    active.set(state.active.subarray(r * classes, (r + 1) * classes), row * classes);
+    pairLoss.set(state.pairLoss.subarray(r * classes, (r + 1) * classes), row * classes);
+  });
+  return { ...state, alpha, active, pairLoss };
+}
+
 function pick<T>(array: ArrayLike<T>, rows: Int32Array): T[] {
   return Array.from(rows, (row) => array[row]!);
 }
@@ -158,11 +174,11 @@ export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: L
   const trainY = labelIndices(input.train, labelIndex, 'train');
   const validationY = labelIndices(validation, labelIndex, 'validation');
 
-  // Validation rows are vectorised with the training vocabulary, after the training rows.
-  const features = fitFeatures(
+  const minDf = input.train.length >= 20 ? settings.minDf : 1;
+  const { features, rows: trainX } = fitTransform(
     input.train.map((row) => row.text),
     {
-      minDf: input.train.length >= 20 ? settings.minDf : 1,
+      minDf,
       maxWordFeatures: Math.round(options.maxFeatures * settings.wordShare),
       maxCharFeatures: options.maxFeatures - Math.round(options.maxFeatures * settings.wordShare),
       minCharGram: settings.minCharGram,
@@ -170,8 +186,9 @@ export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: L
       wordWeight: settings.wordWeight,
     },
   );
-  const vectorizer = createVectorizer(features);
-  const x: SparseRows = vectorizer.transform([...input.train, ...validation].map((row) => row.text));
+  const size = features.idf.length;
+  // Validation rows are vectorised with the training vocabulary and follow the training rows.
+  const x: SparseRows = validation.length > 0 ? concatRows(trainX, createVectorizer(features).transform(validation.map((row) => row.text))) : trainX;
   const y = Int32Array.from([...trainY, ...validationY]);
   const n = input.train.length;
   const all = Int32Array.from({ length: n }, (_, row) => row);
@@ -188,7 +205,7 @@ export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: L
   const fits = factors.length + (split.refit ? 1 : 0);
   const totalEpochs = fits * options.epochs;
   let epochCount = 0;
-  const shape = { classes, features: vectorizer.size };
+  const shape = { classes, features: size };
   const svmOptions = (regularization: number, rows: Int32Array) => ({
     regularization,
     epochs: options.epochs,
@@ -210,7 +227,7 @@ export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: L
 
   // Ascending C, each fit warm-started from the previous one's dual variables.
   let best: Candidate | undefined;
-  let warmStart: Float64Array | undefined;
+  let warmStart: SvmState | undefined;
   for (const factor of factors) {
     const regularization = options.regularization * factor;
     const epochsBefore = epochCount;
@@ -220,7 +237,7 @@ export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: L
     });
     // Keep the progress count on its planned grid when a fit converges early.
     epochCount = epochsBefore + options.epochs;
-    warmStart = fit.alpha;
+    warmStart = fit.state;
     const scores = scoreRows(fit.model, x, split.held);
     const predicted = argmaxRows(scores, classes);
     const candidate: Candidate = {
@@ -233,12 +250,13 @@ export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: L
     if (!best || candidate.macroF1 > best.macroF1 || (candidate.macroF1 === best.macroF1 && candidate.accuracy > best.accuracy)) best = candidate;
   }
   if (!best) throw new Error('no candidate was trained');
-  let final = best.fit;
+  const chosen = best;
+  let final = chosen.fit;
   if (split.refit) {
-    // Held-out rows join with zero dual variables: a feasible start close to the answer.
-    const start = new Float64Array(n * classes);
-    split.fit.forEach((row, r) => start.set(best.fit.alpha.subarray(r * classes, (r + 1) * classes), row * classes));
-    final = trainLinearSvm(x, y, fitRows, shape, svmOptions(best.regularization, fitRows), { warmStart: start, onEpoch: report(best.regularization, false) });
+    final = trainLinearSvm(x, y, fitRows, shape, svmOptions(chosen.regularization, fitRows), {
+      warmStart: withRows(chosen.fit.state, split.fit, n, classes),
+      onEpoch: report(chosen.regularization, false),
+    });
   }
 
   const artifact: LocalModelArtifact = {
@@ -251,7 +269,7 @@ export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: L
     weights: encodeFloat32(final.model.weights),
     bias: Array.from(final.model.bias, (value) => Math.fround(value)),
     calibration: { method: 'temperature', temperature: best.temperature },
-    options: { ...options, regularization: best.regularization, minDf: input.train.length >= 20 ? settings.minDf : 1 },
+    options: { ...options, regularization: best.regularization, minDf },
   };
   const buffer = serializeArtifact(artifact);
   const summary: LocalTrainSummary = {
@@ -264,7 +282,7 @@ export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: L
       ...(split.held.length > 0 ? { validationMacroF1: best.macroF1 } : {}),
       selectedOn: validation.length > 0 ? 'validation' : split.held.length > 0 ? 'holdout' : 'none',
     },
-    vocabulary: vectorizer.size,
+    vocabulary: size,
     bytes: buffer.length,
   };
   return { artifact, buffer, summary };

@@ -1,0 +1,131 @@
+import { and, asc, desc, eq, gte, inArray, lt, notExists, sql } from 'drizzle-orm';
+import type { Executor } from '../client.js';
+import {
+  evaluationItems,
+  evaluationPredictions,
+  evaluations,
+  type EvaluationRecord,
+  type EvaluationStatus,
+} from '../schema/evaluations.js';
+
+export const evaluationsRepository = (db: Executor) => ({
+  async insert(row: typeof evaluations.$inferInsert, items: { exampleId: string; trueLabel: string }[], tx: Executor = db) {
+    const [created] = await tx.insert(evaluations).values(row).returning();
+    for (let start = 0; start < items.length; start += 5_000) {
+      const slice = items.slice(start, start + 5_000);
+      await tx.execute(sql`
+        INSERT INTO ${evaluationItems} (evaluation_id, seq, example_id, true_label)
+        SELECT ${row.id}::uuid, s, e, l FROM unnest(${sql.param(slice.map((_, i) => start + i))}::int[],
+          ${sql.param(slice.map((item) => item.exampleId))}::text[], ${sql.param(slice.map((item) => item.trueLabel))}::text[]) AS t(s, e, l)`);
+    }
+    return created!;
+  },
+
+  async findById(id: string, tx: Executor = db): Promise<EvaluationRecord | undefined> {
+    const [row] = await tx.select().from(evaluations).where(eq(evaluations.id, id)).limit(1);
+    return row;
+  },
+
+  async listForTask(taskId: string, page: { limit: number; after?: string }, tx: Executor = db) {
+    return tx
+      .select()
+      .from(evaluations)
+      .where(and(eq(evaluations.taskId, taskId), page.after ? lt(evaluations.id, page.after) : undefined))
+      .orderBy(desc(evaluations.id))
+      .limit(page.limit + 1);
+  },
+
+  async listActive(tx: Executor = db) {
+    return tx.select().from(evaluations).where(inArray(evaluations.status, ['queued', 'running']));
+  },
+
+  /** Completed evaluations on one dataset version's split, newest first (for the leaderboard). */
+  async completedOn(taskId: string, datasetVersionId: string, split: string, tx: Executor = db) {
+    return tx
+      .select()
+      .from(evaluations)
+      .where(
+        and(
+          eq(evaluations.taskId, taskId),
+          eq(evaluations.datasetVersionId, datasetVersionId),
+          eq(evaluations.split, split),
+          eq(evaluations.status, 'completed'),
+        ),
+      )
+      .orderBy(desc(evaluations.id));
+  },
+
+  async latestForModels(modelIds: string[], tx: Executor = db) {
+    if (modelIds.length === 0) return [];
+    return tx.select().from(evaluations).where(inArray(evaluations.modelVersionId, modelIds)).orderBy(desc(evaluations.id));
+  },
+
+  async transition(id: string, from: EvaluationStatus[], to: EvaluationStatus, changes: Partial<typeof evaluations.$inferInsert> = {}, tx: Executor = db) {
+    const [row] = await tx
+      .update(evaluations)
+      .set({ ...changes, status: to })
+      .where(and(eq(evaluations.id, id), inArray(evaluations.status, from)))
+      .returning();
+    return row;
+  },
+
+  async pendingItems(id: string, fromSeq: number, toSeq: number, tx: Executor = db) {
+    return tx
+      .select()
+      .from(evaluationItems)
+      .where(
+        and(
+          eq(evaluationItems.evaluationId, id),
+          gte(evaluationItems.seq, fromSeq),
+          lt(evaluationItems.seq, toSeq),
+          notExists(
+            tx
+              .select({ one: sql`1` })
+              .from(evaluationPredictions)
+              .where(and(eq(evaluationPredictions.evaluationId, id), eq(evaluationPredictions.seq, evaluationItems.seq))),
+          ),
+        ),
+      )
+      .orderBy(asc(evaluationItems.seq));
+  },
+
+  async recordPrediction(row: typeof evaluationPredictions.$inferInsert, tx: Executor = db): Promise<boolean> {
+    const inserted = await tx.insert(evaluationPredictions).values(row).onConflictDoNothing().returning({ seq: evaluationPredictions.seq });
+    return inserted.length > 0;
+  },
+
+  async answered(id: string, tx: Executor = db): Promise<number> {
+    const [row] = await tx
+      .select({ n: sql<number>`count(*)::int` })
+      .from(evaluationPredictions)
+      .where(eq(evaluationPredictions.evaluationId, id));
+    return row?.n ?? 0;
+  },
+
+  /** Every row with its true label and prediction, in order. */
+  async rows(id: string, tx: Executor = db) {
+    return tx
+      .select({
+        seq: evaluationItems.seq,
+        exampleId: evaluationItems.exampleId,
+        trueLabel: evaluationItems.trueLabel,
+        predicted: evaluationPredictions.predicted,
+        confidence: evaluationPredictions.confidence,
+        probabilities: evaluationPredictions.probabilities,
+        latencyMs: evaluationPredictions.latencyMs,
+        inputTokens: evaluationPredictions.inputTokens,
+        outputTokens: evaluationPredictions.outputTokens,
+        costUsd: evaluationPredictions.costUsd,
+        errorCode: evaluationPredictions.errorCode,
+      })
+      .from(evaluationItems)
+      .leftJoin(
+        evaluationPredictions,
+        and(eq(evaluationPredictions.evaluationId, evaluationItems.evaluationId), eq(evaluationPredictions.seq, evaluationItems.seq)),
+      )
+      .where(eq(evaluationItems.evaluationId, id))
+      .orderBy(asc(evaluationItems.seq));
+  },
+});
+
+export type EvaluationsRepository = ReturnType<typeof evaluationsRepository>;

@@ -1,0 +1,42 @@
+import { boolean, doublePrecision, integer, jsonb, pgTable, text, timestamp, uuid, index } from 'drizzle-orm/pg-core';
+import { modelVersions } from './model-versions.js';
+import { tasks } from './tasks.js';
+
+export const RANKING_METRICS = ['macro_f1', 'accuracy', 'weighted_f1', 'one_off_accuracy'] as const;
+export type RankingMetric = (typeof RANKING_METRICS)[number];
+
+/** Per task: which model answers, which one stands in, and when a challenger replaces the champion. */
+export const taskRouting = pgTable('task_routing', {
+  taskId: uuid('task_id')
+    .primaryKey()
+    .references(() => tasks.id),
+  championId: uuid('champion_id').references(() => modelVersions.id),
+  fallbackId: uuid('fallback_id').references(() => modelVersions.id),
+  metric: text('metric').$type<RankingMetric>().notNull().default('macro_f1'),
+  minImprovement: doublePrecision('min_improvement').notNull().default(0.01),
+  minTestSize: integer('min_test_size').notNull().default(30),
+  autoPromote: boolean('auto_promote').notNull().default(true),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});
+
+/** The audit history: every promotion, rollback, fallback change and retirement, with its reason and numbers. */
+export const routingEvents = pgTable(
+  'routing_events',
+  {
+    id: uuid('id').primaryKey(),
+    taskId: uuid('task_id')
+      .notNull()
+      .references(() => tasks.id),
+    action: text('action').notNull(),
+    fromModelId: uuid('from_model_id'),
+    toModelId: uuid('to_model_id'),
+    reason: text('reason').notNull(),
+    numbers: jsonb('numbers').$type<Record<string, unknown>>(),
+    actor: text('actor').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [index('routing_events_task_idx').on(table.taskId, table.createdAt)],
+);
+
+export type TaskRoutingRecord = typeof taskRouting.$inferSelect;
+export type RoutingEventRecord = typeof routingEvents.$inferSelect;

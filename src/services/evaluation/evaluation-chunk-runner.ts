@@ -1,0 +1,83 @@
+import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
+import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
+import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
+import type { EvaluationJob } from '../../workers/queues.js';
+import { ItemFailedError, RunFatalError, type ProviderCalls } from '../inference/provider-calls.js';
+import type { ModelClassifiers } from '../models/model-classifiers.js';
+import type { RoutingService } from '../routing/routing-service.js';
+import type { EvaluationFinalizer } from './evaluation-finalizer.js';
+
+/**
+ * Predicts one chunk of an evaluation's rows. A failed prediction is stored (it counts as wrong);
+ * a model the provider no longer has is retired, which fails the evaluation.
+ */
+export const evaluationChunkRunner = (deps: {
+  evaluations: EvaluationsRepository;
+  modelVersions: ModelVersionsRepository;
+  rows: DatasetRowsRepository;
+  classifiers: ModelClassifiers;
+  calls: ProviderCalls;
+  finalizer: EvaluationFinalizer;
+  routing: RoutingService;
+}) => {
+  const stillActive = async (id: string) => {
+    const evaluation = await deps.evaluations.findById(id);
+    return evaluation && (evaluation.status === 'queued' || evaluation.status === 'running') ? evaluation : undefined;
+  };
+
+  return {
+    async run(job: EvaluationJob, signal?: AbortSignal) {
+      let evaluation = await stillActive(job.evaluationId);
+      if (!evaluation) return { answered: 0 };
+      if (evaluation.status === 'queued') {
+        evaluation = (await deps.evaluations.transition(evaluation.id, ['queued'], 'running', { startedAt: new Date() })) ?? evaluation;
+      }
+      const model = (await deps.modelVersions.findById(evaluation.modelVersionId))!;
+      const target = deps.classifiers.targetFor(model);
+      const pending = await deps.evaluations.pendingItems(evaluation.id, job.fromSeq, job.toSeq);
+      const texts = await deps.rows.textsByIds(pending.map((item) => item.exampleId));
+      let answered = 0;
+      for (const item of pending) {
+        signal?.throwIfAborted();
+        if (!(await stillActive(evaluation.id))) return { answered };
+        try {
+          const { answer, costUsd } = await deps.calls.classify(target, texts.get(item.exampleId) ?? '', signal);
+          const recorded = await deps.evaluations.recordPrediction({
+            evaluationId: evaluation.id,
+            seq: item.seq,
+            predicted: answer.label,
+            confidence: answer.confidence,
+            probabilities: answer.probabilities,
+            latencyMs: Math.round(answer.latencyMs),
+            inputTokens: answer.usage.inputTokens,
+            outputTokens: answer.usage.outputTokens,
+            costUsd,
+            errorCode: answer.label === null ? 'unparseable' : null,
+          });
+          if (recorded) answered += 1;
+        } catch (error) {
+          if (error instanceof RunFatalError) {
+            if (error.code === 'model_not_found') await deps.routing.retire(model.id, 'provider says model_not_found', 'system');
+            await deps.evaluations.transition(evaluation.id, ['queued', 'running'], 'failed', {
+              errorCode: error.code,
+              errorMessage: error.message,
+              finishedAt: new Date(),
+            });
+            return { answered };
+          }
+          if (!(error instanceof ItemFailedError)) throw error;
+          await deps.evaluations.recordPrediction({
+            evaluationId: evaluation.id,
+            seq: item.seq,
+            errorCode: error.code,
+            errorMessage: error.message.slice(0, 1_000),
+          });
+        }
+      }
+      await deps.finalizer.finalizeIfDone(evaluation.id);
+      return { answered };
+    },
+  };
+};
+
+export type EvaluationChunkRunner = ReturnType<typeof evaluationChunkRunner>;

@@ -1,0 +1,117 @@
+import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
+import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
+import type { EvaluationRecord } from '../../db/schema/evaluations.js';
+import type { Split } from '../../domain/datasets/rows.js';
+import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
+import { classificationReport } from '../../domain/evaluation/classification-report.js';
+import { formatClassificationReport, formatConfusionMatrix } from '../../domain/evaluation/report-text.js';
+import { isTimeOrderedId, newId } from '../../domain/ids.js';
+import { afterCursor, toPage } from '../../domain/pagination.js';
+import { AppError, errors } from '../../errors.js';
+import type { Queues } from '../../workers/queues.js';
+import type { DatasetsService } from '../datasets/datasets-service.js';
+import type { ModelVersionsService } from '../models/model-versions-service.js';
+import type { TasksService } from '../tasks-service.js';
+
+/** Rows per job on the evaluation queue. */
+export const EVALUATION_CHUNK = 25;
+
+export const evaluationsService = (deps: {
+  evaluations: EvaluationsRepository;
+  rows: DatasetRowsRepository;
+  datasets: DatasetsService;
+  models: ModelVersionsService;
+  queues: Queues;
+  tasks: TasksService;
+}) => {
+  const get = async (id: string): Promise<EvaluationRecord> => {
+    const found = isTimeOrderedId(id) ? await deps.evaluations.findById(id) : undefined;
+    if (!found) throw errors.notFound('evaluation', id);
+    return found;
+  };
+
+  const chunkJobs = (evaluation: EvaluationRecord) =>
+    Array.from({ length: Math.ceil(evaluation.total / EVALUATION_CHUNK) }, (_, index) => {
+      const fromSeq = index * EVALUATION_CHUNK;
+      return {
+        jobId: `eval-${evaluation.id}-${fromSeq}`,
+        data: { v: 1 as const, evaluationId: evaluation.id, fromSeq, toSeq: Math.min(evaluation.total, fromSeq + EVALUATION_CHUNK) },
+      };
+    });
+
+  return {
+    get,
+
+    /** Scores a model on a version's split (labeled rows only), in the background. */
+    async create(input: { modelVersionId: string; datasetVersionId: string; split: Split }) {
+      const model = await deps.models.get(input.modelVersionId);
+      const version = await deps.datasets.getVersion(input.datasetVersionId);
+      const dataset = await deps.datasets.getDataset(version.datasetId);
+      if (dataset.taskId !== model.taskId) {
+        throw errors.validation('The model and the dataset belong to different tasks.', [
+          { field: 'body.dataset_version_id', message: 'not a version of the model’s task' },
+        ]);
+      }
+      if (model.status === 'retired') throw new AppError('model_retired', 409, `The model version ${model.id} is retired.`);
+      // Rows whose label the task no longer has cannot be scored; they are left out.
+      const labels = new Set((await deps.tasks.get(model.taskId)).labels.map((label) => label.name));
+      const items: { exampleId: string; trueLabel: string }[] = [];
+      for await (const batch of deps.rows.stream(version.id, { split: input.split, labeledOnly: true })) {
+        for (const row of batch) if (labels.has(row.label!)) items.push({ exampleId: row.exampleId, trueLabel: row.label! });
+      }
+      if (items.length === 0) {
+        throw errors.validation(`The ${input.split} split has no labeled rows.`, [{ field: 'body.split', message: 'no labeled rows' }]);
+      }
+      const evaluation = await deps.evaluations.insert(
+        {
+          id: newId(),
+          taskId: model.taskId,
+          modelVersionId: model.id,
+          datasetVersionId: version.id,
+          split: input.split,
+          status: 'queued',
+          total: items.length,
+        },
+        items,
+      );
+      await deps.queues.enqueueMany('evaluation', chunkJobs(evaluation));
+      return evaluation;
+    },
+
+    async progress(evaluation: EvaluationRecord) {
+      return { answered: await deps.evaluations.answered(evaluation.id) };
+    },
+
+    async list(taskId: string, page: { limit: number; cursor?: string }) {
+      return toPage(await deps.evaluations.listForTask(taskId, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+    },
+
+    /** The plain-text report a person reads: scikit-learn's layout, then the confusion matrix. */
+    async textReport(id: string): Promise<string> {
+      const evaluation = await get(id);
+      if (evaluation.status !== 'completed' || !evaluation.metrics) {
+        throw new AppError('not_ready', 409, `The evaluation is ${evaluation.status}; its report exists once it has completed.`);
+      }
+      const { confusion_matrix: matrix } = evaluation.metrics as unknown as EvaluationMetrics;
+      const rows = await deps.evaluations.rows(evaluation.id);
+      const report = classificationReport(
+        rows.map((row) => row.trueLabel),
+        rows.map((row) => (row.errorCode ? null : row.predicted)),
+        matrix.labels,
+      );
+      return `${formatClassificationReport(report)}\n${formatConfusionMatrix(matrix.matrix, matrix.labels)}\n`;
+    },
+
+    rows: (id: string) => deps.evaluations.rows(id),
+
+    existsFor: async (modelVersionId: string) => (await deps.evaluations.latestForModels([modelVersionId])).length > 0,
+
+    async resumeActive() {
+      const active = await deps.evaluations.listActive();
+      for (const evaluation of active) await deps.queues.enqueueMany('evaluation', chunkJobs(evaluation));
+      return active.length;
+    },
+  };
+};
+
+export type EvaluationsService = ReturnType<typeof evaluationsService>;

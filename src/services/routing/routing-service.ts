@@ -1,0 +1,199 @@
+import type { Database, Executor } from '../../db/client.js';
+import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
+import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
+import type { RoutingRepository } from '../../db/repositories/routing-repository.js';
+import type { EvaluationRecord } from '../../db/schema/evaluations.js';
+import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
+import type { RankingMetric, TaskRoutingRecord } from '../../db/schema/routing.js';
+import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
+import { newId } from '../../domain/ids.js';
+import { afterCursor, toPage } from '../../domain/pagination.js';
+import { decidePromotion, metricValue } from '../../domain/routing/promotion-policy.js';
+import { AppError, errors } from '../../errors.js';
+import type { TasksService } from '../tasks-service.js';
+
+export interface PolicyChanges {
+  metric?: RankingMetric;
+  min_improvement?: number;
+  min_test_size?: number;
+  auto_promote?: boolean;
+  fallback_model_version_id?: string | null;
+}
+
+/**
+ * Champion, fallback and promotion policy per task. Every change runs under a lock on the task's
+ * routing row and leaves an audit event with its reason and the numbers behind it.
+ */
+export const routingService = (deps: {
+  db: Database;
+  routing: RoutingRepository;
+  evaluations: EvaluationsRepository;
+  modelVersions: ModelVersionsRepository;
+  tasks: TasksService;
+}) => {
+  const modelOfTask = async (taskId: string, modelId: string, field: string): Promise<ModelVersionRecord> => {
+    const model = await deps.modelVersions.findById(modelId);
+    if (!model || model.taskId !== taskId) {
+      throw errors.validation('Unknown model version.', [{ field, message: 'no such model version of this task' }]);
+    }
+    if (model.status === 'retired') throw new AppError('model_retired', 409, `Model version ${model.id} is retired and cannot serve.`);
+    return model;
+  };
+
+  /** Keeps each model's status in step with the routing row. */
+  const syncStatuses = async (before: TaskRoutingRecord, after: TaskRoutingRecord, tx: Executor) => {
+    const touched = new Set([before.championId, before.fallbackId, after.championId, after.fallbackId].filter((id): id is string => Boolean(id)));
+    for (const id of touched) {
+      const model = await deps.modelVersions.findById(id, tx);
+      if (!model || model.status === 'retired') continue;
+      const status = id === after.championId ? 'champion' : id === after.fallbackId ? 'fallback' : 'candidate';
+      if (model.status !== status) await deps.modelVersions.update(id, { status }, tx);
+    }
+  };
+
+  const change = async (
+    taskId: string,
+    apply: (current: TaskRoutingRecord, tx: Executor) => Promise<{ changes: Partial<TaskRoutingRecord>; event?: { action: string; from?: string | null; to?: string | null; reason: string; numbers?: Record<string, unknown>; actor: string } } | undefined>,
+  ) =>
+    deps.db.transaction(async (tx) => {
+      const current = await deps.routing.lock(taskId, tx);
+      const outcome = await apply(current, tx);
+      if (!outcome) return current;
+      const updated = await deps.routing.update(taskId, outcome.changes, tx);
+      await syncStatuses(current, updated, tx);
+      if (outcome.event) {
+        await deps.routing.addEvent(
+          {
+            id: newId(),
+            taskId,
+            action: outcome.event.action,
+            fromModelId: outcome.event.from ?? null,
+            toModelId: outcome.event.to ?? null,
+            reason: outcome.event.reason,
+            numbers: outcome.event.numbers ?? null,
+            actor: outcome.event.actor,
+          },
+          tx,
+        );
+      }
+      return updated;
+    });
+
+  /** The champion's latest completed evaluation on the same rows as `evaluation`. */
+  const championEvaluation = async (routing: TaskRoutingRecord, evaluation: EvaluationRecord) => {
+    if (!routing.championId) return undefined;
+    const same = await deps.evaluations.completedOn(evaluation.taskId, evaluation.datasetVersionId, evaluation.split);
+    return same.find((candidate) => candidate.modelVersionId === routing.championId);
+  };
+
+  return {
+    async get(taskRef: string) {
+      const task = await deps.tasks.get(taskRef);
+      return deps.routing.get(task.id);
+    },
+
+    async updatePolicy(taskRef: string, changes: PolicyChanges, actor: string) {
+      const task = await deps.tasks.get(taskRef);
+      const fallback =
+        changes.fallback_model_version_id === undefined || changes.fallback_model_version_id === null
+          ? changes.fallback_model_version_id
+          : (await modelOfTask(task.id, changes.fallback_model_version_id, 'body.fallback_model_version_id')).id;
+      return change(task.id, async (current) => ({
+        changes: {
+          ...(changes.metric !== undefined ? { metric: changes.metric } : {}),
+          ...(changes.min_improvement !== undefined ? { minImprovement: changes.min_improvement } : {}),
+          ...(changes.min_test_size !== undefined ? { minTestSize: changes.min_test_size } : {}),
+          ...(changes.auto_promote !== undefined ? { autoPromote: changes.auto_promote } : {}),
+          ...(fallback !== undefined ? { fallbackId: fallback } : {}),
+        },
+        event: {
+          action: fallback !== undefined && fallback !== current.fallbackId ? 'set_fallback' : 'update_policy',
+          from: current.fallbackId,
+          to: fallback ?? current.fallbackId,
+          reason: 'policy changed',
+          numbers: { ...changes },
+          actor,
+        },
+      }));
+    },
+
+    /** Makes a model champion by hand; the numbers of its latest evaluation go into the audit. */
+    async promote(taskRef: string, modelId: string, reason: string, actor: string) {
+      const task = await deps.tasks.get(taskRef);
+      const model = await modelOfTask(task.id, modelId, 'body.model_version_id');
+      const [latest] = (await deps.evaluations.latestForModels([model.id])).filter((evaluation) => evaluation.status === 'completed');
+      return change(task.id, async (current) =>
+        current.championId === model.id
+          ? undefined
+          : {
+              changes: { championId: model.id },
+              event: {
+                action: 'promote',
+                from: current.championId,
+                to: model.id,
+                reason,
+                numbers: latest ? { evaluation_id: latest.id, [current.metric]: metricValue(latest.metrics as unknown as EvaluationMetrics, current.metric) } : {},
+                actor,
+              },
+            },
+      );
+    },
+
+    /** Puts back the champion that the latest promotion replaced. */
+    async rollback(taskRef: string, reason: string, actor: string) {
+      const task = await deps.tasks.get(taskRef);
+      const last = await deps.routing.lastPromotion(task.id);
+      if (!last || !last.fromModelId) throw new AppError('nothing_to_roll_back', 409, 'No promotion replaced an earlier champion.');
+      const previous = await modelOfTask(task.id, last.fromModelId, 'path.task');
+      return change(task.id, async (current) => ({
+        changes: { championId: previous.id },
+        event: { action: 'rollback', from: current.championId, to: previous.id, reason, numbers: { undoes: last.id }, actor },
+      }));
+    },
+
+    async history(taskRef: string, page: { limit: number; cursor?: string }) {
+      const task = await deps.tasks.get(taskRef);
+      return toPage(await deps.routing.history(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+    },
+
+    /** Takes a model out of service for good: it leaves routing and can never be champion again. */
+    async retire(modelId: string, reason: string, actor: string) {
+      const model = await deps.modelVersions.findById(modelId);
+      if (!model || model.status === 'retired') return model;
+      await change(model.taskId, async (current) => ({
+        changes: {
+          ...(current.championId === model.id ? { championId: null } : {}),
+          ...(current.fallbackId === model.id ? { fallbackId: null } : {}),
+        },
+        event: { action: 'retire', from: model.id, to: null, reason, actor },
+      }));
+      return deps.modelVersions.update(model.id, { status: 'retired', retiredAt: new Date(), retiredReason: reason });
+    },
+
+    /** The policy's verdict on a finished evaluation; a promotion happens at once when it says so. */
+    async onEvaluationCompleted(evaluation: EvaluationRecord) {
+      const model = await deps.modelVersions.findById(evaluation.modelVersionId);
+      if (!model) return;
+      await change(evaluation.taskId, async (current) => {
+        const champion = await championEvaluation(current, evaluation);
+        const decision = decidePromotion({
+          policy: { metric: current.metric, minImprovement: current.minImprovement, minTestSize: current.minTestSize, autoPromote: current.autoPromote },
+          challenger: { metrics: evaluation.metrics as unknown as EvaluationMetrics, retired: model.status === 'retired', isChampion: current.championId === model.id },
+          champion: champion ? { metrics: champion.metrics as unknown as EvaluationMetrics } : null,
+        });
+        const numbers = { ...decision.numbers, evaluation_id: evaluation.id, champion_evaluation_id: champion?.id ?? null };
+        // Models are only compared on the same rows: a champion never measured on them is not beaten here.
+        if (decision.promote && current.championId && current.championId !== model.id && !champion) {
+          const reason = 'the champion has no evaluation on these rows; evaluate it on the same split to compare';
+          return { changes: {}, event: { action: 'no_promotion', from: current.championId, to: model.id, reason, numbers, actor: 'policy' } };
+        }
+        if (!decision.promote) {
+          return { changes: {}, event: { action: 'no_promotion', from: current.championId, to: model.id, reason: decision.reason, numbers, actor: 'policy' } };
+        }
+        return { changes: { championId: model.id }, event: { action: 'auto_promote', from: current.championId, to: model.id, reason: decision.reason, numbers, actor: 'policy' } };
+      });
+    },
+  };
+};
+
+export type RoutingService = ReturnType<typeof routingService>;
