@@ -1,3 +1,4 @@
+import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
@@ -11,11 +12,11 @@ let version: string;
 beforeAll(async () => {
   fake = await startOpenAIFake({ jobTiming: { validatingMs: 50, queuedMs: 50, runningMs: 300 } });
   h = await createHarness({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url, FINE_TUNE_POLL_MS: '40', FINE_TUNE_POLL_MAX_MS: '100' });
-  workers = await startWorkers(h, ['training'], 4);
+  workers = await startWorkers(h, ['training', 'evaluation'], 4);
   version = await splitDataset(h, 'titles');
 });
 afterEach(() => {
-  fake.configure({ faults: {} });
+  fake.reset();
 });
 afterAll(async () => {
   await workers?.close();
@@ -30,8 +31,8 @@ describe('hosted fine-tuning', () => {
     const response = await createFineTune(h, 'titles', hosted({ dry_run: true }));
     expect(response.status).toBe(200);
     expect(response.body.preflight).toEqual({ ok: true, problems: [] });
-    // 42 train examples: auto epochs = floor(100 / 42) = 2.
-    expect(response.body.estimate).toMatchObject({ train_examples: 42, epochs: 2, price_table_date: expect.any(String) });
+    // 42 train examples × 3 epochs ≥ 100, so `auto` stays at 3.
+    expect(response.body.estimate).toMatchObject({ train_examples: 42, epochs: 3, price_table_date: expect.any(String) });
     expect(response.body.estimate.cost_usd).toBeCloseTo((response.body.estimate.billable_tokens * 3) / 1e6, 12);
     expect(fake.stats().requests.total).toBe(0);
     const list = await h.http().get('/v1/tasks/titles/fine-tunes').set('authorization', bearer(ADMIN_KEY));
@@ -44,14 +45,12 @@ describe('hosted fine-tuning', () => {
     expect(created.body.status).toBe('pending');
     const done = await waitForFineTune(h, created.body.id);
     expect(done.status).toBe('succeeded');
-    expect(done.timeline.map((step: { status: string }) => step.status)).toEqual([
-      'pending',
-      'uploading',
-      'validating_files',
-      'queued',
-      'running',
-      'succeeded',
-    ]);
+    // Polls may miss a short provider phase, but the timeline always moves forward.
+    const order = ['pending', 'uploading', 'validating_files', 'queued', 'running', 'succeeded'];
+    const timeline: string[] = done.timeline.map((step: { status: string }) => step.status);
+    expect(timeline.slice(0, 2)).toEqual(['pending', 'uploading']);
+    expect(timeline.at(-1)).toBe('succeeded');
+    expect(timeline.map((status) => order.indexOf(status))).toEqual([...timeline.map((status) => order.indexOf(status))].sort((a, b) => a - b));
     expect(done.fine_tuned_model).toMatch(/^ft:gpt-4o-mini-2024-07-18:.*:titles:/);
     expect(done.training_file_id).toMatch(/^file-/);
     expect(done.validation_file_id).toMatch(/^file-/);
@@ -61,7 +60,10 @@ describe('hosted fine-tuning', () => {
     expect(done.resolved_hyperparameters).toMatchObject({ n_epochs: 3 });
 
     const job = fake.state.jobs.get(done.provider_job_id)!;
-    expect(done.events.map((event: { id: string }) => event.id).sort()).toEqual(job.events.map((event) => event.id).sort());
+    // Every provider event stored once (the API shows the latest 100).
+    const stored = await h.runtime.database.pool.query('SELECT event_id FROM fine_tune_events WHERE fine_tune_id = $1', [done.id]);
+    expect(stored.rows.map((row) => row.event_id).sort()).toEqual(job.events.map((event) => event.id).sort());
+    expect(done.events.length).toBe(Math.min(100, job.events.length));
     expect(done.checkpoints.length).toBe(job.checkpoints.length);
 
     const model = await h.http().get(`/v1/model-versions/${done.model_version_id}`).set('authorization', bearer(ADMIN_KEY));
@@ -74,6 +76,15 @@ describe('hosted fine-tuning', () => {
       source_fine_tune_id: done.id,
       training_cost_usd: done.cost_usd,
     });
+
+    // The new model is evaluated at once on the test split of the version it was trained on.
+    fake.script({ rules: [{ contains: 'how to', answer: 'instructional' }, { contains: 'tutorial', answer: 'instructional' }], default: 'other' });
+    await expect
+      .poll(async () => (await h.runtime.database.pool.query("SELECT status FROM evaluations WHERE model_version_id = $1", [model.body.id])).rows[0]?.status, {
+        timeout: 15_000,
+        interval: 100,
+      })
+      .toBe('completed');
 
     // Continued training starts from the fine-tuned model, and records the lineage.
     const continued = await createFineTune(h, 'titles', hosted({ parent_model_version_id: model.body.id, suffix: 'more' }));
@@ -109,6 +120,27 @@ describe('hosted fine-tuning', () => {
     expect(done.status).toBe('cancelled');
     expect(fake.state.jobs.get(done.provider_job_id)!.status).toBe('cancelled');
     fake.configure({ jobTiming: { validatingMs: 50, queuedMs: 50, runningMs: 300 } });
+  });
+
+  it('adopts the provider job an earlier attempt created, and resumes polling after a worker restart', async () => {
+    await workers.close();
+    const created = await createFineTune(h, 'titles', hosted({ suffix: 'restart' }));
+    const id: string = created.body.id;
+    // The start step uploads the files; then, as if the worker died right after creating the job
+    // but before recording its id, the job already exists at the provider.
+    await h.runtime.services.training.run({ v: 1, fineTuneId: id, step: 'start' });
+    const record = (await h.runtime.database.pool.query('SELECT training_file_id FROM fine_tunes WHERE id = $1', [id])).rows[0];
+    const client = new OpenAI({ apiKey: 'sk-test', baseURL: fake.url, maxRetries: 0 });
+    const early = await client.fineTuning.jobs.create({
+      model: 'gpt-4o-mini-2024-07-18',
+      training_file: record.training_file_id,
+      metadata: { tuneline_fine_tune_id: id },
+    });
+    workers = await startWorkers(h, ['training', 'evaluation'], 4);
+    const done = await waitForFineTune(h, id);
+    expect(done.status).toBe('succeeded');
+    expect(done.provider_job_id).toBe(early.id);
+    expect([...fake.state.jobs.values()].filter((job) => job.metadata?.['tuneline_fine_tune_id'] === id)).toHaveLength(1);
   });
 
   it('rejects data that cannot be trained on, and a version of another task', async () => {

@@ -36,6 +36,7 @@ import { evaluationFinalizer } from './evaluation/evaluation-finalizer.js';
 import { evaluationsService } from './evaluation/evaluations-service.js';
 import { modelClassifiers } from './models/model-classifiers.js';
 import { routingService } from './routing/routing-service.js';
+import { leaderboardService } from './evaluation/leaderboard.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -67,14 +68,16 @@ export function createServices({ config, db, pool, redis, queues }: ServiceDeps)
   });
   const fineTunes = fineTunesRepository(db);
   const modelVersions = modelVersionsRepository(db);
-  const models = modelVersionsService({ modelVersions, tasks });
+  const models = modelVersionsService({ modelVersions, tasks, rows, providers });
   const evaluationsRepo = evaluationsRepository(db);
-  const routing = routingService({ db, routing: routingRepository(db), evaluations: evaluationsRepo, modelVersions, tasks });
+  const routingRepo = routingRepository(db);
+  const routing = routingService({ db, routing: routingRepo, evaluations: evaluationsRepo, modelVersions, tasks });
   const evaluations = evaluationsService({ evaluations: evaluationsRepo, rows, datasets, models, queues, tasks });
   const registrar = modelRegistrar({ modelVersions, tasks, datasets, evaluations });
   return {
     models,
     routing,
+    leaderboard: leaderboardService({ evaluations: evaluationsRepo, modelVersions, routing: routingRepo, tasks }),
     evaluations,
     evaluationChunks: evaluationChunkRunner({
       evaluations: evaluationsRepo,

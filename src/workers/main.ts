@@ -16,12 +16,15 @@ export function startWorkers(runtime: Runtime, args: WorkerArgs): Promise<Worker
     processors: createProcessors(runtime.services, runtime.queues),
     queues: runtime.queues,
     logger: runtime.logger,
-    recurring: args.queueNames.includes('labeling')
-      ? [
-          // Re-queues chunks of unfinished runs: covers a Redis restart that lost the queue.
-          { name: 'resume-label-runs', everyMs: 60_000, run: () => runtime.services.labelRuns.resumeActive() },
-        ]
-      : [],
+    // Re-queue chunks of unfinished runs and evaluations: covers a Redis restart that lost the queue.
+    recurring: [
+      ...(args.queueNames.includes('labeling')
+        ? [{ name: 'resume-label-runs', everyMs: 60_000, run: () => runtime.services.labelRuns.resumeActive() }]
+        : []),
+      ...(args.queueNames.includes('evaluation')
+        ? [{ name: 'resume-evaluations', everyMs: 60_000, run: () => runtime.services.evaluations.resumeActive() }]
+        : []),
+    ],
   });
 }
 

@@ -27,6 +27,8 @@ export async function installDocs(app: FastifyInstance): Promise<void> {
         { name: 'labeling', description: 'Rate-limited, resumable LLM labeling runs' },
         { name: 'training', description: 'Fine-tuning at providers and the local trainer' },
         { name: 'models', description: 'Model versions: prompt-only, fine-tuned and local' },
+        { name: 'evaluation', description: 'Scoring models on held-out rows; reports and the leaderboard' },
+        { name: 'routing', description: 'Champion, fallback, promotion policy and its audit history' },
         { name: 'api-keys', description: 'Keys and their scopes (admin)' },
         { name: 'maintenance', description: 'Housekeeping jobs (admin)' },
         { name: 'health', description: 'Liveness, readiness and metrics' },

@@ -10,7 +10,7 @@ export const modelVersionsRepository = (db: Executor) => ({
       .values(row)
       .onConflictDoNothing({ target: modelVersions.sourceFineTuneId })
       .returning();
-    if (created) return created;
+    if (created || !row.sourceFineTuneId) return created!;
     const [existing] = await tx.select().from(modelVersions).where(eq(modelVersions.sourceFineTuneId, row.sourceFineTuneId!)).limit(1);
     return existing!;
   },

@@ -1,11 +1,33 @@
+import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
+import { pickFewShot } from '../../domain/labeling/prompt.js';
+import { newId } from '../../domain/ids.js';
+import type { FewShotExample, PromptConfig } from '../../providers/provider.js';
+import { DEFAULT_MODELS, type ProviderName, type Providers } from '../../providers/registry.js';
+import { AppError } from '../../errors.js';
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
 import { isTimeOrderedId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { errors } from '../../errors.js';
 import type { TasksService } from '../tasks-service.js';
 
-export const modelVersionsService = (deps: { modelVersions: ModelVersionsRepository; tasks: TasksService }) => {
+export interface RegisterModelInput {
+  name?: string;
+  kind: 'prompt' | 'fine_tuned';
+  provider: ProviderName;
+  model?: string;
+  instructions?: string;
+  few_shot_examples?: FewShotExample[];
+  /** Draw k few-shot examples from this version's labeled train rows (stratified, seeded). */
+  few_shot_from?: { dataset_version_id: string; k: number; seed?: number };
+}
+
+export const modelVersionsService = (deps: {
+  modelVersions: ModelVersionsRepository;
+  tasks: TasksService;
+  rows: DatasetRowsRepository;
+  providers: Providers;
+}) => {
   const get = async (id: string): Promise<ModelVersionRecord> => {
     const found = isTimeOrderedId(id) ? await deps.modelVersions.findById(id) : undefined;
     if (!found) throw errors.notFound('model version', id);
@@ -13,6 +35,47 @@ export const modelVersionsService = (deps: { modelVersions: ModelVersionsReposit
   };
   return {
     get,
+
+    /** Registers a prompt-only model, or a fine-tuned model made elsewhere ("bring your own"). */
+    async register(taskRef: string, input: RegisterModelInput): Promise<ModelVersionRecord> {
+      const task = await deps.tasks.get(taskRef);
+      if (task.archivedAt) throw errors.archived('task', taskRef);
+      if (!deps.providers.isConfigured(input.provider)) {
+        throw new AppError('provider_not_configured', 400, `The ${input.provider} provider has no API key here (set OPENAI_API_KEY).`, {
+          fields: [{ field: 'body.provider', message: 'not configured' }],
+        });
+      }
+      if (input.kind === 'fine_tuned' && (input.provider !== 'openai' || !input.model)) {
+        throw errors.validation('A fine-tuned model needs provider openai and its model id.', [{ field: 'body.model', message: 'required, e.g. ft:gpt-4o-mini-2024-07-18:org::abc' }]);
+      }
+      const labels = new Set(task.labels.map((label) => label.name));
+      let fewShot = input.few_shot_examples ?? [];
+      if (input.few_shot_from) {
+        const pool: { exampleId: string; text: string; label: string }[] = [];
+        for await (const batch of deps.rows.stream(input.few_shot_from.dataset_version_id, { split: 'train', labeledOnly: true })) {
+          for (const row of batch) if (labels.has(row.label!)) pool.push({ exampleId: row.exampleId, text: row.text, label: row.label! });
+        }
+        fewShot = pickFewShot(pool, input.few_shot_from.k, input.few_shot_from.seed ?? 42);
+      }
+      const bad = fewShot.findIndex((example) => !labels.has(example.label));
+      if (bad >= 0) throw errors.validation('A few-shot example has an unknown label.', [{ field: `body.few_shot_examples[${bad}].label`, message: 'not a label of the task' }]);
+      const prompt: PromptConfig = {
+        instructions: input.instructions ?? task.instructions,
+        labels: task.labels.map((label) => ({ name: label.name, ...(label.description ? { description: label.description } : {}) })),
+        fewShot,
+        ...(input.kind === 'fine_tuned' ? { asTrained: true } : {}),
+      };
+      const model = input.model ?? DEFAULT_MODELS[input.provider];
+      return deps.modelVersions.insert({
+        id: newId(),
+        taskId: task.id,
+        name: input.name ?? `${task.slug}-${input.kind === 'prompt' ? 'prompt' : 'byo'}-${model}`,
+        kind: input.kind,
+        provider: input.provider,
+        model,
+        prompt: prompt as unknown as Record<string, unknown>,
+      });
+    },
     async list(taskRef: string, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);
       return toPage(await deps.modelVersions.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type TSchema } from 'typebox';
 import { MODEL_KINDS, MODEL_STATUSES, type ModelVersionRecord } from '../../../db/schema/model-versions.js';
 import type { ModelVersionsService } from '../../../services/models/model-versions-service.js';
+import type { RoutingService } from '../../../services/routing/routing-service.js';
+import { PROVIDERS } from '../../../providers/registry.js';
 import { authenticatedErrors, iso, isoOrNull, NullableTimestamp, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -46,7 +48,60 @@ export const presentModelVersion = (m: ModelVersionRecord) => ({
 
 const tags = ['models'];
 
-export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ models: ModelVersionsService }> = async (app, { models }) => {
+const RegisterBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    kind: Type.Enum(['prompt', 'fine_tuned'], { description: '`prompt`: prompt-only; `fine_tuned`: a fine-tune made elsewhere (bring your own)' }),
+    provider: Type.Enum([...PROVIDERS]),
+    model: Type.Optional(Type.String({ minLength: 1, description: 'Provider model id; default gpt-4o-mini (openai) or few-shot-tfidf (local)' })),
+    instructions: Type.Optional(Type.String({ minLength: 1, maxLength: 20_000 })),
+    few_shot_examples: Type.Optional(
+      Type.Array(Type.Object({ text: Type.String({ minLength: 1 }), label: Type.String({ minLength: 1 }) }, { additionalProperties: false }), { maxItems: 100 }),
+    ),
+    few_shot_from: Type.Optional(
+      Type.Object(
+        { dataset_version_id: Type.String({ format: 'uuid' }), k: Type.Integer({ minimum: 1, maximum: 100 }), seed: Type.Optional(Type.Integer({ minimum: 0 })) },
+        { additionalProperties: false, description: 'Draw k examples, stratified, from a version’s labeled train rows' },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ models: ModelVersionsService; routing: RoutingService }> = async (
+  app,
+  { models, routing },
+) => {
+  app.post('/v1/tasks/:task/model-versions', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'registerModelVersion',
+      summary: 'Register a prompt-only model, or an existing fine-tuned model by id',
+      params: Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) }),
+      body: RegisterBody,
+      response: { 201: ModelVersion, ...authenticatedErrors(404, 409) },
+    },
+    handler: async (request, reply) => reply.status(201).send(presentModelVersion(await models.register(request.params.task, request.body))),
+  });
+
+  app.post('/v1/model-versions/:model_version/retire', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'retireModelVersion',
+      summary: 'Take a model out of service for good (it leaves routing); idempotent',
+      params: Type.Object({ model_version: Type.String({ format: 'uuid' }) }),
+      body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
+      response: { 200: ModelVersion, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => {
+      const model = await models.get(request.params.model_version);
+      await routing.retire(model.id, request.body?.reason ?? 'retired on request', request.principal?.keyId ?? 'unknown');
+      return presentModelVersion(await models.get(model.id));
+    },
+  });
+
   app.get('/v1/tasks/:task/model-versions', {
     config: { access: 'authenticated' },
     schema: {

@@ -22,6 +22,8 @@ export interface FeatureConfig {
 export interface FitOptions extends FeatureConfig {
   /** Terms in fewer training texts are dropped: they cannot generalise and they bloat the model. */
   minDf: number;
+  /** Character grams in more than this share of the texts are dropped (TEMP experiment). */
+  maxCharDf?: number;
   maxWordFeatures: number;
   maxCharFeatures: number;
 }
@@ -80,25 +82,6 @@ class IntList {
       this.data = grown;
     }
     this.data[this.length++] = value;
-  }
-}
-
-/** Document frequencies of interned terms; a stamp per term counts it once per text. */
-class Frequencies {
-  readonly df = new IntList();
-  private readonly stamps = new IntList();
-
-  add(): void {
-    this.df.push(0);
-    this.stamps.push(0);
-  }
-
-  /** Counts term `id` for text `stamp` (≥ 1); returns whether it was new in that text. */
-  see(id: number, stamp: number): boolean {
-    if (this.stamps.data[id] === stamp) return false;
-    this.stamps.data[id] = stamp;
-    this.df.data[id]! += 1;
-    return true;
   }
 }
 
@@ -185,66 +168,95 @@ export function concatRows(a: SparseRows, b: SparseRows): SparseRows {
  * `createVectorizer(features).transform(texts)`.
  */
 export function fitTransform(texts: readonly string[], options: FitOptions): { features: FeatureSet; rows: SparseRows } {
+  // Pass 1 interns words, their character grams (once per distinct word) and bigrams, and keeps
+  // each text as a sequence of word ids and one of bigram ids.
   const wordIds = new Map<string, number>();
   const wordKeys: string[] = [];
-  const wordDf = new Frequencies();
   const gramIds = new Map<string, number>();
   const gramKeys: string[] = [];
-  const gramDf = new Frequencies();
-  const gramsOfWord: Int32Array[] = [];
+  const gramsOfWord = new IntList();
+  const gramsStart = new IntList();
   const pairIds = new PairTable(1 << 16);
   const pairWords = new IntList();
-  const pairDf = new Frequencies();
-  const documents = texts.map((text, index) => {
-    const stamp = index + 1;
+  const wordSequences: Int32Array[] = [];
+  const pairSequences: Int32Array[] = [];
+  for (const text of texts) {
     const words = wordsOf(text);
     const sequence = new Int32Array(words.length);
-    let previous = -1;
-    words.forEach((word, position) => {
+    const pairs = new Int32Array(Math.max(0, words.length - 1));
+    for (let position = 0; position < words.length; position++) {
+      const word = words[position]!;
       let id = wordIds.get(word);
       if (id === undefined) {
         id = wordKeys.length;
         wordIds.set(word, id);
         wordKeys.push(word);
-        wordDf.add();
-        const grams = charGrams(word, options.minCharGram, options.maxCharGram).map((gram) => {
+        gramsStart.push(gramsOfWord.length);
+        for (const gram of charGrams(word, options.minCharGram, options.maxCharGram)) {
           let gramId = gramIds.get(gram);
           if (gramId === undefined) {
             gramId = gramKeys.length;
             gramIds.set(gram, gramId);
             gramKeys.push(gram);
-            gramDf.add();
           }
-          return gramId;
-        });
-        gramsOfWord.push(Int32Array.from(grams));
+          gramsOfWord.push(gramId);
+        }
       }
-      if (wordDf.see(id, stamp)) for (const gram of gramsOfWord[id]!) gramDf.see(gram, stamp);
-      if (previous >= 0) {
+      sequence[position] = id;
+      if (position > 0) {
+        const previous = sequence[position - 1]!;
         const pair = pairIds.intern(previous, id, pairWords.length / 2);
         if (pair * 2 === pairWords.length) {
           pairWords.push(previous);
           pairWords.push(id);
-          pairDf.add();
         }
-        pairDf.see(pair, stamp);
+        pairs[position - 1] = pair;
       }
-      sequence[position] = id;
-      previous = id;
-    });
-    return sequence;
-  });
+    }
+    wordSequences.push(sequence);
+    pairSequences.push(pairs);
+  }
+  gramsStart.push(gramsOfWord.length);
+
+  // Pass 2 counts document frequencies; a stamp per term counts it once per text.
+  const unigramCount = wordKeys.length;
+  const pairCount = pairWords.length / 2;
+  const grams = gramsOfWord.data;
+  const starts = gramsStart.data;
+  const wordTermDf = new Int32Array(unigramCount + pairCount);
+  const wordStamp = new Int32Array(unigramCount + pairCount);
+  const gramDf = new Int32Array(gramKeys.length);
+  const gramStamp = new Int32Array(gramKeys.length);
+  for (let index = 0; index < texts.length; index++) {
+    const stamp = index + 1;
+    for (const id of wordSequences[index]!) {
+      if (wordStamp[id] === stamp) continue;
+      wordStamp[id] = stamp;
+      wordTermDf[id]! += 1;
+      for (let g = starts[id]!; g < starts[id + 1]!; g++) {
+        const gram = grams[g]!;
+        if (gramStamp[gram] !== stamp) {
+          gramStamp[gram] = stamp;
+          gramDf[gram]! += 1;
+        }
+      }
+    }
+    for (const pair of pairSequences[index]!) {
+      if (wordStamp[unigramCount + pair] === stamp) continue;
+      wordStamp[unigramCount + pair] = stamp;
+      wordTermDf[unigramCount + pair]! += 1;
+    }
+  }
+  if (options.maxCharDf !== undefined) {
+    const cap = options.maxCharDf * texts.length;
+    for (let gram = 0; gram < gramDf.length; gram++) if (gramDf[gram]! > cap) gramDf[gram] = 0;
+  }
 
   // Unigrams and bigrams share the word block's budget, ranked together by document frequency.
   // A bigram is never in more texts than either of its words and unigrams win ties, so every
   // kept bigram's words are kept too: prediction can look bigrams up by the two words' indices.
-  const unigramCount = wordKeys.length;
-  const pairCount = pairWords.length / 2;
-  const wordTermDf = new Int32Array(unigramCount + pairCount);
-  wordTermDf.set(wordDf.df.data.subarray(0, unigramCount));
-  wordTermDf.set(pairDf.df.data.subarray(0, pairCount), unigramCount);
   const keptWords = selectTerms(wordTermDf, options.minDf, options.maxWordFeatures);
-  const keptGrams = selectTerms(gramDf.df.data.subarray(0, gramKeys.length), options.minDf, options.maxCharFeatures);
+  const keptGrams = selectTerms(gramDf, options.minDf, options.maxCharFeatures);
   const wordCount = keptWords.length;
   const unigramIndex = new Int32Array(unigramCount).fill(-1);
   const pairIndex = new Int32Array(pairCount).fill(-1);
@@ -261,7 +273,7 @@ export function fitTransform(texts: readonly string[], options: FitOptions): { f
     return `${wordKeys[pairWords.data[(term - unigramCount) * 2]!]} ${wordKeys[pairWords.data[(term - unigramCount) * 2 + 1]!]}`;
   });
   const chars = keptGrams.map((gram, i) => {
-    idf[wordCount + i] = Math.log((1 + n) / (1 + gramDf.df.data[gram]!)) + 1;
+    idf[wordCount + i] = Math.log((1 + n) / (1 + gramDf[gram]!)) + 1;
     gramIndex[gram] = wordCount + i;
     return gramKeys[gram]!;
   });
@@ -269,21 +281,18 @@ export function fitTransform(texts: readonly string[], options: FitOptions): { f
 
   // Same terms in the same order as Vectorizer.vectorize: word, its grams, then the bigram.
   const builder = new TfIdfBuilder(idf, wordCount, options.wordWeight);
-  const termsOfWord = gramsOfWord.map((grams, id) => {
+  const termsOfWord = Array.from({ length: unigramCount }, (_, id) => {
     const terms = [unigramIndex[id]!];
-    for (const gram of grams) if (gramIndex[gram]! >= 0) terms.push(gramIndex[gram]!);
+    for (let g = starts[id]!; g < starts[id + 1]!; g++) if (gramIndex[grams[g]!]! >= 0) terms.push(gramIndex[grams[g]!]!);
     return Int32Array.from(terms);
   });
-  const vectors = documents.map((sequence) => {
+  const vectors = wordSequences.map((sequence, index) => {
+    const pairs = pairSequences[index]!;
     for (let position = 0; position < sequence.length; position++) {
-      const id = sequence[position]!;
-      const terms = termsOfWord[id]!;
+      const terms = termsOfWord[sequence[position]!]!;
       if (terms[0]! >= 0) builder.add(terms[0]!);
       for (let i = 1; i < terms.length; i++) builder.add(terms[i]!);
-      if (position > 0) {
-        const pair = pairIds.get(sequence[position - 1]!, id);
-        if (pair >= 0 && pairIndex[pair]! >= 0) builder.add(pairIndex[pair]!);
-      }
+      if (position > 0 && pairIndex[pairs[position - 1]!]! >= 0) builder.add(pairIndex[pairs[position - 1]!]!);
     }
     return builder.finish();
   });

@@ -34,6 +34,7 @@ export interface SvmOptions {
   seed: number;
   /** Per-label multiplier of C for rows of that label (class weighting). */
   classWeights?: Float64Array;
+  loss?: 'hinge' | 'squared-hinge';
 }
 
 export interface SvmEpoch {
@@ -51,6 +52,7 @@ export interface SvmState {
   active: Uint8Array;
   /** Per label: the last pass's largest projected gradient (the shrinking threshold). */
   gradientMax: Float64Array;
+  gradientMin: Float64Array;
   /** Last squared hinge seen per pair, for reporting the loss of pairs that were shrunk. */
   pairLoss: Float64Array;
   weights: Float64Array;
@@ -116,15 +118,20 @@ export function trainLinearSvm(
   const alpha = warm ? Float64Array.from(warm.alpha) : new Float64Array(n * classes);
   const active = warm ? Uint8Array.from(warm.active) : new Uint8Array(n * classes).fill(1);
   const gradientMaxOld = warm ? Float64Array.from(warm.gradientMax) : new Float64Array(classes).fill(Infinity);
+  const gradientMinOld = warm ? Float64Array.from(warm.gradientMin) : new Float64Array(classes).fill(-Infinity);
   const squaredNorm = new Float64Array(n);
   const diagonal = new Float64Array(n);
+  const upper = new Float64Array(n);
+  const hinge = options.loss === 'hinge';
   for (let r = 0; r < n; r++) {
     const row = rows[r]!;
     let norm = BIAS * BIAS;
     for (let p = offsets[row]!; p < offsets[row + 1]!; p++) norm += values[p]! * values[p]!;
     squaredNorm[r] = norm;
+    const c = options.regularization * (options.classWeights?.[y[row]!] ?? 1);
     // The squared hinge's dual adds 1 / (2C) to the diagonal instead of bounding alpha by C.
-    diagonal[r] = 1 / (2 * options.regularization * (options.classWeights?.[y[row]!] ?? 1));
+    diagonal[r] = hinge ? 0 : 1 / (2 * c);
+    upper[r] = hinge ? c : Infinity;
   }
   const activeCount = new Int32Array(classes);
   for (let at = 0; at < active.length; at++) activeCount[at % classes]! += active[at]!;
@@ -177,13 +184,14 @@ export function trainLinearSvm(
       const label = y[row]!;
       const d = diagonal[r]!;
       const q = squaredNorm[r]! + d;
+      const u = upper[r]!;
       let moved = 0;
       for (let a = 0; a < live; a++) {
         const k = activeLabels[a]!;
         const sign = k === label ? 1 : -1;
         const margin = sign * scores[k]!;
         const at = r * classes + k;
-        pairLoss[at] = margin < 1 ? (1 - margin) * (1 - margin) : 0;
+        pairLoss[at] = margin >= 1 ? 0 : hinge ? 1 - margin : (1 - margin) * (1 - margin);
         const alphaOld = alpha[at]!;
         const gradient = margin - 1 + alphaOld * d;
         let projected = gradient;
@@ -194,11 +202,18 @@ export function trainLinearSvm(
             continue;
           }
           projected = Math.min(gradient, 0);
+        } else if (alphaOld >= u) {
+          if (gradient < gradientMinOld[k]!) {
+            active[at] = 0;
+            activeCount[k]!--;
+            continue;
+          }
+          projected = Math.max(gradient, 0);
         }
         if (projected > gradientMax[k]!) gradientMax[k] = projected;
         if (projected < gradientMin[k]!) gradientMin[k] = projected;
         if (Math.abs(projected) > 1e-12) {
-          const alphaNew = Math.max(alphaOld - gradient / q, 0);
+          const alphaNew = Math.min(Math.max(alphaOld - gradient / q, 0), u);
           alpha[at] = alphaNew;
           const step = (alphaNew - alphaOld) * sign;
           if (step !== 0) {
@@ -226,16 +241,18 @@ export function trainLinearSvm(
         for (let r = 0; r < n; r++) active[r * classes + k] = 1;
         activeCount[k] = n;
         gradientMaxOld[k] = Infinity;
+        gradientMinOld[k] = -Infinity;
         continue;
       }
       gradientMaxOld[k] = gradientMax[k]! <= 0 ? Infinity : gradientMax[k]!;
+      gradientMinOld[k] = gradientMin[k]! >= 0 ? -Infinity : gradientMin[k]!;
     }
     loss = 0;
     for (const value of pairLoss) loss += value;
     loss = n > 0 ? loss / (n * classes) : 0;
     hooks.onEpoch?.({ epoch, loss, model });
   }
-  return { model, state: { alpha, active, gradientMax: gradientMaxOld, pairLoss, weights, bias }, epochs: epoch, loss };
+  return { model, state: { alpha, active, gradientMax: gradientMaxOld, gradientMin: gradientMinOld, pairLoss, weights, bias }, epochs: epoch, loss };
 }
 
 /** Margins of one sparse vector for every label, into `out`. */

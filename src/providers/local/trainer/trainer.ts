@@ -75,6 +75,7 @@ export const DEFAULT_LOCAL_TRAIN_OPTIONS = Object.freeze({
 /** Settings that are not options: fixed by benchmarking (see bench/local-trainer.ts). */
 export const TRAINER_SETTINGS = {
   minDf: 2,
+  maxCharDf: 0.05,
   /** Share of maxFeatures for word terms; character grams get the rest. */
   wordShare: 0.5,
   wordWeight: Math.SQRT1_2,
@@ -85,6 +86,7 @@ export const TRAINER_SETTINGS = {
   searchFactors: [0.25, 0.5, 1, 2],
   /** Exponent of inverse label frequency in the per-label C (0: none, 1: "balanced"). */
   balance: 0,
+  loss: 'squared-hinge' as 'hinge' | 'squared-hinge',
 };
 
 function resolveOptions(options: LocalTrainOptions = {}): Required<LocalTrainOptions> {
@@ -179,6 +181,7 @@ export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: L
     input.train.map((row) => row.text),
     {
       minDf,
+      maxCharDf: settings.maxCharDf,
       maxWordFeatures: Math.round(options.maxFeatures * settings.wordShare),
       maxCharFeatures: options.maxFeatures - Math.round(options.maxFeatures * settings.wordShare),
       minCharGram: settings.minCharGram,
@@ -212,6 +215,7 @@ export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: L
     tolerance: settings.tolerance,
     seed: options.seed,
     classWeights: classWeights(y, rows, classes, settings.balance),
+    loss: settings.loss,
   });
   const report = (regularization: number, held: boolean) => (epoch: { loss: number; model: LinearModel }) => {
     epochCount++;

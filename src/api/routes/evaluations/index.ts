@@ -1,0 +1,199 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type TSchema } from 'typebox';
+import { EVALUATION_STATUSES, type EvaluationRecord } from '../../../db/schema/evaluations.js';
+import type { EvaluationsService } from '../../../services/evaluation/evaluations-service.js';
+import type { LeaderboardService } from '../../../services/evaluation/leaderboard.js';
+import { authenticatedErrors, iso, isoOrNull, NullableTimestamp, Timestamp } from '../../schemas/common.js';
+import { ModelVersion, presentModelVersion } from '../model-versions/index.js';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Loose = Type.Object({}, { additionalProperties: true });
+const tags = ['evaluation'];
+
+const Evaluation = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  task_id: Type.String({ format: 'uuid' }),
+  model_version_id: Type.String({ format: 'uuid' }),
+  dataset_version_id: Type.String({ format: 'uuid' }),
+  split: Type.String(),
+  status: Type.Enum([...EVALUATION_STATUSES]),
+  total: Type.Integer(),
+  answered: Type.Integer(),
+  metrics: Nullable(Loose),
+  error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
+  created_at: Timestamp,
+  started_at: NullableTimestamp,
+  finished_at: NullableTimestamp,
+});
+
+const present = (evaluation: EvaluationRecord, answered: number) => ({
+  id: evaluation.id,
+  task_id: evaluation.taskId,
+  model_version_id: evaluation.modelVersionId,
+  dataset_version_id: evaluation.datasetVersionId,
+  split: evaluation.split,
+  status: evaluation.status,
+  total: evaluation.total,
+  answered,
+  metrics: evaluation.metrics,
+  error: evaluation.errorCode ? { code: evaluation.errorCode, message: evaluation.errorMessage ?? '' } : null,
+  created_at: iso(evaluation.createdAt),
+  started_at: isoOrNull(evaluation.startedAt),
+  finished_at: isoOrNull(evaluation.finishedAt),
+});
+
+const Split = Type.Enum(['train', 'validation', 'test'], { default: 'test' });
+
+export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: EvaluationsService; leaderboard: LeaderboardService }> = async (
+  app,
+  { evaluations, leaderboard },
+) => {
+  const withProgress = async (evaluation: EvaluationRecord) => present(evaluation, (await evaluations.progress(evaluation)).answered);
+
+  app.post('/v1/evaluations', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'createEvaluation',
+      summary: 'Score a model version on a dataset version’s split (default test), in the background',
+      body: Type.Object(
+        { model_version_id: Type.String({ format: 'uuid' }), dataset_version_id: Type.String({ format: 'uuid' }), split: Split },
+        { additionalProperties: false },
+      ),
+      response: { 202: Evaluation, ...authenticatedErrors(404, 409) },
+    },
+    handler: async (request, reply) => {
+      const evaluation = await evaluations.create({
+        modelVersionId: request.body.model_version_id,
+        datasetVersionId: request.body.dataset_version_id,
+        split: request.body.split,
+      });
+      return reply.status(202).header('location', `/v1/evaluations/${evaluation.id}`).send(present(evaluation, 0));
+    },
+  });
+
+  app.get('/v1/evaluations/:evaluation', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      operationId: 'getEvaluation',
+      summary: 'Status, progress and (when completed) every metric: report, confusion matrix, calibration, latency, cost',
+      params: Type.Object({ evaluation: Type.String({ format: 'uuid' }) }),
+      response: { 200: Evaluation, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => withProgress(await evaluations.get(request.params.evaluation)),
+  });
+
+  app.get('/v1/evaluations/:evaluation/report', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      operationId: 'getEvaluationReport',
+      summary: 'The classification report as text, laid out like scikit-learn’s, then the confusion matrix',
+      params: Type.Object({ evaluation: Type.String({ format: 'uuid' }) }),
+      produces: ['text/plain'],
+      response: { 200: Type.String(), ...authenticatedErrors(404, 409) },
+    },
+    handler: async (request, reply) => reply.type('text/plain; charset=utf-8').send(await evaluations.textReport(request.params.evaluation)),
+  });
+
+  app.get('/v1/evaluations/:evaluation/predictions', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      operationId: 'listEvaluationPredictions',
+      summary: 'Every row: true label, prediction, probabilities, latency, tokens, cost, error',
+      params: Type.Object({ evaluation: Type.String({ format: 'uuid' }) }),
+      response: {
+        200: Type.Object({
+          data: Type.Array(
+            Type.Object({
+              seq: Type.Integer(),
+              example_id: Type.String(),
+              true_label: Type.String(),
+              predicted: Nullable(Type.String()),
+              confidence: Nullable(Type.Number()),
+              probabilities: Nullable(Type.Record(Type.String(), Type.Number())),
+              latency_ms: Nullable(Type.Integer()),
+              error_code: Nullable(Type.String()),
+            }),
+          ),
+        }),
+        ...authenticatedErrors(404),
+      },
+    },
+    handler: async (request) => {
+      const evaluation = await evaluations.get(request.params.evaluation);
+      const rows = await evaluations.rows(evaluation.id);
+      return {
+        data: rows.map((row) => ({
+          seq: row.seq,
+          example_id: row.exampleId,
+          true_label: row.trueLabel,
+          predicted: row.predicted,
+          confidence: row.confidence,
+          probabilities: row.probabilities,
+          latency_ms: row.latencyMs,
+          error_code: row.errorCode,
+        })),
+      };
+    },
+  });
+
+  app.get('/v1/tasks/:task/leaderboard', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      operationId: 'getLeaderboard',
+      summary: 'Every model evaluated on the same rows, ranked by the task’s metric, each tested against the champion',
+      params: Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) }),
+      querystring: Type.Object({ dataset_version_id: Type.String({ format: 'uuid' }), split: Split }, { additionalProperties: false }),
+      response: {
+        200: Type.Object({
+          metric: Type.String(),
+          champion_id: Nullable(Type.String()),
+          rows: Type.Integer(),
+          entries: Type.Array(
+            Type.Object({
+              rank: Type.Integer(),
+              model: ModelVersion,
+              evaluation_id: Type.String(),
+              score: Nullable(Type.Number()),
+              accuracy: Nullable(Type.Number()),
+              macro_f1: Type.Number(),
+              weighted_f1: Type.Number(),
+              cost_per_1000: Nullable(Type.Number()),
+              latency_ms: Nullable(Loose),
+              training_cost_usd: Nullable(Type.Number()),
+              versus_champion: Nullable(
+                Type.Object({ only_this_right: Type.Integer(), only_champion_right: Type.Integer(), p_value: Type.Number() }, { description: 'Exact McNemar test' }),
+              ),
+            }),
+          ),
+        }),
+        ...authenticatedErrors(404),
+      },
+    },
+    handler: async (request) => {
+      const board = await leaderboard.build(request.params.task, request.query.dataset_version_id, request.query.split);
+      return {
+        metric: board.routing.metric,
+        champion_id: board.routing.championId,
+        rows: board.rows,
+        entries: board.entries.map((entry, index) => ({
+          rank: index + 1,
+          model: presentModelVersion(entry.model),
+          evaluation_id: entry.evaluation.id,
+          score: entry.score,
+          accuracy: entry.metrics.report.accuracy,
+          macro_f1: entry.metrics.report.macro_avg.f1_score,
+          weighted_f1: entry.metrics.report.weighted_avg.f1_score,
+          cost_per_1000: entry.metrics.usage.cost_per_1000,
+          latency_ms: entry.metrics.latency_ms,
+          training_cost_usd: entry.model.trainingCostUsd,
+          versus_champion: entry.versusChampion,
+        })),
+      };
+    },
+  });
+};

@@ -1,0 +1,123 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type, type TSchema } from 'typebox';
+import { RANKING_METRICS, type RoutingEventRecord, type TaskRoutingRecord } from '../../../db/schema/routing.js';
+import type { RoutingService } from '../../../services/routing/routing-service.js';
+import { authenticatedErrors, iso, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
+const tags = ['routing'];
+
+const Routing = Type.Object({
+  task_id: Type.String({ format: 'uuid' }),
+  champion_id: Nullable(Type.String()),
+  fallback_id: Nullable(Type.String()),
+  policy: Type.Object({
+    metric: Type.Enum([...RANKING_METRICS]),
+    min_improvement: Type.Number(),
+    min_test_size: Type.Integer(),
+    auto_promote: Type.Boolean(),
+  }),
+  updated_at: Timestamp,
+});
+
+const RoutingEvent = Type.Object({
+  id: Type.String(),
+  action: Type.String({ description: 'promote, auto_promote, no_promotion, rollback, set_fallback, update_policy, retire' }),
+  from_model_id: Nullable(Type.String()),
+  to_model_id: Nullable(Type.String()),
+  reason: Type.String(),
+  numbers: Nullable(Type.Object({}, { additionalProperties: true })),
+  actor: Type.String(),
+  created_at: Timestamp,
+});
+
+const present = (routing: TaskRoutingRecord) => ({
+  task_id: routing.taskId,
+  champion_id: routing.championId,
+  fallback_id: routing.fallbackId,
+  policy: { metric: routing.metric, min_improvement: routing.minImprovement, min_test_size: routing.minTestSize, auto_promote: routing.autoPromote },
+  updated_at: iso(routing.updatedAt),
+});
+
+const presentEvent = (event: RoutingEventRecord) => ({
+  id: event.id,
+  action: event.action,
+  from_model_id: event.fromModelId,
+  to_model_id: event.toModelId,
+  reason: event.reason,
+  numbers: event.numbers,
+  actor: event.actor,
+  created_at: iso(event.createdAt),
+});
+
+export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService }> = async (app, { routing }) => {
+  const actor = (request: { principal: { keyId: string } | null }) => request.principal?.keyId ?? 'unknown';
+
+  app.get('/v1/tasks/:task/routing', {
+    config: { access: 'authenticated' },
+    schema: { tags, operationId: 'getRouting', summary: 'Champion, fallback and promotion policy', params: TaskParams, response: { 200: Routing, ...authenticatedErrors(404) } },
+    handler: async (request) => present(await routing.get(request.params.task)),
+  });
+
+  app.patch('/v1/tasks/:task/routing', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'updateRouting',
+      summary: 'Change the promotion policy or the fallback model',
+      params: TaskParams,
+      body: Type.Object(
+        {
+          metric: Type.Optional(Type.Enum([...RANKING_METRICS])),
+          min_improvement: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          min_test_size: Type.Optional(Type.Integer({ minimum: 1 })),
+          auto_promote: Type.Optional(Type.Boolean()),
+          fallback_model_version_id: Type.Optional(Nullable(Type.String({ format: 'uuid' }))),
+        },
+        { additionalProperties: false, minProperties: 1 },
+      ),
+      response: { 200: Routing, ...authenticatedErrors(404, 409) },
+    },
+    handler: async (request) => present(await routing.updatePolicy(request.params.task, request.body, actor(request))),
+  });
+
+  app.post('/v1/tasks/:task/routing/promote', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'promoteModel',
+      summary: 'Make a model version champion by hand',
+      params: TaskParams,
+      body: Type.Object({ model_version_id: Type.String({ format: 'uuid' }), reason: Type.String({ minLength: 1, maxLength: 500, default: 'promoted by hand' }) }, { additionalProperties: false }),
+      response: { 200: Routing, ...authenticatedErrors(404, 409) },
+    },
+    handler: async (request) => present(await routing.promote(request.params.task, request.body.model_version_id, request.body.reason, actor(request))),
+  });
+
+  app.post('/v1/tasks/:task/routing/rollback', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'rollbackChampion',
+      summary: 'Put back the champion the latest promotion replaced',
+      params: TaskParams,
+      body: Type.Optional(Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false })),
+      response: { 200: Routing, ...authenticatedErrors(404, 409) },
+    },
+    handler: async (request) => present(await routing.rollback(request.params.task, request.body?.reason ?? 'rolled back by hand', actor(request))),
+  });
+
+  app.get('/v1/tasks/:task/routing/history', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      operationId: 'listRoutingHistory',
+      summary: 'Every promotion, rollback, policy change and retirement, newest first, with reasons and numbers',
+      params: TaskParams,
+      querystring: Type.Object({ ...pageQueryProperties }, { additionalProperties: false }),
+      response: { 200: pageOf(RoutingEvent), ...authenticatedErrors(404) },
+    },
+    handler: async (request) => presentPage(await routing.history(request.params.task, request.query), presentEvent),
+  });
+};

@@ -1,0 +1,51 @@
+import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
+import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
+import type { RoutingRepository } from '../../db/repositories/routing-repository.js';
+import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
+import { mcnemar } from '../../domain/evaluation/mcnemar.js';
+import { metricValue } from '../../domain/routing/promotion-policy.js';
+import type { TasksService } from '../tasks-service.js';
+
+/**
+ * Every model evaluated on one dataset version's split, side by side on the same rows, ranked by
+ * the task's metric, each compared with the champion by an exact McNemar test.
+ */
+export const leaderboardService = (deps: {
+  evaluations: EvaluationsRepository;
+  modelVersions: ModelVersionsRepository;
+  routing: RoutingRepository;
+  tasks: TasksService;
+}) => ({
+  async build(taskRef: string, datasetVersionId: string, split: string) {
+    const task = await deps.tasks.get(taskRef);
+    const routing = await deps.routing.get(task.id);
+    const completed = await deps.evaluations.completedOn(task.id, datasetVersionId, split);
+    // The newest evaluation of each model.
+    const latest = [...new Map(completed.reverse().map((evaluation) => [evaluation.modelVersionId, evaluation])).values()];
+    const correctness = new Map<string, boolean[]>();
+    for (const evaluation of latest) {
+      const rows = await deps.evaluations.rows(evaluation.id);
+      correctness.set(evaluation.id, rows.map((row) => !row.errorCode && row.predicted === row.trueLabel));
+    }
+    const champion = latest.find((evaluation) => evaluation.modelVersionId === routing.championId);
+    const entries = await Promise.all(
+      latest.map(async (evaluation) => {
+        const metrics = evaluation.metrics as unknown as EvaluationMetrics;
+        const model = (await deps.modelVersions.findById(evaluation.modelVersionId))!;
+        const versusChampion =
+          champion && champion.id !== evaluation.id ? mcnemar(correctness.get(evaluation.id)!, correctness.get(champion.id)!) : null;
+        return {
+          model,
+          evaluation,
+          score: metricValue(metrics, routing.metric),
+          metrics,
+          versusChampion: versusChampion && { only_this_right: versusChampion.onlyA, only_champion_right: versusChampion.onlyB, p_value: versusChampion.pValue },
+        };
+      }),
+    );
+    entries.sort((a, b) => (b.score ?? -1) - (a.score ?? -1));
+    return { task, routing, rows: latest[0]?.total ?? 0, entries };
+  },
+});
+
+export type LeaderboardService = ReturnType<typeof leaderboardService>;
