@@ -19,7 +19,13 @@ export function trainInWorker(
   const entry = new URL(typescript ? './train-thread.ts' : './train-thread.js', import.meta.url);
   return new Promise((resolve, reject) => {
     if (options.signal?.aborted) return reject(options.signal.reason);
-    const thread = new Worker(entry, { workerData: input, execArgv: typescript ? ['--import', 'tsx'] : [] });
+    // From TypeScript sources (tsx, vitest) the thread first registers tsx's loader, then loads the entry.
+    const thread = typescript
+      ? new Worker(
+          `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`,
+          { eval: true, workerData: input },
+        )
+      : new Worker(entry, { workerData: input });
     let settled = false;
     const finish = (action: () => void) => {
       if (settled) return;

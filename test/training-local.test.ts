@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
+import { createFineTune, splitDataset, waitForFineTune } from './helpers/training.js';
+
+let h: Harness;
+let workers: Awaited<ReturnType<typeof startWorkers>>;
+let version: string;
+const auth = bearer(ADMIN_KEY);
+
+beforeAll(async () => {
+  h = await createHarness();
+  workers = await startWorkers(h, ['training', 'evaluation'], 2);
+  version = await splitDataset(h, 'titles', 300);
+});
+afterAll(async () => {
+  await workers?.close();
+  await h?.close();
+});
+
+describe('the local trainer', () => {
+  it('trains in a worker thread, records epochs and the curve, stores the model in Postgres and evaluates it', async () => {
+    const created = await createFineTune(h, 'titles', { dataset_version_id: version, provider: 'local', seed: 7 });
+    expect(created.status).toBe(202);
+    const done = await waitForFineTune(h, created.body.id, 60_000);
+    expect(done).toMatchObject({ status: 'succeeded', provider: 'local', base_model: 'local-linear', cost_usd: 0 });
+    expect(done.timeline.map((step: { status: string }) => step.status)).toEqual(['pending', 'running', 'succeeded']);
+    expect(done.curve.length).toBeGreaterThan(0);
+    expect(done.events.length).toBe(done.curve.length);
+    expect(done.events.at(-1).message).toMatch(/^Epoch 1\//);
+    expect(done.summary).toMatchObject({ train_examples: 210, validation_examples: 45 });
+
+    const model = (await h.http().get(`/v1/model-versions/${done.model_version_id}`).set('authorization', auth)).body;
+    expect(model).toMatchObject({ kind: 'local_trained', provider: 'local', model: 'local-linear', training_cost_usd: 0 });
+    expect(model.artifact_bytes).toBeGreaterThan(1_000);
+
+    let evaluation: Record<string, any> | undefined;
+    await expect
+      .poll(
+        async () => {
+          const id = (await h.runtime.database.pool.query('SELECT id FROM evaluations WHERE model_version_id = $1', [model.id])).rows[0]?.id;
+          evaluation = id ? (await h.http().get(`/v1/evaluations/${id}`).set('authorization', auth)).body : undefined;
+          return evaluation?.['status'];
+        },
+        { timeout: 20_000, interval: 100 },
+      )
+      .toBe('completed');
+    // Well above the majority-class baseline (one half) on held-out rows.
+    expect(evaluation!['metrics'].report.accuracy).toBeGreaterThan(0.9);
+    expect(evaluation!['metrics'].report.macro_avg.f1_score).toBeGreaterThan(0.9);
+    // Probabilities over the labels sum to 1 for every row.
+    const predictions = (await h.http().get(`/v1/evaluations/${evaluation!['id']}/predictions`).set('authorization', auth)).body.data;
+    for (const row of predictions) {
+      const total = Object.values(row.probabilities as Record<string, number>).reduce((a, b) => a + b, 0);
+      expect(total).toBeCloseTo(1, 6);
+    }
+  });
+
+  it('continues from a local model on a newer version, recording the lineage', async () => {
+    const first = await waitForFineTune(h, (await createFineTune(h, 'titles', { dataset_version_id: version, provider: 'local' })).body.id, 60_000);
+    const next = await createFineTune(h, 'titles', { dataset_version_id: version, provider: 'local', parent_model_version_id: first.model_version_id });
+    const done = await waitForFineTune(h, next.body.id, 60_000);
+    expect(done).toMatchObject({ status: 'succeeded', parent_model_version_id: first.model_version_id });
+    const model = (await h.http().get(`/v1/model-versions/${done.model_version_id}`).set('authorization', auth)).body;
+    expect(model.parent_id).toBe(first.model_version_id);
+
+    const wrongKind = await createFineTune(h, 'titles', { dataset_version_id: version, provider: 'openai', parent_model_version_id: first.model_version_id });
+    expect(wrongKind.status).toBe(400);
+    expect(wrongKind.body.errors[0].field).toBe('body.parent_model_version_id');
+  });
+});
