@@ -126,6 +126,48 @@ async function followRun(admin: ReturnType<typeof apiClient>, id: string): Promi
   }
 }
 
+interface FineTuneView {
+  status: string;
+  curve: { step: number; train_loss: number | null }[];
+  model_version_id: string | null;
+  error: { code: string | null; message: string | null } | null;
+}
+
+async function followFineTune(admin: ReturnType<typeof apiClient>, id: string): Promise<FineTuneView> {
+  for (;;) {
+    const { body } = await admin<FineTuneView>('GET', `/v1/fine-tunes/${id}`);
+    process.stdout.write(`\r  training: ${body.status}, ${body.curve.length} epochs so far   `);
+    if (['succeeded', 'failed', 'cancelled', 'refused'].includes(body.status)) {
+      process.stdout.write('\n');
+      if (body.status !== 'succeeded') throw new Error(`training ended ${body.status}: ${JSON.stringify(body.error)}`);
+      return body;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function followEvaluation(admin: ReturnType<typeof apiClient>, id: string): Promise<void> {
+  for (;;) {
+    const { body } = await admin<{ status: string; answered: number; total: number }>('GET', `/v1/evaluations/${id}`);
+    process.stdout.write(`\r  evaluation ${id.slice(-6)}: ${body.answered}/${body.total} ${body.status}   `);
+    if (['completed', 'failed', 'cancelled'].includes(body.status)) {
+      process.stdout.write('\n');
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** A newly trained model is evaluated automatically; find that evaluation. */
+async function waitForModelEvaluation(admin: ReturnType<typeof apiClient>, modelId: string): Promise<string> {
+  for (;;) {
+    const { body } = await admin<{ data: { id: string; model_version_id: string }[] }>('GET', `/v1/tasks/${SAMPLE_TASK.slug}/evaluations?limit=20`);
+    const found = body.data.find((evaluation) => evaluation.model_version_id === modelId);
+    if (found) return found.id;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
 async function waitForJob(queue: Queue, id: string): Promise<string> {
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
@@ -228,6 +270,48 @@ async function main(): Promise<void> {
   showVersion(labeledVersion.body);
   const runReport = (labeledVersion.body as unknown as { report: { label_run: { low_confidence: { count: number; threshold: number } } } }).report.label_run;
   show(`${runReport.low_confidence.count} answers under confidence ${runReport.low_confidence.threshold} flagged for review`);
+
+  step('Registering the prompt-only model (local few-shot) and training a local model on the labeled split');
+  const prompt = await admin<{ id: string }>('POST', `/v1/tasks/${SAMPLE_TASK.slug}/model-versions`, {
+    kind: 'prompt',
+    provider: 'local',
+    name: 'prompt-only few-shot',
+    few_shot_from: { dataset_version_id: finished.result_version_id, k: 16 },
+  });
+  await admin('PATCH', `/v1/tasks/${SAMPLE_TASK.slug}/routing`, { fallback_model_version_id: prompt.body.id, min_test_size: 20 });
+  const trained = await admin<{ id: string }>('POST', `/v1/tasks/${SAMPLE_TASK.slug}/fine-tunes`, {
+    dataset_version_id: finished.result_version_id,
+    provider: 'local',
+    seed: 42,
+  });
+  const fineTune = await followFineTune(admin, trained.body.id);
+  show(`local model trained (${fineTune.curve.length} epochs across the regularisation search and the final fit), final training loss ${fineTune.curve.at(-1)?.train_loss?.toFixed(4)}`);
+  const curve = fineTune.curve.filter((_, index, all) => index % Math.ceil(all.length / 8) === 0 || index === all.length - 1);
+  for (const point of curve) show(`  epoch ${String(point.step).padStart(3)}  loss ${point.train_loss?.toFixed(4)}  ${'█'.repeat(Math.max(1, Math.round((point.train_loss ?? 0) * 40)))}`);
+
+  step('Evaluating both on the same held-out test rows');
+  const promptEvaluation = await admin<{ id: string }>('POST', '/v1/evaluations', { model_version_id: prompt.body.id, dataset_version_id: finished.result_version_id });
+  await followEvaluation(admin, promptEvaluation.body.id);
+  const localEvaluationId = await waitForModelEvaluation(admin, fineTune.model_version_id!);
+  await followEvaluation(admin, localEvaluationId);
+  for (const [name, id] of [['prompt-only few-shot', promptEvaluation.body.id], ['local trained model', localEvaluationId]] as const) {
+    const report = await fetch(`${base}/v1/evaluations/${id}/report`, { headers: { authorization: `Bearer ${config.adminApiKey}` } });
+    show(`\n  ${name}:`);
+    for (const line of (await report.text()).trimEnd().split('\n')) show(`    ${line}`);
+  }
+
+  step('Leaderboard and promotion');
+  const board = await admin<{ metric: string; champion_id: string | null; entries: { rank: number; model: { id: string; name: string }; score: number; accuracy: number; cost_per_1000: number | null; versus_champion: { p_value: number } | null }[] }>(
+    'GET',
+    `/v1/tasks/${SAMPLE_TASK.slug}/leaderboard?dataset_version_id=${finished.result_version_id}`,
+  );
+  for (const entry of board.body.entries) {
+    const champion = entry.model.id === board.body.champion_id ? '  ← champion' : '';
+    const versus = entry.versus_champion ? `, McNemar p=${entry.versus_champion.p_value.toPrecision(3)} vs champion` : '';
+    show(`#${entry.rank} ${entry.model.name.padEnd(28)} ${board.body.metric} ${entry.score.toFixed(3)}  accuracy ${entry.accuracy.toFixed(3)}  $/1k ${entry.cost_per_1000 ?? 'n/a'}${versus}${champion}`);
+  }
+  const history = await admin<{ data: { action: string; reason: string }[] }>('GET', `/v1/tasks/${SAMPLE_TASK.slug}/routing/history?limit=5`);
+  for (const event of history.body.data.slice(0, 3)) show(`audit: ${event.action}: ${event.reason}`);
 
   step('Running a background job on a worker');
   const job = await admin<{ job_id: string }>('POST', '/v1/maintenance/purge-revoked-keys');

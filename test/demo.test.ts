@@ -26,6 +26,10 @@ describe('npm run demo', () => {
     expect(output).toMatch(/version 2 \(derive\): 340 rows, .*\n.*\n  splits: train \d+, validation \d+, test \d+, unassigned 0/);
     expect(output).toMatch(/\] 100\/100 completed/);
     expect(output).toContain('version 3 (label): 340 rows, 340 labeled, 0 unlabeled');
+    expect(output).toMatch(/local model trained \(\d+ epochs/);
+    expect(output).toMatch(/precision +recall +f1-score +support/);
+    expect(output).toMatch(/#1 .*← champion/);
+    expect(output).toMatch(/#2 .*McNemar p=/);
     expect(output).toMatch(/housekeeping job purge-revoked-keys-\S+: completed, result \{"deleted":0\}/);
     expect(output).toMatch(/API docs \(Swagger UI\): +http:\/\/127\.0\.0\.1:\d+\/docs/);
   });

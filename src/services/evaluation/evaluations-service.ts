@@ -82,8 +82,9 @@ export const evaluationsService = (deps: {
       return { answered: await deps.evaluations.answered(evaluation.id) };
     },
 
-    async list(taskId: string, page: { limit: number; cursor?: string }) {
-      return toPage(await deps.evaluations.listForTask(taskId, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+    async list(taskRef: string, page: { limit: number; cursor?: string }) {
+      const task = await deps.tasks.get(taskRef);
+      return toPage(await deps.evaluations.listForTask(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
     },
 
     /** The plain-text report a person reads: scikit-learn's layout, then the confusion matrix. */

@@ -43,7 +43,7 @@ export const modelRegistrar = (deps: {
       parentId: fineTune.parentModelVersionId,
       trainedOnVersionId: version.id,
       sourceFineTuneId: fineTune.id,
-      name: `${task.slug}-${fineTune.suffix ?? fineTune.id.slice(-8)}`,
+      name: `${task.slug}-${fineTune.provider === 'local' ? 'local' : 'ft'}-${fineTune.suffix ?? fineTune.id.slice(-8)}`,
     };
   };
 

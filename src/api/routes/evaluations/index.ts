@@ -3,7 +3,7 @@ import { Type, type TSchema } from 'typebox';
 import { EVALUATION_STATUSES, type EvaluationRecord } from '../../../db/schema/evaluations.js';
 import type { EvaluationsService } from '../../../services/evaluation/evaluations-service.js';
 import type { LeaderboardService } from '../../../services/evaluation/leaderboard.js';
-import { authenticatedErrors, iso, isoOrNull, NullableTimestamp, Timestamp } from '../../schemas/common.js';
+import { authenticatedErrors, iso, isoOrNull, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 import { ModelVersion, presentModelVersion } from '../model-versions/index.js';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -69,6 +69,22 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
         split: request.body.split,
       });
       return reply.status(202).header('location', `/v1/evaluations/${evaluation.id}`).send(present(evaluation, 0));
+    },
+  });
+
+  app.get('/v1/tasks/:task/evaluations', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      operationId: 'listEvaluations',
+      summary: 'A task’s evaluations, newest first',
+      params: Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) }),
+      querystring: Type.Object({ ...pageQueryProperties }, { additionalProperties: false }),
+      response: { 200: pageOf(Evaluation), ...authenticatedErrors(404) },
+    },
+    handler: async (request) => {
+      const page = await evaluations.list(request.params.task, request.query);
+      return { data: await Promise.all(page.data.map(withProgress)), next_cursor: page.nextCursor };
     },
   });
 

@@ -200,7 +200,7 @@ export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: L
       ? { fit: all, held: Int32Array.from(validationY, (_, i) => n + i), refit: false }
       : { ...stratifiedHoldout(trainY, classes, settings.holdoutFraction, options.seed), refit: true };
   if (split.held.length === 0) split.refit = false;
-  const fitRows = split.refit ? split.fit : all;
+  const fitRows = all;
   const heldY = pick(y, split.held);
   const heldTruth = Int32Array.from(heldY);
 
