@@ -35,6 +35,7 @@ import { evaluationChunkRunner } from './evaluation/evaluation-chunk-runner.js';
 import { evaluationFinalizer } from './evaluation/evaluation-finalizer.js';
 import { evaluationsService } from './evaluation/evaluations-service.js';
 import { modelClassifiers } from './models/model-classifiers.js';
+import { modelShutdowns } from './models/model-shutdowns.js';
 import { routingService } from './routing/routing-service.js';
 import { leaderboardService } from './evaluation/leaderboard.js';
 
@@ -87,6 +88,7 @@ export function createServices({ config, db, pool, redis, queues }: ServiceDeps)
       calls,
       finalizer: evaluationFinalizer({ evaluations: evaluationsRepo, tasks, routing }),
       routing,
+      shutdowns: modelShutdowns(providers.fineTuning, () => providers.isConfigured('openai')),
     }),
     fineTunes: fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers }),
     training: trainingRunner({

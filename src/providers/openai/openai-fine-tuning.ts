@@ -126,6 +126,10 @@ export function openAIFineTuning(client: OpenAI) {
       }),
 
     fileContent: (id: string) => wrap(async () => (await client.files.content(id)).text()),
+
+    /** The provider's shutdown date for a model (YYYY-MM-DD), or null when none is announced. */
+    shutdownDate: (model: string) =>
+      wrap(async () => ((await client.models.retrieve(model)) as { shutdown_date?: string | null }).shutdown_date ?? null),
   };
 }
 

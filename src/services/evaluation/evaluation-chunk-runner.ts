@@ -6,6 +6,7 @@ import { ItemFailedError, RunFatalError, type ProviderCalls } from '../inference
 import type { ModelClassifiers } from '../models/model-classifiers.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import type { EvaluationFinalizer } from './evaluation-finalizer.js';
+import type { ModelShutdowns } from '../models/model-shutdowns.js';
 
 /**
  * Predicts one chunk of an evaluation's rows. A failed prediction is stored (it counts as wrong);
@@ -19,6 +20,7 @@ export const evaluationChunkRunner = (deps: {
   calls: ProviderCalls;
   finalizer: EvaluationFinalizer;
   routing: RoutingService;
+  shutdowns: ModelShutdowns;
 }) => {
   const stillActive = async (id: string) => {
     const evaluation = await deps.evaluations.findById(id);
@@ -33,6 +35,16 @@ export const evaluationChunkRunner = (deps: {
         evaluation = (await deps.evaluations.transition(evaluation.id, ['queued'], 'running', { startedAt: new Date() })) ?? evaluation;
       }
       const model = (await deps.modelVersions.findById(evaluation.modelVersionId))!;
+      const gone = await deps.shutdowns.pastShutdown(model);
+      if (gone) {
+        await deps.routing.retire(model.id, gone, 'system');
+        await deps.evaluations.transition(evaluation.id, ['queued', 'running'], 'failed', {
+          errorCode: 'model_retired',
+          errorMessage: gone,
+          finishedAt: new Date(),
+        });
+        return { answered: 0 };
+      }
       const target = deps.classifiers.targetFor(model);
       const pending = await deps.evaluations.pendingItems(evaluation.id, job.fromSeq, job.toSeq);
       const texts = await deps.rows.textsByIds(pending.map((item) => item.exampleId));

@@ -22,7 +22,7 @@ export interface FeatureConfig {
 export interface FitOptions extends FeatureConfig {
   /** Terms in fewer training texts are dropped: they cannot generalise and they bloat the model. */
   minDf: number;
-  /** Character grams in more than this share of the texts are dropped (TEMP experiment). */
+  /** Character grams in more than this share of the texts are dropped (scikit-learn's max_df, for the char block only). */
   maxCharDf?: number;
   maxWordFeatures: number;
   maxCharFeatures: number;

@@ -1,6 +1,5 @@
-import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
 import type { SparseRows } from './features.js';
+import { seededRng, shuffleInPlace } from './seeded-rng.js';
 
 /**
  * One-vs-rest linear SVM with the squared hinge loss, trained by dual coordinate descent (Hsieh
@@ -32,9 +31,6 @@ export interface SvmOptions {
   /** liblinear's stopping rule: spread of the projected gradient over the last pass. */
   tolerance: number;
   seed: number;
-  /** Per-label multiplier of C for rows of that label (class weighting). */
-  classWeights?: Float64Array;
-  loss?: 'hinge' | 'squared-hinge';
 }
 
 export interface SvmEpoch {
@@ -52,7 +48,6 @@ export interface SvmState {
   active: Uint8Array;
   /** Per label: the last pass's largest projected gradient (the shrinking threshold). */
   gradientMax: Float64Array;
-  gradientMin: Float64Array;
   /** Last squared hinge seen per pair, for reporting the loss of pairs that were shrunk. */
   pairLoss: Float64Array;
   weights: Float64Array;
@@ -74,13 +69,6 @@ export interface LinearScorer {
 }
 
 const BIAS = 1;
-
-/** A seeded generator; a few outputs are discarded first because xoroshiro's first draws echo the seed. */
-function seededRng(seed: number) {
-  const rng = xoroshiro128plus(seed);
-  for (let i = 0; i < 32; i++) rng.next();
-  return rng;
-}
 
 /**
  * Fits on `rows` of `x` (a subset, so a holdout needs no copy).
@@ -118,20 +106,15 @@ export function trainLinearSvm(
   const alpha = warm ? Float64Array.from(warm.alpha) : new Float64Array(n * classes);
   const active = warm ? Uint8Array.from(warm.active) : new Uint8Array(n * classes).fill(1);
   const gradientMaxOld = warm ? Float64Array.from(warm.gradientMax) : new Float64Array(classes).fill(Infinity);
-  const gradientMinOld = warm ? Float64Array.from(warm.gradientMin) : new Float64Array(classes).fill(-Infinity);
   const squaredNorm = new Float64Array(n);
   const diagonal = new Float64Array(n);
-  const upper = new Float64Array(n);
-  const hinge = options.loss === 'hinge';
   for (let r = 0; r < n; r++) {
     const row = rows[r]!;
     let norm = BIAS * BIAS;
     for (let p = offsets[row]!; p < offsets[row + 1]!; p++) norm += values[p]! * values[p]!;
     squaredNorm[r] = norm;
-    const c = options.regularization * (options.classWeights?.[y[row]!] ?? 1);
     // The squared hinge's dual adds 1 / (2C) to the diagonal instead of bounding alpha by C.
-    diagonal[r] = hinge ? 0 : 1 / (2 * c);
-    upper[r] = hinge ? c : Infinity;
+    diagonal[r] = 1 / (2 * options.regularization);
   }
   const activeCount = new Int32Array(classes);
   for (let at = 0; at < active.length; at++) activeCount[at % classes]! += active[at]!;
@@ -151,12 +134,7 @@ export function trainLinearSvm(
   let loss = 0;
   while (epoch < options.epochs && done.includes(0)) {
     epoch++;
-    for (let i = n - 1; i > 0; i--) {
-      const j = uniformInt(rng, 0, i);
-      const swap = order[i]!;
-      order[i] = order[j]!;
-      order[j] = swap;
-    }
+    shuffleInPlace(order, rng);
     gradientMax.fill(-Infinity);
     gradientMin.fill(Infinity);
     for (let o = 0; o < n; o++) {
@@ -184,14 +162,13 @@ export function trainLinearSvm(
       const label = y[row]!;
       const d = diagonal[r]!;
       const q = squaredNorm[r]! + d;
-      const u = upper[r]!;
       let moved = 0;
       for (let a = 0; a < live; a++) {
         const k = activeLabels[a]!;
         const sign = k === label ? 1 : -1;
         const margin = sign * scores[k]!;
         const at = r * classes + k;
-        pairLoss[at] = margin >= 1 ? 0 : hinge ? 1 - margin : (1 - margin) * (1 - margin);
+        pairLoss[at] = margin < 1 ? (1 - margin) * (1 - margin) : 0;
         const alphaOld = alpha[at]!;
         const gradient = margin - 1 + alphaOld * d;
         let projected = gradient;
@@ -202,18 +179,11 @@ export function trainLinearSvm(
             continue;
           }
           projected = Math.min(gradient, 0);
-        } else if (alphaOld >= u) {
-          if (gradient < gradientMinOld[k]!) {
-            active[at] = 0;
-            activeCount[k]!--;
-            continue;
-          }
-          projected = Math.max(gradient, 0);
         }
         if (projected > gradientMax[k]!) gradientMax[k] = projected;
         if (projected < gradientMin[k]!) gradientMin[k] = projected;
         if (Math.abs(projected) > 1e-12) {
-          const alphaNew = Math.min(Math.max(alphaOld - gradient / q, 0), u);
+          const alphaNew = Math.max(alphaOld - gradient / q, 0);
           alpha[at] = alphaNew;
           const step = (alphaNew - alphaOld) * sign;
           if (step !== 0) {
@@ -241,18 +211,16 @@ export function trainLinearSvm(
         for (let r = 0; r < n; r++) active[r * classes + k] = 1;
         activeCount[k] = n;
         gradientMaxOld[k] = Infinity;
-        gradientMinOld[k] = -Infinity;
         continue;
       }
       gradientMaxOld[k] = gradientMax[k]! <= 0 ? Infinity : gradientMax[k]!;
-      gradientMinOld[k] = gradientMin[k]! >= 0 ? -Infinity : gradientMin[k]!;
     }
     loss = 0;
     for (const value of pairLoss) loss += value;
     loss = n > 0 ? loss / (n * classes) : 0;
     hooks.onEpoch?.({ epoch, loss, model });
   }
-  return { model, state: { alpha, active, gradientMax: gradientMaxOld, gradientMin: gradientMinOld, pairLoss, weights, bias }, epochs: epoch, loss };
+  return { model, state: { alpha, active, gradientMax: gradientMaxOld, pairLoss, weights, bias }, epochs: epoch, loss };
 }
 
 /** Margins of one sparse vector for every label, into `out`. */
