@@ -44,6 +44,8 @@ describe('the local trainer', () => {
         { timeout: 20_000, interval: 100 },
       )
       .toBe('completed');
+    const withEvaluations = (await h.http().get(`/v1/model-versions/${model.id}`).set('authorization', auth)).body;
+    expect(withEvaluations.latest_evaluations[0]).toMatchObject({ id: evaluation!['id'], split: 'test', status: 'completed' });
     // Well above the majority-class baseline (one half) on held-out rows.
     expect(evaluation!['metrics'].report.accuracy).toBeGreaterThan(0.9);
     expect(evaluation!['metrics'].report.macro_avg.f1_score).toBeGreaterThan(0.9);

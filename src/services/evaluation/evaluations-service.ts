@@ -105,6 +105,8 @@ export const evaluationsService = (deps: {
 
     rows: (id: string) => deps.evaluations.rows(id),
 
+    latestFor: async (modelVersionId: string, limit = 5) => (await deps.evaluations.latestForModels([modelVersionId])).slice(0, limit),
+
     existsFor: async (modelVersionId: string) => (await deps.evaluations.latestForModels([modelVersionId])).length > 0,
 
     async resumeActive() {

@@ -3,6 +3,7 @@ import { Type, type TSchema } from 'typebox';
 import { MODEL_KINDS, MODEL_STATUSES, type ModelVersionRecord } from '../../../db/schema/model-versions.js';
 import type { ModelVersionsService } from '../../../services/models/model-versions-service.js';
 import type { RoutingService } from '../../../services/routing/routing-service.js';
+import type { EvaluationsService } from '../../../services/evaluation/evaluations-service.js';
 import { PROVIDERS } from '../../../providers/registry.js';
 import { authenticatedErrors, iso, isoOrNull, NullableTimestamp, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
 
@@ -68,10 +69,41 @@ const RegisterBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ models: ModelVersionsService; routing: RoutingService }> = async (
+const LatestEvaluation = Type.Object({
+  id: Type.String(),
+  dataset_version_id: Type.String(),
+  split: Type.String(),
+  status: Type.String(),
+  accuracy: Nullable(Type.Number()),
+  macro_f1: Nullable(Type.Number()),
+  finished_at: NullableTimestamp,
+});
+
+const ModelVersionDetail = Type.Object({
+  ...ModelVersion.properties,
+  latest_evaluations: Type.Array(LatestEvaluation, { description: 'Newest first (up to 5)' }),
+});
+
+export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ models: ModelVersionsService; routing: RoutingService; evaluations: EvaluationsService }> = async (
   app,
-  { models, routing },
+  { models, routing, evaluations },
 ) => {
+  const detail = async (model: ModelVersionRecord) => ({
+    ...presentModelVersion(model),
+    latest_evaluations: (await evaluations.latestFor(model.id)).map((evaluation) => {
+      const metrics = evaluation.metrics as { report?: { accuracy: number | null; macro_avg: { f1_score: number } } } | null;
+      return {
+        id: evaluation.id,
+        dataset_version_id: evaluation.datasetVersionId,
+        split: evaluation.split,
+        status: evaluation.status,
+        accuracy: metrics?.report?.accuracy ?? null,
+        macro_f1: metrics?.report?.macro_avg.f1_score ?? null,
+        finished_at: isoOrNull(evaluation.finishedAt),
+      };
+    }),
+  });
+
   app.post('/v1/tasks/:task/model-versions', {
     config: { access: 'write' },
     schema: {
@@ -120,10 +152,10 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ models: ModelVersi
     schema: {
       tags,
       operationId: 'getModelVersion',
-      summary: 'A model version',
+      summary: 'A model version, with its latest evaluations',
       params: Type.Object({ model_version: Type.String({ format: 'uuid' }) }),
-      response: { 200: ModelVersion, ...authenticatedErrors(404) },
+      response: { 200: ModelVersionDetail, ...authenticatedErrors(404) },
     },
-    handler: async (request) => presentModelVersion(await models.get(request.params.model_version)),
+    handler: async (request) => detail(await models.get(request.params.model_version)),
   });
 };
