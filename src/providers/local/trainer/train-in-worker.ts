@@ -1,50 +1,84 @@
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { LocalTrainEvent, LocalTrainInput, LocalTrainSummary } from './trainer.js';
-
-type ThreadMessage =
-  | { type: 'epoch'; event: LocalTrainEvent }
-  | { type: 'done'; buffer: Uint8Array; summary: LocalTrainSummary }
-  | { type: 'error'; message: string };
+import type { TrainThreadMessage, TrainThreadRequest } from './train-thread.js';
+import type { LocalTrainEvent, LocalTrainSummary } from './trainer.js';
 
 /**
- * Trains in a worker thread so the calling process's event loop stays free (a BullMQ worker must
- * keep renewing its job locks while a model trains). Under tsx or vitest the thread runs the
- * TypeScript source through tsx; compiled, it runs the .js next to this file.
+ * Runs `trainLocalModel` in a worker thread, so a training of several seconds does not block
+ * the caller's event loop (a BullMQ worker must keep renewing its job locks meanwhile).
+ *
+ * The thread file sits next to this module with this module's extension: `.js` when running
+ * compiled from dist/, `.ts` in development. A `.ts` thread needs a TypeScript loader. Under tsx
+ * (`tsx` or `node --import tsx`) worker threads inherit the loader through execArgv; anywhere
+ * else (vitest, which transforms TypeScript only in its own module runner) the thread is started
+ * with `--import tsx` explicitly.
  */
-export function trainInWorker(
-  input: Omit<LocalTrainInput, 'onEpoch'>,
-  options: { onEpoch?: (event: LocalTrainEvent) => void; signal?: AbortSignal } = {},
-): Promise<{ artifact: Buffer; summary: LocalTrainSummary }> {
-  const typescript = import.meta.url.endsWith('.ts');
-  const entry = new URL(typescript ? './train-thread.ts' : './train-thread.js', import.meta.url);
-  return new Promise((resolve, reject) => {
-    if (options.signal?.aborted) return reject(options.signal.reason);
-    // From TypeScript sources (tsx, vitest) the thread first registers tsx's loader, then loads the entry.
-    const thread = typescript
-      ? new Worker(
-          `import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`,
-          { eval: true, workerData: input },
-        )
-      : new Worker(entry, { workerData: input });
+
+export interface TrainInWorkerResult {
+  /** The serialised artifact (`serializeArtifact` output), ready for a bytea column. */
+  artifact: Buffer;
+  summary: LocalTrainSummary;
+}
+
+export interface TrainInWorkerOptions {
+  /** Aborting terminates the thread at once and rejects with the signal's reason. */
+  signal?: AbortSignal;
+  onEpoch?: (event: LocalTrainEvent) => void;
+}
+
+const THREAD_URL = new URL(import.meta.url.endsWith('.ts') ? './train-thread.ts' : './train-thread.js', import.meta.url);
+
+function threadExecArgv(): string[] | undefined {
+  if (!THREAD_URL.pathname.endsWith('.ts')) return undefined;
+  if (process.execArgv.some((arg) => arg.includes('tsx'))) return undefined;
+  // Resolved from this file, not the working directory, which may be anywhere.
+  return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+export function trainInWorker(request: TrainThreadRequest, options: TrainInWorkerOptions = {}): Promise<TrainInWorkerResult> {
+  const { signal, onEpoch } = options;
+  return new Promise<TrainInWorkerResult>((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const execArgv = threadExecArgv();
+    const worker = new Worker(THREAD_URL, { workerData: request, name: 'local-trainer', ...(execArgv ? { execArgv } : {}) });
     let settled = false;
-    const finish = (action: () => void) => {
+    const settle = (outcome: () => void) => {
       if (settled) return;
       settled = true;
-      options.signal?.removeEventListener('abort', onAbort);
-      action();
+      signal?.removeEventListener('abort', onAbort);
+      outcome();
     };
-    const onAbort = () => {
-      void thread.terminate();
-      finish(() => reject(options.signal?.reason ?? new Error('training aborted')));
+    const fail = (error: unknown) => {
+      settle(() => reject(error));
+      void worker.terminate();
     };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    thread.on('message', (message: ThreadMessage) => {
-      if (message.type === 'epoch') options.onEpoch?.(message.event);
-      else if (message.type === 'done') finish(() => resolve({ artifact: Buffer.from(message.buffer), summary: message.summary }));
-      else finish(() => reject(new Error(`local training failed: ${message.message}`)));
-      if (message.type !== 'epoch') void thread.terminate();
+    const onAbort = () => fail(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+
+    worker.on('message', (message: TrainThreadMessage) => {
+      if (message.type === 'epoch') {
+        if (settled) return;
+        try {
+          onEpoch?.(message.event);
+        } catch (error) {
+          fail(error);
+        }
+      } else if (message.type === 'done') {
+        const { artifact, summary } = message;
+        settle(() => resolve({ artifact: Buffer.from(artifact.buffer, artifact.byteOffset, artifact.byteLength), summary }));
+      } else {
+        fail(asError(message.error));
+      }
     });
-    thread.on('error', (error) => finish(() => reject(error)));
-    thread.on('exit', (code) => finish(() => reject(new Error(`the training thread exited (code ${code}) without a model`))));
+    worker.on('error', (error) => fail(error));
+    worker.on('exit', (code) => settle(() => reject(new Error(`the training thread exited with code ${code} before it finished`))));
   });
 }
