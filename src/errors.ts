@@ -58,6 +58,10 @@ export const errors = {
     new AppError('archived', 409, `The ${resource} "${id}" is archived; restore it first.`, {
       details: { resource, id },
     }),
+  providerNotConfigured: (provider: string) =>
+    new AppError('provider_not_configured', 400, `The ${provider} provider has no API key here (set OPENAI_API_KEY).`, {
+      fields: [{ field: 'body.provider', message: 'not configured' }],
+    }),
   unavailable: (message: string, details?: Record<string, unknown>, retryAfterSeconds = 5) =>
     new AppError('service_unavailable', 503, message, {
       details,

@@ -67,11 +67,7 @@ export const labelRunsService = (deps: {
       const version = await deps.datasets.getVersion(versionId);
       const task = await deps.tasks.get((await deps.datasets.getDataset(version.datasetId)).taskId);
       if (task.archivedAt) throw errors.archived('task', task.slug);
-      if (!deps.providers.isConfigured(input.provider)) {
-        throw new AppError('provider_not_configured', 400, `The ${input.provider} provider has no API key here (set OPENAI_API_KEY).`, {
-          fields: [{ field: 'body.provider', message: 'not configured' }],
-        });
-      }
+      if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider);
       const labelNames = new Set(task.labels.map((label) => label.name));
       const problems: FieldProblem[] = [];
       (input.few_shot_examples ?? []).forEach((example, index) => {

@@ -4,7 +4,6 @@ import { pickFewShot } from '../../domain/labeling/prompt.js';
 import { newId } from '../../domain/ids.js';
 import type { FewShotExample, PromptConfig } from '../../providers/provider.js';
 import { DEFAULT_MODELS, type ProviderName, type Providers } from '../../providers/registry.js';
-import { AppError } from '../../errors.js';
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
 import { isTimeOrderedId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
@@ -40,11 +39,7 @@ export const modelVersionsService = (deps: {
     async register(taskRef: string, input: RegisterModelInput): Promise<ModelVersionRecord> {
       const task = await deps.tasks.get(taskRef);
       if (task.archivedAt) throw errors.archived('task', taskRef);
-      if (!deps.providers.isConfigured(input.provider)) {
-        throw new AppError('provider_not_configured', 400, `The ${input.provider} provider has no API key here (set OPENAI_API_KEY).`, {
-          fields: [{ field: 'body.provider', message: 'not configured' }],
-        });
-      }
+      if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider);
       if (input.kind === 'fine_tuned' && (input.provider !== 'openai' || !input.model)) {
         throw errors.validation('A fine-tuned model needs provider openai and its model id.', [{ field: 'body.model', message: 'required, e.g. ft:gpt-4o-mini-2024-07-18:org::abc' }]);
       }

@@ -103,11 +103,7 @@ export const fineTunesService = (deps: {
           details: { problems },
         });
       }
-      if (!deps.providers.isConfigured(input.provider)) {
-        throw new AppError('provider_not_configured', 400, `The ${input.provider} provider has no API key here (set OPENAI_API_KEY).`, {
-          fields: [{ field: 'body.provider', message: 'not configured' }],
-        });
-      }
+      if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider);
       const fineTune = await deps.fineTunes.insert({
         id: newId(),
         taskId: task.id,
