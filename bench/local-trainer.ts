@@ -65,6 +65,18 @@ function macroF1(truth: string[], predicted: string[]): number {
   return scores.reduce((a, b) => a + b, 0) / labels.length;
 }
 
+/** Top-label expected calibration error over 10 equal-width confidence bins. */
+function calibrationError(confidences: number[], correct: boolean[]): number {
+  const bins = Array.from({ length: 10 }, () => ({ count: 0, confidence: 0, correct: 0 }));
+  confidences.forEach((confidence, i) => {
+    const bin = bins[Math.min(9, Math.floor(confidence * 10))]!;
+    bin.count++;
+    bin.confidence += confidence;
+    bin.correct += correct[i] ? 1 : 0;
+  });
+  return bins.reduce((sum, bin) => sum + Math.abs(bin.confidence - bin.correct), 0) / confidences.length;
+}
+
 const percent = (value: number) => `${(value * 100).toFixed(1)} %`;
 
 function bench(path: string) {
@@ -91,15 +103,22 @@ function bench(path: string) {
   const truth = test.map((row) => row.label);
   const predicted = predictions.map((prediction) => prediction.label);
   const accuracy = truth.filter((label, i) => label === predicted[i]).length / truth.length;
+  const logLoss = -predictions.reduce((sum, prediction, i) => sum + Math.log(Math.max(prediction.probabilities[truth[i]!] ?? 0, 1e-15)), 0) / predictions.length;
+  const ece = calibrationError(
+    predictions.map((prediction) => prediction.confidence),
+    predicted.map((label, i) => label === truth[i]),
+  );
 
   console.log(`\n${path}`);
   console.log(`  rows ${rows.length} (train ${train.length}, test ${test.length}), labels ${labels.length}`);
   console.log(`  majority baseline  ${percent(majorityAccuracy)}`);
   console.log(`  accuracy           ${percent(accuracy)}`);
   console.log(`  macro-F1           ${percent(macroF1(truth, predicted))}`);
+  console.log(`  calibration        log loss ${logLoss.toFixed(3)}, expected calibration error ${percent(ece)}`);
   console.log(`  training           ${trainSeconds.toFixed(2)} s (${summary.epochs} epochs in the final fit; chosen ${JSON.stringify(summary.chosen)})`);
   console.log(`  prediction         ${microsPerRow.toFixed(0)} µs/row`);
-  console.log(`  model              ${(bytes / 1e6).toFixed(2)} MB serialised, ${summary.vocabulary} features`);
+  console.log(`  model              ${bytes} bytes serialised (${(bytes / 1e6).toFixed(2)} MB), ${summary.vocabulary} features`);
+  return { path, rows: rows.length, labels: labels.length, majorityAccuracy, accuracy, macroF1: macroF1(truth, predicted), trainSeconds, microsPerRow, bytes };
 }
 
 const files = process.argv.slice(2);
@@ -107,4 +126,9 @@ if (files.length === 0) {
   console.error('usage: npx tsx bench/local-trainer.ts <file.jsonl> [more files...]');
   process.exit(2);
 }
-for (const file of files) bench(file);
+const results = files.map(bench);
+console.log('\n| file | rows | labels | majority | accuracy | macro-F1 | train s | µs/row | bytes |');
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+for (const r of results) {
+  console.log(`| ${r.path} | ${r.rows} | ${r.labels} | ${percent(r.majorityAccuracy)} | ${percent(r.accuracy)} | ${percent(r.macroF1)} | ${r.trainSeconds.toFixed(2)} | ${r.microsPerRow.toFixed(0)} | ${r.bytes} |`);
+}

@@ -1,5 +1,8 @@
 import { wordsOf } from '../text-features.js';
+import { GramTable } from './gram-table.js';
 import { PairTable } from './pair-table.js';
+import { IntList, toRows, type SparseRows, type SparseVector } from './sparse-rows.js';
+import { TfIdfBuilder } from './tfidf-builder.js';
 
 /**
  * TF-IDF features for the local trainer: word unigrams and bigrams plus character n-grams taken
@@ -35,131 +38,12 @@ export interface FeatureSet extends FeatureConfig {
   idf: Float32Array;
 }
 
-/** Rows of sparse vectors in CSR form: row i is `indices/values[offsets[i] .. offsets[i + 1])`. */
-export interface SparseRows {
-  offsets: Int32Array;
-  indices: Int32Array;
-  values: Float32Array;
-}
-
-export interface SparseVector {
-  indices: Int32Array;
-  values: Float32Array;
-}
-
-const SURROGATE = /[\uD800-\uDFFF]/;
-
-/** Character n-grams of ` word ` by code point, so a gram never splits a surrogate pair. */
-export function charGrams(word: string, min: number, max: number): string[] {
-  const padded = ` ${word} `;
-  const grams: string[] = [];
-  if (!SURROGATE.test(padded)) {
-    for (let n = min; n <= Math.min(max, padded.length); n++) for (let i = 0; i + n <= padded.length; i++) grams.push(padded.slice(i, i + n));
-    return grams;
-  }
-  const points = Array.from(padded);
-  for (let n = min; n <= Math.min(max, points.length); n++) for (let i = 0; i + n <= points.length; i++) grams.push(points.slice(i, i + n).join(''));
-  return grams;
-}
-
 /** Term ids with df ≥ minDf, most frequent first (ties by first appearance), at most `max`. */
 function selectTerms(df: ArrayLike<number>, minDf: number, max: number): number[] {
   const kept: number[] = [];
   for (let id = 0; id < df.length; id++) if (df[id]! >= minDf) kept.push(id);
   kept.sort((a, b) => df[b]! - df[a]! || a - b);
   return kept.slice(0, max);
-}
-
-/** A growable int32 list. */
-class IntList {
-  data = new Int32Array(1024);
-  length = 0;
-
-  push(value: number): void {
-    if (this.length === this.data.length) {
-      const grown = new Int32Array(this.data.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.length++] = value;
-  }
-}
-
-/**
- * Turns one text's term occurrences into a TF-IDF vector: counts into a dense scratch array,
- * then weights, block norms and scaling over the touched entries only.
- */
-class TfIdfBuilder {
-  private readonly counts: Float64Array;
-  private readonly touched = new IntList();
-  private readonly charWeight: number;
-
-  constructor(
-    private readonly idf: Float32Array,
-    private readonly wordCount: number,
-    private readonly wordWeight: number,
-  ) {
-    this.counts = new Float64Array(idf.length);
-    this.charWeight = Math.sqrt(Math.max(0, 1 - wordWeight ** 2));
-  }
-
-  add(at: number): void {
-    if (this.counts[at] === 0) this.touched.push(at);
-    this.counts[at]! += 1;
-  }
-
-  /** The vector of the terms added since the last call, in order of first occurrence. */
-  finish(): SparseVector {
-    const n = this.touched.length;
-    const indices = this.touched.data.slice(0, n);
-    const raw = new Float64Array(n);
-    let wordNorm = 0;
-    let charNorm = 0;
-    for (let i = 0; i < n; i++) {
-      const at = indices[i]!;
-      const value = (1 + Math.log(this.counts[at]!)) * this.idf[at]!;
-      this.counts[at] = 0;
-      raw[i] = value;
-      if (at < this.wordCount) wordNorm += value * value;
-      else charNorm += value * value;
-    }
-    this.touched.length = 0;
-    // A text with one block empty (all its words unknown, say) is scaled back to unit length,
-    // so its margins are comparable with everyone else's.
-    const total = Math.sqrt((wordNorm > 0 ? this.wordWeight ** 2 : 0) + (charNorm > 0 ? this.charWeight ** 2 : 0));
-    const wordScale = wordNorm > 0 ? this.wordWeight / Math.sqrt(wordNorm) / total : 0;
-    const charScale = charNorm > 0 ? this.charWeight / Math.sqrt(charNorm) / total : 0;
-    const values = new Float32Array(n);
-    for (let i = 0; i < n; i++) values[i] = raw[i]! * (indices[i]! < this.wordCount ? wordScale : charScale);
-    return { indices, values };
-  }
-}
-
-function toRows(vectors: readonly SparseVector[]): SparseRows {
-  const offsets = new Int32Array(vectors.length + 1);
-  vectors.forEach((vector, i) => (offsets[i + 1] = offsets[i]! + vector.indices.length));
-  const indices = new Int32Array(offsets[vectors.length]!);
-  const values = new Float32Array(indices.length);
-  vectors.forEach((vector, i) => {
-    indices.set(vector.indices, offsets[i]);
-    values.set(vector.values, offsets[i]);
-  });
-  return { offsets, indices, values };
-}
-
-/** `a`'s rows, then `b`'s. */
-export function concatRows(a: SparseRows, b: SparseRows): SparseRows {
-  const offsets = new Int32Array(a.offsets.length + b.offsets.length - 1);
-  offsets.set(a.offsets);
-  const base = a.offsets[a.offsets.length - 1]!;
-  for (let i = 1; i < b.offsets.length; i++) offsets[a.offsets.length - 1 + i] = base + b.offsets[i]!;
-  const indices = new Int32Array(a.indices.length + b.indices.length);
-  indices.set(a.indices);
-  indices.set(b.indices, a.indices.length);
-  const values = new Float32Array(indices.length);
-  values.set(a.values);
-  values.set(b.values, a.values.length);
-  return { offsets, indices, values };
 }
 
 /**
@@ -172,8 +56,7 @@ export function fitTransform(texts: readonly string[], options: FitOptions): { f
   // each text as a sequence of word ids and one of bigram ids.
   const wordIds = new Map<string, number>();
   const wordKeys: string[] = [];
-  const gramIds = new Map<string, number>();
-  const gramKeys: string[] = [];
+  const gramTable = new GramTable(1 << 16);
   const gramsOfWord = new IntList();
   const gramsStart = new IntList();
   const pairIds = new PairTable(1 << 16);
@@ -192,15 +75,7 @@ export function fitTransform(texts: readonly string[], options: FitOptions): { f
         wordIds.set(word, id);
         wordKeys.push(word);
         gramsStart.push(gramsOfWord.length);
-        for (const gram of charGrams(word, options.minCharGram, options.maxCharGram)) {
-          let gramId = gramIds.get(gram);
-          if (gramId === undefined) {
-            gramId = gramKeys.length;
-            gramIds.set(gram, gramId);
-            gramKeys.push(gram);
-          }
-          gramsOfWord.push(gramId);
-        }
+        for (const gram of gramTable.gramsOf(` ${word} `, options.minCharGram, options.maxCharGram, true, [])) gramsOfWord.push(gram);
       }
       sequence[position] = id;
       if (position > 0) {
@@ -225,6 +100,7 @@ export function fitTransform(texts: readonly string[], options: FitOptions): { f
   const starts = gramsStart.data;
   const wordTermDf = new Int32Array(unigramCount + pairCount);
   const wordStamp = new Int32Array(unigramCount + pairCount);
+  const gramKeys = gramTable.grams;
   const gramDf = new Int32Array(gramKeys.length);
   const gramStamp = new Int32Array(gramKeys.length);
   for (let index = 0; index < texts.length; index++) {
@@ -324,17 +200,16 @@ export function createVectorizer(features: FeatureSet): Vectorizer {
     const b = wordIndex.get(second);
     if (a !== undefined && b !== undefined) pairIndex.intern(a, b, i);
   }
-  const charIndex = new Map(features.chars.map((gram, i) => [gram, wordCount + i]));
+  // Interned in vocabulary order, so a gram's id is its position among the character terms.
+  const charIndex = new GramTable(features.chars.length);
+  for (const gram of features.chars) charIndex.intern(gram, 0, gram.length);
   // Per distinct word: its unigram index (or -1), then the indices of its known character grams.
   const cache = new Map<string, Int32Array>();
   const termsOfWord = (word: string): Int32Array => {
     let terms = cache.get(word);
     if (terms) return terms;
-    const found = [wordIndex.get(word) ?? -1];
-    for (const gram of charGrams(word, features.minCharGram, features.maxCharGram)) {
-      const at = charIndex.get(gram);
-      if (at !== undefined) found.push(at);
-    }
+    const found = charIndex.gramsOf(` ${word} `, features.minCharGram, features.maxCharGram, false, [wordIndex.get(word) ?? -1]);
+    for (let i = 1; i < found.length; i++) found[i]! += wordCount;
     terms = Int32Array.from(found);
     if (cache.size >= MAX_CACHED_WORDS) cache.clear();
     cache.set(word, terms);

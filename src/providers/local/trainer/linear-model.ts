@@ -1,12 +1,13 @@
-import type { SparseRows } from './features.js';
+import type { SparseRows } from './sparse-rows.js';
 import { seededRng, shuffleInPlace } from './seeded-rng.js';
 
 /**
  * One-vs-rest linear SVM with the squared hinge loss, trained by dual coordinate descent (Hsieh
  * et al., 2008): the solver behind liblinear and scikit-learn's LinearSVC, the model that a
  * well-tuned TF-IDF baseline uses. Chosen over SGD or logistic regression because it has no
- * learning rate to tune, reaches the exact optimum in a few passes over sparse data, and each
- * step is a closed-form update, so results do not drift with the epoch count. Its margins are not
+ * learning rate or schedule to tune, each step is a closed-form update, and it gets close to the
+ * optimum in a few passes over sparse text (held-out accuracy stops moving after 4–5 on every
+ * benchmark), which is what keeps training to seconds in JavaScript. Its margins are not
  * probabilities; `calibration.ts` turns them into some.
  *
  * All labels are trained in the same pass: one read of a row's features updates every label's
@@ -146,7 +147,9 @@ export function trainLinearSvm(
       const start = offsets[row]!;
       const end = offsets[row + 1]!;
       for (let a = 0; a < live; a++) scores[activeLabels[a]!] = bias[activeLabels[a]!]! * BIAS;
-      if (live === classes) {
+      // Most labels live: one contiguous pass over all of them beats an indirect one over some
+      // (the scores of the others are computed but not read).
+      if (live * 2 > classes) {
         for (let p = start; p < end; p++) {
           const base = indices[p]! * classes;
           const value = values[p]!;
@@ -187,18 +190,30 @@ export function trainLinearSvm(
           alpha[at] = alphaNew;
           const step = (alphaNew - alphaOld) * sign;
           if (step !== 0) {
-            steps[moved] = step;
+            steps[k] = step;
             movedLabels[moved++] = k;
           }
         }
       }
       if (moved === 0) continue;
-      for (let p = start; p < end; p++) {
-        const base = indices[p]! * classes;
-        const value = values[p]!;
-        for (let m = 0; m < moved; m++) weights[base + movedLabels[m]!]! += steps[m]! * value;
+      // As for scores: one contiguous pass over all labels (steps 0 for the others) when most moved.
+      if (moved * 2 > classes) {
+        for (let p = start; p < end; p++) {
+          const base = indices[p]! * classes;
+          const value = values[p]!;
+          for (let k = 0; k < classes; k++) weights[base + k]! += steps[k]! * value;
+        }
+      } else {
+        for (let p = start; p < end; p++) {
+          const base = indices[p]! * classes;
+          const value = values[p]!;
+          for (let m = 0; m < moved; m++) weights[base + movedLabels[m]!]! += steps[movedLabels[m]!]! * value;
+        }
       }
-      for (let m = 0; m < moved; m++) bias[movedLabels[m]!]! += steps[m]! * BIAS;
+      for (let m = 0; m < moved; m++) {
+        bias[movedLabels[m]!]! += steps[movedLabels[m]!]! * BIAS;
+        steps[movedLabels[m]!] = 0;
+      }
     }
     for (let k = 0; k < classes; k++) {
       if (done[k] === 1) continue;

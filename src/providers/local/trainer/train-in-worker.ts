@@ -1,5 +1,3 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { TrainThreadMessage, TrainThreadRequest } from './train-thread.js';
 import type { LocalTrainEvent, LocalTrainSummary } from './trainer.js';
@@ -9,10 +7,12 @@ import type { LocalTrainEvent, LocalTrainSummary } from './trainer.js';
  * the caller's event loop (a BullMQ worker must keep renewing its job locks meanwhile).
  *
  * The thread file sits next to this module with this module's extension: `.js` when running
- * compiled from dist/, `.ts` in development. A `.ts` thread needs a TypeScript loader. Under tsx
- * (`tsx` or `node --import tsx`) worker threads inherit the loader through execArgv; anywhere
- * else (vitest, which transforms TypeScript only in its own module runner) the thread is started
- * with `--import tsx` explicitly.
+ * compiled from dist/, `.ts` in development (tsx, vitest). A `.ts` thread needs a TypeScript
+ * loader, and on Node 20 a worker thread gets none: loader hooks registered in the parent (tsx's
+ * `--import`) do not reach it, and `--import` in the worker's execArgv does not apply to its
+ * entry module either. So a `.ts` thread starts from a small bootstrap that registers tsx's ESM
+ * hooks inside the thread and then imports the entry. tsx is resolved from this file, not from
+ * the working directory, which may be anywhere.
  */
 
 export interface TrainInWorkerResult {
@@ -29,11 +29,12 @@ export interface TrainInWorkerOptions {
 
 const THREAD_URL = new URL(import.meta.url.endsWith('.ts') ? './train-thread.ts' : './train-thread.js', import.meta.url);
 
-function threadExecArgv(): string[] | undefined {
-  if (!THREAD_URL.pathname.endsWith('.ts')) return undefined;
-  if (process.execArgv.some((arg) => arg.includes('tsx'))) return undefined;
-  // Resolved from this file, not the working directory, which may be anywhere.
-  return ['--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href];
+function startThread(request: TrainThreadRequest): Worker {
+  const options = { workerData: request, name: 'local-trainer' };
+  if (!THREAD_URL.pathname.endsWith('.ts')) return new Worker(THREAD_URL, options);
+  const tsxApi = import.meta.resolve('tsx/esm/api');
+  const bootstrap = `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(THREAD_URL.href)}); });`;
+  return new Worker(bootstrap, { ...options, eval: true });
 }
 
 function asError(error: unknown): Error {
@@ -47,8 +48,7 @@ export function trainInWorker(request: TrainThreadRequest, options: TrainInWorke
       reject(signal.reason);
       return;
     }
-    const execArgv = threadExecArgv();
-    const worker = new Worker(THREAD_URL, { workerData: request, name: 'local-trainer', ...(execArgv ? { execArgv } : {}) });
+    const worker = startThread(request);
     let settled = false;
     const settle = (outcome: () => void) => {
       if (settled) return;
