@@ -9,10 +9,11 @@ import { applyOperations } from '../../domain/datasets/apply-operations.js';
 import { OperationError, type Operation } from '../../domain/datasets/operations.js';
 import type { ImportFormat } from '../../domain/datasets/import-formats.js';
 import type { DatasetRow } from '../../domain/datasets/rows.js';
-import { isTimeOrderedId, newId } from '../../domain/ids.js';
+import { newId } from '../../domain/ids.js';
 import { afterCursor, afterNumberCursor, toPage, toPageBy, type Page } from '../../domain/pagination.js';
 import { AppError, errors } from '../../errors.js';
 import type { TasksService } from '../tasks-service.js';
+import { findOr404 } from '../lookup.js';
 import { importUpload, type ImportOutcome } from './dataset-import.js';
 import { startVersion, STATS_TOKENIZER_MODEL } from './version-writer.js';
 
@@ -38,17 +39,8 @@ export interface DatasetsServiceDeps {
 export const datasetsService = (deps: DatasetsServiceDeps) => {
   const { db, datasets, versions, rows } = deps;
 
-  const getDataset = async (id: string): Promise<DatasetRecord> => {
-    const dataset = isTimeOrderedId(id) ? await datasets.findById(id) : undefined;
-    if (!dataset) throw errors.notFound('dataset', id);
-    return dataset;
-  };
-
-  const getVersion = async (id: string): Promise<DatasetVersionRecord> => {
-    const version = isTimeOrderedId(id) ? await versions.findById(id) : undefined;
-    if (!version) throw errors.notFound('dataset version', id);
-    return version;
-  };
+  const getDataset = (id: string): Promise<DatasetRecord> => findOr404('dataset', id, (known) => datasets.findById(known));
+  const getVersion = (id: string): Promise<DatasetVersionRecord> => findOr404('dataset version', id, (known) => versions.findById(known));
 
   /** The dataset's task, which must not be archived for anything that writes. */
   const activeTaskOf = async (dataset: DatasetRecord): Promise<TaskRow> => {

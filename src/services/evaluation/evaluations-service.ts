@@ -5,13 +5,14 @@ import type { Split } from '../../domain/datasets/rows.js';
 import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
 import { classificationReport } from '../../domain/evaluation/classification-report.js';
 import { formatClassificationReport, formatConfusionMatrix } from '../../domain/evaluation/report-text.js';
-import { isTimeOrderedId, newId } from '../../domain/ids.js';
+import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { AppError, errors } from '../../errors.js';
 import type { Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { ModelVersionsService } from '../models/model-versions-service.js';
 import type { TasksService } from '../tasks-service.js';
+import { findOr404 } from '../lookup.js';
 
 /** Rows per job on the evaluation queue. */
 export const EVALUATION_CHUNK = 25;
@@ -24,11 +25,7 @@ export const evaluationsService = (deps: {
   queues: Queues;
   tasks: TasksService;
 }) => {
-  const get = async (id: string): Promise<EvaluationRecord> => {
-    const found = isTimeOrderedId(id) ? await deps.evaluations.findById(id) : undefined;
-    if (!found) throw errors.notFound('evaluation', id);
-    return found;
-  };
+  const get = (id: string): Promise<EvaluationRecord> => findOr404('evaluation', id, (known) => deps.evaluations.findById(known));
 
   const chunkJobs = (evaluation: EvaluationRecord) =>
     Array.from({ length: Math.ceil(evaluation.total / EVALUATION_CHUNK) }, (_, index) => {

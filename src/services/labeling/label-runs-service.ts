@@ -3,7 +3,7 @@ import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-r
 import type { LabelRunsRepository, RunProgress } from '../../db/repositories/label-runs-repository.js';
 import type { LabelRunRecord } from '../../db/schema/label-runs.js';
 import { pickFewShot } from '../../domain/labeling/prompt.js';
-import { isTimeOrderedId, newId } from '../../domain/ids.js';
+import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { AppError, errors, type FieldProblem } from '../../errors.js';
 import type { FewShotExample, PromptConfig } from '../../providers/provider.js';
@@ -11,6 +11,7 @@ import { DEFAULT_MODELS, type ProviderName, type Providers } from '../../provide
 import type { Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
+import { findOr404 } from '../lookup.js';
 
 /** Examples per job on the labeling queue: small enough that a retried job redoes little. */
 export const CHUNK_SIZE = 25;
@@ -45,11 +46,7 @@ export const labelRunsService = (deps: {
   queues: Queues;
   providers: Providers;
 }) => {
-  const getRun = async (id: string): Promise<LabelRunRecord> => {
-    const run = isTimeOrderedId(id) ? await deps.runs.findById(id) : undefined;
-    if (!run) throw errors.notFound('label run', id);
-    return run;
-  };
+  const getRun = (id: string): Promise<LabelRunRecord> => findOr404('label run', id, (known) => deps.runs.findById(known));
 
   const view = async (run: LabelRunRecord): Promise<LabelRunView> => ({ run, progress: await deps.runs.progress(run.id) });
 

@@ -5,10 +5,10 @@ import { newId } from '../../domain/ids.js';
 import type { FewShotExample, PromptConfig } from '../../providers/provider.js';
 import { DEFAULT_MODELS, type ProviderName, type Providers } from '../../providers/registry.js';
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
-import { isTimeOrderedId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { errors } from '../../errors.js';
 import type { TasksService } from '../tasks-service.js';
+import { findOr404 } from '../lookup.js';
 
 export interface RegisterModelInput {
   name?: string;
@@ -27,11 +27,7 @@ export const modelVersionsService = (deps: {
   rows: DatasetRowsRepository;
   providers: Providers;
 }) => {
-  const get = async (id: string): Promise<ModelVersionRecord> => {
-    const found = isTimeOrderedId(id) ? await deps.modelVersions.findById(id) : undefined;
-    if (!found) throw errors.notFound('model version', id);
-    return found;
-  };
+  const get = (id: string): Promise<ModelVersionRecord> => findOr404('model version', id, (known) => deps.modelVersions.findById(known));
   return {
     get,
 

@@ -3,7 +3,7 @@ import type { FineTunesRepository } from '../../db/repositories/fine-tunes-repos
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
 import { TERMINAL_FINE_TUNE_STATUSES, type FineTuneRecord } from '../../db/schema/fine-tunes.js';
 import { fineTuningTokenLimit } from '../../domain/datasets/token-limits.js';
-import { isTimeOrderedId, newId } from '../../domain/ids.js';
+import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { PRICE_TABLE_DATE, trainingCost } from '../../domain/pricing.js';
 import { autoEpochs, billableTokens, preflightProblems } from '../../domain/training/preflight.js';
@@ -12,6 +12,7 @@ import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
+import { findOr404 } from '../lookup.js';
 import { buildTrainingFile } from './training-files.js';
 
 export const LOCAL_TRAINED_MODEL = 'local-linear';
@@ -43,11 +44,7 @@ export const fineTunesService = (deps: {
   queues: Queues;
   providers: Providers;
 }) => {
-  const getFineTune = async (id: string): Promise<FineTuneRecord> => {
-    const found = isTimeOrderedId(id) ? await deps.fineTunes.findById(id) : undefined;
-    if (!found) throw errors.notFound('fine-tune', id);
-    return found;
-  };
+  const getFineTune = (id: string): Promise<FineTuneRecord> => findOr404('fine-tune', id, (known) => deps.fineTunes.findById(known));
 
   return {
     getFineTune,
