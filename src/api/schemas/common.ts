@@ -65,6 +65,9 @@ export const pageOf = <T extends TSchema>(item: T) =>
     }),
   });
 
+/** A value or null (JSON Schema anyOf [schema, null]). */
+export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
 export const Timestamp = Type.String({ format: 'date-time' });
 export const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 

@@ -3,10 +3,9 @@ import type { StoredRow } from '../../../db/repositories/dataset-rows-repository
 import type { DatasetRecord, DatasetVersionRecord } from '../../../db/schema/datasets.js';
 import type { Operation } from '../../../domain/datasets/operations.js';
 import { LABEL_SOURCES } from '../../../domain/datasets/rows.js';
-import { iso, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
+import { iso, Nullable, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
 const Counts = Type.Record(Type.String(), Type.Integer(), { description: 'Rows per label' });
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 export const IMPORT_FORMATS = ['jsonl', 'openai-chat', 'openai-completions', 'csv'] as const;
 export const EXPORT_FORMATS = ['openai-chat', 'openai-completions', 'jsonl', 'csv'] as const;

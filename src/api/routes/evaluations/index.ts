@@ -1,12 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
 import { EVALUATION_STATUSES, type EvaluationRecord } from '../../../db/schema/evaluations.js';
 import type { EvaluationsService } from '../../../services/evaluation/evaluations-service.js';
 import type { LeaderboardService } from '../../../services/evaluation/leaderboard.js';
-import { authenticatedErrors, iso, isoOrNull, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
+import { authenticatedErrors, iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 import { ModelVersion, presentModelVersion } from '../model-versions/index.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Loose = Type.Object({}, { additionalProperties: true });
 const tags = ['evaluation'];
 

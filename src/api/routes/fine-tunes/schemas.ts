@@ -2,9 +2,8 @@ import { Type, type TSchema } from 'typebox';
 import { FINE_TUNE_STATUSES, type FineTuneRecord } from '../../../db/schema/fine-tunes.js';
 import { PROVIDERS } from '../../../providers/registry.js';
 import type { FineTunesService } from '../../../services/training/fine-tunes-service.js';
-import { iso, isoOrNull, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
+import { iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Loose = Type.Object({}, { additionalProperties: true });
 const AutoOr = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Literal('auto')]);
 

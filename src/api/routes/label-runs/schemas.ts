@@ -1,11 +1,10 @@
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type Static } from 'typebox';
 import type { LabelResultRecord } from '../../../db/schema/label-runs.js';
 import { LABEL_RUN_STATUSES } from '../../../db/schema/label-runs.js';
 import { PROVIDERS } from '../../../providers/registry.js';
 import type { LabelRunView } from '../../../services/labeling/label-runs-service.js';
-import { iso, isoOrNull, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
+import { iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const Loose = Type.Object({}, { additionalProperties: true });
 const Probability = Type.Number({ minimum: 0, maximum: 1 });
 

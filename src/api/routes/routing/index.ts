@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type, type TSchema } from 'typebox';
+import { Type } from 'typebox';
 import { RANKING_METRICS, type RoutingEventRecord, type TaskRoutingRecord } from '../../../db/schema/routing.js';
 import type { RoutingService } from '../../../services/routing/routing-service.js';
-import { authenticatedErrors, iso, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
+import { authenticatedErrors, iso, Nullable, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
 
-const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
 const tags = ['routing'];
 
