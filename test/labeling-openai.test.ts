@@ -145,6 +145,19 @@ describe('labeling through an OpenAI-compatible provider', () => {
     expect(run.report.label_run.agreement_with_existing_labels.kappa).toBeCloseTo(0.75, 10);
   });
 
+  it('slows down on the provider’s x-ratelimit-remaining headers when its own budget is too generous', async () => {
+    // The run's own budget is far above the provider's real limit of 60 requests a minute.
+    fake.script(rules);
+    fake.configure({ rateLimits: { rpm: 60 } });
+    const many = (await upload(h, '/v1/tasks/tickets/datasets?name=many', jsonl(Array.from({ length: 66 }, (_, i) => ({ text: `refund ${i}` }))))).body.version.id;
+    const run = await waitForRun(h, (await startRun(h, many, { ...zeroShot, rate_limit: { rpm: 10_000 } })).id, 60_000);
+    expect(run).toMatchObject({ status: 'completed', labeled: 66, failed: 0 });
+    // Once the headers say the budget is spent, every worker waits for one request's refill; only
+    // calls already in flight (one per concurrent chunk, three here) can still meet a 429. Without
+    // the headers all six requests over the provider's 60 would.
+    expect(fake.stats().rateLimited.total).toBeLessThanOrEqual(3);
+  }, 90_000);
+
   it('stops at the cost limit and keeps what was labeled', async () => {
     fake.script(rules);
     const run = await waitForRun(h, (await startRun(h, unlabeledVersion, { ...zeroShot, limits: { max_cost_usd: 0.0000001 } })).id);

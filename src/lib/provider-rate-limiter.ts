@@ -118,17 +118,22 @@ export function createProviderRateLimiter(options: { redis: Redis; prefix: strin
     },
 
     /**
-     * Slows down before the provider's own limit is hit: when its headers say fewer than
-     * `minRemaining` tokens or 1 request remain, wait for its reset.
+     * Slows down before the provider's own limit is hit. Its reset headers give the time until the
+     * whole budget is back; with the limit known, the wait for just what the next call needs is
+     * that share of it (the budget refills steadily), so a nearly empty budget costs a short pause.
      */
     async observe(key: string, snapshot: RateLimitSnapshot | undefined, minRemainingTokens: number): Promise<void> {
       if (!snapshot) return;
-      if (snapshot.remainingRequests !== undefined && snapshot.remainingRequests < 1 && snapshot.resetRequestsMs) {
-        await this.pause(key, snapshot.resetRequestsMs);
-      }
-      if (snapshot.remainingTokens !== undefined && snapshot.remainingTokens < minRemainingTokens && snapshot.resetTokensMs) {
-        await this.pause(key, snapshot.resetTokensMs);
-      }
+      const waitFor = (needed: number, remaining?: number, limit?: number, resetMs?: number) => {
+        if (remaining === undefined || resetMs === undefined || remaining >= needed) return 0;
+        const missing = limit !== undefined && limit > remaining ? limit - remaining : undefined;
+        return missing ? (resetMs * (needed - remaining)) / missing : resetMs;
+      };
+      const wait = Math.max(
+        waitFor(1, snapshot.remainingRequests, snapshot.limitRequests, snapshot.resetRequestsMs),
+        waitFor(minRemainingTokens, snapshot.remainingTokens, snapshot.limitTokens, snapshot.resetTokensMs),
+      );
+      await this.pause(key, wait);
     },
   };
 }

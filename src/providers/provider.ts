@@ -48,6 +48,8 @@ export interface ClassifyResult {
 
 /** Rate-limit state a provider reported with its answer (x-ratelimit-* headers). */
 export interface RateLimitSnapshot {
+  limitRequests?: number;
+  limitTokens?: number;
   remainingRequests?: number;
   remainingTokens?: number;
   resetRequestsMs?: number;

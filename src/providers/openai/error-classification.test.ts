@@ -125,7 +125,14 @@ describe('parseRateLimitHeaders', () => {
       'x-ratelimit-reset-requests': '1s',
       'x-ratelimit-reset-tokens': '6m0s',
     });
-    expect(parseRateLimitHeaders(headers)).toEqual({ remainingRequests: 59, remainingTokens: 149984, resetRequestsMs: 1000, resetTokensMs: 360_000 });
+    expect(parseRateLimitHeaders(headers)).toEqual({
+      limitRequests: 60,
+      limitTokens: 150_000,
+      remainingRequests: 59,
+      remainingTokens: 149984,
+      resetRequestsMs: 1000,
+      resetTokensMs: 360_000,
+    });
   });
 
   it('leaves out missing or malformed values', () => {

@@ -118,6 +118,10 @@ export function parseRateLimitHeaders(headers: HeaderSource): RateLimitSnapshot 
   const remainingTokens = nonNegativeInteger(headerValue(headers, 'x-ratelimit-remaining-tokens'));
   const resetRequestsMs = resetMs(headerValue(headers, 'x-ratelimit-reset-requests'));
   const resetTokensMs = resetMs(headerValue(headers, 'x-ratelimit-reset-tokens'));
+  const limitRequests = nonNegativeInteger(headerValue(headers, 'x-ratelimit-limit-requests'));
+  const limitTokens = nonNegativeInteger(headerValue(headers, 'x-ratelimit-limit-tokens'));
+  if (limitRequests !== undefined) snapshot.limitRequests = limitRequests;
+  if (limitTokens !== undefined) snapshot.limitTokens = limitTokens;
   if (remainingRequests !== undefined) snapshot.remainingRequests = remainingRequests;
   if (remainingTokens !== undefined) snapshot.remainingTokens = remainingTokens;
   if (resetRequestsMs !== undefined) snapshot.resetRequestsMs = resetRequestsMs;
