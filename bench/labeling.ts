@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/lib/logger.js';
 import { openRuntime } from '../src/lib/runtime.js';
 import { startOpenAIFake } from '../test/fakes/openai/index.js';
-import { throwAwayDatabase } from './support.js';
+import { benchEnv, throwAwayDatabase } from './support.js';
 
 const [EXAMPLES = 2000, WORKERS = 4, RPM = 1200, TPM = 90_000] = process.argv.slice(2).map(Number);
 const ADMIN = `bench-${randomBytes(12).toString('hex')}`;
@@ -33,15 +33,7 @@ async function main() {
     default: 'other',
   });
   const database = await throwAwayDatabase();
-  const env = {
-    DATABASE_URL: database.url,
-    REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
-    ADMIN_API_KEY: ADMIN,
-    QUEUE_PREFIX: `bench-${database.name}`,
-    OPENAI_API_KEY: 'sk-bench',
-    OPENAI_BASE_URL: fake.url,
-    LOG_LEVEL: 'warn',
-  };
+  const env = benchEnv(database, ADMIN, fake.url);
   const config = loadConfig({ ...env, MIGRATE_ON_START: 'true' });
   const logger = createLogger({ level: config.logLevel, name: 'bench' });
   const runtime = await openRuntime(config, logger, 'api');

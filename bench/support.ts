@@ -20,3 +20,14 @@ export async function throwAwayDatabase(): Promise<{ name: string; url: string; 
     },
   };
 }
+
+/** Environment for Tuneline processes in a benchmark: its database, a private queue prefix, the fake. */
+export const benchEnv = (database: { name: string; url: string }, admin: string, openaiBaseUrl: string): Record<string, string> => ({
+  DATABASE_URL: database.url,
+  REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
+  ADMIN_API_KEY: admin,
+  QUEUE_PREFIX: `bench-${database.name}`,
+  OPENAI_API_KEY: 'sk-bench',
+  OPENAI_BASE_URL: openaiBaseUrl,
+  LOG_LEVEL: 'warn',
+});

@@ -174,7 +174,8 @@ async function waitForJob(queue: Queue, id: string): Promise<string> {
     const job = await queue.getJob(id);
     if (!job) return 'finished earlier (already removed)';
     const state = await job.getState();
-    if (state === 'completed') return `completed, result ${JSON.stringify(job.returnvalue)}`;
+    // The job was read before it finished: read it again for its result.
+    if (state === 'completed') return `completed, result ${JSON.stringify((await queue.getJob(id))?.returnvalue)}`;
     if (state === 'failed') throw new Error(`job ${id} failed: ${job.failedReason}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -191,6 +192,9 @@ async function main(): Promise<void> {
     LOG_LEVEL: 'warn',
     ...process.env,
     MIGRATE_ON_START: 'true',
+    // Offline, "OpenAI" is an endpoint that is down (port 9 refuses connections): the demo uses it to
+    // show the fallback taking over. With OPENAI_API_KEY set, the real endpoint is used instead.
+    ...(process.env['OPENAI_API_KEY'] ? {} : { OPENAI_API_KEY: 'sk-demo-offline', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' }),
   };
   const config = loadConfig(env);
   const logger = createLogger({ level: config.logLevel, name: 'demo' });
@@ -254,9 +258,9 @@ async function main(): Promise<void> {
   for (const warning of checks.body.warnings) show(`  warning: ${warning.message}`);
   show(`download it: GET ${base}/v1/dataset-versions/${derived.body.id}/export?format=openai-chat&split=train`);
 
-  step('Labeling the unlabeled titles with the offline prompt-only model (local few-shot TF-IDF)');
+  step(ONLINE ? 'Labeling the unlabeled titles with the prompt-only model (OpenAI gpt-4o-mini, few-shot)' : 'Labeling the unlabeled titles with the offline prompt-only model (local few-shot TF-IDF)');
   const started = await admin<LabelRun>('POST', `/v1/dataset-versions/${derived.body.id}/label-runs`, {
-    provider: 'local',
+    provider: ONLINE ? 'openai' : 'local',
     mode: 'few_shot',
     k: 24,
     only_unlabeled: true,
@@ -270,17 +274,18 @@ async function main(): Promise<void> {
   showVersion(labeledVersion.body);
   const runReport = (labeledVersion.body as unknown as { report: { label_run: { low_confidence: { count: number; threshold: number } } } }).report.label_run;
   show(`${runReport.low_confidence.count} answers under confidence ${runReport.low_confidence.threshold} flagged for review`);
+  const labeledId = await reviewLowestConfidence(admin, finished.result_version_id);
 
-  step('Registering the prompt-only model (local few-shot) and training a local model on the labeled split');
+  step('Registering the prompt-only model and training a local model on the reviewed split');
   const prompt = await admin<{ id: string }>('POST', `/v1/tasks/${SAMPLE_TASK.slug}/model-versions`, {
     kind: 'prompt',
-    provider: 'local',
+    provider: ONLINE ? 'openai' : 'local',
     name: 'prompt-only few-shot',
-    few_shot_from: { dataset_version_id: finished.result_version_id, k: 16 },
+    few_shot_from: { dataset_version_id: labeledId, k: 16 },
   });
   await admin('PATCH', `/v1/tasks/${SAMPLE_TASK.slug}/routing`, { fallback_model_version_id: prompt.body.id, min_test_size: 20 });
   const trained = await admin<{ id: string }>('POST', `/v1/tasks/${SAMPLE_TASK.slug}/fine-tunes`, {
-    dataset_version_id: finished.result_version_id,
+    dataset_version_id: labeledId,
     provider: 'local',
     seed: 42,
   });
@@ -290,7 +295,7 @@ async function main(): Promise<void> {
   for (const point of curve) show(`  epoch ${String(point.step).padStart(3)}  loss ${point.train_loss?.toFixed(4)}  ${'█'.repeat(Math.max(1, Math.round((point.train_loss ?? 0) * 40)))}`);
 
   step('Evaluating both on the same held-out test rows');
-  const promptEvaluation = await admin<{ id: string }>('POST', '/v1/evaluations', { model_version_id: prompt.body.id, dataset_version_id: finished.result_version_id });
+  const promptEvaluation = await admin<{ id: string }>('POST', '/v1/evaluations', { model_version_id: prompt.body.id, dataset_version_id: labeledId });
   await followEvaluation(admin, promptEvaluation.body.id);
   const localEvaluationId = await waitForModelEvaluation(admin, fineTune.model_version_id!);
   await followEvaluation(admin, localEvaluationId);
@@ -303,7 +308,7 @@ async function main(): Promise<void> {
   step('Leaderboard and promotion');
   const board = await admin<{ metric: string; champion_id: string | null; entries: { rank: number; model: { id: string; name: string }; score: number; accuracy: number; cost_per_1000: number | null; versus_champion: { p_value: number } | null }[] }>(
     'GET',
-    `/v1/tasks/${SAMPLE_TASK.slug}/leaderboard?dataset_version_id=${finished.result_version_id}`,
+    `/v1/tasks/${SAMPLE_TASK.slug}/leaderboard?dataset_version_id=${labeledId}`,
   );
   for (const entry of board.body.entries) {
     const champion = entry.model.id === board.body.champion_id ? '  ← champion' : '';
@@ -312,6 +317,8 @@ async function main(): Promise<void> {
   }
   const history = await admin<{ data: { action: string; reason: string }[] }>('GET', `/v1/tasks/${SAMPLE_TASK.slug}/routing/history?limit=5`);
   for (const event of history.body.data.slice(0, 3)) show(`audit: ${event.action}: ${event.reason}`);
+
+  await showProduction(admin, base, labeledId);
 
   step('Running a background job on a worker');
   const job = await admin<{ job_id: string }>('POST', '/v1/maintenance/purge-revoked-keys');
@@ -330,6 +337,109 @@ async function main(): Promise<void> {
     process.exit();
   }
   show('\nServing until you press Ctrl+C.');
+}
+
+type Admin = ReturnType<typeof apiClient>;
+interface Classified {
+  results: { prediction_id: string; label: string; confidence: number | null; served_by: string; fallback_reason: string | null; model_version_id: string; latency_ms: number }[];
+}
+
+const OUTAGE_CALLS = 8;
+/** With OPENAI_API_KEY set, the prompt-only model (labeling and fallback) is OpenAI's gpt-4o-mini. */
+const ONLINE = Boolean(process.env['OPENAI_API_KEY']);
+
+/**
+ * A person reviews the labels the model was least sure of. Here a keyword rule stands in for the
+ * person, so the demo runs unattended; the API call is the one a review tool would make.
+ */
+async function reviewLowestConfidence(admin: Admin, versionId: string): Promise<string> {
+  step('Reviewing the three least confident labels (a keyword rule stands in for the reviewer)');
+  const results = await admin<{ data: { example_id: string; text: string; label: string | null; confidence: number | null }[] }>(
+    'GET',
+    `/v1/dataset-versions/${versionId}/examples?label_source=llm&limit=100`,
+  );
+  const doubtful = results.body.data
+    .filter((result) => result.label !== null && result.confidence !== null)
+    .sort((a, b) => a.confidence! - b.confidence!)
+    .slice(0, 3);
+  // Teaches something, and the sport is a grappling one (karate or boxing lessons are "other").
+  const teaches = /how to|tutorial|drill|technique|escape|pass|sweep|choke|breakdown|details|解説|técnica|tutoriel|technik/i;
+  const notGrappling = /karate|空手|boxing|ボクシング|muay thai|taekwondo/i;
+  const overrides = doubtful.map((result) => ({
+    example_id: result.example_id,
+    label: teaches.test(result.text) && !notGrappling.test(result.text) ? 'instructional' : 'other',
+  }));
+  for (const [index, result] of doubtful.entries()) {
+    const verdict = overrides[index]!.label === result.label ? 'confirmed' : `corrected to ${overrides[index]!.label}`;
+    show(`${result.label} (${result.confidence!.toFixed(2)}) → ${verdict}: "${result.text}"`);
+  }
+  const reviewed = await admin<Version & { id: string }>('POST', `/v1/dataset-versions/${versionId}/reviews`, { overrides });
+  if (reviewed.status !== 201) throw new Error(`review failed: ${JSON.stringify(reviewed.body)}`);
+  showVersion(reviewed.body);
+  return reviewed.body.id;
+}
+const NEW_TITLES = [
+  'Arm drag to back take: 3 details most people miss',
+  'Gordon Ryan vs Felipe Pena 4 full match',
+  'How to finish the rear naked choke when they hide their neck',
+  'Travel vlog: training in Rio for a month',
+];
+
+/** Production: classify new titles, survive a champion outage, send feedback, watch, and merge it back. */
+async function showProduction(admin: Admin, base: string, labeledVersionId: string): Promise<void> {
+  step('Classifying new titles with the champion (a classify-scoped key, as a client service would)');
+  const key = await admin<{ key: string }>('POST', '/v1/api-keys', { name: 'demo classifier', scopes: ['classify'] });
+  const caller = apiClient(base, key.body.key);
+  const models = new Map<string, string>();
+  const nameOf = async (id: string) => {
+    if (!models.has(id)) models.set(id, (await admin<{ name: string }>('GET', `/v1/model-versions/${id}`)).body.name);
+    return models.get(id)!;
+  };
+  const answered = await caller<Classified>('POST', `/v1/tasks/${SAMPLE_TASK.slug}/classify`, { inputs: NEW_TITLES });
+  for (const [index, result] of answered.body.results.entries()) {
+    show(`${result.label.padEnd(13)} ${(result.confidence ?? 0).toFixed(2)}  by ${result.served_by} (${await nameOf(result.model_version_id)}), ${result.latency_ms.toFixed(1)} ms  "${NEW_TITLES[index]}"`);
+  }
+
+  step(ONLINE ? 'An outage: a hosted champion the provider does not have; the prompt-only fallback serves' : 'An outage: a hosted champion whose endpoint does not answer; the prompt-only fallback serves');
+  // Offline, "OpenAI" is a closed port; online, a model id the provider does not know (it is retired at once).
+  const outageModel = ONLINE ? 'tuneline-demo-missing-model' : 'gpt-4o-mini';
+  const hosted = await admin<{ id: string }>('POST', `/v1/tasks/${SAMPLE_TASK.slug}/model-versions`, { kind: 'prompt', provider: 'openai', model: outageModel, name: `hosted ${outageModel}` });
+  await admin('POST', `/v1/tasks/${SAMPLE_TASK.slug}/routing/promote`, { model_version_id: hosted.body.id, reason: 'demo: a hosted champion' });
+  await admin('PATCH', `/v1/tasks/${SAMPLE_TASK.slug}/routing`, { timeout_ms: 1_500 });
+  const reasons = new Set<string>();
+  for (let i = 0; i < OUTAGE_CALLS; i++) {
+    const title = NEW_TITLES[i % NEW_TITLES.length]!;
+    const response = await caller<Classified & { code?: string }>('POST', `/v1/tasks/${SAMPLE_TASK.slug}/classify`, { input: title });
+    if (response.status !== 200) {
+      show(`${response.status} ${response.body.code}`);
+      continue;
+    }
+    const [result] = response.body.results;
+    reasons.add(result!.fallback_reason ?? '');
+    show(`${result!.label.padEnd(13)} by ${result!.served_by} (${await nameOf(result!.model_version_id)}), champion skipped: ${result!.fallback_reason}`);
+  }
+  if (reasons.has('circuit_open')) show('after a few failures the champion\u2019s circuit opened: calls went straight to the fallback');
+  await admin('POST', `/v1/tasks/${SAMPLE_TASK.slug}/routing/rollback`, { reason: 'demo: the hosted endpoint is down' });
+  show('rolled back: the local model is champion again');
+
+  step('Feedback from the client service, monitoring, and merging feedback into the next dataset version');
+  const truth = ['instructional', 'other', 'instructional', 'other'];
+  for (const [index, result] of answered.body.results.entries()) {
+    await caller('POST', `/v1/predictions/${result.prediction_id}/feedback`, { label: truth[index] });
+  }
+  type Monitoring = { totals: { predictions: number; fallback_rate: number | null; live_accuracy: number | null; feedback: number; latency_ms: { p50: number | null; p99: number | null } } };
+  const made = NEW_TITLES.length + OUTAGE_CALLS;
+  let monitoring = await admin<Monitoring>('GET', `/v1/tasks/${SAMPLE_TASK.slug}/monitoring?reference_version_id=${labeledVersionId}`);
+  // The prediction log writes in batches: give the last records a moment to land.
+  for (let i = 0; i < 30 && monitoring.body.totals.predictions < made; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    monitoring = await admin<Monitoring>('GET', `/v1/tasks/${SAMPLE_TASK.slug}/monitoring?reference_version_id=${labeledVersionId}`);
+  }
+  const totals = monitoring.body.totals;
+  show(`last 24 h: ${totals.predictions} predictions, fallback rate ${((totals.fallback_rate ?? 0) * 100).toFixed(0)} %, latency p50 ${totals.latency_ms.p50?.toFixed(1)} ms, live accuracy ${totals.live_accuracy === null ? 'n/a' : `${(totals.live_accuracy * 100).toFixed(0)} % on ${totals.feedback} feedback`}`);
+  const merged = await admin<Version & { report: { merge_feedback: { added: number; relabeled: number } } }>('POST', `/v1/dataset-versions/${labeledVersionId}/merge-feedback`, {});
+  show(`feedback merged: ${merged.body.report.merge_feedback.added} new examples, ${merged.body.report.merge_feedback.relabeled} relabeled`);
+  showVersion(merged.body);
 }
 
 runMain(main);

@@ -1,4 +1,4 @@
-import { startApi } from './api/server.js';
+import { drainPhase, startApi } from './api/server.js';
 import { loadConfig } from './config.js';
 import { isEntryPoint, runMain } from './lib/entry-point.js';
 import { createLogger } from './lib/logger.js';
@@ -18,6 +18,7 @@ async function main(): Promise<void> {
   installShutdown(
     logger,
     [
+      drainPhase(runtime),
       { name: 'http', run: () => app.close() },
       { name: 'workers', run: () => pool.close() },
       ...runtime.closePhases(),

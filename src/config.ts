@@ -20,6 +20,9 @@ const ConfigSchema = Type.Object({
   ADMIN_API_KEY: Type.String({ minLength: 24 }),
   MIGRATE_ON_START: Type.Boolean({ default: false }),
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  // On SIGTERM the API first reports not ready and keeps serving this long, so load balancers
+  // stop routing to it before it closes its connections.
+  SHUTDOWN_DRAIN_MS: Type.Integer({ default: 0, minimum: 0, maximum: 600_000 }),
   // How long a worker's claim on a job lasts without renewal: after a crash, the job is picked up again this much later.
   JOB_LOCK_MS: Type.Integer({ default: 30_000, minimum: 1_000 }),
   // Hosted fine-tunes are polled from the training queue: first after this long, then 1.5× longer each time.
@@ -38,6 +41,21 @@ const ConfigSchema = Type.Object({
   OPENAI_RPM: Type.Integer({ default: 500, minimum: 1 }),
   OPENAI_TPM: Type.Integer({ default: 200_000, minimum: 1 }),
   PRICE_OVERRIDES: Type.Optional(Type.String({ minLength: 2, description: 'JSON: {"model": {"input": 1, "output": 2}}' })),
+  CLASSIFY_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 60_000, minimum: 1 }),
+  CLASSIFY_MAX_BATCH: Type.Integer({ default: 100, minimum: 1, maximum: 10_000 }),
+  // A model's circuit opens when this share of its calls failed in the window (given enough calls),
+  // and lets one trial call through after the reset time.
+  CIRCUIT_ERROR_PERCENT: Type.Integer({ default: 50, minimum: 1, maximum: 100 }),
+  CIRCUIT_MIN_CALLS: Type.Integer({ default: 5, minimum: 1 }),
+  CIRCUIT_WINDOW_MS: Type.Integer({ default: 10_000, minimum: 100 }),
+  CIRCUIT_RESET_MS: Type.Integer({ default: 5_000, minimum: 10 }),
+  PREDICTION_LOG_BUFFER: Type.Integer({ default: 20_000, minimum: 1 }),
+  PREDICTION_LOG_BATCH: Type.Integer({ default: 500, minimum: 1, maximum: 5_000 }),
+  PREDICTION_LOG_FLUSH_MS: Type.Integer({ default: 100, minimum: 1 }),
+  // Routing is refreshed on every change notice; this periodic reload is the safety net.
+  ROUTING_REFRESH_MS: Type.Integer({ default: 60_000, minimum: 100 }),
+  // Worker processes serve Prometheus metrics on this port when it is set.
+  WORKER_METRICS_PORT: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
 });
 
 type Env = Static<typeof ConfigSchema>;
@@ -54,6 +72,7 @@ export interface Config {
   readonly adminApiKey: string;
   readonly migrateOnStart: boolean;
   readonly shutdownTimeoutMs: number;
+  readonly shutdownDrainMs: number;
   readonly jobLockMs: number;
   readonly fineTunePollMs: number;
   readonly fineTunePollMaxMs: number;
@@ -61,6 +80,7 @@ export interface Config {
   readonly bodyLimitBytes: number;
   readonly importMaxBytes: number;
   readonly maxTextChars: number;
+  readonly workerMetricsPort: number | undefined;
   readonly openai: {
     readonly apiKey: string | undefined;
     readonly baseUrl: string;
@@ -71,6 +91,13 @@ export interface Config {
     readonly tpm: number;
   };
   readonly priceOverrides: PriceOverrides;
+  readonly classify: {
+    readonly rateLimitPerMinute: number;
+    readonly maxBatch: number;
+    readonly routingRefreshMs: number;
+    readonly circuit: { readonly errorPercent: number; readonly minCalls: number; readonly windowMs: number; readonly resetMs: number };
+    readonly predictionLog: { readonly buffer: number; readonly batch: number; readonly flushMs: number };
+  };
 }
 
 export class ConfigError extends StartupError {
@@ -108,6 +135,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     adminApiKey: env.ADMIN_API_KEY,
     migrateOnStart: env.MIGRATE_ON_START,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_MS,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_MS,
     jobLockMs: env.JOB_LOCK_MS,
     fineTunePollMs: env.FINE_TUNE_POLL_MS,
     fineTunePollMaxMs: env.FINE_TUNE_POLL_MAX_MS,
@@ -115,6 +143,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     importMaxBytes: env.IMPORT_MAX_BYTES,
     maxTextChars: env.MAX_TEXT_CHARS,
+    workerMetricsPort: env.WORKER_METRICS_PORT,
     openai: {
       apiKey: env.OPENAI_API_KEY,
       baseUrl: env.OPENAI_BASE_URL,
@@ -125,6 +154,18 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       tpm: env.OPENAI_TPM,
     },
     priceOverrides,
+    classify: {
+      rateLimitPerMinute: env.CLASSIFY_RATE_LIMIT_PER_MINUTE,
+      maxBatch: env.CLASSIFY_MAX_BATCH,
+      routingRefreshMs: env.ROUTING_REFRESH_MS,
+      circuit: {
+        errorPercent: env.CIRCUIT_ERROR_PERCENT,
+        minCalls: env.CIRCUIT_MIN_CALLS,
+        windowMs: env.CIRCUIT_WINDOW_MS,
+        resetMs: env.CIRCUIT_RESET_MS,
+      },
+      predictionLog: { buffer: env.PREDICTION_LOG_BUFFER, batch: env.PREDICTION_LOG_BATCH, flushMs: env.PREDICTION_LOG_FLUSH_MS },
+    },
   });
 }
 

@@ -146,4 +146,14 @@ describe('review', () => {
       'body.overrides[0].label',
     ]);
   });
+
+  it('derives once for code that retries: the same parent and operations give the same version', async () => {
+    const { datasets } = h.runtime.services;
+    const operations = [{ op: 'sample' as const, max_per_label: 5, seed: 9 }];
+    const first = await datasets.deriveOnce(base.id, operations);
+    const again = await datasets.deriveOnce(base.id, operations);
+    expect(again.id).toBe(first.id);
+    const other = await datasets.deriveOnce(base.id, [{ op: 'sample' as const, max_per_label: 6, seed: 9 }]);
+    expect(other.id).not.toBe(first.id);
+  });
 });

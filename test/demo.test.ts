@@ -26,10 +26,18 @@ describe('npm run demo', () => {
     expect(output).toMatch(/version 2 \(derive\): 340 rows, .*\n.*\n  splits: train \d+, validation \d+, test \d+, unassigned 0/);
     expect(output).toMatch(/\] 100\/100 completed/);
     expect(output).toContain('version 3 (label): 340 rows, 340 labeled, 0 unlabeled');
+    expect(output).toMatch(/\(0\.\d\d\) → (confirmed|corrected to \w+): "/);
+    expect(output).toContain('version 4 (review): 340 rows, 340 labeled');
     expect(output).toMatch(/local model trained \(\d+ epochs/);
     expect(output).toMatch(/precision +recall +f1-score +support/);
     expect(output).toMatch(/#1 .*← champion/);
     expect(output).toMatch(/#2 .*McNemar p=/);
+    expect(output).toMatch(/instructional +0\.\d\d +by champion \(grappling-titles-local-\w+\), [\d.]+ ms +"Arm drag/);
+    expect(output).toMatch(/by fallback \(prompt-only few-shot\), champion skipped: connection_error/);
+    expect(output).toMatch(/by fallback \(prompt-only few-shot\), champion skipped: circuit_open/);
+    expect(output).toContain('rolled back: the local model is champion again');
+    expect(output).toMatch(/last 24 h: 12 predictions, fallback rate 67 %, .*live accuracy \d+ % on 4 feedback/);
+    expect(output).toMatch(/version 5 \(merge_feedback\): 34\d rows/);
     expect(output).toMatch(/housekeeping job purge-revoked-keys-\S+: completed, result \{"deleted":0\}/);
     expect(output).toMatch(/API docs \(Swagger UI\): +http:\/\/127\.0\.0\.1:\d+\/docs/);
   });

@@ -1,14 +1,17 @@
 import pg from 'pg';
 import { migrateDatabase } from '../src/db/migrations.js';
-import { createDatabase, dropDatabase, TEMPLATE_DATABASE } from './helpers/services.js';
+import { createDatabase, dropDatabase } from './helpers/services.js';
 
 /**
  * Builds one migrated template database per run; every test file clones it (CREATE DATABASE ...
  * TEMPLATE), which is much faster than migrating per file and keeps files isolated from each other.
  */
 export default async function setup() {
-  await dropDatabase(TEMPLATE_DATABASE);
-  const url = await createDatabase(TEMPLATE_DATABASE);
+  // Test workers inherit this process's environment, so they clone this run's own template.
+  const template = `tuneline_test_template_${process.pid}`;
+  process.env['TUNELINE_TEST_TEMPLATE'] = template;
+  await dropDatabase(template);
+  const url = await createDatabase(template);
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   try {
     await migrateDatabase(pool);
@@ -17,6 +20,6 @@ export default async function setup() {
     await pool.end();
   }
   return async () => {
-    await dropDatabase(TEMPLATE_DATABASE);
+    await dropDatabase(template);
   };
 }

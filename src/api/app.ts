@@ -9,6 +9,7 @@ import type { Queues } from '../workers/queues.js';
 import { installAuth } from './plugins/auth.js';
 import { installDocs } from './plugins/docs.js';
 import { installHttpMetrics } from './plugins/metrics.js';
+import { installQueueMetrics } from '../lib/queue-metrics.js';
 import { installProblemDetails } from './plugins/problem-details.js';
 import { installQueueBoard } from './plugins/queue-board.js';
 import { installValidators } from './plugins/validation.js';
@@ -22,6 +23,11 @@ import { routingRoutes } from './routes/routing/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { maintenanceRoutes } from './routes/maintenance/index.js';
 import { tasksRoutes } from './routes/tasks/index.js';
+import { classifyRoutes } from './routes/classify/index.js';
+import { predictionsRoutes } from './routes/predictions/index.js';
+import { installRateLimit } from './plugins/rate-limit.js';
+import { pipelinesRoutes } from './routes/pipelines/index.js';
+import { costProjectionsRoutes } from './routes/cost-projections/index.js';
 
 export interface AppDeps {
   config: Config;
@@ -51,14 +57,23 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
   installValidators(app);
   installProblemDetails(app);
   installHttpMetrics(app, metrics);
+  installQueueMetrics(metrics, queues);
   installAuth(app, services.apiKeys);
   allowEmptyJsonBodies(app);
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Node closes idle keep-alive connections once, when closing starts; a connection busy then
+    // would otherwise stay open after its response until the keep-alive timeout, holding up exit.
+    if (closing) reply.header('connection', 'close');
   });
 
   await installDocs(app);
   await installQueueBoard(app, queues);
+  await installRateLimit(app, config);
   await app.register(healthRoutes, { health: services.health, metrics });
   await app.register(tasksRoutes, { tasks: services.tasks });
   await app.register(datasetsRoutes, {
@@ -71,6 +86,14 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
   await app.register(modelVersionsRoutes, { models: services.models, routing: services.routing, evaluations: services.evaluations });
   await app.register(evaluationsRoutes, { evaluations: services.evaluations, leaderboard: services.leaderboard });
   await app.register(routingRoutes, { routing: services.routing });
+  await app.register(classifyRoutes, {
+    classify: services.classify,
+    maxBatch: config.classify.maxBatch,
+    maxTextChars: config.maxTextChars,
+  });
+  await app.register(pipelinesRoutes, { pipelines: services.pipelines });
+  await app.register(costProjectionsRoutes, { costs: services.costProjections });
+  await app.register(predictionsRoutes, { predictions: services.predictions, monitoring: services.monitoring });
   await app.register(apiKeysRoutes, { apiKeys: services.apiKeys });
   await app.register(maintenanceRoutes, { housekeeping: services.housekeeping });
   return app;

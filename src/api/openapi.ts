@@ -25,8 +25,9 @@ export async function generateOpenApi(): Promise<Record<string, unknown>> {
   const pool = new pg.Pool({ connectionString: config.databaseUrl });
   const redis = new Redis({ lazyConnect: true, maxRetriesPerRequest: null, enableOfflineQueue: true });
   const queues = createQueues({ connection: redis, prefix: config.queuePrefix, logger });
-  const services = createServices({ config, db: drizzle(pool, { schema }), pool, redis, queues });
-  const app = await buildApp({ config, logger, services, queues, metrics: createMetricsRegistry('api') });
+  const metrics = createMetricsRegistry('api');
+  const services = createServices({ config, db: drizzle(pool, { schema }), pool, redis, queues, logger, metrics });
+  const app = await buildApp({ config, logger, services, queues, metrics });
   try {
     await app.ready();
     return app.swagger() as unknown as Record<string, unknown>;

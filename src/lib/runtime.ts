@@ -45,7 +45,8 @@ export async function openRuntime(config: Config, logger: Logger, role: 'api' | 
   }
 
   const queues = createQueues({ connection: redis, prefix: config.queuePrefix, logger });
-  const services = createServices({ config, db: database.db, pool: database.pool, redis, queues });
+  const metrics = createMetricsRegistry(role);
+  const services = createServices({ config, db: database.db, pool: database.pool, redis, queues, logger, metrics });
   return {
     config,
     logger,
@@ -53,8 +54,10 @@ export async function openRuntime(config: Config, logger: Logger, role: 'api' | 
     redis,
     queues,
     services,
-    metrics: createMetricsRegistry(role),
+    metrics,
     closePhases: () => [
+      // After the last request is answered: its prediction records are written before Postgres closes.
+      { name: 'prediction log', run: () => services.serving.close() },
       { name: 'queues', run: () => queues.close() },
       { name: 'redis', run: () => redis.quit() },
       { name: 'postgres', run: () => database.close() },

@@ -5,21 +5,46 @@ import { errors } from '../errors.js';
 import { generateApiKey, hashApiKey } from '../domain/api-key-secret.js';
 import { isUuid, newId } from '../domain/ids.js';
 import { afterCursor, toPage, type Page } from '../domain/pagination.js';
+import type { ChangeNotices } from '../lib/change-notices.js';
 
 export interface Principal {
   /** The key's id, or `bootstrap` for the ADMIN_API_KEY from configuration. */
   keyId: string;
   scopes: readonly Scope[];
+  /** Classify requests per minute, when the key has its own limit. */
+  rateLimitPerMinute?: number;
 }
+
+// Known keys are remembered this long; a revocation reaches every instance at once through a notice.
+const CACHE_MS = 30_000;
+const CACHE_MAX = 10_000;
 
 export interface CreateApiKeyInput {
   name: string;
   scopes: Scope[];
   expiresAt?: Date;
+  rateLimitPerMinute?: number;
 }
 
-export const apiKeysService = ({ apiKeys, adminApiKey }: { apiKeys: ApiKeysRepository; adminApiKey: string }) => {
+export const apiKeysService = ({ apiKeys, adminApiKey, notices }: { apiKeys: ApiKeysRepository; adminApiKey: string; notices: ChangeNotices }) => {
   const adminDigest = createHash('sha256').update(adminApiKey).digest();
+  /**
+   * Valid keys by hash, so an authenticated call (classify above all) costs no database round trip.
+   * Unknown keys are not remembered: a key created a moment ago on another instance must work.
+   */
+  const known = new Map<string, { principal: Principal; expiresAt: Date | null; cachedUntil: number }>();
+  let listening = false;
+  const forget = (keyId: string) => {
+    for (const [cachedHash, cached] of known) if (cached.principal.keyId === keyId) known.delete(cachedHash);
+  };
+  const remember = (hash: string, entry: { principal: Principal; expiresAt: Date | null }) => {
+    if (!listening) {
+      listening = true;
+      notices.subscribe('api-keys', forget, () => known.clear());
+    }
+    if (known.size >= CACHE_MAX) known.clear();
+    known.set(hash, { ...entry, cachedUntil: Date.now() + CACHE_MS });
+  };
 
   return {
     /** Returns who holds `key`, or undefined when it is unknown, revoked or expired. */
@@ -28,9 +53,16 @@ export const apiKeysService = ({ apiKeys, adminApiKey }: { apiKeys: ApiKeysRepos
       if (timingSafeEqual(createHash('sha256').update(key).digest(), adminDigest)) {
         return { keyId: 'bootstrap', scopes: ['admin'] };
       }
-      const row = await apiKeys.findByHash(hashApiKey(key));
+      const hash = hashApiKey(key);
+      const cached = known.get(hash);
+      if (cached && cached.cachedUntil > Date.now()) {
+        return cached.expiresAt && cached.expiresAt <= now ? undefined : cached.principal;
+      }
+      const row = await apiKeys.findByHash(hash);
       if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return undefined;
-      return { keyId: row.id, scopes: row.scopes };
+      const principal: Principal = { keyId: row.id, scopes: row.scopes, ...(row.rateLimitPerMinute ? { rateLimitPerMinute: row.rateLimitPerMinute } : {}) };
+      remember(hash, { principal, expiresAt: row.expiresAt });
+      return principal;
     },
 
     /** The only time the secret exists in clear: it is returned once and never stored. */
@@ -48,6 +80,7 @@ export const apiKeysService = ({ apiKeys, adminApiKey }: { apiKeys: ApiKeysRepos
         keyHash: secret.hash,
         scopes: [...new Set(input.scopes)],
         expiresAt: input.expiresAt ?? null,
+        rateLimitPerMinute: input.rateLimitPerMinute ?? null,
       });
       return { key: secret.key, record };
     },
@@ -60,6 +93,8 @@ export const apiKeysService = ({ apiKeys, adminApiKey }: { apiKeys: ApiKeysRepos
     async revoke(id: string): Promise<ApiKeyRow> {
       const row = isUuid(id) ? await apiKeys.revoke(id, new Date()) : undefined;
       if (!row) throw errors.notFound('API key', id);
+      forget(row.id);
+      await notices.publish('api-keys', row.id);
       return row;
     },
   };

@@ -31,14 +31,22 @@ async function timed(check: () => Promise<unknown>): Promise<DependencyCheck> {
   }
 }
 
-export const healthService = ({ pool, redis }: { pool: pg.Pool; redis: Redis }) => ({
-  async readiness() {
-    // ioredis queues commands while disconnected (retrying forever), so the timeout is what
-    // turns an unreachable Redis into "down" instead of a hung probe.
-    const [postgres, redisCheck] = await Promise.all([timed(() => pool.query('SELECT 1')), timed(() => redis.ping())]);
-    const ready = postgres.status === 'up' && redisCheck.status === 'up';
-    return { ready, checks: { postgres, redis: redisCheck } };
-  },
-});
+export const healthService = ({ pool, redis }: { pool: pg.Pool; redis: Redis }) => {
+  let draining = false;
+  return {
+    async readiness() {
+      // ioredis queues commands while disconnected (retrying forever), so the timeout is what
+      // turns an unreachable Redis into "down" instead of a hung probe.
+      const [postgres, redisCheck] = await Promise.all([timed(() => pool.query('SELECT 1')), timed(() => redis.ping())]);
+      const ready = !draining && postgres.status === 'up' && redisCheck.status === 'up';
+      return { ready, draining, checks: { postgres, redis: redisCheck } };
+    },
+
+    /** From now on the instance reports not ready, so load balancers stop sending it requests. */
+    startDraining(): void {
+      draining = true;
+    },
+  };
+};
 
 export type HealthService = ReturnType<typeof healthService>;

@@ -1,5 +1,20 @@
 import type pg from 'pg';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { predictionsRepository } from '../db/repositories/predictions-repository.js';
+import { changeNotices } from '../lib/change-notices.js';
+import { classifyService } from './classify/classify-service.js';
+import { idempotencyStore } from './classify/idempotency.js';
+import { modelBreakers } from './classify/model-breakers.js';
+import { routingTable } from './classify/routing-table.js';
+import { monitoringService } from './predictions/monitoring-service.js';
+import { predictionLog } from './predictions/prediction-log.js';
+import { predictionsService } from './predictions/predictions-service.js';
+import { pipelinesRepository } from '../db/repositories/pipelines-repository.js';
+import { pipelineSteps } from './pipelines/pipeline-steps.js';
+import { pipelinesService } from './pipelines/pipelines-service.js';
+import { costProjectionsService } from './cost/cost-projections-service.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { apiKeysRepository } from '../db/repositories/api-keys-repository.js';
@@ -19,6 +34,7 @@ import { createProviderRateLimiter } from '../lib/provider-rate-limiter.js';
 import { createProviders } from '../providers/registry.js';
 import { labelChunkRunner } from './labeling/label-chunk-runner.js';
 import { providerCalls } from './inference/provider-calls.js';
+import { providerMetrics } from './inference/provider-metrics.js';
 import { labelRunFinalizer } from './labeling/label-run-finalizer.js';
 import { labelRunsService } from './labeling/label-runs-service.js';
 import { fineTunesRepository } from '../db/repositories/fine-tunes-repository.js';
@@ -45,12 +61,15 @@ export interface ServiceDeps {
   pool: pg.Pool;
   redis: Redis;
   queues: Queues;
+  logger: Logger;
+  metrics: Registry;
 }
 
 /** Wires repositories into services; both entry points (and the tests) build their services here. */
-export function createServices({ config, db, pool, redis, queues }: ServiceDeps) {
+export function createServices({ config, db, pool, redis, queues, logger, metrics }: ServiceDeps) {
+  const notices = changeNotices({ redis, prefix: config.queuePrefix, logger });
   const apiKeys = apiKeysRepository(db);
-  const tasks = tasksService({ tasks: tasksRepository(db) });
+  const tasks = tasksService({ tasks: tasksRepository(db), notices });
   const rows = datasetRowsRepository(db);
   const datasets = datasetsService({
     db,
@@ -66,16 +85,60 @@ export function createServices({ config, db, pool, redis, queues }: ServiceDeps)
   const calls = providerCalls({
     limiter: createProviderRateLimiter({ redis, prefix: config.queuePrefix }),
     priceOverrides: config.priceOverrides,
+    metrics: providerMetrics(metrics),
   });
   const fineTunes = fineTunesRepository(db);
   const modelVersions = modelVersionsRepository(db);
   const models = modelVersionsService({ modelVersions, tasks, rows, providers });
   const evaluationsRepo = evaluationsRepository(db);
   const routingRepo = routingRepository(db);
-  const routing = routingService({ db, routing: routingRepo, evaluations: evaluationsRepo, modelVersions, tasks });
+  const routing = routingService({ db, routing: routingRepo, evaluations: evaluationsRepo, modelVersions, tasks, notices });
+  const classifiers = modelClassifiers(providers);
+  const shutdowns = modelShutdowns(providers.fineTuning, () => providers.isConfigured('openai'));
+  const predictionsRepo = predictionsRepository(db);
+  const predictionLogWriter = predictionLog({ pool, logger, metrics, settings: config.classify.predictionLog });
+  const breakers = modelBreakers(config.classify.circuit, metrics);
+  const table = routingTable({
+    tasks,
+    routing: routingRepo,
+    routingService: routing,
+    modelVersions,
+    classifiers,
+    shutdowns,
+    notices,
+    logger,
+    metrics,
+    refreshMs: config.classify.routingRefreshMs,
+  });
   const evaluations = evaluationsService({ evaluations: evaluationsRepo, rows, datasets, models, queues, tasks });
   const registrar = modelRegistrar({ modelVersions, tasks, datasets, evaluations });
+  const labelRuns = labelRunsService({ db, runs, rows, datasets, tasks, queues, providers });
+  const fineTunesApi = fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers });
   return {
+    costProjections: costProjectionsService({ modelVersions, evaluations: evaluationsRepo, priceOverrides: config.priceOverrides }),
+    pipelines: pipelinesService({
+      db,
+      pipelines: pipelinesRepository(db),
+      routing: routingRepo,
+      modelVersions,
+      tasks,
+      datasets,
+      providers,
+      queues,
+      steps: (saveOutputs) =>
+        pipelineSteps({
+          datasets,
+          labelRuns,
+          runs,
+          fineTunes: fineTunesApi,
+          fineTunesRepo: fineTunes,
+          evaluations,
+          evaluationsRepo,
+          routing,
+          routingRepo,
+          saveOutputs,
+        }),
+    }),
     models,
     routing,
     leaderboard: leaderboardService({ evaluations: evaluationsRepo, modelVersions, routing: routingRepo, tasks }),
@@ -84,13 +147,27 @@ export function createServices({ config, db, pool, redis, queues }: ServiceDeps)
       evaluations: evaluationsRepo,
       modelVersions,
       rows,
-      classifiers: modelClassifiers(providers),
+      classifiers,
       calls,
       finalizer: evaluationFinalizer({ evaluations: evaluationsRepo, tasks, routing }),
       routing,
-      shutdowns: modelShutdowns(providers.fineTuning, () => providers.isConfigured('openai')),
+      shutdowns,
     }),
-    fineTunes: fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers }),
+    classify: classifyService({ table, breakers, log: predictionLogWriter, metrics, idempotency: idempotencyStore(redis, config.queuePrefix) }),
+    predictions: predictionsService({ db, predictions: predictionsRepo, tasks, datasets, flushMs: config.classify.predictionLog.flushMs }),
+    monitoring: monitoringService({ predictions: predictionsRepo, tasks, routing: routingRepo, modelVersions, datasets }),
+    /** What classify keeps running in the background, stopped after the last request is answered. */
+    serving: {
+      /** Waits until this process hears routing changes (so its first routes stay current). */
+      ready: () => table.ready(),
+      async close() {
+        await predictionLogWriter.drain();
+        table.close();
+        breakers.shutdown();
+        await notices.close();
+      },
+    },
+    fineTunes: fineTunesApi,
     training: trainingRunner({
       fineTunes,
       hosted: hostedTraining({
@@ -109,10 +186,10 @@ export function createServices({ config, db, pool, redis, queues }: ServiceDeps)
 
     tasks,
     datasets,
-    labelRuns: labelRunsService({ db, runs, rows, datasets, tasks, queues, providers }),
+    labelRuns,
     labelChunks: labelChunkRunner({ runs, rows, providers, calls, finalizer }),
     datasetExports: datasetExportService({ datasets, tasks, rows }),
-    apiKeys: apiKeysService({ apiKeys, adminApiKey: config.adminApiKey }),
+    apiKeys: apiKeysService({ apiKeys, adminApiKey: config.adminApiKey, notices }),
     housekeeping: housekeepingService({
       apiKeys,
       queues,

@@ -1,3 +1,4 @@
+import type { ChangeNotices } from '../lib/change-notices.js';
 import type { TaskRow } from '../db/schema/tasks.js';
 import type { TaskChanges, TasksRepository } from '../db/repositories/tasks-repository.js';
 import { errors } from '../errors.js';
@@ -24,7 +25,13 @@ export interface ListTasksInput {
   includeArchived: boolean;
 }
 
-export const tasksService = ({ tasks }: { tasks: TasksRepository }) => {
+export const tasksService = ({ tasks, notices }: { tasks: TasksRepository; notices: ChangeNotices }) => {
+  /** Classify holds tasks in memory on every API instance: tell them when one changes. */
+  const changed = async (task: TaskRow): Promise<TaskRow> => {
+    await notices.publish('routing', task.id);
+    return task;
+  };
+
   /** `ref` is what appears in URLs: a task's slug or its id. */
   const get = async (ref: string): Promise<TaskRow> => {
     const task = await tasks.findByIdOrSlug(isUuid(ref) ? { id: ref } : { slug: ref });
@@ -70,19 +77,19 @@ export const tasksService = ({ tasks }: { tasks: TasksRepository }) => {
       if (input.instructions !== undefined) changes.instructions = input.instructions;
       if (input.labels !== undefined) changes.labels = input.labels.map(normaliseLabel);
       if (Object.keys(changes).length === 0) return task;
-      return (await tasks.update(task.id, changes)) ?? task;
+      return changed((await tasks.update(task.id, changes)) ?? task);
     },
 
     async archive(ref: string): Promise<TaskRow> {
       const task = await get(ref);
       if (task.archivedAt) return task;
-      return (await tasks.update(task.id, { archivedAt: new Date() })) ?? task;
+      return changed((await tasks.update(task.id, { archivedAt: new Date() })) ?? task);
     },
 
     async restore(ref: string): Promise<TaskRow> {
       const task = await get(ref);
       if (!task.archivedAt) return task;
-      return (await tasks.update(task.id, { archivedAt: null })) ?? task;
+      return changed((await tasks.update(task.id, { archivedAt: null })) ?? task);
     },
   };
 };

@@ -5,6 +5,7 @@ import { openRuntime, type Runtime } from '../lib/runtime.js';
 import { installShutdown } from '../lib/shutdown.js';
 import { createProcessors } from './processors/index.js';
 import { parseWorkerArgs, type WorkerArgs } from './worker-args.js';
+import { startMetricsServer } from './metrics-server.js';
 import { startWorkerPool, type WorkerPool } from './worker-pool.js';
 
 export function startWorkers(runtime: Runtime, args: WorkerArgs): Promise<WorkerPool> {
@@ -16,6 +17,7 @@ export function startWorkers(runtime: Runtime, args: WorkerArgs): Promise<Worker
     processors: createProcessors(runtime.services, runtime.queues),
     queues: runtime.queues,
     logger: runtime.logger,
+    metrics: runtime.metrics,
     // Re-queue chunks of unfinished runs and evaluations: covers a Redis restart that lost the queue.
     recurring: [
       ...(args.queueNames.includes('labeling')
@@ -34,7 +36,17 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
   const runtime = await openRuntime(config, logger, 'worker');
   const pool = await startWorkers(runtime, args);
-  installShutdown(logger, [{ name: 'workers', run: () => pool.close() }, ...runtime.closePhases()], config.shutdownTimeoutMs);
+  const metrics = config.workerMetricsPort === undefined ? undefined : await startMetricsServer(runtime.metrics, config.host, config.workerMetricsPort);
+  if (metrics) logger.info({ port: config.workerMetricsPort }, 'worker metrics on /metrics');
+  installShutdown(
+    logger,
+    [
+      { name: 'workers', run: () => pool.close() },
+      ...(metrics ? [{ name: 'metrics', run: () => new Promise<void>((resolve) => metrics.close(() => resolve())) }] : []),
+      ...runtime.closePhases(),
+    ],
+    config.shutdownTimeoutMs,
+  );
 }
 
 if (isEntryPoint(import.meta.url)) runMain(main);

@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions, type Job, type JobsOptions } from 'bullmq';
+import { FlowProducer, Queue, type ConnectionOptions, type FlowJob, type Job, type JobsOptions } from 'bullmq';
 import type { Logger } from 'pino';
 
 /**
@@ -10,6 +10,7 @@ export interface QueuePayloads {
   labeling: LabelingJob;
   training: TrainingJob;
   evaluation: EvaluationJob;
+  pipelines: PipelineJob;
 }
 
 export type HousekeepingJob = { v: 1; kind: 'purge-revoked-keys' };
@@ -19,39 +20,34 @@ export type LabelingJob = { v: 1; runId: string; fromSeq: number; toSeq: number 
 export type TrainingJob = { v: 1; fineTuneId: string; step: 'start' | 'poll' | 'cancel' };
 /** Rows fromSeq (inclusive) to toSeq (exclusive) of an evaluation. */
 export type EvaluationJob = { v: 1; evaluationId: string; fromSeq: number; toSeq: number };
+/** One step of a pipeline run (attempt: which retry of the pipeline scheduled it). */
+export type PipelineJob = { v: 1; pipelineId: string; step: 'label' | 'prepare' | 'train' | 'evaluate' | 'promote'; attempt: number };
 
 export type QueueName = keyof QueuePayloads;
-export const QUEUE_NAMES = ['housekeeping', 'labeling', 'training', 'evaluation'] as const satisfies readonly QueueName[];
+export const QUEUE_NAMES = ['housekeeping', 'labeling', 'training', 'evaluation', 'pipelines'] as const satisfies readonly QueueName[];
 
 export const isQueueName = (name: string): name is QueueName => (QUEUE_NAMES as readonly string[]).includes(name);
 
-// Bounded retries with backoff, and bounded history so Redis does not grow without limit.
+const DAY_SECONDS = 24 * 3600;
+
+/** Bounded retries with exponential backoff, and bounded history so Redis does not grow without limit. */
+const retried = (attempts: number, delayMs: number, keep: { completed: number; ageDays: number; failed: number }): JobsOptions => ({
+  attempts,
+  backoff: { type: 'exponential', delay: delayMs },
+  removeOnComplete: { count: keep.completed, age: keep.ageDays * DAY_SECONDS },
+  removeOnFail: { count: keep.failed },
+});
+
+// Rate limiting pauses chunk jobs without using attempts; attempts cover crashes and provider outages.
+const chunkJobs = retried(10, 2_000, { completed: 10_000, ageDays: 1, failed: 10_000 });
+
 const defaultJobOptions: Record<QueueName, JobsOptions> = {
-  housekeeping: {
-    attempts: 5,
-    backoff: { type: 'exponential', delay: 1_000 },
-    removeOnComplete: { count: 1_000, age: 7 * 24 * 3600 },
-    removeOnFail: { count: 5_000 },
-  },
-  // Rate limiting pauses jobs without using attempts; attempts cover crashes and provider outages.
-  labeling: {
-    attempts: 10,
-    backoff: { type: 'exponential', delay: 2_000 },
-    removeOnComplete: { count: 10_000, age: 24 * 3600 },
-    removeOnFail: { count: 10_000 },
-  },
-  evaluation: {
-    attempts: 10,
-    backoff: { type: 'exponential', delay: 2_000 },
-    removeOnComplete: { count: 10_000, age: 24 * 3600 },
-    removeOnFail: { count: 10_000 },
-  },
-  training: {
-    attempts: 8,
-    backoff: { type: 'exponential', delay: 5_000 },
-    removeOnComplete: { count: 10_000, age: 7 * 24 * 3600 },
-    removeOnFail: { count: 10_000 },
-  },
+  housekeeping: retried(5, 1_000, { completed: 1_000, ageDays: 7, failed: 5_000 }),
+  labeling: chunkJobs,
+  evaluation: chunkJobs,
+  // A pipeline step mostly waits for other queues' work; its attempts cover crashes and outages.
+  pipelines: retried(8, 2_000, { completed: 10_000, ageDays: 7, failed: 10_000 }),
+  training: retried(8, 5_000, { completed: 10_000, ageDays: 7, failed: 10_000 }),
 };
 
 export interface EnqueueOptions {
@@ -65,12 +61,18 @@ export interface Queues {
   /** Many jobs, added in bounded batches rather than one huge call. */
   enqueueMany<N extends QueueName>(name: N, jobs: { data: QueuePayloads[N]; jobId: string }[]): Promise<void>;
   get(name: QueueName): Queue;
+  /**
+   * A chain of pipeline steps as one BullMQ flow: every child runs before its parent, and a failed
+   * child fails its parent, so nothing after a failed step runs.
+   */
+  addPipelineFlow(steps: { step: PipelineJob['step']; data: PipelineJob; jobId: string }[]): Promise<void>;
   all(): Queue[];
   close(): Promise<void>;
 }
 
 export function createQueues(options: { connection: ConnectionOptions; prefix: string; logger: Logger }): Queues {
   const queues = new Map<QueueName, Queue>();
+  let flows: FlowProducer | undefined;
   const get = (name: QueueName): Queue => {
     let queue = queues.get(name);
     if (!queue) {
@@ -94,8 +96,23 @@ export function createQueues(options: { connection: ConnectionOptions; prefix: s
         await get(name).addBulk(jobs.slice(start, start + 200).map(({ data, jobId }) => ({ name, data, opts: { jobId } })));
       }
     },
+    addPipelineFlow: async (steps) => {
+      flows ??= new FlowProducer({ connection: options.connection, prefix: options.prefix });
+      let tree: FlowJob | undefined;
+      for (const { step, data, jobId } of steps) {
+        tree = {
+          name: step,
+          queueName: 'pipelines',
+          data,
+          opts: { ...defaultJobOptions.pipelines, jobId, failParentOnFailure: true },
+          ...(tree ? { children: [tree] } : {}),
+        };
+      }
+      if (tree) await flows.add(tree);
+    },
     close: async () => {
       await Promise.all([...queues.values()].map((queue) => queue.close()));
+      await flows?.close();
     },
   };
 }

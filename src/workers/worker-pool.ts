@@ -1,4 +1,6 @@
 import { Worker } from 'bullmq';
+import { Histogram, type Registry } from 'prom-client';
+import { sharedMetric } from '../lib/metrics.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Processors } from './processors/index.js';
@@ -14,6 +16,7 @@ export interface WorkerPoolOptions {
   processors: Processors;
   queues: Queues;
   logger: Logger;
+  metrics: Registry;
   /** In-process chores run at start and then every `everyMs` while the pool runs. */
   recurring?: { name: string; everyMs: number; run: () => Promise<unknown> }[];
 }
@@ -28,6 +31,20 @@ const HOUSEKEEPING_SCHEDULE = { id: 'purge-revoked-keys-daily', every: 24 * 3600
 
 export async function startWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
   const { logger } = options;
+  const durations = sharedMetric(
+    options.metrics,
+    'tuneline_job_duration_seconds',
+    () =>
+      new Histogram({
+        name: 'tuneline_job_duration_seconds',
+        help: 'Time a job attempt took on a worker, by queue and outcome',
+        labelNames: ['queue', 'outcome'] as const,
+        buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+        registers: [options.metrics],
+      }),
+  );
+  const timeOf = (job: { processedOn?: number; finishedOn?: number } | undefined) =>
+    job?.processedOn && job.finishedOn ? (job.finishedOn - job.processedOn) / 1000 : undefined;
   const workers = options.queueNames.map((name) => {
     const worker = new Worker(name, options.processors[name] as Processors[QueueName] as never, {
       connection: options.connection,
@@ -36,10 +53,16 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
       lockDuration: options.lockMs,
       stalledInterval: options.lockMs,
     });
-    worker.on('failed', (job, error) =>
-      logger.warn({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'job failed'),
-    );
-    worker.on('completed', (job) => logger.info({ queue: name, jobId: job.id }, 'job completed'));
+    worker.on('failed', (job, error) => {
+      const seconds = timeOf(job);
+      if (seconds !== undefined) durations.observe({ queue: name, outcome: 'failed' }, seconds);
+      logger.warn({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'job failed');
+    });
+    worker.on('completed', (job) => {
+      const seconds = timeOf(job);
+      if (seconds !== undefined) durations.observe({ queue: name, outcome: 'completed' }, seconds);
+      logger.info({ queue: name, jobId: job.id }, 'job completed');
+    });
     worker.on('error', (error) => logger.error({ queue: name, err: error }, 'worker error'));
     return worker;
   });

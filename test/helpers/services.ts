@@ -3,7 +3,9 @@ import pg from 'pg';
 /** Where the test suite finds its services; override for a non-default machine. */
 export const TEST_PG_ADMIN_URL = process.env['TEST_PG_ADMIN_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-export const TEMPLATE_DATABASE = 'tuneline_test_template';
+// One template per test run (global-setup names it), so several runs on one machine do not
+// drop each other's template.
+export const TEMPLATE_DATABASE = process.env['TUNELINE_TEST_TEMPLATE'] ?? 'tuneline_test_template';
 
 export function databaseUrl(name: string): string {
   const url = new URL(TEST_PG_ADMIN_URL);

@@ -52,6 +52,24 @@ export const datasetVersionsRepository = (db: Executor) => ({
     return row;
   },
 
+  /** A finished version made from `parentId` by the same operation and parameters, if any. */
+  async derivation(parentId: string, operation: string, params: Record<string, unknown>, tx: Executor = db): Promise<DatasetVersionRecord | undefined> {
+    const [row] = await tx
+      .select()
+      .from(datasetVersions)
+      .where(
+        and(
+          eq(datasetVersions.parentId, parentId),
+          eq(datasetVersions.operation, operation),
+          sql`${datasetVersions.params} = ${JSON.stringify(params)}::jsonb`,
+          isNotNull(datasetVersions.number),
+        ),
+      )
+      .orderBy(desc(datasetVersions.number))
+      .limit(1);
+    return row;
+  },
+
   async latest(datasetId: string, tx: Executor = db): Promise<DatasetVersionRecord | undefined> {
     const [row] = await tx
       .select()

@@ -55,6 +55,17 @@ export const evaluationsRepository = (db: Executor) => ({
       .orderBy(desc(evaluations.id));
   },
 
+  /** The newest evaluation of a model on a version's split, whatever its status. */
+  async latestOn(modelId: string, datasetVersionId: string, split: string, tx: Executor = db) {
+    const [row] = await tx
+      .select()
+      .from(evaluations)
+      .where(and(eq(evaluations.modelVersionId, modelId), eq(evaluations.datasetVersionId, datasetVersionId), eq(evaluations.split, split)))
+      .orderBy(desc(evaluations.id))
+      .limit(1);
+    return row;
+  },
+
   async latestForModels(modelIds: string[], tx: Executor = db) {
     if (modelIds.length === 0) return [];
     return tx.select().from(evaluations).where(inArray(evaluations.modelVersionId, modelIds)).orderBy(desc(evaluations.id));

@@ -1,4 +1,4 @@
-import { index, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
 export const SCOPES = ['admin', 'write', 'classify'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -13,6 +13,8 @@ export const apiKeys = pgTable(
     // SHA-256 of the whole key. Keys are 256-bit random, so a fast hash is enough (no dictionary to attack).
     keyHash: text('key_hash').notNull().unique('api_keys_key_hash_unique'),
     scopes: text('scopes').array().$type<Scope[]>().notNull(),
+    /** Classify requests per minute for this key; null means the deployment's default. */
+    rateLimitPerMinute: integer('rate_limit_per_minute'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),

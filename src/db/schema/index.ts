@@ -6,3 +6,5 @@ export * from './model-versions.js';
 export * from './fine-tunes.js';
 export * from './evaluations.js';
 export * from './routing.js';
+export * from './predictions.js';
+export * from './pipelines.js';

@@ -16,6 +16,10 @@ export const taskRouting = pgTable('task_routing', {
   minImprovement: doublePrecision('min_improvement').notNull().default(0.01),
   minTestSize: integer('min_test_size').notNull().default(30),
   autoPromote: boolean('auto_promote').notNull().default(true),
+  /** How long classify waits for the champion (and then the fallback) before giving up on it. */
+  timeoutMs: integer('timeout_ms').notNull().default(2000),
+  /** Whether the prediction log keeps input texts (the hash is always kept). */
+  logInputs: boolean('log_inputs').notNull().default(true),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

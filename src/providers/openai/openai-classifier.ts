@@ -5,6 +5,7 @@ import { chatMessages, legacyPrompt, maxAnswerTokens } from '../../domain/labeli
 import { tokenStrings } from '../../domain/labeling/token-strings.js';
 import type { Classifier, ClassifyOutcome, PromptConfig } from '../provider.js';
 import { parseRateLimitHeaders } from './error-classification.js';
+import { keepAliveFetch } from './keep-alive-fetch.js';
 import { toProviderError } from './provider-errors.js';
 
 export interface OpenAIConnection {
@@ -18,6 +19,7 @@ export interface OpenAIConnection {
 /**
  * One SDK client per connection. `maxRetries: 0`: the SDK would otherwise retry 429s itself
  * (sleeping for retry-after) and hide them from the rate limiter that must slow every worker down.
+ * Calls go over kept-alive `node:http` connections (see keep-alive-fetch.ts), the cheaper path.
  */
 export function openAIClient(connection: OpenAIConnection): OpenAI {
   return new OpenAI({
@@ -27,6 +29,7 @@ export function openAIClient(connection: OpenAIConnection): OpenAI {
     project: connection.project ?? null,
     maxRetries: 0,
     timeout: connection.timeoutMs,
+    fetch: keepAliveFetch(),
   });
 }
 

@@ -105,6 +105,28 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
     return outer ? write(outer) : db.transaction(write);
   };
 
+  /** A new version by an ordered list of operations; an invalid one is a 400 naming it. */
+  const derive = async (versionId: string, operations: Operation[]) => {
+    const parent = await getVersion(versionId);
+    const task = await activeTaskOf(await getDataset(parent.datasetId));
+    const parentRows = await rows.loadAll(parent.id);
+    let result;
+    try {
+      result = applyOperations(parentRows.map(stripStored), operations, {
+        labels: task.labels.map((label) => label.name),
+        tokenizerModel: STATS_TOKENIZER_MODEL,
+      });
+    } catch (error) {
+      if (error instanceof OperationError) {
+        throw errors.validation('An operation is invalid.', [
+          { field: `body.operations[${error.index}]${error.field ? `.${error.field}` : ''}`, message: error.message },
+        ]);
+      }
+      throw error;
+    }
+    return writeDerived(task, parent, parentRows, result.rows, 'derive', { operations }, { operations: result.report });
+  };
+
   return {
     getDataset,
     getVersion,
@@ -154,26 +176,15 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
       return toPageBy(found, page.limit, (row) => row.position);
     },
 
-    async derive(versionId: string, operations: Operation[]) {
-      const parent = await getVersion(versionId);
-      const task = await activeTaskOf(await getDataset(parent.datasetId));
-      const parentRows = await rows.loadAll(parent.id);
-      let result;
-      try {
-        result = applyOperations(parentRows.map(stripStored), operations, {
-          labels: task.labels.map((label) => label.name),
-          tokenizerModel: STATS_TOKENIZER_MODEL,
-        });
-      } catch (error) {
-        if (error instanceof OperationError) {
-          throw errors.validation('An operation is invalid.', [
-            { field: `body.operations[${error.index}]${error.field ? `.${error.field}` : ''}`, message: error.message },
-          ]);
-        }
-        throw error;
-      }
-      return writeDerived(task, parent, parentRows, result.rows, 'derive', { operations }, { operations: result.report });
+    /**
+     * The version `derive` would make, reusing one made before from the same parent with the same
+     * operations (versions are immutable, so it is the same data): a retried caller makes no copy.
+     */
+    async deriveOnce(versionId: string, operations: Operation[]) {
+      return (await versions.derivation(versionId, 'derive', { operations })) ?? derive(versionId, operations);
     },
+
+    derive,
 
     /**
      * A version made by code rather than by a request (a labeling run's results): `transform`

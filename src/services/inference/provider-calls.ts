@@ -4,6 +4,7 @@ import { tokenStrings } from '../../domain/labeling/token-strings.js';
 import { inferenceCost, type PriceOverrides } from '../../domain/pricing.js';
 import type { ProviderRateLimiter, RateBudget } from '../../lib/provider-rate-limiter.js';
 import { ProviderError, type Classifier, type ClassifyOutcome, type PromptConfig } from '../../providers/provider.js';
+import type { ProviderMetrics } from './provider-metrics.js';
 
 /** Thrown to hand a chunk back to its queue after a 429: the processor turns it into a queue-wide pause. */
 export class ProviderRateLimited extends Error {
@@ -49,7 +50,7 @@ export interface CallTarget {
  * wait for budget, call, retry transient failures a few times, correct the token estimate, and
  * turn every failure into what the caller must do about it.
  */
-export const providerCalls = (deps: { limiter: ProviderRateLimiter; priceOverrides: PriceOverrides }) => {
+export const providerCalls = (deps: { limiter: ProviderRateLimiter; priceOverrides: PriceOverrides; metrics: ProviderMetrics }) => {
   const reservedTokens = (target: CallTarget) =>
     maxAnswerTokens(target.prompt.labels.map((label) => label.name), tokenStrings(target.classifier.model));
   /**
@@ -62,10 +63,27 @@ export const providerCalls = (deps: { limiter: ProviderRateLimiter; priceOverrid
       0,
     );
 
+  /** One call, measured: latency, tokens and cost, or the error code (429s counted apart). */
+  const measuredCall = async (target: CallTarget, text: string, signal?: AbortSignal) => {
+    const { provider, model } = target.classifier;
+    const started = performance.now();
+    try {
+      // A signal of its own per call: the SDK adds an abort listener to the signal it is given and
+      // never removes it, and a chunk's calls all share the job's signal.
+      const answer = await target.classifier.classify(text, target.prompt, signal && AbortSignal.any([signal]));
+      deps.metrics.succeeded(provider, model, answer, inferenceCost(model, answer.usage, deps.priceOverrides), (performance.now() - started) / 1000);
+      return answer;
+    } catch (error) {
+      const providerError = error instanceof ProviderError ? error : undefined;
+      deps.metrics.failed(provider, model, providerError?.code ?? 'error', providerError?.details.status, (performance.now() - started) / 1000);
+      throw error;
+    }
+  };
+
   const withRetries = async (target: CallTarget, text: string, signal?: AbortSignal) => {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await target.classifier.classify(text, target.prompt, signal);
+        return await measuredCall(target, text, signal);
       } catch (error) {
         const transient = error instanceof ProviderError && error.retryable && error.details.status !== 429;
         if (!transient || attempt >= TRANSIENT_RETRIES) throw error;

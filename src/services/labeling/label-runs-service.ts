@@ -60,7 +60,16 @@ export const labelRunsService = (deps: {
     });
 
   return {
-    async create(versionId: string, input: CreateLabelRunInput): Promise<LabelRunView> {
+    /**
+     * `options.id` makes creation idempotent for callers that record the id first (pipelines):
+     * creating again with the same id returns the run that exists.
+     */
+    async create(versionId: string, input: CreateLabelRunInput, options: { id?: string } = {}): Promise<LabelRunView> {
+      const existing = options.id ? await deps.runs.findById(options.id) : undefined;
+      if (existing) {
+        await deps.queues.enqueueMany('labeling', chunkJobs(existing));
+        return view(existing);
+      }
       const version = await deps.datasets.getVersion(versionId);
       const task = await deps.tasks.get((await deps.datasets.getDataset(version.datasetId)).taskId);
       if (task.archivedAt) throw errors.archived('task', task.slug);
@@ -114,7 +123,7 @@ export const labelRunsService = (deps: {
       };
       const run = await deps.runs.insert(
         {
-          id: newId(),
+          id: options.id ?? newId(),
           taskId: task.id,
           sourceVersionId: version.id,
           status: 'queued',

@@ -4,6 +4,9 @@ import { ProviderError } from '../../providers/provider.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
+/** The retirement reason when the provider no longer knows a model. */
+export const MODEL_GONE_REASON = 'provider says model_not_found';
+
 /**
  * Whether a hosted model is past its provider's announced shutdown date (GET /models/{id}
  * `shutdown_date`), checked at most once a day per model per process.
@@ -19,7 +22,7 @@ export function modelShutdowns(api: () => OpenAIFineTuning, isConfigured: () => 
         try {
           entry = { at: now.getTime(), date: await api().shutdownDate(model.model) };
         } catch (error) {
-          if (error instanceof ProviderError && error.modelGone) return 'provider says model_not_found';
+          if (error instanceof ProviderError && error.modelGone) return MODEL_GONE_REASON;
           return undefined; // cannot tell now; the calls themselves will say
         }
         checked.set(model.model, entry);

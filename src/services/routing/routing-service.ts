@@ -10,6 +10,7 @@ import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { decidePromotion, metricValue } from '../../domain/routing/promotion-policy.js';
 import { AppError, errors } from '../../errors.js';
+import type { ChangeNotices } from '../../lib/change-notices.js';
 import type { TasksService } from '../tasks-service.js';
 
 export interface PolicyChanges {
@@ -17,6 +18,8 @@ export interface PolicyChanges {
   min_improvement?: number;
   min_test_size?: number;
   auto_promote?: boolean;
+  timeout_ms?: number;
+  log_inputs?: boolean;
   fallback_model_version_id?: string | null;
 }
 
@@ -30,6 +33,7 @@ export const routingService = (deps: {
   evaluations: EvaluationsRepository;
   modelVersions: ModelVersionsRepository;
   tasks: TasksService;
+  notices: ChangeNotices;
 }) => {
   const modelOfTask = async (taskId: string, modelId: string, field: string): Promise<ModelVersionRecord> => {
     const model = await deps.modelVersions.findById(modelId);
@@ -54,8 +58,8 @@ export const routingService = (deps: {
   const change = async (
     taskId: string,
     apply: (current: TaskRoutingRecord, tx: Executor) => Promise<{ changes: Partial<TaskRoutingRecord>; event?: { action: string; from?: string | null; to?: string | null; reason: string; numbers?: Record<string, unknown>; actor: string } } | undefined>,
-  ) =>
-    deps.db.transaction(async (tx) => {
+  ) => {
+    const updated = await deps.db.transaction(async (tx) => {
       const current = await deps.routing.lock(taskId, tx);
       const outcome = await apply(current, tx);
       if (!outcome) return current;
@@ -78,6 +82,10 @@ export const routingService = (deps: {
       }
       return updated;
     });
+    // After the commit: every API instance reloads the task's routing from what is now stored.
+    await deps.notices.publish('routing', taskId);
+    return updated;
+  };
 
   /** The champion's latest completed evaluation on the same rows as `evaluation`. */
   const championEvaluation = async (routing: TaskRoutingRecord, evaluation: EvaluationRecord) => {
@@ -104,6 +112,8 @@ export const routingService = (deps: {
           ...(changes.min_improvement !== undefined ? { minImprovement: changes.min_improvement } : {}),
           ...(changes.min_test_size !== undefined ? { minTestSize: changes.min_test_size } : {}),
           ...(changes.auto_promote !== undefined ? { autoPromote: changes.auto_promote } : {}),
+          ...(changes.timeout_ms !== undefined ? { timeoutMs: changes.timeout_ms } : {}),
+          ...(changes.log_inputs !== undefined ? { logInputs: changes.log_inputs } : {}),
           ...(fallback !== undefined ? { fallbackId: fallback } : {}),
         },
         event: {
@@ -160,14 +170,17 @@ export const routingService = (deps: {
     async retire(modelId: string, reason: string, actor: string) {
       const model = await deps.modelVersions.findById(modelId);
       if (!model || model.status === 'retired') return model;
-      await change(model.taskId, async (current) => ({
-        changes: {
-          ...(current.championId === model.id ? { championId: null } : {}),
-          ...(current.fallbackId === model.id ? { fallbackId: null } : {}),
-        },
-        event: { action: 'retire', from: model.id, to: null, reason, actor },
-      }));
-      return deps.modelVersions.update(model.id, { status: 'retired', retiredAt: new Date(), retiredReason: reason });
+      await change(model.taskId, async (current, tx) => {
+        await deps.modelVersions.update(model.id, { status: 'retired', retiredAt: new Date(), retiredReason: reason }, tx);
+        return {
+          changes: {
+            ...(current.championId === model.id ? { championId: null } : {}),
+            ...(current.fallbackId === model.id ? { fallbackId: null } : {}),
+          },
+          event: { action: 'retire', from: model.id, to: null, reason, actor },
+        };
+      });
+      return deps.modelVersions.findById(model.id);
     },
 
     /** The policy's verdict on a finished evaluation; a promotion happens at once when it says so. */

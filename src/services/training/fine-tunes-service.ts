@@ -50,7 +50,10 @@ export const fineTunesService = (deps: {
     getFineTune,
 
     /** Checks the data and estimates epochs, tokens and cost; with dry_run that is all it does. */
-    async create(taskRef: string, input: CreateFineTuneInput) {
+    /** `options.id`: as for label runs, creating again with the same id returns the fine-tune that exists. */
+    async create(taskRef: string, input: CreateFineTuneInput, options: { id?: string } = {}) {
+      const existing = options.id ? await deps.fineTunes.findById(options.id) : undefined;
+      if (existing) return { dryRun: false as const, fineTune: existing };
       const task = await deps.tasks.get(taskRef);
       if (task.archivedAt) throw errors.archived('task', taskRef);
       const version = await deps.datasets.getVersion(input.dataset_version_id);
@@ -102,7 +105,7 @@ export const fineTunesService = (deps: {
       }
       if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider);
       const fineTune = await deps.fineTunes.insert({
-        id: newId(),
+        id: options.id ?? newId(),
         taskId: task.id,
         datasetVersionId: version.id,
         provider: input.provider,

@@ -5,6 +5,7 @@ import type { Queues } from '../queues.js';
 import { housekeepingProcessor } from './housekeeping-processor.js';
 import { chunkProcessor } from './chunk-processor.js';
 import { trainingProcessor } from './training-processor.js';
+import { pipelineProcessor } from './pipeline-processor.js';
 
 export type Processor<N extends QueueName> = (job: Job<QueuePayloads[N]>, token?: string, signal?: AbortSignal) => Promise<unknown>;
 export type Processors = { [N in QueueName]: Processor<N> };
@@ -15,4 +16,5 @@ export const createProcessors = (services: Services, queues: Queues): Processors
   labeling: chunkProcessor('labeling', queues, services.labelChunks.run),
   evaluation: chunkProcessor('evaluation', queues, services.evaluationChunks.run),
   training: trainingProcessor({ runner: services.training }),
+  pipelines: pipelineProcessor({ pipelines: services.pipelines }),
 });

@@ -16,8 +16,13 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysService 
       response: { 201: CreatedApiKey, ...authenticatedErrors() },
     },
     handler: async (request, reply) => {
-      const { name, scopes, expires_at } = request.body;
-      const created = await apiKeys.create({ name, scopes, expiresAt: expires_at ? new Date(expires_at) : undefined });
+      const { name, scopes, expires_at, rate_limit_per_minute } = request.body;
+      const created = await apiKeys.create({
+        name,
+        scopes,
+        expiresAt: expires_at ? new Date(expires_at) : undefined,
+        rateLimitPerMinute: rate_limit_per_minute,
+      });
       return reply.status(201).send({ ...presentApiKey(created.record), key: created.key });
     },
   });

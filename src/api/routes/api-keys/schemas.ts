@@ -1,6 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { SCOPES, type ApiKeyRow } from '../../../db/schema/api-keys.js';
-import { iso, isoOrNull, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
+import { iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
 const ScopeSchema = Type.Enum([...SCOPES], {
   description: '`admin`: everything; `write`: create and change resources; `classify`: call classify',
@@ -11,6 +11,9 @@ export const CreateApiKeyBody = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 200, description: 'Who or what uses the key' }),
     scopes: Type.Array(ScopeSchema, { minItems: 1, uniqueItems: true }),
     expires_at: Type.Optional(Type.String({ format: 'date-time' })),
+    rate_limit_per_minute: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'Classify requests per minute; default CLASSIFY_RATE_LIMIT_PER_MINUTE' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -30,6 +33,7 @@ export const ApiKey = Type.Object({
   created_at: Timestamp,
   expires_at: NullableTimestamp,
   revoked_at: NullableTimestamp,
+  rate_limit_per_minute: Nullable(Type.Integer({ description: 'null: the deployment default' })),
 });
 
 export const CreatedApiKey = Type.Object({
@@ -48,5 +52,6 @@ export function presentApiKey(row: ApiKeyRow): Static<typeof ApiKey> {
     created_at: iso(row.createdAt),
     expires_at: isoOrNull(row.expiresAt),
     revoked_at: isoOrNull(row.revokedAt),
+    rate_limit_per_minute: row.rateLimitPerMinute,
   };
 }

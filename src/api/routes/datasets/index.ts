@@ -1,4 +1,4 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { DatasetExportService } from '../../../services/datasets/dataset-export.js';
 import type { DatasetsService } from '../../../services/datasets/datasets-service.js';
 import { authenticatedErrors, presentPage } from '../../schemas/common.js';
@@ -35,33 +35,53 @@ export interface DatasetsRoutesOptions {
 }
 
 export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = async (app, { datasets, exports, importMaxBytes }) => {
-  await acceptUploads(app, importMaxBytes);
-
   const presentImport = (result: Awaited<ReturnType<DatasetsService['createFromUpload']>>) => ({
     dataset: presentDataset(result.dataset),
     version: presentVersion(result.version),
     import: (result.version.report as { import: never }).import,
   });
 
-  app.post('/v1/tasks/:task/datasets', {
-    config: { access: 'write' },
-    bodyLimit: importMaxBytes,
-    schema: {
-      tags,
-      operationId: 'createDataset',
-      summary: 'Create a dataset from a file (JSONL, OpenAI chat or legacy JSONL, CSV): version 1',
-      description: 'Send the file as multipart/form-data (one file part) or as the raw body. Options are query parameters.',
-      params: TaskParams,
-      querystring: CreateDatasetQuery,
-      response: { 201: ImportResult, ...authenticatedErrors(404, 409, 413, 415) },
-    },
-    handler: async (request, reply) => {
-      const { name, description } = request.query;
-      const result = await datasets.createFromUpload(request.params.task, { name, description }, await uploadFrom(request, request.query));
-      return reply.status(201).header('location', `/v1/datasets/${result.dataset.id}`).send(presentImport(result));
-    },
-  });
+  // File uploads take raw and multipart bodies; only these two routes do, so every other route
+  // keeps answering 415 to a body that is not JSON.
+  await app.register(async (plugin) => {
+    const uploads = plugin.withTypeProvider<TypeBoxTypeProvider>();
+    await acceptUploads(uploads, importMaxBytes);
+    uploads.post('/v1/tasks/:task/datasets', {
+      config: { access: 'write' },
+      bodyLimit: importMaxBytes,
+      schema: {
+        tags,
+        operationId: 'createDataset',
+        summary: 'Create a dataset from a file (JSONL, OpenAI chat or legacy JSONL, CSV): version 1',
+        description: 'Send the file as multipart/form-data (one file part) or as the raw body. Options are query parameters.',
+        params: TaskParams,
+        querystring: CreateDatasetQuery,
+        response: { 201: ImportResult, ...authenticatedErrors(404, 409, 413, 415) },
+      },
+      handler: async (request, reply) => {
+        const { name, description } = request.query;
+        const result = await datasets.createFromUpload(request.params.task, { name, description }, await uploadFrom(request, request.query));
+        return reply.status(201).header('location', `/v1/datasets/${result.dataset.id}`).send(presentImport(result));
+      },
+    });
 
+    uploads.post('/v1/datasets/:dataset/versions', {
+      config: { access: 'write' },
+      bodyLimit: importMaxBytes,
+      schema: {
+        tags,
+        operationId: 'importDatasetVersion',
+        summary: 'Import a file as a new version, appended to the latest version or replacing it',
+        params: DatasetParams,
+        querystring: ImportVersionQuery,
+        response: { 201: ImportResult, ...authenticatedErrors(404, 409, 413, 415) },
+      },
+      handler: async (request, reply) => {
+        const result = await datasets.importVersion(request.params.dataset, request.query.mode, await uploadFrom(request, request.query));
+        return reply.status(201).header('location', `/v1/dataset-versions/${result.version.id}`).send(presentImport(result));
+      },
+    });
+  });
   app.get('/v1/tasks/:task/datasets', {
     config: { access: 'authenticated' },
     schema: {
@@ -94,22 +114,6 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
     },
   });
 
-  app.post('/v1/datasets/:dataset/versions', {
-    config: { access: 'write' },
-    bodyLimit: importMaxBytes,
-    schema: {
-      tags,
-      operationId: 'importDatasetVersion',
-      summary: 'Import a file as a new version, appended to the latest version or replacing it',
-      params: DatasetParams,
-      querystring: ImportVersionQuery,
-      response: { 201: ImportResult, ...authenticatedErrors(404, 409, 413, 415) },
-    },
-    handler: async (request, reply) => {
-      const result = await datasets.importVersion(request.params.dataset, request.query.mode, await uploadFrom(request, request.query));
-      return reply.status(201).header('location', `/v1/dataset-versions/${result.version.id}`).send(presentImport(result));
-    },
-  });
 
   app.get('/v1/datasets/:dataset/versions', {
     config: { access: 'authenticated' },

@@ -38,11 +38,12 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthService; me
     schema: {
       tags,
       operationId: 'ready',
-      summary: 'Postgres and Redis answer; 503 otherwise',
+      summary: 'Postgres and Redis answer and the instance is not shutting down; 503 otherwise',
       response: { 200: Readiness, ...errorResponses(503) },
     },
     handler: async () => {
-      const { ready, checks } = await health.readiness();
+      const { ready, draining, checks } = await health.readiness();
+      if (draining) throw errors.unavailable('Not ready: shutting down.', { checks, draining: true });
       if (!ready) {
         const down = Object.entries(checks).filter(([, check]) => check.status === 'down').map(([name]) => name);
         throw errors.unavailable(`Not ready: ${down.join(' and ')} unreachable.`, { checks });

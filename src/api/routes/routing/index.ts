@@ -17,6 +17,10 @@ const Routing = Type.Object({
     min_test_size: Type.Integer(),
     auto_promote: Type.Boolean(),
   }),
+  serving: Type.Object({
+    timeout_ms: Type.Integer({ description: 'How long classify waits for the champion, then for the fallback' }),
+    log_inputs: Type.Boolean({ description: 'Whether the prediction log keeps input texts (hashes are always kept)' }),
+  }),
   updated_at: Timestamp,
 });
 
@@ -36,6 +40,7 @@ const present = (routing: TaskRoutingRecord) => ({
   champion_id: routing.championId,
   fallback_id: routing.fallbackId,
   policy: { metric: routing.metric, min_improvement: routing.minImprovement, min_test_size: routing.minTestSize, auto_promote: routing.autoPromote },
+  serving: { timeout_ms: routing.timeoutMs, log_inputs: routing.logInputs },
   updated_at: iso(routing.updatedAt),
 });
 
@@ -64,7 +69,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
     schema: {
       tags,
       operationId: 'updateRouting',
-      summary: 'Change the promotion policy or the fallback model',
+      summary: 'Change the promotion policy, the classify budget, input logging or the fallback model',
       params: TaskParams,
       body: Type.Object(
         {
@@ -72,6 +77,8 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
           min_improvement: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
           min_test_size: Type.Optional(Type.Integer({ minimum: 1 })),
           auto_promote: Type.Optional(Type.Boolean()),
+          timeout_ms: Type.Optional(Type.Integer({ minimum: 10, maximum: 120_000, description: 'Classify budget per model call' })),
+          log_inputs: Type.Optional(Type.Boolean({ description: 'false: the prediction log keeps only input hashes' })),
           fallback_model_version_id: Type.Optional(Nullable(Type.String({ format: 'uuid' }))),
         },
         { additionalProperties: false, minProperties: 1 },

@@ -1,0 +1,67 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { SERVED_BY } from '../../../db/schema/predictions.js';
+import { errors } from '../../../errors.js';
+import type { ClassifyService } from '../../../services/classify/classify-service.js';
+import { authenticatedErrors, Nullable } from '../../schemas/common.js';
+
+const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
+
+const Result = Type.Object({
+  prediction_id: Type.String({ format: 'uuid', description: 'For feedback: POST /v1/predictions/{id}/feedback' }),
+  label: Type.String(),
+  confidence: Nullable(Type.Number({ description: 'Probability of the label, when the model gives one' })),
+  probabilities: Type.Record(Type.String(), Type.Number(), { description: 'Probability per label' }),
+  model_version_id: Type.String({ format: 'uuid' }),
+  served_by: Type.Enum([...SERVED_BY]),
+  fallback_reason: Nullable(Type.String({ description: 'Why the champion did not answer: timeout, circuit_open, no_champion, a provider error code, ...' })),
+  latency_ms: Type.Number(),
+});
+
+export interface ClassifyRouteOptions {
+  classify: ClassifyService;
+  maxBatch: number;
+  maxTextChars: number;
+}
+
+export const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRouteOptions> = async (app, { classify, maxBatch, maxTextChars }) => {
+  const Text = Type.String({ minLength: 1, maxLength: maxTextChars });
+
+  app.post('/v1/tasks/:task/classify', {
+    config: { access: 'classify', rateLimit: {} },
+    schema: {
+      tags: ['classify'],
+      operationId: 'classify',
+      summary: 'Classify one text or a batch with the task’s champion, falling back to its fallback model',
+      description:
+        'Send `input` (one text) or `inputs` (up to the batch limit). Every result names the model version that answered and ' +
+        'whether the champion or the fallback served it. When neither can answer, the response is 503 with `retry-after`. ' +
+        'An `Idempotency-Key` header makes retries safe: the same key and body return the same predictions.',
+      params: TaskParams,
+      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
+      body: Type.Object(
+        {
+          input: Type.Optional(Text),
+          inputs: Type.Optional(Type.Array(Text, { minItems: 1, maxItems: maxBatch })),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: Type.Object({ results: Type.Array(Result) }), ...authenticatedErrors(404, 409, 422, 429, 503) },
+    },
+    handler: async (request, reply) => {
+      const { input, inputs } = request.body;
+      if ((input === undefined) === (inputs === undefined)) {
+        throw errors.validation('Send exactly one of `input` and `inputs`.', [
+          { field: input === undefined ? 'body.input' : 'body.inputs', message: input === undefined ? 'is required (or inputs)' : 'cannot be sent with input' },
+        ]);
+      }
+      const texts = inputs ?? [input!];
+      const caller = { apiKeyId: request.principal!.keyId };
+      const key = request.headers['idempotency-key'];
+      if (!key) return classify.classify(request.params.task, texts, caller);
+      const { response, replayed } = await classify.classifyIdempotently(request.params.task, texts, caller, { key, body: { input, inputs } });
+      if (replayed) reply.header('idempotent-replayed', 'true');
+      return response;
+    },
+  });
+};

@@ -1,0 +1,93 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { MAX_HORIZON_DAYS, PROJECTION_PRESETS, type ProjectionPresetName } from '../../../domain/cost/projection.js';
+import type { CostProjectionsService } from '../../../services/cost/cost-projections-service.js';
+import { authenticatedErrors, Nullable } from '../../schemas/common.js';
+
+const Tokens = Type.Number({ minimum: 0, maximum: 10_000_000 });
+const Money = Type.Number({ minimum: 0 });
+
+const OptionBody = Type.Object(
+  {
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    model_version_id: Type.Optional(Type.String({ format: 'uuid', description: 'Tokens per call measured by its latest evaluation; its training cost' })),
+    scenario: Type.Optional(
+      Type.Enum(Object.keys(PROJECTION_PRESETS) as ProjectionPresetName[], {
+        description: Object.entries(PROJECTION_PRESETS)
+          .map(([name, preset]) => `\`${name}\`: ${preset.inputTokensPerCall} in / ${preset.outputTokensPerCall} out`)
+          .join('; '),
+      }),
+    ),
+    model: Type.Optional(Type.String({ minLength: 1, description: 'Priced model id (gpt-4o-mini, ft:…, local-linear)' })),
+    input_tokens_per_call: Type.Optional(Tokens),
+    output_tokens_per_call: Type.Optional(Tokens),
+    training_cost_usd: Type.Optional(Money),
+    price_per_million: Type.Optional(Type.Object({ input: Money, output: Money }, { additionalProperties: false, description: 'USD per 1M tokens, instead of the price table' })),
+  },
+  { additionalProperties: false },
+);
+
+const ProjectionBody = Type.Object(
+  {
+    daily_volume: Type.Number({ minimum: 0, description: 'Classifications on day 0' }),
+    daily_growth: Type.Number({ exclusiveMinimum: -1, maximum: 10, default: 0, description: 'Compound growth per day: 0.01 is 1 %' }),
+    horizon_days: Type.Integer({ minimum: 1, maximum: MAX_HORIZON_DAYS }),
+    options: Type.Array(OptionBody, { minItems: 1, maxItems: 10 }),
+  },
+  { additionalProperties: false },
+);
+
+const Series = Type.Array(Type.Number());
+const Projection = Type.Object({
+  price_table_date: Type.String(),
+  days: Type.Integer(),
+  volume: Series,
+  total_volume: Type.Number(),
+  options: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      model: Type.String(),
+      price_per_million: Type.Object({ input: Type.Number(), output: Type.Number() }),
+      price_source: Type.String(),
+      per_call_usd: Type.Number(),
+      per_1000_usd: Type.Number(),
+      training_cost_usd: Type.Number(),
+      daily_usd: Series,
+      cumulative_usd: Series,
+      total_usd: Type.Number(),
+    }),
+  ),
+  break_even: Type.Array(
+    Type.Object({
+      a: Type.String(),
+      b: Type.String(),
+      cheaper_at_start: Nullable(Type.String()),
+      day: Nullable(Type.Integer({ description: 'First day the option dearer at the start costs no more in total' })),
+      crossing_day: Nullable(Type.Number()),
+      crossing_cumulative_usd: Nullable(Type.Number()),
+      stays_cheaper: Nullable(Type.String()),
+      cheaper_at_horizon: Nullable(Type.String()),
+    }),
+  ),
+  cheapest_at_horizon: Type.String(),
+  svg: Type.String({ description: 'The cumulative costs as an SVG chart (ask with Accept: image/svg+xml for the chart alone)' }),
+});
+
+export const costProjectionsRoutes: FastifyPluginAsyncTypebox<{ costs: CostProjectionsService }> = async (app, { costs }) => {
+  app.post('/v1/cost-projections', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags: ['costs'],
+      operationId: 'projectCosts',
+      summary: 'Cumulative cost of each option over time, training included, with break-even days and an SVG chart',
+      body: ProjectionBody,
+      response: { 200: Projection, ...authenticatedErrors() },
+    },
+    handler: async (request, reply) => {
+      const { projection, svg } = await costs.project(request.body);
+      // The chart alone for clients that ask for it (a browser, an <img>); JSON for everyone else.
+      if (request.headers.accept?.includes('image/svg+xml')) return reply.type('image/svg+xml').serializer(String).send(svg as never);
+      return { ...projection, svg };
+    },
+  });
+};

@@ -1,0 +1,129 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { STEP_STATUSES, PIPELINE_STATUSES } from '../../../db/schema/pipelines.js';
+import type { PipelinesService, PipelineView } from '../../../services/pipelines/pipelines-service.js';
+import { authenticatedErrors, iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
+import { OperationSchema } from '../datasets/schemas.js';
+import { CreateFineTuneBody } from '../fine-tunes/schemas.js';
+import { CreateLabelRunBody } from '../label-runs/schemas.js';
+
+const tags = ['pipelines'];
+const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
+const PipelineParams = Type.Object({ pipeline: Type.String({ format: 'uuid' }) });
+
+const CreatePipelineBody = Type.Object(
+  {
+    dataset_version_id: Type.String({ format: 'uuid', description: 'Where the data comes from; unlabeled rows are labeled first when `label` is given' }),
+    label: Type.Optional(Type.Omit(CreateLabelRunBody, ['only_unlabeled'], { additionalProperties: false, description: 'Label the unlabeled rows with this model first' })),
+    prepare: Type.Optional(
+      Type.Object(
+        { operations: Type.Array(OperationSchema, { minItems: 1, maxItems: 50 }) },
+        { additionalProperties: false, description: 'Default: drop unlabeled, dedupe (normalized), clean, split 70/15/15 stratified (seed 42)' },
+      ),
+    ),
+    candidates: Type.Array(Type.Omit(CreateFineTuneBody, ['dataset_version_id', 'dry_run'], { additionalProperties: false }), {
+      minItems: 1,
+      maxItems: 5,
+      description: 'Models to train on the prepared train split: hosted (`openai`) and/or `local`',
+    }),
+    baseline_model_version_id: Type.Optional(Type.String({ format: 'uuid', description: 'Prompt-only model to compare with; default the task’s fallback' })),
+  },
+  { additionalProperties: false },
+);
+
+const Step = Type.Object({
+  name: Type.String({ description: 'label, prepare, train, evaluate, promote' }),
+  status: Type.Enum([...STEP_STATUSES]),
+  attempts: Type.Integer(),
+  started_at: NullableTimestamp,
+  finished_at: NullableTimestamp,
+  duration_ms: Nullable(Type.Integer()),
+  cost_usd: Nullable(Type.Number()),
+  error: Nullable(Type.String()),
+  outputs: Type.Object({}, { additionalProperties: true, description: 'Ids and figures the step produced (label run, versions, fine-tunes, evaluations, decision)' }),
+});
+
+const Pipeline = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  task_id: Type.String({ format: 'uuid' }),
+  status: Type.Enum([...PIPELINE_STATUSES]),
+  attempt: Type.Integer({ description: '1, plus one per retry' }),
+  error: Nullable(Type.String()),
+  cost_usd: Type.Number({ description: 'Sum of the steps’ costs so far' }),
+  params: Type.Object({}, { additionalProperties: true }),
+  steps: Type.Array(Step),
+  created_at: Timestamp,
+  finished_at: NullableTimestamp,
+});
+
+const present = ({ pipeline, steps }: PipelineView) => ({
+  id: pipeline.id,
+  task_id: pipeline.taskId,
+  status: pipeline.status,
+  attempt: pipeline.attempt,
+  error: pipeline.error,
+  cost_usd: steps.reduce((sum, step) => sum + (step.costUsd ?? 0), 0),
+  params: pipeline.params,
+  steps: steps.map((step) => ({
+    name: step.name,
+    status: step.status,
+    attempts: step.attempts,
+    started_at: isoOrNull(step.startedAt),
+    finished_at: isoOrNull(step.finishedAt),
+    duration_ms: step.startedAt && step.finishedAt ? step.finishedAt.getTime() - step.startedAt.getTime() : null,
+    cost_usd: step.costUsd,
+    error: step.error,
+    outputs: step.outputs,
+  })),
+  created_at: iso(pipeline.createdAt),
+  finished_at: isoOrNull(pipeline.finishedAt),
+});
+
+export const pipelinesRoutes: FastifyPluginAsyncTypebox<{ pipelines: PipelinesService }> = async (app, { pipelines }) => {
+  app.post('/v1/tasks/:task/pipelines', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'createPipeline',
+      summary: 'Run label → prepare → train candidates → evaluate against the prompt-only baseline → promote by policy',
+      params: TaskParams,
+      body: CreatePipelineBody,
+      response: { 202: Pipeline, ...authenticatedErrors(404, 409) },
+    },
+    handler: async (request, reply) => {
+      const created = await pipelines.create(request.params.task, request.body);
+      return reply.status(202).header('location', `/v1/pipelines/${created.pipeline.id}`).send(present(created));
+    },
+  });
+
+  app.get('/v1/tasks/:task/pipelines', {
+    config: { access: 'authenticated' },
+    schema: {
+      tags,
+      operationId: 'listPipelines',
+      summary: 'A task’s pipelines, newest first',
+      params: TaskParams,
+      querystring: Type.Object({ ...pageQueryProperties }, { additionalProperties: false }),
+      response: { 200: pageOf(Pipeline), ...authenticatedErrors(404) },
+    },
+    handler: async (request) => presentPage(await pipelines.list(request.params.task, request.query), present),
+  });
+
+  app.get('/v1/pipelines/:pipeline', {
+    config: { access: 'authenticated' },
+    schema: { tags, operationId: 'getPipeline', summary: 'Every step’s state, timings, cost and outputs', params: PipelineParams, response: { 200: Pipeline, ...authenticatedErrors(404) } },
+    handler: async (request) => present(await pipelines.get(request.params.pipeline)),
+  });
+
+  app.post('/v1/pipelines/:pipeline/retry', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'retryPipeline',
+      summary: 'Run a failed pipeline again from its failed step; finished steps are kept',
+      params: PipelineParams,
+      response: { 202: Pipeline, ...authenticatedErrors(404, 409) },
+    },
+    handler: async (request, reply) => reply.status(202).send(present(await pipelines.retry(request.params.pipeline))),
+  });
+};

@@ -1,0 +1,153 @@
+import type { Logger } from 'pino';
+import { Counter, type Registry } from 'prom-client';
+import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
+import type { RoutingRepository } from '../../db/repositories/routing-repository.js';
+import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
+import type { ChangeNotices } from '../../lib/change-notices.js';
+import type { CallTarget } from '../inference/provider-calls.js';
+import type { ModelClassifiers } from '../models/model-classifiers.js';
+import { MODEL_GONE_REASON, type ModelShutdowns } from '../models/model-shutdowns.js';
+import type { RoutingService } from '../routing/routing-service.js';
+import type { TasksService } from '../tasks-service.js';
+
+export interface ServingModel {
+  id: string;
+  name: string;
+  provider: string;
+  model: string;
+  target: CallTarget;
+}
+
+/** Everything classify needs about a task, held in memory. */
+export interface Route {
+  taskId: string;
+  slug: string;
+  archived: boolean;
+  labels: string[];
+  champion: ServingModel | null;
+  fallback: ServingModel | null;
+  timeoutMs: number;
+  logInputs: boolean;
+}
+
+/**
+ * Per-process copy of every served task's routing, so classify makes no database round trip.
+ * A route is loaded on the first call for its task, reloaded when any process announces a
+ * change (promotion, rollback, retirement, policy or task edit), and all routes are reloaded
+ * periodically and after a Redis reconnect in case a notice was missed.
+ */
+export function routingTable(deps: {
+  tasks: TasksService;
+  routing: RoutingRepository;
+  routingService: RoutingService;
+  modelVersions: ModelVersionsRepository;
+  classifiers: ModelClassifiers;
+  shutdowns: ModelShutdowns;
+  notices: ChangeNotices;
+  logger: Logger;
+  metrics: Registry;
+  refreshMs: number;
+}) {
+  const routes = new Map<string, Route>(); // by task id and by slug
+  const loading = new Map<string, Promise<Route>>();
+  const retiring = new Set<string>();
+  // Loads may finish out of order; the one that started last read the newest state and wins.
+  let loadsStarted = 0;
+  const appliedLoad = new Map<string, number>();
+  let timer: NodeJS.Timeout | undefined;
+  const retirements = new Counter({
+    name: 'tuneline_models_retired_total',
+    help: 'Model versions taken out of routing automatically, by reason',
+    labelNames: ['reason'] as const,
+    registers: [deps.metrics],
+  });
+
+  /** Takes a model that can no longer serve out of routing (once per process); the notice reloads the route. */
+  const retire = (model: { id: string }, reason: string, kind: 'model_not_found' | 'shutdown_date') => {
+    if (retiring.has(model.id)) return;
+    retiring.add(model.id);
+    retirements.inc({ reason: kind });
+    deps.routingService.retire(model.id, reason, 'classify').catch((error: unknown) => {
+      retiring.delete(model.id);
+      deps.logger.error({ err: error, modelVersionId: model.id }, 'could not retire a model');
+    });
+  };
+
+  const serving = (model: ModelVersionRecord | undefined): ServingModel | null => {
+    if (!model || model.status === 'retired') return null;
+    // Hosted models may be past their provider's shutdown date: checked in the background, daily.
+    void deps.shutdowns
+      .pastShutdown(model)
+      .then((reason) => reason && retire(model, reason, reason === MODEL_GONE_REASON ? 'model_not_found' : 'shutdown_date'));
+    return { id: model.id, name: model.name, provider: model.provider, model: model.model, target: deps.classifiers.targetFor(model) };
+  };
+
+  const load = async (ref: string): Promise<Route> => {
+    const started = ++loadsStarted;
+    const task = await deps.tasks.get(ref);
+    const routing = await deps.routing.get(task.id);
+    const [champion, fallback] = await Promise.all([
+      routing.championId ? deps.modelVersions.findById(routing.championId) : undefined,
+      routing.fallbackId ? deps.modelVersions.findById(routing.fallbackId) : undefined,
+    ]);
+    const route: Route = {
+      taskId: task.id,
+      slug: task.slug,
+      archived: task.archivedAt !== null,
+      labels: task.labels.map((label) => label.name),
+      champion: serving(champion),
+      fallback: serving(fallback),
+      timeoutMs: routing.timeoutMs,
+      logInputs: routing.logInputs,
+    };
+    if ((appliedLoad.get(task.id) ?? 0) > started) return routes.get(task.id) ?? route;
+    appliedLoad.set(task.id, started);
+    routes.set(route.taskId, route);
+    routes.set(route.slug, route);
+    return route;
+  };
+
+  const loadOnce = (ref: string): Promise<Route> => {
+    let pending = loading.get(ref);
+    if (!pending) {
+      pending = load(ref).finally(() => loading.delete(ref));
+      loading.set(ref, pending);
+    }
+    return pending;
+  };
+
+  const reload = async (taskId: string): Promise<void> => {
+    if (!routes.has(taskId)) return;
+    await load(taskId).catch((error: unknown) => deps.logger.warn({ err: error, taskId }, 'could not reload routing; keeping the previous one'));
+  };
+
+  const reloadAll = () => {
+    const ids = new Set([...routes.values()].map((route) => route.taskId));
+    for (const id of ids) void reload(id);
+  };
+
+  let started = false;
+  const start = () => {
+    if (started) return;
+    started = true;
+    deps.notices.subscribe('routing', reload, reloadAll);
+    timer = setInterval(reloadAll, deps.refreshMs);
+    timer.unref();
+  };
+
+  return {
+    /** The task's route: from memory, or loaded (once, however many calls wait for it). */
+    get(ref: string): Route | Promise<Route> {
+      start();
+      return routes.get(ref) ?? loadOnce(ref);
+    },
+    retire,
+    /** Waits until change notices are being received (a new instance's first route is current). */
+    ready: () => deps.notices.ready(),
+    close(): void {
+      if (timer) clearInterval(timer);
+    },
+  };
+}
+
+export type RoutingTable = ReturnType<typeof routingTable>;

@@ -1,0 +1,202 @@
+import type { Database } from '../../db/client.js';
+import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
+import type { PipelinesRepository } from '../../db/repositories/pipelines-repository.js';
+import type { RoutingRepository } from '../../db/repositories/routing-repository.js';
+import type { PipelineRecord, PipelineStepRecord } from '../../db/schema/pipelines.js';
+import type { Operation } from '../../domain/datasets/operations.js';
+import { newId } from '../../domain/ids.js';
+import { afterCursor, toPage } from '../../domain/pagination.js';
+import { remainingSteps, STEP_NAMES, type StepName } from '../../domain/pipelines/steps.js';
+import { AppError, errors, isAppError, type FieldProblem } from '../../errors.js';
+import type { Providers } from '../../providers/registry.js';
+import type { Queues } from '../../workers/queues.js';
+import type { DatasetsService } from '../datasets/datasets-service.js';
+import { findOr404 } from '../lookup.js';
+import type { TasksService } from '../tasks-service.js';
+import { StepFailed, type PipelineParams, type pipelineSteps, type StepOutcome } from './pipeline-steps.js';
+
+export type CreatePipelineInput = Omit<PipelineParams, 'prepare' | 'baseline_model_version_id'> & {
+  prepare?: { operations: Operation[] };
+  baseline_model_version_id?: string;
+};
+
+/** Without instructions: drop unlabeled rows, dedupe ignoring case and spacing, clean, split 70/15/15 stratified. */
+export const DEFAULT_PREPARE: Operation[] = [
+  { op: 'filter', drop_unlabeled: true },
+  { op: 'dedupe', mode: 'normalized' },
+  { op: 'clean' },
+  { op: 'split', train: 0.7, validation: 0.15, test: 0.15, seed: 42, stratify: true },
+];
+
+export interface PipelineView {
+  pipeline: PipelineRecord;
+  steps: PipelineStepRecord[];
+}
+
+/**
+ * Pipelines: the whole loop for a task as one BullMQ flow of step jobs (see pipeline-steps.ts),
+ * with every step's state, timings, cost and outputs in Postgres. A failed step blocks the ones
+ * after it; a retry runs again from the failed step, keeping what finished.
+ */
+export const pipelinesService = (deps: {
+  db: Database;
+  pipelines: PipelinesRepository;
+  routing: RoutingRepository;
+  modelVersions: ModelVersionsRepository;
+  tasks: TasksService;
+  datasets: DatasetsService;
+  providers: Providers;
+  queues: Queues;
+  steps: (saveOutputs: (outputs: Record<string, unknown>) => Promise<void>) => ReturnType<typeof pipelineSteps>;
+}) => {
+  const getPipeline = (id: string) => findOr404('pipeline', id, (known) => deps.pipelines.findById(known));
+  const view = async (pipeline: PipelineRecord): Promise<PipelineView> => ({ pipeline, steps: await deps.pipelines.steps(pipeline.id) });
+
+  const schedule = (pipeline: PipelineRecord, names: StepName[]) =>
+    deps.queues.addPipelineFlow(
+      names.map((step) => ({
+        step,
+        jobId: `pipeline-${pipeline.id}-${pipeline.attempt}-${step}`,
+        data: { v: 1 as const, pipelineId: pipeline.id, step, attempt: pipeline.attempt },
+      })),
+    );
+
+  /** Records a step's end; a failure blocks every later step and fails the pipeline, with the reason. */
+  const finishStep = async (pipeline: PipelineRecord, step: PipelineStepRecord, outcome: { failed?: string; outputs?: Record<string, unknown>; costUsd?: number | null }) => {
+    await deps.db.transaction(async (tx) => {
+      const now = new Date();
+      if (outcome.failed) {
+        await deps.pipelines.updateStep(pipeline.id, step.name, { status: 'failed', error: outcome.failed, finishedAt: now }, tx);
+        await deps.pipelines.blockAfter(pipeline.id, step.position, `not run: step "${step.name}" failed`, tx);
+        await deps.pipelines.update(pipeline.id, { status: 'failed', error: `${step.name}: ${outcome.failed}`, finishedAt: now }, tx);
+        return;
+      }
+      await deps.pipelines.updateStep(pipeline.id, step.name, { status: 'completed', outputs: outcome.outputs ?? {}, costUsd: outcome.costUsd ?? null, error: null, finishedAt: now }, tx);
+      if (step.name === 'promote') await deps.pipelines.update(pipeline.id, { status: 'completed', finishedAt: now }, tx);
+    });
+  };
+
+  return {
+    get: async (id: string) => view(await getPipeline(id)),
+
+    async list(taskRef: string, page: { limit: number; cursor?: string }) {
+      const task = await deps.tasks.get(taskRef);
+      const found = toPage(await deps.pipelines.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      return { data: await Promise.all(found.data.map(view)), nextCursor: found.nextCursor };
+    },
+
+    async create(taskRef: string, input: CreatePipelineInput): Promise<PipelineView> {
+      const task = await deps.tasks.get(taskRef);
+      if (task.archivedAt) throw errors.archived('task', task.slug);
+      const problems: FieldProblem[] = [];
+      // Only "no such version" becomes a field problem; anything else (Postgres down) stays an error.
+      const version = await deps.datasets.getVersion(input.dataset_version_id).catch((error: unknown) => {
+        if (isAppError(error) && error.code === 'not_found') return undefined;
+        throw error;
+      });
+      if (!version || (await deps.datasets.getDataset(version.datasetId)).taskId !== task.id) {
+        problems.push({ field: 'body.dataset_version_id', message: `no such dataset version of task "${task.slug}"` });
+      }
+      if (input.label && !deps.providers.isConfigured(input.label.provider)) problems.push({ field: 'body.label.provider', message: 'not configured (set OPENAI_API_KEY)' });
+      input.candidates.forEach((candidate, index) => {
+        if (!deps.providers.isConfigured(candidate.provider)) problems.push({ field: `body.candidates[${index}].provider`, message: 'not configured (set OPENAI_API_KEY)' });
+      });
+      // The baseline defaults to the task's fallback: normally its prompt-only model.
+      const baseline = input.baseline_model_version_id ?? (await deps.routing.get(task.id)).fallbackId;
+      if (baseline) {
+        const model = await deps.modelVersions.findById(baseline);
+        if (!model || model.taskId !== task.id || model.status === 'retired') {
+          problems.push({ field: 'body.baseline_model_version_id', message: 'no such serving model version of this task' });
+        }
+      }
+      if (problems.length > 0) throw errors.validation('The pipeline cannot run as asked.', problems);
+
+      const params: PipelineParams = {
+        dataset_version_id: input.dataset_version_id,
+        ...(input.label ? { label: input.label } : {}),
+        prepare: { operations: input.prepare?.operations ?? DEFAULT_PREPARE },
+        candidates: input.candidates,
+        baseline_model_version_id: baseline ?? null,
+      };
+      const pipeline: PipelineRecord = {
+        id: newId(),
+        taskId: task.id,
+        status: 'running',
+        params: params as unknown as Record<string, unknown>,
+        attempt: 1,
+        error: null,
+        createdAt: new Date(),
+        finishedAt: null,
+      };
+      await deps.db.transaction((tx) =>
+        deps.pipelines.insert(
+          pipeline,
+          STEP_NAMES.map((name, position) => ({
+            pipelineId: pipeline.id,
+            name,
+            position,
+            status: name === 'label' && !input.label ? ('skipped' as const) : ('pending' as const),
+            ...(name === 'label' && !input.label ? { outputs: { note: 'no labeling asked for' } } : {}),
+          })),
+          tx,
+        ),
+      );
+      const created = await view(pipeline);
+      await schedule(pipeline, remainingSteps(created.steps));
+      return created;
+    },
+
+    /** Runs a failed pipeline again from its failed step; completed steps keep their outputs. */
+    async retry(id: string): Promise<PipelineView> {
+      const pipeline = await getPipeline(id);
+      if (pipeline.status !== 'failed') throw new AppError('pipeline_not_failed', 409, `Pipeline ${id} is ${pipeline.status}; only a failed pipeline can be retried.`);
+      const retried = await deps.db.transaction(async (tx) => {
+        const steps = await deps.pipelines.steps(id, tx);
+        for (const step of steps) {
+          if (step.status === 'failed' || step.status === 'blocked') await deps.pipelines.updateStep(id, step.name, { status: 'pending', error: null, finishedAt: null }, tx);
+        }
+        return (await deps.pipelines.update(id, { status: 'running', error: null, finishedAt: null, attempt: pipeline.attempt + 1 }, tx))!;
+      });
+      const current = await view(retried);
+      await schedule(retried, remainingSteps(current.steps));
+      return current;
+    },
+
+    /**
+     * One step job: run the step; `done: false` means the job should look again later. Jobs of an
+     * older attempt (before a retry) and steps already finished are no-ops.
+     */
+    async runStep(job: { pipelineId: string; step: StepName; attempt: number }, isLastAttempt: boolean): Promise<{ waitMs?: number }> {
+      const pipeline = await deps.pipelines.findById(job.pipelineId);
+      if (!pipeline || pipeline.attempt !== job.attempt || pipeline.status !== 'running') return {};
+      const steps = await deps.pipelines.steps(pipeline.id);
+      let step = steps.find((candidate) => candidate.name === job.step)!;
+      if (step.status === 'completed' || step.status === 'skipped') return {};
+      if (step.status !== 'running') {
+        step = (await deps.pipelines.updateStep(pipeline.id, step.name, { status: 'running', startedAt: step.startedAt ?? new Date(), attempts: step.attempts + 1 }))!;
+      }
+      const saveOutputs = async (outputs: Record<string, unknown>) => {
+        step.outputs = { ...step.outputs, ...outputs };
+        await deps.pipelines.updateStep(pipeline.id, step.name, { outputs: step.outputs });
+      };
+      let outcome: StepOutcome;
+      try {
+        outcome = await deps.steps(saveOutputs).run(pipeline.taskId, pipeline.params as unknown as PipelineParams, step, steps, pipeline.attempt);
+      } catch (error) {
+        if (error instanceof StepFailed || isLastAttempt) {
+          await finishStep(pipeline, step, { failed: error instanceof Error ? error.message : String(error) });
+          throw new StepFailed(error instanceof Error ? error.message : String(error));
+        }
+        throw error;
+      }
+      if (!outcome.done) {
+        await saveOutputs(outcome.outputs);
+        return { waitMs: outcome.waitMs };
+      }
+      await finishStep(pipeline, step, { outputs: outcome.outputs, costUsd: outcome.costUsd });
+      return {};
+    },
+  };
+};
+
+export type PipelinesService = ReturnType<typeof pipelinesService>;

@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
+import { registerModel } from './helpers/classify.js';
+import { createTask, jsonl, upload } from './helpers/datasets.js';
+import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
+
+let fake: OpenAIFake;
+let h: Harness;
+let workers: Awaited<ReturnType<typeof startWorkers>>;
+let source: string;
+let baseline: string;
+const auth = bearer(ADMIN_KEY);
+
+const WORDS = {
+  instructional: ['how to', 'tutorial', 'drill', 'technique', 'step by step', 'breakdown'],
+  other: ['full match', 'vlog', 'podcast', 'highlights', 'interview', 'news'],
+};
+
+beforeAll(async () => {
+  fake = await startOpenAIFake({ jobTiming: { validatingMs: 20, queuedMs: 20, runningMs: 100 } });
+  h = await createHarness({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url, FINE_TUNE_POLL_MS: '50', FINE_TUNE_POLL_MAX_MS: '200' });
+  workers = await startWorkers(h, ['labeling', 'training', 'evaluation', 'pipelines'], 4);
+  await createTask(h, 'titles', ['instructional', 'other']);
+  // 240 titles, the last 40 unlabeled: the pipeline labels them first.
+  const rows = Array.from({ length: 240 }, (_, i) => {
+    const label = i % 2 ? 'instructional' : 'other';
+    const pool = WORDS[label];
+    return { text: `${pool[i % pool.length]} ${pool[(i * 7 + 3) % pool.length]} video ${i}`, ...(i < 200 ? { label } : {}) };
+  });
+  source = (await upload(h, '/v1/tasks/titles/datasets?name=titles', jsonl(rows))).body.version.id;
+  baseline = await registerModel(h, 'titles', { kind: 'prompt', provider: 'local', name: 'prompt-only' });
+  await h.http().patch('/v1/tasks/titles/routing').set('authorization', auth).send({ fallback_model_version_id: baseline, min_test_size: 20 }).expect(200);
+});
+afterAll(async () => {
+  await workers?.close();
+  await h?.close();
+  await fake?.close();
+});
+
+type Step = { name: string; status: string; error: string | null; outputs: Record<string, any>; attempts: number; duration_ms: number | null; cost_usd: number | null };
+type PipelineBody = { id: string; status: string; error: string | null; attempt: number; steps: Step[]; cost_usd: number };
+
+async function waitForPipeline(id: string, timeout = 60_000): Promise<PipelineBody> {
+  let body = {} as PipelineBody;
+  await expect
+    .poll(
+      async () => {
+        body = (await h.http().get(`/v1/pipelines/${id}`).set('authorization', auth)).body;
+        return body.status;
+      },
+      { timeout, interval: 200 },
+    )
+    .not.toBe('running');
+  return body;
+}
+
+const step = (pipeline: PipelineBody, name: string) => pipeline.steps.find((candidate) => candidate.name === name)!;
+
+describe('pipelines', () => {
+  it('labels, prepares, trains, evaluates against the prompt-only baseline and promotes, step by step', async () => {
+    const created = await h
+      .http()
+      .post('/v1/tasks/titles/pipelines')
+      .set('authorization', auth)
+      .send({ dataset_version_id: source, label: { provider: 'local', mode: 'few_shot', k: 20 }, candidates: [{ provider: 'local', seed: 7 }] });
+    expect(created.status).toBe(202);
+    expect(created.headers['location']).toBe(`/v1/pipelines/${created.body.id}`);
+    expect(created.body.steps.map((s: Step) => [s.name, s.status])).toEqual([
+      ['label', 'pending'],
+      ['prepare', 'pending'],
+      ['train', 'pending'],
+      ['evaluate', 'pending'],
+      ['promote', 'pending'],
+    ]);
+
+    const done = await waitForPipeline(created.body.id);
+    expect(done.status, JSON.stringify(done)).toBe('completed');
+    expect(done.steps.every((s) => s.status === 'completed' && s.duration_ms !== null && s.cost_usd === 0)).toBe(true);
+    const label = step(done, 'label').outputs;
+    expect(label).toMatchObject({ status: 'completed', done: 40, total: 40 });
+    const prepare = step(done, 'prepare').outputs;
+    expect(prepare['from_version_id']).toBe(label['version_id']);
+    expect(prepare['stats'].unlabeled).toBe(0);
+    const train = step(done, 'train').outputs;
+    expect(train['candidates']).toEqual([expect.objectContaining({ provider: 'local', status: 'succeeded', model_version_id: expect.any(String) })]);
+    const candidate = train['candidates'][0].model_version_id;
+    const evaluate = step(done, 'evaluate').outputs;
+    expect(evaluate['version_id']).toBe(prepare['version_id']);
+    expect(evaluate['evaluations'].map((e: { model_version_id: string; role: string; status: string }) => [e.model_version_id, e.role, e.status])).toEqual([
+      [candidate, 'candidate', 'completed'],
+      [baseline, 'baseline', 'completed'],
+    ]);
+    // Both were scored on the same rows: the leaderboard of the prepared version holds both.
+    const board = await h.http().get(`/v1/tasks/titles/leaderboard?dataset_version_id=${prepare['version_id']}`).set('authorization', auth);
+    expect(board.body.entries.map((entry: { model: { id: string } }) => entry.model.id).sort()).toEqual([candidate, baseline].sort());
+    const promote = step(done, 'promote').outputs;
+    expect(promote['best_candidate']).toBe(candidate);
+    const routing = await h.http().get('/v1/tasks/titles/routing').set('authorization', auth);
+    expect(routing.body.champion_id).toBe(promote['champion_after']);
+    expect(promote['promoted']).toBe(routing.body.champion_id === candidate);
+
+    const list = await h.http().get('/v1/tasks/titles/pipelines').set('authorization', auth);
+    expect(list.body.data[0].id).toBe(created.body.id);
+  }, 120_000);
+
+  it('stops the steps after a failed one with the reason, and a retry resumes there without redoing the rest', async () => {
+    fake.configure({ faults: { trainingNotAvailable: true } });
+    const created = await h
+      .http()
+      .post('/v1/tasks/titles/pipelines')
+      .set('authorization', auth)
+      .send({ dataset_version_id: source, candidates: [{ provider: 'openai', base_model: 'gpt-4o-mini-2024-07-18' }] });
+    expect(created.status).toBe(202);
+    const failed = await waitForPipeline(created.body.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.steps.map((s) => s.status)).toEqual(['skipped', 'completed', 'failed', 'blocked', 'blocked']);
+    expect(step(failed, 'train').error).toMatch(/no candidate was trained: openai: refused/);
+    expect(step(failed, 'evaluate').error).toBe('not run: step "train" failed');
+    expect(failed.error).toMatch(/^train: /);
+    const prepared = step(failed, 'prepare');
+
+    fake.configure({ faults: { trainingNotAvailable: false } });
+    const retried = await h.http().post(`/v1/pipelines/${created.body.id}/retry`).set('authorization', auth);
+    expect(retried.status).toBe(202);
+    expect(retried.body.attempt).toBe(2);
+    const done = await waitForPipeline(created.body.id, 90_000);
+    expect(done.status, JSON.stringify(done.steps)).toBe('completed');
+    // The prepared version was kept, not made again.
+    expect(step(done, 'prepare')).toMatchObject({ attempts: prepared.attempts, outputs: prepared.outputs });
+    const candidates = step(done, 'train').outputs['candidates'];
+    expect(candidates).toEqual([expect.objectContaining({ provider: 'openai', status: 'succeeded', attempt: 2 })]);
+    expect(step(done, 'train').cost_usd).toBeGreaterThan(0);
+    expect(done.cost_usd).toBeGreaterThan(0);
+
+    const again = await h.http().post(`/v1/pipelines/${created.body.id}/retry`).set('authorization', auth);
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('pipeline_not_failed');
+  }, 180_000);
+
+  it('refuses what cannot run: unknown version, unconfigured provider, unknown baseline', async () => {
+    const response = await h
+      .http()
+      .post('/v1/tasks/titles/pipelines')
+      .set('authorization', auth)
+      .send({ dataset_version_id: '01890a5d-ac96-774b-bcce-b302099a8057', candidates: [{ provider: 'local' }], baseline_model_version_id: '01890a5d-ac96-774b-bcce-b302099a8057' });
+    expect(response.status).toBe(400);
+    expect(response.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.dataset_version_id', 'body.baseline_model_version_id']);
+    const empty = await h.http().post('/v1/tasks/titles/pipelines').set('authorization', auth).send({ dataset_version_id: source, candidates: [] });
+    expect(empty.status).toBe(400);
+    expect(empty.body.errors[0].field).toBe('body.candidates');
+  });
+});
