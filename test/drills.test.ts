@@ -44,6 +44,18 @@ function spawn(entry: string, args: string[], env: Record<string, string> = {}):
   return child;
 }
 
+/** For a drill that timed out: the pipeline, its queues' jobs, the fine-tunes and the workers' logs. */
+async function whereItStands(pipeline: unknown, workers: Spawned[]): Promise<string> {
+  const jobs: Record<string, unknown> = {};
+  for (const name of ['pipelines', 'training', 'evaluation'] as const) {
+    const listed = await h.runtime.queues.get(name).getJobs(['active', 'waiting', 'delayed', 'waiting-children', 'failed', 'prioritized', 'completed']);
+    jobs[name] = await Promise.all(listed.map(async (job) => ({ id: job.id, state: await job.getState(), stalled: job.stalledCounter, failed: job.failedReason })));
+  }
+  const fineTunes = (await h.runtime.database.pool.query('SELECT id, status, created_at FROM fine_tunes')).rows;
+  const logs = workers.map((worker, index) => `worker ${index + 1}:\n${worker.output()}`).join('\n');
+  return `pipeline: ${JSON.stringify(pipeline)}\njobs: ${JSON.stringify(jobs)}\nfine-tunes: ${JSON.stringify(fineTunes)}\n${logs}`;
+}
+
 describe('drills', () => {
   it('completes a labeling run, each example once, when Redis restarts in the middle of it', async () => {
     fake.configure({ faults: { latencyMs: 40 } });
@@ -119,8 +131,13 @@ describe('drills', () => {
     first.kill('SIGKILL');
     await first.exited();
 
-    spawn('src/workers/main.ts', ['--queues', ...queues]);
-    await expect.poll(async () => (await stateOf()).status, { timeout: 100_000, interval: 200 }).toBe('completed');
+    const second = spawn('src/workers/main.ts', ['--queues', ...queues]);
+    await expect
+      .poll(async () => (await stateOf()).status, { timeout: 100_000, interval: 200 })
+      .toBe('completed')
+      .catch(async (error: Error) => {
+        throw new Error(`${error.message}\n${await whereItStands(await stateOf(), [first, second])}`);
+      });
     const done = await stateOf();
     expect(done.steps.map((step: { status: string }) => step.status)).toEqual(['skipped', 'completed', 'completed', 'completed', 'completed']);
     // One fine-tune and one evaluation per model, however the steps were interrupted.

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
+import { newId } from '../src/domain/ids.js';
 import { createFineTune, splitDataset, waitForFineTune } from './helpers/training.js';
 
 let h: Harness;
@@ -68,5 +69,30 @@ describe('the local trainer', () => {
     const wrongKind = await createFineTune(h, 'titles', { dataset_version_id: version, provider: 'openai', parent_model_version_id: first.model_version_id });
     expect(wrongKind.status).toBe(400);
     expect(wrongKind.body.errors[0].field).toBe('body.parent_model_version_id');
+  });
+
+  it('trains a fine-tune whose creator died before queueing it: on creating it again, and when workers resume', async () => {
+    const template = (await createFineTune(h, 'titles', { dataset_version_id: version, provider: 'local', seed: 1 })).body.id;
+    await waitForFineTune(h, template, 60_000);
+    // What a process leaves behind when it dies between writing the record and queueing its job.
+    const orphan = async () => {
+      const id = newId();
+      await h.runtime.database.pool.query(
+        `INSERT INTO fine_tunes (id, task_id, dataset_version_id, provider, base_model, seed, hyperparameters, estimate, status)
+         SELECT $2, task_id, dataset_version_id, provider, base_model, seed, hyperparameters, estimate, 'pending' FROM fine_tunes WHERE id = $1`,
+        [template, id],
+      );
+      return id;
+    };
+    const recreated = await orphan();
+    const again = await h.runtime.services.fineTunes.create('titles', { dataset_version_id: version, provider: 'local' }, { id: recreated });
+    expect(again.dryRun ? undefined : again.fineTune.id).toBe(recreated);
+    expect(await waitForFineTune(h, recreated, 60_000)).toMatchObject({ status: 'succeeded' });
+
+    const resumed = await orphan();
+    expect(await h.runtime.services.fineTunes.resumeActive()).toBe(1);
+    expect(await waitForFineTune(h, resumed, 60_000)).toMatchObject({ status: 'succeeded' });
+    // Resuming what is already finished queues nothing.
+    expect(await h.runtime.services.fineTunes.resumeActive()).toBe(0);
   });
 });

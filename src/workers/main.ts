@@ -18,10 +18,14 @@ export function startWorkers(runtime: Runtime, args: WorkerArgs): Promise<Worker
     queues: runtime.queues,
     logger: runtime.logger,
     metrics: runtime.metrics,
-    // Re-queue chunks of unfinished runs and evaluations: covers a Redis restart that lost the queue.
+    // Re-queue the jobs of unfinished runs, fine-tunes and evaluations: covers a Redis restart that
+    // lost the queue, and a process that died between writing a record and queueing its job.
     recurring: [
       ...(args.queueNames.includes('labeling')
         ? [{ name: 'resume-label-runs', everyMs: 60_000, run: () => runtime.services.labelRuns.resumeActive() }]
+        : []),
+      ...(args.queueNames.includes('training')
+        ? [{ name: 'resume-fine-tunes', everyMs: 60_000, run: () => runtime.services.fineTunes.resumeActive() }]
         : []),
       ...(args.queueNames.includes('evaluation')
         ? [{ name: 'resume-evaluations', everyMs: 60_000, run: () => runtime.services.evaluations.resumeActive() }]

@@ -45,6 +45,11 @@ export const fineTunesService = (deps: {
   providers: Providers;
 }) => {
   const getFineTune = (id: string): Promise<FineTuneRecord> => findOr404('fine-tune', id, (known) => deps.fineTunes.findById(known));
+  // Job ids make these idempotent: adding a job that is already queued, running or done adds nothing.
+  const enqueueStart = (fineTune: FineTuneRecord) =>
+    deps.queues.enqueue('training', { v: 1, fineTuneId: fineTune.id, step: 'start' }, { jobId: `ft-${fineTune.id}-start` });
+  const enqueuePoll = (fineTune: FineTuneRecord) =>
+    deps.queues.enqueue('training', { v: 1, fineTuneId: fineTune.id, step: 'poll' }, { jobId: `ft-${fineTune.id}-poll-${fineTune.polls}` });
 
   return {
     getFineTune,
@@ -53,7 +58,12 @@ export const fineTunesService = (deps: {
     /** `options.id`: as for label runs, creating again with the same id returns the fine-tune that exists. */
     async create(taskRef: string, input: CreateFineTuneInput, options: { id?: string } = {}) {
       const existing = options.id ? await deps.fineTunes.findById(options.id) : undefined;
-      if (existing) return { dryRun: false as const, fineTune: existing };
+      if (existing) {
+        // The record is written before its start job is queued: a caller that died in between
+        // (a pipeline step) queues it now.
+        if (existing.status === 'pending') await enqueueStart(existing);
+        return { dryRun: false as const, fineTune: existing };
+      }
       const task = await deps.tasks.get(taskRef);
       if (task.archivedAt) throw errors.archived('task', taskRef);
       const version = await deps.datasets.getVersion(input.dataset_version_id);
@@ -117,7 +127,7 @@ export const fineTunesService = (deps: {
         estimate: { ...estimate, preflight },
         status: 'pending',
       });
-      await deps.queues.enqueue('training', { v: 1, fineTuneId: fineTune.id, step: 'start' }, { jobId: `ft-${fineTune.id}-start` });
+      await enqueueStart(fineTune);
       return { dryRun: false as const, fineTune };
     },
 
@@ -137,6 +147,20 @@ export const fineTunesService = (deps: {
     },
 
     /** Asks the worker to stop the job (and the provider's); a job not started yet is cancelled at once. */
+    /**
+     * Queues again the job every unfinished fine-tune is waiting on: its start, or its latest
+     * poll once the provider has the job. Covers a process that died between writing a record
+     * and queueing its job, and a Redis restart that lost the queue.
+     */
+    async resumeActive(): Promise<number> {
+      const active = await deps.fineTunes.listActive();
+      for (const fineTune of active) {
+        if (fineTune.provider !== 'local' && fineTune.polls > 0) await enqueuePoll(fineTune);
+        else await enqueueStart(fineTune);
+      }
+      return active.length;
+    },
+
     async cancel(id: string) {
       const fineTune = await getFineTune(id);
       if (TERMINAL_FINE_TUNE_STATUSES.includes(fineTune.status)) return fineTune;
