@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newId } from '../src/domain/ids.js';
+import { STEP_NAMES } from '../src/domain/pipelines/steps.js';
+import { DEFAULT_PREPARE } from '../src/services/pipelines/pipelines-service.js';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { registerModel } from './helpers/classify.js';
 import { createTask, jsonl, upload } from './helpers/datasets.js';
@@ -136,6 +139,25 @@ describe('pipelines', () => {
     expect(again.status).toBe(409);
     expect(again.body.code).toBe('pipeline_not_failed');
   }, 180_000);
+
+  it('runs a pipeline whose flow was never queued once workers resume, and leaves queued ones alone', async () => {
+    // What the API leaves behind when it dies between writing a pipeline and adding its flow.
+    const id = newId();
+    const params = { dataset_version_id: source, prepare: { operations: DEFAULT_PREPARE }, candidates: [{ provider: 'local', seed: 5 }], baseline_model_version_id: baseline };
+    const task = (await h.http().get('/v1/tasks/titles').set('authorization', auth)).body.id;
+    await h.runtime.database.pool.query("INSERT INTO pipelines (id, task_id, status, params, attempt) VALUES ($1, $2, 'running', $3, 1)", [id, task, params]);
+    await h.runtime.database.pool.query(
+      `INSERT INTO pipeline_steps (pipeline_id, name, position, status)
+       SELECT $1, name, position - 1, CASE WHEN name = 'label' THEN 'skipped' ELSE 'pending' END FROM unnest($2::text[]) WITH ORDINALITY AS step(name, position)`,
+      [id, STEP_NAMES],
+    );
+    expect(await h.runtime.services.pipelines.resumeActive()).toBe(1);
+    // Its flow is queued now: resuming again adds nothing.
+    expect(await h.runtime.services.pipelines.resumeActive()).toBe(0);
+    const done = await waitForPipeline(id, 90_000);
+    expect(done.status, JSON.stringify(done.steps)).toBe('completed');
+    expect(done.steps.map((s) => s.status)).toEqual(['skipped', 'completed', 'completed', 'completed', 'completed']);
+  }, 120_000);
 
   it('refuses what cannot run: unknown version, unconfigured provider, unknown baseline', async () => {
     const response = await h

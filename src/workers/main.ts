@@ -4,9 +4,18 @@ import { createLogger } from '../lib/logger.js';
 import { openRuntime, type Runtime } from '../lib/runtime.js';
 import { installShutdown } from '../lib/shutdown.js';
 import { createProcessors } from './processors/index.js';
+import type { QueueName } from './queues.js';
 import { parseWorkerArgs, type WorkerArgs } from './worker-args.js';
 import { startMetricsServer } from './metrics-server.js';
 import { startWorkerPool, type WorkerPool } from './worker-pool.js';
+
+/** Per queue, the service whose unfinished work a worker of that queue re-queues at start and every minute. */
+const RESUMERS = [
+  { queue: 'labeling', service: 'labelRuns' },
+  { queue: 'training', service: 'fineTunes' },
+  { queue: 'evaluation', service: 'evaluations' },
+  { queue: 'pipelines', service: 'pipelines' },
+] as const satisfies { queue: QueueName; service: keyof Runtime['services'] }[];
 
 export function startWorkers(runtime: Runtime, args: WorkerArgs): Promise<WorkerPool> {
   return startWorkerPool({
@@ -18,19 +27,13 @@ export function startWorkers(runtime: Runtime, args: WorkerArgs): Promise<Worker
     queues: runtime.queues,
     logger: runtime.logger,
     metrics: runtime.metrics,
-    // Re-queue the jobs of unfinished runs, fine-tunes and evaluations: covers a Redis restart that
-    // lost the queue, and a process that died between writing a record and queueing its job.
-    recurring: [
-      ...(args.queueNames.includes('labeling')
-        ? [{ name: 'resume-label-runs', everyMs: 60_000, run: () => runtime.services.labelRuns.resumeActive() }]
-        : []),
-      ...(args.queueNames.includes('training')
-        ? [{ name: 'resume-fine-tunes', everyMs: 60_000, run: () => runtime.services.fineTunes.resumeActive() }]
-        : []),
-      ...(args.queueNames.includes('evaluation')
-        ? [{ name: 'resume-evaluations', everyMs: 60_000, run: () => runtime.services.evaluations.resumeActive() }]
-        : []),
-    ],
+    // Re-queue the jobs of unfinished runs, fine-tunes, evaluations and pipelines: covers a Redis
+    // restart that lost the queue, and a process that died between writing a record and queueing its job.
+    recurring: RESUMERS.filter(({ queue }) => args.queueNames.includes(queue)).map(({ queue, service }) => ({
+      name: `resume-${queue}`,
+      everyMs: 60_000,
+      run: () => runtime.services[service].resumeActive(),
+    })),
   });
 }
 

@@ -26,6 +26,10 @@ export const pipelinesRepository = (db: Executor) => ({
       .limit(page.limit + 1);
   },
 
+  async listRunning(tx: Executor = db): Promise<PipelineRecord[]> {
+    return tx.select().from(pipelines).where(eq(pipelines.status, 'running'));
+  },
+
   async update(id: string, changes: Partial<typeof pipelines.$inferInsert>, tx: Executor = db): Promise<PipelineRecord | undefined> {
     const [row] = await tx.update(pipelines).set(changes).where(eq(pipelines.id, id)).returning();
     return row;

@@ -52,11 +52,12 @@ export const pipelinesService = (deps: {
   const getPipeline = (id: string) => findOr404('pipeline', id, (known) => deps.pipelines.findById(known));
   const view = async (pipeline: PipelineRecord): Promise<PipelineView> => ({ pipeline, steps: await deps.pipelines.steps(pipeline.id) });
 
+  const jobIdOf = (pipeline: PipelineRecord, step: StepName) => `pipeline-${pipeline.id}-${pipeline.attempt}-${step}`;
   const schedule = (pipeline: PipelineRecord, names: StepName[]) =>
     deps.queues.addPipelineFlow(
       names.map((step) => ({
         step,
-        jobId: `pipeline-${pipeline.id}-${pipeline.attempt}-${step}`,
+        jobId: jobIdOf(pipeline, step),
         data: { v: 1 as const, pipelineId: pipeline.id, step, attempt: pipeline.attempt },
       })),
     );
@@ -160,6 +161,22 @@ export const pipelinesService = (deps: {
       const current = await view(retried);
       await schedule(retried, remainingSteps(current.steps));
       return current;
+    },
+
+    /**
+     * Schedules again every running pipeline whose flow is not in the queue: the API wrote it and
+     * died before adding the flow, or Redis lost it. The flow is added in one go, so its last
+     * step's job (the flow's root) being there means the whole flow is.
+     */
+    async resumeActive(): Promise<number> {
+      let resumed = 0;
+      for (const pipeline of await deps.pipelines.listRunning()) {
+        const state = await deps.queues.get('pipelines').getJobState(jobIdOf(pipeline, 'promote'));
+        if (state !== 'unknown') continue;
+        await schedule(pipeline, remainingSteps(await deps.pipelines.steps(pipeline.id)));
+        resumed += 1;
+      }
+      return resumed;
     },
 
     /**
