@@ -5,7 +5,7 @@ import { buildApp } from '../src/api/app.js';
 import { createLogger } from '../src/lib/logger.js';
 import { openRuntime, type Runtime } from '../src/lib/runtime.js';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
-import { classify, classifyOverHttp, registerModel, route, storedPredictions } from './helpers/classify.js';
+import { classify, classifyOverHttp, registerModel, route, storedPredictions, untilUpstreamSees } from './helpers/classify.js';
 import { ADMIN_KEY, bearer, createHarness, type Harness } from './helpers/harness.js';
 import { splitDataset } from './helpers/training.js';
 
@@ -87,7 +87,7 @@ describe('several API instances', () => {
     const burst = `burst-${Date.now()}`;
     const send = (i: number) => classifyOverHttp(second.url, 'titles', { inputs: [`how to ${burst} ${i}`, `vlog ${burst} ${i}`] });
     const inFlight = Array.from({ length: 150 }, (_, i) => send(i));
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await untilUpstreamSees(fake, burst, 10);
     const stopping = second.stop();
     const responses = await Promise.all(inFlight);
     await stopping;

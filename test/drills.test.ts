@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
-import { classifyOverHttp, registerModel, route } from './helpers/classify.js';
+import { classifyOverHttp, registerModel, route, untilUpstreamSees } from './helpers/classify.js';
 import { createTask, jsonl, upload } from './helpers/datasets.js';
 import { ADMIN_KEY, bearer, createHarness, type Harness } from './helpers/harness.js';
 import { getRun, startRun, waitForRun } from './helpers/label-runs.js';
@@ -79,8 +79,8 @@ describe('drills', () => {
     fake.configure({ faults: { latencyMs: 0 } });
   }, 90_000);
 
-  /** Starts the API as its own process, fires `count` classify requests, sends SIGTERM after `afterMs`. */
-  async function classifyThroughSigterm(count: number, afterMs: number, env: Record<string, string>) {
+  /** Starts the API as its own process, fires `count` classify requests, sends SIGTERM once it is busy with them. */
+  async function classifyThroughSigterm(count: number, env: Record<string, string>) {
     const port = await freePort();
     const api = spawn('src/api/server.ts', [], { PORT: String(port), HOST: '127.0.0.1', ...env });
     await api.waitFor('Server listening');
@@ -88,7 +88,7 @@ describe('drills', () => {
     const send = (i: number) => classifyOverHttp(`http://127.0.0.1:${port}`, 'tickets', { input: `refund ${burst} ${i}` });
     await send(-1); // the route is in memory before the load starts
     const load = Array.from({ length: count }, (_, i) => send(i));
-    await new Promise((resolve) => setTimeout(resolve, afterMs));
+    await untilUpstreamSees(fake, burst, 10);
     api.kill('SIGTERM');
     const readiness = await fetch(`http://127.0.0.1:${port}/health/ready`).then((response) => response.status).catch(() => 0);
     const responses = await Promise.all(load);
@@ -104,14 +104,14 @@ describe('drills', () => {
     const fallback = await registerModel(h, 'tickets', { kind: 'prompt', provider: 'local', name: 'local' });
     await route(h, 'tickets', { champion, fallback });
     fake.configure({ faults: { latencyMs: 30 } });
-    const { responses, answered, ids, storedIds } = await classifyThroughSigterm(200, 100, {});
+    const { responses, answered, ids, storedIds } = await classifyThroughSigterm(200, {});
     expect(answered.length).toBeGreaterThan(0);
     for (const response of responses) expect([0, 200, 503]).toContain(response.status);
     // Every answer has its record, and nothing was recorded that was not answered.
     expect(storedIds.sort()).toEqual(ids.sort());
 
     // With a drain period the API reports not ready and keeps serving: the whole load is answered.
-    const drained = await classifyThroughSigterm(200, 100, { SHUTDOWN_DRAIN_MS: '2000' });
+    const drained = await classifyThroughSigterm(200, { SHUTDOWN_DRAIN_MS: '2000' });
     fake.configure({ faults: { latencyMs: 0 } });
     expect(drained.readiness).toBe(503);
     expect(drained.responses.map((response) => response.status)).toEqual(Array(200).fill(200));

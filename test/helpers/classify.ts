@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { ADMIN_KEY, bearer, type Harness } from './harness.js';
+import type { OpenAIFake } from '../fakes/openai/index.js';
 
 const auth = bearer(ADMIN_KEY);
 
@@ -44,3 +45,9 @@ export const classifyOverHttp = (baseUrl: string, task: string, body: Record<str
   })
     .then(async (response) => ({ status: response.status, body: (await response.json()) as ClassifyAnswer['body'] }))
     .catch(() => ({ status: 0, body: {} }));
+
+/** Resolves once the fake has received `count` chat requests mentioning `marker`: the API is in the middle of that load. */
+export async function untilUpstreamSees(fake: OpenAIFake, marker: string, count: number): Promise<void> {
+  const seen = () => fake.requests.filter((request) => request.path === '/v1/chat/completions' && JSON.stringify(request.body).includes(marker)).length;
+  await expect.poll(seen, { timeout: 30_000, interval: 5 }).toBeGreaterThanOrEqual(count);
+}
