@@ -28,6 +28,8 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<TestRe
     url,
     port,
     async start() {
+      // Already running: a second server could not bind the port and the first would be lost to stop().
+      if (child && child.exitCode === null && child.signalCode === null) return;
       child = spawn(
         'redis-server',
         ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extraArgs],
@@ -37,7 +39,7 @@ export async function startRedisServer(extraArgs: string[] = []): Promise<TestRe
     },
     async stop() {
       const running = child;
-      if (!running || running.exitCode !== null) return;
+      if (!running || running.exitCode !== null || running.signalCode !== null) return;
       await new Promise((resolve) => {
         running.once('exit', resolve);
         running.kill('SIGKILL');
