@@ -17,12 +17,11 @@ import { Agent, request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import pg from 'pg';
 import { newId } from '../src/domain/ids.js';
 import { createLogger } from '../src/lib/logger.js';
 import { predictionLog } from '../src/services/predictions/prediction-log.js';
 import { Registry } from 'prom-client';
-import { benchEnv, throwAwayDatabase } from './support.js';
+import { benchEnv, benchPool, throwAwayDatabase } from './support.js';
 
 const [SECONDS = 10, CONNECTIONS = 64] = process.argv.slice(2).map(Number);
 const SEQUENTIAL = 400;
@@ -112,7 +111,7 @@ async function main() {
   const api = start('src/api/server.ts', [], env);
   const base = `http://127.0.0.1:${port}`;
   const children: ChildProcess[] = [fake.child, api.child];
-  const pool = new pg.Pool({ connectionString: database.url });
+  const pool = benchPool(database.url);
   try {
     for (;;) {
       const ready = await fetch(`${base}/health/ready`).then((r) => r.ok).catch(() => false);
@@ -247,7 +246,7 @@ async function main() {
 
 /** CPU microseconds per record for the prediction log writer: record `count` predictions, drain. */
 async function measureLog(url: string, count: number): Promise<number> {
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  const pool = benchPool(url, 4);
   const log = predictionLog({ pool, logger: createLogger({ level: 'warn', name: 'bench' }), metrics: new Registry(), settings: { buffer: 20_000, batch: 500, flushMs: 100 } });
   const taskId = newId();
   const started = process.cpuUsage();

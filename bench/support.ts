@@ -21,6 +21,16 @@ export async function throwAwayDatabase(): Promise<{ name: string; url: string; 
   };
 }
 
+/**
+ * A pool on a benchmark database. Idle clients can still be closing when the database is dropped
+ * WITH (FORCE); their termination error is expected then and must not crash the run.
+ */
+export function benchPool(url: string, max?: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, ...(max ? { max } : {}) });
+  pool.on('error', () => undefined);
+  return pool;
+}
+
 /** Environment for Tuneline processes in a benchmark: its database, a private queue prefix, the fake. */
 export const benchEnv = (database: { name: string; url: string }, admin: string, openaiBaseUrl: string): Record<string, string> => ({
   DATABASE_URL: database.url,
