@@ -164,19 +164,37 @@ export const pipelinesService = (deps: {
     },
 
     /**
-     * Schedules again every running pipeline whose flow is not in the queue: the API wrote it and
-     * died before adding the flow, or Redis lost it. The flow is added in one go, so its last
-     * step's job (the flow's root) being there means the whole flow is.
+     * Reconciles running pipelines with the queue. A pipeline whose flow is not there (the API
+     * wrote it and died before adding the flow, or Redis lost it) is scheduled again; the flow is
+     * added in one go, so its root (the last step's job) being there means the whole flow is. A
+     * pipeline whose step job failed without the step saying so (BullMQ fails a job that stalls
+     * too often) is failed with that reason, so it can be retried. Returns how many it changed.
      */
     async resumeActive(): Promise<number> {
-      let resumed = 0;
+      const queue = deps.queues.get('pipelines');
+      let changed = 0;
       for (const pipeline of await deps.pipelines.listRunning()) {
-        const state = await deps.queues.get('pipelines').getJobState(jobIdOf(pipeline, 'promote'));
-        if (state !== 'unknown') continue;
-        await schedule(pipeline, remainingSteps(await deps.pipelines.steps(pipeline.id)));
-        resumed += 1;
+        const state = await queue.getJobState(jobIdOf(pipeline, 'promote'));
+        if (state !== 'unknown' && state !== 'failed') continue;
+        const steps = await deps.pipelines.steps(pipeline.id);
+        const remaining = remainingSteps(steps);
+        if (state === 'unknown') {
+          await schedule(pipeline, remaining);
+        } else {
+          // The first remaining step whose job failed is where the flow broke (the root otherwise).
+          let broken = { name: remaining.at(-1)!, reason: (await queue.getJob(jobIdOf(pipeline, 'promote')))?.failedReason };
+          for (const name of remaining) {
+            const job = await queue.getJob(jobIdOf(pipeline, name));
+            if (job && (await job.isFailed())) {
+              broken = { name, reason: job.failedReason };
+              break;
+            }
+          }
+          await finishStep(pipeline, steps.find((step) => step.name === broken.name)!, { failed: `its job failed in the queue: ${broken.reason}` });
+        }
+        changed += 1;
       }
-      return resumed;
+      return changed;
     },
 
     /**

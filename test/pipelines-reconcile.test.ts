@@ -1,0 +1,60 @@
+import { UnrecoverableError, Worker } from 'bullmq';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTask, jsonl, upload } from './helpers/datasets.js';
+import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
+
+/**
+ * A pipeline step job that BullMQ fails by itself (it does so to a job that stalled more often than
+ * allowed) never reports to its step. The workers' resume chore notices and fails the pipeline with
+ * that reason, so it can be retried, instead of leaving it running for ever.
+ */
+let h: Harness;
+const auth = bearer(ADMIN_KEY);
+
+beforeAll(async () => {
+  h = await createHarness();
+  await createTask(h, 'tickets', ['billing', 'other']);
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+describe('a pipeline whose step job failed in the queue', () => {
+  it('is failed at that step with the queue’s reason by the resume chore, and a retry completes it', async () => {
+    const rows = Array.from({ length: 120 }, (_, i) => ({ text: `${i % 2 ? 'refund' : 'hello'} request ${i}`, label: i % 2 ? 'billing' : 'other' }));
+    const version = (await upload(h, '/v1/tasks/tickets/datasets?name=reconcile', jsonl(rows))).body.version.id;
+    const created = await h.http().post('/v1/tasks/tickets/pipelines').set('authorization', auth).send({ dataset_version_id: version, candidates: [{ provider: 'local' }] });
+    expect(created.status).toBe(202);
+
+    // Stands in for BullMQ's stall check: the first step job fails without running the step.
+    const reason = 'job stalled more than allowable limit';
+    const failing = new Worker(
+      'pipelines',
+      async () => {
+        throw new UnrecoverableError(reason);
+      },
+      { connection: h.runtime.redis, prefix: h.runtime.config.queuePrefix },
+    );
+    const queue = h.runtime.queues.get('pipelines');
+    await expect.poll(async () => (await queue.getJobCounts('failed')).failed, { timeout: 10_000, interval: 50 }).toBeGreaterThan(0);
+    await failing.close();
+    const stateOf = async () => (await h.http().get(`/v1/pipelines/${created.body.id}`).set('authorization', auth)).body;
+    expect((await stateOf()).status).toBe('running');
+
+    expect(await h.runtime.services.pipelines.resumeActive()).toBe(1);
+    const failed = await stateOf();
+    expect(failed.status).toBe('failed');
+    expect(failed.steps.map((step: { status: string }) => step.status)).toEqual(['skipped', 'failed', 'blocked', 'blocked', 'blocked']);
+    expect(failed.steps[1].error).toBe(`its job failed in the queue: ${reason}`);
+    expect(failed.error).toBe(`prepare: its job failed in the queue: ${reason}`);
+    expect(await h.runtime.services.pipelines.resumeActive()).toBe(0);
+
+    const workers = await startWorkers(h, ['pipelines', 'training', 'evaluation'], 2);
+    try {
+      expect((await h.http().post(`/v1/pipelines/${created.body.id}/retry`).set('authorization', auth)).status).toBe(202);
+      await expect.poll(async () => (await stateOf()).status, { timeout: 60_000, interval: 100 }).toBe('completed');
+    } finally {
+      await workers.close();
+    }
+  }, 90_000);
+});
