@@ -46,10 +46,16 @@ export const fineTunesService = (deps: {
 }) => {
   const getFineTune = (id: string): Promise<FineTuneRecord> => findOr404('fine-tune', id, (known) => deps.fineTunes.findById(known));
   // Job ids make these idempotent: adding a job that is already queued, running or done adds nothing.
-  const enqueueStart = (fineTune: FineTuneRecord) =>
-    deps.queues.enqueue('training', { v: 1, fineTuneId: fineTune.id, step: 'start' }, { jobId: `ft-${fineTune.id}-start` });
-  const enqueuePoll = (fineTune: FineTuneRecord) =>
-    deps.queues.enqueue('training', { v: 1, fineTuneId: fineTune.id, step: 'poll' }, { jobId: `ft-${fineTune.id}-poll-${fineTune.polls}` });
+  const startJob = (fineTune: FineTuneRecord) => ({ data: { v: 1 as const, fineTuneId: fineTune.id, step: 'start' as const }, jobId: `ft-${fineTune.id}-start` });
+  const enqueueStart = (fineTune: FineTuneRecord) => {
+    const { data, jobId } = startJob(fineTune);
+    return deps.queues.enqueue('training', data, { jobId });
+  };
+  /** The job an unfinished fine-tune waits on: its start, or its latest poll once the provider has the job. */
+  const awaitedJob = (fineTune: FineTuneRecord) =>
+    fineTune.provider !== 'local' && fineTune.polls > 0
+      ? { data: { v: 1 as const, fineTuneId: fineTune.id, step: 'poll' as const }, jobId: `ft-${fineTune.id}-poll-${fineTune.polls}` }
+      : startJob(fineTune);
 
   return {
     getFineTune,
@@ -148,15 +154,22 @@ export const fineTunesService = (deps: {
 
     /** Asks the worker to stop the job (and the provider's); a job not started yet is cancelled at once. */
     /**
-     * Queues again the job every unfinished fine-tune is waiting on: its start, or its latest
-     * poll once the provider has the job. Covers a process that died between writing a record
-     * and queueing its job, and a Redis restart that lost the queue.
+     * Reconciles unfinished fine-tunes with the queue. The job each waits on is queued again
+     * (a process died between writing the record and queueing it, or Redis lost it); if that job
+     * failed in the queue without ending the fine-tune (BullMQ fails a job that stalled too often,
+     * or its retries ran out), the fine-tune fails with the queue's reason.
      */
     async resumeActive(): Promise<number> {
       const active = await deps.fineTunes.listActive();
       for (const fineTune of active) {
-        if (fineTune.provider !== 'local' && fineTune.polls > 0) await enqueuePoll(fineTune);
-        else await enqueueStart(fineTune);
+        const { data, jobId } = awaitedJob(fineTune);
+        const job = await deps.queues.get('training').getJob(jobId);
+        if (job && (await job.isFailed())) {
+          const message = `its ${data.step} job failed in the queue: ${job.failedReason}`;
+          await deps.fineTunes.transition(fineTune.id, 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() }, message);
+        } else {
+          await deps.queues.enqueue('training', data, { jobId });
+        }
       }
       return active.length;
     },
