@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { escapeXml, formatUsd, niceStep, renderCostChart } from './cost-chart.js';
 import { projectCosts, type ProjectionOption } from './projection.js';
+import { fewShot, fineTuned } from './projection.fixtures.js';
 
-const fewShot: ProjectionOption = {
-  name: 'few_shot',
-  model: 'gpt-4o-mini',
-  inputTokensPerCall: 150,
-  outputTokensPerCall: 1,
-  trainingCostUsd: 0,
-  pricePerMillion: { input: 0.15, output: 0.6 },
-};
-const fineTuned: ProjectionOption = { ...fewShot, name: 'fine_tuned', model: 'ft:gpt-4o-mini:org::abc', inputTokensPerCall: 50, trainingCostUsd: 6, pricePerMillion: { input: 0.3, output: 1.2 } };
 const local: ProjectionOption = { name: 'local', model: 'local-linear', inputTokensPerCall: 50, outputTokensPerCall: 1, trainingCostUsd: 15 };
 
 /**

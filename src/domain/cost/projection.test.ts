@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { PRICE_TABLE_DATE } from '../pricing.js';
 import { MAX_HORIZON_DAYS, PROJECTION_PRESETS, ProjectionInputError, projectCosts, UnknownPriceError, type ProjectionOption } from './projection.js';
+import { fewShot, fineTuned } from './projection.fixtures.js';
 
-// gpt-4o-mini rates, given explicitly so the arithmetic below does not depend on the table.
-// few-shot:   150 × 0.15 + 1 × 0.6 = 23.1 USD per 1M calls → 0.0000231 per call
-// fine-tuned:  50 × 0.30 + 1 × 1.2 = 16.2 USD per 1M calls → 0.0000162 per call, plus 6 USD training
-// The fine-tune saves 0.0000069 per call, so it pays back its 6 USD after 6 / 0.0000069 =
-// 869,565.2 calls, when both have cost 869,565.2 × 0.0000231 = 20.0870 USD.
-const fewShot: ProjectionOption = {
-  name: 'few_shot',
-  model: 'gpt-4o-mini',
-  inputTokensPerCall: 150,
-  outputTokensPerCall: 1,
-  trainingCostUsd: 0,
-  pricePerMillion: { input: 0.15, output: 0.6 },
-};
-const fineTuned: ProjectionOption = {
-  name: 'fine_tuned',
-  model: 'ft:gpt-4o-mini:org::abc',
-  inputTokensPerCall: 50,
-  outputTokensPerCall: 1,
-  trainingCostUsd: 6,
-  pricePerMillion: { input: 0.3, output: 1.2 },
-};
+// Where the fine-tune's cumulative cost meets few-shot's (the arithmetic is in projection.fixtures.ts).
 const CROSSING_USD = (6 / 0.0000069) * 0.0000231;
 
 describe('projectCosts', () => {
