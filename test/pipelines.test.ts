@@ -140,6 +140,27 @@ describe('pipelines', () => {
     expect(again.body.code).toBe('pipeline_not_failed');
   }, 180_000);
 
+  it('starts a new label run on retry when the pipeline failed at labeling', async () => {
+    fake.configure({ faults: { insufficientQuota: true } });
+    const created = await h
+      .http()
+      .post('/v1/tasks/titles/pipelines')
+      .set('authorization', auth)
+      .send({ dataset_version_id: source, label: { provider: 'openai', mode: 'zero_shot' }, candidates: [{ provider: 'local', seed: 9 }] });
+    expect(created.status).toBe(202);
+    const failed = await waitForPipeline(created.body.id);
+    fake.configure({ faults: { insufficientQuota: false } });
+    expect(failed.steps.map((s) => s.status)).toEqual(['failed', 'blocked', 'blocked', 'blocked', 'blocked']);
+    expect(step(failed, 'label').outputs).toMatchObject({ status: 'failed', attempt: 1 });
+    const firstRun = step(failed, 'label').outputs['label_run_id'];
+
+    expect((await h.http().post(`/v1/pipelines/${created.body.id}/retry`).set('authorization', auth)).status).toBe(202);
+    const done = await waitForPipeline(created.body.id, 90_000);
+    expect(done.status, JSON.stringify(done.steps)).toBe('completed');
+    expect(step(done, 'label').outputs).toMatchObject({ status: 'completed', attempt: 2 });
+    expect(step(done, 'label').outputs['label_run_id']).not.toBe(firstRun);
+  }, 120_000);
+
   it('runs a pipeline whose flow was never queued once workers resume, and leaves queued ones alone', async () => {
     // What the API leaves behind when it dies between writing a pipeline and adding its flow.
     const id = newId();

@@ -99,7 +99,11 @@ export function pipelineSteps(deps: {
       const progress = await deps.runs.progress(run.id);
       const outputs = { label_run_id: run.id, attempt, status: run.status, done: progress.labeled + progress.unparseable + progress.failed, total: run.total };
       if (run.status === 'completed') return { done: true, outputs: { ...outputs, version_id: run.resultVersionId }, costUsd: progress.costUsd };
-      if (run.status === 'failed' || run.status === 'cancelled') throw new StepFailed(`label run ${run.id} ${run.status}: ${run.errorMessage ?? 'no reason given'}`);
+      if (run.status === 'failed' || run.status === 'cancelled') {
+        // Saved first: a retry of the pipeline reads this status to start a new run instead.
+        await deps.saveOutputs(outputs);
+        throw new StepFailed(`label run ${run.id} ${run.status}: ${run.errorMessage ?? 'no reason given'}`);
+      }
       return { done: false, outputs, waitMs: POLL_MS };
     },
 
@@ -178,6 +182,8 @@ export function pipelineSteps(deps: {
       const outputs = { version_id: version, split: 'test', metric, evaluations: states };
       if (records.some((evaluation) => evaluation.status === 'queued' || evaluation.status === 'running')) return { done: false, outputs, waitMs: POLL_MS };
       if (!states.some((state) => state.role === 'candidate' && state.status === 'completed')) {
+        // Saved first: a retry of the pipeline reads these statuses to evaluate the failed ones again.
+        await deps.saveOutputs(outputs);
         throw new StepFailed(`no candidate could be evaluated: ${states.map((state) => `${state.model_version_id}: ${state.status}`).join('; ')}`);
       }
       return { done: true, outputs, costUsd: states.reduce((sum, state) => sum + (state.cost_usd ?? 0), 0) };
