@@ -19,6 +19,7 @@ export function changeNotices({ redis, prefix, logger }: { redis: Redis; prefix:
   const handlers = new Map<ChangeTopic, Set<Handler>>();
   const reconnectHandlers = new Set<() => void>();
   let subscriber: Redis | undefined;
+  let subscribed: Promise<unknown> | undefined;
   let connectedBefore = false;
   const origin = randomUUID();
 
@@ -52,7 +53,9 @@ export function changeNotices({ redis, prefix, logger }: { redis: Redis; prefix:
       if (connectedBefore) for (const handler of reconnectHandlers) handler();
       connectedBefore = true;
     });
-    void connection.subscribe(channel).catch((error: unknown) => logger.warn({ err: error }, 'could not subscribe to change notices'));
+    // ioredis holds the command until the connection is ready; ready() waits for the answer.
+    subscribed = connection.subscribe(channel);
+    subscribed.catch((error: unknown) => logger.warn({ err: error }, 'could not subscribe to change notices'));
     subscriber = connection;
   };
 
@@ -72,14 +75,13 @@ export function changeNotices({ redis, prefix, logger }: { redis: Redis; prefix:
 
     /** Resolves once the subscription is live, so a notice published afterwards is seen. */
     async ready(): Promise<void> {
-      if (!subscriber) return;
-      if (subscriber.status !== 'ready') await new Promise((resolve) => subscriber!.once('ready', resolve));
-      await subscriber.subscribe(channel);
+      await subscribed;
     },
 
     async close(): Promise<void> {
       const connection = subscriber;
       subscriber = undefined;
+      subscribed = undefined;
       if (connection) await connection.quit().catch(() => connection.disconnect());
     },
   };

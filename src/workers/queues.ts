@@ -1,5 +1,6 @@
 import { FlowProducer, Queue, type ConnectionOptions, type FlowJob, type Job, type JobsOptions } from 'bullmq';
 import type { Logger } from 'pino';
+import type { StepName } from '../domain/pipelines/steps.js';
 
 /**
  * The typed queue registry shared by the API (producer) and the workers (consumers). Payloads
@@ -18,10 +19,18 @@ export type HousekeepingJob = { v: 1; kind: 'purge-revoked-keys' };
 export type LabelingJob = { v: 1; runId: string; fromSeq: number; toSeq: number };
 /** One step of a fine-tune: start it, poll the provider, or cancel it. */
 export type TrainingJob = { v: 1; fineTuneId: string; step: 'start' | 'poll' | 'cancel' };
+/**
+ * A fine-tune's training job. Its id, one per step (polls numbered), makes queueing it again a
+ * no-op while it is queued, running or kept as done or failed.
+ */
+export const trainingJob = (fineTuneId: string, step: TrainingJob['step'], poll?: number) => ({
+  data: { v: 1 as const, fineTuneId, step },
+  jobId: step === 'poll' ? `ft-${fineTuneId}-poll-${poll}` : `ft-${fineTuneId}-${step}`,
+});
 /** Rows fromSeq (inclusive) to toSeq (exclusive) of an evaluation. */
 export type EvaluationJob = { v: 1; evaluationId: string; fromSeq: number; toSeq: number };
 /** One step of a pipeline run (attempt: which retry of the pipeline scheduled it). */
-export type PipelineJob = { v: 1; pipelineId: string; step: 'label' | 'prepare' | 'train' | 'evaluate' | 'promote'; attempt: number };
+export type PipelineJob = { v: 1; pipelineId: string; step: StepName; attempt: number };
 
 export type QueueName = keyof QueuePayloads;
 export const QUEUE_NAMES = ['housekeeping', 'labeling', 'training', 'evaluation', 'pipelines'] as const satisfies readonly QueueName[];
@@ -61,11 +70,13 @@ export interface Queues {
   /** Many jobs, added in bounded batches rather than one huge call. */
   enqueueMany<N extends QueueName>(name: N, jobs: { data: QueuePayloads[N]; jobId: string }[]): Promise<void>;
   get(name: QueueName): Queue;
+  /** Why the job failed for good, if it did: undefined while it is queued, running, done or unknown. */
+  failedReason(name: QueueName, jobId: string): Promise<string | undefined>;
   /**
    * A chain of pipeline steps as one BullMQ flow: every child runs before its parent, and a failed
    * child fails its parent, so nothing after a failed step runs.
    */
-  addPipelineFlow(steps: { step: PipelineJob['step']; data: PipelineJob; jobId: string }[]): Promise<void>;
+  addPipelineFlow(steps: { data: PipelineJob; jobId: string }[]): Promise<void>;
   all(): Queue[];
   close(): Promise<void>;
 }
@@ -91,6 +102,10 @@ export function createQueues(options: { connection: ConnectionOptions; prefix: s
     get,
     all: () => QUEUE_NAMES.map(get),
     enqueue: (name, data, { jobId, delay }) => get(name).add(name, data, { jobId, delay }),
+    failedReason: async (name, jobId) => {
+      const job = await get(name).getJob(jobId);
+      return job && (await job.isFailed()) ? job.failedReason : undefined;
+    },
     enqueueMany: async (name, jobs) => {
       for (let start = 0; start < jobs.length; start += 200) {
         await get(name).addBulk(jobs.slice(start, start + 200).map(({ data, jobId }) => ({ name, data, opts: { jobId } })));
@@ -99,9 +114,9 @@ export function createQueues(options: { connection: ConnectionOptions; prefix: s
     addPipelineFlow: async (steps) => {
       flows ??= new FlowProducer({ connection: options.connection, prefix: options.prefix });
       let tree: FlowJob | undefined;
-      for (const { step, data, jobId } of steps) {
+      for (const { data, jobId } of steps) {
         tree = {
-          name: step,
+          name: data.step,
           queueName: 'pipelines',
           data,
           opts: { ...defaultJobOptions.pipelines, jobId, failParentOnFailure: true },

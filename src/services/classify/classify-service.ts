@@ -37,7 +37,6 @@ class UnparseableAnswer extends Error {
 /** What went wrong with a model call, as a short code for responses, records and metrics. */
 const reasonOf = (error: unknown): string => {
   if (isOpenCircuit(error)) return 'circuit_open';
-  if (error instanceof ProviderError) return error.code;
   const code = (error as { code?: unknown } | undefined)?.code;
   return typeof code === 'string' ? code : 'error';
 };

@@ -56,7 +56,6 @@ export const pipelinesService = (deps: {
   const schedule = (pipeline: PipelineRecord, names: StepName[]) =>
     deps.queues.addPipelineFlow(
       names.map((step) => ({
-        step,
         jobId: jobIdOf(pipeline, step),
         data: { v: 1 as const, pipelineId: pipeline.id, step, attempt: pipeline.attempt },
       })),
@@ -171,22 +170,21 @@ export const pipelinesService = (deps: {
      * too often) is failed with that reason, so it can be retried. Returns how many it changed.
      */
     async resumeActive(): Promise<number> {
-      const queue = deps.queues.get('pipelines');
       let changed = 0;
       for (const pipeline of await deps.pipelines.listRunning()) {
-        const state = await queue.getJobState(jobIdOf(pipeline, 'promote'));
-        if (state !== 'unknown' && state !== 'failed') continue;
+        const root = await deps.queues.get('pipelines').getJob(jobIdOf(pipeline, 'promote'));
+        if (root && !(await root.isFailed())) continue;
         const steps = await deps.pipelines.steps(pipeline.id);
         const remaining = remainingSteps(steps);
-        if (state === 'unknown') {
+        if (!root) {
           await schedule(pipeline, remaining);
         } else {
           // The first remaining step whose job failed is where the flow broke (the root otherwise).
-          let broken = { name: remaining.at(-1)!, reason: (await queue.getJob(jobIdOf(pipeline, 'promote')))?.failedReason };
+          let broken = { name: remaining.at(-1)!, reason: root.failedReason };
           for (const name of remaining) {
-            const job = await queue.getJob(jobIdOf(pipeline, name));
-            if (job && (await job.isFailed())) {
-              broken = { name, reason: job.failedReason };
+            const reason = await deps.queues.failedReason('pipelines', jobIdOf(pipeline, name));
+            if (reason !== undefined) {
+              broken = { name, reason };
               break;
             }
           }

@@ -2,10 +2,11 @@ import type { Database } from '../../db/client.js';
 import type { PredictionFilter, PredictionsRepository } from '../../db/repositories/predictions-repository.js';
 import type { Split } from '../../domain/datasets/rows.js';
 import { mergeFeedback } from '../../domain/datasets/feedback-merge.js';
-import { idTime, isTimeOrderedId } from '../../domain/ids.js';
+import { idTime } from '../../domain/ids.js';
 import { afterCursor, toPageBy } from '../../domain/pagination.js';
 import { errors } from '../../errors.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
+import { findOr404 } from '../lookup.js';
 import type { TasksService } from '../tasks-service.js';
 
 // A prediction answered a moment ago may still be in some instance's write buffer: feedback on it
@@ -21,16 +22,16 @@ export const predictionsService = (deps: {
   datasets: DatasetsService;
   flushMs: number;
 }) => {
-  const find = async (id: string) => {
-    if (!isTimeOrderedId(id)) throw errors.notFound('prediction', id);
+  /** The record, waiting a little for one answered a moment ago that the log has not written yet. */
+  const findWaiting = async (id: string) => {
     const deadline = Math.min(idTime(id).getTime() + RECENT_MS, Date.now() + Math.max(2_000, deps.flushMs * 20));
     for (;;) {
       const found = await deps.predictions.findById(id);
-      if (found) return found;
-      if (Date.now() >= deadline) throw errors.notFound('prediction', id);
+      if (found || Date.now() >= deadline) return found;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
   };
+  const find = (id: string) => findOr404('prediction', id, findWaiting);
 
   return {
     get: find,

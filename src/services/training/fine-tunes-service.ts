@@ -9,7 +9,7 @@ import { PRICE_TABLE_DATE, trainingCost } from '../../domain/pricing.js';
 import { autoEpochs, billableTokens, preflightProblems } from '../../domain/training/preflight.js';
 import { AppError, errors } from '../../errors.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
-import type { Queues } from '../../workers/queues.js';
+import { trainingJob, type Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
@@ -45,29 +45,24 @@ export const fineTunesService = (deps: {
   providers: Providers;
 }) => {
   const getFineTune = (id: string): Promise<FineTuneRecord> => findOr404('fine-tune', id, (known) => deps.fineTunes.findById(known));
-  // Job ids make these idempotent: adding a job that is already queued, running or done adds nothing.
-  const startJob = (fineTune: FineTuneRecord) => ({ data: { v: 1 as const, fineTuneId: fineTune.id, step: 'start' as const }, jobId: `ft-${fineTune.id}-start` });
-  const enqueueStart = (fineTune: FineTuneRecord) => {
-    const { data, jobId } = startJob(fineTune);
-    return deps.queues.enqueue('training', data, { jobId });
-  };
+  const enqueue = ({ data, jobId }: ReturnType<typeof trainingJob>) => deps.queues.enqueue('training', data, { jobId });
   /** The job an unfinished fine-tune waits on: its start, or its latest poll once the provider has the job. */
   const awaitedJob = (fineTune: FineTuneRecord) =>
-    fineTune.provider !== 'local' && fineTune.polls > 0
-      ? { data: { v: 1 as const, fineTuneId: fineTune.id, step: 'poll' as const }, jobId: `ft-${fineTune.id}-poll-${fineTune.polls}` }
-      : startJob(fineTune);
+    fineTune.provider !== 'local' && fineTune.polls > 0 ? trainingJob(fineTune.id, 'poll', fineTune.polls) : trainingJob(fineTune.id, 'start');
 
   return {
     getFineTune,
 
-    /** Checks the data and estimates epochs, tokens and cost; with dry_run that is all it does. */
-    /** `options.id`: as for label runs, creating again with the same id returns the fine-tune that exists. */
+    /**
+     * Checks the data and estimates epochs, tokens and cost; with dry_run that is all it does.
+     * `options.id`: as for label runs, creating again with the same id returns the fine-tune that exists.
+     */
     async create(taskRef: string, input: CreateFineTuneInput, options: { id?: string } = {}) {
       const existing = options.id ? await deps.fineTunes.findById(options.id) : undefined;
       if (existing) {
         // The record is written before its start job is queued: a caller that died in between
         // (a pipeline step) queues it now.
-        if (existing.status === 'pending') await enqueueStart(existing);
+        if (existing.status === 'pending') await enqueue(trainingJob(existing.id, 'start'));
         return { dryRun: false as const, fineTune: existing };
       }
       const task = await deps.tasks.get(taskRef);
@@ -133,7 +128,7 @@ export const fineTunesService = (deps: {
         estimate: { ...estimate, preflight },
         status: 'pending',
       });
-      await enqueueStart(fineTune);
+      await enqueue(trainingJob(fineTune.id, 'start'));
       return { dryRun: false as const, fineTune };
     },
 
@@ -152,7 +147,6 @@ export const fineTunesService = (deps: {
       return toPage(await deps.fineTunes.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
     },
 
-    /** Asks the worker to stop the job (and the provider's); a job not started yet is cancelled at once. */
     /**
      * Reconciles unfinished fine-tunes with the queue. The job each waits on is queued again
      * (a process died between writing the record and queueing it, or Redis lost it); if that job
@@ -162,18 +156,19 @@ export const fineTunesService = (deps: {
     async resumeActive(): Promise<number> {
       const active = await deps.fineTunes.listActive();
       for (const fineTune of active) {
-        const { data, jobId } = awaitedJob(fineTune);
-        const job = await deps.queues.get('training').getJob(jobId);
-        if (job && (await job.isFailed())) {
-          const message = `its ${data.step} job failed in the queue: ${job.failedReason}`;
-          await deps.fineTunes.transition(fineTune.id, 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() }, message);
+        const job = awaitedJob(fineTune);
+        const failed = await deps.queues.failedReason('training', job.jobId);
+        if (failed === undefined) {
+          await enqueue(job);
         } else {
-          await deps.queues.enqueue('training', data, { jobId });
+          const message = `its ${job.data.step} job failed in the queue: ${failed}`;
+          await deps.fineTunes.transition(fineTune.id, 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() }, message);
         }
       }
       return active.length;
     },
 
+    /** Asks the worker to stop the job (and the provider's); a job not started yet is cancelled at once. */
     async cancel(id: string) {
       const fineTune = await getFineTune(id);
       if (TERMINAL_FINE_TUNE_STATUSES.includes(fineTune.status)) return fineTune;
@@ -181,7 +176,7 @@ export const fineTunesService = (deps: {
       if (fineTune.status === 'pending' && !fineTune.providerJobId) {
         await deps.fineTunes.transition(fineTune.id, 'cancelled', { finishedAt: new Date() }, 'cancelled before it started');
       } else {
-        await deps.queues.enqueue('training', { v: 1, fineTuneId: fineTune.id, step: 'cancel' }, { jobId: `ft-${fineTune.id}-cancel` });
+        await enqueue(trainingJob(fineTune.id, 'cancel'));
       }
       return getFineTune(id);
     },

@@ -5,7 +5,7 @@ import { trainingCost, type PriceOverrides } from '../../domain/pricing.js';
 import { parseStepMetrics } from '../../domain/training/result-file.js';
 import type { OpenAIFineTuning, ProviderJob } from '../../providers/openai/openai-fine-tuning.js';
 import { ProviderError } from '../../providers/provider.js';
-import type { Queues } from '../../workers/queues.js';
+import { trainingJob, type Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { buildTrainingFile } from './training-files.js';
@@ -39,7 +39,8 @@ export const hostedTraining = (deps: {
   const schedulePoll = async (fineTune: FineTuneRecord) => {
     const delay = Math.min(deps.timing.maxMs, Math.round(deps.timing.initialMs * 1.5 ** Math.min(fineTune.polls, 30)));
     const polls = fineTune.polls + 1;
-    await deps.queues.enqueue('training', { v: 1, fineTuneId: fineTune.id, step: 'poll' }, { jobId: `ft-${fineTune.id}-poll-${polls}`, delay });
+    const { data, jobId } = trainingJob(fineTune.id, 'poll', polls);
+    await deps.queues.enqueue('training', data, { jobId, delay });
     await deps.fineTunes.update(fineTune.id, { polls });
   };
 

@@ -4,8 +4,7 @@ import { SERVED_BY } from '../../../db/schema/predictions.js';
 import { errors } from '../../../errors.js';
 import type { ClassifyService } from '../../../services/classify/classify-service.js';
 import { authenticatedErrors, Nullable } from '../../schemas/common.js';
-
-const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
+import { TaskParams } from '../datasets/schemas.js';
 
 const Result = Type.Object({
   prediction_id: Type.String({ format: 'uuid', description: 'For feedback: POST /v1/predictions/{id}/feedback' }),

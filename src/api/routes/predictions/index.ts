@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { MonitoringService } from '../../../services/predictions/monitoring-service.js';
 import type { PredictionsService } from '../../../services/predictions/predictions-service.js';
 import { authenticatedErrors, presentPage } from '../../schemas/common.js';
-import { DatasetVersion, presentVersion, VersionParams } from '../datasets/schemas.js';
+import { DatasetVersion, presentVersion, TaskParams, VersionParams } from '../datasets/schemas.js';
 import {
   FeedbackBody,
   ListPredictionsQuery,
@@ -13,7 +13,6 @@ import {
   PredictionParams,
   presentPrediction,
   StoredPrediction,
-  TaskParams,
 } from './schemas.js';
 
 const tags = ['predictions'];

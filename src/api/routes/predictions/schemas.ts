@@ -5,7 +5,6 @@ import { SPLITS } from '../../../domain/datasets/rows.js';
 import { iso, Nullable, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
 export const PredictionParams = Type.Object({ prediction: Type.String({ format: 'uuid' }) });
-export const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export const Feedback = Type.Object({
   label: Type.String(),
