@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { classifyOverHttp, registerModel, route, untilUpstreamSees } from './helpers/classify.js';
-import { createTask, jsonl, upload } from './helpers/datasets.js';
+import { createTask, jsonl, ticketRows, upload } from './helpers/datasets.js';
+import { getPipeline, stepOf } from './helpers/pipelines.js';
 import { ADMIN_KEY, bearer, createHarness, type Harness } from './helpers/harness.js';
 import { getRun, startRun, waitForRun } from './helpers/label-runs.js';
 import { spawnEntry, type Spawned } from './helpers/processes.js';
@@ -119,15 +120,15 @@ describe('drills', () => {
   }, 90_000);
 
   it('finishes a pipeline when its worker is killed with SIGKILL in the middle', async () => {
-    const rows = Array.from({ length: 160 }, (_, i) => ({ text: `${i % 2 ? 'refund' : 'hello'} request ${i}`, label: i % 2 ? 'billing' : 'other' }));
+    const rows = ticketRows(160);
     const version = (await upload(h, '/v1/tasks/tickets/datasets?name=pipeline-drill', jsonl(rows))).body.version.id;
     const queues = ['pipelines,training,evaluation', '--concurrency', '2'];
     const first = spawn('src/workers/main.ts', ['--queues', ...queues]);
     await first.waitFor('workers started');
     const created = await h.http().post('/v1/tasks/tickets/pipelines').set('authorization', auth).send({ dataset_version_id: version, candidates: [{ provider: 'local', seed: 3 }] });
     expect(created.status).toBe(202);
-    const stateOf = async () => (await h.http().get(`/v1/pipelines/${created.body.id}`).set('authorization', auth)).body;
-    await expect.poll(async () => (await stateOf()).steps.find((step: { name: string }) => step.name === 'prepare').status, { timeout: 20_000, interval: 50 }).toBe('completed');
+    const stateOf = () => getPipeline(h, created.body.id);
+    await expect.poll(async () => stepOf(await stateOf(), 'prepare').status, { timeout: 20_000, interval: 50 }).toBe('completed');
     first.kill('SIGKILL');
     await first.exited();
 
@@ -141,7 +142,7 @@ describe('drills', () => {
     const done = await stateOf();
     expect(done.steps.map((step: { status: string }) => step.status)).toEqual(['skipped', 'completed', 'completed', 'completed', 'completed']);
     // One fine-tune and one evaluation per model, however the steps were interrupted.
-    const fineTunes = await h.runtime.database.pool.query('SELECT count(*)::int AS n FROM fine_tunes WHERE dataset_version_id = $1', [done.steps[1].outputs.version_id]);
+    const fineTunes = await h.runtime.database.pool.query('SELECT count(*)::int AS n FROM fine_tunes WHERE dataset_version_id = $1', [stepOf(done, 'prepare').outputs['version_id']]);
     expect(fineTunes.rows[0].n).toBe(1);
   }, 120_000);
 });

@@ -6,6 +6,8 @@ import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { registerModel } from './helpers/classify.js';
 import { createTask, jsonl, upload } from './helpers/datasets.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
+import { stepOf, waitForPipeline, type Step } from './helpers/pipelines.js';
+import { TITLE_WORDS } from './helpers/training.js';
 
 let fake: OpenAIFake;
 let h: Harness;
@@ -13,11 +15,6 @@ let workers: Awaited<ReturnType<typeof startWorkers>>;
 let source: string;
 let baseline: string;
 const auth = bearer(ADMIN_KEY);
-
-const WORDS = {
-  instructional: ['how to', 'tutorial', 'drill', 'technique', 'step by step', 'breakdown'],
-  other: ['full match', 'vlog', 'podcast', 'highlights', 'interview', 'news'],
-};
 
 beforeAll(async () => {
   fake = await startOpenAIFake({ jobTiming: { validatingMs: 20, queuedMs: 20, runningMs: 100 } });
@@ -27,7 +24,7 @@ beforeAll(async () => {
   // 240 titles, the last 40 unlabeled: the pipeline labels them first.
   const rows = Array.from({ length: 240 }, (_, i) => {
     const label = i % 2 ? 'instructional' : 'other';
-    const pool = WORDS[label];
+    const pool = TITLE_WORDS[label];
     return { text: `${pool[i % pool.length]} ${pool[(i * 7 + 3) % pool.length]} video ${i}`, ...(i < 200 ? { label } : {}) };
   });
   source = (await upload(h, '/v1/tasks/titles/datasets?name=titles', jsonl(rows))).body.version.id;
@@ -39,25 +36,6 @@ afterAll(async () => {
   await h?.close();
   await fake?.close();
 });
-
-type Step = { name: string; status: string; error: string | null; outputs: Record<string, any>; attempts: number; duration_ms: number | null; cost_usd: number | null };
-type PipelineBody = { id: string; status: string; error: string | null; attempt: number; steps: Step[]; cost_usd: number };
-
-async function waitForPipeline(id: string, timeout = 60_000): Promise<PipelineBody> {
-  let body = {} as PipelineBody;
-  await expect
-    .poll(
-      async () => {
-        body = (await h.http().get(`/v1/pipelines/${id}`).set('authorization', auth)).body;
-        return body.status;
-      },
-      { timeout, interval: 200 },
-    )
-    .not.toBe('running');
-  return body;
-}
-
-const step = (pipeline: PipelineBody, name: string) => pipeline.steps.find((candidate) => candidate.name === name)!;
 
 describe('pipelines', () => {
   it('labels, prepares, trains, evaluates against the prompt-only baseline and promotes, step by step', async () => {
@@ -76,18 +54,18 @@ describe('pipelines', () => {
       ['promote', 'pending'],
     ]);
 
-    const done = await waitForPipeline(created.body.id);
+    const done = await waitForPipeline(h, created.body.id);
     expect(done.status, JSON.stringify(done)).toBe('completed');
     expect(done.steps.every((s) => s.status === 'completed' && s.duration_ms !== null && s.cost_usd === 0)).toBe(true);
-    const label = step(done, 'label').outputs;
+    const label = stepOf(done, 'label').outputs;
     expect(label).toMatchObject({ status: 'completed', done: 40, total: 40 });
-    const prepare = step(done, 'prepare').outputs;
+    const prepare = stepOf(done, 'prepare').outputs;
     expect(prepare['from_version_id']).toBe(label['version_id']);
     expect(prepare['stats'].unlabeled).toBe(0);
-    const train = step(done, 'train').outputs;
+    const train = stepOf(done, 'train').outputs;
     expect(train['candidates']).toEqual([expect.objectContaining({ provider: 'local', status: 'succeeded', model_version_id: expect.any(String) })]);
     const candidate = train['candidates'][0].model_version_id;
-    const evaluate = step(done, 'evaluate').outputs;
+    const evaluate = stepOf(done, 'evaluate').outputs;
     expect(evaluate['version_id']).toBe(prepare['version_id']);
     expect(evaluate['evaluations'].map((e: { model_version_id: string; role: string; status: string }) => [e.model_version_id, e.role, e.status])).toEqual([
       [candidate, 'candidate', 'completed'],
@@ -96,7 +74,7 @@ describe('pipelines', () => {
     // Both were scored on the same rows: the leaderboard of the prepared version holds both.
     const board = await h.http().get(`/v1/tasks/titles/leaderboard?dataset_version_id=${prepare['version_id']}`).set('authorization', auth);
     expect(board.body.entries.map((entry: { model: { id: string } }) => entry.model.id).sort()).toEqual([candidate, baseline].sort());
-    const promote = step(done, 'promote').outputs;
+    const promote = stepOf(done, 'promote').outputs;
     expect(promote['best_candidate']).toBe(candidate);
     const routing = await h.http().get('/v1/tasks/titles/routing').set('authorization', auth);
     expect(routing.body.champion_id).toBe(promote['champion_after']);
@@ -114,25 +92,25 @@ describe('pipelines', () => {
       .set('authorization', auth)
       .send({ dataset_version_id: source, candidates: [{ provider: 'openai', base_model: 'gpt-4o-mini-2024-07-18' }] });
     expect(created.status).toBe(202);
-    const failed = await waitForPipeline(created.body.id);
+    const failed = await waitForPipeline(h, created.body.id);
     expect(failed.status).toBe('failed');
     expect(failed.steps.map((s) => s.status)).toEqual(['skipped', 'completed', 'failed', 'blocked', 'blocked']);
-    expect(step(failed, 'train').error).toMatch(/no candidate was trained: openai: refused/);
-    expect(step(failed, 'evaluate').error).toBe('not run: step "train" failed');
+    expect(stepOf(failed, 'train').error).toMatch(/no candidate was trained: openai: refused/);
+    expect(stepOf(failed, 'evaluate').error).toBe('not run: step "train" failed');
     expect(failed.error).toMatch(/^train: /);
-    const prepared = step(failed, 'prepare');
+    const prepared = stepOf(failed, 'prepare');
 
     fake.configure({ faults: { trainingNotAvailable: false } });
     const retried = await h.http().post(`/v1/pipelines/${created.body.id}/retry`).set('authorization', auth);
     expect(retried.status).toBe(202);
     expect(retried.body.attempt).toBe(2);
-    const done = await waitForPipeline(created.body.id, 90_000);
+    const done = await waitForPipeline(h, created.body.id, 90_000);
     expect(done.status, JSON.stringify(done.steps)).toBe('completed');
     // The prepared version was kept, not made again.
-    expect(step(done, 'prepare')).toMatchObject({ attempts: prepared.attempts, outputs: prepared.outputs });
-    const candidates = step(done, 'train').outputs['candidates'];
+    expect(stepOf(done, 'prepare')).toMatchObject({ attempts: prepared.attempts, outputs: prepared.outputs });
+    const candidates = stepOf(done, 'train').outputs['candidates'];
     expect(candidates).toEqual([expect.objectContaining({ provider: 'openai', status: 'succeeded', attempt: 2 })]);
-    expect(step(done, 'train').cost_usd).toBeGreaterThan(0);
+    expect(stepOf(done, 'train').cost_usd).toBeGreaterThan(0);
     expect(done.cost_usd).toBeGreaterThan(0);
 
     const again = await h.http().post(`/v1/pipelines/${created.body.id}/retry`).set('authorization', auth);
@@ -148,17 +126,17 @@ describe('pipelines', () => {
       .set('authorization', auth)
       .send({ dataset_version_id: source, label: { provider: 'openai', mode: 'zero_shot' }, candidates: [{ provider: 'local', seed: 9 }] });
     expect(created.status).toBe(202);
-    const failed = await waitForPipeline(created.body.id);
+    const failed = await waitForPipeline(h, created.body.id);
     fake.configure({ faults: { insufficientQuota: false } });
     expect(failed.steps.map((s) => s.status)).toEqual(['failed', 'blocked', 'blocked', 'blocked', 'blocked']);
-    expect(step(failed, 'label').outputs).toMatchObject({ status: 'failed', attempt: 1 });
-    const firstRun = step(failed, 'label').outputs['label_run_id'];
+    expect(stepOf(failed, 'label').outputs).toMatchObject({ status: 'failed', attempt: 1 });
+    const firstRun = stepOf(failed, 'label').outputs['label_run_id'];
 
     expect((await h.http().post(`/v1/pipelines/${created.body.id}/retry`).set('authorization', auth)).status).toBe(202);
-    const done = await waitForPipeline(created.body.id, 90_000);
+    const done = await waitForPipeline(h, created.body.id, 90_000);
     expect(done.status, JSON.stringify(done.steps)).toBe('completed');
-    expect(step(done, 'label').outputs).toMatchObject({ status: 'completed', attempt: 2 });
-    expect(step(done, 'label').outputs['label_run_id']).not.toBe(firstRun);
+    expect(stepOf(done, 'label').outputs).toMatchObject({ status: 'completed', attempt: 2 });
+    expect(stepOf(done, 'label').outputs['label_run_id']).not.toBe(firstRun);
   }, 120_000);
 
   it('runs a pipeline whose flow was never queued once workers resume, and leaves queued ones alone', async () => {
@@ -169,13 +147,13 @@ describe('pipelines', () => {
     await h.runtime.database.pool.query("INSERT INTO pipelines (id, task_id, status, params, attempt) VALUES ($1, $2, 'running', $3, 1)", [id, task, params]);
     await h.runtime.database.pool.query(
       `INSERT INTO pipeline_steps (pipeline_id, name, position, status)
-       SELECT $1, name, position - 1, CASE WHEN name = 'label' THEN 'skipped' ELSE 'pending' END FROM unnest($2::text[]) WITH ORDINALITY AS step(name, position)`,
+       SELECT $1, name, position - 1, CASE WHEN name = 'label' THEN 'skipped' ELSE 'pending' END FROM unnest($2::text[]) WITH ORDINALITY AS stepOf(name, position)`,
       [id, STEP_NAMES],
     );
     expect(await h.runtime.services.pipelines.resumeActive()).toBe(1);
     // Its flow is queued now: resuming again adds nothing.
     expect(await h.runtime.services.pipelines.resumeActive()).toBe(0);
-    const done = await waitForPipeline(id, 90_000);
+    const done = await waitForPipeline(h, id, 90_000);
     expect(done.status, JSON.stringify(done.steps)).toBe('completed');
     expect(done.steps.map((s) => s.status)).toEqual(['skipped', 'completed', 'completed', 'completed', 'completed']);
   }, 120_000);

@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTask, jsonl, upload } from './helpers/datasets.js';
+import { createTask, jsonl, ticketRows, upload } from './helpers/datasets.js';
+import { getPipeline, stepOf } from './helpers/pipelines.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import { createFineTune, getFineTune, splitDataset } from './helpers/training.js';
 
@@ -52,20 +53,20 @@ describe('a fine-tune whose job failed in the queue', () => {
 
 describe('a pipeline whose step job failed in the queue', () => {
   it('is failed at that step with the queue’s reason by the resume chore, and a retry completes it', async () => {
-    const rows = Array.from({ length: 120 }, (_, i) => ({ text: `${i % 2 ? 'refund' : 'hello'} request ${i}`, label: i % 2 ? 'billing' : 'other' }));
+    const rows = ticketRows(120);
     const version = (await upload(h, '/v1/tasks/tickets/datasets?name=reconcile', jsonl(rows))).body.version.id;
     const created = await h.http().post('/v1/tasks/tickets/pipelines').set('authorization', auth).send({ dataset_version_id: version, candidates: [{ provider: 'local' }] });
     expect(created.status).toBe(202);
 
     await failFirstJob('pipelines');
-    const stateOf = async () => (await h.http().get(`/v1/pipelines/${created.body.id}`).set('authorization', auth)).body;
+    const stateOf = () => getPipeline(h, created.body.id);
     expect((await stateOf()).status).toBe('running');
 
     expect(await h.runtime.services.pipelines.resumeActive()).toBe(1);
     const failed = await stateOf();
     expect(failed.status).toBe('failed');
     expect(failed.steps.map((step: { status: string }) => step.status)).toEqual(['skipped', 'failed', 'blocked', 'blocked', 'blocked']);
-    expect(failed.steps[1].error).toBe(`its job failed in the queue: ${STALLED}`);
+    expect(stepOf(failed, 'prepare').error).toBe(`its job failed in the queue: ${STALLED}`);
     expect(failed.error).toBe(`prepare: its job failed in the queue: ${STALLED}`);
     expect(await h.runtime.services.pipelines.resumeActive()).toBe(0);
 

@@ -35,3 +35,7 @@ export async function allExamples(h: Harness, versionId: string, query = '') {
   } while (cursor);
   return rows;
 }
+
+/** `count` labeled support tickets, alternating billing ("refund …") and other ("hello …"). */
+export const ticketRows = (count: number) =>
+  Array.from({ length: count }, (_, i) => ({ text: `${i % 2 ? 'refund' : 'hello'} request ${i}`, label: i % 2 ? 'billing' : 'other' }));

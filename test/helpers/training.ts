@@ -3,17 +3,18 @@ import { createTask, jsonl, upload } from './datasets.js';
 import { ADMIN_KEY, bearer, type Harness } from './harness.js';
 
 export const TITLE_LABELS = ['instructional', 'other'];
+/** Words that make a video title one label or the other. */
+export const TITLE_WORDS = {
+  instructional: ['how to', 'tutorial', 'drill', 'technique', 'step by step', 'breakdown'],
+  other: ['full match', 'vlog', 'podcast', 'highlights', 'interview', 'news'],
+};
 
 /** A task with a split dataset version of `size` labeled titles; returns the split version's id. */
 export async function splitDataset(h: Harness, slug: string, size = 60): Promise<string> {
   await createTask(h, slug, TITLE_LABELS);
-  const words = {
-    instructional: ['how to', 'tutorial', 'drill', 'technique', 'step by step', 'breakdown'],
-    other: ['full match', 'vlog', 'podcast', 'highlights', 'interview', 'news'],
-  };
   const rows = Array.from({ length: size }, (_, i) => {
     const label = i % 2 ? 'instructional' : 'other';
-    const pool = words[label as keyof typeof words];
+    const pool = TITLE_WORDS[label as keyof typeof TITLE_WORDS];
     return { text: `${pool[i % pool.length]} ${pool[(i * 7 + 3) % pool.length]} video number ${i}`, label };
   });
   const imported = await upload(h, `/v1/tasks/${slug}/datasets?name=${slug}`, jsonl(rows));
