@@ -154,7 +154,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       shutdowns,
     }),
     classify: classifyService({ table, breakers, log: predictionLogWriter, metrics, idempotency: idempotencyStore(redis, config.queuePrefix) }),
-    predictions: predictionsService({ db, predictions: predictionsRepo, tasks, datasets, flushMs: config.classify.predictionLog.flushMs }),
+    predictions: predictionsService({ predictions: predictionsRepo, tasks, datasets, flushMs: config.classify.predictionLog.flushMs }),
     monitoring: monitoringService({ predictions: predictionsRepo, tasks, routing: routingRepo, modelVersions, datasets }),
     /** What classify keeps running in the background, stopped after the last request is answered. */
     serving: {

@@ -130,6 +130,7 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
   return {
     getDataset,
     getVersion,
+    activeTaskOf,
 
     async createFromUpload(taskRef: string, input: { name: string; description?: string }, upload: UploadInput) {
       const task = await deps.tasks.get(taskRef);
@@ -188,15 +189,15 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
 
     /**
      * A version made by code rather than by a request (a labeling run's results): `transform`
-     * turns the parent's rows into the new ones. Runs in `tx` so the caller can commit it with its
-     * own bookkeeping.
+     * turns the parent's rows into the new ones. Runs in `tx`, when given, so the caller can commit
+     * it with its own bookkeeping; in a transaction of its own otherwise.
      */
     async deriveWith(
       parentId: string,
       operation: string,
       params: Record<string, unknown>,
       transform: (rows: DatasetRow[]) => { rows: DatasetRow[]; report: Record<string, unknown> },
-      tx: Executor,
+      tx?: Executor,
     ) {
       const parent = await getVersion(parentId);
       const task = await deps.tasks.get((await getDataset(parent.datasetId)).taskId);

@@ -1,4 +1,3 @@
-import type { Database } from '../../db/client.js';
 import type { PredictionFilter, PredictionsRepository } from '../../db/repositories/predictions-repository.js';
 import type { Split } from '../../domain/datasets/rows.js';
 import { mergeFeedback } from '../../domain/datasets/feedback-merge.js';
@@ -16,7 +15,6 @@ const POLL_MS = 50;
 
 /** Looking up predictions, taking feedback on them, and folding that feedback into a dataset. */
 export const predictionsService = (deps: {
-  db: Database;
   predictions: PredictionsRepository;
   tasks: TasksService;
   datasets: DatasetsService;
@@ -66,9 +64,7 @@ export const predictionsService = (deps: {
      */
     async mergeFeedback(versionId: string, options: { split: Split | null; since?: Date; until?: Date }) {
       const version = await deps.datasets.getVersion(versionId);
-      const dataset = await deps.datasets.getDataset(version.datasetId);
-      const task = await deps.tasks.get(dataset.taskId);
-      if (task.archivedAt) throw errors.archived('task', task.slug);
+      const task = await deps.datasets.activeTaskOf(await deps.datasets.getDataset(version.datasetId));
       const feedback = await deps.predictions.feedbackInputs(task.id, options);
       if (feedback.length === 0) {
         throw errors.conflict(`Task "${task.slug}" has no feedback${options.since || options.until ? ' in that window' : ''} to merge.`);
@@ -78,12 +74,10 @@ export const predictionsService = (deps: {
         ...(options.since ? { since: options.since.toISOString() } : {}),
         ...(options.until ? { until: options.until.toISOString() } : {}),
       };
-      return deps.db.transaction((tx) =>
-        deps.datasets.deriveWith(version.id, 'merge_feedback', params, (rows) => {
-          const merged = mergeFeedback(rows, feedback, { split: options.split });
-          return { rows: merged.rows, report: { merge_feedback: merged.report } };
-        }, tx),
-      );
+      return deps.datasets.deriveWith(version.id, 'merge_feedback', params, (rows) => {
+        const merged = mergeFeedback(rows, feedback, { split: options.split });
+        return { rows: merged.rows, report: { merge_feedback: merged.report } };
+      });
     },
   };
 };
