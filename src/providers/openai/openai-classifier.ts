@@ -78,8 +78,11 @@ export function createOpenAIClassifier(client: OpenAI, model: string, labelCodes
     model,
     async classify(text, prompt, signal): Promise<ClassifyOutcome> {
       const started = performance.now();
+      // A signal of its own per call: the SDK adds an abort listener to the signal it is given and
+      // never removes it, and callers share one signal across many calls (a labeling chunk's job).
+      const own = signal && AbortSignal.any([signal]);
       try {
-        const answer = legacy ? await completions(text, signal) : await chat(text, prompt, signal);
+        const answer = legacy ? await completions(text, own) : await chat(text, prompt, own);
         return {
           ...answer.mapped,
           rawOutput: answer.content,

@@ -68,9 +68,7 @@ export const providerCalls = (deps: { limiter: ProviderRateLimiter; priceOverrid
     const { provider, model } = target.classifier;
     const started = performance.now();
     try {
-      // A signal of its own per call: the SDK adds an abort listener to the signal it is given and
-      // never removes it, and a chunk's calls all share the job's signal.
-      const answer = await target.classifier.classify(text, target.prompt, signal && AbortSignal.any([signal]));
+      const answer = await target.classifier.classify(text, target.prompt, signal);
       deps.metrics.succeeded(provider, model, answer, inferenceCost(model, answer.usage, deps.priceOverrides), (performance.now() - started) / 1000);
       return answer;
     } catch (error) {

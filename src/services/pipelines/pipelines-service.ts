@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { Database } from '../../db/client.js';
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
 import type { PipelinesRepository } from '../../db/repositories/pipelines-repository.js';
@@ -223,7 +224,8 @@ export const pipelinesService = (deps: {
         throw error;
       }
       if (!outcome.done) {
-        await saveOutputs(outcome.outputs);
+        // A waiting step looks again every second; most looks change nothing worth a write.
+        if (!isDeepStrictEqual({ ...step.outputs, ...outcome.outputs }, step.outputs)) await saveOutputs(outcome.outputs);
         return { waitMs: outcome.waitMs };
       }
       await finishStep(pipeline, step, { outputs: outcome.outputs, costUsd: outcome.costUsd });
