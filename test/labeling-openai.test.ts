@@ -121,6 +121,23 @@ describe('labeling through an OpenAI-compatible provider', () => {
     expect(fake.stats().requests.total).toBeLessThanOrEqual(1);
   });
 
+  it('survives negative and absurd usage counts: every example labeled, tokens clamped, the oddity counted', async () => {
+    fake.script(rules);
+    // The spec types usage counts as plain integers: a negative count once made a Prometheus
+    // counter throw (a good answer became a failed job), a huge one billed $204 for six answers.
+    fake.configure({ faults: { usage: { prompt_tokens: -40, completion_tokens: 2_000_000_000 } } });
+    const run = await waitForRun(h, (await startRun(h, unlabeledVersion, zeroShot)).id);
+    expect(run).toMatchObject({ status: 'completed', total: 6, labeled: 6, failed: 0 });
+    expect(run.input_tokens).toBe(0);
+    // An answer cannot hold more tokens than the call allowed (max_completion_tokens).
+    expect(run.output_tokens).toBeGreaterThan(0);
+    expect(run.output_tokens).toBeLessThanOrEqual(6 * 16);
+    expect(run.cost_usd).toBeLessThan(0.001);
+    const metrics = (await h.http().get('/metrics')).text;
+    expect(metrics).toMatch(/tuneline_provider_oddities_total\{[^}]*kind="negative_usage"[^}]*\} 6/);
+    expect(metrics).toMatch(/tuneline_provider_oddities_total\{[^}]*kind="usage_over_bound"[^}]*\} 6/);
+  });
+
   it('cancels a running run; what was answered stays recorded', async () => {
     fake.script(rules);
     fake.configure({ faults: { latencyMs: 300 } });

@@ -58,6 +58,8 @@ export interface RateLimitSnapshot {
 
 export interface ClassifyOutcome extends ClassifyResult {
   rateLimit?: RateLimitSnapshot;
+  /** What was odd in the provider's answer and corrected (usage counts clamped, ...), for the metrics. */
+  oddities?: string[];
 }
 
 export interface Classifier {

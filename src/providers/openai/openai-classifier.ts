@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import { codeProbabilities } from '../../domain/labeling/legacy-logprobs.js';
 import { labelProbabilities } from '../../domain/labeling/logprob-mapping.js';
 import { chatMessages, legacyPrompt, maxAnswerTokens } from '../../domain/labeling/prompt.js';
+import { boundedUsage, promptTokenBound } from '../../domain/labeling/reported-usage.js';
 import { tokenStrings } from '../../domain/labeling/token-strings.js';
 import type { Classifier, ClassifyOutcome, PromptConfig } from '../provider.js';
 import { parseRateLimitHeaders } from './error-classification.js';
@@ -42,12 +43,14 @@ export function createOpenAIClassifier(client: OpenAI, model: string, labelCodes
 
   const chat = async (text: string, prompt: PromptConfig, signal?: AbortSignal) => {
     const labels = prompt.labels.map((label) => label.name);
+    const messages = chatMessages(prompt, text);
+    const maxOutputTokens = maxAnswerTokens(labels, tokenize);
     const { data, response } = await client.chat.completions
       .create(
         {
           model,
-          messages: chatMessages(prompt, text),
-          max_completion_tokens: maxAnswerTokens(labels, tokenize),
+          messages,
+          max_completion_tokens: maxOutputTokens,
           temperature: 0,
           logprobs: true,
           top_logprobs: 20,
@@ -58,19 +61,22 @@ export function createOpenAIClassifier(client: OpenAI, model: string, labelCodes
     const choice = data.choices[0];
     const content = choice?.message.content ?? '';
     const mapped = labelProbabilities({ content, positions: choice?.logprobs?.content ?? null, labels, tokenize });
-    return { mapped, content, usage: data.usage, headers: response.headers };
+    const usage = boundedUsage(data.usage, { maxInputTokens: promptTokenBound(messages.map((message) => message.content)), maxOutputTokens });
+    return { mapped, content, usage, headers: response.headers };
   };
 
   const completions = async (text: string, signal?: AbortSignal) => {
     const codes = labelCodes ?? {};
     const longest = Math.max(1, ...Object.values(codes).map((code) => tokenize(code).length));
+    const legacyText = legacyPrompt(text);
     const { data, response } = await client.completions
-      .create({ model, prompt: legacyPrompt(text), max_tokens: longest + 1, temperature: 0, logprobs: 5, stop: ['\n'] }, { signal })
+      .create({ model, prompt: legacyText, max_tokens: longest + 1, temperature: 0, logprobs: 5, stop: ['\n'] }, { signal })
       .withResponse();
     const choice = data.choices[0];
     const content = choice?.text ?? '';
     const mapped = codeProbabilities({ text: content, topLogprobs: choice?.logprobs?.top_logprobs ?? null, codes });
-    return { mapped, content, usage: data.usage, headers: response.headers };
+    const usage = boundedUsage(data.usage, { maxInputTokens: promptTokenBound([legacyText]), maxOutputTokens: longest + 1 });
+    return { mapped, content, usage, headers: response.headers };
   };
 
   return {
@@ -83,10 +89,12 @@ export function createOpenAIClassifier(client: OpenAI, model: string, labelCodes
       const own = signal && AbortSignal.any([signal]);
       try {
         const answer = legacy ? await completions(text, own) : await chat(text, prompt, own);
+        const { oddities, ...usage } = answer.usage;
         return {
           ...answer.mapped,
           rawOutput: answer.content,
-          usage: { inputTokens: answer.usage?.prompt_tokens ?? 0, outputTokens: answer.usage?.completion_tokens ?? 0 },
+          usage,
+          ...(oddities.length > 0 ? { oddities } : {}),
           latencyMs: Math.round(performance.now() - started),
           rateLimit: parseRateLimitHeaders(answer.headers),
         };

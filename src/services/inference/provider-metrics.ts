@@ -16,6 +16,12 @@ export function providerMetrics(registry: Registry) {
   const rateLimited = new Counter({ name: 'tuneline_provider_rate_limited_total', help: 'Provider answers with HTTP 429', labelNames, registers });
   const tokens = new Counter({ name: 'tuneline_provider_tokens_total', help: 'Tokens used, by direction (input, output)', labelNames: [...labelNames, 'direction'] as const, registers });
   const cost = new Counter({ name: 'tuneline_provider_cost_usd_total', help: 'Money spent on provider calls, from the dated price table', labelNames, registers });
+  const oddities = new Counter({
+    name: 'tuneline_provider_oddities_total',
+    help: 'Provider answers with something odd that was corrected (negative_usage, usage_over_bound, ...), by kind',
+    labelNames: [...labelNames, 'kind'] as const,
+    registers,
+  });
 
   return {
     succeeded(provider: string, model: string, answer: ClassifyOutcome, costUsd: number | null, seconds: number) {
@@ -23,6 +29,7 @@ export function providerMetrics(registry: Registry) {
       tokens.inc({ provider, model, direction: 'input' }, answer.usage.inputTokens);
       tokens.inc({ provider, model, direction: 'output' }, answer.usage.outputTokens);
       if (costUsd) cost.inc({ provider, model }, costUsd);
+      for (const kind of answer.oddities ?? []) oddities.inc({ provider, model, kind });
     },
     failed(provider: string, model: string, code: string, status: number | undefined, seconds: number) {
       duration.observe({ provider, model, outcome: 'error' }, seconds);

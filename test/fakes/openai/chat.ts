@@ -5,6 +5,7 @@ import { generate, type GeneratedToken } from './generation.js';
 import { ids, unixSeconds } from './ids.js';
 import { enforceQuota, enforceRateLimit } from './pipeline.js';
 import { resolveAnswer, type ScriptMessage } from './scripting.js';
+import { reportedUsage } from './usage.js';
 import { REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, tokenizerForModel } from './tokens.js';
 import {
   bodyObject,
@@ -78,9 +79,7 @@ export function chatRoutes(app: FastifyInstance, ctx: FakeContext): void {
         finish_reason: generation.finishReason,
       })),
       usage: {
-        prompt_tokens: promptTokens,
-        completion_tokens: completionTokens,
-        total_tokens: promptTokens + completionTokens,
+        ...reportedUsage(options.faults.usage, promptTokens, completionTokens),
         prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
         completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
       },

@@ -6,6 +6,7 @@ import { generate, type Generation } from './generation.js';
 import { ids, unixSeconds } from './ids.js';
 import { enforceQuota, enforceRateLimit } from './pipeline.js';
 import { LEGACY_PROMPT_SUFFIX, resolveAnswer } from './scripting.js';
+import { reportedUsage } from './usage.js';
 import { tokenizerForModel, type Tokenizer } from './tokens.js';
 import { bodyObject, optionalBoolean, optionalNumber, optionalStop, rejectStreaming, requiredString, type Body } from './validation.js';
 
@@ -63,7 +64,7 @@ export function completionRoutes(app: FastifyInstance, ctx: FakeContext): void {
         logprobs: logprobs === null ? null : legacyLogprobs(generation, prompt.length, logprobs),
         finish_reason: generation.finishReason,
       })),
-      usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
+      usage: reportedUsage(options.faults.usage, promptTokens, completionTokens),
       system_fingerprint: 'fp_0fake0000',
     };
   });

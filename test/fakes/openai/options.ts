@@ -33,6 +33,11 @@ export interface FaultOptions {
   statusSequence?: (number | StatusFault)[];
   latencyMs?: number;
   latencyJitterMs?: number;
+  /**
+   * Report these token counts in chat and completions `usage` instead of the real ones. The spec
+   * types them as plain integers, so negative or absurd counts are answers a client must survive.
+   */
+  usage?: { prompt_tokens?: number; completion_tokens?: number };
   /** Never answer: `true` for every request, `{ count }` for the next N requests. */
   hang?: boolean | { count: number };
   /** 429 insufficient_quota on chat, completions and fine-tuning job creation. */
