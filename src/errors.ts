@@ -62,6 +62,11 @@ export const errors = {
     new AppError('provider_not_configured', 400, `The ${provider} provider has no API key here (set OPENAI_API_KEY).`, {
       fields: [{ field: 'body.provider', message: 'not configured' }],
     }),
+  /** A retry of something that has not failed (it is still running, or finished well). */
+  notFailed: (resource: string, id: string, status: string) =>
+    new AppError('not_failed', 409, `The ${resource} "${id}" is ${status}; only a failed one can be retried.`, {
+      details: { resource, id, status },
+    }),
   unavailable: (message: string, details?: Record<string, unknown>, retryAfterSeconds = 5) =>
     new AppError('service_unavailable', 503, message, {
       details,

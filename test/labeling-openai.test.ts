@@ -121,6 +121,21 @@ describe('labeling through an OpenAI-compatible provider', () => {
     expect(fake.stats().requests.total).toBeLessThanOrEqual(1);
   });
 
+  it('runs a failed run again on retry once the cause is fixed, labeling each example once', async () => {
+    fake.script(rules);
+    fake.configure({ faults: { insufficientQuota: true } });
+    const failed = await waitForRun(h, (await startRun(h, unlabeledVersion, zeroShot)).id);
+    expect(failed).toMatchObject({ status: 'failed', error: { code: 'insufficient_quota' } });
+    fake.configure({ faults: { insufficientQuota: false } });
+    // The chunk job ended normally when the run failed; the retry runs it again all the same.
+    const retried = await h.http().post(`/v1/label-runs/${failed.id}/retry`).set('authorization', bearer(ADMIN_KEY));
+    expect(retried.status).toBe(202);
+    expect(retried.body).toMatchObject({ status: 'queued', error: null });
+    const done = await waitForRun(h, failed.id);
+    expect(done).toMatchObject({ status: 'completed', labeled: 6, failed: 0 });
+    expect(fake.requests.filter((request) => request.path === '/v1/chat/completions' && request.status === 200)).toHaveLength(6);
+  });
+
   it('survives negative and absurd usage counts: every example labeled, tokens clamped, the oddity counted', async () => {
     fake.script(rules);
     // The spec types usage counts as plain integers: a negative count once made a Prometheus

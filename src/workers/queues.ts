@@ -72,6 +72,13 @@ export interface Queues {
   get(name: QueueName): Queue;
   /** Why the job failed for good, if it did: undefined while it is queued, running, done or unknown. */
   failedReason(name: QueueName, jobId: string): Promise<string | undefined>;
+  /** The first of these jobs that failed for good, with the queue's reason, if any did. */
+  firstFailed(name: QueueName, jobIds: string[]): Promise<{ jobId: string; reason: string } | undefined>;
+  /**
+   * Queues jobs again under their ids for a retry: a job kept as failed or completed runs again
+   * with fresh attempts (adding it would be ignored), a missing one is added, a live one is left.
+   */
+  requeue<N extends QueueName>(name: N, jobs: { data: QueuePayloads[N]; jobId: string }[]): Promise<void>;
   /**
    * A chain of pipeline steps as one BullMQ flow: every child runs before its parent, and a failed
    * child fails its parent, so nothing after a failed step runs.
@@ -105,6 +112,22 @@ export function createQueues(options: { connection: ConnectionOptions; prefix: s
     failedReason: async (name, jobId) => {
       const job = await get(name).getJob(jobId);
       return job && (await job.isFailed()) ? job.failedReason : undefined;
+    },
+    firstFailed: async (name, jobIds) => {
+      // In bounded batches: a large run has hundreds of chunk jobs.
+      for (let start = 0; start < jobIds.length; start += 50) {
+        const jobs = await Promise.all(jobIds.slice(start, start + 50).map((jobId) => get(name).getJob(jobId)));
+        for (const job of jobs) if (job && (await job.isFailed())) return { jobId: job.id!, reason: job.failedReason };
+      }
+      return undefined;
+    },
+    requeue: async (name, jobs) => {
+      for (const { data, jobId } of jobs) {
+        const existing = await get(name).getJob(jobId);
+        const state = existing ? await existing.getState() : undefined;
+        if (!existing || state === 'unknown') await get(name).add(name, data, { jobId });
+        else if (state === 'failed' || state === 'completed') await existing.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
+      }
     },
     enqueueMany: async (name, jobs) => {
       for (let start = 0; start < jobs.length; start += 200) {

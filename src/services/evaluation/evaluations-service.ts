@@ -108,8 +108,29 @@ export const evaluationsService = (deps: {
 
     async resumeActive() {
       const active = await deps.evaluations.listActive();
-      for (const evaluation of active) await deps.queues.enqueueMany('evaluation', chunkJobs(evaluation));
+      for (const evaluation of active) {
+        const jobs = chunkJobs(evaluation);
+        // As for label runs: a chunk job the queue failed for good is never added again by its id.
+        const failed = await deps.queues.firstFailed('evaluation', jobs.map((job) => job.jobId));
+        if (failed) {
+          const message = `its chunk job ${failed.jobId} failed in the queue: ${failed.reason}`;
+          await deps.evaluations.transition(evaluation.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() });
+        } else {
+          await deps.queues.enqueueMany('evaluation', jobs);
+        }
+      }
       return active.length;
+    },
+
+    /** Runs a failed evaluation again: predictions already stored stay, only the rows still unscored are predicted. */
+    async retry(id: string): Promise<EvaluationRecord> {
+      const evaluation = await get(id);
+      if (evaluation.status !== 'failed') throw errors.notFailed('evaluation', evaluation.id, evaluation.status);
+      const model = await deps.models.get(evaluation.modelVersionId);
+      if (model.status === 'retired') throw new AppError('model_retired', 409, `The model version ${model.id} is retired.`);
+      const queued = await deps.evaluations.transition(evaluation.id, ['failed'], 'queued', { errorCode: null, errorMessage: null, finishedAt: null });
+      if (queued) await deps.queues.requeue('evaluation', chunkJobs(queued));
+      return queued ?? get(id);
     },
   };
 };

@@ -172,8 +172,28 @@ export const labelRunsService = (deps: {
      */
     async resumeActive(): Promise<number> {
       const active = await deps.runs.listActive();
-      for (const run of active) await deps.queues.enqueueMany('labeling', chunkJobs(run));
+      for (const run of active) {
+        const jobs = chunkJobs(run);
+        // A chunk whose retries the queue spent (or that stalled too often) never reports back, and
+        // adding it again under its id is ignored: the run would stay running for ever.
+        const failed = await deps.queues.firstFailed('labeling', jobs.map((job) => job.jobId));
+        if (failed) {
+          const message = `its chunk job ${failed.jobId} failed in the queue: ${failed.reason}`;
+          await deps.runs.transition(run.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() });
+        } else {
+          await deps.queues.enqueueMany('labeling', jobs);
+        }
+      }
       return active.length;
+    },
+
+    /** Runs a failed run again: answers already recorded stay, only the examples still unanswered are labeled. */
+    async retry(id: string): Promise<LabelRunView> {
+      const run = await getRun(id);
+      if (run.status !== 'failed') throw errors.notFailed('label run', run.id, run.status);
+      const queued = await deps.runs.transition(run.id, ['failed'], 'queued', { errorCode: null, errorMessage: null, finishedAt: null });
+      if (queued) await deps.queues.requeue('labeling', chunkJobs(queued));
+      return view(queued ?? (await getRun(id)));
     },
   };
 };

@@ -99,6 +99,18 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
     handler: async (request) => withProgress(await evaluations.get(request.params.evaluation)),
   });
 
+  app.post('/v1/evaluations/:evaluation/retry', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'retryEvaluation',
+      summary: 'Run a failed evaluation again; stored predictions are kept and never repeated',
+      params: Type.Object({ evaluation: Type.String({ format: 'uuid' }) }),
+      response: { 202: Evaluation, ...authenticatedErrors(404, 409) },
+    },
+    handler: async (request, reply) => reply.status(202).send(await withProgress(await evaluations.retry(request.params.evaluation))),
+  });
+
   app.get('/v1/evaluations/:evaluation/report', {
     config: { access: 'authenticated' },
     schema: {

@@ -94,6 +94,18 @@ export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsSe
     handler: async (request) => presentRun(await labelRuns.cancel(request.params.run)),
   });
 
+  app.post('/v1/label-runs/:run/retry', {
+    config: { access: 'write' },
+    schema: {
+      tags,
+      operationId: 'retryLabelRun',
+      summary: 'Run a failed run again; recorded answers are kept and never repeated',
+      params: RunParams,
+      response: { 202: LabelRun, ...authenticatedErrors(404, 409) },
+    },
+    handler: async (request, reply) => reply.status(202).send(presentRun(await labelRuns.retry(request.params.run))),
+  });
+
   app.get('/v1/label-runs/:run/results', {
     config: { access: 'authenticated' },
     schema: {
