@@ -1,4 +1,5 @@
 import { doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { PipelineOutcome } from '../../domain/pipelines/outcome.js';
 import { tasks } from './tasks.js';
 
 export const PIPELINE_STATUSES = ['running', 'completed', 'failed'] as const;
@@ -20,6 +21,8 @@ export const pipelines = pgTable(
     /** Incremented by each retry; step jobs of an older attempt are ignored. */
     attempt: integer('attempt').notNull().default(1),
     error: text('error'),
+    /** Set when the pipeline completes: what it left serving, and why. */
+    outcome: jsonb('outcome').$type<PipelineOutcome>(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },

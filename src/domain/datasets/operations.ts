@@ -13,7 +13,7 @@ export type Operation =
   | { op: 'filter'; max_tokens?: number; model?: string; min_chars?: number; include_labels?: string[]; exclude_labels?: string[]; drop_unlabeled?: boolean }
   | { op: 'relabel'; map?: Record<string, string>; overrides?: { example_id: string; label: string }[] }
   | { op: 'sample'; max_per_label?: number; balance?: 'undersample' | 'oversample'; seed?: number }
-  | { op: 'split'; train: number; validation: number; test: number; seed?: number; stratify?: boolean };
+  | { op: 'split'; train: number; validation: number; test: number; seed?: number; stratify?: boolean; min_test_rows?: number };
 
 export type OperationName = Operation['op'];
 export type OperationOf<K extends OperationName> = Extract<Operation, { op: K }>;

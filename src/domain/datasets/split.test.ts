@@ -101,3 +101,38 @@ describe('split', () => {
     expect(() => validateSplit(bad as never, 4, ctx)).toThrow(expect.objectContaining({ index: 4, field }));
   });
 });
+
+describe('split with min_test_rows', () => {
+  const seventyFifteen = { op: 'split', train: 0.7, validation: 0.15, test: 0.15, min_test_rows: 30 } as const;
+  const count = (rows: DatasetRow[], name: string) => rows.filter((row) => row.split === name).length;
+
+  it('grows a test split below the minimum, taking from train and validation in proportion, still stratified', () => {
+    const rows = rowsWith({ a: 90, b: 60 }); // 150 rows: 15 % would be 22 or 23
+    const { rows: out, details } = split(rows, seventyFifteen, ctx);
+    expect(count(out, 'test')).toBeGreaterThanOrEqual(30);
+    expect(count(out, 'test')).toBeLessThanOrEqual(31);
+    expect(count(out, 'train') / count(out, 'validation')).toBeCloseTo(0.7 / 0.15, 0);
+    expect(table(out)['test']).toEqual({ a: 18, b: 12 });
+    expect(details['test']).toBe(count(out, 'test'));
+    expect(details['min_test_rows_unmet']).toBeUndefined();
+  });
+
+  it('leaves a split that already meets the minimum exactly as without it', () => {
+    const rows = rowsWith({ a: 300, b: 200 });
+    expect(split(rows, seventyFifteen, ctx)).toEqual(split(rows, { op: 'split', train: 0.7, validation: 0.15, test: 0.15 }, ctx));
+  });
+
+  it('stops at half the rows and says the minimum was not met', () => {
+    const rows = rowsWith({ a: 20, b: 20 });
+    const { rows: out, details } = split(rows, seventyFifteen, ctx);
+    expect(count(out, 'test')).toBe(20);
+    expect(details['min_test_rows_unmet']).toMatch(/40 rows allow a test split of 20 .* fewer than the 30 asked for/);
+  });
+
+  it('is deterministic and rejects a bad value', () => {
+    const rows = rowsWith({ a: 90, b: 60, c: 7 });
+    expect(contentHash(split(rows, seventyFifteen, ctx).rows)).toBe(contentHash(split(rows, seventyFifteen, ctx).rows));
+    expect(() => validateSplit({ ...seventyFifteen, min_test_rows: -1 }, 0, ctx)).toThrow(/min_test_rows/);
+    expect(() => validateSplit({ ...seventyFifteen, min_test_rows: 1.5 }, 0, ctx)).toThrow(/min_test_rows/);
+  });
+});

@@ -1,5 +1,6 @@
 import {
   checkBoolean,
+  checkInteger,
   checkSeed,
   DEFAULT_SEED,
   indicesByLabel,
@@ -28,7 +29,11 @@ export function validateSplit(op: SplitOp, index: number, _ctx: OperationContext
   }
   checkSeed(op.seed, index);
   checkBoolean(op.stratify, index, 'stratify');
+  checkInteger(op.min_test_rows, index, 'min_test_rows', 0, 1_000_000);
 }
+
+/** A test split sized up to `min_test_rows` never takes more than this share of the rows. */
+export const MAX_TEST_SHARE = 0.5;
 
 // Remainders equal on paper can differ in the last bits (5 * 0.1 vs 5 * (1 - 0.9)); compare them
 // at a resolution that ignores that noise so ties are real ties.
@@ -75,19 +80,43 @@ export function split(rows: DatasetRow[], op: SplitOp, _ctx: OperationContext): 
   // Normalised so the quotas of a stratum add up to its size despite the 1e-9 tolerance.
   const fractions = SPLITS.map((s) => op[s] / total);
   const strata = op.stratify === false ? new Map<string | null, number[]>([[null, rows.map((_, i) => i)]]) : indicesByLabel(rows);
-  const rng = seededRng(op.seed ?? DEFAULT_SEED);
-  const assigned = new Array<Split>(rows.length);
-  const carry = SPLITS.map(() => 0);
-  const totals = SPLITS.map(() => 0);
-  for (const key of sortedGroupKeys(strata)) {
-    const members = shuffleInPlace([...(strata.get(key) ?? [])], rng);
-    const counts = allocateStratum(members.length, fractions, carry);
-    let next = 0;
-    counts.forEach((count, s) => {
-      totals[s]! += count;
-      for (const end = next + count; next < end; next++) assigned[members[next] as number] = SPLITS[s] as Split;
-    });
+  const assign = (shares: number[]) => {
+    const rng = seededRng(op.seed ?? DEFAULT_SEED);
+    const assigned = new Array<Split>(rows.length);
+    const carry = SPLITS.map(() => 0);
+    const totals = SPLITS.map(() => 0);
+    for (const key of sortedGroupKeys(strata)) {
+      const members = shuffleInPlace([...(strata.get(key) ?? [])], rng);
+      const counts = allocateStratum(members.length, shares, carry);
+      let next = 0;
+      counts.forEach((count, s) => {
+        totals[s]! += count;
+        for (const end = next + count; next < end; next++) assigned[members[next] as number] = SPLITS[s] as Split;
+      });
+    }
+    return { assigned, totals };
+  };
+  let { assigned, totals } = assign(fractions);
+  const details: Record<string, number | string> = {};
+  const wanted = op.min_test_rows ?? 0;
+  if ((totals[2] ?? 0) < wanted) {
+    // Rounding per stratum can land a row or two short of the share asked for: grow it a row at a time.
+    const most = Math.floor(rows.length * MAX_TEST_SHARE);
+    for (let rowsAsked = Math.min(wanted, most); (totals[2] ?? 0) < Math.min(wanted, most) && rowsAsked <= most; rowsAsked += 1) {
+      ({ assigned, totals } = assign(withTestShare(fractions, rowsAsked / rows.length)));
+    }
+    details['test_share'] = Number(((totals[2] ?? 0) / rows.length).toFixed(4));
+    if ((totals[2] ?? 0) < wanted) {
+      details['min_test_rows_unmet'] = `${rows.length} rows allow a test split of ${totals[2] ?? 0} (at most ${MAX_TEST_SHARE * 100} % of the rows), fewer than the ${wanted} asked for`;
+    }
   }
   const out = rows.map((row, i) => (row.split === assigned[i] ? row : { ...row, split: assigned[i] as Split }));
-  return { rows: out, details: { train: totals[0] ?? 0, validation: totals[1] ?? 0, test: totals[2] ?? 0, strata: strata.size } };
+  return { rows: out, details: { train: totals[0] ?? 0, validation: totals[1] ?? 0, test: totals[2] ?? 0, strata: strata.size, ...details } };
+}
+
+/** Fractions with the test share raised to `test`, train and validation shrunk in proportion. */
+function withTestShare(fractions: number[], test: number): number[] {
+  const [train = 0, validation = 0] = fractions;
+  const rest = train + validation;
+  return rest === 0 ? [0, 0, 1] : [(train / rest) * (1 - test), (validation / rest) * (1 - test), test];
 }

@@ -6,6 +6,7 @@ import type { EvaluationRecord } from '../../db/schema/evaluations.js';
 import { TERMINAL_FINE_TUNE_STATUSES } from '../../db/schema/fine-tunes.js';
 import type { PipelineStepRecord } from '../../db/schema/pipelines.js';
 import type { Operation } from '../../domain/datasets/operations.js';
+import { pipelineOutcome } from '../../domain/pipelines/outcome.js';
 import type { StepName } from '../../domain/pipelines/steps.js';
 import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
 import { metricValue } from '../../domain/routing/promotion-policy.js';
@@ -209,6 +210,12 @@ export function pipelineSteps(deps: {
           champion_after: after.championId,
           promoted: after.championId === best.model_version_id,
           decision: latest ? { action: latest.action, reason: latest.reason, numbers: latest.numbers } : null,
+          outcome: pipelineOutcome({
+            bestCandidate: best.model_version_id,
+            championAfter: after.championId,
+            fallbackAfter: after.fallbackId,
+            decisionReason: latest?.reason ?? null,
+          }),
         },
         costUsd: 0,
       };

@@ -7,6 +7,7 @@ import type { PipelineRecord, PipelineStepRecord } from '../../db/schema/pipelin
 import type { Operation } from '../../domain/datasets/operations.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
+import type { PipelineOutcome } from '../../domain/pipelines/outcome.js';
 import { remainingSteps, STEP_NAMES, type StepName } from '../../domain/pipelines/steps.js';
 import { AppError, errors, isAppError, type FieldProblem } from '../../errors.js';
 import type { Providers } from '../../providers/registry.js';
@@ -21,12 +22,16 @@ export type CreatePipelineInput = Omit<PipelineParams, 'prepare' | 'baseline_mod
   baseline_model_version_id?: string;
 };
 
-/** Without instructions: drop unlabeled rows, dedupe ignoring case and spacing, clean, split 70/15/15 stratified. */
-export const DEFAULT_PREPARE: Operation[] = [
+/**
+ * Without instructions: drop unlabeled rows, dedupe ignoring case and spacing, clean, split
+ * 70/15/15 stratified, the test split grown to the promotion policy's minimum test size where the
+ * data allows (15 % of 150 rows is 22, and a policy needing 30 would never promote anything).
+ */
+export const defaultPrepare = (minTestRows: number): Operation[] => [
   { op: 'filter', drop_unlabeled: true },
   { op: 'dedupe', mode: 'normalized' },
   { op: 'clean' },
-  { op: 'split', train: 0.7, validation: 0.15, test: 0.15, seed: 42, stratify: true },
+  { op: 'split', train: 0.7, validation: 0.15, test: 0.15, seed: 42, stratify: true, min_test_rows: minTestRows },
 ];
 
 export interface PipelineView {
@@ -73,7 +78,11 @@ export const pipelinesService = (deps: {
         return;
       }
       await deps.pipelines.updateStep(pipeline.id, step.name, { status: 'completed', outputs: outcome.outputs ?? {}, costUsd: outcome.costUsd ?? null, error: null, finishedAt: now }, tx);
-      if (step.name === 'promote') await deps.pipelines.update(pipeline.id, { status: 'completed', finishedAt: now }, tx);
+      if (step.name === 'promote') {
+        // What the pipeline left serving, at the top of its record.
+        const serving = (outcome.outputs?.['outcome'] as PipelineOutcome | undefined) ?? null;
+        await deps.pipelines.update(pipeline.id, { status: 'completed', outcome: serving, finishedAt: now }, tx);
+      }
     });
   };
 
@@ -102,8 +111,9 @@ export const pipelinesService = (deps: {
       input.candidates.forEach((candidate, index) => {
         if (!deps.providers.isConfigured(candidate.provider)) problems.push({ field: `body.candidates[${index}].provider`, message: 'not configured (set OPENAI_API_KEY)' });
       });
+      const routing = await deps.routing.get(task.id);
       // The baseline defaults to the task's fallback: normally its prompt-only model.
-      const baseline = input.baseline_model_version_id ?? (await deps.routing.get(task.id)).fallbackId;
+      const baseline = input.baseline_model_version_id ?? routing.fallbackId;
       if (baseline) {
         const model = await deps.modelVersions.findById(baseline);
         if (!model || model.taskId !== task.id || model.status === 'retired') {
@@ -115,7 +125,7 @@ export const pipelinesService = (deps: {
       const params: PipelineParams = {
         dataset_version_id: input.dataset_version_id,
         ...(input.label ? { label: input.label } : {}),
-        prepare: { operations: input.prepare?.operations ?? DEFAULT_PREPARE },
+        prepare: { operations: input.prepare?.operations ?? defaultPrepare(routing.minTestSize) },
         candidates: input.candidates,
         baseline_model_version_id: baseline ?? null,
       };
@@ -126,6 +136,7 @@ export const pipelinesService = (deps: {
         params: params as unknown as Record<string, unknown>,
         attempt: 1,
         error: null,
+        outcome: null,
         createdAt: new Date(),
         finishedAt: null,
       };

@@ -110,7 +110,18 @@ export const OperationSchema = Type.Unsafe<Operation>({
     op(
       'split',
       'Assign train / validation / test, stratified by label, seeded',
-      { train: Fraction, validation: Fraction, test: Fraction, seed: Seed, stratify: Type.Boolean({ default: true }) },
+      {
+        train: Fraction,
+        validation: Fraction,
+        test: Fraction,
+        seed: Seed,
+        stratify: Type.Boolean({ default: true }),
+        min_test_rows: Type.Integer({
+          minimum: 0,
+          maximum: 1_000_000,
+          description: 'Grow the test split to at least this many rows (taken from train and validation in proportion) while it stays at most half the rows',
+        }),
+      },
       ['train', 'validation', 'test'],
     ),
   ],

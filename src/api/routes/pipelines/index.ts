@@ -49,6 +49,18 @@ const Pipeline = Type.Object({
   status: Type.Enum([...PIPELINE_STATUSES]),
   attempt: Type.Integer({ description: '1, plus one per retry' }),
   error: Nullable(Type.String()),
+  outcome: Nullable(
+    Type.Object(
+      {
+        result: Type.Enum(['promoted', 'no_promotion', 'nothing_serving']),
+        reason: Type.String(),
+        best_candidate_model_version_id: Nullable(Type.String({ format: 'uuid' })),
+        champion_model_version_id: Nullable(Type.String({ format: 'uuid' })),
+        fallback_model_version_id: Nullable(Type.String({ format: 'uuid' })),
+      },
+      { description: 'Once completed: what the pipeline left serving, and why (null while running or failed)' },
+    ),
+  ),
   cost_usd: Type.Number({ description: 'Sum of the steps’ costs so far' }),
   params: Type.Object({}, { additionalProperties: true }),
   steps: Type.Array(Step),
@@ -60,6 +72,7 @@ const present = ({ pipeline, steps }: PipelineView) => ({
   id: pipeline.id,
   task_id: pipeline.taskId,
   status: pipeline.status,
+  outcome: pipeline.outcome,
   attempt: pipeline.attempt,
   error: pipeline.error,
   cost_usd: steps.reduce((sum, step) => sum + (step.costUsd ?? 0), 0),
