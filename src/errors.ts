@@ -62,6 +62,12 @@ export const errors = {
     new AppError('provider_not_configured', 400, `The ${provider} provider has no API key here (set OPENAI_API_KEY).`, {
       fields: [{ field: 'body.provider', message: 'not configured' }],
     }),
+  /** Work on a model past its shutdown date: it would be billed and then fail (or serve nothing). */
+  modelShutDown: (model: string, shutdownDate: string, field: string, tableDate: string) =>
+    new AppError('model_shut_down', 400, `The model "${model}" was shut down on ${shutdownDate}; it can no longer be trained, used for labeling or evaluated. Choose another model.`, {
+      fields: [{ field, message: `model "${model}" was shut down on ${shutdownDate}` }],
+      details: { model, shutdown_date: shutdownDate, lifecycle_table_date: tableDate },
+    }),
   unavailable: (message: string, details?: Record<string, unknown>, retryAfterSeconds = 5) =>
     new AppError('service_unavailable', 503, message, {
       details,
