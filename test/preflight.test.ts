@@ -13,7 +13,11 @@ const auth = bearer(ADMIN_KEY);
 
 beforeAll(async () => {
   fake = await startOpenAIFake();
-  h = await createHarness({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url });
+  h = await createHarness({
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: fake.url,
+    PRICE_OVERRIDES: JSON.stringify({ 'o3-mini': { input: 1, output: 4, training: 100 } }),
+  });
   version = await splitDataset(h, 'titles');
 });
 afterEach(() => {
@@ -115,6 +119,13 @@ describe('pre-flight warnings', () => {
     expect(created.status).toBe(202);
     const stored = await h.runtime.database.pool.query('SELECT estimate FROM fine_tunes WHERE id = $1', [created.body.id]);
     expect(stored.rows[0].estimate.preflight.problems).toEqual(dry.body.preflight.problems);
+  });
+
+  it('prices the estimate with PRICE_OVERRIDES, as the bill is recorded', async () => {
+    const dry = await createFineTune(h, 'titles', { dataset_version_id: version, provider: 'openai', base_model: 'o3-mini', dry_run: true });
+    expect(dry.status).toBe(200);
+    expect(dry.body.preflight).toEqual({ ok: true, problems: [] });
+    expect(dry.body.estimate.cost_usd).toBeCloseTo((dry.body.estimate.billable_tokens * 100) / 1e6, 12);
   });
 
   it('warns that a version without a labeled test split will not be evaluated automatically', async () => {
