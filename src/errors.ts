@@ -67,6 +67,12 @@ export const errors = {
     new AppError('not_failed', 409, `The ${resource} "${id}" is ${status}; only a failed one can be retried.`, {
       details: { resource, id, status },
     }),
+  /** Work on a model past its shutdown date: it would be billed and then fail (or serve nothing). */
+  modelShutDown: (model: string, shutdownDate: string, field: string, tableDate: string) =>
+    new AppError('model_shut_down', 400, `The model "${model}" was shut down on ${shutdownDate}; it can no longer be trained, used for labeling or evaluated. Choose another model.`, {
+      fields: [{ field, message: `model "${model}" was shut down on ${shutdownDate}` }],
+      details: { model, shutdown_date: shutdownDate, lifecycle_table_date: tableDate },
+    }),
   unavailable: (message: string, details?: Record<string, unknown>, retryAfterSeconds = 5) =>
     new AppError('service_unavailable', 503, message, {
       details,

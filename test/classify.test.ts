@@ -150,7 +150,10 @@ describe('classify', () => {
 
   it('retires a hosted model past its provider’s shutdown date as soon as it is routed', async () => {
     await splitDataset(h, 'old', 20);
-    const legacy = await registerModel(h, 'old', { kind: 'prompt', provider: 'openai', model: 'gpt-3.5-turbo', name: 'legacy' });
+    // Registered while it served (Tuneline's own table has no date for it); then the provider's
+    // GET /models says it has shut down. (A model already past its date cannot be registered.)
+    const legacy = await registerModel(h, 'old', { kind: 'prompt', provider: 'openai', model: 'gpt-4.1-nano-2025-04-14', name: 'legacy' });
+    fake.configure({ models: { shutdownDates: { 'gpt-4.1-nano-2025-04-14': '2026-10-23' } } });
     const spare = await registerModel(h, 'old', { kind: 'prompt', provider: 'local', name: 'spare' });
     await route(h, 'old', { champion: legacy, fallback: spare });
     await classify(h, 'old', { input: 'how to escape mount' });

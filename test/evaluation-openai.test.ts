@@ -66,8 +66,10 @@ describe('evaluating hosted models', () => {
   });
 
   it('retires a model past its shutdown date; it can never be champion', async () => {
-    fake.configure({ models: { shutdownDates: { 'gpt-3.5-turbo': '2026-10-23' } } });
-    const model = await register('gpt-3.5-turbo');
+    // Registered while it served (Tuneline's own table has no date for it); then the provider's
+    // GET /models says it has shut down. (A model already past its date cannot be registered.)
+    const model = await register('gpt-4.1-nano');
+    fake.configure({ models: { shutdownDates: { 'gpt-4.1-nano': '2026-10-23' } } });
     const worker = startWorker();
     await worker.waitFor('workers started');
     const created = await h.http().post('/v1/evaluations').set('authorization', auth).send({ model_version_id: model.id, dataset_version_id: version });

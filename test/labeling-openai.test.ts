@@ -3,6 +3,7 @@ import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { allExamples, createTask, jsonl, upload } from './helpers/datasets.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import { getRun, startRun, waitForRun } from './helpers/label-runs.js';
+import { createProviders } from '../src/providers/registry.js';
 
 let fake: OpenAIFake;
 let h: Harness;
@@ -65,13 +66,28 @@ describe('labeling through an OpenAI-compatible provider', () => {
     expect(sent[0]!.body).toMatchObject({ model: 'gpt-4o-mini', temperature: 0, logprobs: true, top_logprobs: 20 });
   });
 
-  it('uses /completions with the version’s label codes for legacy prompt/completion models', async () => {
+  it('refuses a label run on a legacy prompt/completion model: every one of them is past its shutdown date', async () => {
+    const response = await h
+      .http()
+      .post(`/v1/dataset-versions/${unlabeledVersion}/label-runs`)
+      .set('authorization', bearer(ADMIN_KEY))
+      .send({ ...zeroShot, model: 'babbage-002' });
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ code: 'model_shut_down', details: { model: 'babbage-002', shutdown_date: '2026-09-28' } });
+    expect(fake.stats().requests.total).toBe(0);
+  });
+
+  // babbage-002 / davinci-002 (and their fine-tunes) are shut down, so no run, evaluation or new
+  // model version reaches /completions any more; the classifier still speaks it (for model
+  // versions registered before the shutdown), so it is checked at the provider boundary.
+  it('classifies through /completions with the version’s label codes for legacy prompt/completion models', async () => {
     const codes = (await h.http().get(`/v1/dataset-versions/${unlabeledVersion}`).set('authorization', bearer(ADMIN_KEY))).body.label_codes;
     fake.script({ rules: [{ contains: 'refund', answer: codes.billing }, { contains: 'rash', answer: codes.bug }], default: codes.other });
-    const run = await waitForRun(h, (await startRun(h, unlabeledVersion, { ...zeroShot, model: 'babbage-002' })).id);
-    expect(run).toMatchObject({ status: 'completed', labeled: 6 });
-    const rows = await allExamples(h, run.result_version_id);
-    expect(rows.map((row) => row.label)).toEqual(['billing', 'bug', 'billing', 'bug', 'other', 'billing']);
+    const prompt = { instructions: 'Route the ticket.', labels: ['billing', 'bug', 'other'].map((name) => ({ name })), fewShot: [] };
+    const classifier = createProviders(h.config.openai).classifier({ provider: 'openai', model: 'babbage-002', labelCodes: codes }, prompt);
+    const labels = [];
+    for (const ticket of TICKETS) labels.push((await classifier.classify(ticket, prompt)).label);
+    expect(labels).toEqual(['billing', 'bug', 'billing', 'bug', 'other', 'billing']);
     const sent = fake.requests.filter((request) => request.path === '/v1/completions');
     expect(sent).toHaveLength(6);
     expect((sent[0]!.body as { prompt: string }).prompt.endsWith('\n\n###\n\n')).toBe(true);

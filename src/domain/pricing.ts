@@ -48,7 +48,8 @@ export const isLocalModel = (model: string): boolean => model.startsWith('local:
 
 // Snapshots share their family's price: gpt-4o-mini-2024-07-18, gpt-3.5-turbo-0125.
 const SNAPSHOT_SUFFIX = /-(?:\d{4}-\d{2}-\d{2}|\d{4})$/;
-const familyOf = (model: string): string => model.toLowerCase().replace(SNAPSHOT_SUFFIX, '');
+/** A snapshot's family (`gpt-4o-mini-2024-07-18` → `gpt-4o-mini`), lower-cased; other names lower-cased. */
+export const familyOf = (model: string): string => model.toLowerCase().replace(SNAPSHOT_SUFFIX, '');
 
 // Own keys only: a model named `constructor` must not find Object.prototype's.
 const own = <T>(table: Readonly<Record<string, T>> | undefined, key: string): T | undefined =>

@@ -113,7 +113,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
   const evaluations = evaluationsService({ evaluations: evaluationsRepo, rows, datasets, models, queues, tasks });
   const registrar = modelRegistrar({ modelVersions, tasks, datasets, evaluations });
   const labelRuns = labelRunsService({ db, runs, rows, datasets, tasks, queues, providers });
-  const fineTunesApi = fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers });
+  const fineTunesApi = fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers, priceOverrides: config.priceOverrides });
   return {
     costProjections: costProjectionsService({ modelVersions, evaluations: evaluationsRepo, priceOverrides: config.priceOverrides }),
     pipelines: pipelinesService({

@@ -19,13 +19,24 @@ export const billableTokens = (tokensPerExample: number[], epochs: number, limit
 export interface PreflightInput {
   trainCounts: Record<string, number>;
   validationCounts: Record<string, number>;
+  /** Labeled test rows per label: the split the trained model is evaluated on automatically. */
+  testCounts: Record<string, number>;
   labels: string[];
   overTokenLimit: number;
   tokenLimit: number;
+  /** Set when the price table has no training price for this base model (the cost is unknown). */
+  unpricedModel?: { model: string; priceTableDate: string };
 }
 
 export interface PreflightProblem {
-  code: 'too_few_examples' | 'label_missing_from_train' | 'label_missing_from_validation' | 'over_token_limit' | 'no_validation';
+  code:
+    | 'too_few_examples'
+    | 'label_missing_from_train'
+    | 'label_missing_from_validation'
+    | 'over_token_limit'
+    | 'no_validation'
+    | 'no_test_split'
+    | 'unpriced_model';
   message: string;
   blocking: boolean;
 }
@@ -63,10 +74,26 @@ export function preflightProblems(input: PreflightInput): PreflightProblem[] {
       });
     }
   }
+  // Only rows whose label the task still has are scored, as the evaluation itself does.
+  if (input.labels.every((label) => !input.testCounts[label])) {
+    problems.push({
+      code: 'no_test_split',
+      message: 'no labeled test rows: the model will not be evaluated automatically (evaluate it by hand on another version)',
+      blocking: false,
+    });
+  }
   if (input.overTokenLimit > 0) {
     problems.push({
       code: 'over_token_limit',
       message: `${input.overTokenLimit} examples exceed ${input.tokenLimit} tokens and would be truncated`,
+      blocking: false,
+    });
+  }
+  if (input.unpricedModel) {
+    const { model, priceTableDate } = input.unpricedModel;
+    problems.push({
+      code: 'unpriced_model',
+      message: `${model} has no training price in the price table (${priceTableDate}): the cost cannot be estimated (PRICE_OVERRIDES can add it)`,
       blocking: false,
     });
   }

@@ -13,6 +13,7 @@ import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { ModelVersionsService } from '../models/model-versions-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
+import { refuseShutDownModel } from '../models/shut-down-models.js';
 
 /** Rows per job on the evaluation queue. */
 export const EVALUATION_CHUNK = 25;
@@ -50,6 +51,8 @@ export const evaluationsService = (deps: {
         ]);
       }
       if (model.status === 'retired') throw new AppError('model_retired', 409, `The model version ${model.id} is retired.`);
+      // A version registered while its model still served: every call would fail now.
+      refuseShutDownModel(model.model, 'body.model_version_id');
       // Rows whose label the task no longer has cannot be scored; they are left out.
       const labels = new Set((await deps.tasks.get(model.taskId)).labels.map((label) => label.name));
       const items: { exampleId: string; trueLabel: string }[] = [];

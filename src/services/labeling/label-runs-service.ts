@@ -12,6 +12,7 @@ import type { Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
+import { refuseShutDownModel } from '../models/shut-down-models.js';
 
 /** Examples per job on the labeling queue: small enough that a retried job redoes little. */
 export const CHUNK_SIZE = 25;
@@ -74,6 +75,8 @@ export const labelRunsService = (deps: {
       const task = await deps.tasks.get((await deps.datasets.getDataset(version.datasetId)).taskId);
       if (task.archivedAt) throw errors.archived('task', task.slug);
       if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider);
+      const model = input.model ?? DEFAULT_MODELS[input.provider];
+      refuseShutDownModel(model, 'body.model');
       const labelNames = new Set(task.labels.map((label) => label.name));
       const problems: FieldProblem[] = [];
       (input.few_shot_examples ?? []).forEach((example, index) => {
@@ -128,7 +131,7 @@ export const labelRunsService = (deps: {
           sourceVersionId: version.id,
           status: 'queued',
           provider: input.provider,
-          model: input.model ?? DEFAULT_MODELS[input.provider],
+          model,
           mode: input.mode,
           params: { ...input, few_shot_examples: undefined, k: input.mode === 'few_shot' ? fewShot.length : undefined },
           prompt: prompt as unknown as Record<string, unknown>,

@@ -9,6 +9,7 @@ import { afterCursor, toPage } from '../../domain/pagination.js';
 import { errors } from '../../errors.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
+import { refuseShutDownModel } from './shut-down-models.js';
 
 export interface RegisterModelInput {
   name?: string;
@@ -39,6 +40,8 @@ export const modelVersionsService = (deps: {
       if (input.kind === 'fine_tuned' && (input.provider !== 'openai' || !input.model)) {
         throw errors.validation('A fine-tuned model needs provider openai and its model id.', [{ field: 'body.model', message: 'required, e.g. ft:gpt-4o-mini-2024-07-18:org::abc' }]);
       }
+      const model = input.model ?? DEFAULT_MODELS[input.provider];
+      refuseShutDownModel(model, 'body.model');
       const labels = new Set(task.labels.map((label) => label.name));
       let fewShot = input.few_shot_examples ?? [];
       if (input.few_shot_from) {
@@ -56,7 +59,6 @@ export const modelVersionsService = (deps: {
         fewShot,
         ...(input.kind === 'fine_tuned' ? { asTrained: true } : {}),
       };
-      const model = input.model ?? DEFAULT_MODELS[input.provider];
       return deps.modelVersions.insert({
         id: newId(),
         taskId: task.id,

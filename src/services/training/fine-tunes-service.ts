@@ -5,7 +5,7 @@ import { TERMINAL_FINE_TUNE_STATUSES, type FineTuneRecord } from '../../db/schem
 import { fineTuningTokenLimit } from '../../domain/datasets/token-limits.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
-import { PRICE_TABLE_DATE, trainingCost } from '../../domain/pricing.js';
+import { PRICE_TABLE_DATE, trainingCost, type PriceOverrides } from '../../domain/pricing.js';
 import { autoEpochs, billableTokens, preflightProblems } from '../../domain/training/preflight.js';
 import { AppError, errors } from '../../errors.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
@@ -13,6 +13,7 @@ import { trainingJob, type Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
+import { refuseShutDownModel } from '../models/shut-down-models.js';
 import { buildTrainingFile } from './training-files.js';
 
 export const LOCAL_TRAINED_MODEL = 'local-linear';
@@ -43,6 +44,7 @@ export const fineTunesService = (deps: {
   tasks: TasksService;
   queues: Queues;
   providers: Providers;
+  priceOverrides: PriceOverrides;
 }) => {
   const getFineTune = (id: string): Promise<FineTuneRecord> => findOr404('fine-tune', id, (known) => deps.fineTunes.findById(known));
   const enqueue = ({ data, jobId }: ReturnType<typeof trainingJob>) => deps.queues.enqueue('training', data, { jobId });
@@ -84,25 +86,31 @@ export const fineTunesService = (deps: {
       }
       // Continued training starts from the parent's fine-tuned model (OpenAI accepts ft: models as a base).
       const baseModel = input.provider === 'local' ? LOCAL_TRAINED_MODEL : (parent?.model ?? input.base_model ?? 'gpt-4o-mini-2024-07-18');
+      // Before anything else is computed: a job on a shut-down model trains, is billed, and is retired at once.
+      refuseShutDownModel(baseModel, parent ? 'body.parent_model_version_id' : 'body.base_model');
 
       const train = await buildTrainingFile(deps.rows, task, version, 'train', baseModel);
       const stats = version.stats as { splits?: Record<string, { label_distribution: Record<string, number> }> };
       const limit = fineTuningTokenLimit(baseModel);
-      const problems = preflightProblems({
-        trainCounts: stats.splits?.['train']?.label_distribution ?? {},
-        validationCounts: stats.splits?.['validation']?.label_distribution ?? {},
-        labels: task.labels.map((label) => label.name),
-        overTokenLimit: train.tokens.filter((tokens) => tokens > limit).length,
-        tokenLimit: limit,
-      });
       const requestedEpochs = input.hyperparameters?.n_epochs;
       const epochs = typeof requestedEpochs === 'number' ? requestedEpochs : autoEpochs(train.examples);
       const billable = input.provider === 'local' ? 0 : billableTokens(train.tokens, epochs, limit);
+      // The same prices the provider's bill is recorded with (hosted training), overrides included.
+      const costUsd = input.provider === 'local' ? 0 : trainingCost(baseModel, billable, deps.priceOverrides);
+      const problems = preflightProblems({
+        trainCounts: stats.splits?.['train']?.label_distribution ?? {},
+        validationCounts: stats.splits?.['validation']?.label_distribution ?? {},
+        testCounts: stats.splits?.['test']?.label_distribution ?? {},
+        labels: task.labels.map((label) => label.name),
+        overTokenLimit: train.tokens.filter((tokens) => tokens > limit).length,
+        tokenLimit: limit,
+        ...(costUsd === null ? { unpricedModel: { model: baseModel, priceTableDate: PRICE_TABLE_DATE } } : {}),
+      });
       const estimate = {
         train_examples: train.examples,
         epochs,
         billable_tokens: billable,
-        cost_usd: input.provider === 'local' ? 0 : trainingCost(baseModel, billable),
+        cost_usd: costUsd,
         price_table_date: PRICE_TABLE_DATE,
       };
       const preflight = { ok: !problems.some((problem) => problem.blocking), problems };
