@@ -32,8 +32,13 @@ export const modelVersionsService = (deps: {
   return {
     get,
 
-    /** Registers a prompt-only model, or a fine-tuned model made elsewhere ("bring your own"). */
-    async register(taskRef: string, input: RegisterModelInput): Promise<ModelVersionRecord> {
+    /**
+     * Registers a prompt-only model, or a fine-tuned model made elsewhere ("bring your own").
+     * `options.id`: callers that record the id first (pipelines) get the model that exists.
+     */
+    async register(taskRef: string, input: RegisterModelInput, options: { id?: string } = {}): Promise<ModelVersionRecord> {
+      const existing = options.id ? await deps.modelVersions.findById(options.id) : undefined;
+      if (existing) return existing;
       const task = await deps.tasks.get(taskRef);
       if (task.archivedAt) throw errors.archived('task', taskRef);
       if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider);
@@ -60,7 +65,7 @@ export const modelVersionsService = (deps: {
         ...(input.kind === 'fine_tuned' ? { asTrained: true } : {}),
       };
       return deps.modelVersions.insert({
-        id: newId(),
+        id: options.id ?? newId(),
         taskId: task.id,
         name: input.name ?? `${task.slug}-${input.kind === 'prompt' ? 'prompt' : 'byo'}-${model}`,
         kind: input.kind,
