@@ -141,7 +141,7 @@ describe('decidePromotion with max_p_value', () => {
     expect(decision.numbers).toMatchObject({ only_challenger_right: 20, only_compared_right: 0 });
     // Exact: 2 · ½^20.
     expect(decision.numbers.p_value).toBeCloseTo(2 * 0.5 ** 20, 15);
-    expect(decision.reason).toMatch(/McNemar p = 0\.00000191 ≤ 0\.05$/);
+    expect(decision.reason).toMatch(/McNemar p = 1\.91e-6 ≤ 0\.05$/);
   });
 
   it('does not promote when the difference could be chance', () => {

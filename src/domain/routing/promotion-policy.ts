@@ -68,6 +68,7 @@ export interface PromotionDecision {
 
 const fixed = (value: number) => value.toFixed(4);
 const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
+const pValueText = (p: number) => (p < 0.001 ? p.toExponential(2) : p.toPrecision(3));
 
 /**
  * Whether a freshly evaluated model should become champion. It is compared with the champion or,
@@ -138,10 +139,10 @@ export function decidePromotion(input: {
     const test = mcnemar(challenger.correct, incumbent.evaluation.correct);
     Object.assign(numbers, { p_value: test.pValue, only_challenger_right: test.onlyA, only_compared_right: test.onlyB });
     if (test.pValue > policy.maxPValue) {
-      return no(`McNemar against the ${role}: p = ${test.pValue.toPrecision(3)} > ${policy.maxPValue} (${test.onlyA} rows only this model got right, ${test.onlyB} only the ${role})`);
+      return no(`McNemar against the ${role}: p = ${pValueText(test.pValue)} > ${policy.maxPValue} (${test.onlyA} rows only this model got right, ${test.onlyB} only the ${role})`);
     }
   }
-  const significance = numbers.p_value === null ? '' : `, McNemar p = ${numbers.p_value.toPrecision(3)} ≤ ${policy.maxPValue}`;
+  const significance = numbers.p_value === null ? '' : `, McNemar p = ${pValueText(numbers.p_value)} ≤ ${policy.maxPValue}`;
   return {
     promote: true,
     reason:
