@@ -196,7 +196,7 @@ export const routingService = (deps: {
 
     /**
      * Makes a newly registered prompt-only model the task's fallback when it has none, so that
-     * whatever becomes champion later never serves without one.
+     * whatever becomes champion later is not left to serve alone by accident.
      */
     async adoptFallback(taskId: string, modelId: string) {
       return change(taskId, async (current) =>
