@@ -276,14 +276,18 @@ async function main(): Promise<void> {
   show(`${runReport.low_confidence.count} answers under confidence ${runReport.low_confidence.threshold} flagged for review`);
   const labeledId = await reviewLowestConfidence(admin, finished.result_version_id);
 
-  step('Registering the prompt-only model and training a local model on the reviewed split');
+  step('Registering and evaluating the prompt-only model (the fallback), then training a local model on the reviewed split');
   const prompt = await admin<{ id: string }>('POST', `/v1/tasks/${SAMPLE_TASK.slug}/model-versions`, {
     kind: 'prompt',
     provider: ONLINE ? 'openai' : 'local',
     name: 'prompt-only few-shot',
     few_shot_from: { dataset_version_id: labeledId, k: 16 },
   });
-  await admin('PATCH', `/v1/tasks/${SAMPLE_TASK.slug}/routing`, { fallback_model_version_id: prompt.body.id, min_test_size: 20 });
+  // The task's first prompt-only model is its fallback. It is measured first: without a champion,
+  // a trained model is promoted only when it beats the fallback on the same test rows.
+  await admin('PATCH', `/v1/tasks/${SAMPLE_TASK.slug}/routing`, { min_test_size: 20 });
+  const promptEvaluation = await admin<{ id: string }>('POST', '/v1/evaluations', { model_version_id: prompt.body.id, dataset_version_id: labeledId });
+  await followEvaluation(admin, promptEvaluation.body.id);
   const trained = await admin<{ id: string }>('POST', `/v1/tasks/${SAMPLE_TASK.slug}/fine-tunes`, {
     dataset_version_id: labeledId,
     provider: 'local',
@@ -294,9 +298,7 @@ async function main(): Promise<void> {
   const curve = fineTune.curve.filter((_, index, all) => index % Math.ceil(all.length / 8) === 0 || index === all.length - 1);
   for (const point of curve) show(`  epoch ${String(point.step).padStart(3)}  loss ${point.train_loss?.toFixed(4)}  ${'█'.repeat(Math.max(1, Math.round((point.train_loss ?? 0) * 40)))}`);
 
-  step('Evaluating both on the same held-out test rows');
-  const promptEvaluation = await admin<{ id: string }>('POST', '/v1/evaluations', { model_version_id: prompt.body.id, dataset_version_id: labeledId });
-  await followEvaluation(admin, promptEvaluation.body.id);
+  step('Evaluating the trained model on the same held-out test rows');
   const localEvaluationId = await waitForModelEvaluation(admin, fineTune.model_version_id!);
   await followEvaluation(admin, localEvaluationId);
   for (const [name, id] of [['prompt-only few-shot', promptEvaluation.body.id], ['local trained model', localEvaluationId]] as const) {

@@ -67,9 +67,15 @@ describe('evaluation, leaderboard and promotion', () => {
     expect(report.text).toContain('    accuracy');
     expect(report.text).toContain('weighted avg');
 
-    // The first model with enough test rows becomes champion.
+    expect(report.text).toMatch(/\nno usable answer: \d+ of 30 \(\d+\.\d %\); failed calls 0, unparseable answers \d+, unknown labels 0\n/);
+
+    // The task's first prompt-only model is its fallback: it answers while there is no champion,
+    // and its own evaluation does not make it champion as well.
     const routing = await h.http().get('/v1/tasks/titles/routing').set('authorization', auth);
-    expect(routing.body.champion_id).toBe(weak.id);
+    expect(routing.body).toMatchObject({ champion_id: null, fallback_id: weak.id });
+    await expect
+      .poll(async () => (await h.http().get('/v1/tasks/titles/routing/history?limit=1').set('authorization', auth)).body.data[0])
+      .toMatchObject({ action: 'no_promotion', to_model_id: weak.id, numbers: { evaluation_id: evaluation['id'] } });
   });
 
   it('promotes a better model by the policy, and the leaderboard compares both on the same rows', async () => {
@@ -80,12 +86,17 @@ describe('evaluation, leaderboard and promotion', () => {
     expect(board.body.entries.map((entry: { model: { id: string } }) => entry.model.id)).toEqual([strong.id, weak.id]);
     expect(board.body.entries[0].macro_f1).toBeGreaterThan(board.body.entries[1].macro_f1 + 0.01);
 
-    const routing = await h.http().get('/v1/tasks/titles/routing').set('authorization', auth);
-    expect(routing.body.champion_id).toBe(strong.id);
+    // With no champion yet, it had to beat the fallback on the same rows.
+    await expect.poll(async () => (await h.http().get('/v1/tasks/titles/routing').set('authorization', auth)).body.champion_id).toBe(strong.id);
     const history = await h.http().get('/v1/tasks/titles/routing/history').set('authorization', auth);
     const promotion = history.body.data.find((event: { action: string; to_model_id: string }) => event.action === 'auto_promote' && event.to_model_id === strong.id);
-    expect(promotion).toMatchObject({ from_model_id: weak.id, actor: 'policy', numbers: { metric: 'macro_f1', evaluation_id: evaluation['id'] } });
+    expect(promotion).toMatchObject({
+      from_model_id: null,
+      actor: 'policy',
+      numbers: { metric: 'macro_f1', evaluation_id: evaluation['id'], compared_with: 'fallback', compared_model_id: weak.id, compared_score: board.body.entries[1].macro_f1 },
+    });
     expect(promotion.numbers.improvement).toBeGreaterThanOrEqual(0.01);
+    expect(board.body.entries[0]).toMatchObject({ failed_calls: 0, unknown_labels: 0, failure_rate: expect.any(Number) });
 
     // The weaker model, compared with the new champion by McNemar.
     const boardAfter = await h.http().get(`/v1/tasks/titles/leaderboard?dataset_version_id=${version}`).set('authorization', auth);
@@ -96,13 +107,20 @@ describe('evaluation, leaderboard and promotion', () => {
   });
 
   it('rolls back a promotion and records why', async () => {
+    // The first champion replaced none: there is nothing to put back.
+    const nothing = await h.http().post('/v1/tasks/titles/routing/rollback').set('authorization', auth).send({ reason: 'complaints' });
+    expect(nothing.status).toBe(409);
+    expect(nothing.body.code).toBe('nothing_to_roll_back');
+
+    await h.http().post('/v1/tasks/titles/routing/promote').set('authorization', auth).send({ model_version_id: weak.id, reason: 'cheaper' }).expect(200);
+    expect((await h.http().get(`/v1/model-versions/${weak.id}`).set('authorization', auth)).body.status).toBe('champion');
     const rolled = await h.http().post('/v1/tasks/titles/routing/rollback').set('authorization', auth).send({ reason: 'complaints' });
     expect(rolled.status).toBe(200);
-    expect(rolled.body.champion_id).toBe(weak.id);
+    expect(rolled.body).toMatchObject({ champion_id: strong.id, fallback_id: weak.id });
     const history = await h.http().get('/v1/tasks/titles/routing/history?limit=1').set('authorization', auth);
-    expect(history.body.data[0]).toMatchObject({ action: 'rollback', from_model_id: strong.id, to_model_id: weak.id, reason: 'complaints' });
-    const models = await h.http().get(`/v1/model-versions/${weak.id}`).set('authorization', auth);
-    expect(models.body.status).toBe('champion');
+    expect(history.body.data[0]).toMatchObject({ action: 'rollback', from_model_id: weak.id, to_model_id: strong.id, reason: 'complaints' });
+    expect((await h.http().get(`/v1/model-versions/${strong.id}`).set('authorization', auth)).body.status).toBe('champion');
+    expect((await h.http().get(`/v1/model-versions/${weak.id}`).set('authorization', auth)).body.status).toBe('fallback');
   });
 
   it('never lets a retired model be champion', async () => {

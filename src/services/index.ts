@@ -89,10 +89,10 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
   });
   const fineTunes = fineTunesRepository(db);
   const modelVersions = modelVersionsRepository(db);
-  const models = modelVersionsService({ modelVersions, tasks, rows, providers });
   const evaluationsRepo = evaluationsRepository(db);
   const routingRepo = routingRepository(db);
   const routing = routingService({ db, routing: routingRepo, evaluations: evaluationsRepo, modelVersions, tasks, notices });
+  const models = modelVersionsService({ modelVersions, tasks, rows, providers, routing });
   const classifiers = modelClassifiers(providers);
   const shutdowns = modelShutdowns(providers.fineTuning, () => providers.isConfigured('openai'));
   const predictionsRepo = predictionsRepository(db);

@@ -16,6 +16,10 @@ export const taskRouting = pgTable('task_routing', {
   minImprovement: doublePrecision('min_improvement').notNull().default(0.01),
   minTestSize: integer('min_test_size').notNull().default(30),
   autoPromote: boolean('auto_promote').notNull().default(true),
+  /** A challenger whose failed, unparseable or unknown-label predictions exceed this share is not promoted. */
+  maxFailureRate: doublePrecision('max_failure_rate').notNull().default(0.05),
+  /** When set, a challenger's exact McNemar test against the model it is compared with must give p ≤ this. */
+  maxPValue: doublePrecision('max_p_value'),
   /** How long classify waits for the champion (and then the fallback) before giving up on it. */
   timeoutMs: integer('timeout_ms').notNull().default(2000),
   /** Whether the prediction log keeps input texts (the hash is always kept). */

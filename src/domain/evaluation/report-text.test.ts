@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classificationReport } from './classification-report.js';
-import { formatClassificationReport, formatConfusionMatrix } from './report-text.js';
+import { formatClassificationReport, formatConfusionMatrix, formatFailureCounts } from './report-text.js';
 
 const repeat = (count: number, truth: string, predicted: string) => Array.from({ length: count }, () => [truth, predicted] as const);
 
@@ -90,5 +90,20 @@ describe('formatConfusionMatrix', () => {
 
   it('rejects a matrix that does not fit the labels', () => {
     expect(() => formatConfusionMatrix([[1]], ['a', 'b'])).toThrow(RangeError);
+  });
+});
+
+describe('formatFailureCounts', () => {
+  it('states how many rows got no usable answer, and why', () => {
+    expect(formatFailureCounts({ rows: 36, failedCalls: 0, unparseableAnswers: 36, unknownLabels: 0 })).toBe(
+      'no usable answer: 36 of 36 (100.0 %); failed calls 0, unparseable answers 36, unknown labels 0\n',
+    );
+    expect(formatFailureCounts({ rows: 120, failedCalls: 2, unparseableAnswers: 1, unknownLabels: 0 })).toBe(
+      'no usable answer: 3 of 120 (2.5 %); failed calls 2, unparseable answers 1, unknown labels 0\n',
+    );
+  });
+
+  it('prints nan for the share of no rows', () => {
+    expect(formatFailureCounts({ rows: 0, failedCalls: 0, unparseableAnswers: 0, unknownLabels: 0 })).toContain('0 of 0 (nan)');
   });
 });

@@ -51,3 +51,13 @@ export function formatConfusionMatrix(matrix: readonly (readonly number[])[], la
     [alignRight(first, firstWidth), ...cells.map((text, j) => alignRight(text, widths[j]!))].join('  ') + '\n';
   return line(corner, labels) + matrix.map((cells, i) => line(labels[i]!, cells.map(String))).join('');
 }
+
+/**
+ * One line under the report saying how many rows got no usable answer, and why: a macro F1 of
+ * 0.00 reads very differently when every call failed or every answer was unparseable.
+ */
+export function formatFailureCounts(counts: { rows: number; failedCalls: number; unparseableAnswers: number; unknownLabels: number }): string {
+  const failures = counts.failedCalls + counts.unparseableAnswers + counts.unknownLabels;
+  const share = counts.rows > 0 ? `${((failures / counts.rows) * 100).toFixed(1)} %` : 'nan';
+  return `no usable answer: ${failures} of ${counts.rows} (${share}); failed calls ${counts.failedCalls}, unparseable answers ${counts.unparseableAnswers}, unknown labels ${counts.unknownLabels}\n`;
+}

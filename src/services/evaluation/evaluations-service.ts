@@ -4,7 +4,8 @@ import type { EvaluationRecord } from '../../db/schema/evaluations.js';
 import type { Split } from '../../domain/datasets/rows.js';
 import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
 import { classificationReport } from '../../domain/evaluation/classification-report.js';
-import { formatClassificationReport, formatConfusionMatrix } from '../../domain/evaluation/report-text.js';
+import { formatClassificationReport, formatConfusionMatrix, formatFailureCounts } from '../../domain/evaluation/report-text.js';
+import { rowOutcomes } from '../../domain/evaluation/row-outcomes.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { AppError, errors } from '../../errors.js';
@@ -87,20 +88,22 @@ export const evaluationsService = (deps: {
       return toPage(await deps.evaluations.listForTask(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
     },
 
-    /** The plain-text report a person reads: scikit-learn's layout, then the confusion matrix. */
+    /** The plain-text report a person reads: scikit-learn's layout, the rows without a usable answer, then the confusion matrix. */
     async textReport(id: string): Promise<string> {
       const evaluation = await get(id);
       if (evaluation.status !== 'completed' || !evaluation.metrics) {
         throw new AppError('not_ready', 409, `The evaluation is ${evaluation.status}; its report exists once it has completed.`);
       }
-      const { confusion_matrix: matrix } = evaluation.metrics as unknown as EvaluationMetrics;
+      const { confusion_matrix: matrix, unknown_predictions: unknownLabels } = evaluation.metrics as unknown as EvaluationMetrics;
       const rows = await deps.evaluations.rows(evaluation.id);
+      const { failedCalls, unparseableAnswers } = rowOutcomes(rows);
       const report = classificationReport(
         rows.map((row) => row.trueLabel),
         rows.map((row) => (row.errorCode ? null : row.predicted)),
         matrix.labels,
       );
-      return `${formatClassificationReport(report)}\n${formatConfusionMatrix(matrix.matrix, matrix.labels)}\n`;
+      const failures = formatFailureCounts({ rows: rows.length, failedCalls, unparseableAnswers, unknownLabels });
+      return `${formatClassificationReport(report)}\n${failures}\n${formatConfusionMatrix(matrix.matrix, matrix.labels)}\n`;
     },
 
     rows: (id: string) => deps.evaluations.rows(id),

@@ -3,7 +3,8 @@ import type { ModelVersionsRepository } from '../../db/repositories/model-versio
 import type { RoutingRepository } from '../../db/repositories/routing-repository.js';
 import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
 import { mcnemar } from '../../domain/evaluation/mcnemar.js';
-import { metricValue } from '../../domain/routing/promotion-policy.js';
+import { rowOutcomes, type RowOutcomes } from '../../domain/evaluation/row-outcomes.js';
+import { failureRate, metricValue } from '../../domain/routing/promotion-policy.js';
 import type { TasksService } from '../tasks-service.js';
 
 /**
@@ -22,23 +23,26 @@ export const leaderboardService = (deps: {
     const completed = await deps.evaluations.completedOn(task.id, datasetVersionId, split);
     // The newest evaluation of each model.
     const latest = [...new Map(completed.reverse().map((evaluation) => [evaluation.modelVersionId, evaluation])).values()];
-    const correctness = new Map<string, boolean[]>();
-    for (const evaluation of latest) {
-      const rows = await deps.evaluations.rows(evaluation.id);
-      correctness.set(evaluation.id, rows.map((row) => !row.errorCode && row.predicted === row.trueLabel));
-    }
+    const outcomes = new Map<string, RowOutcomes>();
+    for (const evaluation of latest) outcomes.set(evaluation.id, rowOutcomes(await deps.evaluations.rows(evaluation.id)));
     const champion = latest.find((evaluation) => evaluation.modelVersionId === routing.championId);
     const entries = await Promise.all(
       latest.map(async (evaluation) => {
         const metrics = evaluation.metrics as unknown as EvaluationMetrics;
         const model = (await deps.modelVersions.findById(evaluation.modelVersionId))!;
-        const versusChampion =
-          champion && champion.id !== evaluation.id ? mcnemar(correctness.get(evaluation.id)!, correctness.get(champion.id)!) : null;
+        const own = outcomes.get(evaluation.id)!;
+        const versusChampion = champion && champion.id !== evaluation.id ? mcnemar(own.correct, outcomes.get(champion.id)!.correct) : null;
         return {
           model,
           evaluation,
           score: metricValue(metrics, routing.metric),
           metrics,
+          failures: {
+            failed_calls: own.failedCalls,
+            unparseable_answers: own.unparseableAnswers,
+            unknown_labels: metrics.unknown_predictions,
+            failure_rate: failureRate(metrics).rate,
+          },
           versusChampion: versusChampion && { only_this_right: versusChampion.onlyA, only_champion_right: versusChampion.onlyB, p_value: versusChampion.pValue },
         };
       }),

@@ -7,6 +7,7 @@ import { DEFAULT_MODELS, type ProviderName, type Providers } from '../../provide
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { errors } from '../../errors.js';
+import type { RoutingService } from '../routing/routing-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
 import { refuseShutDownModel } from './shut-down-models.js';
@@ -27,6 +28,7 @@ export const modelVersionsService = (deps: {
   tasks: TasksService;
   rows: DatasetRowsRepository;
   providers: Providers;
+  routing: Pick<RoutingService, 'adoptFallback'>;
 }) => {
   const get = (id: string): Promise<ModelVersionRecord> => findOr404('model version', id, (known) => deps.modelVersions.findById(known));
   return {
@@ -64,7 +66,7 @@ export const modelVersionsService = (deps: {
         fewShot,
         ...(input.kind === 'fine_tuned' ? { asTrained: true } : {}),
       };
-      return deps.modelVersions.insert({
+      const registered = await deps.modelVersions.insert({
         id: options.id ?? newId(),
         taskId: task.id,
         name: input.name ?? `${task.slug}-${input.kind === 'prompt' ? 'prompt' : 'byo'}-${model}`,
@@ -73,6 +75,9 @@ export const modelVersionsService = (deps: {
         model,
         prompt: prompt as unknown as Record<string, unknown>,
       });
+      // A task's first prompt-only model stands in for any champion (the README's "normally the prompt-only model").
+      if (registered.kind === 'prompt') await deps.routing.adoptFallback(task.id, registered.id);
+      return (await deps.modelVersions.findById(registered.id)) ?? registered;
     },
     async list(taskRef: string, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);

@@ -8,7 +8,8 @@ import type { RankingMetric, TaskRoutingRecord } from '../../db/schema/routing.j
 import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
-import { decidePromotion, metricValue } from '../../domain/routing/promotion-policy.js';
+import { rowOutcomes } from '../../domain/evaluation/row-outcomes.js';
+import { decidePromotion, metricValue, type Incumbent, type PromotionPolicy } from '../../domain/routing/promotion-policy.js';
 import { AppError, errors } from '../../errors.js';
 import type { ChangeNotices } from '../../lib/change-notices.js';
 import type { TasksService } from '../tasks-service.js';
@@ -18,6 +19,8 @@ export interface PolicyChanges {
   min_improvement?: number;
   min_test_size?: number;
   auto_promote?: boolean;
+  max_failure_rate?: number;
+  max_p_value?: number | null;
   timeout_ms?: number;
   log_inputs?: boolean;
   fallback_model_version_id?: string | null;
@@ -87,12 +90,18 @@ export const routingService = (deps: {
     return updated;
   };
 
-  /** The champion's latest completed evaluation on the same rows as `evaluation`. */
-  const championEvaluation = async (routing: TaskRoutingRecord, evaluation: EvaluationRecord) => {
-    if (!routing.championId) return undefined;
-    const same = await deps.evaluations.completedOn(evaluation.taskId, evaluation.datasetVersionId, evaluation.split);
-    return same.find((candidate) => candidate.modelVersionId === routing.championId);
-  };
+  const policyOf = (routing: TaskRoutingRecord): PromotionPolicy => ({
+    metric: routing.metric,
+    minImprovement: routing.minImprovement,
+    minTestSize: routing.minTestSize,
+    autoPromote: routing.autoPromote,
+    maxFailureRate: routing.maxFailureRate,
+    maxPValue: routing.maxPValue,
+  });
+
+  /** Per-row correctness, loaded only when the policy asks for a McNemar test. */
+  const correctness = async (policy: PromotionPolicy, evaluationId: string) =>
+    policy.maxPValue === null ? null : rowOutcomes(await deps.evaluations.rows(evaluationId)).correct;
 
   return {
     async get(taskRef: string) {
@@ -112,6 +121,8 @@ export const routingService = (deps: {
           ...(changes.min_improvement !== undefined ? { minImprovement: changes.min_improvement } : {}),
           ...(changes.min_test_size !== undefined ? { minTestSize: changes.min_test_size } : {}),
           ...(changes.auto_promote !== undefined ? { autoPromote: changes.auto_promote } : {}),
+          ...(changes.max_failure_rate !== undefined ? { maxFailureRate: changes.max_failure_rate } : {}),
+          ...(changes.max_p_value !== undefined ? { maxPValue: changes.max_p_value } : {}),
           ...(changes.timeout_ms !== undefined ? { timeoutMs: changes.timeout_ms } : {}),
           ...(changes.log_inputs !== undefined ? { logInputs: changes.log_inputs } : {}),
           ...(fallback !== undefined ? { fallbackId: fallback } : {}),
@@ -183,27 +194,60 @@ export const routingService = (deps: {
       return deps.modelVersions.findById(model.id);
     },
 
-    /** The policy's verdict on a finished evaluation; a promotion happens at once when it says so. */
+    /**
+     * Makes a newly registered prompt-only model the task's fallback when it has none, so that
+     * whatever becomes champion later is not left to serve alone by accident.
+     */
+    async adoptFallback(taskId: string, modelId: string) {
+      return change(taskId, async (current) =>
+        current.fallbackId
+          ? undefined
+          : {
+              changes: { fallbackId: modelId },
+              event: { action: 'set_fallback', from: null, to: modelId, reason: 'the task had no fallback; a prompt-only model was registered', actor: 'system' },
+            },
+      );
+    },
+
+    /**
+     * The policy's verdict on a finished evaluation; a promotion happens at once when it says so.
+     * Every verdict, promote or not, goes into the history with its numbers.
+     */
     async onEvaluationCompleted(evaluation: EvaluationRecord) {
       const model = await deps.modelVersions.findById(evaluation.modelVersionId);
       if (!model) return;
       await change(evaluation.taskId, async (current) => {
-        const champion = await championEvaluation(current, evaluation);
+        const policy = policyOf(current);
+        // Models are only compared on the same rows: the incumbents' evaluations on this version and split.
+        const same = await deps.evaluations.completedOn(evaluation.taskId, evaluation.datasetVersionId, evaluation.split);
+        const incumbent = async (modelId: string | null): Promise<(Incumbent & { evaluationId: string | null }) | null> => {
+          if (!modelId) return null;
+          const found = same.find((candidate) => candidate.modelVersionId === modelId && candidate.id !== evaluation.id);
+          return {
+            modelId,
+            evaluationId: found?.id ?? null,
+            evaluation: found ? { metrics: found.metrics as unknown as EvaluationMetrics, correct: await correctness(policy, found.id) } : null,
+          };
+        };
+        const champion = await incumbent(current.championId);
+        const fallback = champion ? null : await incumbent(current.fallbackId);
         const decision = decidePromotion({
-          policy: { metric: current.metric, minImprovement: current.minImprovement, minTestSize: current.minTestSize, autoPromote: current.autoPromote },
-          challenger: { metrics: evaluation.metrics as unknown as EvaluationMetrics, retired: model.status === 'retired', isChampion: current.championId === model.id },
-          champion: champion ? { metrics: champion.metrics as unknown as EvaluationMetrics } : null,
+          policy,
+          challenger: {
+            modelId: model.id,
+            metrics: evaluation.metrics as unknown as EvaluationMetrics,
+            correct: await correctness(policy, evaluation.id),
+            retired: model.status === 'retired',
+          },
+          champion,
+          fallback,
         });
-        const numbers = { ...decision.numbers, evaluation_id: evaluation.id, champion_evaluation_id: champion?.id ?? null };
-        // Models are only compared on the same rows: a champion never measured on them is not beaten here.
-        if (decision.promote && current.championId && current.championId !== model.id && !champion) {
-          const reason = 'the champion has no evaluation on these rows; evaluate it on the same split to compare';
-          return { changes: {}, event: { action: 'no_promotion', from: current.championId, to: model.id, reason, numbers, actor: 'policy' } };
-        }
-        if (!decision.promote) {
-          return { changes: {}, event: { action: 'no_promotion', from: current.championId, to: model.id, reason: decision.reason, numbers, actor: 'policy' } };
-        }
-        return { changes: { championId: model.id }, event: { action: 'auto_promote', from: current.championId, to: model.id, reason: decision.reason, numbers, actor: 'policy' } };
+        const numbers = { ...decision.numbers, evaluation_id: evaluation.id, compared_evaluation_id: (champion ?? fallback)?.evaluationId ?? null };
+        const action = decision.promote ? 'auto_promote' : 'no_promotion';
+        return {
+          changes: decision.promote ? { championId: model.id } : {},
+          event: { action, from: current.championId, to: model.id, reason: decision.reason, numbers, actor: 'policy' },
+        };
       });
     },
   };

@@ -116,7 +116,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
     schema: {
       tags,
       operationId: 'getEvaluationReport',
-      summary: 'The classification report as text, laid out like scikit-learn’s, then the confusion matrix',
+      summary: 'The classification report as text, laid out like scikit-learn’s, then failed and unparseable counts and the confusion matrix',
       params: Type.Object({ evaluation: Type.String({ format: 'uuid' }) }),
       produces: ['text/plain'],
       response: { 200: Type.String(), ...authenticatedErrors(404, 409) },
@@ -192,6 +192,10 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
               cost_per_1000: Nullable(Type.Number()),
               latency_ms: Nullable(Loose),
               training_cost_usd: Nullable(Type.Number()),
+              failed_calls: Type.Integer({ description: 'Rows whose call errored: no answer came back' }),
+              unparseable_answers: Type.Integer({ description: 'Rows whose answer named no label' }),
+              unknown_labels: Type.Integer({ description: 'Rows answered with a label outside the task' }),
+              failure_rate: Nullable(Type.Number({ description: 'All three over the rows: what the policy’s max_failure_rate limits' })),
               versus_champion: Nullable(
                 Type.Object({ only_this_right: Type.Integer(), only_champion_right: Type.Integer(), p_value: Type.Number() }, { description: 'Exact McNemar test' }),
               ),
@@ -218,6 +222,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
           cost_per_1000: entry.metrics.usage.cost_per_1000,
           latency_ms: entry.metrics.latency_ms,
           training_cost_usd: entry.model.trainingCostUsd,
+          ...entry.failures,
           versus_champion: entry.versusChampion,
         })),
       };

@@ -16,6 +16,8 @@ const Routing = Type.Object({
     min_improvement: Type.Number(),
     min_test_size: Type.Integer(),
     auto_promote: Type.Boolean(),
+    max_failure_rate: Type.Number({ description: 'Most share of a challenger’s predictions that may have failed, named no label or an unknown one' }),
+    max_p_value: Nullable(Type.Number({ description: 'When set, an exact McNemar test against the compared model must give p ≤ this; null: off' })),
   }),
   serving: Type.Object({
     timeout_ms: Type.Integer({ description: 'How long classify waits for the champion, then for the fallback' }),
@@ -39,7 +41,14 @@ const present = (routing: TaskRoutingRecord) => ({
   task_id: routing.taskId,
   champion_id: routing.championId,
   fallback_id: routing.fallbackId,
-  policy: { metric: routing.metric, min_improvement: routing.minImprovement, min_test_size: routing.minTestSize, auto_promote: routing.autoPromote },
+  policy: {
+    metric: routing.metric,
+    min_improvement: routing.minImprovement,
+    min_test_size: routing.minTestSize,
+    auto_promote: routing.autoPromote,
+    max_failure_rate: routing.maxFailureRate,
+    max_p_value: routing.maxPValue,
+  },
   serving: { timeout_ms: routing.timeoutMs, log_inputs: routing.logInputs },
   updated_at: iso(routing.updatedAt),
 });
@@ -77,6 +86,10 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
           min_improvement: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
           min_test_size: Type.Optional(Type.Integer({ minimum: 1 })),
           auto_promote: Type.Optional(Type.Boolean()),
+          max_failure_rate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Share of failed or unparseable predictions a challenger may have' })),
+          max_p_value: Type.Optional(
+            Nullable(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'McNemar p-value a challenger must reach against the compared model; null turns the test off' })),
+          ),
           timeout_ms: Type.Optional(Type.Integer({ minimum: 10, maximum: 120_000, description: 'Classify budget per model call' })),
           log_inputs: Type.Optional(Type.Boolean({ description: 'false: the prediction log keeps only input hashes' })),
           fallback_model_version_id: Type.Optional(Nullable(Type.String({ format: 'uuid' }))),
