@@ -3,7 +3,7 @@ import { newId } from '../src/domain/ids.js';
 import { STEP_NAMES } from '../src/domain/pipelines/steps.js';
 import { defaultPrepare } from '../src/services/pipelines/pipelines-service.js';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
-import { registerModel } from './helpers/classify.js';
+import { classify, registerModel } from './helpers/classify.js';
 import { createTask, jsonl, upload } from './helpers/datasets.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import { stepOf, waitForPipeline, type Step } from './helpers/pipelines.js';
@@ -170,4 +170,47 @@ describe('pipelines', () => {
     expect(empty.status).toBe(400);
     expect(empty.body.errors[0].field).toBe('body.candidates');
   });
+});
+
+describe('a pipeline on a task with nothing routed yet', () => {
+  it('sizes the test split to the policy, registers and evaluates a prompt-only baseline as fallback, and states what serves', async () => {
+    // Seen on landed main: the default 70/15/15 split of 150 rows left 22 test rows against a
+    // policy needing 30, no baseline was evaluated (the task had no fallback), nothing was
+    // promoted and classify answered 409, under a pipeline reported completed.
+    await createTask(h, 'fresh', ['instructional', 'other']);
+    const rows = Array.from({ length: 150 }, (_, i) => {
+      const label = i % 2 ? 'instructional' : 'other';
+      const pool = TITLE_WORDS[label];
+      return { text: `${pool[i % pool.length]} ${pool[(i * 5 + 1) % pool.length]} clip ${i}`, label };
+    });
+    const version = (await upload(h, '/v1/tasks/fresh/datasets?name=fresh', jsonl(rows))).body.version.id;
+    const created = await h.http().post('/v1/tasks/fresh/pipelines').set('authorization', auth).send({ dataset_version_id: version, candidates: [{ provider: 'local', seed: 3 }] });
+    expect(created.status).toBe(202);
+    expect(created.body.outcome).toBeNull();
+
+    const done = await waitForPipeline(h, created.body.id);
+    expect(done.status, JSON.stringify(done)).toBe('completed');
+    const prepared = stepOf(done, 'prepare').outputs;
+    expect(prepared['stats'].row_count).toBe(150);
+    expect(prepared['stats'].splits.test.rows).toBeGreaterThanOrEqual(30);
+
+    const evaluations = stepOf(done, 'evaluate').outputs['evaluations'] as { model_version_id: string; role: string; status: string }[];
+    const baselineState = evaluations.find((state) => state.role === 'baseline')!;
+    expect(baselineState.status).toBe('completed');
+    const baselineModel = (await h.http().get(`/v1/model-versions/${baselineState.model_version_id}`).set('authorization', auth)).body;
+    expect(baselineModel).toMatchObject({ kind: 'prompt', provider: 'local', status: expect.stringMatching(/fallback|champion/) });
+
+    const routing = (await h.http().get('/v1/tasks/fresh/routing').set('authorization', auth)).body;
+    expect(routing.fallback_id).toBe(baselineState.model_version_id);
+    const candidate = evaluations.find((state) => state.role === 'candidate')!.model_version_id;
+    const outcome = (done as unknown as { outcome: { result: string; reason: string; champion_model_version_id: string | null; fallback_model_version_id: string } }).outcome;
+    expect(outcome.result).toBe(routing.champion_id === candidate ? 'promoted' : 'no_promotion');
+    expect(outcome).toMatchObject({ champion_model_version_id: routing.champion_id, fallback_model_version_id: baselineState.model_version_id });
+    expect(outcome.reason.length).toBeGreaterThan(0);
+
+    // Something serves: the promoted candidate, or the baseline as fallback.
+    const answer = await classify(h, 'fresh', { input: 'how to drill the guard pass' });
+    expect(answer.status).toBe(200);
+    expect([routing.champion_id, baselineState.model_version_id]).toContain(answer.body.results[0].model_version_id);
+  }, 120_000);
 });

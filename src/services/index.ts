@@ -134,6 +134,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
           fineTunesRepo: fineTunes,
           evaluations,
           evaluationsRepo,
+          models,
           routing,
           routingRepo,
           saveOutputs,

@@ -14,7 +14,8 @@ import { newId } from '../../domain/ids.js';
 import { isAppError } from '../../errors.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { EvaluationsService } from '../evaluation/evaluations-service.js';
-import type { CreateLabelRunInput, LabelRunsService } from '../labeling/label-runs-service.js';
+import { DEFAULT_FEW_SHOT_K, type CreateLabelRunInput, type LabelRunsService } from '../labeling/label-runs-service.js';
+import type { ModelVersionsService } from '../models/model-versions-service.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import type { CreateFineTuneInput, FineTunesService } from '../training/fine-tunes-service.js';
 
@@ -68,6 +69,7 @@ export function pipelineSteps(deps: {
   fineTunesRepo: FineTunesRepository;
   evaluations: EvaluationsService;
   evaluationsRepo: EvaluationsRepository;
+  models: Pick<ModelVersionsService, 'register'>;
   routing: RoutingService;
   routingRepo: RoutingRepository;
   /** Saves a step's outputs while it is still running (ids of what it started). */
@@ -76,6 +78,36 @@ export function pipelineSteps(deps: {
   const outputOf = (steps: PipelineStepRecord[], name: StepName) => steps.find((step) => step.name === name)?.outputs ?? {};
   /** The version later steps work on: prepare's output. */
   const preparedVersion = (steps: PipelineStepRecord[]) => outputOf(steps, 'prepare')['version_id'] as string;
+
+  /**
+   * A task without a prompt-only model gets one, so every candidate is measured against it and
+   * something serves even when no candidate is promoted: few-shot from the prepared train split,
+   * on the labeling provider when the pipeline labels (else the offline model). Registering it on
+   * a task without a fallback makes it the fallback. The id is recorded first, as for label runs.
+   */
+  const registeredBaseline = async (taskId: string, params: PipelineParams, step: PipelineStepRecord, version: string): Promise<string> => {
+    const recorded = step.outputs['baseline'] as { model_version_id: string; registered: boolean } | undefined;
+    if (recorded?.registered) return recorded.model_version_id;
+    // A fallback set since the pipeline was created is the baseline it would have defaulted to.
+    const { fallbackId } = await deps.routingRepo.get(taskId);
+    if (fallbackId && !recorded) return fallbackId;
+    const id = recorded?.model_version_id ?? newId();
+    await deps.saveOutputs({ baseline: { model_version_id: id, registered: false } });
+    const provider = params.label?.provider ?? 'local';
+    await deps.models.register(
+      taskId,
+      {
+        kind: 'prompt',
+        provider,
+        ...(params.label?.model ? { model: params.label.model } : {}),
+        name: `pipeline-baseline-${provider}`,
+        few_shot_from: { dataset_version_id: version, k: DEFAULT_FEW_SHOT_K },
+      },
+      { id },
+    );
+    await deps.saveOutputs({ baseline: { model_version_id: id, registered: true } });
+    return id;
+  };
 
   type Runner = (taskId: string, params: PipelineParams, step: PipelineStepRecord, steps: PipelineStepRecord[], attempt: number) => Promise<StepOutcome>;
   const runners: Record<StepName, Runner> = {
@@ -159,9 +191,10 @@ export function pipelineSteps(deps: {
     async evaluate(taskId, params, step, steps, attempt) {
       const version = preparedVersion(steps);
       const trained = ((outputOf(steps, 'train')['candidates'] as CandidateState[]) ?? []).filter((state) => state.status === 'succeeded' && state.model_version_id);
+      const baseline = params.baseline_model_version_id ?? (await registeredBaseline(taskId, params, step, version));
       const wanted: EvaluationState[] = [
         ...trained.map((state) => ({ model_version_id: state.model_version_id!, role: 'candidate' as const, status: 'pending' })),
-        ...(params.baseline_model_version_id ? [{ model_version_id: params.baseline_model_version_id, role: 'baseline' as const, status: 'pending' }] : []),
+        { model_version_id: baseline, role: 'baseline' as const, status: 'pending' },
       ];
       const states: EvaluationState[] = (step.outputs['evaluations'] as EvaluationState[] | undefined) ?? wanted;
       for (const state of states) {
