@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
-import { createFineTune, getFineTune, modelVersionsOf, NO_TEST_SPLIT, splitDataset, waitForFineTune } from './helpers/training.js';
+import { createFineTune, getFineTune, modelVersionsOf, NO_TEST_SPLIT, splitDataset, waitForAutoEvaluation, waitForFineTune } from './helpers/training.js';
 
 let fake: OpenAIFake;
 let h: Harness;
@@ -162,7 +162,7 @@ describe('hosted fine-tuning keeps what was paid for, and trusts no provider ans
     const noTest = await splitDataset(h, 'no-test', 60, NO_TEST_SPLIT);
     const done = await waitForFineTune(h, (await createFineTune(h, 'no-test', hosted({ dataset_version_id: noTest }))).body.id);
     expect(done).toMatchObject({ status: 'succeeded', error: null, fine_tuned_model: expect.stringMatching(/^ft:/), model_version_id: expect.any(String) });
-    expect(done.auto_evaluation).toEqual({ status: 'skipped', evaluation_id: null, reason: expect.stringContaining('test split has no labeled rows') });
+    expect((await waitForAutoEvaluation(h, done.id)).auto_evaluation).toEqual({ status: 'skipped', evaluation_id: null, reason: expect.stringContaining('test split has no labeled rows') });
     expect(await modelVersionsOf(h, done.id)).toBe(1);
     // Running a step again (a retried or racing poll) changes nothing.
     await h.runtime.services.training.run({ v: 1, fineTuneId: done.id, step: 'poll' });
@@ -172,14 +172,16 @@ describe('hosted fine-tuning keeps what was paid for, and trusts no provider ans
 
   it('records the automatic evaluation it queued', async () => {
     const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
-    expect(done.auto_evaluation).toMatchObject({ status: 'queued', evaluation_id: expect.any(String), reason: null });
-    const evaluation = await h.http().get(`/v1/evaluations/${done.auto_evaluation.evaluation_id}`).set('authorization', bearer(ADMIN_KEY));
+    const { auto_evaluation: decided } = await waitForAutoEvaluation(h, done.id);
+    expect(decided).toMatchObject({ status: 'queued', evaluation_id: expect.any(String), reason: null });
+    const evaluation = await h.http().get(`/v1/evaluations/${decided.evaluation_id}`).set('authorization', bearer(ADMIN_KEY));
     expect(evaluation.body).toMatchObject({ model_version_id: done.model_version_id, dataset_version_id: version, split: 'test' });
   });
 
   it('keeps the model when the result file cannot be read: no curve, and an event saying why', async () => {
     fake.configure({ faults: { unreadableResultFiles: true } });
-    const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
+    // The curve is read after the success, before the automatic evaluation is decided.
+    const done = await waitForAutoEvaluation(h, (await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id)).id);
     expect(done).toMatchObject({ status: 'succeeded', model_version_id: expect.any(String), curve: [] });
     expect(done.trained_tokens).toBeGreaterThan(0);
     expect((await stored(done.id)).map((event) => event.message)).toContainEqual(expect.stringMatching(/result file .* could not be read/));

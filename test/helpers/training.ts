@@ -53,3 +53,18 @@ export async function waitForFineTune(h: Harness, id: string, timeout = 30_000) 
 /** Model versions registered from a fine-tune (registration happens once, whatever retried). */
 export const modelVersionsOf = async (h: Harness, fineTuneId: string): Promise<number> =>
   (await h.runtime.database.pool.query('SELECT count(*)::int AS n FROM model_versions WHERE source_fine_tune_id = $1', [fineTuneId])).rows[0].n;
+
+/** A succeeded fine-tune once its automatic evaluation is decided (a step after the success). */
+export async function waitForAutoEvaluation(h: Harness, id: string, timeout = 15_000) {
+  let fineTune: Record<string, any> = {};
+  await expect
+    .poll(
+      async () => {
+        fineTune = await getFineTune(h, id);
+        return fineTune['auto_evaluation'];
+      },
+      { timeout, interval: 100 },
+    )
+    .not.toBeNull();
+  return fineTune;
+}
