@@ -175,6 +175,7 @@ export const hostedTraining = (deps: {
     const tokens = checkTrainedTokens(job.trainedTokens, estimate ? { billableTokens: estimate.billable_tokens, epochs: estimate.epochs } : null);
     if (tokens.oddity) await oddity(fineTune, 'trained-tokens', tokens.oddity);
     const resultFile = job.resultFiles[0] ?? null;
+    if (!resultFile) await oddity(fineTune, 'result-file', 'The provider listed no result file for the succeeded job; the fine-tune has no loss curve.');
     const updated = await deps.fineTunes.update(fineTune.id, {
       fineTunedModel: job.fineTunedModel,
       trainedTokens: tokens.tokens,
