@@ -43,8 +43,9 @@ describe('hosted fine-tuning', () => {
     const created = await createFineTune(h, 'titles', hosted({ suffix: 'titles', hyperparameters: { n_epochs: 3 } }));
     expect(created.status).toBe(202);
     expect(created.body.status).toBe('pending');
-    const done = await waitForFineTune(h, created.body.id);
-    expect(done.status).toBe('succeeded');
+    expect((await waitForFineTune(h, created.body.id)).status).toBe('succeeded');
+    // The last events, the curve and the automatic evaluation follow the success, in that order.
+    const done = await waitForAutoEvaluation(h, created.body.id);
     // Polls may miss a short provider phase, but the timeline always moves forward.
     const order = ['pending', 'uploading', 'validating_files', 'queued', 'running', 'succeeded'];
     const timeline: string[] = done.timeline.map((step: { status: string }) => step.status);

@@ -36,6 +36,14 @@ describe('readCursorPages', () => {
     };
     expect(await readCursorPages(stuck, { idOf, maxPages: 100 })).toEqual({ items: ['e3', 'e2'], next: null, stalled: true });
     expect(calls).toBe(2);
+    // The same first page again, shifted by a newer item: the last id moved, but the page overlaps the first.
+    let top = ['e3', 'e2'];
+    const shifting = async (): Promise<CursorPage<string>> => {
+      const page = { data: top, hasMore: true };
+      top = [`e${Number(top[0]!.slice(1)) + 1}`, ...top.slice(0, 1)];
+      return page;
+    };
+    expect(await readCursorPages(shifting, { idOf, maxPages: 100 })).toEqual({ items: ['e3', 'e2', 'e4'], next: null, stalled: true });
     const empty = async (): Promise<CursorPage<string>> => ({ data: [], hasMore: true });
     expect(await readCursorPages(empty, { idOf, maxPages: 100 })).toEqual({ items: [], next: null, stalled: true });
   });

@@ -7,7 +7,7 @@ export interface PagesRead<T> {
   items: T[];
   /** Where to continue next time when the page budget ran out first; null when the list was read to its end. */
   next: string | null;
-  /** The provider said has_more but its cursor did not advance (or the page was empty): paging stopped there. */
+  /** The provider said has_more but the next page brought nothing new (its cursor did not advance): paging stopped there. */
   stalled: boolean;
 }
 
@@ -26,15 +26,21 @@ export async function readCursorPages<T>(
   let after = options.after;
   for (let page = 0; page < options.maxPages; page += 1) {
     const { data, hasMore } = await fetchPage(after);
+    let repeated = false;
     for (const item of data) {
       if (options.until?.(item)) return { items, next: null, stalled: false };
-      // A page that repeats items is not a new page.
-      if (!seen.has(options.idOf(item))) items.push(item);
+      if (seen.has(options.idOf(item))) {
+        repeated = true;
+        continue;
+      }
       seen.add(options.idOf(item));
+      items.push(item);
     }
     if (!hasMore) return { items, next: null, stalled: false };
+    // Pages after a cursor never overlap: an empty page, the same last id, or an item this read
+    // already had (a provider repeating its first page while newer items push it down) is no progress.
     const last = data.at(-1);
-    if (!last || options.idOf(last) === after) return { items, next: null, stalled: true };
+    if (!last || options.idOf(last) === after || repeated) return { items, next: null, stalled: true };
     after = options.idOf(last);
   }
   return { items, next: after ?? null, stalled: false };

@@ -186,6 +186,10 @@ export const hostedTraining = (deps: {
     });
     const model = await deps.registrar.registerHosted(updated);
     await deps.fineTunes.transition(fineTune.id, 'succeeded', { modelVersionId: model.id, finishedAt: new Date() });
+    // The last events and checkpoints are worth having, not worth the model.
+    await record(fineTune, job).catch((error: unknown) =>
+      oddity(fineTune, 'final-events', `The last events and checkpoints could not be read (${(error as Error).message}).`),
+    );
     await finish((await deps.fineTunes.findById(fineTune.id))!);
   };
 
@@ -218,9 +222,9 @@ export const hostedTraining = (deps: {
         const job = fineTune.providerJobId ? await deps.api().retrieveJob(fineTune.providerJobId) : await createJob(fineTune);
         if (job === 'failed') return;
         if (job === 'waiting') return schedulePoll(fineTune);
-        await record(fineTune, job);
         const status: FineTuneStatus = MIRRORED.has(job.status) ? (job.status as FineTuneStatus) : 'running';
         if (status === 'succeeded') return succeed(fineTune, job);
+        await record(fineTune, job);
         // The spec allows `error: null` on a failed job; the fine-tune still says it failed and that no reason was given.
         if (status === 'failed') {
           return end(fineTune, 'failed', job.error?.code ?? 'provider_failed', job.error?.message ?? 'The provider reported the job failed but gave no reason.');
