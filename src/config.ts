@@ -28,6 +28,8 @@ const ConfigSchema = Type.Object({
   // Hosted fine-tunes are polled from the training queue: first after this long, then 1.5× longer each time.
   FINE_TUNE_POLL_MS: Type.Integer({ default: 15_000, minimum: 10 }),
   FINE_TUNE_POLL_MAX_MS: Type.Integer({ default: 300_000, minimum: 10 }),
+  // How long an uploaded training file may stay unprocessed before the fine-tune fails.
+  FILE_PROCESSING_TIMEOUT_MS: Type.Integer({ default: 1_800_000, minimum: 10 }),
   REVOKED_KEY_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 0 }),
   BODY_LIMIT_BYTES: Type.Integer({ default: 1_048_576, minimum: 1024 }),
   IMPORT_MAX_BYTES: Type.Integer({ default: 512 * 1_048_576, minimum: 1024 }),
@@ -76,6 +78,7 @@ export interface Config {
   readonly jobLockMs: number;
   readonly fineTunePollMs: number;
   readonly fineTunePollMaxMs: number;
+  readonly fileProcessingTimeoutMs: number;
   readonly revokedKeyRetentionDays: number;
   readonly bodyLimitBytes: number;
   readonly importMaxBytes: number;
@@ -139,6 +142,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     jobLockMs: env.JOB_LOCK_MS,
     fineTunePollMs: env.FINE_TUNE_POLL_MS,
     fineTunePollMaxMs: env.FINE_TUNE_POLL_MAX_MS,
+    fileProcessingTimeoutMs: env.FILE_PROCESSING_TIMEOUT_MS,
     revokedKeyRetentionDays: env.REVOKED_KEY_RETENTION_DAYS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     importMaxBytes: env.IMPORT_MAX_BYTES,

@@ -2,7 +2,7 @@ import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
-import { createFineTune, getFineTune, splitDataset, waitForFineTune } from './helpers/training.js';
+import { createFineTune, getFineTune, modelVersionsOf, NO_TEST_SPLIT, splitDataset, waitForAutoEvaluation, waitForFineTune } from './helpers/training.js';
 
 let fake: OpenAIFake;
 let h: Harness;
@@ -11,7 +11,7 @@ let version: string;
 
 beforeAll(async () => {
   fake = await startOpenAIFake({ jobTiming: { validatingMs: 50, queuedMs: 50, runningMs: 300 } });
-  h = await createHarness({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url, FINE_TUNE_POLL_MS: '40', FINE_TUNE_POLL_MAX_MS: '100' });
+  h = await createHarness({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url, FINE_TUNE_POLL_MS: '40', FINE_TUNE_POLL_MAX_MS: '100', FILE_PROCESSING_TIMEOUT_MS: '400' });
   workers = await startWorkers(h, ['training', 'evaluation'], 4);
   version = await splitDataset(h, 'titles');
 });
@@ -43,8 +43,9 @@ describe('hosted fine-tuning', () => {
     const created = await createFineTune(h, 'titles', hosted({ suffix: 'titles', hyperparameters: { n_epochs: 3 } }));
     expect(created.status).toBe(202);
     expect(created.body.status).toBe('pending');
-    const done = await waitForFineTune(h, created.body.id);
-    expect(done.status).toBe('succeeded');
+    expect((await waitForFineTune(h, created.body.id)).status).toBe('succeeded');
+    // The last events, the curve and the automatic evaluation follow the success, in that order.
+    const done = await waitForAutoEvaluation(h, created.body.id);
     // Polls may miss a short provider phase, but the timeline always moves forward.
     const order = ['pending', 'uploading', 'validating_files', 'queued', 'running', 'succeeded'];
     const timeline: string[] = done.timeline.map((step: { status: string }) => step.status);
@@ -152,5 +153,80 @@ describe('hosted fine-tuning', () => {
     const foreign = await createFineTune(h, 'tiny', hosted());
     expect(foreign.status).toBe(400);
     expect(foreign.body.errors[0].field).toBe('body.dataset_version_id');
+  });
+});
+
+describe('hosted fine-tuning keeps what was paid for, and trusts no provider answer', () => {
+  const stored = async (id: string) => (await h.runtime.database.pool.query('SELECT message, data FROM fine_tune_events WHERE fine_tune_id = $1', [id])).rows;
+
+  it('registers the model of a job that succeeded on a version without a test split, and records the automatic evaluation as skipped', async () => {
+    const noTest = await splitDataset(h, 'no-test', 60, NO_TEST_SPLIT);
+    const done = await waitForFineTune(h, (await createFineTune(h, 'no-test', hosted({ dataset_version_id: noTest }))).body.id);
+    expect(done).toMatchObject({ status: 'succeeded', error: null, fine_tuned_model: expect.stringMatching(/^ft:/), model_version_id: expect.any(String) });
+    expect((await waitForAutoEvaluation(h, done.id)).auto_evaluation).toEqual({ status: 'skipped', evaluation_id: null, reason: expect.stringContaining('test split has no labeled rows') });
+    expect(await modelVersionsOf(h, done.id)).toBe(1);
+    // Running a step again (a retried or racing poll) changes nothing.
+    await h.runtime.services.training.run({ v: 1, fineTuneId: done.id, step: 'poll' });
+    expect(await modelVersionsOf(h, done.id)).toBe(1);
+    expect((await getFineTune(h, done.id)).status).toBe('succeeded');
+  });
+
+  it('records the automatic evaluation it queued', async () => {
+    const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
+    const { auto_evaluation: decided } = await waitForAutoEvaluation(h, done.id);
+    expect(decided).toMatchObject({ status: 'queued', evaluation_id: expect.any(String), reason: null });
+    const evaluation = await h.http().get(`/v1/evaluations/${decided.evaluation_id}`).set('authorization', bearer(ADMIN_KEY));
+    expect(evaluation.body).toMatchObject({ model_version_id: done.model_version_id, dataset_version_id: version, split: 'test' });
+  });
+
+  it('keeps the model when the result file cannot be read: no curve, and an event saying why', async () => {
+    fake.configure({ faults: { unreadableResultFiles: true } });
+    // The curve is read after the success, before the automatic evaluation is decided.
+    const done = await waitForAutoEvaluation(h, (await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id)).id);
+    expect(done).toMatchObject({ status: 'succeeded', model_version_id: expect.any(String), curve: [] });
+    expect(done.trained_tokens).toBeGreaterThan(0);
+    expect((await stored(done.id)).map((event) => event.message)).toContainEqual(expect.stringMatching(/result file .* could not be read/));
+  });
+
+  it('stops paging events and checkpoints when the provider’s cursor does not advance', async () => {
+    fake.configure({ faults: { endlessPages: true } });
+    const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
+    expect(done.status).toBe('succeeded');
+    const polls = (await h.runtime.database.pool.query('SELECT polls FROM fine_tunes WHERE id = $1', [done.id])).rows[0].polls;
+    const routes = fake.stats().requests.byRoute;
+    const count = (suffix: string) => Object.entries(routes).filter(([route]) => route.endsWith(suffix)).reduce((sum, [, n]) => sum + n, 0);
+    // At most two pages a poll: the first, and the repeat that shows the cursor stuck.
+    expect(count('/events')).toBeGreaterThan(0);
+    expect(count('/events')).toBeLessThanOrEqual(2 * polls);
+    expect(count('/checkpoints')).toBeLessThanOrEqual(2 * polls);
+  });
+
+  it('fails at once, with the provider’s words, when a training file ends in error', async () => {
+    fake.configure({ faults: { fileErrors: 'Invalid file format: line 3 is not valid JSON.' } });
+    const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
+    expect(done).toMatchObject({ status: 'failed', provider_job_id: null, error: { code: 'file_error', message: expect.stringContaining('line 3 is not valid JSON') } });
+  });
+
+  it('fails after the configured wait when a training file stays uploaded', async () => {
+    fake.configure({ faults: { stuckFiles: true } });
+    const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
+    expect(done).toMatchObject({ status: 'failed', provider_job_id: null, error: { code: 'file_processing_timeout', message: expect.stringContaining('still uploaded') } });
+  });
+
+  it('records a reason when the provider fails a job without saying why', async () => {
+    fake.configure({ faults: { failJobsWithoutError: true } });
+    const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
+    expect(fake.state.jobs.get(done.provider_job_id)!.status).toBe('failed');
+    expect(done).toMatchObject({ status: 'failed', error: { code: 'provider_failed', message: expect.stringContaining('gave no reason') } });
+  });
+
+  it.each([
+    ['negative', -5_000],
+    ['absurd', 9_007_199_254_740_991],
+  ])('keeps the model and records no cost when trained_tokens is %s', async (_kind, tokens) => {
+    fake.configure({ faults: { trainedTokens: tokens } });
+    const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
+    expect(done).toMatchObject({ status: 'succeeded', trained_tokens: null, cost_usd: null, model_version_id: expect.any(String) });
+    expect((await stored(done.id)).map((event) => event.message)).toContainEqual(expect.stringContaining(`trained_tokens ${tokens}`));
   });
 });

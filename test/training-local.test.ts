@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import { newId } from '../src/domain/ids.js';
-import { createFineTune, splitDataset, waitForFineTune } from './helpers/training.js';
+import { createFineTune, modelVersionsOf, splitDataset, waitForAutoEvaluation, waitForFineTune } from './helpers/training.js';
 
 let h: Harness;
 let workers: Awaited<ReturnType<typeof startWorkers>>;
@@ -94,5 +94,28 @@ describe('the local trainer', () => {
     expect(await waitForFineTune(h, resumed, 60_000)).toMatchObject({ status: 'succeeded' });
     // Resuming what is already finished queues nothing.
     expect(await h.runtime.services.fineTunes.resumeActive()).toBe(0);
+  });
+
+  it('trains once on a version without a test split: the model is registered and the automatic evaluation skipped', async () => {
+    const trainOnly = await splitDataset(h, 'train-only', 120, { train: 1, validation: 0, test: 0 });
+    const done = await waitForFineTune(h, (await createFineTune(h, 'train-only', { dataset_version_id: trainOnly, provider: 'local' })).body.id, 60_000);
+    expect(done).toMatchObject({ status: 'succeeded', model_version_id: expect.any(String) });
+    expect((await waitForAutoEvaluation(h, done.id)).auto_evaluation).toEqual({ status: 'skipped', evaluation_id: null, reason: expect.stringContaining('test split has no labeled rows') });
+    expect(done.timeline.map((step: { status: string }) => step.status)).toEqual(['pending', 'running', 'succeeded']);
+    expect(await modelVersionsOf(h, done.id)).toBe(1);
+  });
+
+  it('does not train again when a step retried after the model was registered', async () => {
+    const done = await waitForAutoEvaluation(h, (await waitForFineTune(h, (await createFineTune(h, 'titles', { dataset_version_id: version, provider: 'local' })).body.id, 60_000)).id);
+    const pool = h.runtime.database.pool;
+    // As if the worker died after registering the model, before the fine-tune was marked succeeded.
+    await pool.query(`UPDATE fine_tunes SET status = 'running', model_version_id = NULL, finished_at = NULL WHERE id = $1`, [done.id]);
+    await pool.query(`DELETE FROM fine_tune_events WHERE fine_tune_id = $1`, [done.id]);
+    await h.runtime.services.training.run({ v: 1, fineTuneId: done.id, step: 'start' });
+    const after = (await h.http().get(`/v1/fine-tunes/${done.id}`).set('authorization', auth)).body;
+    expect(after).toMatchObject({ status: 'succeeded', model_version_id: done.model_version_id, curve: done.curve });
+    // Training writes an event per epoch: none means it did not run again.
+    expect(after.events.filter((event: { type: string }) => event.type === 'metrics')).toEqual([]);
+    expect(await modelVersionsOf(h, done.id)).toBe(1);
   });
 });

@@ -42,6 +42,7 @@ import { modelVersionsRepository } from '../db/repositories/model-versions-repos
 import { fineTunesService } from './training/fine-tunes-service.js';
 import { hostedTraining } from './training/hosted-training.js';
 import { localTraining } from './training/local-training.js';
+import { autoEvaluation } from './training/auto-evaluation.js';
 import { modelRegistrar } from './training/model-registrar.js';
 import { trainingRunner } from './training/training-runner.js';
 import { modelVersionsService } from './models/model-versions-service.js';
@@ -111,7 +112,8 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     refreshMs: config.classify.routingRefreshMs,
   });
   const evaluations = evaluationsService({ evaluations: evaluationsRepo, rows, datasets, models, queues, tasks });
-  const registrar = modelRegistrar({ modelVersions, tasks, datasets, evaluations });
+  const registrar = modelRegistrar({ modelVersions, tasks, datasets });
+  const trainedModelEvaluation = autoEvaluation({ fineTunes, evaluations, evaluationRecords: evaluationsRepo });
   const labelRuns = labelRunsService({ db, runs, rows, datasets, tasks, queues, providers });
   const fineTunesApi = fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers, priceOverrides: config.priceOverrides });
   return {
@@ -179,10 +181,12 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
         queues,
         api: providers.fineTuning,
         registrar,
+        autoEvaluation: trainedModelEvaluation,
         timing: { initialMs: config.fineTunePollMs, maxMs: config.fineTunePollMaxMs },
+        fileProcessingTimeoutMs: config.fileProcessingTimeoutMs,
         priceOverrides: config.priceOverrides,
       }),
-      local: localTraining({ fineTunes, rows, tasks, registrar }),
+      local: localTraining({ fineTunes, rows, tasks, registrar, autoEvaluation: trainedModelEvaluation }),
     }),
 
     tasks,

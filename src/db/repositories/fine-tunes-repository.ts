@@ -51,23 +51,26 @@ export const fineTunesRepository = (db: Executor) => ({
    * in the timeline. Returns undefined when nothing changed.
    */
   async transition(id: string, status: FineTuneStatus, changes: Changes = {}, detail?: string, tx: Executor = db) {
-    const [row] = await tx
-      .update(fineTunes)
-      .set({ ...changes, status, updatedAt: new Date() })
-      .where(
-        and(
-          eq(fineTunes.id, id),
-          notInArray(fineTunes.status, [...TERMINAL_FINE_TUNE_STATUSES]),
-          sql`${fineTunes.status} <> ${status}`,
-        ),
-      )
-      .returning();
-    if (!row) return undefined;
-    await tx.execute(sql`
-      INSERT INTO ${fineTuneTransitions} (fine_tune_id, seq, status, detail)
-      SELECT ${id}::uuid, coalesce(max(seq), -1) + 1, ${status}, ${detail ?? null}
-      FROM ${fineTuneTransitions} WHERE fine_tune_id = ${id}::uuid`);
-    return row;
+    // One transaction: a reader never sees the new status without its timeline entry.
+    return tx.transaction(async (inner) => {
+      const [row] = await inner
+        .update(fineTunes)
+        .set({ ...changes, status, updatedAt: new Date() })
+        .where(
+          and(
+            eq(fineTunes.id, id),
+            notInArray(fineTunes.status, [...TERMINAL_FINE_TUNE_STATUSES]),
+            sql`${fineTunes.status} <> ${status}`,
+          ),
+        )
+        .returning();
+      if (!row) return undefined;
+      await inner.execute(sql`
+        INSERT INTO ${fineTuneTransitions} (fine_tune_id, seq, status, detail)
+        SELECT ${id}::uuid, coalesce(max(seq), -1) + 1, ${status}, ${detail ?? null}
+        FROM ${fineTuneTransitions} WHERE fine_tune_id = ${id}::uuid`);
+      return row;
+    });
   },
 
   async transitions(id: string, tx: Executor = db) {

@@ -15,6 +15,11 @@ export const modelVersionsRepository = (db: Executor) => ({
     return existing!;
   },
 
+  async findBySourceFineTune(fineTuneId: string, tx: Executor = db): Promise<ModelVersionRecord | undefined> {
+    const [row] = await tx.select().from(modelVersions).where(eq(modelVersions.sourceFineTuneId, fineTuneId)).limit(1);
+    return row;
+  },
+
   async findById(id: string, tx: Executor = db): Promise<ModelVersionRecord | undefined> {
     const [row] = await tx.select().from(modelVersions).where(eq(modelVersions.id, id)).limit(1);
     return row;

@@ -25,6 +25,17 @@ export interface CurvePoint {
   valid_accuracy: number | null;
 }
 
+/**
+ * The automatic test evaluation a trained model gets, decided after the model is registered:
+ * `queued` with the evaluation, or `skipped` with why (no labeled test rows, ...). It never
+ * changes the fine-tune's own outcome.
+ */
+export interface AutoEvaluation {
+  status: 'queued' | 'skipped';
+  evaluation_id: string | null;
+  reason: string | null;
+}
+
 /** A training job, at a provider or in the local trainer, from the request to the resulting model. */
 export const fineTunes = pgTable(
   'fine_tunes',
@@ -48,6 +59,8 @@ export const fineTunes = pgTable(
     cancelRequested: boolean('cancel_requested').notNull().default(false),
     providerJobId: text('provider_job_id'),
     trainingFileId: text('training_file_id'),
+    /** When the files were uploaded: the wait for the provider to process them is bounded from here. */
+    filesUploadedAt: timestamp('files_uploaded_at', { withTimezone: true }),
     validationFileId: text('validation_file_id'),
     resultFileId: text('result_file_id'),
     fineTunedModel: text('fine_tuned_model'),
@@ -58,6 +71,9 @@ export const fineTunes = pgTable(
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
     modelVersionId: uuid('model_version_id').references(() => modelVersions.id),
+    autoEvaluation: jsonb('auto_evaluation').$type<AutoEvaluation>(),
+    /** Where reading older provider events continues when a poll's page budget ran out. */
+    eventsCursor: text('events_cursor'),
     polls: integer('polls').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),

@@ -1,4 +1,5 @@
 import OpenAI, { toFile } from 'openai';
+import { readCursorPages } from './cursor-pages.js';
 import { toProviderError } from './provider-errors.js';
 
 export interface ProviderJob {
@@ -28,6 +29,17 @@ export interface ProviderCheckpoint {
   createdAt: Date;
 }
 
+/** A file's processing state: `processed` files can be trained on; `error` ones never will be. */
+export interface ProviderFileStatus {
+  status: string;
+  /** Why processing failed, as the provider words it (deprecated in the spec, still sent). */
+  details: string | null;
+}
+
+/** Pages read per list per poll: what is left waits for the next poll. */
+export const MAX_PAGES_PER_POLL = 20;
+const PAGE_SIZE = 50;
+
 /** The metadata key that ties a provider job to its Tuneline fine-tune, so creation is idempotent. */
 export const FINE_TUNE_METADATA_KEY = 'tuneline_fine_tune_id';
 
@@ -55,7 +67,11 @@ export function openAIFineTuning(client: OpenAI) {
     uploadTrainingFile: (content: Buffer, filename: string) =>
       wrap(async () => (await client.files.create({ file: await toFile(content, filename), purpose: 'fine-tune' })).id),
 
-    fileStatus: (id: string) => wrap(async () => (await client.files.retrieve(id)).status),
+    fileStatus: (id: string) =>
+      wrap(async (): Promise<ProviderFileStatus> => {
+        const file = await client.files.retrieve(id);
+        return { status: file.status, details: file.status_details ?? null };
+      }),
 
     /** The job earlier created for this fine-tune, if any: found by metadata after a crash. */
     findJob: (fineTuneId: string) =>
@@ -92,37 +108,49 @@ export function openAIFineTuning(client: OpenAI) {
 
     cancelJob: (id: string) => wrap(async () => presentJob(await client.fineTuning.jobs.cancel(id))),
 
-    /** Events newer than what we have, oldest first: pages are newest first, so read until a known id. */
-    newEvents: (id: string, known: ReadonlySet<string>) =>
+    /**
+     * Events newer than what we have, newest first as the provider lists them: read from the top
+     * (or from `after`, to continue an earlier read) until a known id, the end, a cursor that does
+     * not advance, or the page budget. `next` says where to continue when the budget ran out.
+     */
+    newEvents: (id: string, known: ReadonlySet<string>, after?: string) =>
       wrap(async () => {
-        const fresh: ProviderEvent[] = [];
-        for await (const event of client.fineTuning.jobs.listEvents(id, { limit: 50 })) {
-          if (known.has(event.id)) break;
-          fresh.push({
-            id: event.id,
-            createdAt: new Date(event.created_at * 1000),
-            level: event.level,
-            message: event.message,
-            type: event.type ?? null,
-            data: (event.data as Record<string, unknown> | undefined) ?? null,
-          });
-        }
-        return fresh.reverse();
+        const read = await readCursorPages(
+          async (cursor) => {
+            const page = await client.fineTuning.jobs.listEvents(id, { limit: PAGE_SIZE, ...(cursor ? { after: cursor } : {}) });
+            return { data: page.data, hasMore: page.has_more };
+          },
+          { idOf: (event) => event.id, maxPages: MAX_PAGES_PER_POLL, ...(after ? { after } : {}), until: (event) => known.has(event.id) },
+        );
+        const events: ProviderEvent[] = read.items.map((event) => ({
+          id: event.id,
+          createdAt: new Date(event.created_at * 1000),
+          level: event.level,
+          message: event.message,
+          type: event.type ?? null,
+          data: (event.data as Record<string, unknown> | undefined) ?? null,
+        }));
+        return { events, next: read.next, stalled: read.stalled };
       }),
 
+    /** Checkpoints, newest first, up to the page budget (there are a few per job: the last epochs'). */
     checkpoints: (id: string) =>
       wrap(async () => {
-        const all: ProviderCheckpoint[] = [];
-        for await (const checkpoint of client.fineTuning.jobs.checkpoints.list(id, { limit: 50 })) {
-          all.push({
-            id: checkpoint.id,
-            step: checkpoint.step_number,
-            model: checkpoint.fine_tuned_model_checkpoint,
-            metrics: checkpoint.metrics as unknown as Record<string, unknown>,
-            createdAt: new Date(checkpoint.created_at * 1000),
-          });
-        }
-        return all;
+        const read = await readCursorPages(
+          async (cursor) => {
+            const page = await client.fineTuning.jobs.checkpoints.list(id, { limit: PAGE_SIZE, ...(cursor ? { after: cursor } : {}) });
+            return { data: page.data, hasMore: page.has_more };
+          },
+          { idOf: (checkpoint) => checkpoint.id, maxPages: MAX_PAGES_PER_POLL },
+        );
+        const checkpoints: ProviderCheckpoint[] = read.items.map((checkpoint) => ({
+          id: checkpoint.id,
+          step: checkpoint.step_number,
+          model: checkpoint.fine_tuned_model_checkpoint,
+          metrics: checkpoint.metrics as unknown as Record<string, unknown>,
+          createdAt: new Date(checkpoint.created_at * 1000),
+        }));
+        return { checkpoints, stalled: read.stalled };
       }),
 
     fileContent: (id: string) => wrap(async () => (await client.files.content(id)).text()),

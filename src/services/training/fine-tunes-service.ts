@@ -159,15 +159,20 @@ export const fineTunesService = (deps: {
      * Reconciles unfinished fine-tunes with the queue. The job each waits on is queued again
      * (a process died between writing the record and queueing it, or Redis lost it); if that job
      * failed in the queue without ending the fine-tune (BullMQ fails a job that stalled too often,
-     * or its retries ran out), the fine-tune fails with the queue's reason.
+     * or its retries ran out), the fine-tune fails with the queue's reason, unless its model was
+     * already registered: then it succeeded.
      */
     async resumeActive(): Promise<number> {
       const active = await deps.fineTunes.listActive();
       for (const fineTune of active) {
         const job = awaitedJob(fineTune);
         const failed = await deps.queues.failedReason('training', job.jobId);
+        const registered = failed === undefined ? undefined : await deps.modelVersions.findBySourceFineTune(fineTune.id);
         if (failed === undefined) {
           await enqueue(job);
+        } else if (registered) {
+          // The model was trained and registered before the step gave up: that is a success, not a loss.
+          await deps.fineTunes.transition(fineTune.id, 'succeeded', { modelVersionId: registered.id, finishedAt: new Date() }, `its ${job.data.step} job failed in the queue after the model was registered: ${failed}`);
         } else {
           const message = `its ${job.data.step} job failed in the queue: ${failed}`;
           await deps.fineTunes.transition(fineTune.id, 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() }, message);

@@ -1,14 +1,16 @@
 import type { FineTunesRepository } from '../../db/repositories/fine-tunes-repository.js';
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
-import type { FineTuneRecord, FineTuneStatus } from '../../db/schema/fine-tunes.js';
+import type { CurvePoint, FineTuneRecord, FineTuneStatus } from '../../db/schema/fine-tunes.js';
 import { trainingCost, type PriceOverrides } from '../../domain/pricing.js';
 import { parseStepMetrics } from '../../domain/training/result-file.js';
+import { checkTrainedTokens } from '../../domain/training/trained-tokens.js';
 import type { OpenAIFineTuning, ProviderJob } from '../../providers/openai/openai-fine-tuning.js';
 import { ProviderError } from '../../providers/provider.js';
 import { trainingJob, type Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { buildTrainingFile } from './training-files.js';
+import type { AutoEvaluationStep } from './auto-evaluation.js';
 import type { ModelRegistrar } from './model-registrar.js';
 
 export interface PollTiming {
@@ -33,7 +35,10 @@ export const hostedTraining = (deps: {
   queues: Queues;
   api: () => OpenAIFineTuning;
   registrar: ModelRegistrar;
+  autoEvaluation: AutoEvaluationStep;
   timing: PollTiming;
+  /** How long uploaded files may stay unprocessed at the provider. */
+  fileProcessingTimeoutMs: number;
   priceOverrides: PriceOverrides;
 }) => {
   const schedulePoll = async (fineTune: FineTuneRecord) => {
@@ -43,6 +48,10 @@ export const hostedTraining = (deps: {
     await deps.queues.enqueue('training', data, { jobId, delay });
     await deps.fineTunes.update(fineTune.id, { polls });
   };
+
+  /** Something odd in a provider answer, recorded once (by its fixed id) among the fine-tune's events. */
+  const oddity = (fineTune: FineTuneRecord, eventId: string, message: string) =>
+    deps.fineTunes.addEvents(fineTune.id, [{ eventId: `tuneline-${eventId}`, createdAt: new Date(), level: 'warn', type: 'message', message, data: null }]);
 
   const end = (fineTune: FineTuneRecord, status: FineTuneStatus, code: string | null, message: string | null) =>
     deps.fineTunes.transition(fineTune.id, status, { errorCode: code, errorMessage: message, finishedAt: new Date() }, message ?? undefined);
@@ -69,15 +78,37 @@ export const hostedTraining = (deps: {
         changes.validationFileId = await deps.api().uploadTrainingFile(validation.content, `${fineTune.id}-validation.jsonl`);
       }
     }
+    if (!fineTune.filesUploadedAt) changes.filesUploadedAt = new Date();
     return deps.fineTunes.update(fineTune.id, changes);
   };
 
-  /** Files processed: create the job, or adopt the one an earlier attempt created before crashing. */
-  const createJob = async (fineTune: FineTuneRecord): Promise<ProviderJob | undefined> => {
+  /**
+   * Whether the provider has processed the files. A file in `error` never will be: the fine-tune
+   * fails at once with the provider's words. One still `uploaded` is waited on, but only so long.
+   */
+  const filesReady = async (fineTune: FineTuneRecord): Promise<'ready' | 'waiting' | 'failed'> => {
     const api = deps.api();
     const files = [fineTune.trainingFileId, fineTune.validationFileId].filter((id): id is string => Boolean(id));
-    const statuses = await Promise.all(files.map((id) => api.fileStatus(id)));
-    if (statuses.some((status) => status !== 'processed')) return undefined;
+    const statuses = await Promise.all(files.map(async (id) => ({ id, ...(await api.fileStatus(id)) })));
+    const broken = statuses.find((file) => file.status === 'error');
+    if (broken) {
+      await end(fineTune, 'failed', 'file_error', `The provider could not process file ${broken.id}: ${broken.details ?? 'it gave no details'}.`);
+      return 'failed';
+    }
+    const unprocessed = statuses.find((file) => file.status !== 'processed');
+    if (!unprocessed) return 'ready';
+    const waitedMs = Date.now() - (fineTune.filesUploadedAt ?? fineTune.createdAt).getTime();
+    if (waitedMs <= deps.fileProcessingTimeoutMs) return 'waiting';
+    const message = `File ${unprocessed.id} is still ${unprocessed.status} at the provider after ${Math.round(waitedMs / 1000)} s (FILE_PROCESSING_TIMEOUT_MS is ${deps.fileProcessingTimeoutMs}).`;
+    await end(fineTune, 'failed', 'file_processing_timeout', message);
+    return 'failed';
+  };
+
+  /** Files processed: create the job, or adopt the one an earlier attempt created before crashing. */
+  const createJob = async (fineTune: FineTuneRecord): Promise<ProviderJob | 'waiting' | 'failed'> => {
+    const api = deps.api();
+    const ready = await filesReady(fineTune);
+    if (ready !== 'ready') return ready;
     const job =
       (await api.findJob(fineTune.id)) ??
       (await api.createJob({
@@ -93,14 +124,34 @@ export const hostedTraining = (deps: {
     return job;
   };
 
+  /**
+   * Stores new events and checkpoints. Events are read newest first down to the ones we have; when
+   * a poll's page budget runs out first, the rest of that gap is read from `events_cursor` on the
+   * next poll, before anything newer, so no gap is ever left behind.
+   */
   const record = async (fineTune: FineTuneRecord, job: ProviderJob) => {
     const api = deps.api();
-    const events = await api.newEvents(job.id, await deps.fineTunes.eventIds(fineTune.id));
-    await deps.fineTunes.addEvents(
-      fineTune.id,
-      events.map((event) => ({ eventId: event.id, createdAt: event.createdAt, level: event.level, message: event.message, type: event.type, data: event.data })),
-    );
-    const checkpoints = await api.checkpoints(job.id);
+    const known = await deps.fineTunes.eventIds(fineTune.id);
+    const store = async (events: Awaited<ReturnType<OpenAIFineTuning['newEvents']>>['events']) => {
+      await deps.fineTunes.addEvents(
+        fineTune.id,
+        events.map((event) => ({ eventId: event.id, createdAt: event.createdAt, level: event.level, message: event.message, type: event.type, data: event.data })),
+      );
+      for (const event of events) known.add(event.id);
+    };
+    let cursor = fineTune.eventsCursor;
+    let stalled = false;
+    for (const from of cursor ? [cursor, undefined] : [undefined]) {
+      const read = await api.newEvents(job.id, known, from);
+      await store(read.events);
+      cursor = read.next;
+      stalled ||= read.stalled;
+      if (cursor) break;
+    }
+    if (cursor !== fineTune.eventsCursor) await deps.fineTunes.update(fineTune.id, { eventsCursor: cursor });
+    if (stalled) await oddity(fineTune, 'events-cursor-stalled', 'The provider kept answering has_more for events with a cursor that did not advance; paging stopped there.');
+
+    const { checkpoints, stalled: checkpointsStalled } = await api.checkpoints(job.id);
     await deps.fineTunes.addCheckpoints(
       fineTune.id,
       checkpoints.map((checkpoint) => ({
@@ -111,23 +162,49 @@ export const hostedTraining = (deps: {
         createdAt: checkpoint.createdAt,
       })),
     );
+    if (checkpointsStalled) await oddity(fineTune, 'checkpoints-cursor-stalled', 'The provider kept answering has_more for checkpoints with a cursor that did not advance; paging stopped there.');
     if (Object.keys(job.hyperparameters).length > 0) await deps.fineTunes.update(fineTune.id, { resolvedHyperparameters: job.hyperparameters });
   };
 
+  /**
+   * The job trained and was billed: record the model, tokens and cost, register the model and
+   * mark the fine-tune succeeded before anything that may fail (the curve, the evaluation).
+   */
   const succeed = async (fineTune: FineTuneRecord, job: ProviderJob) => {
-    const api = deps.api();
-    const resultFile = job.resultFiles[0];
-    const curve = resultFile ? parseStepMetrics(await api.fileContent(resultFile)) : [];
-    const cost = job.trainedTokens !== null ? trainingCost(fineTune.baseModel, job.trainedTokens, deps.priceOverrides) : null;
+    const estimate = fineTune.estimate as { billable_tokens?: number; epochs?: number } | null;
+    const tokens = checkTrainedTokens(job.trainedTokens, estimate ? { billableTokens: estimate.billable_tokens, epochs: estimate.epochs } : null);
+    if (tokens.oddity) await oddity(fineTune, 'trained-tokens', tokens.oddity);
+    const resultFile = job.resultFiles[0] ?? null;
+    if (!resultFile) await oddity(fineTune, 'result-file', 'The provider listed no result file for the succeeded job; the fine-tune has no loss curve.');
     const updated = await deps.fineTunes.update(fineTune.id, {
       fineTunedModel: job.fineTunedModel,
-      trainedTokens: job.trainedTokens,
-      resultFileId: resultFile ?? null,
-      curve,
-      costUsd: cost,
+      trainedTokens: tokens.tokens,
+      costUsd: tokens.tokens !== null ? trainingCost(fineTune.baseModel, tokens.tokens, deps.priceOverrides) : null,
+      resultFileId: resultFile,
+      // No result file, no curve; one to read is read after the model is safe.
+      ...(resultFile ? {} : { curve: [] }),
     });
     const model = await deps.registrar.registerHosted(updated);
     await deps.fineTunes.transition(fineTune.id, 'succeeded', { modelVersionId: model.id, finishedAt: new Date() });
+    // The last events and checkpoints are worth having, not worth the model.
+    await record(fineTune, job).catch((error: unknown) =>
+      oddity(fineTune, 'final-events', `The last events and checkpoints could not be read (${(error as Error).message}).`),
+    );
+    await finish((await deps.fineTunes.findById(fineTune.id))!);
+  };
+
+  /** What follows a success, each part at most once: the loss curve from the result file, then the automatic evaluation. */
+  const finish = async (fineTune: FineTuneRecord) => {
+    if (fineTune.curve === null && fineTune.resultFileId) {
+      let curve: CurvePoint[] = [];
+      try {
+        curve = parseStepMetrics(await deps.api().fileContent(fineTune.resultFileId));
+      } catch (error) {
+        await oddity(fineTune, 'result-file', `The result file ${fineTune.resultFileId} could not be read (${(error as Error).message}); the fine-tune has no loss curve.`);
+      }
+      await deps.fineTunes.update(fineTune.id, { curve });
+    }
+    await deps.autoEvaluation.run(fineTune);
   };
 
   return {
@@ -143,11 +220,15 @@ export const hostedTraining = (deps: {
     async poll(fineTune: FineTuneRecord) {
       try {
         const job = fineTune.providerJobId ? await deps.api().retrieveJob(fineTune.providerJobId) : await createJob(fineTune);
-        if (!job) return schedulePoll(fineTune);
-        await record(fineTune, job);
+        if (job === 'failed') return;
+        if (job === 'waiting') return schedulePoll(fineTune);
         const status: FineTuneStatus = MIRRORED.has(job.status) ? (job.status as FineTuneStatus) : 'running';
         if (status === 'succeeded') return succeed(fineTune, job);
-        if (status === 'failed') return end(fineTune, 'failed', job.error?.code ?? null, job.error?.message ?? null);
+        await record(fineTune, job);
+        // The spec allows `error: null` on a failed job; the fine-tune still says it failed and that no reason was given.
+        if (status === 'failed') {
+          return end(fineTune, 'failed', job.error?.code ?? 'provider_failed', job.error?.message ?? 'The provider reported the job failed but gave no reason.');
+        }
         if (status === 'cancelled') return end(fineTune, 'cancelled', null, 'cancelled at the provider');
         await deps.fineTunes.transition(fineTune.id, status);
         return schedulePoll((await deps.fineTunes.findById(fineTune.id))!);
@@ -155,6 +236,8 @@ export const hostedTraining = (deps: {
         await failOn(fineTune, error);
       }
     },
+
+    finish,
 
     async cancel(fineTune: FineTuneRecord) {
       if (fineTune.providerJobId) await deps.api().cancelJob(fineTune.providerJobId);

@@ -5,26 +5,13 @@ import { newId } from '../../domain/ids.js';
 import type { PromptConfig } from '../../providers/provider.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
-import type { EvaluationsService } from '../evaluation/evaluations-service.js';
 
 /**
  * Turns a finished fine-tune into a candidate model version. Registration is keyed on the
- * fine-tune, so a step that runs twice registers one model.
+ * fine-tune (model_versions.source_fine_tune_id is unique), so a step that runs twice, or two
+ * racing steps, register one model. Evaluating it is a later step (auto-evaluation.ts).
  */
-export const modelRegistrar = (deps: {
-  modelVersions: ModelVersionsRepository;
-  tasks: TasksService;
-  datasets: DatasetsService;
-  evaluations: EvaluationsService;
-}) => {
-  /** A new model is measured at once on the test split of the version it was trained on. */
-  const evaluate = async (model: ModelVersionRecord, fineTune: FineTuneRecord) => {
-    if (!(await deps.evaluations.existsFor(model.id))) {
-      await deps.evaluations.create({ modelVersionId: model.id, datasetVersionId: fineTune.datasetVersionId, split: 'test' });
-    }
-    return model;
-  };
-
+export const modelRegistrar = (deps: { modelVersions: ModelVersionsRepository; tasks: TasksService; datasets: DatasetsService }) => {
   const base = async (fineTune: FineTuneRecord) => {
     const task = await deps.tasks.get(fineTune.taskId);
     const version = await deps.datasets.getVersion(fineTune.datasetVersionId);
@@ -47,33 +34,32 @@ export const modelRegistrar = (deps: {
     };
   };
 
+  /** Registers once: the model an earlier attempt registered comes back. */
+  const register = async (fineTune: FineTuneRecord, row: () => Promise<Parameters<ModelVersionsRepository['insert']>[0]>) =>
+    (await deps.modelVersions.findBySourceFineTune(fineTune.id)) ?? deps.modelVersions.insert(await row());
+
   return {
-    async registerHosted(fineTune: FineTuneRecord): Promise<ModelVersionRecord> {
-      return this.evaluated(fineTune, {
+    /** The model a fine-tune already registered (its training output, stored once), if any. */
+    registered: (fineTune: FineTuneRecord): Promise<ModelVersionRecord | undefined> => deps.modelVersions.findBySourceFineTune(fineTune.id),
+
+    registerHosted: (fineTune: FineTuneRecord): Promise<ModelVersionRecord> =>
+      register(fineTune, async () => ({
         ...(await base(fineTune)),
         kind: 'fine_tuned',
         provider: fineTune.provider,
         model: fineTune.fineTunedModel!,
         trainingCostUsd: fineTune.costUsd,
-      });
-    },
+      })),
 
-    async registerLocal(fineTune: FineTuneRecord, artifact: Buffer): Promise<ModelVersionRecord> {
-      return this.evaluated(fineTune, {
+    registerLocal: (fineTune: FineTuneRecord, artifact: Buffer): Promise<ModelVersionRecord> =>
+      register(fineTune, async () => ({
         ...(await base(fineTune)),
         kind: 'local_trained',
         provider: 'local',
         model: fineTune.baseModel,
         artifact,
         trainingCostUsd: 0,
-      });
-    },
-
-    /** Registers once (a retried step finds the same model) and queues its evaluation once. */
-    async evaluated(fineTune: FineTuneRecord, row: Parameters<ModelVersionsRepository['insert']>[0]): Promise<ModelVersionRecord> {
-      if (fineTune.modelVersionId) return (await deps.modelVersions.findById(fineTune.modelVersionId))!;
-      return evaluate(await deps.modelVersions.insert(row), fineTune);
-    },
+      })),
   };
 };
 

@@ -17,7 +17,8 @@ export interface FileObject {
   created_at: number;
   filename: string;
   purpose: FilePurpose;
-  status: 'uploaded' | 'processed';
+  status: 'uploaded' | 'processed' | 'error';
+  status_details?: string;
   expires_at?: number;
 }
 
@@ -30,13 +31,15 @@ export interface NewFile {
 
 export function createFile(ctx: FakeContext, file: NewFile, atMs = ctx.now()): FileRecord {
   const expiresAfter = file.expiresAfterSeconds ?? (file.purpose === 'batch' ? BATCH_EXPIRY_SECONDS : undefined);
+  const faults = ctx.options().faults;
   const record: FileRecord = {
     id: ids.file(),
     filename: file.filename,
     purpose: file.purpose,
     content: file.content,
     createdAtMs: atMs,
-    processedAtMs: atMs + ctx.options().fileProcessingMs,
+    processedAtMs: faults.stuckFiles ? Infinity : atMs + ctx.options().fileProcessingMs,
+    error: faults.fileErrors !== undefined && file.purpose === 'fine-tune' ? faults.fileErrors : null,
     expiresAt: expiresAfter === undefined ? null : unixSeconds(atMs) + expiresAfter,
     seq: ctx.state.nextSeq(),
   };
@@ -53,7 +56,8 @@ export function fileObject(record: FileRecord, now: number): FileObject {
     created_at: unixSeconds(record.createdAtMs),
     filename: record.filename,
     purpose: record.purpose,
-    status: now >= record.processedAtMs ? 'processed' : 'uploaded',
+    status: now < record.processedAtMs ? 'uploaded' : record.error !== null ? 'error' : 'processed',
+    ...(now >= record.processedAtMs && record.error !== null ? { status_details: record.error } : {}),
     ...(record.expiresAt !== null ? { expires_at: record.expiresAt } : {}),
   };
 }
@@ -83,6 +87,7 @@ export function fileRoutes(app: FastifyInstance, ctx: FakeContext): void {
 
   app.get<{ Params: { id: string } }>('/files/:id/content', async (request, reply) => {
     const file = findFile(ctx, request.params.id);
+    if (file.purpose === 'fine-tune-results' && ctx.options().faults.unreadableResultFiles) throw errors.noSuchObject('File', file.id);
     return reply.type('application/octet-stream').send(file.content);
   });
 

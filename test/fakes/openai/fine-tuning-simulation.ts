@@ -73,6 +73,10 @@ export interface JobRecord {
   validation: DatasetAnalysis | null;
   status: JobStatus;
   error: JobProblem | null;
+  /** faults.failJobsWithoutError: a failed job shows `error: null`. */
+  hideError: boolean;
+  /** faults.trainedTokens: what a succeeded job reports, whatever it trained. */
+  reportedTrainedTokens: number | null;
   finishedAtMs: number | null;
   estimatedFinishMs: number | null;
   fineTunedModel: string | null;
@@ -198,7 +202,7 @@ function succeed(job: JobRecord, finishedAt: number, effects: JobEffects): void 
   const name = fineTunedName(job);
   const epochs = job.resolved?.n_epochs ?? 1;
   const cap = exampleTokenCap(job.model);
-  job.trainedTokens = job.training.tokens.reduce((sum, tokens) => sum + Math.min(cap, tokens), 0) * epochs;
+  job.trainedTokens = job.reportedTrainedTokens ?? job.training.tokens.reduce((sum, tokens) => sum + Math.min(cap, tokens), 0) * epochs;
   job.fineTunedModel = name;
   job.resultFiles = [effects.createResultFile(job, Buffer.from(stepMetricsCsv(job.curve)).toString('base64'), finishedAt)];
   effects.registerModel(name, job.nameBase, finishedAt, job.id);

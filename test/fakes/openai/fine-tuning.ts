@@ -43,6 +43,7 @@ export function fineTuningRoutes(app: FastifyInstance, ctx: FakeContext): FineTu
     return advance(job);
   };
   const present = (job: JobRecord) => jobObject(job, ctx.options().jobErrorWhenOk);
+  const endless = () => ctx.options().faults.endlessPages === true;
 
   app.post('/fine_tuning/jobs', async (request) => present(createJob(ctx, request)));
 
@@ -52,7 +53,7 @@ export function fineTuningRoutes(app: FastifyInstance, ctx: FakeContext): FineTu
       .reverse()
       .filter((job) => Object.entries(metadata).every(([key, value]) => job.metadata?.[key] === value))
       .map(advance);
-    const page = cursorPage(jobs, request.query, 20, (job) => job.id, present);
+    const page = cursorPage(jobs, request.query, 20, false, (job) => job.id, present);
     return { object: page.object, data: page.data, has_more: page.has_more };
   });
 
@@ -67,7 +68,7 @@ export function fineTuningRoutes(app: FastifyInstance, ctx: FakeContext): FineTu
 
   app.get<{ Params: { id: string }; Querystring: Query }>('/fine_tuning/jobs/:id/events', async (request) => {
     const job = findJob(request.params.id);
-    const page = cursorPage([...job.events].reverse(), request.query, 20, (event) => event.id, (event) => ({
+    const page = cursorPage([...job.events].reverse(), request.query, 20, endless(), (event) => event.id, (event) => ({
       object: 'fine_tuning.job.event',
       id: event.id,
       created_at: unixSeconds(event.atMs),
@@ -81,7 +82,7 @@ export function fineTuningRoutes(app: FastifyInstance, ctx: FakeContext): FineTu
 
   app.get<{ Params: { id: string }; Querystring: Query }>('/fine_tuning/jobs/:id/checkpoints', async (request) => {
     const job = findJob(request.params.id);
-    return cursorPage([...job.checkpoints].reverse(), request.query, 10, (checkpoint) => checkpoint.id, (checkpoint) => ({
+    return cursorPage([...job.checkpoints].reverse(), request.query, 10, endless(), (checkpoint) => checkpoint.id, (checkpoint) => ({
       object: 'fine_tuning.job.checkpoint',
       id: checkpoint.id,
       created_at: unixSeconds(checkpoint.atMs),
@@ -137,7 +138,12 @@ function createJob(ctx: FakeContext, request: FastifyRequest): JobRecord {
     integrations: Array.isArray(body['integrations']) ? (body['integrations'] as unknown[]) : null,
     timing: { ...options.jobTiming },
     // Files are read now, like the real service copying them; a later delete does not matter.
-    training: withForcedFailure(analyseDataset(trainingFile.content.toString('utf8'), format, tokenizer, 'training'), options.faults.failJobs),
+    training: withForcedFailure(
+      analyseDataset(trainingFile.content.toString('utf8'), format, tokenizer, 'training'),
+      options.faults.failJobs ?? (options.faults.failJobsWithoutError ? { code: 'unknown', message: 'Fine-tuning job failed.' } : undefined),
+    ),
+    hideError: options.faults.failJobsWithoutError === true,
+    reportedTrainedTokens: options.faults.trainedTokens ?? null,
     validation: validationFile ? analyseDataset(validationFile.content.toString('utf8'), format, tokenizer, 'validation') : null,
     status: 'validating_files',
     error: null,
@@ -163,6 +169,9 @@ function fineTuneFile(ctx: FakeContext, id: string, param: 'training_file' | 'va
   if (!file) throw errors.invalidRequest(`invalid ${param}: ${id}`, param);
   if (file.purpose !== 'fine-tune') {
     throw errors.invalidRequest(`File ${id} has purpose '${file.purpose}'; fine-tuning files must have purpose 'fine-tune'.`, param);
+  }
+  if (file.error !== null && ctx.now() >= file.processedAtMs) {
+    throw errors.invalidRequest(`File ${id} failed processing: ${file.error}`, param, 'invalid_file');
   }
   if (ctx.now() < file.processedAtMs) {
     throw errors.invalidRequest(`File ${id} is still being processed and is not ready to be used for fine-tuning. Please try again later.`, param, 'file_not_ready');
@@ -224,7 +233,7 @@ export function jobObject(job: JobRecord, errorWhenOk: 'null' | 'empty' | 'nulls
     training_file: job.trainingFile,
     hyperparameters,
     trained_tokens: job.trainedTokens,
-    error: job.error ?? okError,
+    error: job.hideError ? null : (job.error ?? okError),
     user_provided_suffix: job.suffix,
     seed: job.seed,
     estimated_finish: job.estimatedFinishMs === null ? null : unixSeconds(job.estimatedFinishMs),
@@ -234,19 +243,23 @@ export function jobObject(job: JobRecord, errorWhenOk: 'null' | 'empty' | 'nulls
   };
 }
 
-/** Cursor pagination over a newest-first list: items after `after`, `limit` of them, `has_more`. */
-function cursorPage<T, R>(items: T[], query: Query, defaultLimit: number, idOf: (item: T) => string, present: (item: T) => R) {
+/**
+ * Cursor pagination over a newest-first list: items after `after`, `limit` of them, `has_more`.
+ * `endless` (faults.endlessPages): `after` is ignored and `has_more` is always true, so the same
+ * page (and the same last id) comes back for ever.
+ */
+function cursorPage<T, R>(items: T[], query: Query, defaultLimit: number, endless: boolean, idOf: (item: T) => string, present: (item: T) => R) {
   const limit = query['limit'] === undefined ? defaultLimit : Number(query['limit']);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw errors.invalidRequest("Invalid 'limit': must be an integer between 1 and 100.", 'limit');
   const after = query['after'];
-  const start = after ? items.findIndex((item) => idOf(item) === after) + 1 : 0;
+  const start = after && !endless ? items.findIndex((item) => idOf(item) === after) + 1 : 0;
   const page = items.slice(start, start + limit);
   return {
     object: 'list' as const,
     data: page.map(present),
     first_id: page[0] ? idOf(page[0]) : null,
     last_id: page.at(-1) ? idOf(page.at(-1) as T) : null,
-    has_more: start + limit < items.length,
+    has_more: endless || start + limit < items.length,
   };
 }
 

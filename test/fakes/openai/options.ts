@@ -48,6 +48,18 @@ export interface FaultOptions {
   trainingNotAvailable?: boolean;
   /** New fine-tuning jobs fail validation with this error (asynchronously, like a bad file). */
   failJobs?: { code: string; message: string; param?: string };
+  /** New fine-tuning jobs fail validation with `error: null` (the spec allows it). */
+  failJobsWithoutError?: boolean;
+  /** Succeeded jobs report this `trained_tokens` (e.g. negative or huge), whatever they trained. */
+  trainedTokens?: number;
+  /** Job event and checkpoint lists ignore `after` and always answer `has_more: true` (the same page forever). */
+  endlessPages?: boolean;
+  /** New uploads stay `uploaded` for ever. */
+  stuckFiles?: boolean;
+  /** New `fine-tune` uploads end in status `error` with this `status_details`. */
+  fileErrors?: string;
+  /** Result files (`fine-tune-results`) exist, but their content answers 404. */
+  unreadableResultFiles?: boolean;
   /** Models that answer 404 model_not_found everywhere. */
   retiredModels?: string[];
   /** Restrict errorRate/statusSequence/latency/hang to these paths (`/chat/completions` or `/v1/...`). */

@@ -12,6 +12,8 @@ export interface FileRecord {
   createdAtMs: number;
   /** When `status` turns from `uploaded` to `processed`. */
   processedAtMs: number;
+  /** `status_details` of a file that ended in `error` (faults.fileErrors); null when it did not. */
+  error: string | null;
   expiresAt: number | null;
   /** Insertion order, to break ties between files created in the same second. */
   seq: number;

@@ -58,6 +58,15 @@ const CurvePoint = Type.Object({
   valid_accuracy: Nullable(Type.Number()),
 });
 
+const AutoEvaluation = Type.Object(
+  {
+    status: Type.Enum(['queued', 'skipped']),
+    evaluation_id: Nullable(Type.String({ format: 'uuid' })),
+    reason: Nullable(Type.String({ description: 'Why it was skipped, e.g. the version has no labeled test rows' })),
+  },
+  { description: 'The automatic test evaluation of the trained model, decided after it was registered; null until then. A skipped one does not fail the fine-tune.' },
+);
+
 export const FineTune = Type.Object({
   id: Type.String({ format: 'uuid' }),
   task_id: Type.String({ format: 'uuid' }),
@@ -80,6 +89,7 @@ export const FineTune = Type.Object({
   summary: Nullable(Loose),
   error: Nullable(Type.Object({ code: Nullable(Type.String()), message: Nullable(Type.String()) })),
   model_version_id: Nullable(Type.String()),
+  auto_evaluation: Nullable(AutoEvaluation),
   created_at: Timestamp,
   finished_at: NullableTimestamp,
 });
@@ -118,6 +128,7 @@ export const presentFineTune = (f: FineTuneRecord) => ({
   summary: f.summary,
   error: f.errorCode || f.errorMessage ? { code: f.errorCode, message: f.errorMessage } : null,
   model_version_id: f.modelVersionId,
+  auto_evaluation: f.autoEvaluation,
   created_at: iso(f.createdAt),
   finished_at: isoOrNull(f.finishedAt),
 });
