@@ -115,7 +115,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
   const registrar = modelRegistrar({ modelVersions, tasks, datasets });
   const trainedModelEvaluation = autoEvaluation({ fineTunes, evaluations, evaluationRecords: evaluationsRepo });
   const labelRuns = labelRunsService({ db, runs, rows, datasets, tasks, queues, providers });
-  const fineTunesApi = fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers, priceOverrides: config.priceOverrides });
+  const fineTunesApi = fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers, priceOverrides: config.priceOverrides, autoEvaluation: trainedModelEvaluation });
   return {
     costProjections: costProjectionsService({ modelVersions, evaluations: evaluationsRepo, priceOverrides: config.priceOverrides }),
     pipelines: pipelinesService({

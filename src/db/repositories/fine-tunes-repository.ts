@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, inArray, lt, notInArray, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, inArray, isNotNull, isNull, lt, notInArray, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import {
   fineTuneCheckpoints,
@@ -35,6 +35,14 @@ export const fineTunesRepository = (db: Executor) => ({
 
   async listActive(tx: Executor = db): Promise<FineTuneRecord[]> {
     return tx.select().from(fineTunes).where(notInArray(fineTunes.status, [...TERMINAL_FINE_TUNE_STATUSES]));
+  },
+
+  /** Succeeded with a model, finished before `before`, and no automatic evaluation decided yet. */
+  async listAwaitingAutoEvaluation(before: Date, tx: Executor = db): Promise<FineTuneRecord[]> {
+    return tx
+      .select()
+      .from(fineTunes)
+      .where(and(eq(fineTunes.status, 'succeeded'), isNotNull(fineTunes.modelVersionId), isNull(fineTunes.autoEvaluation), lt(fineTunes.finishedAt, before)));
   },
 
   async update(id: string, changes: Changes, tx: Executor = db): Promise<FineTuneRecord> {

@@ -197,14 +197,24 @@ export function pipelineSteps(deps: {
         { model_version_id: baseline, role: 'baseline' as const, status: 'pending' },
       ];
       const states: EvaluationState[] = (step.outputs['evaluations'] as EvaluationState[] | undefined) ?? wanted;
+      let deciding = false;
       for (const state of states) {
-        if (state.evaluation_id && !((state.attempt ?? 0) < attempt && state.status === 'failed')) continue;
+        const retryOfFailed = (state.attempt ?? 0) < attempt && state.status === 'failed';
+        if (state.evaluation_id && !retryOfFailed) continue;
+        // A newly trained model is evaluated on its test split by its fine-tune: wait for that
+        // decision rather than race it into a second (for a hosted model, billed) evaluation.
+        const fineTuneId = trained.find((candidate) => candidate.model_version_id === state.model_version_id)?.fine_tune_id;
+        const auto = fineTuneId && !retryOfFailed ? (await deps.fineTunesRepo.findById(fineTuneId))?.autoEvaluation : undefined;
+        if (fineTuneId && !retryOfFailed && auto === null) {
+          deciding = true;
+          continue;
+        }
         state.attempt = attempt;
-        // A newly trained model is evaluated on its test split by itself: use that evaluation.
-        const existing = await deps.evaluationsRepo.latestOn(state.model_version_id, version, 'test');
+        const existing = auto?.evaluation_id ? await deps.evaluationsRepo.findById(auto.evaluation_id) : await deps.evaluationsRepo.latestOn(state.model_version_id, version, 'test');
         state.evaluation_id = existing && existing.status !== 'failed' ? existing.id : (await deps.evaluations.create({ modelVersionId: state.model_version_id, datasetVersionId: version, split: 'test' })).id;
         await deps.saveOutputs({ evaluations: states });
       }
+      if (deciding) return { done: false, outputs: { version_id: version, split: 'test', evaluations: states }, waitMs: POLL_MS };
       const { metric } = await deps.routingRepo.get(taskId);
       const records: EvaluationRecord[] = [];
       for (const state of states) {

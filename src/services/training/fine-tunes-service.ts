@@ -14,9 +14,12 @@ import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
 import { refuseShutDownModel } from '../models/shut-down-models.js';
+import type { AutoEvaluationStep } from './auto-evaluation.js';
 import { buildTrainingFile } from './training-files.js';
 
 export const LOCAL_TRAINED_MODEL = 'local-linear';
+/** How long a succeeded fine-tune's own step has to decide its automatic evaluation before the resume chore does. */
+const AUTO_EVALUATION_GRACE_MS = 120_000;
 
 export interface CreateFineTuneInput {
   dataset_version_id: string;
@@ -44,6 +47,7 @@ export const fineTunesService = (deps: {
   tasks: TasksService;
   queues: Queues;
   providers: Providers;
+  autoEvaluation: Pick<AutoEvaluationStep, 'run'>;
   priceOverrides: PriceOverrides;
 }) => {
   const getFineTune = (id: string): Promise<FineTuneRecord> => findOr404('fine-tune', id, (known) => deps.fineTunes.findById(known));
@@ -178,7 +182,11 @@ export const fineTunesService = (deps: {
           await deps.fineTunes.transition(fineTune.id, 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() }, message);
         }
       }
-      return active.length;
+      // A success whose step died before deciding the automatic evaluation (pipelines wait on it).
+      // Only older ones: a step that is still deciding must not be raced into a second evaluation.
+      const unevaluated = await deps.fineTunes.listAwaitingAutoEvaluation(new Date(Date.now() - AUTO_EVALUATION_GRACE_MS));
+      for (const fineTune of unevaluated) await deps.autoEvaluation.run(fineTune);
+      return active.length + unevaluated.length;
     },
 
     /** Asks the worker to stop the job (and the provider's); a job not started yet is cancelled at once. */
