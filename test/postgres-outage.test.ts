@@ -24,6 +24,8 @@ let runtime: Runtime;
 let app: FastifyInstance;
 let baseUrl: string;
 let classifyKey: { id: string; key: string };
+let taskId: string;
+let championId: string;
 const admin = bearer(ADMIN_KEY);
 const TASK = 'outage';
 // Longer than the API key cache (30 s): the outage in these tests outlasts it, as in production.
@@ -50,8 +52,6 @@ beforeAll(async () => {
     OPENAI_BASE_URL: fake.url,
     PREDICTION_LOG_FLUSH_MS: '20',
     PREDICTION_LOG_BATCH: '50',
-    // Periodic route reloads fail while Postgres is down; the routes in memory must survive them.
-    ROUTING_REFRESH_MS: '300',
   });
   runtime = await openRuntime(config, createLogger({ level: 'silent', name: 'outage' }), 'api');
   app = await buildApp({ ...runtime });
@@ -59,11 +59,13 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 
   const http = () => supertest(app.server);
-  await http().post('/v1/tasks').set('authorization', admin).send({ slug: TASK, instructions: 'Classify.', labels: [{ name: 'billing' }, { name: 'other' }] }).expect(201);
+  const task = await http().post('/v1/tasks').set('authorization', admin).send({ slug: TASK, instructions: 'Classify.', labels: [{ name: 'billing' }, { name: 'other' }] }).expect(201);
+  taskId = task.body.id;
   const model = await http().post(`/v1/tasks/${TASK}/model-versions`).set('authorization', admin).send({ kind: 'prompt', provider: 'openai', model: 'gpt-4o-mini', name: 'hosted' }).expect(201);
   await http().post(`/v1/tasks/${TASK}/routing/promote`).set('authorization', admin).send({ model_version_id: model.body.id }).expect(200);
   const created = await http().post('/v1/api-keys').set('authorization', admin).send({ name: 'caller', scopes: ['classify'] }).expect(201);
   classifyKey = { id: created.body.id, key: created.body.key };
+  championId = model.body.id;
 }, 90_000);
 
 afterEach(() => {
@@ -183,5 +185,23 @@ describe('a Postgres outage', () => {
     await expect.poll(async () => (await classify(key, 'refund after')).status, { timeout: 10_000, interval: 100 }).toBe(401);
     // Keys that are still valid keep working.
     expect((await classify(classifyKey.key, 'refund after')).status).toBe(200);
+  });
+
+  it('applies a routing change announced while its reload could not reach Postgres, soon after Postgres is back', async () => {
+    const challenger = await supertest(app.server).post(`/v1/tasks/${TASK}/model-versions`).set('authorization', admin).send({ kind: 'prompt', provider: 'openai', model: 'gpt-4o-mini', name: 'challenger' }).expect(201);
+    const servedBy = async () => (await classify(classifyKey.key, 'refund')).body.results?.[0] as { model_version_id: string } | undefined;
+    expect((await servedBy())?.model_version_id).toBe(championId);
+    // Another instance changed the routing and announced it, but this one could not read it then.
+    await runtime.database.pool.query('UPDATE task_routing SET champion_id = $1 WHERE task_id = $2', [challenger.body.id, taskId]);
+    await postgres.stop();
+    try {
+      await runtime.redis.publish(`${runtime.config.queuePrefix}:changes`, JSON.stringify({ topic: 'routing', id: taskId, origin: 'another-instance' }));
+      await sleep(300);
+      expect((await servedBy())?.model_version_id).toBe(championId); // the route in memory still serves
+    } finally {
+      await postgres.start();
+    }
+    // Not at the periodic reload (ROUTING_REFRESH_MS, a minute by default), but within seconds.
+    await expect.poll(async () => (await servedBy())?.model_version_id, { timeout: 10_000, interval: 100 }).toBe(challenger.body.id);
   });
 });
