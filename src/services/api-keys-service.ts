@@ -18,6 +18,17 @@ export interface Principal {
 // Known keys are remembered this long; a revocation reaches every instance at once through a notice.
 const CACHE_MS = 30_000;
 const CACHE_MAX = 10_000;
+// When a key's entry cannot be refreshed (the database is away) it is served as it was, and the
+// database is asked again this often, so a key revoked meanwhile stops soon after it is back.
+const STALE_RETRY_MS = 2_000;
+
+interface CachedKey {
+  principal: Principal;
+  expiresAt: Date | null;
+  cachedUntil: number;
+  /** The last refresh failed: serve the entry while the next one runs in the background. */
+  stale: boolean;
+}
 
 export interface CreateApiKeyInput {
   name: string;
@@ -32,19 +43,55 @@ export const apiKeysService = ({ apiKeys, adminApiKey, notices }: { apiKeys: Api
    * Valid keys by hash, so an authenticated call (classify above all) costs no database round trip.
    * Unknown keys are not remembered: a key created a moment ago on another instance must work.
    */
-  const known = new Map<string, { principal: Principal; expiresAt: Date | null; cachedUntil: number }>();
+  const known = new Map<string, CachedKey>();
+  const refreshing = new Map<string, Promise<Principal | undefined>>();
   let listening = false;
   const forget = (keyId: string) => {
     for (const [cachedHash, cached] of known) if (cached.principal.keyId === keyId) known.delete(cachedHash);
   };
+  // After a Redis reconnect a notice may have been missed: every entry is checked again on its next
+  // use, but kept, so a database outage at the same time does not lock out every caller.
+  const recheckAll = () => {
+    for (const cached of known.values()) cached.cachedUntil = 0;
+  };
   const remember = (hash: string, entry: { principal: Principal; expiresAt: Date | null }) => {
     if (!listening) {
       listening = true;
-      notices.subscribe('api-keys', forget, () => known.clear());
+      notices.subscribe('api-keys', forget, recheckAll);
     }
     if (known.size >= CACHE_MAX) known.clear();
-    known.set(hash, { ...entry, cachedUntil: Date.now() + CACHE_MS });
+    known.set(hash, { ...entry, cachedUntil: Date.now() + CACHE_MS, stale: false });
   };
+
+  const lookup = async (hash: string): Promise<Principal | undefined> => {
+    const row = await apiKeys.findByHash(hash);
+    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= new Date())) {
+      // Also what catches a revocation whose notice never arrived (or came while the database was away).
+      known.delete(hash);
+      return undefined;
+    }
+    const principal: Principal = { keyId: row.id, scopes: row.scopes, ...(row.rateLimitPerMinute ? { rateLimitPerMinute: row.rateLimitPerMinute } : {}) };
+    remember(hash, { principal, expiresAt: row.expiresAt });
+    return principal;
+  };
+
+  /** One lookup per key at a time; a failed one leaves the cached entry to be served stale. */
+  const refresh = (hash: string): Promise<Principal | undefined> => {
+    let pending = refreshing.get(hash);
+    if (!pending) {
+      pending = lookup(hash)
+        .catch((error: unknown) => {
+          const cached = known.get(hash);
+          if (cached) Object.assign(cached, { stale: true, cachedUntil: Date.now() + STALE_RETRY_MS });
+          throw error;
+        })
+        .finally(() => refreshing.delete(hash));
+      refreshing.set(hash, pending);
+    }
+    return pending;
+  };
+
+  const usable = (cached: CachedKey, now: Date) => (cached.expiresAt && cached.expiresAt <= now ? undefined : cached.principal);
 
   return {
     /** Returns who holds `key`, or undefined when it is unknown, revoked or expired. */
@@ -55,14 +102,19 @@ export const apiKeysService = ({ apiKeys, adminApiKey, notices }: { apiKeys: Api
       }
       const hash = hashApiKey(key);
       const cached = known.get(hash);
-      if (cached && cached.cachedUntil > Date.now()) {
-        return cached.expiresAt && cached.expiresAt <= now ? undefined : cached.principal;
+      if (cached && cached.cachedUntil > Date.now()) return usable(cached, now);
+      if (cached?.stale) {
+        // The database was away a moment ago: answer now rather than wait for it again.
+        refresh(hash).catch(() => undefined);
+        return usable(cached, now);
       }
-      const row = await apiKeys.findByHash(hash);
-      if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= now)) return undefined;
-      const principal: Principal = { keyId: row.id, scopes: row.scopes, ...(row.rateLimitPerMinute ? { rateLimitPerMinute: row.rateLimitPerMinute } : {}) };
-      remember(hash, { principal, expiresAt: row.expiresAt });
-      return principal;
+      try {
+        return await refresh(hash);
+      } catch (error) {
+        // A key known before the failure stays valid; one never seen cannot be checked (the error handler makes it a 503).
+        if (!cached) throw error;
+        return usable(cached, now);
+      }
     },
 
     /** The only time the secret exists in clear: it is returned once and never stored. */

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { databaseUnavailableError, databaseUnavailableReason } from '../../db/pg-errors.js';
 import { AppError, errors, isAppError, type FieldProblem } from '../../errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
@@ -83,9 +84,18 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, error:
     });
 }
 
-/** The single error handler: known errors become problem+json; anything else is a logged, opaque 500. */
+/**
+ * The single error handler: known errors become problem+json; an unreachable database is a 503
+ * with retry-after (whichever route or hook met it); anything else is a logged, opaque 500.
+ */
 export function installProblemDetails(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
+    const unavailable = databaseUnavailableReason(error);
+    if (unavailable) {
+      // The reason only: a failed query's error carries its parameters, which may be key hashes.
+      request.log.warn({ reason: unavailable }, 'database unavailable');
+      return sendProblem(request, reply, databaseUnavailableError());
+    }
     const known = toAppError(error);
     if (known) {
       if (known.statusCode >= 500) request.log.error({ err: error }, 'request failed');

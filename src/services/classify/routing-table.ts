@@ -30,11 +30,16 @@ export interface Route {
   logInputs: boolean;
 }
 
+// A reload that failed (the database was away) is tried again this soon rather than at the next
+// periodic reload, so a change announced meanwhile is not missed for a whole ROUTING_REFRESH_MS.
+const RETRY_FAILED_RELOAD_MS = 2_000;
+
 /**
  * Per-process copy of every served task's routing, so classify makes no database round trip.
  * A route is loaded on the first call for its task, reloaded when any process announces a
  * change (promotion, rollback, retirement, policy or task edit), and all routes are reloaded
- * periodically and after a Redis reconnect in case a notice was missed.
+ * periodically and after a Redis reconnect in case a notice was missed. A route in memory is
+ * never dropped because a reload failed: classify keeps serving it through a database outage.
  */
 export function routingTable(deps: {
   tasks: TasksService;
@@ -55,6 +60,9 @@ export function routingTable(deps: {
   let loadsStarted = 0;
   const appliedLoad = new Map<string, number>();
   let timer: NodeJS.Timeout | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+  const failedReloads = new Set<string>();
+  let closed = false;
   const retirements = new Counter({
     name: 'tuneline_models_retired_total',
     help: 'Model versions taken out of routing automatically, by reason',
@@ -118,7 +126,23 @@ export function routingTable(deps: {
 
   const reload = async (taskId: string): Promise<void> => {
     if (!routes.has(taskId)) return;
-    await load(taskId).catch((error: unknown) => deps.logger.warn({ err: error, taskId }, 'could not reload routing; keeping the previous one'));
+    try {
+      await load(taskId);
+      failedReloads.delete(taskId);
+    } catch (error) {
+      if (!failedReloads.has(taskId)) deps.logger.warn({ err: error, taskId }, 'could not reload routing; keeping the previous one until a reload succeeds');
+      failedReloads.add(taskId);
+      retryFailedReloads();
+    }
+  };
+
+  const retryFailedReloads = () => {
+    if (retryTimer || closed) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      for (const id of failedReloads) void reload(id);
+    }, RETRY_FAILED_RELOAD_MS);
+    retryTimer.unref();
   };
 
   const reloadAll = () => {
@@ -145,7 +169,9 @@ export function routingTable(deps: {
     /** Waits until change notices are being received (a new instance's first route is current). */
     ready: () => deps.notices.ready(),
     close(): void {
+      closed = true;
       if (timer) clearInterval(timer);
+      if (retryTimer) clearTimeout(retryTimer);
     },
   };
 }
