@@ -31,4 +31,30 @@ describe('OpenAPI document', () => {
       }
     }
   });
+
+  it('bounds every number a request may carry, so none overflows a column or reaches Infinity', async () => {
+    type Schema = { $ref?: string; type?: string | string[]; maximum?: number; exclusiveMaximum?: number; properties?: Record<string, Schema>; anyOf?: Schema[]; oneOf?: Schema[]; items?: Schema; additionalProperties?: boolean | Schema };
+    type Op = { parameters?: { name: string; in: string; schema: Schema }[]; requestBody?: { content: Record<string, { schema?: Schema }> } };
+    const document = (await generateOpenApi()) as { paths: Record<string, Record<string, Op>>; components?: { schemas?: Record<string, Schema> } };
+    const unbounded: string[] = [];
+    const walk = (schema: Schema | undefined, where: string): void => {
+      if (!schema) return;
+      if (schema.$ref) return walk(document.components?.schemas?.[schema.$ref.split('/').pop()!], where);
+      const types = ([] as string[]).concat(schema.type ?? []);
+      // Integer columns are 32-bit; 1e309 parses as Infinity, which JSON Schema still calls an integer.
+      if ((types.includes('integer') || types.includes('number')) && !((schema.maximum ?? schema.exclusiveMaximum ?? Infinity) <= 2 ** 53)) unbounded.push(where);
+      if (types.includes('integer') && (schema.maximum ?? 0) > 0xffff_ffff) unbounded.push(`${where} (above 32 bits)`);
+      for (const [key, value] of Object.entries(schema.properties ?? {})) walk(value, `${where}.${key}`);
+      for (const branch of [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])]) walk(branch, where);
+      walk(schema.items, `${where}[]`);
+      if (typeof schema.additionalProperties === 'object') walk(schema.additionalProperties, `${where}{}`);
+    };
+    for (const [path, methods] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(methods)) {
+        for (const parameter of operation.parameters ?? []) walk(parameter.schema, `${method} ${path} ${parameter.in}.${parameter.name}`);
+        for (const content of Object.values(operation.requestBody?.content ?? {})) walk(content.schema, `${method} ${path} body`);
+      }
+    }
+    expect(unbounded).toEqual([]);
+  });
 });

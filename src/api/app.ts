@@ -10,6 +10,7 @@ import { installAuth } from './plugins/auth.js';
 import { installDocs } from './plugins/docs.js';
 import { installHttpMetrics } from './plugins/metrics.js';
 import { installQueueMetrics } from '../lib/queue-metrics.js';
+import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.js';
 import { installProblemDetails } from './plugins/problem-details.js';
 import { installQueueBoard } from './plugins/queue-board.js';
 import { installValidators } from './plugins/validation.js';
@@ -52,6 +53,8 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
     },
     // Aborted requests still run to completion; shutdown waits for them rather than cutting them off.
     return503OnClosing: true,
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installValidators(app);

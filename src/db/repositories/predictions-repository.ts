@@ -81,12 +81,11 @@ export const predictionsRepository = (db: Executor) => ({
    * window, per model version, per time bucket, and per model version per bucket.
    */
   async monitoring(taskId: string, since: Date, until: Date, bucketSeconds: number, tx: Executor = db): Promise<MonitoringRow[]> {
-    // Inlined (an integer) so the expression reads the same in SELECT and GROUP BY, as Postgres requires.
-    const seconds = sql.raw(String(Math.trunc(bucketSeconds)));
-    const bucket = sql`to_timestamp(floor(extract(epoch from p.created_at) / ${seconds}) * ${seconds})`;
+    // The bucket is computed once, in the subquery, so SELECT and GROUP BY name the same column
+    // and the width travels as a bound parameter (never spliced into the SQL text).
     const result = await tx.execute(sql`
-      SELECT ${bucket} AS bucket, p.model_version_id,
-        grouping(p.model_version_id) = 0 AS by_model, grouping(${bucket}) = 0 AS by_bucket,
+      SELECT p.bucket, p.model_version_id,
+        grouping(p.model_version_id) = 0 AS by_model, grouping(p.bucket) = 0 AS by_bucket,
         count(*)::int AS predictions,
         count(*) FILTER (WHERE p.served_by = 'champion')::int AS champion,
         count(*) FILTER (WHERE p.served_by = 'fallback')::int AS fallback,
@@ -96,10 +95,14 @@ export const predictionsRepository = (db: Executor) => ({
         percentile_cont(0.5) WITHIN GROUP (ORDER BY p.latency_ms) FILTER (WHERE p.served_by IS NOT NULL) AS p50,
         percentile_cont(0.95) WITHIN GROUP (ORDER BY p.latency_ms) FILTER (WHERE p.served_by IS NOT NULL) AS p95,
         percentile_cont(0.99) WITHIN GROUP (ORDER BY p.latency_ms) FILTER (WHERE p.served_by IS NOT NULL) AS p99
-      FROM predictions p
+      FROM (
+        SELECT id, model_version_id, served_by, label, latency_ms,
+          to_timestamp(floor(extract(epoch from created_at) / ${Math.trunc(bucketSeconds)}::int) * ${Math.trunc(bucketSeconds)}::int) AS bucket
+        FROM predictions
+        WHERE task_id = ${taskId} AND created_at >= ${since.toISOString()} AND created_at < ${until.toISOString()}
+      ) p
       LEFT JOIN prediction_feedback f ON f.prediction_id = p.id
-      WHERE p.task_id = ${taskId} AND p.created_at >= ${since.toISOString()} AND p.created_at < ${until.toISOString()}
-      GROUP BY GROUPING SETS ((), (p.model_version_id), (${bucket}), (${bucket}, p.model_version_id))
+      GROUP BY GROUPING SETS ((), (p.model_version_id), (p.bucket), (p.bucket, p.model_version_id))
       ORDER BY 1 NULLS FIRST, 2 NULLS FIRST`);
     return (result.rows as Record<string, unknown>[]).map((row) => ({
       bucket: row['bucket'] ? new Date(row['bucket'] as string) : null,

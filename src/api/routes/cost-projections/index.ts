@@ -5,7 +5,7 @@ import type { CostProjectionsService } from '../../../services/cost/cost-project
 import { authenticatedErrors, Nullable } from '../../schemas/common.js';
 
 const Tokens = Type.Number({ minimum: 0, maximum: 10_000_000 });
-const Money = Type.Number({ minimum: 0 });
+const Money = Type.Number({ minimum: 0, maximum: 1e9 });
 
 const OptionBody = Type.Object(
   {
@@ -29,7 +29,7 @@ const OptionBody = Type.Object(
 
 const ProjectionBody = Type.Object(
   {
-    daily_volume: Type.Number({ minimum: 0, description: 'Classifications on day 0' }),
+    daily_volume: Type.Number({ minimum: 0, maximum: 1e12, description: 'Classifications on day 0' }),
     daily_growth: Type.Number({ exclusiveMinimum: -1, maximum: 10, default: 0, description: 'Compound growth per day: 0.01 is 1 %' }),
     horizon_days: Type.Integer({ minimum: 1, maximum: MAX_HORIZON_DAYS }),
     options: Type.Array(OptionBody, { minItems: 1, maxItems: 10 }),

@@ -91,9 +91,9 @@ export const OperationSchema = Type.Unsafe<Operation>({
       collapse_whitespace: bool,
     }),
     op('filter', 'Keep rows that pass every given test', {
-      max_tokens: Type.Integer({ minimum: 1 }),
+      max_tokens: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
       model: Type.String({ minLength: 1, description: 'Tokenizer for max_tokens (default gpt-4o-mini)' }),
-      min_chars: Type.Integer({ minimum: 0 }),
+      min_chars: Type.Integer({ minimum: 0, maximum: 10_000_000 }),
       include_labels: Type.Array(Type.String()),
       exclude_labels: Type.Array(Type.String()),
       drop_unlabeled: Type.Boolean(),
@@ -103,7 +103,7 @@ export const OperationSchema = Type.Unsafe<Operation>({
       overrides: Type.Array(Type.Object({ example_id: Type.String(), label: Type.String() }, { additionalProperties: false })),
     }),
     op('sample', 'Cap rows per label, or balance labels', {
-      max_per_label: Type.Integer({ minimum: 1 }),
+      max_per_label: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
       balance: Type.Enum(['undersample', 'oversample']),
       seed: Seed,
     }),

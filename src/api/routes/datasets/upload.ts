@@ -1,8 +1,9 @@
-import type { Readable } from 'node:stream';
+import { PassThrough, Transform, type Readable } from 'node:stream';
+import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { ImportFormat } from '../../../domain/datasets/import-formats.js';
-import { AppError, errors } from '../../../errors.js';
+import { AppError, errors, isAppError } from '../../../errors.js';
 import type { UploadInput } from '../../../services/datasets/datasets-service.js';
 
 /** Content types accepted as a raw upload body, passed to the route as a stream, never buffered. */
@@ -34,18 +35,21 @@ export async function uploadFrom(request: FastifyRequest, query: UploadQuery): P
   let stream: Readable;
   let format = query.format;
   if (request.isMultipart()) {
-    const file = await request.file();
+    // A missing boundary, a malformed part or a body cut short is the client's, not a 500.
+    const file = await request.file().catch((error: unknown) => {
+      throw malformedMultipart(error);
+    });
     if (!file) throw new AppError('empty_file', 400, 'The multipart request has no file part.');
-    stream = file.file;
+    stream = piped(file.file, [new PassThrough()], malformedMultipart);
     if (!format && /\.csv$/i.test(file.filename)) format = 'csv';
   } else if (request.body && typeof (request.body as Readable).pipe === 'function') {
-    stream = request.body as Readable;
+    stream = decoded(request.body as Readable, request.headers['content-encoding']);
     if (!format && request.headers['content-type']?.startsWith('text/csv')) format = 'csv';
   } else {
     throw new AppError('unsupported_media_type', 415, `Send the file as multipart/form-data or as one of: ${RAW_UPLOAD_TYPES.join(', ')}.`);
   }
   return {
-    stream,
+    stream: refuseBinary(stream),
     format,
     onError: query.on_error,
     labelMap: parseLabelMap(query.label_map),
@@ -69,4 +73,71 @@ function parseLabelMap(raw: string | undefined): Record<string, string> {
     if (typeof to !== 'string') throw invalid(`the value for "${from}" must be a string`);
   }
   return parsed as Record<string, string>;
+}
+
+const malformedMultipart = (error: unknown) =>
+  new AppError('invalid_file', 400, `The multipart body is malformed: ${error instanceof Error ? error.message : String(error)}.`, {
+    fields: [{ field: 'body', message: 'malformed multipart/form-data' }],
+  });
+
+/**
+ * `source` piped through `stages`. An error anywhere ends the last stream with the client error
+ * `toError` makes of it (AppErrors pass as they are): every stream has a listener, so none goes
+ * unhandled, and the import reading the last one sees a 400, not a 500.
+ */
+function piped(source: Readable, stages: Transform[], toError: (error: unknown) => AppError): Readable {
+  const streams: Readable[] = [source, ...stages];
+  const last = streams.at(-1)!;
+  for (const stream of streams.slice(0, -1)) stream.on('error', (error) => last.destroy(isAppError(error) ? error : toError(error)));
+  // The import attaches its reader later; a stream that failed before that keeps its error
+  // (`errored`) and the reader meets it then, so nothing is lost by not crashing meanwhile.
+  last.on('error', () => {});
+  streams.reduce((from, to) => from.pipe(to as Transform));
+  return last;
+}
+
+const DECODERS: Record<string, () => Transform> = { gzip: createGunzip, 'x-gzip': createGunzip, deflate: createInflate, br: createBrotliDecompress };
+
+/** A body sent with Content-Encoding is decompressed as it streams; an unknown coding is refused. */
+function decoded(body: Readable, encoding: string | string[] | undefined): Readable {
+  const coding = (Array.isArray(encoding) ? encoding.join(',') : (encoding ?? '')).trim().toLowerCase();
+  if (coding === '' || coding === 'identity') return body;
+  const decoder = DECODERS[coding];
+  if (!decoder) throw new AppError('unsupported_media_type', 415, `Content-Encoding "${coding}" is not supported (gzip, deflate, br).`);
+  return piped(body, [decoder()], (error) => new AppError('invalid_file', 400, `The body is not valid ${coding}: ${(error as Error).message}.`));
+}
+
+// Bytes that never start a text file: gzip, zip, PNG, PDF, and any NUL in the first block.
+const BINARY_MAGIC = [Buffer.from([0x1f, 0x8b]), Buffer.from('PK\x03\x04', 'latin1'), Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.from('%PDF')];
+const SNIFF_BYTES = 8_192;
+
+/**
+ * Refuses content that is not text before any of it is parsed: a gzip file sent as JSONL used to
+ * import as an empty CSV (201, 0 rows, a new version). Text with a stray NUL later on is the
+ * line parser's to report, with its line number.
+ */
+function refuseBinary(source: Readable): Readable {
+  let head = Buffer.alloc(0);
+  let judged = false;
+  const judge = (chunk: Buffer, out: Transform): boolean => {
+    const binary =
+      BINARY_MAGIC.some((magic) => chunk.subarray(0, magic.length).equals(magic)) || chunk.subarray(0, SNIFF_BYTES).includes(0);
+    if (binary) out.destroy(new AppError('invalid_file', 400, 'The file is binary, not text (compressed? send Content-Encoding: gzip, or the uncompressed file).'));
+    return !binary;
+  };
+  const out = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      if (judged) return done(null, chunk);
+      head = Buffer.concat([head, chunk]);
+      if (head.length < SNIFF_BYTES) return done();
+      judged = true;
+      if (judge(head, this)) done(null, head);
+    },
+    flush(done) {
+      if (judged || head.length === 0) return done();
+      judged = true;
+      if (judge(head, this)) done(null, head);
+    },
+  });
+  return piped(source, [out], (error) => new AppError('invalid_file', 400, `The upload could not be read: ${(error as Error).message}.`));
 }

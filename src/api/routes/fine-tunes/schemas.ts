@@ -18,7 +18,7 @@ export const CreateFineTuneBody = Type.Object(
           n_epochs: Type.Optional(AutoOr(Type.Integer({ minimum: 1, maximum: 50 }))),
           batch_size: Type.Optional(AutoOr(Type.Integer({ minimum: 1, maximum: 256 }))),
           learning_rate_multiplier: Type.Optional(AutoOr(Type.Number({ exclusiveMinimum: 0, maximum: 10 }))),
-          regularization: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Local trainer only' })),
+          regularization: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, description: 'Local trainer only' })),
           epochs: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'Local trainer only' })),
         },
         { additionalProperties: false },

@@ -36,15 +36,15 @@ export const CreateLabelRunBody = Type.Object(
     limits: Type.Optional(
       Type.Object(
         {
-          max_examples: Type.Optional(Type.Integer({ minimum: 1 })),
-          max_cost_usd: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          max_examples: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+          max_cost_usd: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1e9 })),
         },
         { additionalProperties: false },
       ),
     ),
     rate_limit: Type.Optional(
       Type.Object(
-        { rpm: Type.Optional(Type.Integer({ minimum: 1 })), tpm: Type.Optional(Type.Integer({ minimum: 1 })) },
+        { rpm: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })), tpm: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_000_000_000 })) },
         { additionalProperties: false, description: 'The provider’s limits for this model (default OPENAI_RPM / OPENAI_TPM)' },
       ),
     ),

@@ -60,7 +60,7 @@ const RegisterBody = Type.Object(
     ),
     few_shot_from: Type.Optional(
       Type.Object(
-        { dataset_version_id: Type.String({ format: 'uuid' }), k: Type.Integer({ minimum: 1, maximum: 100 }), seed: Type.Optional(Type.Integer({ minimum: 0 })) },
+        { dataset_version_id: Type.String({ format: 'uuid' }), k: Type.Integer({ minimum: 1, maximum: 100 }), seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffff_ffff })) },
         { additionalProperties: false, description: 'Draw k examples, stratified, from a version’s labeled train rows' },
       ),
     ),

@@ -57,7 +57,7 @@ export const MonitoringQuery = Type.Object(
   {
     since: Type.Optional(Type.String({ format: 'date-time', description: 'Default: 24 hours before `until`' })),
     until: Type.Optional(Type.String({ format: 'date-time', description: 'Default: now' })),
-    bucket_seconds: Type.Optional(Type.Integer({ minimum: 1, description: 'Width of each series bucket; default: about 24 buckets' })),
+    bucket_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 * 24 * 3600, description: 'Width of each series bucket; default: about 24 buckets' })),
     reference_version_id: Type.Optional(Type.String({ format: 'uuid', description: 'Training data to measure drift against; default: the champion’s' })),
   },
   { additionalProperties: false },

@@ -84,7 +84,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
         {
           metric: Type.Optional(Type.Enum([...RANKING_METRICS])),
           min_improvement: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-          min_test_size: Type.Optional(Type.Integer({ minimum: 1 })),
+          min_test_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
           auto_promote: Type.Optional(Type.Boolean()),
           max_failure_rate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Share of failed or unparseable predictions a challenger may have' })),
           max_p_value: Type.Optional(
