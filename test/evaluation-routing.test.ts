@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { evaluateAndWait } from './helpers/evaluations.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import { splitDataset } from './helpers/training.js';
 
@@ -25,21 +26,7 @@ async function register(body: Record<string, unknown>) {
   return response.body as { id: string };
 }
 
-async function evaluate(modelId: string) {
-  const created = await h.http().post('/v1/evaluations').set('authorization', auth).send({ model_version_id: modelId, dataset_version_id: version });
-  expect(created.status).toBe(202);
-  let evaluation: Record<string, any> = {};
-  await expect
-    .poll(
-      async () => {
-        evaluation = (await h.http().get(`/v1/evaluations/${created.body.id}`).set('authorization', auth)).body;
-        return evaluation['status'];
-      },
-      { timeout: 20_000, interval: 100 },
-    )
-    .toMatch(/completed|failed/);
-  return evaluation;
-}
+const evaluate = (modelId: string) => evaluateAndWait(h, modelId, version);
 
 describe('evaluation, leaderboard and promotion', () => {
   let weak: { id: string };

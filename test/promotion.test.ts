@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { classify, registerModel } from './helpers/classify.js';
+import { evaluateAndWait } from './helpers/evaluations.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import { splitDataset } from './helpers/training.js';
 
@@ -40,18 +41,7 @@ afterAll(async () => {
 });
 
 async function evaluate(modelId: string, version: string) {
-  const created = await h.http().post('/v1/evaluations').set('authorization', auth).send({ model_version_id: modelId, dataset_version_id: version });
-  expect(created.status, JSON.stringify(created.body)).toBe(202);
-  let evaluation: Record<string, any> = {};
-  await expect
-    .poll(
-      async () => {
-        evaluation = (await h.http().get(`/v1/evaluations/${created.body.id}`).set('authorization', auth)).body;
-        return evaluation['status'];
-      },
-      { timeout: 30_000, interval: 100 },
-    )
-    .toMatch(/completed|failed/);
+  const evaluation = await evaluateAndWait(h, modelId, version);
   expect(evaluation['status']).toBe('completed');
   return evaluation;
 }

@@ -13,6 +13,7 @@ import type { Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { ModelVersionsService } from '../models/model-versions-service.js';
 import type { TasksService } from '../tasks-service.js';
+import { resumeChunks } from '../chunk-resume.js';
 import { findOr404 } from '../lookup.js';
 import { refuseShutDownModel } from '../models/shut-down-models.js';
 
@@ -115,15 +116,9 @@ export const evaluationsService = (deps: {
     async resumeActive() {
       const active = await deps.evaluations.listActive();
       for (const evaluation of active) {
-        const jobs = chunkJobs(evaluation);
-        // As for label runs: a chunk job the queue failed for good is never added again by its id.
-        const failed = await deps.queues.firstFailed('evaluation', jobs.map((job) => job.jobId));
-        if (failed) {
-          const message = `its chunk job ${failed.jobId} failed in the queue: ${failed.reason}`;
-          await deps.evaluations.transition(evaluation.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() });
-        } else {
-          await deps.queues.enqueueMany('evaluation', jobs);
-        }
+        await resumeChunks(deps.queues, 'evaluation', chunkJobs(evaluation), (message) =>
+          deps.evaluations.transition(evaluation.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() }),
+        );
       }
       return active.length;
     },

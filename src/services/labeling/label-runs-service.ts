@@ -11,6 +11,7 @@ import { DEFAULT_MODELS, type ProviderName, type Providers } from '../../provide
 import type { Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
+import { resumeChunks } from '../chunk-resume.js';
 import { findOr404 } from '../lookup.js';
 import { refuseShutDownModel } from '../models/shut-down-models.js';
 
@@ -176,16 +177,9 @@ export const labelRunsService = (deps: {
     async resumeActive(): Promise<number> {
       const active = await deps.runs.listActive();
       for (const run of active) {
-        const jobs = chunkJobs(run);
-        // A chunk whose retries the queue spent (or that stalled too often) never reports back, and
-        // adding it again under its id is ignored: the run would stay running for ever.
-        const failed = await deps.queues.firstFailed('labeling', jobs.map((job) => job.jobId));
-        if (failed) {
-          const message = `its chunk job ${failed.jobId} failed in the queue: ${failed.reason}`;
-          await deps.runs.transition(run.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() });
-        } else {
-          await deps.queues.enqueueMany('labeling', jobs);
-        }
+        await resumeChunks(deps.queues, 'labeling', chunkJobs(run), (message) =>
+          deps.runs.transition(run.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() }),
+        );
       }
       return active.length;
     },
