@@ -12,6 +12,7 @@ import { installHttpMetrics } from './plugins/metrics.js';
 import { installQueueMetrics } from '../lib/queue-metrics.js';
 import { installProblemDetails } from './plugins/problem-details.js';
 import { installQueueBoard } from './plugins/queue-board.js';
+import { installStorableText } from './plugins/storable-text.js';
 import { installValidators } from './plugins/validation.js';
 import { apiKeysRoutes } from './routes/api-keys/index.js';
 import { datasetsRoutes } from './routes/datasets/index.js';
@@ -60,6 +61,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
   installQueueMetrics(metrics, queues);
   installAuth(app, services.apiKeys);
   allowEmptyJsonBodies(app);
+  installStorableText(app);
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;
