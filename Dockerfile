@@ -16,6 +16,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-fund --no-audit && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
+# PREDICTION_LOG_SPILL_DIR's default; mount a volume there so spilled records outlive the container.
+RUN mkdir -p var/prediction-log && chown -R node var
 USER node
 EXPOSE 3000
 # The same image runs the API (default) or a worker: override the command with

@@ -247,7 +247,7 @@ async function main() {
 /** CPU microseconds per record for the prediction log writer: record `count` predictions, drain. */
 async function measureLog(url: string, count: number): Promise<number> {
   const pool = benchPool(url, 4);
-  const log = predictionLog({ pool, logger: createLogger({ level: 'warn', name: 'bench' }), metrics: new Registry(), settings: { buffer: 20_000, batch: 500, flushMs: 100 } });
+  const log = predictionLog({ pool, logger: createLogger({ level: 'warn', name: 'bench' }), metrics: new Registry(), settings: { buffer: 20_000, batch: 500, flushMs: 100, spillDir: 'var/prediction-log', stallMs: 15_000 } });
   const taskId = newId();
   const started = process.cpuUsage();
   for (let i = 0; i < count; i++) {

@@ -54,6 +54,10 @@ const ConfigSchema = Type.Object({
   PREDICTION_LOG_BUFFER: Type.Integer({ default: 20_000, minimum: 1 }),
   PREDICTION_LOG_BATCH: Type.Integer({ default: 500, minimum: 1, maximum: 5_000 }),
   PREDICTION_LOG_FLUSH_MS: Type.Integer({ default: 100, minimum: 1 }),
+  // Records Postgres refuses, and those not written by shutdown, are kept here as JSON lines.
+  PREDICTION_LOG_SPILL_DIR: Type.String({ default: 'var/prediction-log', minLength: 1 }),
+  // Records pending this long with no successful write make /health/ready answer 503.
+  PREDICTION_LOG_STALL_MS: Type.Integer({ default: 15_000, minimum: 10 }),
   // Routing is refreshed on every change notice; this periodic reload is the safety net.
   ROUTING_REFRESH_MS: Type.Integer({ default: 60_000, minimum: 100 }),
   // Worker processes serve Prometheus metrics on this port when it is set.
@@ -99,7 +103,13 @@ export interface Config {
     readonly maxBatch: number;
     readonly routingRefreshMs: number;
     readonly circuit: { readonly errorPercent: number; readonly minCalls: number; readonly windowMs: number; readonly resetMs: number };
-    readonly predictionLog: { readonly buffer: number; readonly batch: number; readonly flushMs: number };
+    readonly predictionLog: {
+      readonly buffer: number;
+      readonly batch: number;
+      readonly flushMs: number;
+      readonly spillDir: string;
+      readonly stallMs: number;
+    };
   };
 }
 
@@ -168,7 +178,13 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
         windowMs: env.CIRCUIT_WINDOW_MS,
         resetMs: env.CIRCUIT_RESET_MS,
       },
-      predictionLog: { buffer: env.PREDICTION_LOG_BUFFER, batch: env.PREDICTION_LOG_BATCH, flushMs: env.PREDICTION_LOG_FLUSH_MS },
+      predictionLog: {
+        buffer: env.PREDICTION_LOG_BUFFER,
+        batch: env.PREDICTION_LOG_BATCH,
+        flushMs: env.PREDICTION_LOG_FLUSH_MS,
+        spillDir: env.PREDICTION_LOG_SPILL_DIR,
+        stallMs: env.PREDICTION_LOG_STALL_MS,
+      },
     },
   });
 }

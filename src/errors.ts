@@ -40,6 +40,9 @@ export const isAppError = (error: unknown): error is AppError => error instanceo
 export const errors = {
   validation: (message: string, fields: FieldProblem[]) =>
     new AppError('validation_failed', 400, message, { fields }),
+  /** Text Postgres cannot store (U+0000, unpaired surrogates), refused wherever a request carries it. */
+  invalidText: (fields: FieldProblem[]) =>
+    new AppError('invalid_text', 400, 'The request has text that cannot be stored: U+0000 (NUL) or an unpaired UTF-16 surrogate.', { fields }),
   invalidCursor: (field = 'query.cursor') =>
     new AppError('invalid_cursor', 400, 'The cursor is not one this API returned.', {
       fields: [{ field, message: 'unknown or malformed cursor' }],

@@ -57,6 +57,13 @@ const document = JSON.parse(readFileSync(new URL('../openapi/openapi.json', impo
 
 const UNKNOWN_UUID = '01890a5d-ac96-774b-bcce-b302099a8057';
 const BOGUS_ENUM = 'not-a-valid-value';
+// Text Postgres cannot store. A lone surrogate has no UTF-8 form, so it cannot be percent-encoded
+// into a path or query (Fastify refuses such URLs); in JSON it arrives as a `\ud800` escape.
+const UNSTORABLE_TEXT: Array<[string, string]> = [
+  ['U+0000', 'a \u0000 b'],
+  ['a lone high surrogate', 'x \ud800'],
+  ['a lone low surrogate', '\udc00 y'],
+];
 const BODY_LIMIT = 4096;
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 type Method = (typeof METHODS)[number];
@@ -288,12 +295,14 @@ function sweep(path: string, method: Method, operation: Operation): SweptOperati
   const cases: BadInputCase[] = [];
   const add = (name: string, request: Omit<BadInputCase, 'name'>) => cases.push({ name: `${label}: ${name}`, ...request });
   const invalid = (field: string) => ({ status: [400], code: 'validation_failed', field });
+  const invalidText = (field: string) => ({ status: [400], code: 'invalid_text', field });
 
   for (const p of pathParams) {
     add(`unknown path.${p.name} (${unknownValue(p)})`, { ...valid(), status: [404], code: 'not_found' });
     if (p.schema.format === 'uuid') {
       add(`malformed path.${p.name} (not-a-uuid)`, { ...valid(), url: urlWith({ [p.name]: 'not-a-uuid' }), ...invalid(`path.${p.name}`) });
     }
+    add(`U+0000 in path.${p.name}`, { ...valid(), url: urlWith({ [p.name]: 'a\u0000b' }), ...invalidText(`path.${p.name}`) });
     if (p.schema.maxLength !== undefined) {
       const long = 'a'.repeat(p.schema.maxLength + 1);
       add(`over-long path.${p.name}`, { ...valid(), url: urlWith({ [p.name]: long }), ...invalid(`path.${p.name}`) });
@@ -317,6 +326,7 @@ function sweep(path: string, method: Method, operation: Operation): SweptOperati
       if (s.format === 'date-time') add(`${field}=not-a-date`, { ...withQuery('not-a-date'), ...invalid(field) });
       if ((s.minLength ?? 0) > 0) add(`empty ${field}`, { ...withQuery(''), ...invalid(field) });
       if (s.maxLength !== undefined) add(`over-long ${field}`, { ...withQuery('a'.repeat(s.maxLength + 1)), ...invalid(field) });
+      add(`U+0000 in ${field}`, { ...withQuery('a\u0000b'), ...invalidText(field) });
     }
     if (s.type !== 'array') {
       const once = String(sample(s));
@@ -350,6 +360,10 @@ function sweep(path: string, method: Method, operation: Operation): SweptOperati
         add(`${required ? 'required ' : ''}${field} as ${what}`, { ...broken(value), ...invalid(field) });
       }
       if (takesEnumOnly(schema)) add(`${field} outside its enum`, { ...broken(BOGUS_ENUM), ...invalid(field) });
+      // Every field that takes a string (enum and format ones too): refused before the schema is checked.
+      if (!allowedTypes(schema) || allowedTypes(schema)!.has('string')) {
+        for (const [what, text] of UNSTORABLE_TEXT) add(`${what} in ${field}`, { ...broken(text), ...invalidText(field) });
+      }
     }
   } else if (!rawType && method !== 'get') {
     // Bodiless actions (archive, cancel, purge) still parse a JSON body if one is sent.

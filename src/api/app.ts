@@ -13,6 +13,7 @@ import { installQueueMetrics } from '../lib/queue-metrics.js';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.js';
 import { installProblemDetails } from './plugins/problem-details.js';
 import { installQueueBoard } from './plugins/queue-board.js';
+import { installStorableText } from './plugins/storable-text.js';
 import { installValidators } from './plugins/validation.js';
 import { apiKeysRoutes } from './routes/api-keys/index.js';
 import { datasetsRoutes } from './routes/datasets/index.js';
@@ -63,6 +64,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
   installQueueMetrics(metrics, queues);
   installAuth(app, services.apiKeys);
   allowEmptyJsonBodies(app);
+  installStorableText(app);
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Redis } from 'ioredis';
+import type { PredictionLogHealth } from './predictions/prediction-log.js';
 
 export interface DependencyCheck {
   status: 'up' | 'down';
@@ -31,15 +32,23 @@ async function timed(check: () => Promise<unknown>): Promise<DependencyCheck> {
   }
 }
 
-export const healthService = ({ pool, redis }: { pool: pg.Pool; redis: Redis }) => {
+interface Deps {
+  pool: pg.Pool;
+  redis: Redis;
+  /** Down when it cannot write: classify would soon hang on a full buffer, so traffic should move. */
+  predictionLog: { health(): PredictionLogHealth };
+}
+
+export const healthService = ({ pool, redis, predictionLog }: Deps) => {
   let draining = false;
   return {
     async readiness() {
       // ioredis queues commands while disconnected (retrying forever), so the timeout is what
       // turns an unreachable Redis into "down" instead of a hung probe.
       const [postgres, redisCheck] = await Promise.all([timed(() => pool.query('SELECT 1')), timed(() => redis.ping())]);
-      const ready = !draining && postgres.status === 'up' && redisCheck.status === 'up';
-      return { ready, draining, checks: { postgres, redis: redisCheck } };
+      const log = predictionLog.health();
+      const ready = !draining && postgres.status === 'up' && redisCheck.status === 'up' && log.status === 'up';
+      return { ready, draining, checks: { postgres, redis: redisCheck, prediction_log: log } };
     },
 
     /** From now on the instance reports not ready, so load balancers stop sending it requests. */

@@ -163,8 +163,9 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     serving: {
       /** Waits until this process hears routing changes (so its first routes stay current). */
       ready: () => table.ready(),
-      async close() {
-        await predictionLogWriter.drain();
+      /** `withinMs` bounds the prediction log's last writes; what is left then is spilled to a file. */
+      async close(withinMs: number) {
+        await predictionLogWriter.close(withinMs);
         table.close();
         breakers.shutdown();
         await notices.close();
@@ -200,7 +201,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       queues,
       revokedKeyRetentionDays: config.revokedKeyRetentionDays,
     }),
-    health: healthService({ pool, redis }),
+    health: healthService({ pool, redis, predictionLog: predictionLogWriter }),
   };
 }
 

@@ -81,6 +81,18 @@ describe('parseJsonLine: jsonl', () => {
     expect(reasonOf(parseJsonLine(JSON.stringify({ text: `${twenty}😀` }), 'jsonl', options))).toBe('text_too_long');
   });
 
+  it('refuses text Postgres cannot store (U+0000, unpaired surrogates) in every format', () => {
+    expect(parseJsonLine('{"text":"a \\u0000 b","label":"positive"}', 'jsonl', options)).toEqual({
+      ok: false,
+      reason: 'invalid_text',
+      message: 'text contains U+0000 (NUL) at position 2; it cannot be stored',
+    });
+    expect(reasonOf(parseJsonLine('{"text":"x \\ud800"}', 'jsonl', options))).toBe('invalid_text');
+    expect(reasonOf(parseJsonLine('{"messages":[{"role":"user","content":"\\udc00"}]}', 'openai-chat', options))).toBe('invalid_text');
+    expect(reasonOf(parseJsonLine('{"prompt":"a\\u0000"}', 'openai-completions', options))).toBe('invalid_text');
+    expect(reasonOf(parseCsvRecord({ text: 'a\u0000b', label: '' }, options))).toBe('invalid_text');
+  });
+
   it('keeps unicode text exactly', () => {
     const text = 'naïve 𝔘𝔫𝔦 “q” 中文';
     expect(parseJsonLine(JSON.stringify({ text, label: 'neutral' }), 'jsonl', options)).toEqual(ok(text, 'neutral'));

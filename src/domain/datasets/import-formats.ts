@@ -1,3 +1,5 @@
+import { unstorableReason } from '../text/storable-text.js';
+
 /**
  * Turns one line (JSON formats) or one record (CSV) of an uploaded file into a text and a label,
  * or into the one precise reason it cannot be imported. Splitting the file into lines, skipping
@@ -27,7 +29,8 @@ export type LineErrorReason =
   | 'wrong_type'
   | 'unknown_label'
   | 'text_too_long'
-  | 'missing_column';
+  | 'missing_column'
+  | 'invalid_text';
 
 export type LineResult = { ok: true; text: string; label: string | null } | { ok: false; reason: LineErrorReason; message: string };
 
@@ -88,6 +91,8 @@ function codePointLength(text: string, atLeast: number): number {
 function checkText(raw: string, options: ImportOptions): { ok: true; text: string } | Failure {
   const text = raw.trim();
   if (text === '') return fail('empty_text', 'text is empty');
+  const unstorable = unstorableReason(text);
+  if (unstorable) return fail('invalid_text', `text ${unstorable}; it cannot be stored`);
   const length = codePointLength(text, options.maxTextChars);
   if (length > options.maxTextChars) {
     return fail('text_too_long', `text has ${length} characters; the limit is ${options.maxTextChars}`);

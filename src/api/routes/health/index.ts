@@ -11,9 +11,15 @@ const Check = Type.Object({
   error: Type.Optional(Type.String()),
 });
 
+const PredictionLogCheck = Type.Object({
+  status: Type.Enum(['up', 'down']),
+  buffered: Type.Integer({ description: 'Prediction records waiting to be written' }),
+  error: Type.Optional(Type.String({ description: 'Why it cannot write: buffer full, or no write for PREDICTION_LOG_STALL_MS with records pending' })),
+});
+
 const Readiness = Type.Object({
   status: Type.Literal('ready'),
-  checks: Type.Object({ postgres: Check, redis: Check }),
+  checks: Type.Object({ postgres: Check, redis: Check, prediction_log: PredictionLogCheck }),
 });
 
 const tags = ['health'];
@@ -38,15 +44,16 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthService; me
     schema: {
       tags,
       operationId: 'ready',
-      summary: 'Postgres and Redis answer and the instance is not shutting down; 503 otherwise',
+      summary: 'Postgres and Redis answer, the prediction log is writing and the instance is not shutting down; 503 otherwise',
       response: { 200: Readiness, ...errorResponses(503) },
     },
     handler: async () => {
       const { ready, draining, checks } = await health.readiness();
       if (draining) throw errors.unavailable('Not ready: shutting down.', { checks, draining: true });
       if (!ready) {
-        const down = Object.entries(checks).filter(([, check]) => check.status === 'down').map(([name]) => name);
-        throw errors.unavailable(`Not ready: ${down.join(' and ')} unreachable.`, { checks });
+        const down = Object.entries(checks).filter(([, check]) => check.status === 'down');
+        const reasons = down.map(([name, check]) => (name === 'prediction_log' ? `prediction_log cannot write (${check.error})` : `${name} unreachable`));
+        throw errors.unavailable(`Not ready: ${reasons.join('; ')}.`, { checks, down: down.map(([name]) => name) });
       }
       return { status: 'ready' as const, checks };
     },
