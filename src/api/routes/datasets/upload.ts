@@ -107,21 +107,22 @@ function decoded(body: Readable, encoding: string | string[] | undefined): Reada
   return piped(body, [decoder()], (error) => new AppError('invalid_file', 400, `The body is not valid ${coding}: ${(error as Error).message}.`));
 }
 
-// Bytes that never start a text file: gzip, zip, PNG, PDF, and any NUL in the first block.
+// Bytes that never start a text file: gzip, zip, PNG, PDF.
 const BINARY_MAGIC = [Buffer.from([0x1f, 0x8b]), Buffer.from('PK\x03\x04', 'latin1'), Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.from('%PDF')];
 const SNIFF_BYTES = 8_192;
 
 /**
  * Refuses content that is not text before any of it is parsed: a gzip file sent as JSONL used to
- * import as an empty CSV (201, 0 rows, a new version). Text with a stray NUL later on is the
- * line parser's to report, with its line number.
+ * import as an empty CSV (201, 0 rows, a new version). Text with a stray NUL is the line
+ * parser's to report (invalid_text, with its line number); only a block that is mostly control
+ * bytes is judged binary.
  */
 function refuseBinary(source: Readable): Readable {
   let head = Buffer.alloc(0);
   let judged = false;
   const judge = (chunk: Buffer, out: Transform): boolean => {
     const binary =
-      BINARY_MAGIC.some((magic) => chunk.subarray(0, magic.length).equals(magic)) || chunk.subarray(0, SNIFF_BYTES).includes(0);
+      BINARY_MAGIC.some((magic) => chunk.subarray(0, magic.length).equals(magic)) || mostlyControlBytes(chunk.subarray(0, SNIFF_BYTES));
     if (binary) out.destroy(new AppError('invalid_file', 400, 'The file is binary, not text (compressed? send Content-Encoding: gzip, or the uncompressed file).'));
     return !binary;
   };
@@ -140,4 +141,11 @@ function refuseBinary(source: Readable): Readable {
     },
   });
   return piped(source, [out], (error) => new AppError('invalid_file', 400, `The upload could not be read: ${(error as Error).message}.`));
+}
+
+/** More than a tenth of the block is control bytes other than tab, line feed and carriage return. */
+function mostlyControlBytes(block: Buffer): boolean {
+  let control = 0;
+  for (const byte of block) if ((byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) || byte === 0x7f) control += 1;
+  return block.length > 0 && control * 10 > block.length;
 }
