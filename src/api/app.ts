@@ -9,6 +9,7 @@ import type { Queues } from '../workers/queues.js';
 import { installAuth } from './plugins/auth.js';
 import { installDocs } from './plugins/docs.js';
 import { installHttpMetrics } from './plugins/metrics.js';
+import { installIdempotency } from './plugins/idempotency.js';
 import { installQueueMetrics } from '../lib/queue-metrics.js';
 import { installProblemDetails } from './plugins/problem-details.js';
 import { installQueueBoard } from './plugins/queue-board.js';
@@ -59,6 +60,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
   installHttpMetrics(app, metrics);
   installQueueMetrics(metrics, queues);
   installAuth(app, services.apiKeys);
+  installIdempotency(app, services.idempotency);
   allowEmptyJsonBodies(app);
   let closing = false;
   app.addHook('preClose', async () => {
