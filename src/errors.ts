@@ -76,6 +76,15 @@ export const errors = {
       fields: [{ field, message: `model "${model}" was shut down on ${shutdownDate}` }],
       details: { model, shutdown_date: shutdownDate, lifecycle_table_date: tableDate },
     }),
+  /** An Idempotency-Key sent again with another request (body, query or file). */
+  idempotencyKeyReused: () =>
+    new AppError('idempotency_key_reused', 422, 'This Idempotency-Key was used with a different request.', {
+      fields: [{ field: 'header.idempotency-key', message: 'already used for another request body' }],
+    }),
+  idempotencyKeyInFlight: () =>
+    new AppError('idempotency_key_in_flight', 409, 'A request with this Idempotency-Key is still being processed; retry shortly.', {
+      headers: { 'retry-after': '1' },
+    }),
   unavailable: (message: string, details?: Record<string, unknown>, retryAfterSeconds = 5) =>
     new AppError('service_unavailable', 503, message, {
       details,

@@ -9,6 +9,7 @@ import type { Queues } from '../workers/queues.js';
 import { installAuth } from './plugins/auth.js';
 import { installDocs } from './plugins/docs.js';
 import { installHttpMetrics } from './plugins/metrics.js';
+import { installIdempotency } from './plugins/idempotency.js';
 import { installQueueMetrics } from '../lib/queue-metrics.js';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.js';
 import { installProblemDetails } from './plugins/problem-details.js';
@@ -63,6 +64,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
   installHttpMetrics(app, metrics);
   installQueueMetrics(metrics, queues);
   installAuth(app, services.apiKeys);
+  installIdempotency(app, services.idempotency);
   allowEmptyJsonBodies(app);
   installStorableText(app);
   let closing = false;

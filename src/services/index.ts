@@ -5,7 +5,7 @@ import type { Registry } from 'prom-client';
 import { predictionsRepository } from '../db/repositories/predictions-repository.js';
 import { changeNotices } from '../lib/change-notices.js';
 import { classifyService } from './classify/classify-service.js';
-import { idempotencyStore } from './classify/idempotency.js';
+import { idempotencyStore } from '../lib/idempotency-store.js';
 import { modelBreakers } from './classify/model-breakers.js';
 import { routingTable } from './classify/routing-table.js';
 import { monitoringService } from './predictions/monitoring-service.js';
@@ -156,7 +156,9 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       routing,
       shutdowns,
     }),
-    classify: classifyService({ table, breakers, log: predictionLogWriter, metrics, idempotency: idempotencyStore(redis, config.queuePrefix) }),
+    classify: classifyService({ table, breakers, log: predictionLogWriter, metrics }),
+    /** Idempotency-Key records, shared by every API instance (see src/api/plugins/idempotency.ts). */
+    idempotency: idempotencyStore(redis, config.queuePrefix),
     predictions: predictionsService({ predictions: predictionsRepo, tasks, datasets, flushMs: config.classify.predictionLog.flushMs }),
     monitoring: monitoringService({ predictions: predictionsRepo, tasks, routing: routingRepo, modelVersions, datasets }),
     /** What classify keeps running in the background, stopped after the last request is answered. */

@@ -27,6 +27,9 @@ export interface WorkerPool {
 }
 
 // Daily purge of dead API keys; upserting keeps one schedule however many workers start.
+/** How often workers look for jobs whose worker died (their lock ran out). */
+export const stalledCheckMs = (lockMs: number): number => Math.max(250, Math.round(lockMs / 4));
+
 const HOUSEKEEPING_SCHEDULE = { id: 'purge-revoked-keys-daily', every: 24 * 3600 * 1000 };
 
 export async function startWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
@@ -51,7 +54,11 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
       prefix: options.prefix,
       concurrency: options.concurrency,
       lockDuration: options.lockMs,
-      stalledInterval: options.lockMs,
+      // A killed worker's lock runs out ½-1 × lockMs after its last renewal; BullMQ takes the job
+      // over at the first stalled check that finds it (already marked by an earlier check)
+      // without a lock. Checking every lockMs made that up to 3 × lockMs; every lockMs/4 bounds
+      // it by 1¼ × lockMs. One check runs per queue per interval, whatever the number of workers.
+      stalledInterval: stalledCheckMs(options.lockMs),
     });
     worker.on('failed', (job, error) => {
       const seconds = timeOf(job);

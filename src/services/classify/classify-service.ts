@@ -7,7 +7,6 @@ import { AppError, errors } from '../../errors.js';
 import { ProviderError, type ClassifyOutcome } from '../../providers/provider.js';
 import { MODEL_GONE_REASON } from '../models/model-shutdowns.js';
 import type { PredictionLog } from '../predictions/prediction-log.js';
-import type { IdempotencyStore } from './idempotency.js';
 import { isOpenCircuit, type ModelBreakers } from './model-breakers.js';
 import type { Route, RoutingTable, ServingModel } from './routing-table.js';
 
@@ -47,7 +46,7 @@ const reasonOf = (error: unknown): string => {
  * with retry-after, never a made-up label. Every prediction, failed ones too, goes to the
  * prediction log.
  */
-export function classifyService(deps: { table: RoutingTable; breakers: ModelBreakers; log: PredictionLog; metrics: Registry; idempotency: IdempotencyStore }) {
+export function classifyService(deps: { table: RoutingTable; breakers: ModelBreakers; log: PredictionLog; metrics: Registry }) {
   const registers = [deps.metrics];
   const duration = new Histogram({
     name: 'tuneline_classify_duration_seconds',
@@ -155,28 +154,6 @@ export function classifyService(deps: { table: RoutingTable; breakers: ModelBrea
 
   return {
     classify,
-
-    /**
-     * classify, made safe to retry with an Idempotency-Key: the first request with a key runs and
-     * stores its response; repeats get that response (`replayed`) without classifying again.
-     */
-    async classifyIdempotently(
-      taskRef: string,
-      inputs: string[],
-      caller: { apiKeyId: string },
-      idempotency: { key: string; body: unknown },
-    ): Promise<{ response: { results: Prediction[] }; replayed: boolean }> {
-      const reservation = await deps.idempotency.reserve<{ results: Prediction[] }>(`${caller.apiKeyId}:${taskRef}`, idempotency.key, idempotency.body);
-      if ('replay' in reservation) return { response: reservation.replay, replayed: true };
-      try {
-        const response = await classify(taskRef, inputs, caller);
-        await deps.idempotency.complete(reservation, response);
-        return { response, replayed: false };
-      } catch (error) {
-        await deps.idempotency.release(reservation);
-        throw error;
-      }
-    },
   };
 }
 

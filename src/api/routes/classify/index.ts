@@ -27,7 +27,7 @@ export const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRouteOptions> = a
   const Text = Type.String({ minLength: 1, maxLength: maxTextChars });
 
   app.post('/v1/tasks/:task/classify', {
-    config: { access: 'classify', rateLimit: {} },
+    config: { access: 'classify', rateLimit: {}, idempotent: true },
     schema: {
       tags: ['classify'],
       operationId: 'classify',
@@ -37,7 +37,6 @@ export const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRouteOptions> = a
         'whether the champion or the fallback served it. When neither can answer, the response is 503 with `retry-after`. ' +
         'An `Idempotency-Key` header makes retries safe: the same key and body return the same predictions.',
       params: TaskParams,
-      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
       body: Type.Object(
         {
           input: Type.Optional(Text),
@@ -47,7 +46,7 @@ export const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRouteOptions> = a
       ),
       response: { 200: Type.Object({ results: Type.Array(Result) }), ...authenticatedErrors(404, 409, 422, 429, 503) },
     },
-    handler: async (request, reply) => {
+    handler: async (request) => {
       const { input, inputs } = request.body;
       if ((input === undefined) === (inputs === undefined)) {
         throw errors.validation('Send exactly one of `input` and `inputs`.', [
@@ -55,12 +54,7 @@ export const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRouteOptions> = a
         ]);
       }
       const texts = inputs ?? [input!];
-      const caller = { apiKeyId: request.principal!.keyId };
-      const key = request.headers['idempotency-key'];
-      if (!key) return classify.classify(request.params.task, texts, caller);
-      const { response, replayed } = await classify.classifyIdempotently(request.params.task, texts, caller, { key, body: { input, inputs } });
-      if (replayed) reply.header('idempotent-replayed', 'true');
-      return response;
+      return classify.classify(request.params.task, texts, { apiKeyId: request.principal!.keyId });
     },
   });
 };

@@ -75,7 +75,7 @@ const Projection = Type.Object({
 
 export const costProjectionsRoutes: FastifyPluginAsyncTypebox<{ costs: CostProjectionsService }> = async (app, { costs }) => {
   app.post('/v1/cost-projections', {
-    config: { access: 'authenticated' },
+    config: { access: 'authenticated', idempotent: true },
     schema: {
       tags: ['costs'],
       operationId: 'projectCosts',

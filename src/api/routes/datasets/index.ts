@@ -24,7 +24,7 @@ import {
   VersionPage,
   VersionParams,
 } from './schemas.js';
-import { acceptUploads, uploadFrom } from './upload.js';
+import { acceptUploads, openUpload, uploadFrom } from './upload.js';
 
 const tags = ['datasets'];
 
@@ -47,7 +47,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
     const uploads = plugin.withTypeProvider<TypeBoxTypeProvider>();
     await acceptUploads(uploads, importMaxBytes);
     uploads.post('/v1/tasks/:task/datasets', {
-      config: { access: 'write' },
+      config: { access: 'write', idempotent: { streamedBody: openUpload } },
       bodyLimit: importMaxBytes,
       schema: {
         tags,
@@ -66,7 +66,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
     });
 
     uploads.post('/v1/datasets/:dataset/versions', {
-      config: { access: 'write' },
+      config: { access: 'write', idempotent: { streamedBody: openUpload } },
       bodyLimit: importMaxBytes,
       schema: {
         tags,
@@ -161,7 +161,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
   });
 
   app.post('/v1/dataset-versions/:version/derive', {
-    config: { access: 'write' },
+    config: { access: 'write', idempotent: true },
     schema: {
       tags,
       operationId: 'deriveDatasetVersion',
@@ -177,7 +177,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
   });
 
   app.post('/v1/dataset-versions/:version/reviews', {
-    config: { access: 'write' },
+    config: { access: 'write', idempotent: true },
     schema: {
       tags,
       operationId: 'reviewDatasetVersion',

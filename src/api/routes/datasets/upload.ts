@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { ImportFormat } from '../../../domain/datasets/import-formats.js';
 import { AppError, errors, isAppError } from '../../../errors.js';
+import { hashedStream, type HashedStream } from '../../../lib/hashed-stream.js';
 import type { UploadInput } from '../../../services/datasets/datasets-service.js';
 
 /** Content types accepted as a raw upload body, passed to the route as a stream, never buffered. */
@@ -30,24 +31,47 @@ interface UploadQuery {
   label_column?: string;
 }
 
+interface OpenedUpload extends HashedStream {
+  /** The multipart part's file name, when there is one. */
+  filename?: string;
+}
+
+const opened = new WeakMap<FastifyRequest, Promise<OpenedUpload>>();
+
+/**
+ * The uploaded file, a multipart file part or the raw body, opened once per request and hashed as
+ * it is read: the import reads it, and an Idempotency-Key compares its SHA-256 (see the routes).
+ */
+export function openUpload(request: FastifyRequest): Promise<OpenedUpload> {
+  let upload = opened.get(request);
+  if (!upload) {
+    upload = (async () => {
+      if (request.isMultipart()) {
+        // A missing boundary, a malformed part or a body cut short is the client's, not a 500.
+        const file = await request.file().catch((error: unknown) => {
+          throw malformedMultipart(error);
+        });
+        if (!file) throw new AppError('empty_file', 400, 'The multipart request has no file part.');
+        return { ...hashedStream(piped(file.file, [new PassThrough()], malformedMultipart)), filename: file.filename };
+      }
+      if (request.body && typeof (request.body as Readable).pipe === 'function') {
+        // Hashed as sent, decompressed after: the key identifies the bytes the client sent.
+        const sent = hashedStream(request.body as Readable);
+        return { ...sent, stream: decoded(sent.stream, request.headers['content-encoding']) };
+      }
+      throw new AppError('unsupported_media_type', 415, `Send the file as multipart/form-data or as one of: ${RAW_UPLOAD_TYPES.join(', ')}.`);
+    })();
+    opened.set(request, upload);
+  }
+  return upload;
+}
+
 /** The upload's stream and options, from a multipart file part or a raw body. */
 export async function uploadFrom(request: FastifyRequest, query: UploadQuery): Promise<UploadInput> {
-  let stream: Readable;
+  const { stream, filename } = await openUpload(request);
   let format = query.format;
-  if (request.isMultipart()) {
-    // A missing boundary, a malformed part or a body cut short is the client's, not a 500.
-    const file = await request.file().catch((error: unknown) => {
-      throw malformedMultipart(error);
-    });
-    if (!file) throw new AppError('empty_file', 400, 'The multipart request has no file part.');
-    stream = piped(file.file, [new PassThrough()], malformedMultipart);
-    if (!format && /\.csv$/i.test(file.filename)) format = 'csv';
-  } else if (request.body && typeof (request.body as Readable).pipe === 'function') {
-    stream = decoded(request.body as Readable, request.headers['content-encoding']);
-    if (!format && request.headers['content-type']?.startsWith('text/csv')) format = 'csv';
-  } else {
-    throw new AppError('unsupported_media_type', 415, `Send the file as multipart/form-data or as one of: ${RAW_UPLOAD_TYPES.join(', ')}.`);
-  }
+  if (!format && filename !== undefined && /\.csv$/i.test(filename)) format = 'csv';
+  if (!format && filename === undefined && request.headers['content-type']?.startsWith('text/csv')) format = 'csv';
   return {
     stream: refuseBinary(stream),
     format,

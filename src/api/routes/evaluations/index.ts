@@ -50,7 +50,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
   const withProgress = async (evaluation: EvaluationRecord) => present(evaluation, (await evaluations.progress(evaluation)).answered);
 
   app.post('/v1/evaluations', {
-    config: { access: 'write' },
+    config: { access: 'write', idempotent: true },
     schema: {
       tags,
       operationId: 'createEvaluation',
@@ -100,7 +100,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
   });
 
   app.post('/v1/evaluations/:evaluation/retry', {
-    config: { access: 'write' },
+    config: { access: 'write', idempotent: true },
     schema: {
       tags,
       operationId: 'retryEvaluation',

@@ -18,7 +18,7 @@ const tags = ['training'];
 
 export const fineTunesRoutes: FastifyPluginAsyncTypebox<{ fineTunes: FineTunesService }> = async (app, { fineTunes }) => {
   app.post('/v1/tasks/:task/fine-tunes', {
-    config: { access: 'write' },
+    config: { access: 'write', idempotent: true },
     schema: {
       tags,
       operationId: 'createFineTune',

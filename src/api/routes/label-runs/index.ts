@@ -23,7 +23,7 @@ export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsSe
   const openStream = eventStreams(app);
 
   app.post('/v1/dataset-versions/:version/label-runs', {
-    config: { access: 'write' },
+    config: { access: 'write', idempotent: true },
     schema: {
       tags,
       operationId: 'createLabelRun',
@@ -95,7 +95,7 @@ export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsSe
   });
 
   app.post('/v1/label-runs/:run/retry', {
-    config: { access: 'write' },
+    config: { access: 'write', idempotent: true },
     schema: {
       tags,
       operationId: 'retryLabelRun',

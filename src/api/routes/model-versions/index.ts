@@ -104,7 +104,7 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ models: ModelVersi
   });
 
   app.post('/v1/tasks/:task/model-versions', {
-    config: { access: 'write' },
+    config: { access: 'write', idempotent: true },
     schema: {
       tags,
       operationId: 'registerModelVersion',

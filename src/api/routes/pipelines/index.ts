@@ -94,7 +94,7 @@ const present = ({ pipeline, steps }: PipelineView) => ({
 
 export const pipelinesRoutes: FastifyPluginAsyncTypebox<{ pipelines: PipelinesService }> = async (app, { pipelines }) => {
   app.post('/v1/tasks/:task/pipelines', {
-    config: { access: 'write' },
+    config: { access: 'write', idempotent: true },
     schema: {
       tags,
       operationId: 'createPipeline',
@@ -129,7 +129,7 @@ export const pipelinesRoutes: FastifyPluginAsyncTypebox<{ pipelines: PipelinesSe
   });
 
   app.post('/v1/pipelines/:pipeline/retry', {
-    config: { access: 'write' },
+    config: { access: 'write', idempotent: true },
     schema: {
       tags,
       operationId: 'retryPipeline',

@@ -29,7 +29,7 @@ export const predictionsRoutes: FastifyPluginAsyncTypebox<{ predictions: Predict
   });
 
   app.post('/v1/predictions/:prediction/feedback', {
-    config: { access: 'classify' },
+    config: { access: 'classify', idempotent: true },
     schema: {
       tags,
       operationId: 'givePredictionFeedback',
@@ -87,7 +87,7 @@ export const predictionsRoutes: FastifyPluginAsyncTypebox<{ predictions: Predict
   });
 
   app.post('/v1/dataset-versions/:version/merge-feedback', {
-    config: { access: 'write' },
+    config: { access: 'write', idempotent: true },
     schema: {
       tags: ['datasets', ...tags],
       operationId: 'mergeFeedback',

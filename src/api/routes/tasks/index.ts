@@ -15,7 +15,7 @@ const tags = ['tasks'];
 
 export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = async (app, { tasks }) => {
   app.post('/v1/tasks', {
-    config: { access: 'write' },
+    config: { access: 'write', idempotent: true },
     schema: {
       tags,
       operationId: 'createTask',
