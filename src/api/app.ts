@@ -58,7 +58,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
   installProblemDetails(app);
   installHttpMetrics(app, metrics);
   installQueueMetrics(metrics, queues);
-  installAuth(app, services.apiKeys);
+  installAuth(app, services.apiKeys, services.taskOwners);
   allowEmptyJsonBodies(app);
   let closing = false;
   app.addHook('preClose', async () => {
