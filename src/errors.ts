@@ -51,6 +51,9 @@ export const errors = {
     new AppError('unauthenticated', 401, message),
   forbidden: (scope: string) =>
     new AppError('forbidden', 403, `This API key lacks the "${scope}" scope.`, { details: { required_scope: scope } }),
+  /** A route that is not about one task (creating tasks, for one), asked by a key limited to some tasks. */
+  limitedToTasks: () =>
+    new AppError('limited_to_tasks', 403, 'This API key is limited to some tasks; only a key for every task may use this route.'),
   notFound: (resource: string, id: string) =>
     new AppError('not_found', 404, `No ${resource} "${id}".`, { details: { resource, id } }),
   routeNotFound: (method: string, url: string) =>

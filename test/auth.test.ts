@@ -62,8 +62,11 @@ describe('API keys', () => {
     expect(denied.body).toMatchObject({ code: 'forbidden', details: { required_scope: 'write' } });
     expect((await h.http().get('/v1/tasks/scoped').set('authorization', bearer(ADMIN_KEY))).status).toBe(404);
 
-    // Any valid key may read.
-    expect((await h.http().get('/v1/tasks').set('authorization', bearer(classify.key))).status).toBe(200);
+    // Reading needs `read` (which `write` implies); a classify key only classifies.
+    const read = await h.http().get('/v1/tasks').set('authorization', bearer(classify.key));
+    expect(read.status).toBe(403);
+    expect(read.body.details.required_scope).toBe('read');
+    expect((await h.http().get('/v1/tasks').set('authorization', bearer(write.key))).status).toBe(200);
     expect((await h.http().post('/v1/tasks').set('authorization', bearer(write.key)).send(task('scoped'))).status).toBe(201);
 
     // Only admin manages keys.
@@ -102,7 +105,7 @@ describe('API keys', () => {
     const scope = await h.http().post('/v1/api-keys').set('authorization', bearer(ADMIN_KEY)).send({ name: 'x', scopes: ['root'] });
     expect(scope.status).toBe(400);
     expect(scope.body.errors).toEqual([
-      { field: 'body.scopes[0]', message: 'must be equal to one of the allowed values (admin, write, classify)' },
+      { field: 'body.scopes[0]', message: 'must be equal to one of the allowed values (admin, write, read, classify)' },
     ]);
     const past = await h
       .http()

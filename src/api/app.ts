@@ -63,7 +63,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
   installProblemDetails(app);
   installHttpMetrics(app, metrics);
   installQueueMetrics(metrics, queues);
-  installAuth(app, services.apiKeys);
+  installAuth(app, services.apiKeys, services.taskOwners);
   installIdempotency(app, services.idempotency);
   allowEmptyJsonBodies(app);
   installStorableText(app);

@@ -6,6 +6,7 @@ import { generateApiKey, hashApiKey } from '../domain/api-key-secret.js';
 import { isUuid, newId } from '../domain/ids.js';
 import { afterCursor, toPage, type Page } from '../domain/pagination.js';
 import type { ChangeNotices } from '../lib/change-notices.js';
+import { taskLimitOf, type TaskLimit } from '../domain/task-limits.js';
 
 export interface Principal {
   /** The key's id, or `bootstrap` for the ADMIN_API_KEY from configuration. */
@@ -13,6 +14,8 @@ export interface Principal {
   scopes: readonly Scope[];
   /** Classify requests per minute, when the key has its own limit. */
   rateLimitPerMinute?: number;
+  /** The only tasks the key may touch; absent means every task. */
+  tasks?: TaskLimit;
 }
 
 // Known keys are remembered this long; a revocation reaches every instance at once through a notice.
@@ -35,6 +38,7 @@ export interface CreateApiKeyInput {
   scopes: Scope[];
   expiresAt?: Date;
   rateLimitPerMinute?: number;
+  taskIds?: string[];
 }
 
 export const apiKeysService = ({ apiKeys, adminApiKey, notices }: { apiKeys: ApiKeysRepository; adminApiKey: string; notices: ChangeNotices }) => {
@@ -70,7 +74,12 @@ export const apiKeysService = ({ apiKeys, adminApiKey, notices }: { apiKeys: Api
       known.delete(hash);
       return undefined;
     }
-    const principal: Principal = { keyId: row.id, scopes: row.scopes, ...(row.rateLimitPerMinute ? { rateLimitPerMinute: row.rateLimitPerMinute } : {}) };
+    const principal: Principal = {
+      keyId: row.id,
+      scopes: row.scopes,
+      ...(row.rateLimitPerMinute ? { rateLimitPerMinute: row.rateLimitPerMinute } : {}),
+      ...(row.tasks ? { tasks: taskLimitOf(row.tasks) } : {}),
+    };
     remember(hash, { principal, expiresAt: row.expiresAt });
     return principal;
   };
@@ -92,6 +101,18 @@ export const apiKeysService = ({ apiKeys, adminApiKey, notices }: { apiKeys: Api
   };
 
   const usable = (cached: CachedKey, now: Date) => (cached.expiresAt && cached.expiresAt <= now ? undefined : cached.principal);
+
+  /** An admin key can create keys for every task, so limiting one would mean nothing. */
+  const checkTaskLimit = async (scopes: Scope[], taskIds: string[], given: string[]) => {
+    if (scopes.includes('admin')) {
+      throw errors.validation('An admin key cannot be limited to tasks.', [{ field: 'body.task_ids', message: 'not allowed with the admin scope' }]);
+    }
+    const existing = await apiKeys.existingTaskIds(taskIds);
+    const unknown = given.map((id, index) => ({ id, index })).filter(({ id }) => !existing.has(id.toLowerCase()));
+    if (unknown.length > 0) {
+      throw errors.validation('Some of the tasks do not exist.', unknown.map(({ index }) => ({ field: `body.task_ids[${index}]`, message: 'no such task' })));
+    }
+  };
 
   return {
     /** Returns who holds `key`, or undefined when it is unknown, revoked or expired. */
@@ -124,6 +145,8 @@ export const apiKeysService = ({ apiKeys, adminApiKey, notices }: { apiKeys: Api
           { field: 'body.expires_at', message: 'must be in the future' },
         ]);
       }
+      const taskIds = input.taskIds ? [...new Set(input.taskIds.map((id) => id.toLowerCase()))] : null;
+      if (taskIds) await checkTaskLimit(input.scopes, taskIds, input.taskIds!);
       const secret = generateApiKey();
       const record = await apiKeys.insert({
         id: newId(),
@@ -133,6 +156,7 @@ export const apiKeysService = ({ apiKeys, adminApiKey, notices }: { apiKeys: Api
         scopes: [...new Set(input.scopes)],
         expiresAt: input.expiresAt ?? null,
         rateLimitPerMinute: input.rateLimitPerMinute ?? null,
+        taskIds,
       });
       return { key: secret.key, record };
     },

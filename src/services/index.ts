@@ -55,6 +55,7 @@ import { modelClassifiers } from './models/model-classifiers.js';
 import { modelShutdowns } from './models/model-shutdowns.js';
 import { routingService } from './routing/routing-service.js';
 import { leaderboardService } from './evaluation/leaderboard.js';
+import { taskOwners } from './task-owners.js';
 
 export interface ServiceDeps {
   config: Config;
@@ -115,6 +116,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
   const registrar = modelRegistrar({ modelVersions, tasks, datasets });
   const trainedModelEvaluation = autoEvaluation({ fineTunes, evaluations, evaluationRecords: evaluationsRepo });
   const labelRuns = labelRunsService({ db, runs, rows, datasets, tasks, queues, providers });
+  const predictions = predictionsService({ predictions: predictionsRepo, tasks, datasets, flushMs: config.classify.predictionLog.flushMs });
   const fineTunesApi = fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers, priceOverrides: config.priceOverrides, autoEvaluation: trainedModelEvaluation });
   return {
     costProjections: costProjectionsService({ modelVersions, evaluations: evaluationsRepo, priceOverrides: config.priceOverrides }),
@@ -159,7 +161,17 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     classify: classifyService({ table, breakers, log: predictionLogWriter, metrics }),
     /** Idempotency-Key records, shared by every API instance (see src/api/plugins/idempotency.ts). */
     idempotency: idempotencyStore(redis, config.queuePrefix),
-    predictions: predictionsService({ predictions: predictionsRepo, tasks, datasets, flushMs: config.classify.predictionLog.flushMs }),
+    predictions,
+    taskOwners: taskOwners({
+      datasets: datasetsRepository(db),
+      versions: datasetVersionsRepository(db),
+      labelRuns: runs,
+      fineTunes,
+      modelVersions,
+      evaluations: evaluationsRepo,
+      pipelines: pipelinesRepository(db),
+      predictions,
+    }),
     monitoring: monitoringService({ predictions: predictionsRepo, tasks, routing: routingRepo, modelVersions, datasets }),
     /** What classify keeps running in the background, stopped after the last request is answered. */
     serving: {

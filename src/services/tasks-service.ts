@@ -23,6 +23,8 @@ export interface ListTasksInput {
   limit: number;
   cursor?: string;
   includeArchived: boolean;
+  /** Only these tasks (a key limited to them is listing). */
+  onlyIds?: string[];
 }
 
 export const tasksService = ({ tasks, notices }: { tasks: TasksRepository; notices: ChangeNotices }) => {
@@ -62,7 +64,7 @@ export const tasksService = ({ tasks, notices }: { tasks: TasksRepository; notic
 
     async list(input: ListTasksInput): Promise<Page<TaskRow>> {
       const after = afterCursor(input.cursor);
-      const rows = await tasks.list({ limit: input.limit, after, includeArchived: input.includeArchived });
+      const rows = await tasks.list({ limit: input.limit, after, includeArchived: input.includeArchived, onlyIds: input.onlyIds });
       return toPage(rows, input.limit);
     },
 

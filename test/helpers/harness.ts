@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
+import type { DestinationStream } from 'pino';
 import supertest from 'supertest';
 import { buildApp } from '../../src/api/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
@@ -25,7 +26,7 @@ export interface Harness {
 export const uniqueName = (prefix: string): string => `${prefix}_${randomBytes(5).toString('hex')}`;
 
 /** A fresh database cloned from the migrated template, a private queue prefix, and the real app on top. */
-export async function createHarness(overrides: Record<string, string> = {}): Promise<Harness> {
+export async function createHarness(overrides: Record<string, string> = {}, options: { logTo?: DestinationStream } = {}): Promise<Harness> {
   const databaseName = uniqueName('tuneline_t');
   const databaseUrl = await createDatabase(databaseName, TEMPLATE_DATABASE);
   const env = {
@@ -38,7 +39,7 @@ export async function createHarness(overrides: Record<string, string> = {}): Pro
     ...overrides,
   };
   const config = loadConfig(env);
-  const logger = createLogger({ level: config.logLevel, name: 'test' });
+  const logger = createLogger({ level: config.logLevel, name: 'test' }, options.logTo);
   const runtime = await openRuntime(config, logger, 'api');
   const app = await buildApp({ ...runtime, logger });
   await app.ready();

@@ -1,15 +1,23 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { errors } from '../../errors.js';
 import { hasScope, type Scope } from '../../domain/scopes.js';
+import { allowsTaskId, allowsTaskRef } from '../../domain/task-limits.js';
 import type { ApiKeysService, Principal } from '../../services/api-keys-service.js';
+import { OWNED_RESOURCES, type TaskOwners } from '../../services/task-owners.js';
+import type { TaskBinding } from '../task-bindings.js';
 
-/** Who may call a route: anyone, any valid key, or a key with a given scope. */
-export type Access = 'public' | 'authenticated' | Scope;
+/** Who may call a route: anyone, or a key with a given scope (see src/domain/scopes.ts). */
+export type Access = 'public' | Scope;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
     /** Routes that do not say are admin-only: forgetting to declare access fails closed. */
     access?: Access;
+    /**
+     * The task resources a request names (src/api/task-bindings.ts), checked for keys limited to
+     * some tasks; `[]` names none. Routes that do not say refuse such keys: forgetting fails closed.
+     */
+    tasks?: readonly TaskBinding[];
     /** Browsers cannot send bearer tokens, so pages such as Bull Board also take HTTP Basic. */
     basicAuth?: boolean;
   }
@@ -32,7 +40,7 @@ function credentialOf(request: FastifyRequest, allowBasic: boolean): string | un
   return undefined;
 }
 
-export function installAuth(app: FastifyInstance, apiKeys: ApiKeysService): void {
+export function installAuth(app: FastifyInstance, apiKeys: ApiKeysService, owners: TaskOwners): void {
   app.decorateRequest('principal', null);
   app.addHook('onRequest', async (request, reply) => {
     // Unmatched URLs fall through to the 404 handler, which reveals nothing.
@@ -47,6 +55,23 @@ export function installAuth(app: FastifyInstance, apiKeys: ApiKeysService): void
       throw errors.unauthenticated();
     }
     request.principal = principal;
-    if (access !== 'authenticated' && !hasScope(principal.scopes, access)) throw errors.forbidden(access);
+    if (!hasScope(principal.scopes, access)) throw errors.forbidden(access);
+  });
+
+  // After the body is parsed (ids can be in it) and before validation, so another task's resource
+  // answers 404 whatever else is wrong with the request. Another task's resource is "not found",
+  // exactly as an id that never existed: a limited key learns nothing about other tasks.
+  app.addHook('preValidation', async (request) => {
+    const limit = request.principal?.tasks;
+    if (!limit) return;
+    const bindings = request.routeOptions.config.tasks;
+    if (!bindings) throw errors.limitedToTasks();
+    for (const named of bindings.flatMap((bind) => bind(request))) {
+      if (named.kind === 'task') {
+        if (!allowsTaskRef(limit, named.id)) throw errors.notFound('task', named.id);
+      } else if (!allowsTaskId(limit, await owners.taskOf(named.kind, named.id))) {
+        throw errors.notFound(OWNED_RESOURCES[named.kind], named.id);
+      }
+    }
   });
 }

@@ -30,7 +30,7 @@ const problemRef = (description: string) => ({
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: see `errors` for each offending field',
   401: 'Missing, unknown, revoked or expired API key',
-  403: 'The API key lacks the required scope',
+  403: 'The API key lacks the required scope (or is limited to tasks, and the route is not about one)',
   404: 'No such resource',
   409: 'Conflicts with the current state (duplicate, archived, ...)',
   413: 'Request body too large',

@@ -1,7 +1,8 @@
-import { and, desc, eq, isNotNull, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, getTableColumns, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { withPgErrors } from '../pg-errors.js';
 import { apiKeys, type ApiKeyRow, type NewApiKeyRow } from '../schema/api-keys.js';
+import { tasks } from '../schema/tasks.js';
 
 export interface ApiKeyListFilter {
   limit: number;
@@ -15,9 +16,26 @@ export const apiKeysRepository = (db: Executor) => ({
     return created!;
   },
 
-  async findByHash(keyHash: string, tx: Executor = db): Promise<ApiKeyRow | undefined> {
-    const [row] = await tx.select().from(apiKeys).where(eq(apiKeys.keyHash, keyHash)).limit(1);
+  /** The key with the tasks it is limited to (id and slug), so a request needs no further lookup. */
+  async findByHash(keyHash: string, tx: Executor = db): Promise<(ApiKeyRow & { tasks: { id: string; slug: string }[] | null }) | undefined> {
+    const [row] = await tx
+      .select({
+        ...getTableColumns(apiKeys),
+        tasks: sql<{ id: string; slug: string }[] | null>`case when ${apiKeys.taskIds} is null then null else
+          (select coalesce(json_agg(json_build_object('id', ${tasks.id}, 'slug', ${tasks.slug})), '[]'::json)
+             from ${tasks} where ${tasks.id} = any(${apiKeys.taskIds})) end`,
+      })
+      .from(apiKeys)
+      .where(eq(apiKeys.keyHash, keyHash))
+      .limit(1);
     return row;
+  },
+
+  /** Which of these task ids exist. */
+  async existingTaskIds(ids: string[], tx: Executor = db): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const found = await tx.select({ id: tasks.id }).from(tasks).where(inArray(tasks.id, ids));
+    return new Set(found.map((row) => row.id));
   },
 
   async findById(id: string, tx: Executor = db): Promise<ApiKeyRow | undefined> {

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, type SQL } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { withPgErrors } from '../pg-errors.js';
 import { tasks, type NewTaskRow, type TaskRow } from '../schema/tasks.js';
@@ -9,6 +9,7 @@ export interface TaskListFilter {
   limit: number;
   after?: string;
   includeArchived: boolean;
+  onlyIds?: string[];
 }
 
 export type TaskChanges = Partial<Pick<TaskRow, 'description' | 'instructions' | 'labels' | 'archivedAt'>>;
@@ -30,6 +31,7 @@ export const tasksRepository = (db: Executor) => ({
     const conditions: SQL[] = [];
     if (filter.after) conditions.push(lt(tasks.id, filter.after));
     if (!filter.includeArchived) conditions.push(isNull(tasks.archivedAt));
+    if (filter.onlyIds) conditions.push(inArray(tasks.id, filter.onlyIds));
     return tx
       .select()
       .from(tasks)

@@ -1,6 +1,6 @@
 import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 
-export const SCOPES = ['admin', 'write', 'classify'] as const;
+export const SCOPES = ['admin', 'write', 'read', 'classify'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export const apiKeys = pgTable(
@@ -15,6 +15,8 @@ export const apiKeys = pgTable(
     scopes: text('scopes').array().$type<Scope[]>().notNull(),
     /** Classify requests per minute for this key; null means the deployment's default. */
     rateLimitPerMinute: integer('rate_limit_per_minute'),
+    /** The only tasks this key may touch; null means every task. Not a foreign key: a task is archived, never deleted. */
+    taskIds: uuid('task_ids').array(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     expiresAt: timestamp('expires_at', { withTimezone: true }),
     revokedAt: timestamp('revoked_at', { withTimezone: true }),

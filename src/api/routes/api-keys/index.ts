@@ -14,14 +14,16 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysService 
       summary: 'Create an API key; the secret is returned once',
       body: CreateApiKeyBody,
       response: { 201: CreatedApiKey, ...authenticatedErrors() },
+      description: 'Scopes: `admin` everything; `write` create and change (and read); `read` read and export; `classify` classify and feedback only.',
     },
     handler: async (request, reply) => {
-      const { name, scopes, expires_at, rate_limit_per_minute } = request.body;
+      const { name, scopes, expires_at, rate_limit_per_minute, task_ids } = request.body;
       const created = await apiKeys.create({
         name,
         scopes,
         expiresAt: expires_at ? new Date(expires_at) : undefined,
         rateLimitPerMinute: rate_limit_per_minute,
+        taskIds: task_ids,
       });
       return reply.status(201).send({ ...presentApiKey(created.record), key: created.key });
     },

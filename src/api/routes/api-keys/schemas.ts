@@ -3,7 +3,16 @@ import { SCOPES, type ApiKeyRow } from '../../../db/schema/api-keys.js';
 import { iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
 const ScopeSchema = Type.Enum([...SCOPES], {
-  description: '`admin`: everything; `write`: create and change resources; `classify`: call classify',
+  description:
+    '`admin`: everything; `write`: create and change resources (implies `read`); `read`: read and export everything a key may see; ' +
+    '`classify`: call classify and send feedback, nothing else',
+});
+
+const TaskIds = Type.Array(Type.String({ format: 'uuid' }), {
+  minItems: 1,
+  maxItems: 100,
+  uniqueItems: true,
+  description: 'Limit the key to these tasks: any other task’s resources answer 404 and lists show only these. Not with `admin`.',
 });
 
 export const CreateApiKeyBody = Type.Object(
@@ -14,6 +23,7 @@ export const CreateApiKeyBody = Type.Object(
     rate_limit_per_minute: Type.Optional(
       Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'Classify requests per minute; default CLASSIFY_RATE_LIMIT_PER_MINUTE' }),
     ),
+    task_ids: Type.Optional(TaskIds),
   },
   { additionalProperties: false },
 );
@@ -34,6 +44,7 @@ export const ApiKey = Type.Object({
   expires_at: NullableTimestamp,
   revoked_at: NullableTimestamp,
   rate_limit_per_minute: Nullable(Type.Integer({ description: 'null: the deployment default' })),
+  task_ids: Nullable(Type.Array(Type.String({ format: 'uuid' }), { description: 'The only tasks the key may touch; null: every task' })),
 });
 
 export const CreatedApiKey = Type.Object({
@@ -53,5 +64,6 @@ export function presentApiKey(row: ApiKeyRow): Static<typeof ApiKey> {
     expires_at: isoOrNull(row.expiresAt),
     revoked_at: isoOrNull(row.revokedAt),
     rate_limit_per_minute: row.rateLimitPerMinute,
+    task_ids: row.taskIds,
   };
 }

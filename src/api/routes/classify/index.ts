@@ -5,6 +5,7 @@ import { errors } from '../../../errors.js';
 import type { ClassifyService } from '../../../services/classify/classify-service.js';
 import { authenticatedErrors, Nullable } from '../../schemas/common.js';
 import { TaskParams } from '../datasets/schemas.js';
+import { taskInPath } from '../../task-bindings.js';
 
 const Result = Type.Object({
   prediction_id: Type.String({ format: 'uuid', description: 'For feedback: POST /v1/predictions/{id}/feedback' }),
@@ -27,7 +28,7 @@ export const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRouteOptions> = a
   const Text = Type.String({ minLength: 1, maxLength: maxTextChars });
 
   app.post('/v1/tasks/:task/classify', {
-    config: { access: 'classify', rateLimit: {}, idempotent: true },
+    config: { access: 'classify', tasks: [taskInPath], rateLimit: {}, idempotent: true },
     schema: {
       tags: ['classify'],
       operationId: 'classify',

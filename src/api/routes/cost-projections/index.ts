@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { MAX_HORIZON_DAYS, PROJECTION_PRESETS, type ProjectionPresetName } from '../../../domain/cost/projection.js';
 import type { CostProjectionsService } from '../../../services/cost/cost-projections-service.js';
 import { authenticatedErrors, Nullable } from '../../schemas/common.js';
+import { inBody } from '../../task-bindings.js';
 
 const Tokens = Type.Number({ minimum: 0, maximum: 10_000_000 });
 const Money = Type.Number({ minimum: 0, maximum: 1e9 });
@@ -75,7 +76,7 @@ const Projection = Type.Object({
 
 export const costProjectionsRoutes: FastifyPluginAsyncTypebox<{ costs: CostProjectionsService }> = async (app, { costs }) => {
   app.post('/v1/cost-projections', {
-    config: { access: 'authenticated', idempotent: true },
+    config: { access: 'read', idempotent: true, tasks: [inBody('options[].model_version_id', 'modelVersion')] },
     schema: {
       tags: ['costs'],
       operationId: 'projectCosts',

@@ -25,6 +25,7 @@ import {
   VersionParams,
 } from './schemas.js';
 import { acceptUploads, openUpload, uploadFrom } from './upload.js';
+import { inPath, taskInPath } from '../../task-bindings.js';
 
 const tags = ['datasets'];
 
@@ -47,7 +48,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
     const uploads = plugin.withTypeProvider<TypeBoxTypeProvider>();
     await acceptUploads(uploads, importMaxBytes);
     uploads.post('/v1/tasks/:task/datasets', {
-      config: { access: 'write', idempotent: { streamedBody: openUpload } },
+      config: { access: 'write', idempotent: { streamedBody: openUpload }, tasks: [taskInPath] },
       bodyLimit: importMaxBytes,
       schema: {
         tags,
@@ -66,7 +67,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
     });
 
     uploads.post('/v1/datasets/:dataset/versions', {
-      config: { access: 'write', idempotent: { streamedBody: openUpload } },
+      config: { access: 'write', idempotent: { streamedBody: openUpload }, tasks: [inPath('dataset', 'dataset')] },
       bodyLimit: importMaxBytes,
       schema: {
         tags,
@@ -83,7 +84,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
     });
   });
   app.get('/v1/tasks/:task/datasets', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [taskInPath] },
     schema: {
       tags,
       operationId: 'listDatasets',
@@ -99,7 +100,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
   });
 
   app.get('/v1/datasets/:dataset', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('dataset', 'dataset')] },
     schema: {
       tags,
       operationId: 'getDataset',
@@ -116,7 +117,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
 
 
   app.get('/v1/datasets/:dataset/versions', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('dataset', 'dataset')] },
     schema: {
       tags,
       operationId: 'listDatasetVersions',
@@ -132,7 +133,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
   });
 
   app.get('/v1/dataset-versions/:version', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('version', 'datasetVersion')] },
     schema: {
       tags,
       operationId: 'getDatasetVersion',
@@ -144,7 +145,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
   });
 
   app.get('/v1/dataset-versions/:version/examples', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('version', 'datasetVersion')] },
     schema: {
       tags,
       operationId: 'listDatasetExamples',
@@ -161,7 +162,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
   });
 
   app.post('/v1/dataset-versions/:version/derive', {
-    config: { access: 'write', idempotent: true },
+    config: { access: 'write', idempotent: true, tasks: [inPath('version', 'datasetVersion')] },
     schema: {
       tags,
       operationId: 'deriveDatasetVersion',
@@ -177,7 +178,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
   });
 
   app.post('/v1/dataset-versions/:version/reviews', {
-    config: { access: 'write', idempotent: true },
+    config: { access: 'write', idempotent: true, tasks: [inPath('version', 'datasetVersion')] },
     schema: {
       tags,
       operationId: 'reviewDatasetVersion',
@@ -193,7 +194,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
   });
 
   app.get('/v1/dataset-versions/:version/export-checks', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('version', 'datasetVersion')] },
     schema: {
       tags,
       operationId: 'checkDatasetExport',
@@ -206,7 +207,7 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
   });
 
   app.get('/v1/dataset-versions/:version/export', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('version', 'datasetVersion')] },
     schema: {
       tags,
       operationId: 'exportDatasetVersion',

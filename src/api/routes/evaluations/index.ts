@@ -5,6 +5,7 @@ import type { EvaluationsService } from '../../../services/evaluation/evaluation
 import type { LeaderboardService } from '../../../services/evaluation/leaderboard.js';
 import { authenticatedErrors, iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 import { ModelVersion, presentModelVersion } from '../model-versions/index.js';
+import { inBody, inPath, inQuery, taskInPath } from '../../task-bindings.js';
 
 const Loose = Type.Object({}, { additionalProperties: true });
 const tags = ['evaluation'];
@@ -50,7 +51,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
   const withProgress = async (evaluation: EvaluationRecord) => present(evaluation, (await evaluations.progress(evaluation)).answered);
 
   app.post('/v1/evaluations', {
-    config: { access: 'write', idempotent: true },
+    config: { access: 'write', idempotent: true, tasks: [inBody('model_version_id', 'modelVersion'), inBody('dataset_version_id', 'datasetVersion')] },
     schema: {
       tags,
       operationId: 'createEvaluation',
@@ -72,7 +73,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
   });
 
   app.get('/v1/tasks/:task/evaluations', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [taskInPath] },
     schema: {
       tags,
       operationId: 'listEvaluations',
@@ -88,7 +89,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
   });
 
   app.get('/v1/evaluations/:evaluation', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('evaluation', 'evaluation')] },
     schema: {
       tags,
       operationId: 'getEvaluation',
@@ -100,7 +101,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
   });
 
   app.post('/v1/evaluations/:evaluation/retry', {
-    config: { access: 'write', idempotent: true },
+    config: { access: 'write', idempotent: true, tasks: [inPath('evaluation', 'evaluation')] },
     schema: {
       tags,
       operationId: 'retryEvaluation',
@@ -112,7 +113,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
   });
 
   app.get('/v1/evaluations/:evaluation/report', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('evaluation', 'evaluation')] },
     schema: {
       tags,
       operationId: 'getEvaluationReport',
@@ -125,7 +126,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
   });
 
   app.get('/v1/evaluations/:evaluation/predictions', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('evaluation', 'evaluation')] },
     schema: {
       tags,
       operationId: 'listEvaluationPredictions',
@@ -168,7 +169,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
   });
 
   app.get('/v1/tasks/:task/leaderboard', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [taskInPath, inQuery('dataset_version_id', 'datasetVersion')] },
     schema: {
       tags,
       operationId: 'getLeaderboard',

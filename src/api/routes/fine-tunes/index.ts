@@ -13,12 +13,13 @@ import {
   presentFineTune,
   TaskParams,
 } from './schemas.js';
+import { inBody, inPath, taskInPath } from '../../task-bindings.js';
 
 const tags = ['training'];
 
 export const fineTunesRoutes: FastifyPluginAsyncTypebox<{ fineTunes: FineTunesService }> = async (app, { fineTunes }) => {
   app.post('/v1/tasks/:task/fine-tunes', {
-    config: { access: 'write', idempotent: true },
+    config: { access: 'write', idempotent: true, tasks: [taskInPath, inBody('dataset_version_id', 'datasetVersion'), inBody('parent_model_version_id', 'modelVersion')] },
     schema: {
       tags,
       operationId: 'createFineTune',
@@ -37,7 +38,7 @@ export const fineTunesRoutes: FastifyPluginAsyncTypebox<{ fineTunes: FineTunesSe
   });
 
   app.get('/v1/tasks/:task/fine-tunes', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [taskInPath] },
     schema: {
       tags,
       operationId: 'listFineTunes',
@@ -50,7 +51,7 @@ export const fineTunesRoutes: FastifyPluginAsyncTypebox<{ fineTunes: FineTunesSe
   });
 
   app.get('/v1/fine-tunes/:fine_tune', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('fine_tune', 'fineTune')] },
     schema: {
       tags,
       operationId: 'getFineTune',
@@ -62,7 +63,7 @@ export const fineTunesRoutes: FastifyPluginAsyncTypebox<{ fineTunes: FineTunesSe
   });
 
   app.post('/v1/fine-tunes/:fine_tune/cancel', {
-    config: { access: 'write' },
+    config: { access: 'write', tasks: [inPath('fine_tune', 'fineTune')] },
     schema: {
       tags,
       operationId: 'cancelFineTune',

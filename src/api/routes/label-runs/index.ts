@@ -15,6 +15,7 @@ import {
   RunParams,
   VersionParams,
 } from './schemas.js';
+import { inPath } from '../../task-bindings.js';
 
 const tags = ['labeling'];
 const PROGRESS_INTERVAL_MS = 1_000;
@@ -23,7 +24,7 @@ export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsSe
   const openStream = eventStreams(app);
 
   app.post('/v1/dataset-versions/:version/label-runs', {
-    config: { access: 'write', idempotent: true },
+    config: { access: 'write', idempotent: true, tasks: [inPath('version', 'datasetVersion')] },
     schema: {
       tags,
       operationId: 'createLabelRun',
@@ -39,7 +40,7 @@ export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsSe
   });
 
   app.get('/v1/dataset-versions/:version/label-runs', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('version', 'datasetVersion')] },
     schema: {
       tags,
       operationId: 'listLabelRuns',
@@ -52,7 +53,7 @@ export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsSe
   });
 
   app.get('/v1/label-runs/:run', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('run', 'labelRun')] },
     schema: {
       tags,
       operationId: 'getLabelRun',
@@ -64,7 +65,7 @@ export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsSe
   });
 
   app.get('/v1/label-runs/:run/events', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('run', 'labelRun')] },
     schema: {
       tags,
       operationId: 'streamLabelRun',
@@ -83,7 +84,7 @@ export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsSe
   });
 
   app.post('/v1/label-runs/:run/cancel', {
-    config: { access: 'write' },
+    config: { access: 'write', tasks: [inPath('run', 'labelRun')] },
     schema: {
       tags,
       operationId: 'cancelLabelRun',
@@ -95,7 +96,7 @@ export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsSe
   });
 
   app.post('/v1/label-runs/:run/retry', {
-    config: { access: 'write', idempotent: true },
+    config: { access: 'write', idempotent: true, tasks: [inPath('run', 'labelRun')] },
     schema: {
       tags,
       operationId: 'retryLabelRun',
@@ -107,7 +108,7 @@ export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsSe
   });
 
   app.get('/v1/label-runs/:run/results', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('run', 'labelRun')] },
     schema: {
       tags,
       operationId: 'listLabelResults',

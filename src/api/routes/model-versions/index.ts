@@ -6,6 +6,7 @@ import type { RoutingService } from '../../../services/routing/routing-service.j
 import type { EvaluationsService } from '../../../services/evaluation/evaluations-service.js';
 import { PROVIDERS } from '../../../providers/registry.js';
 import { authenticatedErrors, iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
+import { inBody, inPath, taskInPath } from '../../task-bindings.js';
 
 
 export const ModelVersion = Type.Object({
@@ -104,7 +105,7 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ models: ModelVersi
   });
 
   app.post('/v1/tasks/:task/model-versions', {
-    config: { access: 'write', idempotent: true },
+    config: { access: 'write', idempotent: true, tasks: [taskInPath, inBody('few_shot_from.dataset_version_id', 'datasetVersion')] },
     schema: {
       tags,
       operationId: 'registerModelVersion',
@@ -117,7 +118,7 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ models: ModelVersi
   });
 
   app.post('/v1/model-versions/:model_version/retire', {
-    config: { access: 'write' },
+    config: { access: 'write', tasks: [inPath('model_version', 'modelVersion')] },
     schema: {
       tags,
       operationId: 'retireModelVersion',
@@ -134,7 +135,7 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ models: ModelVersi
   });
 
   app.get('/v1/tasks/:task/model-versions', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [taskInPath] },
     schema: {
       tags,
       operationId: 'listModelVersions',
@@ -147,7 +148,7 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ models: ModelVersi
   });
 
   app.get('/v1/model-versions/:model_version', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('model_version', 'modelVersion')] },
     schema: {
       tags,
       operationId: 'getModelVersion',

@@ -6,6 +6,7 @@ import { authenticatedErrors, iso, isoOrNull, Nullable, NullableTimestamp, pageO
 import { OperationSchema } from '../datasets/schemas.js';
 import { CreateFineTuneBody } from '../fine-tunes/schemas.js';
 import { CreateLabelRunBody } from '../label-runs/schemas.js';
+import { inBody, inPath, taskInPath } from '../../task-bindings.js';
 
 const tags = ['pipelines'];
 const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -94,7 +95,7 @@ const present = ({ pipeline, steps }: PipelineView) => ({
 
 export const pipelinesRoutes: FastifyPluginAsyncTypebox<{ pipelines: PipelinesService }> = async (app, { pipelines }) => {
   app.post('/v1/tasks/:task/pipelines', {
-    config: { access: 'write', idempotent: true },
+    config: { access: 'write', idempotent: true, tasks: [taskInPath, inBody('dataset_version_id', 'datasetVersion'), inBody('candidates[].parent_model_version_id', 'modelVersion'), inBody('baseline_model_version_id', 'modelVersion')] },
     schema: {
       tags,
       operationId: 'createPipeline',
@@ -110,7 +111,7 @@ export const pipelinesRoutes: FastifyPluginAsyncTypebox<{ pipelines: PipelinesSe
   });
 
   app.get('/v1/tasks/:task/pipelines', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [taskInPath] },
     schema: {
       tags,
       operationId: 'listPipelines',
@@ -123,13 +124,13 @@ export const pipelinesRoutes: FastifyPluginAsyncTypebox<{ pipelines: PipelinesSe
   });
 
   app.get('/v1/pipelines/:pipeline', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [inPath('pipeline', 'pipeline')] },
     schema: { tags, operationId: 'getPipeline', summary: 'Every step’s state, timings, cost and outputs', params: PipelineParams, response: { 200: Pipeline, ...authenticatedErrors(404) } },
     handler: async (request) => present(await pipelines.get(request.params.pipeline)),
   });
 
   app.post('/v1/pipelines/:pipeline/retry', {
-    config: { access: 'write', idempotent: true },
+    config: { access: 'write', idempotent: true, tasks: [inPath('pipeline', 'pipeline')] },
     schema: {
       tags,
       operationId: 'retryPipeline',

@@ -14,6 +14,7 @@ import {
   presentPrediction,
   StoredPrediction,
 } from './schemas.js';
+import { inPath, inQuery, taskInPath } from '../../task-bindings.js';
 
 const tags = ['predictions'];
 const dateOrUndefined = (value: string | undefined) => (value === undefined ? undefined : new Date(value));
@@ -23,13 +24,13 @@ export const predictionsRoutes: FastifyPluginAsyncTypebox<{ predictions: Predict
   { predictions, monitoring },
 ) => {
   app.get('/v1/predictions/:prediction', {
-    config: { access: 'classify' },
+    config: { access: 'read', tasks: [inPath('prediction', 'prediction')] },
     schema: { tags, operationId: 'getPrediction', summary: 'A logged prediction with its feedback', params: PredictionParams, response: { 200: StoredPrediction, ...authenticatedErrors(404) } },
     handler: async (request) => presentPrediction(await predictions.get(request.params.prediction)),
   });
 
   app.post('/v1/predictions/:prediction/feedback', {
-    config: { access: 'classify', idempotent: true },
+    config: { access: 'classify', idempotent: true, tasks: [inPath('prediction', 'prediction')] },
     schema: {
       tags,
       operationId: 'givePredictionFeedback',
@@ -45,7 +46,7 @@ export const predictionsRoutes: FastifyPluginAsyncTypebox<{ predictions: Predict
   });
 
   app.get('/v1/tasks/:task/predictions', {
-    config: { access: 'classify' },
+    config: { access: 'read', tasks: [taskInPath] },
     schema: {
       tags,
       operationId: 'listPredictions',
@@ -66,7 +67,7 @@ export const predictionsRoutes: FastifyPluginAsyncTypebox<{ predictions: Predict
   });
 
   app.get('/v1/tasks/:task/monitoring', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [taskInPath, inQuery('reference_version_id', 'datasetVersion')] },
     schema: {
       tags,
       operationId: 'getMonitoring',
@@ -87,7 +88,7 @@ export const predictionsRoutes: FastifyPluginAsyncTypebox<{ predictions: Predict
   });
 
   app.post('/v1/dataset-versions/:version/merge-feedback', {
-    config: { access: 'write', idempotent: true },
+    config: { access: 'write', idempotent: true, tasks: [inPath('version', 'datasetVersion')] },
     schema: {
       tags: ['datasets', ...tags],
       operationId: 'mergeFeedback',

@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { RANKING_METRICS, type RoutingEventRecord, type TaskRoutingRecord } from '../../../db/schema/routing.js';
 import type { RoutingService } from '../../../services/routing/routing-service.js';
 import { authenticatedErrors, iso, Nullable, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
+import { inBody, taskInPath } from '../../task-bindings.js';
 
 const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
 const tags = ['routing'];
@@ -68,13 +69,13 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
   const actor = (request: { principal: { keyId: string } | null }) => request.principal?.keyId ?? 'unknown';
 
   app.get('/v1/tasks/:task/routing', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [taskInPath] },
     schema: { tags, operationId: 'getRouting', summary: 'Champion, fallback and promotion policy', params: TaskParams, response: { 200: Routing, ...authenticatedErrors(404) } },
     handler: async (request) => present(await routing.get(request.params.task)),
   });
 
   app.patch('/v1/tasks/:task/routing', {
-    config: { access: 'write' },
+    config: { access: 'write', tasks: [taskInPath, inBody('fallback_model_version_id', 'modelVersion')] },
     schema: {
       tags,
       operationId: 'updateRouting',
@@ -102,7 +103,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
   });
 
   app.post('/v1/tasks/:task/routing/promote', {
-    config: { access: 'write' },
+    config: { access: 'write', tasks: [taskInPath, inBody('model_version_id', 'modelVersion')] },
     schema: {
       tags,
       operationId: 'promoteModel',
@@ -115,7 +116,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
   });
 
   app.post('/v1/tasks/:task/routing/rollback', {
-    config: { access: 'write' },
+    config: { access: 'write', tasks: [taskInPath] },
     schema: {
       tags,
       operationId: 'rollbackChampion',
@@ -128,7 +129,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
   });
 
   app.get('/v1/tasks/:task/routing/history', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [taskInPath] },
     schema: {
       tags,
       operationId: 'listRoutingHistory',

@@ -10,6 +10,7 @@ import {
   TaskParams,
   UpdateTaskBody,
 } from './schemas.js';
+import { NO_TASK, taskInPath } from '../../task-bindings.js';
 
 const tags = ['tasks'];
 
@@ -30,7 +31,8 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = a
   });
 
   app.get('/v1/tasks', {
-    config: { access: 'authenticated' },
+    // Names no task; what it lists is kept to the key's tasks below.
+    config: { access: 'read', tasks: NO_TASK },
     schema: {
       tags,
       operationId: 'listTasks',
@@ -40,13 +42,14 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = a
     },
     handler: async (request) => {
       const { limit, cursor, include_archived } = request.query;
-      const page = await tasks.list({ limit, cursor, includeArchived: include_archived });
+      const only = request.principal?.tasks?.ids;
+      const page = await tasks.list({ limit, cursor, includeArchived: include_archived, ...(only ? { onlyIds: [...only] } : {}) });
       return presentPage(page, presentTask);
     },
   });
 
   app.get('/v1/tasks/:task', {
-    config: { access: 'authenticated' },
+    config: { access: 'read', tasks: [taskInPath] },
     schema: {
       tags,
       operationId: 'getTask',
@@ -58,7 +61,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = a
   });
 
   app.patch('/v1/tasks/:task', {
-    config: { access: 'write' },
+    config: { access: 'write', tasks: [taskInPath] },
     schema: {
       tags,
       operationId: 'updateTask',
@@ -71,7 +74,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = a
   });
 
   app.post('/v1/tasks/:task/archive', {
-    config: { access: 'write' },
+    config: { access: 'write', tasks: [taskInPath] },
     schema: {
       tags,
       operationId: 'archiveTask',
@@ -83,7 +86,7 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = a
   });
 
   app.post('/v1/tasks/:task/restore', {
-    config: { access: 'write' },
+    config: { access: 'write', tasks: [taskInPath] },
     schema: {
       tags,
       operationId: 'restoreTask',
