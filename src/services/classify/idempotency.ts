@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { AppError } from '../../errors.js';
+import { errors } from '../../errors.js';
 
 // Long enough for a client's retries after an outage; the reservation while in flight is short
 // so a request cut off by a crash does not block its key for a day.
@@ -33,14 +33,10 @@ export function idempotencyStore(redis: Redis, prefix: string) {
         if (raw === null) continue; // expired between the two calls: try to reserve again
         const stored = JSON.parse(raw) as Stored<T>;
         if (stored.body !== digest) {
-          throw new AppError('idempotency_key_reused', 422, 'This Idempotency-Key was used with a different request body.', {
-            fields: [{ field: 'header.idempotency-key', message: 'already used for another body' }],
-          });
+          throw errors.idempotencyKeyReused();
         }
         if (stored.state === 'in_flight') {
-          throw new AppError('idempotency_key_in_flight', 409, 'A request with this Idempotency-Key is still being processed; retry shortly.', {
-            headers: { 'retry-after': '1' },
-          });
+          throw errors.idempotencyKeyInFlight();
         }
         return { replay: stored.response as T };
       }
