@@ -4,7 +4,7 @@ import { registerModel } from './helpers/classify.js';
 import { createTask, jsonl, upload } from './helpers/datasets.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import { metricValue } from './helpers/metrics.js';
-import { stepOf, waitForPipeline } from './helpers/pipelines.js';
+import { getPipeline, stepOf, waitForPipeline } from './helpers/pipelines.js';
 import { TITLE_WORDS } from './helpers/training.js';
 
 /**
@@ -74,4 +74,42 @@ describe('a pipeline waiting on other queues', () => {
     const metrics = await h.runtime.metrics.metrics();
     expect(metricValue(metrics, 'tuneline_pipeline_step_runs_total', { step: 'train' })).toBe(await startsOf('train'));
   }, 120_000);
+});
+
+describe('a pipeline whose wake-up was lost', () => {
+  let slow: OpenAIFake;
+  let lost: Harness;
+  let lostWorkers: Awaited<ReturnType<typeof startWorkers>>;
+  beforeAll(async () => {
+    slow = await startOpenAIFake();
+    lost = await createHarness({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: slow.url, PIPELINE_WAIT_POLL_MS: '300' });
+    lostWorkers = await startWorkers(lost, ['labeling', 'pipelines'], 2);
+    await createTask(lost, 'lost', ['instructional', 'other']);
+  });
+  afterAll(async () => {
+    await lostWorkers?.close();
+    await lost?.close();
+    await slow?.close();
+  });
+
+  it('still sees the end of what it waits on, by its safety-net poll', async () => {
+    const source = (await upload(lost, '/v1/tasks/lost/datasets?name=lost', jsonl(Array.from({ length: 40 }, (_, i) => ({ text: `how to sweep ${i}` }))))).body.version.id;
+    slow.configure({ faults: { latencyMs: 1_000 } });
+    const created = await lost
+      .http()
+      .post('/v1/tasks/lost/pipelines')
+      .set('authorization', auth)
+      .send({ dataset_version_id: source, label: { provider: 'openai', mode: 'zero_shot' }, candidates: [{ provider: 'local' }] });
+    expect(created.status).toBe(202);
+    const labelRunId = async () => stepOf(await getPipeline(lost, created.body.id), 'label').outputs['label_run_id'] as string | undefined;
+    await expect.poll(labelRunId, { timeout: 20_000, interval: 50 }).toEqual(expect.any(String));
+    const runId = (await labelRunId())!;
+    // What a process that committed the end and died before waking anyone leaves behind.
+    await lost.runtime.database.pool.query("UPDATE label_runs SET status = 'cancelled', finished_at = now() WHERE id = $1", [runId]);
+
+    const failed = await waitForPipeline(lost, created.body.id, 30_000);
+    slow.configure({ faults: { latencyMs: 0 } });
+    expect(failed.status).toBe('failed');
+    expect(stepOf(failed, 'label').error).toMatch(new RegExp(`label run ${runId} cancelled`));
+  }, 60_000);
 });
