@@ -28,6 +28,9 @@ const ConfigSchema = Type.Object({
   // Hosted fine-tunes are polled from the training queue: first after this long, then 1.5× longer each time.
   FINE_TUNE_POLL_MS: Type.Integer({ default: 15_000, minimum: 10 }),
   FINE_TUNE_POLL_MAX_MS: Type.Integer({ default: 300_000, minimum: 10 }),
+  // A pipeline step waiting on a label run, fine-tunes or evaluations is woken when they end; it
+  // also looks again after this long, in case a wake-up was lost (a worker died in between).
+  PIPELINE_WAIT_POLL_MS: Type.Integer({ default: 60_000, minimum: 10 }),
   // How long an uploaded training file may stay unprocessed before the fine-tune fails.
   FILE_PROCESSING_TIMEOUT_MS: Type.Integer({ default: 1_800_000, minimum: 10 }),
   REVOKED_KEY_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 0 }),
@@ -82,6 +85,7 @@ export interface Config {
   readonly jobLockMs: number;
   readonly fineTunePollMs: number;
   readonly fineTunePollMaxMs: number;
+  readonly pipelineWaitPollMs: number;
   readonly fileProcessingTimeoutMs: number;
   readonly revokedKeyRetentionDays: number;
   readonly bodyLimitBytes: number;
@@ -152,6 +156,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     jobLockMs: env.JOB_LOCK_MS,
     fineTunePollMs: env.FINE_TUNE_POLL_MS,
     fineTunePollMaxMs: env.FINE_TUNE_POLL_MAX_MS,
+    pipelineWaitPollMs: env.PIPELINE_WAIT_POLL_MS,
     fileProcessingTimeoutMs: env.FILE_PROCESSING_TIMEOUT_MS,
     revokedKeyRetentionDays: env.REVOKED_KEY_RETENTION_DAYS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,

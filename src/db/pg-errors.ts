@@ -34,9 +34,7 @@ export function translatePgError(error: unknown, messages: ConstraintMessages = 
         constraint: pgError.constraint,
       });
     case '23503':
-      return new AppError('not_found', 404, known ?? 'A referenced resource does not exist.', {
-        details: { constraint: pgError.constraint },
-      });
+      return errors.referenceNotFound(known ?? 'A referenced resource does not exist.', pgError.constraint);
     default:
       return error;
   }

@@ -14,6 +14,7 @@ import { predictionsService } from './predictions/predictions-service.js';
 import { pipelinesRepository } from '../db/repositories/pipelines-repository.js';
 import { pipelineSteps } from './pipelines/pipeline-steps.js';
 import { pipelinesService } from './pipelines/pipelines-service.js';
+import { pipelineWake } from './pipelines/pipeline-wake.js';
 import { costProjectionsService } from './cost/cost-projections-service.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
@@ -82,8 +83,10 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     limits: { maxTextChars: config.maxTextChars, importMaxBytes: config.importMaxBytes },
   });
   const providers = createProviders(config.openai);
+  const pipelinesRepo = pipelinesRepository(db);
+  const wake = pipelineWake({ pipelines: pipelinesRepo, queues, logger });
   const runs = labelRunsRepository(db);
-  const finalizer = labelRunFinalizer({ db, runs, datasets });
+  const finalizer = labelRunFinalizer({ db, runs, datasets, wake });
   const calls = providerCalls({
     limiter: createProviderRateLimiter({ redis, prefix: config.queuePrefix }),
     priceOverrides: config.priceOverrides,
@@ -112,17 +115,17 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     metrics,
     refreshMs: config.classify.routingRefreshMs,
   });
-  const evaluations = evaluationsService({ evaluations: evaluationsRepo, rows, datasets, models, queues, tasks });
+  const evaluations = evaluationsService({ evaluations: evaluationsRepo, rows, datasets, models, queues, tasks, wake });
   const registrar = modelRegistrar({ modelVersions, tasks, datasets });
-  const trainedModelEvaluation = autoEvaluation({ fineTunes, evaluations, evaluationRecords: evaluationsRepo });
-  const labelRuns = labelRunsService({ db, runs, rows, datasets, tasks, queues, providers });
+  const trainedModelEvaluation = autoEvaluation({ fineTunes, evaluations, evaluationRecords: evaluationsRepo, wake });
+  const labelRuns = labelRunsService({ db, runs, rows, datasets, tasks, queues, providers, wake });
   const predictions = predictionsService({ predictions: predictionsRepo, tasks, datasets, flushMs: config.classify.predictionLog.flushMs });
-  const fineTunesApi = fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers, priceOverrides: config.priceOverrides, autoEvaluation: trainedModelEvaluation });
+  const fineTunesApi = fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers, priceOverrides: config.priceOverrides, autoEvaluation: trainedModelEvaluation, wake });
   return {
     costProjections: costProjectionsService({ modelVersions, evaluations: evaluationsRepo, priceOverrides: config.priceOverrides }),
     pipelines: pipelinesService({
       db,
-      pipelines: pipelinesRepository(db),
+      pipelines: pipelinesRepo,
       routing: routingRepo,
       modelVersions,
       tasks,
@@ -141,6 +144,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
           models,
           routing,
           routingRepo,
+          safetyNetPollMs: config.pipelineWaitPollMs,
           saveOutputs,
         }),
     }),
@@ -154,9 +158,10 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       rows,
       classifiers,
       calls,
-      finalizer: evaluationFinalizer({ evaluations: evaluationsRepo, tasks, routing }),
+      finalizer: evaluationFinalizer({ evaluations: evaluationsRepo, tasks, routing, wake }),
       routing,
       shutdowns,
+      wake,
     }),
     classify: classifyService({ table, breakers, log: predictionLogWriter, metrics }),
     /** Idempotency-Key records, shared by every API instance (see src/api/plugins/idempotency.ts). */
@@ -197,17 +202,18 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
         api: providers.fineTuning,
         registrar,
         autoEvaluation: trainedModelEvaluation,
+        wake,
         timing: { initialMs: config.fineTunePollMs, maxMs: config.fineTunePollMaxMs },
         fileProcessingTimeoutMs: config.fileProcessingTimeoutMs,
         priceOverrides: config.priceOverrides,
       }),
-      local: localTraining({ fineTunes, rows, tasks, registrar, autoEvaluation: trainedModelEvaluation }),
+      local: localTraining({ fineTunes, rows, tasks, registrar, autoEvaluation: trainedModelEvaluation, wake }),
     }),
 
     tasks,
     datasets,
     labelRuns,
-    labelChunks: labelChunkRunner({ runs, rows, providers, calls, finalizer }),
+    labelChunks: labelChunkRunner({ runs, rows, providers, calls, finalizer, wake }),
     datasetExports: datasetExportService({ datasets, tasks, rows }),
     apiKeys: apiKeysService({ apiKeys, adminApiKey: config.adminApiKey, notices }),
     housekeeping: housekeepingService({

@@ -23,7 +23,7 @@ export function startWorkers(runtime: Runtime, args: WorkerArgs): Promise<Worker
     lockMs: runtime.config.jobLockMs,
     connection: runtime.redis,
     prefix: runtime.config.queuePrefix,
-    processors: createProcessors(runtime.services, runtime.queues),
+    processors: createProcessors(runtime.services, runtime.queues, runtime.metrics),
     queues: runtime.queues,
     logger: runtime.logger,
     metrics: runtime.metrics,

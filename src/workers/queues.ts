@@ -1,4 +1,5 @@
-import { FlowProducer, Queue, type ConnectionOptions, type FlowJob, type Job, type JobsOptions } from 'bullmq';
+import { FlowProducer, Queue, type FlowJob, type Job, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { StepName } from '../domain/pipelines/steps.js';
 
@@ -31,6 +32,8 @@ export const trainingJob = (fineTuneId: string, step: TrainingJob['step'], poll?
 export type EvaluationJob = { v: 1; evaluationId: string; fromSeq: number; toSeq: number };
 /** One step of a pipeline run (attempt: which retry of the pipeline scheduled it). */
 export type PipelineJob = { v: 1; pipelineId: string; step: StepName; attempt: number };
+/** A pipeline step's job id: one per step and attempt, so whatever the step waits on can find it to wake it. */
+export const pipelineStepJobId = (pipelineId: string, attempt: number, step: StepName) => `pipeline-${pipelineId}-${attempt}-${step}`;
 
 export type QueueName = keyof QueuePayloads;
 export const QUEUE_NAMES = ['housekeeping', 'labeling', 'training', 'evaluation', 'pipelines'] as const satisfies readonly QueueName[];
@@ -38,6 +41,8 @@ export const QUEUE_NAMES = ['housekeeping', 'labeling', 'training', 'evaluation'
 export const isQueueName = (name: string): name is QueueName => (QUEUE_NAMES as readonly string[]).includes(name);
 
 const DAY_SECONDS = 24 * 3600;
+// A note outlives any run of the job that should read it; one nobody reads expires.
+const WAKE_NOTE_MS = 10 * 60_000;
 
 /** Bounded retries with exponential backoff, and bounded history so Redis does not grow without limit. */
 const retried = (attempts: number, delayMs: number, keep: { completed: number; ageDays: number; failed: number }): JobsOptions => ({
@@ -84,11 +89,20 @@ export interface Queues {
    * child fails its parent, so nothing after a failed step runs.
    */
   addPipelineFlow(steps: { data: PipelineJob; jobId: string }[]): Promise<void>;
+  /**
+   * Runs a delayed job now rather than at its time. A job that is running right now cannot be
+   * promoted: it is left a note instead, which it reads with `takeWake` after putting itself
+   * back as delayed, so a wake-up that crosses a run is not lost.
+   */
+  wake(name: QueueName, jobId: string): Promise<void>;
+  /** Whether a wake-up note was left for this job since it last looked; the note is removed. */
+  takeWake(name: QueueName, jobId: string): Promise<boolean>;
   all(): Queue[];
   close(): Promise<void>;
 }
 
-export function createQueues(options: { connection: ConnectionOptions; prefix: string; logger: Logger }): Queues {
+/** `connection` is shared by the queues, and also holds the wake-up notes (see `wake`). */
+export function createQueues(options: { connection: Redis; prefix: string; logger: Logger }): Queues {
   const queues = new Map<QueueName, Queue>();
   let flows: FlowProducer | undefined;
   const get = (name: QueueName): Queue => {
@@ -105,6 +119,7 @@ export function createQueues(options: { connection: ConnectionOptions; prefix: s
     }
     return queue;
   };
+  const wakeNote = (name: QueueName, jobId: string) => `${options.prefix}:wake:${name}:${jobId}`;
   return {
     get,
     all: () => QUEUE_NAMES.map(get),
@@ -148,6 +163,18 @@ export function createQueues(options: { connection: ConnectionOptions; prefix: s
       }
       if (tree) await flows.add(tree);
     },
+    wake: async (name, jobId) => {
+      const queue = get(name);
+      // The note first: if the job is running, the promotion below fails, and the note makes the
+      // job run again as soon as it has put itself back as delayed.
+      await options.connection.set(wakeNote(name, jobId), '1', 'PX', WAKE_NOTE_MS);
+      const job = await queue.getJob(jobId);
+      // Only a delayed job can be promoted; one waiting or running needs nothing more than the note.
+      await job?.promote().catch(async (error: unknown) => {
+        if (await job.isDelayed()) throw error;
+      });
+    },
+    takeWake: async (name, jobId) => (await options.connection.getdel(wakeNote(name, jobId))) !== null,
     close: async () => {
       await Promise.all([...queues.values()].map((queue) => queue.close()));
       await flows?.close();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ConnectionError, FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../../errors.js';
+import { ERROR_CATALOGUE, errors, type ErrorCode } from '../../errors.js';
 import { PROBLEM_CONTENT_TYPE, sendProblem } from './problem-details.js';
 
 /**
@@ -13,24 +13,26 @@ import { PROBLEM_CONTENT_TYPE, sendProblem } from './problem-details.js';
 
 /** Fastify `frameworkErrors`: the router could not take the URL (bad percent-encoding). */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  return sendProblem(request, reply, new AppError('bad_request', 400, `The request URL cannot be decoded: ${error.message}`));
+  return sendProblem(request, reply, errors.badRequest(`The request URL cannot be decoded: ${error.message}`));
 }
 
 // A request line this long is answered 414 (URI too long) rather than 431.
 const LONG_REQUEST_LINE = 8_192;
 
+const of = (code: ErrorCode, detail: string) => ({ status: ERROR_CATALOGUE[code].status, code, detail });
+
 /** The problem for an error of Node's HTTP parser, judged from the bytes it choked on. */
-export function clientProblem(error: { code?: string; rawPacket?: unknown }): { status: number; code: string; detail: string } {
-  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return { status: 408, code: 'request_timeout', detail: 'The request was not received in time.' };
+export function clientProblem(error: { code?: string; rawPacket?: unknown }): { status: number; code: ErrorCode; detail: string } {
+  if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return of('request_timeout', 'The request was not received in time.');
   if (error.code === 'HPE_HEADER_OVERFLOW') {
     const packet = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : Buffer.alloc(0);
     const lineEnd = packet.indexOf('\r\n');
     const requestLine = lineEnd === -1 ? packet.length : lineEnd;
     return requestLine > LONG_REQUEST_LINE
-      ? { status: 414, code: 'uri_too_long', detail: 'The request URL is too long.' }
-      : { status: 431, code: 'headers_too_large', detail: 'The request headers are too large.' };
+      ? of('uri_too_long', 'The request URL is too long.')
+      : of('headers_too_large', 'The request headers are too large.');
   }
-  return { status: 400, code: 'bad_request', detail: 'The request is not valid HTTP.' };
+  return of('bad_request', 'The request is not valid HTTP.');
 }
 
 /** Fastify `clientErrorHandler`: writes the problem on the raw socket (there is no request yet). */

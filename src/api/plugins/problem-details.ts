@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { databaseUnavailableError, databaseUnavailableReason } from '../../db/pg-errors.js';
-import { AppError, errors, isAppError, type FieldProblem } from '../../errors.js';
+import { errors, isAppError, type AppError, type ErrorCode, type FieldProblem } from '../../errors.js';
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json';
 
@@ -45,7 +45,7 @@ function validationError(error: FastifyError): AppError {
 }
 
 // Fastify's own client errors, given stable public codes.
-const FASTIFY_CODES: Record<string, string> = {
+const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'empty_body',
@@ -61,7 +61,7 @@ export function toAppError(error: FastifyError | Error): AppError | undefined {
   if (status && status >= 400 && status < 500) {
     const code =
       FASTIFY_CODES[fastifyError.code] ?? (error instanceof SyntaxError ? 'malformed_json' : 'bad_request');
-    return new AppError(code, status, error.message);
+    return errors.clientError(code, status, error.message);
   }
   return undefined;
 }
@@ -102,7 +102,7 @@ export function installProblemDetails(app: FastifyInstance): void {
       return sendProblem(request, reply, known);
     }
     request.log.error({ err: error }, 'unhandled error');
-    return sendProblem(request, reply, new AppError('internal_error', 500, 'An unexpected error occurred.'));
+    return sendProblem(request, reply, errors.internal());
   });
   app.setNotFoundHandler((request, reply) => sendProblem(request, reply, errors.routeNotFound(request.method, request.url)));
 }

@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
-import { AppError } from '../../errors.js';
+import { errors } from '../../errors.js';
 import { redisOptionsFromUrl } from '../../lib/redis.js';
 
 /**
@@ -34,8 +34,10 @@ export async function installRateLimit(app: FastifyInstance, config: Config): Pr
     keyGenerator: (request) => request.principal?.keyId ?? request.ip,
     max: (request) => request.principal?.rateLimitPerMinute ?? config.classify.rateLimitPerMinute,
     errorResponseBuilder: (_request, context) =>
-      new AppError('rate_limited', 429, `This API key may make ${context.max} requests per minute here; retry in ${context.after}.`, {
-        details: { limit: context.max, window_seconds: windowMs / 1000, retry_after_ms: context.ttl },
+      errors.rateLimited(`This API key may make ${context.max} requests per minute here; retry in ${context.after}.`, {
+        limit: context.max,
+        window_seconds: windowMs / 1000,
+        retry_after_ms: context.ttl,
       }),
   });
   // Connecting now (not on the first request) keeps that request's latency ordinary.

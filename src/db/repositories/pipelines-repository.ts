@@ -1,6 +1,17 @@
-import { and, asc, desc, eq, gt, lt, notInArray } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, lt, notInArray, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { pipelines, pipelineSteps, type PipelineRecord, type PipelineStepRecord } from '../schema/pipelines.js';
+
+/** Something a pipeline step waits on, by the id its step recorded in its outputs. */
+export type WaitedOn = { labelRunId: string } | { fineTuneId: string } | { evaluationId: string };
+
+/** The outputs (of any step) that name it: the label step's run, a train candidate, an evaluate state. */
+const namedIn = (waitedOn: WaitedOn): Record<string, unknown> =>
+  'labelRunId' in waitedOn
+    ? { label_run_id: waitedOn.labelRunId }
+    : 'fineTuneId' in waitedOn
+      ? { candidates: [{ fine_tune_id: waitedOn.fineTuneId }] }
+      : { evaluations: [{ evaluation_id: waitedOn.evaluationId }] };
 
 export const pipelinesRepository = (db: Executor) => ({
   async insert(pipeline: typeof pipelines.$inferInsert, steps: (typeof pipelineSteps.$inferInsert)[], tx: Executor = db): Promise<void> {
@@ -42,6 +53,26 @@ export const pipelinesRepository = (db: Executor) => ({
       .where(and(eq(pipelineSteps.pipelineId, id), eq(pipelineSteps.name, name)))
       .returning();
     return row;
+  },
+
+  /**
+   * The running steps of running pipelines whose steps name this in their outputs. A fine-tune is
+   * named by the train step, yet its automatic evaluation is what the evaluate step waits on: the
+   * step to wake is the pipeline's running one, whichever step named it.
+   */
+  async runningStepsWaitingOn(waitedOn: WaitedOn, tx: Executor = db): Promise<{ pipelineId: string; attempt: number; name: string }[]> {
+    const named = JSON.stringify(namedIn(waitedOn));
+    return tx
+      .select({ pipelineId: pipelineSteps.pipelineId, attempt: pipelines.attempt, name: pipelineSteps.name })
+      .from(pipelineSteps)
+      .innerJoin(pipelines, eq(pipelines.id, pipelineSteps.pipelineId))
+      .where(
+        and(
+          eq(pipelines.status, 'running'),
+          eq(pipelineSteps.status, 'running'),
+          sql`EXISTS (SELECT 1 FROM ${pipelineSteps} AS naming WHERE naming.pipeline_id = ${pipelines.id} AND naming.outputs @> ${named}::jsonb)`,
+        ),
+      );
   },
 
   /** Marks every step after `position` that has not finished as blocked, with the reason. */

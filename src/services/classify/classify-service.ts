@@ -3,7 +3,7 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ServedBy } from '../../db/schema/predictions.js';
 import { exampleIdOf } from '../../domain/datasets/rows.js';
 import { newId } from '../../domain/ids.js';
-import { AppError, errors } from '../../errors.js';
+import { errors } from '../../errors.js';
 import { ProviderError, type ClassifyOutcome } from '../../providers/provider.js';
 import { MODEL_GONE_REASON } from '../models/model-shutdowns.js';
 import type { PredictionLog } from '../predictions/prediction-log.js';
@@ -131,9 +131,7 @@ export function classifyService(deps: { table: RoutingTable; breakers: ModelBrea
     const route = await deps.table.get(taskRef);
     if (route.archived) throw errors.archived('task', taskRef);
     if (!route.champion && !route.fallback) {
-      throw new AppError('no_model_routed', 409, `Task "${route.slug}" has neither a champion nor a fallback model to answer.`, {
-        details: { hint: 'promote a model version (POST /v1/tasks/{task}/routing/promote) or set a fallback (PATCH /v1/tasks/{task}/routing)' },
-      });
+      throw errors.noModelRouted(route.slug);
     }
     const outcomes = await Promise.all(inputs.map((text) => classifyOne(route, text, caller.apiKeyId)));
     const failures = outcomes.flatMap((outcome, index) => ('label' in outcome ? [] : [{ index, ...outcome }]));
@@ -142,11 +140,10 @@ export function classifyService(deps: { table: RoutingTable; breakers: ModelBrea
         route.champion ? deps.breakers.retryAfterSeconds(route.champion.id) : 1,
         route.fallback ? deps.breakers.retryAfterSeconds(route.fallback.id) : 1,
       );
-      throw new AppError(
-        'no_model_available',
-        503,
+      throw errors.noModelAvailable(
         `Neither the champion nor the fallback of task "${route.slug}" could answer ${failures.length} of ${inputs.length} input(s).`,
-        { details: { failures }, headers: { 'retry-after': String(retryAfter) } },
+        { failures },
+        retryAfter,
       );
     }
     return { results: outcomes as Prediction[] };

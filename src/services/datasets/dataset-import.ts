@@ -2,7 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { PassThrough } from 'node:stream';
 import { detectFormat, type ImportFormat } from '../../domain/datasets/import-formats.js';
 import { newRow, type DatasetRow } from '../../domain/datasets/rows.js';
-import { AppError } from '../../errors.js';
+import { errors, type AppError } from '../../errors.js';
 import { byteLimit, peekFirstLine, StreamTooLargeError } from '../../lib/streams.js';
 import type { UploadInput } from './datasets-service.js';
 import { parseUpload } from './upload-parser.js';
@@ -43,12 +43,10 @@ export async function importUpload(
 
   try {
     const { firstLine, stream } = await peekFirstLine(limited);
-    if (firstLine === '') throw new AppError('empty_file', 400, 'The upload is empty.');
+    if (firstLine === '') throw errors.emptyFile('The upload is empty.');
     const format = upload.format ?? detectFormat(firstLine);
     if (!format) {
-      throw new AppError('unknown_format', 400, 'Could not tell the file format from its first line; pass format=jsonl, openai-chat, openai-completions or csv.', {
-        fields: [{ field: 'query.format', message: 'required for this file' }],
-      });
+      throw errors.unknownFormat();
     }
     const outcome: ImportOutcome = { format, rowsRead: 0, imported: 0, errorCount: 0, errors: [] };
     const options = {
@@ -75,16 +73,14 @@ export async function importUpload(
     return outcome;
   } catch (error) {
     throw error instanceof StreamTooLargeError
-      ? new AppError('payload_too_large', 413, `The upload is larger than ${error.limit} bytes (IMPORT_MAX_BYTES).`)
+      ? errors.payloadTooLarge(`The upload is larger than ${error.limit} bytes (IMPORT_MAX_BYTES).`)
       : error;
   }
 }
 
 function invalidFile(outcome: ImportOutcome): AppError {
   const shown = outcome.errors.length < outcome.errorCount ? ` (the first ${outcome.errors.length} are listed)` : '';
-  return new AppError(
-    'invalid_file',
-    400,
+  return errors.invalidFile(
     `${outcome.errorCount} line(s) of the file are invalid${shown}; nothing was imported. Fix them, or pass on_error=skip to import the valid rows.`,
     {
       fields: outcome.errors.map((error) => ({ field: `line ${error.line}`, message: `${error.reason}: ${error.message}` })),

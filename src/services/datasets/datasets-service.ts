@@ -11,7 +11,7 @@ import type { ImportFormat } from '../../domain/datasets/import-formats.js';
 import type { DatasetRow } from '../../domain/datasets/rows.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, afterNumberCursor, toPage, toPageBy, type Page } from '../../domain/pagination.js';
-import { AppError, errors } from '../../errors.js';
+import { errors } from '../../errors.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
 import { importUpload, type ImportOutcome } from './dataset-import.js';
@@ -76,7 +76,7 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
         add: (row) => writer.add(row),
       });
       if (writer.count === 0) {
-        throw new AppError('empty_dataset', 400, 'The upload has no importable rows.', { details: summary(outcome) });
+        throw errors.emptyDataset(summary(outcome));
       }
       const version = await writer.finish(task.labels, { import: summary(outcome) });
       return { dataset: target.dataset, version, outcome };

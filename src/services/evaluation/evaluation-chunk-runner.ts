@@ -7,6 +7,7 @@ import type { ModelClassifiers } from '../models/model-classifiers.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import type { EvaluationFinalizer } from './evaluation-finalizer.js';
 import type { ModelShutdowns } from '../models/model-shutdowns.js';
+import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 
 /**
  * Predicts one chunk of an evaluation's rows. A failed prediction is stored (it counts as wrong);
@@ -21,6 +22,7 @@ export const evaluationChunkRunner = (deps: {
   finalizer: EvaluationFinalizer;
   routing: RoutingService;
   shutdowns: ModelShutdowns;
+  wake: Pick<PipelineWake, 'ended'>;
 }) => {
   const stillActive = async (id: string) => {
     const evaluation = await deps.evaluations.findById(id);
@@ -43,6 +45,7 @@ export const evaluationChunkRunner = (deps: {
           errorMessage: gone,
           finishedAt: new Date(),
         });
+        await deps.wake.ended({ evaluationId: evaluation.id });
         return { answered: 0 };
       }
       const target = deps.classifiers.targetFor(model);
@@ -75,6 +78,7 @@ export const evaluationChunkRunner = (deps: {
               errorMessage: error.message,
               finishedAt: new Date(),
             });
+            await deps.wake.ended({ evaluationId: evaluation.id });
             return { answered };
           }
           if (!(error instanceof ItemFailedError)) throw error;

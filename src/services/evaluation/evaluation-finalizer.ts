@@ -1,14 +1,16 @@
 import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
 import { evaluatePredictions } from '../../domain/evaluation/evaluate.js';
 import { isOrdinal } from '../../domain/task-definition.js';
+import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import type { TasksService } from '../tasks-service.js';
 
 /**
  * Computes the metrics once every row has a prediction, then lets the task's promotion policy
- * decide. The conditional status change means only one racing worker finalizes.
+ * decide. The conditional status change means only one racing worker finalizes; that one wakes a
+ * pipeline waiting on it, once the policy has decided.
  */
-export const evaluationFinalizer = (deps: { evaluations: EvaluationsRepository; tasks: TasksService; routing: RoutingService }) => ({
+export const evaluationFinalizer = (deps: { evaluations: EvaluationsRepository; tasks: TasksService; routing: RoutingService; wake: Pick<PipelineWake, 'ended'> }) => ({
   async finalizeIfDone(id: string): Promise<boolean> {
     const evaluation = await deps.evaluations.findById(id);
     if (!evaluation || evaluation.status !== 'running') return false;
@@ -36,6 +38,7 @@ export const evaluationFinalizer = (deps: { evaluations: EvaluationsRepository; 
       finishedAt: new Date(),
     });
     if (done) await deps.routing.onEvaluationCompleted(done);
+    if (done) await deps.wake.ended({ evaluationId: id });
     return Boolean(done);
   },
 });

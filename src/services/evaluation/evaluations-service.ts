@@ -8,7 +8,7 @@ import { formatClassificationReport, formatConfusionMatrix, formatFailureCounts 
 import { rowOutcomes } from '../../domain/evaluation/row-outcomes.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
-import { AppError, errors } from '../../errors.js';
+import { errors } from '../../errors.js';
 import type { Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { ModelVersionsService } from '../models/model-versions-service.js';
@@ -16,6 +16,7 @@ import type { TasksService } from '../tasks-service.js';
 import { resumeChunks } from '../chunk-resume.js';
 import { findOr404 } from '../lookup.js';
 import { refuseShutDownModel } from '../models/shut-down-models.js';
+import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 
 /** Rows per job on the evaluation queue. */
 export const EVALUATION_CHUNK = 25;
@@ -27,6 +28,7 @@ export const evaluationsService = (deps: {
   models: ModelVersionsService;
   queues: Queues;
   tasks: TasksService;
+  wake: Pick<PipelineWake, 'ended'>;
 }) => {
   const get = (id: string): Promise<EvaluationRecord> => findOr404('evaluation', id, (known) => deps.evaluations.findById(known));
 
@@ -52,7 +54,7 @@ export const evaluationsService = (deps: {
           { field: 'body.dataset_version_id', message: 'not a version of the model’s task' },
         ]);
       }
-      if (model.status === 'retired') throw new AppError('model_retired', 409, `The model version ${model.id} is retired.`);
+      if (model.status === 'retired') throw errors.modelRetired(`The model version ${model.id} is retired.`);
       // A version registered while its model still served: every call would fail now.
       refuseShutDownModel(model.model, 'body.model_version_id');
       // Rows whose label the task no longer has cannot be scored; they are left out.
@@ -93,7 +95,7 @@ export const evaluationsService = (deps: {
     async textReport(id: string): Promise<string> {
       const evaluation = await get(id);
       if (evaluation.status !== 'completed' || !evaluation.metrics) {
-        throw new AppError('not_ready', 409, `The evaluation is ${evaluation.status}; its report exists once it has completed.`);
+        throw errors.notReady(`The evaluation is ${evaluation.status}; its report exists once it has completed.`);
       }
       const { confusion_matrix: matrix, unknown_predictions: unknownLabels } = evaluation.metrics as unknown as EvaluationMetrics;
       const rows = await deps.evaluations.rows(evaluation.id);
@@ -116,9 +118,10 @@ export const evaluationsService = (deps: {
     async resumeActive() {
       const active = await deps.evaluations.listActive();
       for (const evaluation of active) {
-        await resumeChunks(deps.queues, 'evaluation', chunkJobs(evaluation), (message) =>
-          deps.evaluations.transition(evaluation.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() }),
-        );
+        await resumeChunks(deps.queues, 'evaluation', chunkJobs(evaluation), async (message) => {
+          await deps.evaluations.transition(evaluation.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() });
+          await deps.wake.ended({ evaluationId: evaluation.id });
+        });
       }
       return active.length;
     },
@@ -128,7 +131,7 @@ export const evaluationsService = (deps: {
       const evaluation = await get(id);
       if (evaluation.status !== 'failed') throw errors.notFailed('evaluation', evaluation.id, evaluation.status);
       const model = await deps.models.get(evaluation.modelVersionId);
-      if (model.status === 'retired') throw new AppError('model_retired', 409, `The model version ${model.id} is retired.`);
+      if (model.status === 'retired') throw errors.modelRetired(`The model version ${model.id} is retired.`);
       const queued = await deps.evaluations.transition(evaluation.id, ['failed'], 'queued', { errorCode: null, errorMessage: null, finishedAt: null });
       if (queued) await deps.queues.requeue('evaluation', chunkJobs(queued));
       return queued ?? get(id);

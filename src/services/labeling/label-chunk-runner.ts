@@ -4,6 +4,7 @@ import type { PromptConfig } from '../../providers/provider.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { LabelingJob } from '../../workers/queues.js';
 import { ItemFailedError, RunFatalError, type ProviderCalls } from '../inference/provider-calls.js';
+import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { LabelRunFinalizer } from './label-run-finalizer.js';
 import { runParams } from './label-run-params.js';
 
@@ -13,6 +14,7 @@ export interface ChunkDeps {
   providers: Providers;
   calls: ProviderCalls;
   finalizer: LabelRunFinalizer;
+  wake: Pick<PipelineWake, 'ended'>;
 }
 
 /** Labels one chunk of a run: every example without an answer yet, in order. */
@@ -73,6 +75,7 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
               errorMessage: error.message,
               finishedAt: new Date(),
             });
+            await deps.wake.ended({ labelRunId: run.id });
             return { answered };
           }
           if (!(error instanceof ItemFailedError)) throw error;

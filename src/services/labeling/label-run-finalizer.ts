@@ -2,14 +2,15 @@ import type { Database } from '../../db/client.js';
 import type { LabelRunsRepository } from '../../db/repositories/label-runs-repository.js';
 import { applyLabelAnswers } from '../../domain/labeling/apply-results.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
+import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import { runParams } from './label-run-params.js';
 
 /**
  * Ends a run whose items are all answered (or whose cost limit was reached) by writing the new
  * dataset version. The status change and the version commit together, and the conditional status
- * update means only one of several racing workers does it.
+ * update means only one of several racing workers does it; that one wakes a pipeline waiting on it.
  */
-export const labelRunFinalizer = (deps: { db: Database; runs: LabelRunsRepository; datasets: DatasetsService }) => ({
+export const labelRunFinalizer = (deps: { db: Database; runs: LabelRunsRepository; datasets: DatasetsService; wake: Pick<PipelineWake, 'ended'> }) => ({
   async finalizeIfDone(runId: string): Promise<boolean> {
     const run = await deps.runs.findById(runId);
     if (!run || (run.status !== 'running' && run.status !== 'queued')) return false;
@@ -17,7 +18,7 @@ export const labelRunFinalizer = (deps: { db: Database; runs: LabelRunsRepositor
     const answered = progress.labeled + progress.unparseable + progress.failed;
     if (answered < run.total && !run.stopReason) return false;
 
-    return deps.db.transaction(async (tx) => {
+    const won = await deps.db.transaction(async (tx) => {
       const won = await deps.runs.transition(runId, ['running', 'queued'], 'completed', { finishedAt: new Date() }, tx);
       if (!won) return false;
       const params = runParams(run.params);
@@ -38,6 +39,8 @@ export const labelRunFinalizer = (deps: { db: Database; runs: LabelRunsRepositor
       await deps.runs.update(runId, { resultVersionId: version.id, report: version.report }, tx);
       return true;
     });
+    if (won) await deps.wake.ended({ labelRunId: runId });
+    return won;
   },
 });
 

@@ -5,11 +5,12 @@ import type { LabelRunRecord } from '../../db/schema/label-runs.js';
 import { pickFewShot } from '../../domain/labeling/prompt.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
-import { AppError, errors, type FieldProblem } from '../../errors.js';
+import { errors, type FieldProblem } from '../../errors.js';
 import type { FewShotExample, PromptConfig } from '../../providers/provider.js';
 import { DEFAULT_MODELS, type ProviderName, type Providers } from '../../providers/registry.js';
 import type { Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
+import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { TasksService } from '../tasks-service.js';
 import { resumeChunks } from '../chunk-resume.js';
 import { findOr404 } from '../lookup.js';
@@ -47,6 +48,7 @@ export const labelRunsService = (deps: {
   tasks: TasksService;
   queues: Queues;
   providers: Providers;
+  wake: Pick<PipelineWake, 'ended'>;
 }) => {
   const getRun = (id: string): Promise<LabelRunRecord> => findOr404('label run', id, (known) => deps.runs.findById(known));
 
@@ -116,7 +118,7 @@ export const labelRunsService = (deps: {
       }
       const limited = input.limits?.max_examples !== undefined ? items.slice(0, input.limits.max_examples) : items;
       if (limited.length === 0) {
-        throw new AppError('nothing_to_label', 400, 'No rows of this version need labeling (pass only_unlabeled=false to relabel).');
+        throw errors.nothingToLabel();
       }
 
       const prompt: PromptConfig & { labelCodes: Record<string, string> } = {
@@ -156,6 +158,7 @@ export const labelRunsService = (deps: {
     async cancel(id: string): Promise<LabelRunView> {
       const run = await getRun(id);
       const cancelled = await deps.runs.transition(run.id, ['queued', 'running'], 'cancelled', { finishedAt: new Date() });
+      if (cancelled) await deps.wake.ended({ labelRunId: run.id });
       return view(cancelled ?? (await getRun(id)));
     },
 
@@ -177,9 +180,10 @@ export const labelRunsService = (deps: {
     async resumeActive(): Promise<number> {
       const active = await deps.runs.listActive();
       for (const run of active) {
-        await resumeChunks(deps.queues, 'labeling', chunkJobs(run), (message) =>
-          deps.runs.transition(run.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() }),
-        );
+        await resumeChunks(deps.queues, 'labeling', chunkJobs(run), async (message) => {
+          await deps.runs.transition(run.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() });
+          await deps.wake.ended({ labelRunId: run.id });
+        });
       }
       return active.length;
     },

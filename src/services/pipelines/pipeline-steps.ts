@@ -31,10 +31,8 @@ export interface PipelineParams {
 /** The step cannot succeed as asked: the pipeline stops here, with this reason. */
 export class StepFailed extends Error {}
 
-/** What a step run decided: finished (with outputs and cost), or look again after a while. */
+/** What a step run decided: finished (with outputs and cost), or look again when woken or after a while. */
 export type StepOutcome = { done: true; outputs: Record<string, unknown>; costUsd: number | null } | { done: false; outputs: Record<string, unknown>; waitMs: number };
-
-const POLL_MS = 1_000;
 
 interface CandidateState {
   provider: string;
@@ -72,6 +70,11 @@ export function pipelineSteps(deps: {
   models: Pick<ModelVersionsService, 'register'>;
   routing: RoutingService;
   routingRepo: RoutingRepository;
+  /**
+   * How long a waiting step sleeps before it looks again by itself. What it waits on wakes it when
+   * it ends (pipeline-wake.ts); this poll only covers a wake-up that was lost.
+   */
+  safetyNetPollMs: number;
   /** Saves a step's outputs while it is still running (ids of what it started). */
   saveOutputs: (outputs: Record<string, unknown>) => Promise<void>;
 }) {
@@ -137,7 +140,7 @@ export function pipelineSteps(deps: {
         await deps.saveOutputs(outputs);
         throw new StepFailed(`label run ${run.id} ${run.status}: ${run.errorMessage ?? 'no reason given'}`);
       }
-      return { done: false, outputs, waitMs: POLL_MS };
+      return { done: false, outputs, waitMs: deps.safetyNetPollMs };
     },
 
     async prepare(_taskId, params, step, steps) {
@@ -182,7 +185,7 @@ export function pipelineSteps(deps: {
         Object.assign(state, { status: fineTune.status, model_version_id: fineTune.modelVersionId, cost_usd: fineTune.costUsd, ...(fineTune.errorMessage ? { error: fineTune.errorMessage } : {}) });
       }
       const outputs = { version_id: version, candidates };
-      if (candidates.some((state) => state.fine_tune_id && !TERMINAL_FINE_TUNE_STATUSES.includes(state.status as never))) return { done: false, outputs, waitMs: POLL_MS };
+      if (candidates.some((state) => state.fine_tune_id && !TERMINAL_FINE_TUNE_STATUSES.includes(state.status as never))) return { done: false, outputs, waitMs: deps.safetyNetPollMs };
       const trained = candidates.filter((state) => state.status === 'succeeded' && state.model_version_id);
       if (trained.length === 0) throw new StepFailed(`no candidate was trained: ${candidates.map((state) => `${state.provider}: ${state.status}${state.error ? ` (${state.error})` : ''}`).join('; ')}`);
       return { done: true, outputs, costUsd: candidates.reduce((sum, state) => sum + (state.cost_usd ?? 0), 0) };
@@ -214,7 +217,7 @@ export function pipelineSteps(deps: {
         state.evaluation_id = existing && existing.status !== 'failed' ? existing.id : (await deps.evaluations.create({ modelVersionId: state.model_version_id, datasetVersionId: version, split: 'test' })).id;
         await deps.saveOutputs({ evaluations: states });
       }
-      if (deciding) return { done: false, outputs: { version_id: version, split: 'test', evaluations: states }, waitMs: POLL_MS };
+      if (deciding) return { done: false, outputs: { version_id: version, split: 'test', evaluations: states }, waitMs: deps.safetyNetPollMs };
       const { metric } = await deps.routingRepo.get(taskId);
       const records: EvaluationRecord[] = [];
       for (const state of states) {
@@ -224,7 +227,7 @@ export function pipelineSteps(deps: {
         Object.assign(state, { status: evaluation.status, score: metrics ? metricValue(metrics, metric) : null, cost_usd: metrics?.usage.cost_usd ?? null });
       }
       const outputs = { version_id: version, split: 'test', metric, evaluations: states };
-      if (records.some((evaluation) => evaluation.status === 'queued' || evaluation.status === 'running')) return { done: false, outputs, waitMs: POLL_MS };
+      if (records.some((evaluation) => evaluation.status === 'queued' || evaluation.status === 'running')) return { done: false, outputs, waitMs: deps.safetyNetPollMs };
       if (!states.some((state) => state.role === 'candidate' && state.status === 'completed')) {
         // Saved first: a retry of the pipeline reads these statuses to evaluate the failed ones again.
         await deps.saveOutputs(outputs);

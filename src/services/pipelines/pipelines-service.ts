@@ -9,9 +9,9 @@ import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import type { PipelineOutcome } from '../../domain/pipelines/outcome.js';
 import { remainingSteps, STEP_NAMES, type StepName } from '../../domain/pipelines/steps.js';
-import { AppError, errors, isAppError, type FieldProblem } from '../../errors.js';
+import { errors, isAppError, type FieldProblem } from '../../errors.js';
 import type { Providers } from '../../providers/registry.js';
-import type { Queues } from '../../workers/queues.js';
+import { pipelineStepJobId, type Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import { findOr404 } from '../lookup.js';
 import type { TasksService } from '../tasks-service.js';
@@ -58,7 +58,7 @@ export const pipelinesService = (deps: {
   const getPipeline = (id: string) => findOr404('pipeline', id, (known) => deps.pipelines.findById(known));
   const view = async (pipeline: PipelineRecord): Promise<PipelineView> => ({ pipeline, steps: await deps.pipelines.steps(pipeline.id) });
 
-  const jobIdOf = (pipeline: PipelineRecord, step: StepName) => `pipeline-${pipeline.id}-${pipeline.attempt}-${step}`;
+  const jobIdOf = (pipeline: PipelineRecord, step: StepName) => pipelineStepJobId(pipeline.id, pipeline.attempt, step);
   const schedule = (pipeline: PipelineRecord, names: StepName[]) =>
     deps.queues.addPipelineFlow(
       names.map((step) => ({
@@ -161,7 +161,7 @@ export const pipelinesService = (deps: {
     /** Runs a failed pipeline again from its failed step; completed steps keep their outputs. */
     async retry(id: string): Promise<PipelineView> {
       const pipeline = await getPipeline(id);
-      if (pipeline.status !== 'failed') throw new AppError('pipeline_not_failed', 409, `Pipeline ${id} is ${pipeline.status}; only a failed pipeline can be retried.`);
+      if (pipeline.status !== 'failed') throw errors.pipelineNotFailed(id, pipeline.status);
       const retried = await deps.db.transaction(async (tx) => {
         const steps = await deps.pipelines.steps(id, tx);
         for (const step of steps) {
@@ -235,7 +235,8 @@ export const pipelinesService = (deps: {
         throw error;
       }
       if (!outcome.done) {
-        // A waiting step looks again every second; most looks change nothing worth a write.
+        // A waiting step is woken by what it waits on, or looks again after the safety-net poll;
+        // most looks change nothing worth a write.
         if (!isDeepStrictEqual({ ...step.outputs, ...outcome.outputs }, step.outputs)) await saveOutputs(outcome.outputs);
         return { waitMs: outcome.waitMs };
       }

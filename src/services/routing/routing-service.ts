@@ -10,7 +10,7 @@ import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { rowOutcomes } from '../../domain/evaluation/row-outcomes.js';
 import { decidePromotion, metricValue, type Incumbent, type PromotionPolicy } from '../../domain/routing/promotion-policy.js';
-import { AppError, errors } from '../../errors.js';
+import { errors } from '../../errors.js';
 import type { ChangeNotices } from '../../lib/change-notices.js';
 import type { TasksService } from '../tasks-service.js';
 
@@ -43,7 +43,7 @@ export const routingService = (deps: {
     if (!model || model.taskId !== taskId) {
       throw errors.validation('Unknown model version.', [{ field, message: 'no such model version of this task' }]);
     }
-    if (model.status === 'retired') throw new AppError('model_retired', 409, `Model version ${model.id} is retired and cannot serve.`);
+    if (model.status === 'retired') throw errors.modelRetired(`Model version ${model.id} is retired and cannot serve.`);
     return model;
   };
 
@@ -164,7 +164,7 @@ export const routingService = (deps: {
     async rollback(taskRef: string, reason: string, actor: string) {
       const task = await deps.tasks.get(taskRef);
       const last = await deps.routing.lastPromotion(task.id);
-      if (!last || !last.fromModelId) throw new AppError('nothing_to_roll_back', 409, 'No promotion replaced an earlier champion.');
+      if (!last || !last.fromModelId) throw errors.nothingToRollBack();
       const previous = await modelOfTask(task.id, last.fromModelId, 'path.task');
       return change(task.id, async (current) => ({
         changes: { championId: previous.id },

@@ -3,15 +3,17 @@ import type { FineTunesRepository } from '../../db/repositories/fine-tunes-repos
 import type { AutoEvaluation, FineTuneRecord } from '../../db/schema/fine-tunes.js';
 import { isAppError } from '../../errors.js';
 import type { EvaluationsService } from '../evaluation/evaluations-service.js';
+import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 
 /**
  * A trained model is measured at once on the test split of the version it was trained on. This
  * runs after the fine-tune has succeeded and cannot undo it: when the evaluation cannot run (the
  * version has no labeled test rows, the model is retired, ...) it is recorded as `skipped` with
  * the reason. Anything else (a database outage) is thrown so the step is retried; the retry finds
- * the fine-tune succeeded and comes back here.
+ * the fine-tune succeeded and comes back here. The decision wakes a pipeline waiting on the
+ * fine-tune: its train step waits for the success, its evaluate step for this decision.
  */
-export const autoEvaluation = (deps: { fineTunes: FineTunesRepository; evaluations: EvaluationsService; evaluationRecords: EvaluationsRepository }) => {
+export const autoEvaluation = (deps: { fineTunes: FineTunesRepository; evaluations: EvaluationsService; evaluationRecords: EvaluationsRepository; wake: Pick<PipelineWake, 'ended'> }) => {
   const decide = async (modelVersionId: string, datasetVersionId: string): Promise<AutoEvaluation> => {
     // One started by an earlier attempt (or by a pipeline) is the one.
     const existing = await deps.evaluationRecords.latestOn(modelVersionId, datasetVersionId, 'test');
@@ -29,6 +31,7 @@ export const autoEvaluation = (deps: { fineTunes: FineTunesRepository; evaluatio
     async run(fineTune: FineTuneRecord): Promise<void> {
       if (fineTune.autoEvaluation || !fineTune.modelVersionId) return;
       await deps.fineTunes.update(fineTune.id, { autoEvaluation: await decide(fineTune.modelVersionId, fineTune.datasetVersionId) });
+      await deps.wake.ended({ fineTuneId: fineTune.id });
     },
   };
 };

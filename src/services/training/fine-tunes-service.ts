@@ -7,13 +7,14 @@ import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { PRICE_TABLE_DATE, trainingCost, type PriceOverrides } from '../../domain/pricing.js';
 import { autoEpochs, billableTokens, preflightProblems } from '../../domain/training/preflight.js';
-import { AppError, errors } from '../../errors.js';
+import { errors } from '../../errors.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import { trainingJob, type Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
 import { refuseShutDownModel } from '../models/shut-down-models.js';
+import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { AutoEvaluationStep } from './auto-evaluation.js';
 import { buildTrainingFile } from './training-files.js';
 
@@ -48,6 +49,7 @@ export const fineTunesService = (deps: {
   queues: Queues;
   providers: Providers;
   autoEvaluation: Pick<AutoEvaluationStep, 'run'>;
+  wake: Pick<PipelineWake, 'ended'>;
   priceOverrides: PriceOverrides;
 }) => {
   const getFineTune = (id: string): Promise<FineTuneRecord> => findOr404('fine-tune', id, (known) => deps.fineTunes.findById(known));
@@ -121,10 +123,10 @@ export const fineTunesService = (deps: {
       if (input.dry_run) return { dryRun: true as const, baseModel, preflight, estimate };
 
       if (!preflight.ok) {
-        throw new AppError('preflight_failed', 400, 'The data cannot be used for training as it is.', {
-          fields: problems.filter((problem) => problem.blocking).map((problem) => ({ field: 'body.dataset_version_id', message: problem.message })),
-          details: { problems },
-        });
+        throw errors.preflightFailed(
+          problems.filter((problem) => problem.blocking).map((problem) => ({ field: 'body.dataset_version_id', message: problem.message })),
+          { problems },
+        );
       }
       if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider);
       const fineTune = await deps.fineTunes.insert({
@@ -181,6 +183,7 @@ export const fineTunesService = (deps: {
           const message = `its ${job.data.step} job failed in the queue: ${failed}`;
           await deps.fineTunes.transition(fineTune.id, 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() }, message);
         }
+        if (failed !== undefined) await deps.wake.ended({ fineTuneId: fineTune.id });
       }
       // A success whose step died before deciding the automatic evaluation (pipelines wait on it).
       // Only older ones: a step that is still deciding must not be raced into a second evaluation.
@@ -196,6 +199,7 @@ export const fineTunesService = (deps: {
       await deps.fineTunes.update(fineTune.id, { cancelRequested: true });
       if (fineTune.status === 'pending' && !fineTune.providerJobId) {
         await deps.fineTunes.transition(fineTune.id, 'cancelled', { finishedAt: new Date() }, 'cancelled before it started');
+        await deps.wake.ended({ fineTuneId: fineTune.id });
       } else {
         await enqueue(trainingJob(fineTune.id, 'cancel'));
       }

@@ -12,6 +12,7 @@ import type { TasksService } from '../tasks-service.js';
 import { buildTrainingFile } from './training-files.js';
 import type { AutoEvaluationStep } from './auto-evaluation.js';
 import type { ModelRegistrar } from './model-registrar.js';
+import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 
 export interface PollTiming {
   /** First poll delay; each later one is 1.5 times longer, up to maxMs. */
@@ -36,6 +37,7 @@ export const hostedTraining = (deps: {
   api: () => OpenAIFineTuning;
   registrar: ModelRegistrar;
   autoEvaluation: AutoEvaluationStep;
+  wake: Pick<PipelineWake, 'ended'>;
   timing: PollTiming;
   /** How long uploaded files may stay unprocessed at the provider. */
   fileProcessingTimeoutMs: number;
@@ -53,8 +55,11 @@ export const hostedTraining = (deps: {
   const oddity = (fineTune: FineTuneRecord, eventId: string, message: string) =>
     deps.fineTunes.addEvents(fineTune.id, [{ eventId: `tuneline-${eventId}`, createdAt: new Date(), level: 'warn', type: 'message', message, data: null }]);
 
-  const end = (fineTune: FineTuneRecord, status: FineTuneStatus, code: string | null, message: string | null) =>
-    deps.fineTunes.transition(fineTune.id, status, { errorCode: code, errorMessage: message, finishedAt: new Date() }, message ?? undefined);
+  /** Ends a fine-tune without a model (a success ends with its automatic evaluation, which wakes a pipeline). */
+  const end = async (fineTune: FineTuneRecord, status: FineTuneStatus, code: string | null, message: string | null) => {
+    await deps.fineTunes.transition(fineTune.id, status, { errorCode: code, errorMessage: message, finishedAt: new Date() }, message ?? undefined);
+    await deps.wake.ended({ fineTuneId: fineTune.id });
+  };
 
   /** A refusal or a bad request ends the fine-tune; anything retryable goes back to the queue. */
   const failOn = async (fineTune: FineTuneRecord, error: unknown) => {

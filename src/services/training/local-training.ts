@@ -6,6 +6,7 @@ import { trainInWorker } from '../../providers/local/trainer/train-in-worker.js'
 import type { TasksService } from '../tasks-service.js';
 import type { AutoEvaluationStep } from './auto-evaluation.js';
 import type { ModelRegistrar } from './model-registrar.js';
+import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 
 /**
  * Trains the local model in a worker thread (the BullMQ worker's event loop keeps renewing its
@@ -20,6 +21,7 @@ export const localTraining = (deps: {
   tasks: TasksService;
   registrar: ModelRegistrar;
   autoEvaluation: AutoEvaluationStep;
+  wake: Pick<PipelineWake, 'ended'>;
 }) => {
   const examples = async (versionId: string, split: Split) => {
     const out: { text: string; label: string }[] = [];
@@ -85,6 +87,7 @@ export const localTraining = (deps: {
     await pending;
     if (!result) {
       await deps.fineTunes.transition(fineTune.id, 'cancelled', { finishedAt: new Date() }, 'cancelled on request');
+      await deps.wake.ended({ fineTuneId: fineTune.id });
       return undefined;
     }
     const updated = await deps.fineTunes.update(fineTune.id, {

@@ -1,4 +1,5 @@
 import type { Job } from 'bullmq';
+import type { Registry } from 'prom-client';
 import type { Services } from '../../services/index.js';
 import type { QueueName, QueuePayloads } from '../queues.js';
 import type { Queues } from '../queues.js';
@@ -11,10 +12,10 @@ export type Processor<N extends QueueName> = (job: Job<QueuePayloads[N]>, token?
 export type Processors = { [N in QueueName]: Processor<N> };
 
 /** One processor per queue; the type makes adding a queue without its processor a compile error. */
-export const createProcessors = (services: Services, queues: Queues): Processors => ({
+export const createProcessors = (services: Services, queues: Queues, metrics: Registry): Processors => ({
   housekeeping: housekeepingProcessor({ housekeeping: services.housekeeping }),
   labeling: chunkProcessor('labeling', queues, services.labelChunks.run),
   evaluation: chunkProcessor('evaluation', queues, services.evaluationChunks.run),
   training: trainingProcessor({ runner: services.training }),
-  pipelines: pipelineProcessor({ pipelines: services.pipelines }),
+  pipelines: pipelineProcessor({ pipelines: services.pipelines, queues, metrics }),
 });

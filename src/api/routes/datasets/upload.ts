@@ -3,7 +3,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { ImportFormat } from '../../../domain/datasets/import-formats.js';
-import { AppError, errors, isAppError } from '../../../errors.js';
+import { errors, isAppError, type AppError } from '../../../errors.js';
 import { hashedStream, type HashedStream } from '../../../lib/hashed-stream.js';
 import type { UploadInput } from '../../../services/datasets/datasets-service.js';
 
@@ -51,7 +51,7 @@ export function openUpload(request: FastifyRequest): Promise<OpenedUpload> {
         const file = await request.file().catch((error: unknown) => {
           throw malformedMultipart(error);
         });
-        if (!file) throw new AppError('empty_file', 400, 'The multipart request has no file part.');
+        if (!file) throw errors.emptyFile('The multipart request has no file part.');
         return { ...hashedStream(piped(file.file, [new PassThrough()], malformedMultipart)), filename: file.filename };
       }
       if (request.body && typeof (request.body as Readable).pipe === 'function') {
@@ -59,7 +59,7 @@ export function openUpload(request: FastifyRequest): Promise<OpenedUpload> {
         const sent = hashedStream(request.body as Readable);
         return { ...sent, stream: decoded(sent.stream, request.headers['content-encoding']) };
       }
-      throw new AppError('unsupported_media_type', 415, `Send the file as multipart/form-data or as one of: ${RAW_UPLOAD_TYPES.join(', ')}.`);
+      throw errors.unsupportedMediaType(`Send the file as multipart/form-data or as one of: ${RAW_UPLOAD_TYPES.join(', ')}.`);
     })();
     opened.set(request, upload);
   }
@@ -100,7 +100,7 @@ function parseLabelMap(raw: string | undefined): Record<string, string> {
 }
 
 const malformedMultipart = (error: unknown) =>
-  new AppError('invalid_file', 400, `The multipart body is malformed: ${error instanceof Error ? error.message : String(error)}.`, {
+  errors.invalidFile(`The multipart body is malformed: ${error instanceof Error ? error.message : String(error)}.`, {
     fields: [{ field: 'body', message: 'malformed multipart/form-data' }],
   });
 
@@ -127,8 +127,8 @@ function decoded(body: Readable, encoding: string | string[] | undefined): Reada
   const coding = (Array.isArray(encoding) ? encoding.join(',') : (encoding ?? '')).trim().toLowerCase();
   if (coding === '' || coding === 'identity') return body;
   const decoder = DECODERS[coding];
-  if (!decoder) throw new AppError('unsupported_media_type', 415, `Content-Encoding "${coding}" is not supported (gzip, deflate, br).`);
-  return piped(body, [decoder()], (error) => new AppError('invalid_file', 400, `The body is not valid ${coding}: ${(error as Error).message}.`));
+  if (!decoder) throw errors.unsupportedMediaType(`Content-Encoding "${coding}" is not supported (gzip, deflate, br).`);
+  return piped(body, [decoder()], (error) => errors.invalidFile(`The body is not valid ${coding}: ${(error as Error).message}.`));
 }
 
 // Bytes that never start a text file: gzip, zip, PNG, PDF.
@@ -147,7 +147,7 @@ function refuseBinary(source: Readable): Readable {
   const judge = (chunk: Buffer, out: Transform): boolean => {
     const binary =
       BINARY_MAGIC.some((magic) => chunk.subarray(0, magic.length).equals(magic)) || mostlyControlBytes(chunk.subarray(0, SNIFF_BYTES));
-    if (binary) out.destroy(new AppError('invalid_file', 400, 'The file is binary, not text (compressed? send Content-Encoding: gzip, or the uncompressed file).'));
+    if (binary) out.destroy(errors.invalidFile('The file is binary, not text (compressed? send Content-Encoding: gzip, or the uncompressed file).'));
     return !binary;
   };
   const out = new Transform({
@@ -164,7 +164,7 @@ function refuseBinary(source: Readable): Readable {
       if (judge(head, this)) done(null, head);
     },
   });
-  return piped(source, [out], (error) => new AppError('invalid_file', 400, `The upload could not be read: ${(error as Error).message}.`));
+  return piped(source, [out], (error) => errors.invalidFile(`The upload could not be read: ${(error as Error).message}.`));
 }
 
 /** More than a tenth of the block is control bytes other than tab, line feed and carriage return. */
