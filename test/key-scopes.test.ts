@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { securedOperations, type DocumentedOperation } from './helpers/openapi-operations.js';
 import { ADMIN_KEY, bearer, createHarness, type Harness } from './helpers/harness.js';
 import { createTask, jsonl, upload } from './helpers/datasets.js';
 
@@ -9,14 +9,6 @@ import { createTask, jsonl, upload } from './helpers/datasets.js';
  * exported, and it must fit one of the rules below.
  */
 
-interface Operation {
-  operationId: string;
-  tags?: string[];
-  security?: unknown[];
-}
-const document = JSON.parse(readFileSync(new URL('../openapi/openapi.json', import.meta.url), 'utf8')) as {
-  paths: Record<string, Record<string, Operation>>;
-};
 
 type Scope = 'admin' | 'write' | 'read' | 'classify';
 /** What each scope may do, as the README's scope table says it. */
@@ -28,7 +20,7 @@ const GRANTS: Record<Scope, Scope[]> = {
 };
 
 /** The scope a route needs: classify and feedback need `classify`, reading needs `read`, changes need `write`, keys and maintenance `admin`. */
-function requiredScope(method: string, operation: Operation): Scope {
+function requiredScope(method: string, operation: DocumentedOperation['operation']): Scope {
   if (operation.tags?.some((tag) => tag === 'api-keys' || tag === 'maintenance')) return 'admin';
   if (operation.operationId === 'classify' || operation.operationId === 'givePredictionFeedback') return 'classify';
   // Cost projections compute from model versions and their evaluations; they create nothing.
@@ -37,11 +29,7 @@ function requiredScope(method: string, operation: Operation): Scope {
 }
 
 const UNKNOWN_UUID = '01890a5d-ac96-774b-bcce-b302099a8057';
-const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
-  Object.entries(methods)
-    .filter(([, operation]) => operation.security)
-    .map(([method, operation]) => ({ method, path, operation })),
-);
+const operations = securedOperations();
 
 let h: Harness;
 const keys = {} as Record<Scope, string>;

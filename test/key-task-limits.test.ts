@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify, registerModel, route } from './helpers/classify.js';
+import { securedOperations } from './helpers/openapi-operations.js';
 import { ADMIN_KEY, bearer, createHarness, type Harness } from './helpers/harness.js';
 import { createFineTune, splitDataset } from './helpers/training.js';
 
@@ -10,19 +10,7 @@ import { createFineTune, splitDataset } from './helpers/training.js';
  * answers 404 exactly as for an id that never existed, and lists show only task A.
  */
 
-interface Operation {
-  operationId: string;
-  tags?: string[];
-  security?: unknown[];
-}
-const document = JSON.parse(readFileSync(new URL('../openapi/openapi.json', import.meta.url), 'utf8')) as {
-  paths: Record<string, Record<string, Operation>>;
-};
-const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
-  Object.entries(methods)
-    .filter(([, operation]) => operation.security && !operation.tags?.some((tag) => tag === 'api-keys' || tag === 'maintenance'))
-    .map(([method, operation]) => ({ method, path, operation })),
-);
+const operations = securedOperations().filter(({ operation }) => !operation.tags?.some((tag) => tag === 'api-keys' || tag === 'maintenance'));
 
 const UNKNOWN_UUID = '01890a5d-ac96-774b-bcce-b302099a8057';
 const UPLOADS = new Set(['createDataset', 'importDatasetVersion']);
