@@ -61,8 +61,9 @@ export const errors = {
     new AppError('archived', 409, `The ${resource} "${id}" is archived; restore it first.`, {
       details: { resource, id },
     }),
-  providerNotConfigured: (provider: string) =>
-    new AppError('provider_not_configured', 400, `The ${provider} provider has no API key here (set OPENAI_API_KEY).`, {
+  /** `configHint`: what the provider declares to set, from its capabilities. */
+  providerNotConfigured: (provider: string, configHint: string | null) =>
+    new AppError('provider_not_configured', 400, `The ${provider} provider has no API key here${configHint ? ` (${configHint})` : ''}.`, {
       fields: [{ field: 'body.provider', message: 'not configured' }],
     }),
   /** A retry of something that has not failed (it is still running, or finished well). */

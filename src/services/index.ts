@@ -80,7 +80,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     rows,
     limits: { maxTextChars: config.maxTextChars, importMaxBytes: config.importMaxBytes },
   });
-  const providers = createProviders(config.openai);
+  const providers = createProviders(config);
   const runs = labelRunsRepository(db);
   const finalizer = labelRunFinalizer({ db, runs, datasets });
   const calls = providerCalls({
@@ -95,7 +95,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
   const routing = routingService({ db, routing: routingRepo, evaluations: evaluationsRepo, modelVersions, tasks, notices });
   const models = modelVersionsService({ modelVersions, tasks, rows, providers, routing });
   const classifiers = modelClassifiers(providers);
-  const shutdowns = modelShutdowns(providers.fineTuning, () => providers.isConfigured('openai'));
+  const shutdowns = modelShutdowns(providers);
   const predictionsRepo = predictionsRepository(db);
   const predictionLogWriter = predictionLog({ pool, logger, metrics, settings: config.classify.predictionLog });
   const breakers = modelBreakers(config.classify.circuit, metrics);
@@ -112,12 +112,12 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     refreshMs: config.classify.routingRefreshMs,
   });
   const evaluations = evaluationsService({ evaluations: evaluationsRepo, rows, datasets, models, queues, tasks });
-  const registrar = modelRegistrar({ modelVersions, tasks, datasets });
+  const registrar = modelRegistrar({ modelVersions, tasks, datasets, providers });
   const trainedModelEvaluation = autoEvaluation({ fineTunes, evaluations, evaluationRecords: evaluationsRepo });
   const labelRuns = labelRunsService({ db, runs, rows, datasets, tasks, queues, providers });
   const fineTunesApi = fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers, priceOverrides: config.priceOverrides, autoEvaluation: trainedModelEvaluation });
   return {
-    costProjections: costProjectionsService({ modelVersions, evaluations: evaluationsRepo, priceOverrides: config.priceOverrides }),
+    costProjections: costProjectionsService({ modelVersions, evaluations: evaluationsRepo, providers, priceOverrides: config.priceOverrides }),
     pipelines: pipelinesService({
       db,
       pipelines: pipelinesRepository(db),
@@ -174,13 +174,14 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     fineTunes: fineTunesApi,
     training: trainingRunner({
       fineTunes,
+      providers,
       hosted: hostedTraining({
         fineTunes,
         rows,
         datasets,
         tasks,
         queues,
-        api: providers.fineTuning,
+        providers,
         registrar,
         autoEvaluation: trainedModelEvaluation,
         timing: { initialMs: config.fineTunePollMs, maxMs: config.fineTunePollMaxMs },

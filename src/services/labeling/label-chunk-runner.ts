@@ -10,7 +10,7 @@ import { runParams } from './label-run-params.js';
 export interface ChunkDeps {
   runs: LabelRunsRepository;
   rows: DatasetRowsRepository;
-  providers: Providers;
+  providers: Pick<Providers, 'classifier' | 'budgetFor'>;
   calls: ProviderCalls;
   finalizer: LabelRunFinalizer;
 }
@@ -36,7 +36,7 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
       const target = {
         classifier: deps.providers.classifier({ provider, model: run.model, labelCodes: prompt.labelCodes }, prompt),
         prompt,
-        budget: provider === 'local' ? undefined : (params.rateLimit ?? deps.providers.defaultBudget(provider)),
+        budget: deps.providers.budgetFor(provider, params.rateLimit),
       };
 
       const pending = await deps.runs.pendingItems(run.id, job.fromSeq, job.toSeq);
