@@ -116,8 +116,9 @@ export const errors = {
     problem('archived', `The ${resource} "${id}" is archived; restore it first.`, {
       details: { resource, id },
     }),
-  providerNotConfigured: (provider: string) =>
-    problem('provider_not_configured', `The ${provider} provider has no API key here (set OPENAI_API_KEY).`, {
+  /** `configHint`: what the provider declares to set, from its capabilities. */
+  providerNotConfigured: (provider: string, configHint: string | null) =>
+    problem('provider_not_configured', `The ${provider} provider has no API key here${configHint ? ` (${configHint})` : ''}.`, {
       fields: [{ field: 'body.provider', message: 'not configured' }],
     }),
   /** A retry of something that has not failed (it is still running, or finished well). */

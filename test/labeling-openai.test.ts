@@ -84,7 +84,7 @@ describe('labeling through an OpenAI-compatible provider', () => {
     const codes = (await h.http().get(`/v1/dataset-versions/${unlabeledVersion}`).set('authorization', bearer(ADMIN_KEY))).body.label_codes;
     fake.script({ rules: [{ contains: 'refund', answer: codes.billing }, { contains: 'rash', answer: codes.bug }], default: codes.other });
     const prompt = { instructions: 'Route the ticket.', labels: ['billing', 'bug', 'other'].map((name) => ({ name })), fewShot: [] };
-    const classifier = createProviders(h.config.openai).classifier({ provider: 'openai', model: 'babbage-002', labelCodes: codes }, prompt);
+    const classifier = createProviders(h.config).classifier({ provider: 'openai', model: 'babbage-002', labelCodes: codes }, prompt);
     const labels = [];
     for (const ticket of TICKETS) labels.push((await classifier.classify(ticket, prompt)).label);
     expect(labels).toEqual(['billing', 'bug', 'billing', 'bug', 'other', 'billing']);

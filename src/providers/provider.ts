@@ -1,8 +1,13 @@
+import type { Config } from '../config.js';
+import type { ExportFormat } from '../domain/datasets/export-formats.js';
+import type { PriceOverrides } from '../domain/pricing.js';
+
 /**
- * What every model provider offers Tuneline: classify one text under a prompt configuration.
- * `openai` reaches any OpenAI-compatible endpoint through the official SDK; `local` runs
- * in-process classifiers with no network. Providers never retry on their own: a ProviderError
- * says whether retrying makes sense, and the caller's rate limiter decides when.
+ * What a model provider offers Tuneline: a classifier (classify one text under a prompt
+ * configuration), optionally fine-tuning, and a declaration of what it can do, which services ask
+ * through the registry instead of knowing provider names. Each provider is a folder here with one
+ * ProviderDefinition, registered in registry.ts. Providers never retry on their own: a
+ * ProviderError says whether retrying makes sense, and the caller's rate limiter decides when.
  */
 
 export interface LabelSpec {
@@ -95,4 +100,159 @@ export class ProviderError extends Error {
   get modelGone(): boolean {
     return this.code === 'model_not_found';
   }
+}
+
+// ---- Fine-tuning at a hosted provider ----
+
+export interface ProviderJob {
+  id: string;
+  status: string;
+  fineTunedModel: string | null;
+  trainedTokens: number | null;
+  resultFiles: string[];
+  error: { code: string | null; message: string | null } | null;
+  hyperparameters: Record<string, unknown>;
+}
+
+export interface ProviderEvent {
+  id: string;
+  createdAt: Date;
+  level: string;
+  message: string;
+  type: string | null;
+  data: Record<string, unknown> | null;
+}
+
+export interface ProviderCheckpoint {
+  id: string;
+  step: number;
+  model: string;
+  metrics: Record<string, unknown>;
+  createdAt: Date;
+}
+
+/** A file's processing state: `processed` files can be trained on; `error` ones never will be. */
+export interface ProviderFileStatus {
+  status: string;
+  /** Why processing failed, as the provider words it. */
+  details: string | null;
+}
+
+/** A hosted job's hyperparameters: a number, or `auto` for the provider's choice. */
+export interface HostedHyperparameters {
+  n_epochs?: number | 'auto';
+  batch_size?: number | 'auto';
+  learning_rate_multiplier?: number | 'auto';
+}
+
+export interface CreateJobInput {
+  /** The Tuneline fine-tune the job belongs to; stored with the job so findJob can adopt it after a crash. */
+  fineTuneId: string;
+  model: string;
+  trainingFile: string;
+  validationFile?: string;
+  suffix?: string;
+  seed?: number;
+  hyperparameters: HostedHyperparameters;
+}
+
+/**
+ * Files and fine-tuning jobs at a hosted provider, for training steps that each do a little and
+ * return (upload, then polls). Every call throws ProviderError on failure. Lists are read within a
+ * page budget, so a provider that pages for ever cannot hold a step.
+ */
+export interface FineTuningApi {
+  /** Uploads a JSONL training file; its id. */
+  uploadTrainingFile(content: Buffer, filename: string): Promise<string>;
+  fileStatus(id: string): Promise<ProviderFileStatus>;
+  /** The job earlier created for this fine-tune, if any: creation is idempotent through it. */
+  findJob(fineTuneId: string): Promise<ProviderJob | undefined>;
+  createJob(input: CreateJobInput): Promise<ProviderJob>;
+  retrieveJob(id: string): Promise<ProviderJob>;
+  cancelJob(id: string): Promise<ProviderJob>;
+  /**
+   * Events newer than `known`, newest first, from the top or from `after` (to continue an earlier
+   * read). `next`: where to continue when the page budget ran out; `stalled`: the cursor stopped advancing.
+   */
+  newEvents(id: string, known: ReadonlySet<string>, after?: string): Promise<{ events: ProviderEvent[]; next: string | null; stalled: boolean }>;
+  /** Checkpoints, newest first, up to the page budget. */
+  checkpoints(id: string): Promise<{ checkpoints: ProviderCheckpoint[]; stalled: boolean }>;
+  /** A file's content as text (result files: per-step metrics). */
+  fileContent(id: string): Promise<string>;
+  /** The provider's shutdown date for a model (YYYY-MM-DD), or null when none is announced. */
+  shutdownDate(model: string): Promise<string | null>;
+}
+
+// ---- What a provider declares ----
+
+/** What a fine-tune on a provider becomes: a model at the provider, or local weights stored with the model version. */
+export type TrainedModelKind = 'fine_tuned' | 'local_trained';
+
+export interface TrainingCapability {
+  /**
+   * `fine_tuned`: a job at the provider's FineTuningApi, driven by upload and poll steps;
+   * `local_trained`: Tuneline's in-process trainer, whose artifact is stored with the model.
+   */
+  kind: TrainedModelKind;
+  /** The base model when a request names none; an in-process trainer trains only this one. */
+  defaultBaseModel: string;
+  /** Tag in the names of the models it trains: `<task>-<tag>-<suffix>`. */
+  nameTag: string;
+  /** The training file format for a base model (legacy completion models train on prompt/completion lines). */
+  fileFormat(model: string): ExportFormat;
+  /** USD for training `tokens` tokens on `model`; null when the price is unknown. */
+  cost(model: string, tokens: number, overrides?: PriceOverrides): number | null;
+}
+
+export interface ProviderCapabilities {
+  /** `hosted`: a remote API, rate-limited and billed; `in-process`: runs in Tuneline's processes, no network, no bill. */
+  runs: 'hosted' | 'in-process';
+  /** Labels texts and serves prompt-only models. */
+  classifies: boolean;
+  /** The model when a request names none. */
+  defaultModel: string;
+  /** How it trains, or null when it does not. */
+  training: TrainingCapability | null;
+  /** Needs an API key (or other setting) before it can be used. */
+  needsKey: boolean;
+  /** What to set when it is not configured, for error messages (`set OPENAI_API_KEY`). */
+  configHint: string | null;
+  /** Announces shutdown dates for its models (looked up before serving one). */
+  shutdownDates: boolean;
+}
+
+/** Per-minute budgets for calls to a hosted provider. */
+export interface DefaultBudget {
+  rpm?: number;
+  tpm?: number;
+}
+
+/** What a classifier is built for: a model id, legacy completion codes, or a local model's trained weights. */
+export interface ClassifierSpec {
+  model: string;
+  /** Completion codes per label, for legacy prompt/completion fine-tunes. */
+  labelCodes?: Record<string, string>;
+  /** A local trained model's stored weights. */
+  artifact?: Buffer;
+}
+
+/** The configuration providers are built from. */
+export type ProvidersConfig = Pick<Config, 'openai'>;
+
+/** A provider as this deployment has it: configured or not, its clients created lazily. */
+export interface ProviderConnection {
+  readonly configured: boolean;
+  classifier(spec: ClassifierSpec, prompt: PromptConfig): Classifier;
+  /** Default per-minute budgets (hosted providers); a run may bring its own. */
+  readonly defaultBudget?: DefaultBudget;
+  /** Files and jobs at the provider; present when its training kind is `fine_tuned`. */
+  fineTuning?(): FineTuningApi;
+  /** Present when it announces shutdown dates. */
+  shutdownDate?(model: string): Promise<string | null>;
+}
+
+export interface ProviderDefinition {
+  capabilities: ProviderCapabilities;
+  /** Builds its connection from configuration; nothing connects until first used. */
+  connect(config: ProvidersConfig): ProviderConnection;
 }

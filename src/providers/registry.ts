@@ -1,48 +1,117 @@
-import type OpenAI from 'openai';
-import type { Config } from '../config.js';
-import { createFewShotClassifier } from './local/few-shot-classifier.js';
-import { createOpenAIClassifier, openAIClient } from './openai/openai-classifier.js';
-import { openAIFineTuning } from './openai/openai-fine-tuning.js';
-import type { Classifier, PromptConfig } from './provider.js';
+import type { PriceOverrides } from '../domain/pricing.js';
+import { localProvider } from './local/local-provider.js';
+import { openAIProvider } from './openai/openai-provider.js';
+import type {
+  Classifier,
+  ClassifierSpec,
+  DefaultBudget,
+  FineTuningApi,
+  PromptConfig,
+  ProviderCapabilities,
+  ProviderConnection,
+  ProviderDefinition,
+  ProvidersConfig,
+  TrainingCapability,
+} from './provider.js';
 
-export const PROVIDERS = ['openai', 'local'] as const;
-export type ProviderName = (typeof PROVIDERS)[number];
+/**
+ * Every provider Tuneline knows, in the order the API lists them. Adding one is a folder under
+ * src/providers with its ProviderDefinition, and a line here. Only src/providers knows their names:
+ * services ask the registry what a provider can do.
+ */
+const DEFINITIONS = {
+  openai: openAIProvider,
+  local: localProvider,
+} as const satisfies Record<string, ProviderDefinition>;
 
-export interface ModelSpec {
+export type ProviderName = keyof typeof DEFINITIONS;
+export const PROVIDERS = Object.keys(DEFINITIONS) as ProviderName[];
+
+export interface ModelSpec extends ClassifierSpec {
   provider: ProviderName;
-  model: string;
-  /** Completion codes per label, for legacy prompt/completion fine-tunes. */
-  labelCodes?: Record<string, string>;
 }
 
-/** Default model per provider when a request names none. */
-export const DEFAULT_MODELS: Record<ProviderName, string> = { openai: 'gpt-4o-mini', local: 'few-shot-tfidf' };
+/** The declared capabilities of a provider; no configuration needed. */
+export const providerCapabilities = (provider: ProviderName): ProviderCapabilities => DEFINITIONS[provider].capabilities;
 
-/** Builds classifiers for model specs; the OpenAI client is created once and shared. */
-export function createProviders(openai: Config['openai']) {
-  let client: OpenAI | undefined;
-  const sharedClient = () =>
-    (client ??= openAIClient({
-      apiKey: openai.apiKey ?? '',
-      baseUrl: openai.baseUrl,
-      organization: openai.organization,
-      project: openai.project,
-      timeoutMs: openai.timeoutMs,
-    }));
+/** The provider that needs nothing configured and runs in-process: what works offline, by default. */
+export const OFFLINE_PROVIDER: ProviderName = PROVIDERS.find((name) => {
+  const capabilities = providerCapabilities(name);
+  return capabilities.runs === 'in-process' && !capabilities.needsKey && capabilities.classifies;
+})!;
+
+/** Builds each provider's connection from configuration (clients are created on first use) and answers for them. */
+export function createProviders(config: ProvidersConfig) {
+  const connections = new Map<ProviderName, ProviderConnection>(PROVIDERS.map((name) => [name, DEFINITIONS[name].connect(config)]));
+  const connection = (provider: ProviderName): ProviderConnection => {
+    const found = connections.get(provider);
+    if (!found) throw new Error(`unknown provider ${provider}`);
+    return found;
+  };
+  const trainingOf = (provider: ProviderName): TrainingCapability => {
+    const training = providerCapabilities(provider).training;
+    if (!training) throw new Error(`provider ${provider} does not train`);
+    return training;
+  };
+
   return {
-    /** Files and fine-tuning jobs at the OpenAI-compatible endpoint. */
-    fineTuning: () => openAIFineTuning(sharedClient()),
+    capabilities: providerCapabilities,
 
-    /** Whether the provider can be used at all in this deployment (OpenAI needs a key). */
-    isConfigured: (provider: ProviderName): boolean => provider === 'local' || Boolean(openai.apiKey),
+    /** Whether the provider can be used at all in this deployment (a hosted one needs its key). */
+    isConfigured: (provider: ProviderName): boolean => connection(provider).configured,
+
+    /** What to set to configure the provider, for messages (null when there is nothing to set). */
+    configHint: (provider: ProviderName): string | null => providerCapabilities(provider).configHint,
+
+    /** Runs in Tuneline's own processes: no network, no rate budget, no bill. */
+    isInProcess: (provider: ProviderName): boolean => providerCapabilities(provider).runs === 'in-process',
+
+    /** The model a request that names none gets. */
+    defaultModel: (provider: ProviderName): string => providerCapabilities(provider).defaultModel,
+
+    /** The providers whose fine-tunes are jobs at the provider (and that serve fine-tuned models made elsewhere). */
+    hostedTrainers: (): ProviderName[] => PROVIDERS.filter((name) => providerCapabilities(name).training?.kind === 'fine_tuned'),
+
+    /**
+     * Its fine-tunes run in Tuneline's in-process trainer (one step, weights stored with the model)
+     * rather than as jobs at the provider (upload, then polls).
+     */
+    trainsInProcess: (provider: ProviderName): boolean => providerCapabilities(provider).training?.kind === 'local_trained',
+
+    /** How the provider trains; throws for one that does not. */
+    training: trainingOf,
 
     classifier(spec: ModelSpec, prompt: PromptConfig): Classifier {
-      if (spec.provider === 'local') return createFewShotClassifier(prompt, { model: spec.model });
-      return createOpenAIClassifier(sharedClient(), spec.model, spec.labelCodes);
+      const { provider, ...rest } = spec;
+      return connection(provider).classifier(rest, prompt);
     },
 
-    /** Default per-minute budgets for a provider (a run may bring its own). */
-    defaultBudget: (provider: ProviderName) => (provider === 'openai' ? { rpm: openai.rpm, tpm: openai.tpm } : {}),
+    /**
+     * The per-minute budget calls to the provider keep to: the one given (a run's own), else the
+     * provider's default. None for in-process providers, whose calls are never rate-limited.
+     */
+    budgetFor(provider: ProviderName, given?: DefaultBudget): DefaultBudget | undefined {
+      if (providerCapabilities(provider).runs === 'in-process') return undefined;
+      return given ?? connection(provider).defaultBudget ?? {};
+    },
+
+    /** Files and fine-tuning jobs at a hosted trainer. */
+    fineTuning(provider: ProviderName): FineTuningApi {
+      const api = connection(provider).fineTuning;
+      if (!api) throw new Error(`provider ${provider} has no fine-tuning API`);
+      return api();
+    },
+
+    /** The provider's lookup of announced shutdown dates, when it has one and is configured here. */
+    shutdownLookup(provider: ProviderName): ((model: string) => Promise<string | null>) | undefined {
+      const found = connections.get(provider);
+      if (!found?.configured || !found.shutdownDate || !providerCapabilities(provider).shutdownDates) return undefined;
+      return (model) => found.shutdownDate!(model);
+    },
+
+    /** USD for training `tokens` tokens of `model` at the provider; null when unpriced. */
+    trainingCost: (provider: ProviderName, model: string, tokens: number, overrides?: PriceOverrides): number | null =>
+      trainingOf(provider).cost(model, tokens, overrides),
   };
 }
 

@@ -82,7 +82,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     rows,
     limits: { maxTextChars: config.maxTextChars, importMaxBytes: config.importMaxBytes },
   });
-  const providers = createProviders(config.openai);
+  const providers = createProviders(config);
   const pipelinesRepo = pipelinesRepository(db);
   const wake = pipelineWake({ pipelines: pipelinesRepo, queues, logger });
   const runs = labelRunsRepository(db);
@@ -99,7 +99,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
   const routing = routingService({ db, routing: routingRepo, evaluations: evaluationsRepo, modelVersions, tasks, notices });
   const models = modelVersionsService({ modelVersions, tasks, rows, providers, routing });
   const classifiers = modelClassifiers(providers);
-  const shutdowns = modelShutdowns(providers.fineTuning, () => providers.isConfigured('openai'));
+  const shutdowns = modelShutdowns(providers);
   const predictionsRepo = predictionsRepository(db);
   const predictionLogWriter = predictionLog({ pool, logger, metrics, settings: config.classify.predictionLog });
   const breakers = modelBreakers(config.classify.circuit, metrics);
@@ -116,13 +116,13 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     refreshMs: config.classify.routingRefreshMs,
   });
   const evaluations = evaluationsService({ evaluations: evaluationsRepo, rows, datasets, models, queues, tasks, wake });
-  const registrar = modelRegistrar({ modelVersions, tasks, datasets });
+  const registrar = modelRegistrar({ modelVersions, tasks, datasets, providers });
   const trainedModelEvaluation = autoEvaluation({ fineTunes, evaluations, evaluationRecords: evaluationsRepo, wake });
   const labelRuns = labelRunsService({ db, runs, rows, datasets, tasks, queues, providers, wake });
   const predictions = predictionsService({ predictions: predictionsRepo, tasks, datasets, flushMs: config.classify.predictionLog.flushMs });
   const fineTunesApi = fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers, priceOverrides: config.priceOverrides, autoEvaluation: trainedModelEvaluation, wake });
   return {
-    costProjections: costProjectionsService({ modelVersions, evaluations: evaluationsRepo, priceOverrides: config.priceOverrides }),
+    costProjections: costProjectionsService({ modelVersions, evaluations: evaluationsRepo, providers, priceOverrides: config.priceOverrides }),
     pipelines: pipelinesService({
       db,
       pipelines: pipelinesRepo,
@@ -193,13 +193,14 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     fineTunes: fineTunesApi,
     training: trainingRunner({
       fineTunes,
+      providers,
       hosted: hostedTraining({
         fineTunes,
         rows,
         datasets,
         tasks,
         queues,
-        api: providers.fineTuning,
+        providers,
         registrar,
         autoEvaluation: trainedModelEvaluation,
         wake,

@@ -1,40 +1,7 @@
 import OpenAI, { toFile } from 'openai';
 import { readCursorPages } from './cursor-pages.js';
+import type { FineTuningApi, ProviderCheckpoint, ProviderEvent, ProviderFileStatus, ProviderJob } from '../provider.js';
 import { toProviderError } from './provider-errors.js';
-
-export interface ProviderJob {
-  id: string;
-  status: string;
-  fineTunedModel: string | null;
-  trainedTokens: number | null;
-  resultFiles: string[];
-  error: { code: string | null; message: string | null } | null;
-  hyperparameters: Record<string, unknown>;
-}
-
-export interface ProviderEvent {
-  id: string;
-  createdAt: Date;
-  level: string;
-  message: string;
-  type: string | null;
-  data: Record<string, unknown> | null;
-}
-
-export interface ProviderCheckpoint {
-  id: string;
-  step: number;
-  model: string;
-  metrics: Record<string, unknown>;
-  createdAt: Date;
-}
-
-/** A file's processing state: `processed` files can be trained on; `error` ones never will be. */
-export interface ProviderFileStatus {
-  status: string;
-  /** Why processing failed, as the provider words it (deprecated in the spec, still sent). */
-  details: string | null;
-}
 
 /** Pages read per list per poll: what is left waits for the next poll. */
 export const MAX_PAGES_PER_POLL = 20;
@@ -62,7 +29,7 @@ const presentJob = (job: OpenAI.FineTuning.FineTuningJob): ProviderJob => ({
 });
 
 /** Files and fine-tuning jobs at an OpenAI-compatible provider, through the official SDK. */
-export function openAIFineTuning(client: OpenAI) {
+export function openAIFineTuning(client: OpenAI): FineTuningApi {
   return {
     uploadTrainingFile: (content: Buffer, filename: string) =>
       wrap(async () => (await client.files.create({ file: await toFile(content, filename), purpose: 'fine-tune' })).id),
@@ -81,15 +48,7 @@ export function openAIFineTuning(client: OpenAI) {
         return job ? presentJob(job) : undefined;
       }),
 
-    createJob: (input: {
-      fineTuneId: string;
-      model: string;
-      trainingFile: string;
-      validationFile?: string;
-      suffix?: string;
-      seed?: number;
-      hyperparameters: { n_epochs?: number | 'auto'; batch_size?: number | 'auto'; learning_rate_multiplier?: number | 'auto' };
-    }) =>
+    createJob: (input) =>
       wrap(async () =>
         presentJob(
           await client.fineTuning.jobs.create({
@@ -160,5 +119,3 @@ export function openAIFineTuning(client: OpenAI) {
       wrap(async () => ((await client.models.retrieve(model)) as { shutdown_date?: string | null }).shutdown_date ?? null),
   };
 }
-
-export type OpenAIFineTuning = ReturnType<typeof openAIFineTuning>;

@@ -5,6 +5,7 @@ import { renderCostChart } from '../../domain/cost/cost-chart.js';
 import { PROJECTION_PRESETS, ProjectionInputError, projectCosts, UnknownPriceError, type ProjectionOption, type ProjectionPresetName } from '../../domain/cost/projection.js';
 import type { PriceOverrides } from '../../domain/pricing.js';
 import { errors, type FieldProblem } from '../../errors.js';
+import type { ProviderName, Providers } from '../../providers/registry.js';
 
 /** One option as a client describes it: a model version (measured), a named scenario, or explicit numbers. */
 export interface OptionInput {
@@ -30,7 +31,12 @@ export interface ProjectionRequest {
  * growth, training included, and when a dearer-to-start option pays for itself. Model versions
  * bring their tokens per call as measured by their latest completed evaluation.
  */
-export const costProjectionsService = (deps: { modelVersions: ModelVersionsRepository; evaluations: EvaluationsRepository; priceOverrides: PriceOverrides }) => {
+export const costProjectionsService = (deps: {
+  modelVersions: ModelVersionsRepository;
+  evaluations: EvaluationsRepository;
+  providers: Pick<Providers, 'isInProcess'>;
+  priceOverrides: PriceOverrides;
+}) => {
   const resolve = async (option: OptionInput, index: number, problems: FieldProblem[]): Promise<ProjectionOption | undefined> => {
     const field = `body.options[${index}]`;
     if (option.model_version_id) {
@@ -38,8 +44,9 @@ export const costProjectionsService = (deps: { modelVersions: ModelVersionsRepos
       if (!model) return void problems.push({ field: `${field}.model_version_id`, message: 'no such model version' });
       const [measured] = (await deps.evaluations.latestForModels([model.id])).filter((evaluation) => evaluation.status === 'completed');
       const usage = (measured?.metrics as unknown as EvaluationMetrics | undefined)?.usage;
-      const local = model.provider === 'local';
-      if (!local && (!usage || usage.mean_input_tokens === null)) {
+      // In-process models cost nothing per call: no measured tokens needed.
+      const free = deps.providers.isInProcess(model.provider as ProviderName);
+      if (!free && (!usage || usage.mean_input_tokens === null)) {
         return void problems.push({ field: `${field}.model_version_id`, message: 'has no completed evaluation to measure tokens per call; evaluate it or give the tokens' });
       }
       return {

@@ -11,7 +11,7 @@ import { runParams } from './label-run-params.js';
 export interface ChunkDeps {
   runs: LabelRunsRepository;
   rows: DatasetRowsRepository;
-  providers: Providers;
+  providers: Pick<Providers, 'classifier' | 'budgetFor'>;
   calls: ProviderCalls;
   finalizer: LabelRunFinalizer;
   wake: Pick<PipelineWake, 'ended'>;
@@ -38,7 +38,7 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
       const target = {
         classifier: deps.providers.classifier({ provider, model: run.model, labelCodes: prompt.labelCodes }, prompt),
         prompt,
-        budget: provider === 'local' ? undefined : (params.rateLimit ?? deps.providers.defaultBudget(provider)),
+        budget: deps.providers.budgetFor(provider, params.rateLimit),
       };
 
       const pending = await deps.runs.pendingItems(run.id, job.fromSeq, job.toSeq);

@@ -7,7 +7,7 @@ import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { errors, type FieldProblem } from '../../errors.js';
 import type { FewShotExample, PromptConfig } from '../../providers/provider.js';
-import { DEFAULT_MODELS, type ProviderName, type Providers } from '../../providers/registry.js';
+import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
@@ -47,7 +47,7 @@ export const labelRunsService = (deps: {
   datasets: DatasetsService;
   tasks: TasksService;
   queues: Queues;
-  providers: Providers;
+  providers: Pick<Providers, 'isConfigured' | 'configHint' | 'defaultModel'>;
   wake: Pick<PipelineWake, 'ended'>;
 }) => {
   const getRun = (id: string): Promise<LabelRunRecord> => findOr404('label run', id, (known) => deps.runs.findById(known));
@@ -77,8 +77,8 @@ export const labelRunsService = (deps: {
       const version = await deps.datasets.getVersion(versionId);
       const task = await deps.tasks.get((await deps.datasets.getDataset(version.datasetId)).taskId);
       if (task.archivedAt) throw errors.archived('task', task.slug);
-      if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider);
-      const model = input.model ?? DEFAULT_MODELS[input.provider];
+      if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider, deps.providers.configHint(input.provider));
+      const model = input.model ?? deps.providers.defaultModel(input.provider);
       refuseShutDownModel(model, 'body.model');
       const labelNames = new Set(task.labels.map((label) => label.name));
       const problems: FieldProblem[] = [];

@@ -3,7 +3,7 @@ import type { ModelVersionsRepository } from '../../db/repositories/model-versio
 import { pickFewShot } from '../../domain/labeling/prompt.js';
 import { newId } from '../../domain/ids.js';
 import type { FewShotExample, PromptConfig } from '../../providers/provider.js';
-import { DEFAULT_MODELS, type ProviderName, type Providers } from '../../providers/registry.js';
+import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { errors } from '../../errors.js';
@@ -27,7 +27,7 @@ export const modelVersionsService = (deps: {
   modelVersions: ModelVersionsRepository;
   tasks: TasksService;
   rows: DatasetRowsRepository;
-  providers: Providers;
+  providers: Pick<Providers, 'isConfigured' | 'configHint' | 'hostedTrainers' | 'defaultModel'>;
   routing: Pick<RoutingService, 'adoptFallback'>;
 }) => {
   const get = (id: string): Promise<ModelVersionRecord> => findOr404('model version', id, (known) => deps.modelVersions.findById(known));
@@ -43,11 +43,13 @@ export const modelVersionsService = (deps: {
       if (existing) return existing;
       const task = await deps.tasks.get(taskRef);
       if (task.archivedAt) throw errors.archived('task', taskRef);
-      if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider);
-      if (input.kind === 'fine_tuned' && (input.provider !== 'openai' || !input.model)) {
-        throw errors.validation('A fine-tuned model needs provider openai and its model id.', [{ field: 'body.model', message: 'required, e.g. ft:gpt-4o-mini-2024-07-18:org::abc' }]);
+      if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider, deps.providers.configHint(input.provider));
+      // A fine-tuned model made elsewhere is served by a provider that fine-tunes (hosted).
+      const hostedTrainers = deps.providers.hostedTrainers();
+      if (input.kind === 'fine_tuned' && (!hostedTrainers.includes(input.provider) || !input.model)) {
+        throw errors.validation(`A fine-tuned model needs provider ${hostedTrainers.join(' or ')} and its model id.`, [{ field: 'body.model', message: 'required, e.g. ft:gpt-4o-mini-2024-07-18:org::abc' }]);
       }
-      const model = input.model ?? DEFAULT_MODELS[input.provider];
+      const model = input.model ?? deps.providers.defaultModel(input.provider);
       refuseShutDownModel(model, 'body.model');
       const labels = new Set(task.labels.map((label) => label.name));
       let fewShot = input.few_shot_examples ?? [];

@@ -12,6 +12,7 @@ import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
 import { metricValue } from '../../domain/routing/promotion-policy.js';
 import { newId } from '../../domain/ids.js';
 import { isAppError } from '../../errors.js';
+import { OFFLINE_PROVIDER } from '../../providers/registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { EvaluationsService } from '../evaluation/evaluations-service.js';
 import { DEFAULT_FEW_SHOT_K, type CreateLabelRunInput, type LabelRunsService } from '../labeling/label-runs-service.js';
@@ -96,7 +97,7 @@ export function pipelineSteps(deps: {
     if (fallbackId && !recorded) return fallbackId;
     const id = recorded?.model_version_id ?? newId();
     await deps.saveOutputs({ baseline: { model_version_id: id, registered: false } });
-    const provider = params.label?.provider ?? 'local';
+    const provider = params.label?.provider ?? OFFLINE_PROVIDER;
     await deps.models.register(
       taskId,
       {

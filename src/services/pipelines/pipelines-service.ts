@@ -10,7 +10,7 @@ import { afterCursor, toPage } from '../../domain/pagination.js';
 import type { PipelineOutcome } from '../../domain/pipelines/outcome.js';
 import { remainingSteps, STEP_NAMES, type StepName } from '../../domain/pipelines/steps.js';
 import { errors, isAppError, type FieldProblem } from '../../errors.js';
-import type { Providers } from '../../providers/registry.js';
+import type { ProviderName, Providers } from '../../providers/registry.js';
 import { pipelineStepJobId, type Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import { findOr404 } from '../lookup.js';
@@ -51,7 +51,7 @@ export const pipelinesService = (deps: {
   modelVersions: ModelVersionsRepository;
   tasks: TasksService;
   datasets: DatasetsService;
-  providers: Providers;
+  providers: Pick<Providers, 'isConfigured' | 'configHint'>;
   queues: Queues;
   steps: (saveOutputs: (outputs: Record<string, unknown>) => Promise<void>) => ReturnType<typeof pipelineSteps>;
 }) => {
@@ -107,9 +107,13 @@ export const pipelinesService = (deps: {
       if (!version || (await deps.datasets.getDataset(version.datasetId)).taskId !== task.id) {
         problems.push({ field: 'body.dataset_version_id', message: `no such dataset version of task "${task.slug}"` });
       }
-      if (input.label && !deps.providers.isConfigured(input.label.provider)) problems.push({ field: 'body.label.provider', message: 'not configured (set OPENAI_API_KEY)' });
+      const notConfigured = (provider: ProviderName) => {
+        const hint = deps.providers.configHint(provider);
+        return hint ? `not configured (${hint})` : 'not configured';
+      };
+      if (input.label && !deps.providers.isConfigured(input.label.provider)) problems.push({ field: 'body.label.provider', message: notConfigured(input.label.provider) });
       input.candidates.forEach((candidate, index) => {
-        if (!deps.providers.isConfigured(candidate.provider)) problems.push({ field: `body.candidates[${index}].provider`, message: 'not configured (set OPENAI_API_KEY)' });
+        if (!deps.providers.isConfigured(candidate.provider)) problems.push({ field: `body.candidates[${index}].provider`, message: notConfigured(candidate.provider) });
       });
       const routing = await deps.routing.get(task.id);
       // The baseline defaults to the task's fallback: normally its prompt-only model.

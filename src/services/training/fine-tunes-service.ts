@@ -5,7 +5,7 @@ import { TERMINAL_FINE_TUNE_STATUSES, type FineTuneRecord } from '../../db/schem
 import { fineTuningTokenLimit } from '../../domain/datasets/token-limits.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
-import { PRICE_TABLE_DATE, trainingCost, type PriceOverrides } from '../../domain/pricing.js';
+import { PRICE_TABLE_DATE, type PriceOverrides } from '../../domain/pricing.js';
 import { autoEpochs, billableTokens, preflightProblems } from '../../domain/training/preflight.js';
 import { errors } from '../../errors.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
@@ -18,7 +18,6 @@ import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { AutoEvaluationStep } from './auto-evaluation.js';
 import { buildTrainingFile } from './training-files.js';
 
-export const LOCAL_TRAINED_MODEL = 'local-linear';
 /** How long a succeeded fine-tune's own step has to decide its automatic evaluation before the resume chore does. */
 const AUTO_EVALUATION_GRACE_MS = 120_000;
 
@@ -47,16 +46,18 @@ export const fineTunesService = (deps: {
   datasets: DatasetsService;
   tasks: TasksService;
   queues: Queues;
-  providers: Providers;
+  providers: Pick<Providers, 'isConfigured' | 'configHint' | 'trainsInProcess' | 'capabilities'>;
   autoEvaluation: Pick<AutoEvaluationStep, 'run'>;
   wake: Pick<PipelineWake, 'ended'>;
   priceOverrides: PriceOverrides;
 }) => {
   const getFineTune = (id: string): Promise<FineTuneRecord> => findOr404('fine-tune', id, (known) => deps.fineTunes.findById(known));
   const enqueue = ({ data, jobId }: ReturnType<typeof trainingJob>) => deps.queues.enqueue('training', data, { jobId });
-  /** The job an unfinished fine-tune waits on: its start, or its latest poll once the provider has the job. */
+  /** The job an unfinished fine-tune waits on: its start, or its latest poll once a hosted trainer has the job. */
   const awaitedJob = (fineTune: FineTuneRecord) =>
-    fineTune.provider !== 'local' && fineTune.polls > 0 ? trainingJob(fineTune.id, 'poll', fineTune.polls) : trainingJob(fineTune.id, 'start');
+    !deps.providers.trainsInProcess(fineTune.provider as ProviderName) && fineTune.polls > 0
+      ? trainingJob(fineTune.id, 'poll', fineTune.polls)
+      : trainingJob(fineTune.id, 'start');
 
   return {
     getFineTune,
@@ -85,24 +86,28 @@ export const fineTunesService = (deps: {
       if (input.parent_model_version_id && (!parent || parent.taskId !== task.id)) {
         throw errors.validation('Unknown parent model.', [{ field: 'body.parent_model_version_id', message: 'no such model version of this task' }]);
       }
-      if (parent && parent.kind !== (input.provider === 'local' ? 'local_trained' : 'fine_tuned')) {
+      const trainer = deps.providers.capabilities(input.provider).training;
+      if (!trainer) throw errors.validation('The provider does not train models.', [{ field: 'body.provider', message: `${input.provider} does not fine-tune` }]);
+      const inProcess = deps.providers.trainsInProcess(input.provider);
+      if (parent && parent.kind !== trainer.kind) {
         throw errors.validation('Continued training needs a model trained the same way.', [
           { field: 'body.parent_model_version_id', message: `a ${parent.kind} model cannot be trained further with provider ${input.provider}` },
         ]);
       }
-      // Continued training starts from the parent's fine-tuned model (OpenAI accepts ft: models as a base).
-      const baseModel = input.provider === 'local' ? LOCAL_TRAINED_MODEL : (parent?.model ?? input.base_model ?? 'gpt-4o-mini-2024-07-18');
+      // An in-process trainer trains its one model. Continued training at a hosted trainer starts
+      // from the parent's fine-tuned model (OpenAI accepts ft: models as a base).
+      const baseModel = inProcess ? trainer.defaultBaseModel : (parent?.model ?? input.base_model ?? trainer.defaultBaseModel);
       // Before anything else is computed: a job on a shut-down model trains, is billed, and is retired at once.
       refuseShutDownModel(baseModel, parent ? 'body.parent_model_version_id' : 'body.base_model');
 
-      const train = await buildTrainingFile(deps.rows, task, version, 'train', baseModel);
+      const train = await buildTrainingFile(deps.rows, task, version, 'train', { model: baseModel, format: trainer.fileFormat(baseModel) });
       const stats = version.stats as { splits?: Record<string, { label_distribution: Record<string, number> }> };
       const limit = fineTuningTokenLimit(baseModel);
       const requestedEpochs = input.hyperparameters?.n_epochs;
       const epochs = typeof requestedEpochs === 'number' ? requestedEpochs : autoEpochs(train.examples);
-      const billable = input.provider === 'local' ? 0 : billableTokens(train.tokens, epochs, limit);
-      // The same prices the provider's bill is recorded with (hosted training), overrides included.
-      const costUsd = input.provider === 'local' ? 0 : trainingCost(baseModel, billable, deps.priceOverrides);
+      // Nothing is billed in-process.
+      const billable = inProcess ? 0 : billableTokens(train.tokens, epochs, limit);
+      const costUsd = trainer.cost(baseModel, billable, deps.priceOverrides);
       const problems = preflightProblems({
         trainCounts: stats.splits?.['train']?.label_distribution ?? {},
         validationCounts: stats.splits?.['validation']?.label_distribution ?? {},
@@ -128,7 +133,7 @@ export const fineTunesService = (deps: {
           { problems },
         );
       }
-      if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider);
+      if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider, deps.providers.configHint(input.provider));
       const fineTune = await deps.fineTunes.insert({
         id: options.id ?? newId(),
         taskId: task.id,

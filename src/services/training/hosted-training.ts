@@ -1,11 +1,11 @@
 import type { FineTunesRepository } from '../../db/repositories/fine-tunes-repository.js';
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { CurvePoint, FineTuneRecord, FineTuneStatus } from '../../db/schema/fine-tunes.js';
-import { trainingCost, type PriceOverrides } from '../../domain/pricing.js';
+import type { PriceOverrides } from '../../domain/pricing.js';
 import { parseStepMetrics } from '../../domain/training/result-file.js';
 import { checkTrainedTokens } from '../../domain/training/trained-tokens.js';
-import type { OpenAIFineTuning, ProviderJob } from '../../providers/openai/openai-fine-tuning.js';
-import { ProviderError } from '../../providers/provider.js';
+import { ProviderError, type HostedHyperparameters, type ProviderEvent, type ProviderJob } from '../../providers/provider.js';
+import type { ProviderName, Providers } from '../../providers/registry.js';
 import { trainingJob, type Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
@@ -34,7 +34,7 @@ export const hostedTraining = (deps: {
   datasets: DatasetsService;
   tasks: TasksService;
   queues: Queues;
-  api: () => OpenAIFineTuning;
+  providers: Pick<Providers, 'fineTuning' | 'training'>;
   registrar: ModelRegistrar;
   autoEvaluation: AutoEvaluationStep;
   wake: Pick<PipelineWake, 'ended'>;
@@ -43,6 +43,11 @@ export const hostedTraining = (deps: {
   fileProcessingTimeoutMs: number;
   priceOverrides: PriceOverrides;
 }) => {
+  /** The fine-tune's provider's files and jobs. */
+  const apiFor = (fineTune: FineTuneRecord) => deps.providers.fineTuning(fineTune.provider as ProviderName);
+  const trainerOf = (fineTune: FineTuneRecord) => deps.providers.training(fineTune.provider as ProviderName);
+  const fileOptions = (fineTune: FineTuneRecord) => ({ model: fineTune.baseModel, format: trainerOf(fineTune).fileFormat(fineTune.baseModel) });
+
   const schedulePoll = async (fineTune: FineTuneRecord) => {
     const delay = Math.min(deps.timing.maxMs, Math.round(deps.timing.initialMs * 1.5 ** Math.min(fineTune.polls, 30)));
     const polls = fineTune.polls + 1;
@@ -74,13 +79,13 @@ export const hostedTraining = (deps: {
     const task = await deps.tasks.get(fineTune.taskId);
     let changes: Partial<FineTuneRecord> = {};
     if (!fineTune.trainingFileId) {
-      const train = await buildTrainingFile(deps.rows, task, version, 'train', fineTune.baseModel);
-      changes.trainingFileId = await deps.api().uploadTrainingFile(train.content, `${fineTune.id}-train.jsonl`);
+      const train = await buildTrainingFile(deps.rows, task, version, 'train', fileOptions(fineTune));
+      changes.trainingFileId = await apiFor(fineTune).uploadTrainingFile(train.content, `${fineTune.id}-train.jsonl`);
     }
     if (!fineTune.validationFileId) {
-      const validation = await buildTrainingFile(deps.rows, task, version, 'validation', fineTune.baseModel);
+      const validation = await buildTrainingFile(deps.rows, task, version, 'validation', fileOptions(fineTune));
       if (validation.examples > 0) {
-        changes.validationFileId = await deps.api().uploadTrainingFile(validation.content, `${fineTune.id}-validation.jsonl`);
+        changes.validationFileId = await apiFor(fineTune).uploadTrainingFile(validation.content, `${fineTune.id}-validation.jsonl`);
       }
     }
     if (!fineTune.filesUploadedAt) changes.filesUploadedAt = new Date();
@@ -92,7 +97,7 @@ export const hostedTraining = (deps: {
    * fails at once with the provider's words. One still `uploaded` is waited on, but only so long.
    */
   const filesReady = async (fineTune: FineTuneRecord): Promise<'ready' | 'waiting' | 'failed'> => {
-    const api = deps.api();
+    const api = apiFor(fineTune);
     const files = [fineTune.trainingFileId, fineTune.validationFileId].filter((id): id is string => Boolean(id));
     const statuses = await Promise.all(files.map(async (id) => ({ id, ...(await api.fileStatus(id)) })));
     const broken = statuses.find((file) => file.status === 'error');
@@ -111,7 +116,7 @@ export const hostedTraining = (deps: {
 
   /** Files processed: create the job, or adopt the one an earlier attempt created before crashing. */
   const createJob = async (fineTune: FineTuneRecord): Promise<ProviderJob | 'waiting' | 'failed'> => {
-    const api = deps.api();
+    const api = apiFor(fineTune);
     const ready = await filesReady(fineTune);
     if (ready !== 'ready') return ready;
     const job =
@@ -135,9 +140,9 @@ export const hostedTraining = (deps: {
    * next poll, before anything newer, so no gap is ever left behind.
    */
   const record = async (fineTune: FineTuneRecord, job: ProviderJob) => {
-    const api = deps.api();
+    const api = apiFor(fineTune);
     const known = await deps.fineTunes.eventIds(fineTune.id);
-    const store = async (events: Awaited<ReturnType<OpenAIFineTuning['newEvents']>>['events']) => {
+    const store = async (events: ProviderEvent[]) => {
       await deps.fineTunes.addEvents(
         fineTune.id,
         events.map((event) => ({ eventId: event.id, createdAt: event.createdAt, level: event.level, message: event.message, type: event.type, data: event.data })),
@@ -184,7 +189,7 @@ export const hostedTraining = (deps: {
     const updated = await deps.fineTunes.update(fineTune.id, {
       fineTunedModel: job.fineTunedModel,
       trainedTokens: tokens.tokens,
-      costUsd: tokens.tokens !== null ? trainingCost(fineTune.baseModel, tokens.tokens, deps.priceOverrides) : null,
+      costUsd: tokens.tokens !== null ? trainerOf(fineTune).cost(fineTune.baseModel, tokens.tokens, deps.priceOverrides) : null,
       resultFileId: resultFile,
       // No result file, no curve; one to read is read after the model is safe.
       ...(resultFile ? {} : { curve: [] }),
@@ -203,7 +208,7 @@ export const hostedTraining = (deps: {
     if (fineTune.curve === null && fineTune.resultFileId) {
       let curve: CurvePoint[] = [];
       try {
-        curve = parseStepMetrics(await deps.api().fileContent(fineTune.resultFileId));
+        curve = parseStepMetrics(await apiFor(fineTune).fileContent(fineTune.resultFileId));
       } catch (error) {
         await oddity(fineTune, 'result-file', `The result file ${fineTune.resultFileId} could not be read (${(error as Error).message}); the fine-tune has no loss curve.`);
       }
@@ -224,7 +229,7 @@ export const hostedTraining = (deps: {
 
     async poll(fineTune: FineTuneRecord) {
       try {
-        const job = fineTune.providerJobId ? await deps.api().retrieveJob(fineTune.providerJobId) : await createJob(fineTune);
+        const job = fineTune.providerJobId ? await apiFor(fineTune).retrieveJob(fineTune.providerJobId) : await createJob(fineTune);
         if (job === 'failed') return;
         if (job === 'waiting') return schedulePoll(fineTune);
         const status: FineTuneStatus = MIRRORED.has(job.status) ? (job.status as FineTuneStatus) : 'running';
@@ -245,7 +250,7 @@ export const hostedTraining = (deps: {
     finish,
 
     async cancel(fineTune: FineTuneRecord) {
-      if (fineTune.providerJobId) await deps.api().cancelJob(fineTune.providerJobId);
+      if (fineTune.providerJobId) await apiFor(fineTune).cancelJob(fineTune.providerJobId);
       await end(fineTune, 'cancelled', null, 'cancelled on request');
     },
   };
@@ -254,7 +259,7 @@ export const hostedTraining = (deps: {
 export type HostedTraining = ReturnType<typeof hostedTraining>;
 
 /** The provider's hyperparameters only (the local trainer's are not sent), each defaulting to `auto`. */
-function hostedHyperparameters(given: Record<string, unknown>): Parameters<OpenAIFineTuning['createJob']>[0]['hyperparameters'] {
+function hostedHyperparameters(given: Record<string, unknown>): HostedHyperparameters {
   const pick = (key: string) => (given[key] === undefined ? 'auto' : (given[key] as number | 'auto'));
   return { n_epochs: pick('n_epochs'), batch_size: pick('batch_size'), learning_rate_multiplier: pick('learning_rate_multiplier') };
 }

@@ -3,6 +3,7 @@ import type { FineTuneRecord } from '../../db/schema/fine-tunes.js';
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
 import { newId } from '../../domain/ids.js';
 import type { PromptConfig } from '../../providers/provider.js';
+import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 
@@ -11,7 +12,12 @@ import type { TasksService } from '../tasks-service.js';
  * fine-tune (model_versions.source_fine_tune_id is unique), so a step that runs twice, or two
  * racing steps, register one model. Evaluating it is a later step (auto-evaluation.ts).
  */
-export const modelRegistrar = (deps: { modelVersions: ModelVersionsRepository; tasks: TasksService; datasets: DatasetsService }) => {
+export const modelRegistrar = (deps: {
+  modelVersions: ModelVersionsRepository;
+  tasks: TasksService;
+  datasets: DatasetsService;
+  providers: Pick<Providers, 'training'>;
+}) => {
   const base = async (fineTune: FineTuneRecord) => {
     const task = await deps.tasks.get(fineTune.taskId);
     const version = await deps.datasets.getVersion(fineTune.datasetVersionId);
@@ -30,7 +36,7 @@ export const modelRegistrar = (deps: { modelVersions: ModelVersionsRepository; t
       parentId: fineTune.parentModelVersionId,
       trainedOnVersionId: version.id,
       sourceFineTuneId: fineTune.id,
-      name: `${task.slug}-${fineTune.provider === 'local' ? 'local' : 'ft'}-${fineTune.suffix ?? fineTune.id.slice(-8)}`,
+      name: `${task.slug}-${deps.providers.training(fineTune.provider as ProviderName).nameTag}-${fineTune.suffix ?? fineTune.id.slice(-8)}`,
     };
   };
 
@@ -55,7 +61,7 @@ export const modelRegistrar = (deps: { modelVersions: ModelVersionsRepository; t
       register(fineTune, async () => ({
         ...(await base(fineTune)),
         kind: 'local_trained',
-        provider: 'local',
+        provider: fineTune.provider,
         model: fineTune.baseModel,
         artifact,
         trainingCostUsd: 0,

@@ -4,15 +4,12 @@ import type { TaskRow } from '../../db/schema/tasks.js';
 import { exportLine, type ExportFormat } from '../../domain/datasets/export-formats.js';
 import type { Split } from '../../domain/datasets/rows.js';
 import { countTokens } from '../../domain/datasets/tokens.js';
-import { usesLegacyCompletions } from '../../providers/openai/openai-classifier.js';
 
 // Chat formatting costs a few tokens per message beyond the texts.
 const CHAT_OVERHEAD_TOKENS = 12;
 
-export const trainingFormat = (model: string): ExportFormat => (usesLegacyCompletions(model) ? 'openai-completions' : 'openai-chat');
-
 /**
- * A split as a provider's training file (JSONL in the format the model family trains on), with
+ * A split as a provider's training file (JSONL in `format`, the one the provider trains `model` on), with
  * the tokens each example costs. Training files are small (a few MB at most for classification),
  * so they are built in memory.
  */
@@ -21,9 +18,8 @@ export async function buildTrainingFile(
   task: TaskRow,
   version: DatasetVersionRecord,
   split: Split,
-  model: string,
+  { model, format }: { model: string; format: ExportFormat },
 ): Promise<{ content: Buffer; examples: number; tokens: number[] }> {
-  const format = trainingFormat(model);
   const context = { instructions: task.instructions, codes: version.labelCodes };
   const instructionTokens = format === 'openai-chat' ? countTokens(task.instructions, model) + CHAT_OVERHEAD_TOKENS : 0;
   const lines: string[] = [];
