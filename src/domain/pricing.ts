@@ -41,7 +41,7 @@ const TABLE: Readonly<Record<string, TableEntry>> = {
 };
 
 /** In-process models: no bill. Named `local:<anything>` or one of these. */
-export const LOCAL_MODELS: ReadonlySet<string> = new Set(['few-shot-tfidf', 'local-linear']);
+const LOCAL_MODELS: ReadonlySet<string> = new Set(['few-shot-tfidf', 'local-linear']);
 const LOCAL_PRICE: ModelPrice = { input: 0, output: 0, training: 0 };
 
 export const isLocalModel = (model: string): boolean => model.startsWith('local:') || LOCAL_MODELS.has(model);

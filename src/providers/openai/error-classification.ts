@@ -24,7 +24,7 @@ export interface ErrorClassification {
   retryAfterMs?: number;
 }
 
-export function headerValue(headers: HeaderSource | undefined, name: string): string | undefined {
+function headerValue(headers: HeaderSource | undefined, name: string): string | undefined {
   if (headers === undefined) return undefined;
   if (typeof Headers !== 'undefined' && headers instanceof Headers) return headers.get(name) ?? undefined;
   const wanted = name.toLowerCase();
