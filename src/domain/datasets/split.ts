@@ -1,3 +1,4 @@
+import { seededRng, shuffleInPlace } from '../seeded-rng.js';
 import {
   checkBoolean,
   checkInteger,
@@ -5,8 +6,6 @@ import {
   DEFAULT_SEED,
   indicesByLabel,
   OperationError,
-  seededRng,
-  shuffleInPlace,
   sortedGroupKeys,
   type OperationContext,
   type OperationOf,
