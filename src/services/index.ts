@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { predictionLogRepository } from '../db/repositories/prediction-log-repository.js';
 import { predictionsRepository } from '../db/repositories/predictions-repository.js';
 import { changeNotices } from '../lib/change-notices.js';
 import { classifyService } from './classify/classify-service.js';
@@ -101,7 +102,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
   const classifiers = modelClassifiers(providers);
   const shutdowns = modelShutdowns(providers);
   const predictionsRepo = predictionsRepository(db);
-  const predictionLogWriter = predictionLog({ pool, logger, metrics, settings: config.classify.predictionLog });
+  const predictionLogWriter = predictionLog({ predictions: predictionLogRepository(pool), logger, metrics, settings: config.classify.predictionLog });
   const breakers = modelBreakers(config.classify.circuit, metrics);
   const table = routingTable({
     tasks,

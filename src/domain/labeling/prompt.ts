@@ -1,6 +1,6 @@
 import type { FewShotExample, PromptConfig } from '../../providers/provider.js';
 import { COMPLETION_SUFFIX } from '../datasets/export-formats.js';
-import { seededRng, shuffleInPlace } from '../datasets/operations.js';
+import { seededRng, shuffleInPlace } from '../seeded-rng.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';

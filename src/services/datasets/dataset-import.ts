@@ -8,7 +8,7 @@ import type { UploadInput } from './datasets-service.js';
 import { parseUpload } from './upload-parser.js';
 
 /** How many line errors a response lists; the total is always given. */
-export const MAX_REPORTED_ERRORS = 100;
+const MAX_REPORTED_ERRORS = 100;
 
 export interface LineError {
   line: number;
