@@ -1,5 +1,5 @@
 import type { ResolvedAnswer } from './scripting.js';
-import type { Tokenizer } from './tokens.js';
+import type { Tokenizer } from './tokenizer.js';
 
 /**
  * Turns a scripted answer into generated tokens with log probabilities. The candidates form a tiny
