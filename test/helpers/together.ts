@@ -23,7 +23,7 @@ export const preferenceRows = (n: number) =>
     non_preferred_output: [{ role: 'assistant', content: 'spam' }],
   }));
 
-export const jsonl = (rows: unknown[]): string => rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+export const jsonl = (rows: unknown[]): string => `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`;
 
 /**
  * `POST /v1/files/upload`, the multipart upload the spec describes, through the SDK's generic

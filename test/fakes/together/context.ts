@@ -10,7 +10,6 @@ import type { StatsRecorder } from './stats.js';
 export interface FakeContext {
   options(): ResolvedOptions;
   now(): number;
-  random(): number;
   state: FakeState;
   limiter: RateLimiter;
   stats: StatsRecorder;

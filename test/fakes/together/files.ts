@@ -94,6 +94,8 @@ export function fileRoutes(app: FastifyInstance, ctx: FakeContext): void {
 
 /** The pre-signed upload target, outside /v1: no auth and no faults, like the object storage it stands in for. */
 export function storageRoutes(app: FastifyInstance, ctx: FakeContext, maxBytes: number): void {
+  // Storage takes the bytes as they come, whatever the content type says.
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_request, body, done) => done(null, body));
   app.put<{ Params: { token: string } }>('/:token', async (request, reply) => {
     const file = [...ctx.state.files.values()].find((candidate) => candidate.uploadToken === request.params.token);

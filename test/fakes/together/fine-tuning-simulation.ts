@@ -202,12 +202,16 @@ function trainUntil(job: JobRecord, until: number, startedAt: number, endsAt: nu
   }
 }
 
-/** Warm-up, then linear or cosine decay to `min_lr_ratio` of the peak. */
+/**
+ * The rate an update uses, schedulers as in Hugging Face's trainer: warm-up from 0 over
+ * `warmup_ratio` of the steps, then linear or cosine decay towards `min_lr_ratio` of the peak.
+ */
 function learningRateAt(job: JobRecord, step: number): number {
   const { learningRate, warmupRatio, lrScheduler } = job.settings;
+  const done = step - 1;
   const warmup = Math.floor(job.totalSteps * warmupRatio);
-  if (step <= warmup) return learningRate * (step / Math.max(1, warmup));
-  const progress = (step - warmup) / Math.max(1, job.totalSteps - warmup);
+  if (done < warmup) return learningRate * (done / warmup);
+  const progress = (done - warmup) / Math.max(1, job.totalSteps - warmup);
   const floor = lrScheduler.lr_scheduler_args.min_lr_ratio;
   const shape =
     lrScheduler.lr_scheduler_type === 'cosine'

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { FINE_TUNABLE_MODELS, fineTunePricePerMillion, limitsObject } from './catalogue.js';
 import type { FakeContext } from './context.js';
 import { errors } from './errors.js';
-import { parseJobSettings, parseTrainingMethod, parseTrainingType, readyFile } from './fine-tuning-params.js';
+import { parseJobSettings, parseTrainingMethod, parseTrainingType } from './fine-tuning-params.js';
 import { checkpointObject, eventObject, jobObject, truncatedJobObject } from './fine-tuning-objects.js';
 import { addEvent, advanceJob, type JobEffects, type JobRecord, requestCancel, TERMINAL } from './fine-tuning-simulation.js';
 import { bodyObject, optionalNumber, optionalString } from './validation.js';
@@ -155,7 +155,7 @@ function checkpointBase(ctx: FakeContext, reference: string): string {
   const name = match?.[1] ?? reference;
   const step = match?.[2] === undefined ? null : Number(match[2]);
   const job = [...ctx.state.jobs.values()].find((candidate) => candidate.id === name || candidate.outputName === name);
-  if (!job || job.status !== 'completed') throw errors.invalidRequest(`Checkpoint ${reference} not found: no completed fine-tune ${name}.`, 'from_checkpoint');
+  if (job?.status !== 'completed') throw errors.invalidRequest(`Checkpoint ${reference} not found: no completed fine-tune ${name}.`, 'from_checkpoint');
   if (step !== null && !job.checkpoints.some((checkpoint) => checkpoint.step === step)) {
     throw errors.invalidRequest(`Checkpoint ${reference} not found: ${name} has no checkpoint at step ${step}.`, 'from_checkpoint');
   }
@@ -176,12 +176,9 @@ function estimatePrice(ctx: FakeContext, request: FastifyRequest) {
     if (id === null) return 0;
     const file = ctx.state.files.get(id);
     if (!file) throw errors.invalidRequest(`File ${id} not found.`, param, 'file_not_found');
-    if (file.report && !file.report.valid) return 'invalid';
-    try {
-      return readyFile(ctx, id, param).report.tokens.reduce((total, count) => total + count, 0);
-    } catch {
-      return 'not_validated';
-    }
+    if (file.purpose !== 'fine-tune') throw errors.invalidRequest(`File ${id} has purpose ${file.purpose}; fine-tuning needs purpose fine-tune.`, param);
+    if (file.content === null || ctx.now() < file.processedAtMs || !file.report) return 'not_validated';
+    return file.report.valid ? file.report.tokens.reduce((total, count) => total + count, 0) : 'invalid';
   };
   const trainingFile = optionalString(body, 'training_file');
   if (trainingFile === null) throw errors.missingParameter('training_file');

@@ -33,7 +33,7 @@ export interface TogetherFaultOptions extends InjectableFaults {
   dropLogprobs?: boolean;
   /** New fine-tunes end in `error` with this message when training would start. */
   failJobs?: { message: string };
-  /** New fine-tunes stay `queued` for ever (with a growing `queue_depth`). */
+  /** New fine-tunes stay `queued` for ever (`queue_depth` 1, no time estimate). */
   stuckJobs?: boolean;
   /** Completed fine-tunes report this `token_count` (e.g. negative or huge), whatever they trained. */
   tokenCount?: number;

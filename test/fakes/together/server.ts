@@ -57,7 +57,7 @@ export async function startTogetherFake(initial: TogetherFakeOptions = {}): Prom
   faults.reset(options.faults);
   let advanceJobs = (): void => undefined;
   const models = createModelRegistry(() => options, state, now, () => advanceJobs());
-  const ctx: FakeContext = { options: () => options, now, random: () => random(), state, limiter, stats, log, models, origin: () => origin };
+  const ctx: FakeContext = { options: () => options, now, state, limiter, stats, log, models, origin: () => origin };
   const hung = new Set<Socket>();
 
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: MAX_UPLOAD_BYTES });
