@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { generate, type GeneratedToken } from '../shared/generation.js';
+import { resolveAnswer, type ScriptMessage } from '../shared/scripting.js';
 import type { FakeContext } from './context.js';
 import { errors } from './errors.js';
-import { generate, type GeneratedToken } from './generation.js';
 import { ids, unixSeconds } from './ids.js';
 import { enforceQuota, enforceRateLimit } from './pipeline.js';
-import { resolveAnswer, type ScriptMessage } from './scripting.js';
 import { reportedUsage } from './usage.js';
 import { REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, TOKENS_PER_NAME, tokenizerForModel } from './tokens.js';
 import {

@@ -7,8 +7,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { isSerializableScript } from '../shared/scripting.js';
 import type { FakeOptions } from './options.js';
-import { isSerializableScript } from './scripting.js';
 import { startOpenAIFake } from './server.js';
 
 const USAGE = `Usage: tsx test/fakes/openai/cli.ts [options]

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import { generate, type Generation } from '../shared/generation.js';
+import { resolveAnswer } from '../shared/scripting.js';
 import { parseLogitBias } from './chat.js';
 import type { FakeContext } from './context.js';
 import { errors } from './errors.js';
-import { generate, type Generation } from './generation.js';
 import { ids, unixSeconds } from './ids.js';
 import { enforceQuota, enforceRateLimit } from './pipeline.js';
-import { LEGACY_PROMPT_SUFFIX, resolveAnswer } from './scripting.js';
 import { reportedUsage } from './usage.js';
 import { tokenizerForModel, type Tokenizer } from './tokens.js';
 import { bodyObject, optionalBoolean, optionalNumber, optionalStop, rejectStreaming, requiredString, type Body } from './validation.js';
@@ -17,6 +17,7 @@ import { bodyObject, optionalBoolean, optionalNumber, optionalStop, rejectStream
  */
 
 const DEFAULT_MAX_TOKENS = 16;
+const LEGACY_PROMPT_SUFFIX = '\n\n###\n\n';
 
 export function completionRoutes(app: FastifyInstance, ctx: FakeContext): void {
   app.post('/completions', async (request) => {

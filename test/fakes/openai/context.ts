@@ -1,8 +1,8 @@
 import type { FastifyRequest } from 'fastify';
+import type { RecordedRequest, RequestLog } from '../shared/request-log.js';
 import type { ModelRegistry } from './models.js';
 import type { ResolvedOptions } from './options.js';
 import type { RateLimiter, RateLimitSnapshot } from './rate-limiter.js';
-import type { RecordedRequest, RequestLog } from './request-log.js';
 import type { FakeState } from './state.js';
 import type { StatsRecorder } from './stats.js';
 

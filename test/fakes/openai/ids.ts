@@ -1,16 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { randomId } from '../shared/random.js';
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+export { randomId, seededRandom, unixSeconds } from '../shared/random.js';
 
-/** Base62 like the real ids (`file-AbC…`, `chatcmpl-B9MH…`); prefixes follow notes §1. */
-export function randomId(length: number): string {
-  const bytes = randomBytes(length);
-  let id = '';
-  // 62 does not divide 256; the slight bias is irrelevant for ids that only need to be unique.
-  for (const byte of bytes) id += ALPHABET[byte % ALPHABET.length];
-  return id;
-}
-
+/** Id prefixes follow notes §1. */
 export const ids = {
   file: () => `file-${randomId(22)}`,
   job: () => `ftjob-${randomId(24)}`,
@@ -21,17 +14,3 @@ export const ids = {
   request: () => `req_${randomBytes(16).toString('hex')}`,
   modelSuffix: () => randomId(8),
 };
-
-/** mulberry32: a tiny seedable generator, so `errorRate` and loss curves can be made reproducible. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-export const unixSeconds = (ms: number): number => Math.floor(ms / 1000);

@@ -1,5 +1,8 @@
-import type { ScriptRule } from './scripting.js';
+import type { StatusFault } from '../shared/fault-injector.js';
+import type { ScriptRule } from '../shared/scripting.js';
 import type { TokenizerChoice } from './tokens.js';
+
+export type { StatusFault };
 
 /** Limits for one model (or for everything when `scope` is `shared`); omitted means unlimited. */
 export interface Limits {
@@ -12,18 +15,6 @@ export interface RateLimitOptions extends Limits {
   scope?: 'per-model' | 'shared';
   /** Per-model overrides, keyed by the model name as requested (fine-tunes count as their base). */
   models?: Record<string, Limits>;
-}
-
-/** A status to answer next, with optional details; 200 lets the request through normally. */
-export interface StatusFault {
-  status: number;
-  type?: string;
-  code?: string | null;
-  param?: string | null;
-  message?: string;
-  /** For 429/503: `retry-after-ms` to send (retry-after gets the whole seconds, at least 1). */
-  retryAfterMs?: number;
-  headers?: Record<string, string>;
 }
 
 export interface FaultOptions {

@@ -1,3 +1,4 @@
+import { TokenBucket } from '../shared/token-bucket.js';
 import { goDuration } from './go-duration.js';
 import type { Limits, RateLimitOptions } from './options.js';
 
@@ -10,8 +11,6 @@ import type { Limits, RateLimitOptions } from './options.js';
 
 /** What an unlimited bucket reports in the headers. */
 export const UNLIMITED = { requests: 1_000_000, tokens: 1_000_000_000 } as const;
-
-const MINUTE_MS = 60_000;
 
 export interface RateLimitSnapshot {
   limitRequests: number;
@@ -37,48 +36,9 @@ export type RateLimitDecision =
       snapshot: RateLimitSnapshot;
     };
 
-class Bucket {
-  private level: number;
-  private updatedAt: number;
-
-  constructor(
-    readonly capacity: number,
-    readonly enforced: boolean,
-    now: number,
-  ) {
-    this.level = capacity;
-    this.updatedAt = now;
-  }
-
-  private get ratePerMs(): number {
-    return this.capacity / MINUTE_MS;
-  }
-
-  available(now: number): number {
-    if (now > this.updatedAt) {
-      this.level = Math.min(this.capacity, this.level + (now - this.updatedAt) * this.ratePerMs);
-      this.updatedAt = now;
-    }
-    return this.level;
-  }
-
-  take(amount: number, now: number): void {
-    this.level = this.available(now) - amount;
-  }
-
-  msUntil(amount: number, now: number): number {
-    const missing = amount - this.available(now);
-    return missing <= 0 ? 0 : missing / this.ratePerMs;
-  }
-
-  msUntilFull(now: number): number {
-    return (this.capacity - this.available(now)) / this.ratePerMs;
-  }
-}
-
 interface Buckets {
-  requests: Bucket;
-  tokens: Bucket;
+  requests: TokenBucket;
+  tokens: TokenBucket;
 }
 
 export interface RateLimiter {
@@ -107,8 +67,8 @@ export function createRateLimiter(options: () => RateLimitOptions, now: () => nu
       const requests = positive(limits.rpm);
       const tokens = positive(limits.tpm);
       found = {
-        requests: new Bucket(requests ?? UNLIMITED.requests, requests !== undefined, at),
-        tokens: new Bucket(tokens ?? UNLIMITED.tokens, tokens !== undefined, at),
+        requests: new TokenBucket(requests ?? UNLIMITED.requests, requests !== undefined, at),
+        tokens: new TokenBucket(tokens ?? UNLIMITED.tokens, tokens !== undefined, at),
       };
       buckets.set(key, found);
     }
@@ -129,7 +89,7 @@ export function createRateLimiter(options: () => RateLimitOptions, now: () => nu
       const key = keyFor(model);
       const pair = bucketsFor(key);
       const at = now();
-      const refuse = (kind: 'requests' | 'tokens', bucket: Bucket, requested: number) => ({
+      const refuse = (kind: 'requests' | 'tokens', bucket: TokenBucket, requested: number) => ({
         allowed: false as const,
         kind,
         tooLarge: requested > bucket.capacity,

@@ -1,10 +1,13 @@
 import type { Socket } from 'node:net';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { controlRoutes } from '../shared/control.js';
+import { acceptEmptyJson } from '../shared/empty-json.js';
+import { createRequestLog, type RecordedRequest } from '../shared/request-log.js';
+import type { ScriptRule } from '../shared/scripting.js';
 import { chatRoutes } from './chat.js';
 import { completionRoutes } from './completions.js';
 import type { FakeContext } from './context.js';
-import { controlRoutes } from './control.js';
 import { errors } from './errors.js';
 import { createFaultInjector } from './faults.js';
 import { fileRoutes } from './files.js';
@@ -14,8 +17,6 @@ import { createModelRegistry, modelRoutes } from './models.js';
 import { describeOptions, mergeOptions, resolveOptions, type FakeOptions, type ResolvedOptions } from './options.js';
 import { installPipeline } from './pipeline.js';
 import { createRateLimiter } from './rate-limiter.js';
-import { createRequestLog, type RecordedRequest } from './request-log.js';
-import type { ScriptRule } from './scripting.js';
 import { createState, type FakeState } from './state.js';
 import { createStats, type FakeStats } from './stats.js';
 
@@ -59,7 +60,7 @@ export async function startOpenAIFake(initial: FakeOptions = {}): Promise<OpenAI
   const hung = new Set<Socket>();
 
   const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: MAX_UPLOAD_BYTES });
-  acceptEmptyJson(app);
+  acceptEmptyJson(app, errors.invalidJson);
   await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 } });
   await app.register(
     async (v1) => {
@@ -126,20 +127,6 @@ export async function startOpenAIFake(initial: FakeOptions = {}): Promise<OpenAI
   fake.port = typeof address === 'object' && address ? address.port : options.port;
   fake.url = `http://${options.host}:${fake.port}/v1`;
   return fake;
-}
-
-/** The SDK sends `content-type: application/json` with no body on POSTs such as `/cancel`. */
-function acceptEmptyJson(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
-    const text = typeof body === 'string' ? body : body.toString('utf8');
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(errors.invalidJson(), undefined);
-    }
-  });
 }
 
 const randomFor = (seed: number | undefined): (() => number) => (seed === undefined ? Math.random : seededRandom(seed));

@@ -1,20 +1,18 @@
 /**
  * Regenerates openai-spec-subset.json: the operations the fake implements and the component
- * schemas they reach, cut from the official OpenAPI file with descriptions, examples and `x-`
- * vendor keys removed. Schemas are otherwise copied verbatim; normalisation for ajv happens at
- * load time (load-spec.ts), so the fixture stays a faithful excerpt.
+ * schemas they reach, cut from the official OpenAPI file (see shared/spec-subset.ts for what is
+ * kept); normalisation for ajv happens at load time (load-spec.ts).
  *
  *   npx tsx test/fakes/openai/schemas/extract-spec-subset.ts [path/to/openapi.yaml]
  *
  * The file is `openapi.yaml` of github.com/openai/openai-openapi at the commit in SOURCE; without
  * an argument, the copy at DEFAULT_SPEC_PATH is read.
- *
- * Needs a YAML parser. `yaml` is not a dependency of this project (it is only present through
- * vitest and @fastify/swagger), so it is imported by name at run time and nothing else uses it.
  */
-import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { extractSubset as extractFrom, loadYamlParser, type YamlParse } from '../../shared/spec-subset.js';
+
+export { loadYamlParser, type YamlParse };
 
 export const SOURCE = {
   repository: 'github.com/openai/openai-openapi',
@@ -45,98 +43,14 @@ export const OPERATIONS: [string, string][] = [
 ];
 
 /** Schemas the contract test names directly, besides those the operations reference. */
-const EXTRA_ROOTS = ['ErrorResponse', 'Error', 'FineTuningJobEvent', 'FineTuningJobCheckpoint'].map((name) => `schemas/${name}`);
-
-const DOC_KEYS = new Set(['description', 'example', 'examples', 'summary', 'externalDocs']);
-const NAME_MAPS = new Set(['properties', 'patternProperties', '$defs', 'definitions', 'dependentSchemas']);
-const LITERALS = new Set(['enum', 'const', 'default']);
-
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-
-function strip(value: Json): Json {
-  if (Array.isArray(value)) return value.map(strip);
-  if (!value || typeof value !== 'object') return value;
-  const out: { [key: string]: Json } = {};
-  for (const [key, item] of Object.entries(value)) {
-    if (DOC_KEYS.has(key) || key.startsWith('x-')) continue;
-    if (LITERALS.has(key)) out[key] = item;
-    else if (NAME_MAPS.has(key) && item && typeof item === 'object' && !Array.isArray(item)) {
-      out[key] = Object.fromEntries(Object.entries(item).map(([name, schema]) => [name, strip(schema)]));
-    } else out[key] = strip(item);
-  }
-  return out;
-}
-
-/** `$ref`s as `<kind>/<name>`, e.g. `schemas/Error` or `responses/TooManyRequests`. */
-function refsIn(value: Json, found: Set<string>): void {
-  if (Array.isArray(value)) value.forEach((item) => refsIn(item, found));
-  else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      if (key === '$ref' && typeof item === 'string') {
-        const match = /^#\/components\/((?:schemas|responses|parameters)\/.+)$/.exec(item);
-        if (!match?.[1]) throw new Error(`unexpected $ref ${item}`);
-        found.add(match[1]);
-      } else refsIn(item, found);
-    }
-  }
-}
+const EXTRA_SCHEMAS = ['ErrorResponse', 'Error', 'FineTuningJobEvent', 'FineTuningJobCheckpoint'];
 
 export const DEFAULT_SPEC_PATH = '/work/shared/openai-openapi/openapi.yaml';
 export const SUBSET_PATH = fileURLToPath(new URL('./openai-spec-subset.json', import.meta.url));
 
-export type YamlParse = (source: string, options?: object) => unknown;
-
-/** The `yaml` package's parse, or null when it is not installed. */
-export async function loadYamlParser(): Promise<YamlParse | null> {
-  const name = 'yaml';
-  try {
-    return ((await import(name)) as { parse: YamlParse }).parse;
-  } catch {
-    return null;
-  }
-}
-
 /** The subset as written to openai-spec-subset.json. */
-export function extractSubset(text: string, parse: YamlParse): Record<string, unknown> {
-  const spec = parse(text, { maxAliasCount: -1 }) as {
-    paths: Record<string, Record<string, Json>>;
-    components: Record<string, Record<string, Json>>;
-  };
-
-  const operations: Record<string, Json> = {};
-  const roots = new Set(EXTRA_ROOTS);
-  for (const [method, path] of OPERATIONS) {
-    const operation = spec.paths[path]?.[method];
-    if (!operation) throw new Error(`${method.toUpperCase()} ${path} is not in the spec`);
-    const stripped = strip(operation) as { [key: string]: Json };
-    delete stripped['tags'];
-    operations[`${method.toUpperCase()} ${path}`] = stripped;
-    refsIn(stripped, roots);
-  }
-
-  const components: Record<string, Record<string, Json>> = {};
-  const queue = [...roots];
-  while (queue.length > 0) {
-    const ref = queue.pop() as string;
-    const [kind = '', name = ''] = ref.split(/\/(.*)/s);
-    const bucket = (components[kind] ??= {});
-    if (name in bucket) continue;
-    const found = spec.components[kind]?.[name];
-    if (found === undefined) throw new Error(`components/${ref} is not in the spec`);
-    bucket[name] = strip(found);
-    const next = new Set<string>();
-    refsIn(bucket[name] as Json, next);
-    queue.push(...next);
-  }
-
-  const sortedKeys = (record: Record<string, Json>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
-  const subset = {
-    source: { ...SOURCE, sha256: createHash('sha256').update(text).digest('hex'), extractedBy: 'test/fakes/openai/schemas/extract-spec-subset.ts' },
-    operations,
-    components: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b)).map(([kind, items]) => [kind, sortedKeys(items)])),
-  };
-  return subset;
-}
+export const extractSubset = (text: string, parse: YamlParse): Record<string, unknown> =>
+  extractFrom(text, parse, { source: SOURCE, operations: OPERATIONS, extraSchemas: EXTRA_SCHEMAS, extractedBy: 'test/fakes/openai/schemas/extract-spec-subset.ts' });
 
 async function main(): Promise<void> {
   const text = readFileSync(process.argv[2] ?? DEFAULT_SPEC_PATH, 'utf8');

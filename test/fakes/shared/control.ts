@@ -1,18 +1,16 @@
 import type { FastifyInstance } from 'fastify';
-import type { FakeOptions } from './options.js';
 import type { RecordedRequest } from './request-log.js';
 import { isSerializableScript, type SerializableScript } from './scripting.js';
-import type { FakeStats } from './stats.js';
 
 /**
- * `/_fake/*`: lets a test in another process drive the fake. Not rate-limited, not logged, no
- * faults, no auth: it is not part of the OpenAI surface.
+ * `/_fake/*`: lets a test in another process drive a provider fake. Not rate-limited, not logged,
+ * no faults, no auth: it is not part of the provider's surface.
  */
-export interface ControlTarget {
-  configure(patch: FakeOptions): void;
+export interface ControlTarget<Options extends object> {
+  configure(patch: Options): void;
   script(rule: SerializableScript | null): void;
   reset(): void;
-  stats(): FakeStats;
+  stats(): unknown;
   options(): Record<string, unknown>;
   requests: RecordedRequest[];
   clearRequests(): void;
@@ -21,7 +19,7 @@ export interface ControlTarget {
 
 const NOT_SERIALIZABLE = ['now', 'host', 'port'] as const;
 
-export function controlRoutes(app: FastifyInstance, target: ControlTarget): void {
+export function controlRoutes<Options extends object>(app: FastifyInstance, target: ControlTarget<Options>): void {
   const badRequest = (message: string) => Object.assign(new Error(message), { statusCode: 400 });
 
   app.get('/health', async () => ({ ok: true, url: target.url() }));
@@ -37,7 +35,7 @@ export function controlRoutes(app: FastifyInstance, target: ControlTarget): void
       throw badRequest('script must be { table, default? } or { rules: [{ contains, answer }], default }.');
     }
     if (options['script'] === null) options['script'] = undefined;
-    target.configure(options as FakeOptions);
+    target.configure(options as Options);
     return target.options();
   });
 

@@ -1,5 +1,5 @@
 import type { ResolvedAnswer } from './scripting.js';
-import type { Tokenizer } from './tokens.js';
+import type { Tokenizer } from './tokenizer.js';
 
 /**
  * Turns a scripted answer into generated tokens with log probabilities. The candidates form a tiny
@@ -10,6 +10,8 @@ import type { Tokenizer } from './tokens.js';
  */
 
 export interface Alternative {
+  /** The token id in the tokenizer's vocabulary. */
+  id: number;
   token: string;
   bytes: number[];
   logprob: number;
@@ -75,6 +77,7 @@ function tokenAt(
   if (!massByToken.has(id)) massByToken.set(id, Math.max(denominator - sum(massByToken.values()), denominator * 1e-3));
   const logprobOf = (mass: number) => Math.log(Math.min(1, Math.max(MIN_PROBABILITY, mass / (denominator || 1))));
   const describe = (token: number, mass: number): Alternative => ({
+    id: token,
     token: tokenizer.display(token),
     bytes: tokenizer.bytes(token),
     logprob: logprobOf(mass),

@@ -41,7 +41,6 @@ export interface ResolvedAnswer {
   candidates: { text: string; mass: number }[];
 }
 
-export const LEGACY_PROMPT_SUFFIX = '\n\n###\n\n';
 const UNKNOWN = 'unknown';
 
 export function resolveAnswer(rule: ScriptRule | undefined, input: ScriptInput, answerProbability: number): ResolvedAnswer {
