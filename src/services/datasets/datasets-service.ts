@@ -1,4 +1,3 @@
-import type { Readable } from 'node:stream';
 import type { Database, Executor } from '../../db/client.js';
 import type { DatasetRowsRepository, RowFilter, StoredRow } from '../../db/repositories/dataset-rows-repository.js';
 import type { DatasetVersionsRepository } from '../../db/repositories/dataset-versions-repository.js';
@@ -7,25 +6,14 @@ import type { DatasetRecord, DatasetVersionRecord } from '../../db/schema/datase
 import type { TaskRow } from '../../db/schema/tasks.js';
 import { applyOperations } from '../../domain/datasets/apply-operations.js';
 import { OperationError, type Operation } from '../../domain/datasets/operations.js';
-import type { ImportFormat } from '../../domain/datasets/import-formats.js';
 import type { DatasetRow } from '../../domain/datasets/rows.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, afterNumberCursor, toPage, toPageBy, type Page } from '../../domain/pagination.js';
 import { errors } from '../../errors.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
-import { importUpload, type ImportOutcome } from './dataset-import.js';
+import { importUpload, type ImportOutcome, type UploadInput } from './dataset-import.js';
 import { startVersion, STATS_TOKENIZER_MODEL } from './version-writer.js';
-
-export interface UploadInput {
-  stream: Readable;
-  format?: ImportFormat;
-  onError: 'fail' | 'skip';
-  labelMap: Record<string, string>;
-  promptSuffix?: string;
-  textColumn?: string;
-  labelColumn?: string;
-}
 
 export interface DatasetsServiceDeps {
   db: Database;
