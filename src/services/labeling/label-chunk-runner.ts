@@ -1,6 +1,6 @@
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { LabelRunsRepository } from '../../db/repositories/label-runs-repository.js';
-import type { PromptConfig } from '../../providers/provider.js';
+import type { PromptConfig } from '../../domain/labeling/prompt.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { LabelingJob } from '../../workers/queues.js';
 import { ItemFailedError, RunFatalError, type ProviderCalls } from '../inference/provider-calls.js';

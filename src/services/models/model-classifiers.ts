@@ -1,5 +1,5 @@
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
-import type { PromptConfig } from '../../providers/provider.js';
+import type { PromptConfig } from '../../domain/labeling/prompt.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { CallTarget } from '../inference/provider-calls.js';
 

@@ -1,8 +1,7 @@
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
-import { pickFewShot } from '../../domain/labeling/prompt.js';
+import { pickFewShot, type FewShotExample, type PromptConfig } from '../../domain/labeling/prompt.js';
 import { newId } from '../../domain/ids.js';
-import type { FewShotExample, PromptConfig } from '../../providers/provider.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';

@@ -2,7 +2,7 @@ import type { ModelVersionsRepository } from '../../db/repositories/model-versio
 import type { FineTuneRecord } from '../../db/schema/fine-tunes.js';
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
 import { newId } from '../../domain/ids.js';
-import type { PromptConfig } from '../../providers/provider.js';
+import type { PromptConfig } from '../../domain/labeling/prompt.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
