@@ -1,5 +1,5 @@
 import type { ApiKeysRepository } from '../db/repositories/api-keys-repository.js';
-import type { Queues } from '../workers/queues.js';
+import { keyPurgeJob, type Queues } from '../workers/queues.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -12,13 +12,10 @@ export const housekeepingService = ({
   queues: Queues;
   revokedKeyRetentionDays: number;
 }) => ({
-  /**
-   * Asks a worker to purge dead keys. The job id is per hour, so a burst of requests enqueues one
-   * job, not many.
-   */
+  /** Asks a worker to purge dead keys (one job per hour, however many ask). */
   async requestKeyPurge(now = new Date()): Promise<{ jobId: string }> {
-    const jobId = `purge-revoked-keys-${now.toISOString().slice(0, 13)}`;
-    await queues.enqueue('housekeeping', { v: 1, kind: 'purge-revoked-keys' }, { jobId });
+    const { data, jobId } = keyPurgeJob(now);
+    await queues.enqueue('housekeeping', data, { jobId });
     return { jobId };
   },
 

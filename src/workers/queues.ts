@@ -20,22 +20,51 @@ export type HousekeepingJob = { v: 1; kind: 'purge-revoked-keys' };
 export type LabelingJob = { v: 1; runId: string; fromSeq: number; toSeq: number };
 /** One step of a fine-tune: start it, poll the provider, or cancel it. */
 export type TrainingJob = { v: 1; fineTuneId: string; step: 'start' | 'poll' | 'cancel' };
-/**
- * A fine-tune's training job. Its id, one per step (polls numbered), makes queueing it again a
- * no-op while it is queued, running or kept as done or failed.
- */
-export const trainingJob = (fineTuneId: string, step: TrainingJob['step'], poll?: number) => ({
-  data: { v: 1 as const, fineTuneId, step },
-  jobId: step === 'poll' ? `ft-${fineTuneId}-poll-${poll}` : `ft-${fineTuneId}-${step}`,
-});
 /** Rows fromSeq (inclusive) to toSeq (exclusive) of an evaluation. */
 export type EvaluationJob = { v: 1; evaluationId: string; fromSeq: number; toSeq: number };
 /** One step of a pipeline run (attempt: which retry of the pipeline scheduled it). */
 export type PipelineJob = { v: 1; pipelineId: string; step: StepName; attempt: number };
-/** A pipeline step's job id: one per step and attempt, so whatever the step waits on can find it to wake it. */
-export const pipelineStepJobId = (pipelineId: string, attempt: number, step: StepName) => `pipeline-${pipelineId}-${attempt}-${step}`;
 
 export type QueueName = keyof QueuePayloads;
+/** A job to queue: its payload and its deterministic id. */
+export type JobSpec<N extends QueueName> = { data: QueuePayloads[N]; jobId: string };
+
+/*
+ * Every job's id is built here, from what identifies its work, so queueing the same work again is
+ * a no-op (BullMQ ignores a duplicate id) and whatever waits on a job can find it by its id.
+ */
+
+/** A key purge; its id is per hour, so a burst of requests queues one job, not many. */
+export const keyPurgeJob = (now: Date): JobSpec<'housekeeping'> => ({
+  data: { v: 1, kind: 'purge-revoked-keys' },
+  jobId: `purge-revoked-keys-${now.toISOString().slice(0, 13)}`,
+});
+/** A chunk of a labeling run, named by its first item. */
+export const labelingChunkJob = (runId: string, fromSeq: number, toSeq: number): JobSpec<'labeling'> => ({
+  data: { v: 1, runId, fromSeq, toSeq },
+  jobId: `label-${runId}-${fromSeq}`,
+});
+/** A chunk of an evaluation, named by its first row. */
+export const evaluationChunkJob = (evaluationId: string, fromSeq: number, toSeq: number): JobSpec<'evaluation'> => ({
+  data: { v: 1, evaluationId, fromSeq, toSeq },
+  jobId: `eval-${evaluationId}-${fromSeq}`,
+});
+/**
+ * A fine-tune's training job. Its id, one per step (polls numbered), makes queueing it again a
+ * no-op while it is queued, running or kept as done or failed.
+ */
+export const trainingJob = (fineTuneId: string, step: TrainingJob['step'], poll?: number): JobSpec<'training'> => ({
+  data: { v: 1, fineTuneId, step },
+  jobId: step === 'poll' ? `ft-${fineTuneId}-poll-${poll}` : `ft-${fineTuneId}-${step}`,
+});
+/** A pipeline step's job id: one per step and attempt, so whatever the step waits on can find it to wake it. */
+export const pipelineStepJobId = (pipelineId: string, attempt: number, step: StepName) => `pipeline-${pipelineId}-${attempt}-${step}`;
+/** A pipeline step's job, as a flow of the pipeline's attempt schedules it. */
+export const pipelineStepJob = (pipelineId: string, attempt: number, step: StepName): JobSpec<'pipelines'> => ({
+  data: { v: 1, pipelineId, step, attempt },
+  jobId: pipelineStepJobId(pipelineId, attempt, step),
+});
+
 export const QUEUE_NAMES = ['housekeeping', 'labeling', 'training', 'evaluation', 'pipelines'] as const satisfies readonly QueueName[];
 
 export const isQueueName = (name: string): name is QueueName => (QUEUE_NAMES as readonly string[]).includes(name);
@@ -73,7 +102,7 @@ export interface EnqueueOptions {
 export interface Queues {
   enqueue<N extends QueueName>(name: N, data: QueuePayloads[N], options: EnqueueOptions): Promise<Job>;
   /** Many jobs, added in bounded batches rather than one huge call. */
-  enqueueMany<N extends QueueName>(name: N, jobs: { data: QueuePayloads[N]; jobId: string }[]): Promise<void>;
+  enqueueMany<N extends QueueName>(name: N, jobs: JobSpec<N>[]): Promise<void>;
   get(name: QueueName): Queue;
   /** Why the job failed for good, if it did: undefined while it is queued, running, done or unknown. */
   failedReason(name: QueueName, jobId: string): Promise<string | undefined>;
@@ -83,12 +112,12 @@ export interface Queues {
    * Queues jobs again under their ids for a retry: a job kept as failed or completed runs again
    * with fresh attempts (adding it would be ignored), a missing one is added, a live one is left.
    */
-  requeue<N extends QueueName>(name: N, jobs: { data: QueuePayloads[N]; jobId: string }[]): Promise<void>;
+  requeue<N extends QueueName>(name: N, jobs: JobSpec<N>[]): Promise<void>;
   /**
    * A chain of pipeline steps as one BullMQ flow: every child runs before its parent, and a failed
    * child fails its parent, so nothing after a failed step runs.
    */
-  addPipelineFlow(steps: { data: PipelineJob; jobId: string }[]): Promise<void>;
+  addPipelineFlow(steps: JobSpec<'pipelines'>[]): Promise<void>;
   /**
    * Runs a delayed job now rather than at its time. A job that is running right now cannot be
    * promoted: it is left a note instead, which it reads with `takeWake` after putting itself

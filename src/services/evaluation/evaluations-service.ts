@@ -9,7 +9,7 @@ import { rowOutcomes } from '../../domain/evaluation/row-outcomes.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { errors } from '../../errors.js';
-import type { Queues } from '../../workers/queues.js';
+import { evaluationChunkJob, type Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { ModelVersionsService } from '../models/model-versions-service.js';
 import type { TasksService } from '../tasks-service.js';
@@ -35,10 +35,7 @@ export const evaluationsService = (deps: {
   const chunkJobs = (evaluation: EvaluationRecord) =>
     Array.from({ length: Math.ceil(evaluation.total / EVALUATION_CHUNK) }, (_, index) => {
       const fromSeq = index * EVALUATION_CHUNK;
-      return {
-        jobId: `eval-${evaluation.id}-${fromSeq}`,
-        data: { v: 1 as const, evaluationId: evaluation.id, fromSeq, toSeq: Math.min(evaluation.total, fromSeq + EVALUATION_CHUNK) },
-      };
+      return evaluationChunkJob(evaluation.id, fromSeq, Math.min(evaluation.total, fromSeq + EVALUATION_CHUNK));
     });
 
   return {

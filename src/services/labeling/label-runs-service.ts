@@ -7,7 +7,7 @@ import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { errors, type FieldProblem } from '../../errors.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
-import type { Queues } from '../../workers/queues.js';
+import { labelingChunkJob, type Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { TasksService } from '../tasks-service.js';
@@ -56,10 +56,7 @@ export const labelRunsService = (deps: {
   const chunkJobs = (run: LabelRunRecord) =>
     Array.from({ length: Math.ceil(run.total / CHUNK_SIZE) }, (_, index) => {
       const fromSeq = index * CHUNK_SIZE;
-      return {
-        jobId: `label-${run.id}-${fromSeq}`,
-        data: { v: 1 as const, runId: run.id, fromSeq, toSeq: Math.min(run.total, fromSeq + CHUNK_SIZE) },
-      };
+      return labelingChunkJob(run.id, fromSeq, Math.min(run.total, fromSeq + CHUNK_SIZE));
     });
 
   return {

@@ -11,7 +11,7 @@ import type { PipelineOutcome } from '../../domain/pipelines/outcome.js';
 import { remainingSteps, STEP_NAMES, type StepName } from '../../domain/pipelines/steps.js';
 import { errors, isAppError, type FieldProblem } from '../../errors.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
-import { pipelineStepJobId, type Queues } from '../../workers/queues.js';
+import { pipelineStepJob, pipelineStepJobId, type Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import { findOr404 } from '../lookup.js';
 import type { TasksService } from '../tasks-service.js';
@@ -60,12 +60,7 @@ export const pipelinesService = (deps: {
 
   const jobIdOf = (pipeline: PipelineRecord, step: StepName) => pipelineStepJobId(pipeline.id, pipeline.attempt, step);
   const schedule = (pipeline: PipelineRecord, names: StepName[]) =>
-    deps.queues.addPipelineFlow(
-      names.map((step) => ({
-        jobId: jobIdOf(pipeline, step),
-        data: { v: 1 as const, pipelineId: pipeline.id, step, attempt: pipeline.attempt },
-      })),
-    );
+    deps.queues.addPipelineFlow(names.map((step) => pipelineStepJob(pipeline.id, pipeline.attempt, step)));
 
   /** Records a step's end; a failure blocks every later step and fails the pipeline, with the reason. */
   const finishStep = async (pipeline: PipelineRecord, step: PipelineStepRecord, outcome: { failed?: string; outputs?: Record<string, unknown>; costUsd?: number | null }) => {

@@ -9,7 +9,7 @@ import { PRICE_TABLE_DATE, type PriceOverrides } from '../../domain/pricing.js';
 import { autoEpochs, billableTokens, preflightProblems } from '../../domain/training/preflight.js';
 import { errors } from '../../errors.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
-import { trainingJob, type Queues } from '../../workers/queues.js';
+import { trainingJob, type JobSpec, type Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
@@ -52,7 +52,7 @@ export const fineTunesService = (deps: {
   priceOverrides: PriceOverrides;
 }) => {
   const getFineTune = (id: string): Promise<FineTuneRecord> => findOr404('fine-tune', id, (known) => deps.fineTunes.findById(known));
-  const enqueue = ({ data, jobId }: ReturnType<typeof trainingJob>) => deps.queues.enqueue('training', data, { jobId });
+  const enqueue = ({ data, jobId }: JobSpec<'training'>) => deps.queues.enqueue('training', data, { jobId });
   /** The job an unfinished fine-tune waits on: its start, or its latest poll once a hosted trainer has the job. */
   const awaitedJob = (fineTune: FineTuneRecord) =>
     !deps.providers.trainsInProcess(fineTune.provider as ProviderName) && fineTune.polls > 0
