@@ -3,13 +3,14 @@ import { keyPurgeJob, type Queues } from '../workers/queues.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 
-export const housekeepingService = ({
-  apiKeys,
+/** Maintenance chores, asked for over the API and run by the housekeeping queue's worker. */
+export const maintenanceService = ({
+  apiKeysRepo,
   queues,
   revokedKeyRetentionDays,
 }: {
-  apiKeys: ApiKeysRepository;
-  queues: Queues;
+  apiKeysRepo: Pick<ApiKeysRepository, 'deleteDeadBefore'>;
+  queues: Pick<Queues, 'enqueue'>;
   revokedKeyRetentionDays: number;
 }) => ({
   /** Asks a worker to purge dead keys (one job per hour, however many ask). */
@@ -22,8 +23,8 @@ export const housekeepingService = ({
   /** Deletes keys revoked or expired longer ago than the retention period. Safe to run twice. */
   async purgeDeadKeys(now = new Date()): Promise<{ deleted: number }> {
     const cutoff = new Date(now.getTime() - revokedKeyRetentionDays * DAY_MS);
-    return { deleted: await apiKeys.deleteDeadBefore(cutoff) };
+    return { deleted: await apiKeysRepo.deleteDeadBefore(cutoff) };
   },
 });
 
-export type HousekeepingService = ReturnType<typeof housekeepingService>;
+export type MaintenanceService = ReturnType<typeof maintenanceService>;

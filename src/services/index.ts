@@ -23,7 +23,7 @@ import { tasksRepository } from '../db/repositories/tasks-repository.js';
 import type { Queues } from '../workers/queues.js';
 import { apiKeysService } from './api-keys-service.js';
 import { healthService } from './health-service.js';
-import { housekeepingService } from './housekeeping-service.js';
+import { maintenanceService } from './housekeeping-service.js';
 import { tasksService } from './tasks-service.js';
 import { datasetRowsRepository } from '../db/repositories/dataset-rows-repository.js';
 import { datasetVersionsRepository } from '../db/repositories/dataset-versions-repository.js';
@@ -71,43 +71,46 @@ export interface ServiceDeps {
 /** Wires repositories into services; both entry points (and the tests) build their services here. */
 export function createServices({ config, db, pool, redis, queues, logger, metrics }: ServiceDeps) {
   const notices = changeNotices({ redis, prefix: config.queuePrefix, logger });
-  const apiKeys = apiKeysRepository(db);
-  const tasks = tasksService({ tasks: tasksRepository(db), notices });
-  const rows = datasetRowsRepository(db);
+  const providers = createProviders(config);
+  const apiKeysRepo = apiKeysRepository(db);
+  const datasetsRepo = datasetsRepository(db);
+  const datasetVersionsRepo = datasetVersionsRepository(db);
+  const datasetRowsRepo = datasetRowsRepository(db);
+  const labelRunsRepo = labelRunsRepository(db);
+  const fineTunesRepo = fineTunesRepository(db);
+  const modelVersionsRepo = modelVersionsRepository(db);
+  const evaluationsRepo = evaluationsRepository(db);
+  const routingRepo = routingRepository(db);
+  const pipelinesRepo = pipelinesRepository(db);
+  const predictionsRepo = predictionsRepository(db);
+
+  const tasks = tasksService({ tasksRepo: tasksRepository(db), notices });
   const datasets = datasetsService({
     db,
     tasks,
-    datasets: datasetsRepository(db),
-    versions: datasetVersionsRepository(db),
-    rows,
+    datasetsRepo,
+    datasetVersionsRepo,
+    datasetRowsRepo,
     limits: { maxTextChars: config.maxTextChars, importMaxBytes: config.importMaxBytes },
   });
-  const providers = createProviders(config);
-  const pipelinesRepo = pipelinesRepository(db);
-  const wake = pipelineWake({ pipelines: pipelinesRepo, queues, logger });
-  const runs = labelRunsRepository(db);
-  const finalizer = labelRunFinalizer({ db, runs, datasets, wake });
+  const wake = pipelineWake({ pipelinesRepo, queues, logger });
+  const labelRunFinalizing = labelRunFinalizer({ db, labelRunsRepo, datasets, wake });
   const calls = providerCalls({
     limiter: createProviderRateLimiter({ redis, prefix: config.queuePrefix }),
     priceOverrides: config.priceOverrides,
     metrics: providerMetrics(metrics),
   });
-  const fineTunes = fineTunesRepository(db);
-  const modelVersions = modelVersionsRepository(db);
-  const evaluationsRepo = evaluationsRepository(db);
-  const routingRepo = routingRepository(db);
-  const routing = routingService({ db, routing: routingRepo, evaluations: evaluationsRepo, modelVersions, tasks, notices });
-  const models = modelVersionsService({ modelVersions, tasks, rows, providers, routing });
+  const routing = routingService({ db, routingRepo, evaluationsRepo, modelVersionsRepo, tasks, notices });
+  const modelVersions = modelVersionsService({ modelVersionsRepo, tasks, datasetRowsRepo, providers, routing });
   const classifiers = modelClassifiers(providers);
   const shutdowns = modelShutdowns(providers);
-  const predictionsRepo = predictionsRepository(db);
   const predictionLogWriter = predictionLog({ pool, logger, metrics, settings: config.classify.predictionLog });
   const breakers = modelBreakers(config.classify.circuit, metrics);
   const table = routingTable({
     tasks,
-    routing: routingRepo,
-    routingService: routing,
-    modelVersions,
+    routingRepo,
+    routing,
+    modelVersionsRepo,
     classifiers,
     shutdowns,
     notices,
@@ -115,19 +118,30 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     metrics,
     refreshMs: config.classify.routingRefreshMs,
   });
-  const evaluations = evaluationsService({ evaluations: evaluationsRepo, rows, datasets, models, queues, tasks, wake });
-  const registrar = modelRegistrar({ modelVersions, tasks, datasets, providers });
-  const trainedModelEvaluation = autoEvaluation({ fineTunes, evaluations, evaluationRecords: evaluationsRepo, wake });
-  const labelRuns = labelRunsService({ db, runs, rows, datasets, tasks, queues, providers, wake });
-  const predictions = predictionsService({ predictions: predictionsRepo, tasks, datasets, flushMs: config.classify.predictionLog.flushMs });
-  const fineTunesApi = fineTunesService({ fineTunes, modelVersions, rows, datasets, tasks, queues, providers, priceOverrides: config.priceOverrides, autoEvaluation: trainedModelEvaluation, wake });
+  const evaluations = evaluationsService({ evaluationsRepo, datasetRowsRepo, datasets, modelVersions, queues, tasks, wake });
+  const registrar = modelRegistrar({ modelVersionsRepo, tasks, datasets, providers });
+  const trainedModelEvaluation = autoEvaluation({ fineTunesRepo, evaluations, evaluationsRepo, wake });
+  const labelRuns = labelRunsService({ db, labelRunsRepo, datasetRowsRepo, datasets, tasks, queues, providers, wake });
+  const predictions = predictionsService({ predictionsRepo, tasks, datasets, flushMs: config.classify.predictionLog.flushMs });
+  const fineTunes = fineTunesService({
+    fineTunesRepo,
+    modelVersionsRepo,
+    datasetRowsRepo,
+    datasets,
+    tasks,
+    queues,
+    providers,
+    priceOverrides: config.priceOverrides,
+    autoEvaluation: trainedModelEvaluation,
+    wake,
+  });
   return {
-    costProjections: costProjectionsService({ modelVersions, evaluations: evaluationsRepo, providers, priceOverrides: config.priceOverrides }),
+    costProjections: costProjectionsService({ modelVersionsRepo, evaluationsRepo, providers, priceOverrides: config.priceOverrides }),
     pipelines: pipelinesService({
       db,
-      pipelines: pipelinesRepo,
-      routing: routingRepo,
-      modelVersions,
+      pipelinesRepo,
+      routingRepo,
+      modelVersionsRepo,
       tasks,
       datasets,
       providers,
@@ -136,29 +150,29 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
         pipelineSteps({
           datasets,
           labelRuns,
-          runs,
-          fineTunes: fineTunesApi,
-          fineTunesRepo: fineTunes,
+          labelRunsRepo,
+          fineTunes,
+          fineTunesRepo,
           evaluations,
           evaluationsRepo,
-          models,
+          modelVersions,
           routing,
           routingRepo,
           safetyNetPollMs: config.pipelineWaitPollMs,
           saveOutputs,
         }),
     }),
-    models,
+    modelVersions,
     routing,
-    leaderboard: leaderboardService({ evaluations: evaluationsRepo, modelVersions, routing: routingRepo, tasks }),
+    leaderboard: leaderboardService({ evaluationsRepo, modelVersionsRepo, routingRepo, tasks }),
     evaluations,
     evaluationChunks: evaluationChunkRunner({
-      evaluations: evaluationsRepo,
-      modelVersions,
-      rows,
+      evaluationsRepo,
+      modelVersionsRepo,
+      datasetRowsRepo,
       classifiers,
       calls,
-      finalizer: evaluationFinalizer({ evaluations: evaluationsRepo, tasks, routing, wake }),
+      finalizer: evaluationFinalizer({ evaluationsRepo, tasks, routing, wake }),
       routing,
       shutdowns,
       wake,
@@ -168,16 +182,16 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     idempotency: idempotencyStore(redis, config.queuePrefix),
     predictions,
     taskOwners: taskOwners({
-      datasets: datasetsRepository(db),
-      versions: datasetVersionsRepository(db),
-      labelRuns: runs,
-      fineTunes,
-      modelVersions,
-      evaluations: evaluationsRepo,
-      pipelines: pipelinesRepository(db),
+      datasetsRepo,
+      datasetVersionsRepo,
+      labelRunsRepo,
+      fineTunesRepo,
+      modelVersionsRepo,
+      evaluationsRepo,
+      pipelinesRepo,
       predictions,
     }),
-    monitoring: monitoringService({ predictions: predictionsRepo, tasks, routing: routingRepo, modelVersions, datasets }),
+    monitoring: monitoringService({ predictionsRepo, tasks, routingRepo, modelVersionsRepo, datasets }),
     /** What classify keeps running in the background, stopped after the last request is answered. */
     serving: {
       /** Waits until this process hears routing changes (so its first routes stay current). */
@@ -190,13 +204,13 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
         await notices.close();
       },
     },
-    fineTunes: fineTunesApi,
-    training: trainingRunner({
-      fineTunes,
+    fineTunes,
+    trainingRunner: trainingRunner({
+      fineTunesRepo,
       providers,
       hosted: hostedTraining({
-        fineTunes,
-        rows,
+        fineTunesRepo,
+        datasetRowsRepo,
         datasets,
         tasks,
         queues,
@@ -208,17 +222,17 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
         fileProcessingTimeoutMs: config.fileProcessingTimeoutMs,
         priceOverrides: config.priceOverrides,
       }),
-      local: localTraining({ fineTunes, rows, tasks, registrar, autoEvaluation: trainedModelEvaluation, wake }),
+      local: localTraining({ fineTunesRepo, datasetRowsRepo, tasks, registrar, autoEvaluation: trainedModelEvaluation, wake }),
     }),
 
     tasks,
     datasets,
     labelRuns,
-    labelChunks: labelChunkRunner({ runs, rows, providers, calls, finalizer, wake }),
-    datasetExports: datasetExportService({ datasets, tasks, rows }),
-    apiKeys: apiKeysService({ apiKeys, adminApiKey: config.adminApiKey, notices }),
-    housekeeping: housekeepingService({
-      apiKeys,
+    labelChunks: labelChunkRunner({ labelRunsRepo, datasetRowsRepo, providers, calls, finalizer: labelRunFinalizing, wake }),
+    datasetExports: datasetExportService({ datasets, tasks, datasetRowsRepo }),
+    apiKeys: apiKeysService({ apiKeysRepo, adminApiKey: config.adminApiKey, notices }),
+    maintenance: maintenanceService({
+      apiKeysRepo,
       queues,
       revokedKeyRetentionDays: config.revokedKeyRetentionDays,
     }),

@@ -14,7 +14,7 @@ export interface WorkerPoolOptions {
   connection: Redis;
   prefix: string;
   processors: Processors;
-  queues: Queues;
+  queues: Pick<Queues, 'get'>;
   logger: Logger;
   metrics: Registry;
   /** In-process chores run at start and then every `everyMs` while the pool runs. */

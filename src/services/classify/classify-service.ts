@@ -46,7 +46,12 @@ const reasonOf = (error: unknown): string => {
  * with retry-after, never a made-up label. Every prediction, failed ones too, goes to the
  * prediction log.
  */
-export function classifyService(deps: { table: RoutingTable; breakers: ModelBreakers; log: PredictionLog; metrics: Registry }) {
+export function classifyService(deps: {
+  table: Pick<RoutingTable, 'retire' | 'get'>;
+  breakers: Pick<ModelBreakers, 'fire' | 'retryAfterSeconds'>;
+  log: Pick<PredictionLog, 'record'>;
+  metrics: Registry;
+}) {
   const registers = [deps.metrics];
   const duration = new Histogram({
     name: 'tuneline_classify_duration_seconds',

@@ -32,17 +32,17 @@ export interface ProjectionRequest {
  * bring their tokens per call as measured by their latest completed evaluation.
  */
 export const costProjectionsService = (deps: {
-  modelVersions: ModelVersionsRepository;
-  evaluations: EvaluationsRepository;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
+  evaluationsRepo: Pick<EvaluationsRepository, 'latestForModels'>;
   providers: Pick<Providers, 'isInProcess'>;
   priceOverrides: PriceOverrides;
 }) => {
   const resolve = async (option: OptionInput, index: number, problems: FieldProblem[]): Promise<ProjectionOption | undefined> => {
     const field = `body.options[${index}]`;
     if (option.model_version_id) {
-      const model = await deps.modelVersions.findById(option.model_version_id);
+      const model = await deps.modelVersionsRepo.findById(option.model_version_id);
       if (!model) return void problems.push({ field: `${field}.model_version_id`, message: 'no such model version' });
-      const [measured] = (await deps.evaluations.latestForModels([model.id])).filter((evaluation) => evaluation.status === 'completed');
+      const [measured] = (await deps.evaluationsRepo.latestForModels([model.id])).filter((evaluation) => evaluation.status === 'completed');
       const usage = (measured?.metrics as unknown as EvaluationMetrics | undefined)?.usage;
       // In-process models cost nothing per call: no measured tokens needed.
       const free = deps.providers.isInProcess(model.provider as ProviderName);

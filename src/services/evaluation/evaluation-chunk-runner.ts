@@ -14,18 +14,18 @@ import type { PipelineWake } from '../pipelines/pipeline-wake.js';
  * a model the provider no longer has is retired, which fails the evaluation.
  */
 export const evaluationChunkRunner = (deps: {
-  evaluations: EvaluationsRepository;
-  modelVersions: ModelVersionsRepository;
-  rows: DatasetRowsRepository;
-  classifiers: ModelClassifiers;
-  calls: ProviderCalls;
-  finalizer: EvaluationFinalizer;
-  routing: RoutingService;
-  shutdowns: ModelShutdowns;
+  evaluationsRepo: Pick<EvaluationsRepository, 'findById' | 'transition' | 'pendingItems' | 'recordPrediction'>;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'textsByIds'>;
+  classifiers: Pick<ModelClassifiers, 'targetFor'>;
+  calls: Pick<ProviderCalls, 'classify'>;
+  finalizer: Pick<EvaluationFinalizer, 'finalizeIfDone'>;
+  routing: Pick<RoutingService, 'retire'>;
+  shutdowns: Pick<ModelShutdowns, 'pastShutdown'>;
   wake: Pick<PipelineWake, 'ended'>;
 }) => {
   const stillActive = async (id: string) => {
-    const evaluation = await deps.evaluations.findById(id);
+    const evaluation = await deps.evaluationsRepo.findById(id);
     return evaluation && (evaluation.status === 'queued' || evaluation.status === 'running') ? evaluation : undefined;
   };
 
@@ -34,13 +34,13 @@ export const evaluationChunkRunner = (deps: {
       let evaluation = await stillActive(job.evaluationId);
       if (!evaluation) return { answered: 0 };
       if (evaluation.status === 'queued') {
-        evaluation = (await deps.evaluations.transition(evaluation.id, ['queued'], 'running', { startedAt: new Date() })) ?? evaluation;
+        evaluation = (await deps.evaluationsRepo.transition(evaluation.id, ['queued'], 'running', { startedAt: new Date() })) ?? evaluation;
       }
-      const model = (await deps.modelVersions.findById(evaluation.modelVersionId))!;
+      const model = (await deps.modelVersionsRepo.findById(evaluation.modelVersionId))!;
       const gone = await deps.shutdowns.pastShutdown(model);
       if (gone) {
         await deps.routing.retire(model.id, gone, 'system');
-        await deps.evaluations.transition(evaluation.id, ['queued', 'running'], 'failed', {
+        await deps.evaluationsRepo.transition(evaluation.id, ['queued', 'running'], 'failed', {
           errorCode: 'model_retired',
           errorMessage: gone,
           finishedAt: new Date(),
@@ -49,15 +49,15 @@ export const evaluationChunkRunner = (deps: {
         return { answered: 0 };
       }
       const target = deps.classifiers.targetFor(model);
-      const pending = await deps.evaluations.pendingItems(evaluation.id, job.fromSeq, job.toSeq);
-      const texts = await deps.rows.textsByIds(pending.map((item) => item.exampleId));
+      const pending = await deps.evaluationsRepo.pendingItems(evaluation.id, job.fromSeq, job.toSeq);
+      const texts = await deps.datasetRowsRepo.textsByIds(pending.map((item) => item.exampleId));
       let answered = 0;
       for (const item of pending) {
         signal?.throwIfAborted();
         if (!(await stillActive(evaluation.id))) return { answered };
         try {
           const { answer, costUsd } = await deps.calls.classify(target, texts.get(item.exampleId) ?? '', signal);
-          const recorded = await deps.evaluations.recordPrediction({
+          const recorded = await deps.evaluationsRepo.recordPrediction({
             evaluationId: evaluation.id,
             seq: item.seq,
             predicted: answer.label,
@@ -73,7 +73,7 @@ export const evaluationChunkRunner = (deps: {
         } catch (error) {
           if (error instanceof RunFatalError) {
             if (error.code === 'model_not_found') await deps.routing.retire(model.id, 'provider says model_not_found', 'system');
-            await deps.evaluations.transition(evaluation.id, ['queued', 'running'], 'failed', {
+            await deps.evaluationsRepo.transition(evaluation.id, ['queued', 'running'], 'failed', {
               errorCode: error.code,
               errorMessage: error.message,
               finishedAt: new Date(),
@@ -82,7 +82,7 @@ export const evaluationChunkRunner = (deps: {
             return { answered };
           }
           if (!(error instanceof ItemFailedError)) throw error;
-          await deps.evaluations.recordPrediction({
+          await deps.evaluationsRepo.recordPrediction({
             evaluationId: evaluation.id,
             seq: item.seq,
             errorCode: error.code,

@@ -10,13 +10,18 @@ import type { TasksService } from '../tasks-service.js';
  * decide. The conditional status change means only one racing worker finalizes; that one wakes a
  * pipeline waiting on it, once the policy has decided.
  */
-export const evaluationFinalizer = (deps: { evaluations: EvaluationsRepository; tasks: TasksService; routing: RoutingService; wake: Pick<PipelineWake, 'ended'> }) => ({
+export const evaluationFinalizer = (deps: {
+  evaluationsRepo: Pick<EvaluationsRepository, 'findById' | 'answered' | 'rows' | 'transition'>;
+  tasks: Pick<TasksService, 'get'>;
+  routing: Pick<RoutingService, 'onEvaluationCompleted'>;
+  wake: Pick<PipelineWake, 'ended'>;
+}) => ({
   async finalizeIfDone(id: string): Promise<boolean> {
-    const evaluation = await deps.evaluations.findById(id);
+    const evaluation = await deps.evaluationsRepo.findById(id);
     if (!evaluation || evaluation.status !== 'running') return false;
-    if ((await deps.evaluations.answered(id)) < evaluation.total) return false;
+    if ((await deps.evaluationsRepo.answered(id)) < evaluation.total) return false;
     const task = await deps.tasks.get(evaluation.taskId);
-    const rows = await deps.evaluations.rows(id);
+    const rows = await deps.evaluationsRepo.rows(id);
     const order = isOrdinal(task.labels) ? Object.fromEntries(task.labels.map((label) => [label.name, label.order!])) : undefined;
     const labels = task.labels.map((label) => label.name);
     const metrics = evaluatePredictions({
@@ -33,7 +38,7 @@ export const evaluationFinalizer = (deps: { evaluations: EvaluationsRepository; 
         error: row.errorCode && row.errorCode !== 'unparseable' ? row.errorCode : null,
       })),
     });
-    const done = await deps.evaluations.transition(id, ['running'], 'completed', {
+    const done = await deps.evaluationsRepo.transition(id, ['running'], 'completed', {
       metrics: metrics as unknown as Record<string, unknown>,
       finishedAt: new Date(),
     });

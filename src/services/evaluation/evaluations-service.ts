@@ -22,15 +22,15 @@ import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 export const EVALUATION_CHUNK = 25;
 
 export const evaluationsService = (deps: {
-  evaluations: EvaluationsRepository;
-  rows: DatasetRowsRepository;
-  datasets: DatasetsService;
-  models: ModelVersionsService;
-  queues: Queues;
-  tasks: TasksService;
+  evaluationsRepo: Pick<EvaluationsRepository, 'findById' | 'insert' | 'answered' | 'listForTask' | 'rows' | 'latestForModels' | 'listActive' | 'transition'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
+  datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
+  modelVersions: Pick<ModelVersionsService, 'get'>;
+  queues: Pick<Queues, 'enqueueMany' | 'requeue' | 'firstFailed'>;
+  tasks: Pick<TasksService, 'get'>;
   wake: Pick<PipelineWake, 'ended'>;
 }) => {
-  const get = (id: string): Promise<EvaluationRecord> => findOr404('evaluation', id, (known) => deps.evaluations.findById(known));
+  const get = (id: string): Promise<EvaluationRecord> => findOr404('evaluation', id, (known) => deps.evaluationsRepo.findById(known));
 
   const chunkJobs = (evaluation: EvaluationRecord) =>
     Array.from({ length: Math.ceil(evaluation.total / EVALUATION_CHUNK) }, (_, index) => {
@@ -43,7 +43,7 @@ export const evaluationsService = (deps: {
 
     /** Scores a model on a version's split (labeled rows only), in the background. */
     async create(input: { modelVersionId: string; datasetVersionId: string; split: Split }) {
-      const model = await deps.models.get(input.modelVersionId);
+      const model = await deps.modelVersions.get(input.modelVersionId);
       const version = await deps.datasets.getVersion(input.datasetVersionId);
       const dataset = await deps.datasets.getDataset(version.datasetId);
       if (dataset.taskId !== model.taskId) {
@@ -57,13 +57,13 @@ export const evaluationsService = (deps: {
       // Rows whose label the task no longer has cannot be scored; they are left out.
       const labels = new Set((await deps.tasks.get(model.taskId)).labels.map((label) => label.name));
       const items: { exampleId: string; trueLabel: string }[] = [];
-      for await (const batch of deps.rows.stream(version.id, { split: input.split, labeledOnly: true })) {
+      for await (const batch of deps.datasetRowsRepo.stream(version.id, { split: input.split, labeledOnly: true })) {
         for (const row of batch) if (labels.has(row.label!)) items.push({ exampleId: row.exampleId, trueLabel: row.label! });
       }
       if (items.length === 0) {
         throw errors.validation(`The ${input.split} split has no labeled rows.`, [{ field: 'body.split', message: 'no labeled rows' }]);
       }
-      const evaluation = await deps.evaluations.insert(
+      const evaluation = await deps.evaluationsRepo.insert(
         {
           id: newId(),
           taskId: model.taskId,
@@ -80,12 +80,12 @@ export const evaluationsService = (deps: {
     },
 
     async progress(evaluation: EvaluationRecord) {
-      return { answered: await deps.evaluations.answered(evaluation.id) };
+      return { answered: await deps.evaluationsRepo.answered(evaluation.id) };
     },
 
     async list(taskRef: string, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);
-      return toPage(await deps.evaluations.listForTask(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      return toPage(await deps.evaluationsRepo.listForTask(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
     },
 
     /** The plain-text report a person reads: scikit-learn's layout, the rows without a usable answer, then the confusion matrix. */
@@ -95,7 +95,7 @@ export const evaluationsService = (deps: {
         throw errors.notReady(`The evaluation is ${evaluation.status}; its report exists once it has completed.`);
       }
       const { confusion_matrix: matrix, unknown_predictions: unknownLabels } = evaluation.metrics as unknown as EvaluationMetrics;
-      const rows = await deps.evaluations.rows(evaluation.id);
+      const rows = await deps.evaluationsRepo.rows(evaluation.id);
       const { failedCalls, unparseableAnswers } = rowOutcomes(rows);
       const report = classificationReport(
         rows.map((row) => row.trueLabel),
@@ -106,17 +106,17 @@ export const evaluationsService = (deps: {
       return `${formatClassificationReport(report)}\n${failures}\n${formatConfusionMatrix(matrix.matrix, matrix.labels)}\n`;
     },
 
-    rows: (id: string) => deps.evaluations.rows(id),
+    rows: (id: string) => deps.evaluationsRepo.rows(id),
 
-    latestFor: async (modelVersionId: string, limit = 5) => (await deps.evaluations.latestForModels([modelVersionId])).slice(0, limit),
+    latestFor: async (modelVersionId: string, limit = 5) => (await deps.evaluationsRepo.latestForModels([modelVersionId])).slice(0, limit),
 
-    existsFor: async (modelVersionId: string) => (await deps.evaluations.latestForModels([modelVersionId])).length > 0,
+    existsFor: async (modelVersionId: string) => (await deps.evaluationsRepo.latestForModels([modelVersionId])).length > 0,
 
     async resumeActive() {
-      const active = await deps.evaluations.listActive();
+      const active = await deps.evaluationsRepo.listActive();
       for (const evaluation of active) {
         await resumeChunks(deps.queues, 'evaluation', chunkJobs(evaluation), async (message) => {
-          await deps.evaluations.transition(evaluation.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() });
+          await deps.evaluationsRepo.transition(evaluation.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() });
           await deps.wake.ended({ evaluationId: evaluation.id });
         });
       }
@@ -127,9 +127,9 @@ export const evaluationsService = (deps: {
     async retry(id: string): Promise<EvaluationRecord> {
       const evaluation = await get(id);
       if (evaluation.status !== 'failed') throw errors.notFailed('evaluation', evaluation.id, evaluation.status);
-      const model = await deps.models.get(evaluation.modelVersionId);
+      const model = await deps.modelVersions.get(evaluation.modelVersionId);
       if (model.status === 'retired') throw errors.modelRetired(`The model version ${model.id} is retired.`);
-      const queued = await deps.evaluations.transition(evaluation.id, ['failed'], 'queued', { errorCode: null, errorMessage: null, finishedAt: null });
+      const queued = await deps.evaluationsRepo.transition(evaluation.id, ['failed'], 'queued', { errorCode: null, errorMessage: null, finishedAt: null });
       if (queued) await deps.queues.requeue('evaluation', chunkJobs(queued));
       return queued ?? get(id);
     },

@@ -12,24 +12,24 @@ import type { TasksService } from '../tasks-service.js';
  * the task's metric, each compared with the champion by an exact McNemar test.
  */
 export const leaderboardService = (deps: {
-  evaluations: EvaluationsRepository;
-  modelVersions: ModelVersionsRepository;
-  routing: RoutingRepository;
-  tasks: TasksService;
+  evaluationsRepo: Pick<EvaluationsRepository, 'completedOn' | 'rows'>;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
+  routingRepo: Pick<RoutingRepository, 'get'>;
+  tasks: Pick<TasksService, 'get'>;
 }) => ({
   async build(taskRef: string, datasetVersionId: string, split: string) {
     const task = await deps.tasks.get(taskRef);
-    const routing = await deps.routing.get(task.id);
-    const completed = await deps.evaluations.completedOn(task.id, datasetVersionId, split);
+    const routing = await deps.routingRepo.get(task.id);
+    const completed = await deps.evaluationsRepo.completedOn(task.id, datasetVersionId, split);
     // The newest evaluation of each model.
     const latest = [...new Map(completed.reverse().map((evaluation) => [evaluation.modelVersionId, evaluation])).values()];
     const outcomes = new Map<string, RowOutcomes>();
-    for (const evaluation of latest) outcomes.set(evaluation.id, rowOutcomes(await deps.evaluations.rows(evaluation.id)));
+    for (const evaluation of latest) outcomes.set(evaluation.id, rowOutcomes(await deps.evaluationsRepo.rows(evaluation.id)));
     const champion = latest.find((evaluation) => evaluation.modelVersionId === routing.championId);
     const entries = await Promise.all(
       latest.map(async (evaluation) => {
         const metrics = evaluation.metrics as unknown as EvaluationMetrics;
-        const model = (await deps.modelVersions.findById(evaluation.modelVersionId))!;
+        const model = (await deps.modelVersionsRepo.findById(evaluation.modelVersionId))!;
         const own = outcomes.get(evaluation.id)!;
         const versusChampion = champion && champion.id !== evaluation.id ? mcnemar(own.correct, outcomes.get(champion.id)!.correct) : null;
         return {

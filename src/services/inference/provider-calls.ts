@@ -50,7 +50,11 @@ export interface CallTarget {
  * wait for budget, call, retry transient failures a few times, correct the token estimate, and
  * turn every failure into what the caller must do about it.
  */
-export const providerCalls = (deps: { limiter: ProviderRateLimiter; priceOverrides: PriceOverrides; metrics: ProviderMetrics }) => {
+export const providerCalls = (deps: {
+  limiter: Pick<ProviderRateLimiter, 'acquire' | 'settle' | 'observe' | 'pause'>;
+  priceOverrides: PriceOverrides;
+  metrics: Pick<ProviderMetrics, 'succeeded' | 'failed'>;
+}) => {
   const reservedTokens = (target: CallTarget) =>
     maxAnswerTokens(target.prompt.labels.map((label) => label.name), tokenStrings(target.classifier.model));
   /**

@@ -9,11 +9,11 @@ import type { LabelRunFinalizer } from './label-run-finalizer.js';
 import { runParams } from './label-run-params.js';
 
 export interface ChunkDeps {
-  runs: LabelRunsRepository;
-  rows: DatasetRowsRepository;
+  labelRunsRepo: Pick<LabelRunsRepository, 'findById' | 'transition' | 'pendingItems' | 'progress' | 'update' | 'recordResult'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'textsByIds'>;
   providers: Pick<Providers, 'classifier' | 'budgetFor'>;
-  calls: ProviderCalls;
-  finalizer: LabelRunFinalizer;
+  calls: Pick<ProviderCalls, 'classify'>;
+  finalizer: Pick<LabelRunFinalizer, 'finalizeIfDone'>;
   wake: Pick<PipelineWake, 'ended'>;
 }
 
@@ -21,7 +21,7 @@ export interface ChunkDeps {
 export const labelChunkRunner = (deps: ChunkDeps) => {
   /** Still worth working on? Re-read for every example so cancel and failure take effect at once. */
   const stillActive = async (runId: string) => {
-    const run = await deps.runs.findById(runId);
+    const run = await deps.labelRunsRepo.findById(runId);
     return run && (run.status === 'running' || run.status === 'queued') && !run.stopReason ? run : undefined;
   };
 
@@ -30,7 +30,7 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
       let run = await stillActive(job.runId);
       if (!run) return { answered: 0 };
       if (run.status === 'queued') {
-        run = (await deps.runs.transition(run.id, ['queued'], 'running', { startedAt: new Date() })) ?? run;
+        run = (await deps.labelRunsRepo.transition(run.id, ['queued'], 'running', { startedAt: new Date() })) ?? run;
       }
       const params = runParams(run.params);
       const prompt = run.prompt as unknown as PromptConfig & { labelCodes?: Record<string, string> };
@@ -41,20 +41,20 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
         budget: deps.providers.budgetFor(provider, params.rateLimit),
       };
 
-      const pending = await deps.runs.pendingItems(run.id, job.fromSeq, job.toSeq);
-      const texts = await deps.rows.textsByIds(pending.map((item) => item.exampleId));
+      const pending = await deps.labelRunsRepo.pendingItems(run.id, job.fromSeq, job.toSeq);
+      const texts = await deps.datasetRowsRepo.textsByIds(pending.map((item) => item.exampleId));
       let answered = 0;
       for (const item of pending) {
         // Shutting down: give the rest of the chunk back (the job fails and is retried elsewhere).
         signal?.throwIfAborted();
         if (!(await stillActive(run.id))) return { answered };
-        if (params.maxCostUsd !== undefined && (await deps.runs.progress(run.id)).costUsd >= params.maxCostUsd) {
-          await deps.runs.update(run.id, { stopReason: 'max_cost' });
+        if (params.maxCostUsd !== undefined && (await deps.labelRunsRepo.progress(run.id)).costUsd >= params.maxCostUsd) {
+          await deps.labelRunsRepo.update(run.id, { stopReason: 'max_cost' });
           break;
         }
         try {
           const { answer, costUsd } = await deps.calls.classify(target, texts.get(item.exampleId) ?? '', signal);
-          const recorded = await deps.runs.recordResult({
+          const recorded = await deps.labelRunsRepo.recordResult({
             runId: run.id,
             exampleId: item.exampleId,
             status: answer.label === null ? 'unparseable' : 'labeled',
@@ -70,7 +70,7 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
           if (recorded) answered += 1;
         } catch (error) {
           if (error instanceof RunFatalError) {
-            await deps.runs.transition(run.id, ['queued', 'running'], 'failed', {
+            await deps.labelRunsRepo.transition(run.id, ['queued', 'running'], 'failed', {
               errorCode: error.code,
               errorMessage: error.message,
               finishedAt: new Date(),
@@ -79,7 +79,7 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
             return { answered };
           }
           if (!(error instanceof ItemFailedError)) throw error;
-          await deps.runs.recordResult({
+          await deps.labelRunsRepo.recordResult({
             runId: run.id,
             exampleId: item.exampleId,
             status: 'failed',

@@ -10,19 +10,24 @@ import { runParams } from './label-run-params.js';
  * dataset version. The status change and the version commit together, and the conditional status
  * update means only one of several racing workers does it; that one wakes a pipeline waiting on it.
  */
-export const labelRunFinalizer = (deps: { db: Database; runs: LabelRunsRepository; datasets: DatasetsService; wake: Pick<PipelineWake, 'ended'> }) => ({
+export const labelRunFinalizer = (deps: {
+  db: Database;
+  labelRunsRepo: Pick<LabelRunsRepository, 'findById' | 'progress' | 'transition' | 'results' | 'update'>;
+  datasets: Pick<DatasetsService, 'deriveWith'>;
+  wake: Pick<PipelineWake, 'ended'>;
+}) => ({
   async finalizeIfDone(runId: string): Promise<boolean> {
-    const run = await deps.runs.findById(runId);
+    const run = await deps.labelRunsRepo.findById(runId);
     if (!run || (run.status !== 'running' && run.status !== 'queued')) return false;
-    const progress = await deps.runs.progress(runId);
+    const progress = await deps.labelRunsRepo.progress(runId);
     const answered = progress.labeled + progress.unparseable + progress.failed;
     if (answered < run.total && !run.stopReason) return false;
 
     const won = await deps.db.transaction(async (tx) => {
-      const won = await deps.runs.transition(runId, ['running', 'queued'], 'completed', { finishedAt: new Date() }, tx);
+      const won = await deps.labelRunsRepo.transition(runId, ['running', 'queued'], 'completed', { finishedAt: new Date() }, tx);
       if (!won) return false;
       const params = runParams(run.params);
-      const results = await deps.runs.results(runId, tx);
+      const results = await deps.labelRunsRepo.results(runId, tx);
       const version = await deps.datasets.deriveWith(
         run.sourceVersionId,
         'label',
@@ -36,7 +41,7 @@ export const labelRunFinalizer = (deps: { db: Database; runs: LabelRunsRepositor
         },
         tx,
       );
-      await deps.runs.update(runId, { resultVersionId: version.id, report: version.report }, tx);
+      await deps.labelRunsRepo.update(runId, { resultVersionId: version.id, report: version.report }, tx);
       return true;
     });
     if (won) await deps.wake.ended({ labelRunId: runId });

@@ -41,17 +41,17 @@ export interface LabelRunView {
 
 export const labelRunsService = (deps: {
   db: Database;
-  runs: LabelRunsRepository;
-  rows: DatasetRowsRepository;
-  datasets: DatasetsService;
-  tasks: TasksService;
-  queues: Queues;
+  labelRunsRepo: Pick<LabelRunsRepository, 'findById' | 'progress' | 'insert' | 'listForVersion' | 'transition' | 'resultsPage' | 'listActive'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'loadAll'>;
+  datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
+  tasks: Pick<TasksService, 'get'>;
+  queues: Pick<Queues, 'enqueueMany' | 'requeue' | 'firstFailed'>;
   providers: Pick<Providers, 'isConfigured' | 'configHint' | 'defaultModel'>;
   wake: Pick<PipelineWake, 'ended'>;
 }) => {
-  const getRun = (id: string): Promise<LabelRunRecord> => findOr404('label run', id, (known) => deps.runs.findById(known));
+  const getRun = (id: string): Promise<LabelRunRecord> => findOr404('label run', id, (known) => deps.labelRunsRepo.findById(known));
 
-  const view = async (run: LabelRunRecord): Promise<LabelRunView> => ({ run, progress: await deps.runs.progress(run.id) });
+  const view = async (run: LabelRunRecord): Promise<LabelRunView> => ({ run, progress: await deps.labelRunsRepo.progress(run.id) });
 
   const chunkJobs = (run: LabelRunRecord) =>
     Array.from({ length: Math.ceil(run.total / CHUNK_SIZE) }, (_, index) => {
@@ -65,7 +65,7 @@ export const labelRunsService = (deps: {
      * creating again with the same id returns the run that exists.
      */
     async create(versionId: string, input: CreateLabelRunInput, options: { id?: string } = {}): Promise<LabelRunView> {
-      const existing = options.id ? await deps.runs.findById(options.id) : undefined;
+      const existing = options.id ? await deps.labelRunsRepo.findById(options.id) : undefined;
       if (existing) {
         await deps.queues.enqueueMany('labeling', chunkJobs(existing));
         return view(existing);
@@ -86,7 +86,7 @@ export const labelRunsService = (deps: {
       }
       if (problems.length > 0) throw errors.validation('The label run is invalid.', problems);
 
-      const rows = await deps.rows.loadAll(version.id);
+      const rows = await deps.datasetRowsRepo.loadAll(version.id);
       let fewShot: FewShotExample[] = [];
       if (input.mode === 'few_shot') {
         const labeled = rows.filter((row) => row.label !== null && labelNames.has(row.label));
@@ -123,7 +123,7 @@ export const labelRunsService = (deps: {
         fewShot,
         labelCodes: version.labelCodes,
       };
-      const run = await deps.runs.insert(
+      const run = await deps.labelRunsRepo.insert(
         {
           id: options.id ?? newId(),
           taskId: task.id,
@@ -146,14 +146,14 @@ export const labelRunsService = (deps: {
 
     async list(versionId: string, page: { limit: number; cursor?: string }) {
       const version = await deps.datasets.getVersion(versionId);
-      const found = toPage(await deps.runs.listForVersion(version.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      const found = toPage(await deps.labelRunsRepo.listForVersion(version.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
       return { data: await Promise.all(found.data.map(view)), nextCursor: found.nextCursor };
     },
 
     /** Stops a run; examples already answered stay recorded. Cancelling a finished run is a no-op. */
     async cancel(id: string): Promise<LabelRunView> {
       const run = await getRun(id);
-      const cancelled = await deps.runs.transition(run.id, ['queued', 'running'], 'cancelled', { finishedAt: new Date() });
+      const cancelled = await deps.labelRunsRepo.transition(run.id, ['queued', 'running'], 'cancelled', { finishedAt: new Date() });
       if (cancelled) await deps.wake.ended({ labelRunId: run.id });
       return view(cancelled ?? (await getRun(id)));
     },
@@ -162,7 +162,7 @@ export const labelRunsService = (deps: {
       const run = await getRun(id);
       const afterExampleId = page.cursor === undefined ? undefined : Buffer.from(page.cursor, 'base64url').toString('utf8');
       if (afterExampleId !== undefined && !/^[0-9a-f]{64}$/.test(afterExampleId)) throw errors.invalidCursor();
-      const found = await deps.runs.resultsPage(run.id, { limit: page.limit, afterExampleId });
+      const found = await deps.labelRunsRepo.resultsPage(run.id, { limit: page.limit, afterExampleId });
       const data = found.slice(0, page.limit);
       const last = data.at(-1);
       return { data, nextCursor: found.length > page.limit && last ? Buffer.from(last.exampleId).toString('base64url') : null };
@@ -174,10 +174,10 @@ export const labelRunsService = (deps: {
      * whose examples are all answered just finishes (finalizing the run if it was the last).
      */
     async resumeActive(): Promise<number> {
-      const active = await deps.runs.listActive();
+      const active = await deps.labelRunsRepo.listActive();
       for (const run of active) {
         await resumeChunks(deps.queues, 'labeling', chunkJobs(run), async (message) => {
-          await deps.runs.transition(run.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() });
+          await deps.labelRunsRepo.transition(run.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() });
           await deps.wake.ended({ labelRunId: run.id });
         });
       }
@@ -188,7 +188,7 @@ export const labelRunsService = (deps: {
     async retry(id: string): Promise<LabelRunView> {
       const run = await getRun(id);
       if (run.status !== 'failed') throw errors.notFailed('label run', run.id, run.status);
-      const queued = await deps.runs.transition(run.id, ['failed'], 'queued', { errorCode: null, errorMessage: null, finishedAt: null });
+      const queued = await deps.labelRunsRepo.transition(run.id, ['failed'], 'queued', { errorCode: null, errorMessage: null, finishedAt: null });
       if (queued) await deps.queues.requeue('labeling', chunkJobs(queued));
       return view(queued ?? (await getRun(id)));
     },

@@ -23,13 +23,13 @@ export interface RegisterModelInput {
 }
 
 export const modelVersionsService = (deps: {
-  modelVersions: ModelVersionsRepository;
-  tasks: TasksService;
-  rows: DatasetRowsRepository;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'insert' | 'list'>;
+  tasks: Pick<TasksService, 'get'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
   providers: Pick<Providers, 'isConfigured' | 'configHint' | 'hostedTrainers' | 'defaultModel'>;
   routing: Pick<RoutingService, 'adoptFallback'>;
 }) => {
-  const get = (id: string): Promise<ModelVersionRecord> => findOr404('model version', id, (known) => deps.modelVersions.findById(known));
+  const get = (id: string): Promise<ModelVersionRecord> => findOr404('model version', id, (known) => deps.modelVersionsRepo.findById(known));
   return {
     get,
 
@@ -38,7 +38,7 @@ export const modelVersionsService = (deps: {
      * `options.id`: callers that record the id first (pipelines) get the model that exists.
      */
     async register(taskRef: string, input: RegisterModelInput, options: { id?: string } = {}): Promise<ModelVersionRecord> {
-      const existing = options.id ? await deps.modelVersions.findById(options.id) : undefined;
+      const existing = options.id ? await deps.modelVersionsRepo.findById(options.id) : undefined;
       if (existing) return existing;
       const task = await deps.tasks.get(taskRef);
       if (task.archivedAt) throw errors.archived('task', taskRef);
@@ -54,7 +54,7 @@ export const modelVersionsService = (deps: {
       let fewShot = input.few_shot_examples ?? [];
       if (input.few_shot_from) {
         const pool: { exampleId: string; text: string; label: string }[] = [];
-        for await (const batch of deps.rows.stream(input.few_shot_from.dataset_version_id, { split: 'train', labeledOnly: true })) {
+        for await (const batch of deps.datasetRowsRepo.stream(input.few_shot_from.dataset_version_id, { split: 'train', labeledOnly: true })) {
           for (const row of batch) if (labels.has(row.label!)) pool.push({ exampleId: row.exampleId, text: row.text, label: row.label! });
         }
         fewShot = pickFewShot(pool, input.few_shot_from.k, input.few_shot_from.seed ?? 42);
@@ -67,7 +67,7 @@ export const modelVersionsService = (deps: {
         fewShot,
         ...(input.kind === 'fine_tuned' ? { asTrained: true } : {}),
       };
-      const registered = await deps.modelVersions.insert({
+      const registered = await deps.modelVersionsRepo.insert({
         id: options.id ?? newId(),
         taskId: task.id,
         name: input.name ?? `${task.slug}-${input.kind === 'prompt' ? 'prompt' : 'byo'}-${model}`,
@@ -78,11 +78,11 @@ export const modelVersionsService = (deps: {
       });
       // A task's first prompt-only model stands in for any champion (the README's "normally the prompt-only model").
       if (registered.kind === 'prompt') await deps.routing.adoptFallback(task.id, registered.id);
-      return (await deps.modelVersions.findById(registered.id)) ?? registered;
+      return (await deps.modelVersionsRepo.findById(registered.id)) ?? registered;
     },
     async list(taskRef: string, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);
-      return toPage(await deps.modelVersions.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      return toPage(await deps.modelVersionsRepo.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
     },
   };
 };

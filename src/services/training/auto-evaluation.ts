@@ -13,10 +13,15 @@ import type { PipelineWake } from '../pipelines/pipeline-wake.js';
  * the fine-tune succeeded and comes back here. The decision wakes a pipeline waiting on the
  * fine-tune: its train step waits for the success, its evaluate step for this decision.
  */
-export const autoEvaluation = (deps: { fineTunes: FineTunesRepository; evaluations: EvaluationsService; evaluationRecords: EvaluationsRepository; wake: Pick<PipelineWake, 'ended'> }) => {
+export const autoEvaluation = (deps: {
+  fineTunesRepo: Pick<FineTunesRepository, 'update'>;
+  evaluations: Pick<EvaluationsService, 'create'>;
+  evaluationsRepo: Pick<EvaluationsRepository, 'latestOn'>;
+  wake: Pick<PipelineWake, 'ended'>;
+}) => {
   const decide = async (modelVersionId: string, datasetVersionId: string): Promise<AutoEvaluation> => {
     // One started by an earlier attempt (or by a pipeline) is the one.
-    const existing = await deps.evaluationRecords.latestOn(modelVersionId, datasetVersionId, 'test');
+    const existing = await deps.evaluationsRepo.latestOn(modelVersionId, datasetVersionId, 'test');
     if (existing && existing.status !== 'failed') return { status: 'queued', evaluation_id: existing.id, reason: null };
     try {
       const evaluation = await deps.evaluations.create({ modelVersionId, datasetVersionId, split: 'test' });
@@ -30,7 +35,7 @@ export const autoEvaluation = (deps: { fineTunes: FineTunesRepository; evaluatio
   return {
     async run(fineTune: FineTuneRecord): Promise<void> {
       if (fineTune.autoEvaluation || !fineTune.modelVersionId) return;
-      await deps.fineTunes.update(fineTune.id, { autoEvaluation: await decide(fineTune.modelVersionId, fineTune.datasetVersionId) });
+      await deps.fineTunesRepo.update(fineTune.id, { autoEvaluation: await decide(fineTune.modelVersionId, fineTune.datasetVersionId) });
       await deps.wake.ended({ fineTuneId: fineTune.id });
     },
   };

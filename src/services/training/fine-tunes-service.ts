@@ -40,18 +40,18 @@ export interface CreateFineTuneInput {
 }
 
 export const fineTunesService = (deps: {
-  fineTunes: FineTunesRepository;
-  modelVersions: ModelVersionsRepository;
-  rows: DatasetRowsRepository;
-  datasets: DatasetsService;
-  tasks: TasksService;
-  queues: Queues;
+  fineTunesRepo: Pick<FineTunesRepository, 'findById' | 'insert' | 'transitions' | 'events' | 'checkpoints' | 'list' | 'listActive' | 'transition' | 'listAwaitingAutoEvaluation' | 'update'>;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'findBySourceFineTune'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
+  datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
+  tasks: Pick<TasksService, 'get'>;
+  queues: Pick<Queues, 'enqueue' | 'failedReason'>;
   providers: Pick<Providers, 'isConfigured' | 'configHint' | 'trainsInProcess' | 'capabilities'>;
   autoEvaluation: Pick<AutoEvaluationStep, 'run'>;
   wake: Pick<PipelineWake, 'ended'>;
   priceOverrides: PriceOverrides;
 }) => {
-  const getFineTune = (id: string): Promise<FineTuneRecord> => findOr404('fine-tune', id, (known) => deps.fineTunes.findById(known));
+  const getFineTune = (id: string): Promise<FineTuneRecord> => findOr404('fine-tune', id, (known) => deps.fineTunesRepo.findById(known));
   const enqueue = ({ data, jobId }: JobSpec<'training'>) => deps.queues.enqueue('training', data, { jobId });
   /** The job an unfinished fine-tune waits on: its start, or its latest poll once a hosted trainer has the job. */
   const awaitedJob = (fineTune: FineTuneRecord) =>
@@ -67,7 +67,7 @@ export const fineTunesService = (deps: {
      * `options.id`: as for label runs, creating again with the same id returns the fine-tune that exists.
      */
     async create(taskRef: string, input: CreateFineTuneInput, options: { id?: string } = {}) {
-      const existing = options.id ? await deps.fineTunes.findById(options.id) : undefined;
+      const existing = options.id ? await deps.fineTunesRepo.findById(options.id) : undefined;
       if (existing) {
         // The record is written before its start job is queued: a caller that died in between
         // (a pipeline step) queues it now.
@@ -82,7 +82,7 @@ export const fineTunesService = (deps: {
           { field: 'body.dataset_version_id', message: `not a version of task "${task.slug}"` },
         ]);
       }
-      const parent = input.parent_model_version_id ? await deps.modelVersions.findById(input.parent_model_version_id) : undefined;
+      const parent = input.parent_model_version_id ? await deps.modelVersionsRepo.findById(input.parent_model_version_id) : undefined;
       if (input.parent_model_version_id && (!parent || parent.taskId !== task.id)) {
         throw errors.validation('Unknown parent model.', [{ field: 'body.parent_model_version_id', message: 'no such model version of this task' }]);
       }
@@ -100,7 +100,7 @@ export const fineTunesService = (deps: {
       // Before anything else is computed: a job on a shut-down model trains, is billed, and is retired at once.
       refuseShutDownModel(baseModel, parent ? 'body.parent_model_version_id' : 'body.base_model');
 
-      const train = await buildTrainingFile(deps.rows, task, version, 'train', { model: baseModel, format: trainer.fileFormat(baseModel) });
+      const train = await buildTrainingFile(deps.datasetRowsRepo, task, version, 'train', { model: baseModel, format: trainer.fileFormat(baseModel) });
       const stats = version.stats as { splits?: Record<string, { label_distribution: Record<string, number> }> };
       const limit = fineTuningTokenLimit(baseModel);
       const requestedEpochs = input.hyperparameters?.n_epochs;
@@ -134,7 +134,7 @@ export const fineTunesService = (deps: {
         );
       }
       if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider, deps.providers.configHint(input.provider));
-      const fineTune = await deps.fineTunes.insert({
+      const fineTune = await deps.fineTunesRepo.insert({
         id: options.id ?? newId(),
         taskId: task.id,
         datasetVersionId: version.id,
@@ -154,16 +154,16 @@ export const fineTunesService = (deps: {
     async detail(id: string) {
       const fineTune = await getFineTune(id);
       const [transitions, events, checkpoints] = await Promise.all([
-        deps.fineTunes.transitions(fineTune.id),
-        deps.fineTunes.events(fineTune.id, 100),
-        deps.fineTunes.checkpoints(fineTune.id),
+        deps.fineTunesRepo.transitions(fineTune.id),
+        deps.fineTunesRepo.events(fineTune.id, 100),
+        deps.fineTunesRepo.checkpoints(fineTune.id),
       ]);
       return { fineTune, transitions, events, checkpoints };
     },
 
     async list(taskRef: string, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);
-      return toPage(await deps.fineTunes.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      return toPage(await deps.fineTunesRepo.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
     },
 
     /**
@@ -174,25 +174,25 @@ export const fineTunesService = (deps: {
      * already registered: then it succeeded.
      */
     async resumeActive(): Promise<number> {
-      const active = await deps.fineTunes.listActive();
+      const active = await deps.fineTunesRepo.listActive();
       for (const fineTune of active) {
         const job = awaitedJob(fineTune);
         const failed = await deps.queues.failedReason('training', job.jobId);
-        const registered = failed === undefined ? undefined : await deps.modelVersions.findBySourceFineTune(fineTune.id);
+        const registered = failed === undefined ? undefined : await deps.modelVersionsRepo.findBySourceFineTune(fineTune.id);
         if (failed === undefined) {
           await enqueue(job);
         } else if (registered) {
           // The model was trained and registered before the step gave up: that is a success, not a loss.
-          await deps.fineTunes.transition(fineTune.id, 'succeeded', { modelVersionId: registered.id, finishedAt: new Date() }, `its ${job.data.step} job failed in the queue after the model was registered: ${failed}`);
+          await deps.fineTunesRepo.transition(fineTune.id, 'succeeded', { modelVersionId: registered.id, finishedAt: new Date() }, `its ${job.data.step} job failed in the queue after the model was registered: ${failed}`);
         } else {
           const message = `its ${job.data.step} job failed in the queue: ${failed}`;
-          await deps.fineTunes.transition(fineTune.id, 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() }, message);
+          await deps.fineTunesRepo.transition(fineTune.id, 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() }, message);
         }
         if (failed !== undefined) await deps.wake.ended({ fineTuneId: fineTune.id });
       }
       // A success whose step died before deciding the automatic evaluation (pipelines wait on it).
       // Only older ones: a step that is still deciding must not be raced into a second evaluation.
-      const unevaluated = await deps.fineTunes.listAwaitingAutoEvaluation(new Date(Date.now() - AUTO_EVALUATION_GRACE_MS));
+      const unevaluated = await deps.fineTunesRepo.listAwaitingAutoEvaluation(new Date(Date.now() - AUTO_EVALUATION_GRACE_MS));
       for (const fineTune of unevaluated) await deps.autoEvaluation.run(fineTune);
       return active.length + unevaluated.length;
     },
@@ -201,9 +201,9 @@ export const fineTunesService = (deps: {
     async cancel(id: string) {
       const fineTune = await getFineTune(id);
       if (TERMINAL_FINE_TUNE_STATUSES.includes(fineTune.status)) return fineTune;
-      await deps.fineTunes.update(fineTune.id, { cancelRequested: true });
+      await deps.fineTunesRepo.update(fineTune.id, { cancelRequested: true });
       if (fineTune.status === 'pending' && !fineTune.providerJobId) {
-        await deps.fineTunes.transition(fineTune.id, 'cancelled', { finishedAt: new Date() }, 'cancelled before it started');
+        await deps.fineTunesRepo.transition(fineTune.id, 'cancelled', { finishedAt: new Date() }, 'cancelled before it started');
         await deps.wake.ended({ fineTuneId: fineTune.id });
       } else {
         await enqueue(trainingJob(fineTune.id, 'cancel'));

@@ -29,14 +29,14 @@ const MIRRORED: ReadonlySet<string> = new Set(['validating_files', 'queued', 'ru
  * the record and can run twice without creating anything twice at the provider.
  */
 export const hostedTraining = (deps: {
-  fineTunes: FineTunesRepository;
-  rows: DatasetRowsRepository;
-  datasets: DatasetsService;
-  tasks: TasksService;
-  queues: Queues;
+  fineTunesRepo: Pick<FineTunesRepository, 'update' | 'addEvents' | 'transition' | 'eventIds' | 'addCheckpoints' | 'findById'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
+  datasets: Pick<DatasetsService, 'getVersion'>;
+  tasks: Pick<TasksService, 'get'>;
+  queues: Pick<Queues, 'enqueue'>;
   providers: Pick<Providers, 'fineTuning' | 'training'>;
-  registrar: ModelRegistrar;
-  autoEvaluation: AutoEvaluationStep;
+  registrar: Pick<ModelRegistrar, 'registerHosted'>;
+  autoEvaluation: Pick<AutoEvaluationStep, 'run'>;
   wake: Pick<PipelineWake, 'ended'>;
   timing: PollTiming;
   /** How long uploaded files may stay unprocessed at the provider. */
@@ -53,16 +53,16 @@ export const hostedTraining = (deps: {
     const polls = fineTune.polls + 1;
     const { data, jobId } = trainingJob(fineTune.id, 'poll', polls);
     await deps.queues.enqueue('training', data, { jobId, delay });
-    await deps.fineTunes.update(fineTune.id, { polls });
+    await deps.fineTunesRepo.update(fineTune.id, { polls });
   };
 
   /** Something odd in a provider answer, recorded once (by its fixed id) among the fine-tune's events. */
   const oddity = (fineTune: FineTuneRecord, eventId: string, message: string) =>
-    deps.fineTunes.addEvents(fineTune.id, [{ eventId: `tuneline-${eventId}`, createdAt: new Date(), level: 'warn', type: 'message', message, data: null }]);
+    deps.fineTunesRepo.addEvents(fineTune.id, [{ eventId: `tuneline-${eventId}`, createdAt: new Date(), level: 'warn', type: 'message', message, data: null }]);
 
   /** Ends a fine-tune without a model (a success ends with its automatic evaluation, which wakes a pipeline). */
   const end = async (fineTune: FineTuneRecord, status: FineTuneStatus, code: string | null, message: string | null) => {
-    await deps.fineTunes.transition(fineTune.id, status, { errorCode: code, errorMessage: message, finishedAt: new Date() }, message ?? undefined);
+    await deps.fineTunesRepo.transition(fineTune.id, status, { errorCode: code, errorMessage: message, finishedAt: new Date() }, message ?? undefined);
     await deps.wake.ended({ fineTuneId: fineTune.id });
   };
 
@@ -74,22 +74,22 @@ export const hostedTraining = (deps: {
   };
 
   const upload = async (fineTune: FineTuneRecord) => {
-    await deps.fineTunes.transition(fineTune.id, 'uploading');
+    await deps.fineTunesRepo.transition(fineTune.id, 'uploading');
     const version = await deps.datasets.getVersion(fineTune.datasetVersionId);
     const task = await deps.tasks.get(fineTune.taskId);
     let changes: Partial<FineTuneRecord> = {};
     if (!fineTune.trainingFileId) {
-      const train = await buildTrainingFile(deps.rows, task, version, 'train', fileOptions(fineTune));
+      const train = await buildTrainingFile(deps.datasetRowsRepo, task, version, 'train', fileOptions(fineTune));
       changes.trainingFileId = await apiFor(fineTune).uploadTrainingFile(train.content, `${fineTune.id}-train.jsonl`);
     }
     if (!fineTune.validationFileId) {
-      const validation = await buildTrainingFile(deps.rows, task, version, 'validation', fileOptions(fineTune));
+      const validation = await buildTrainingFile(deps.datasetRowsRepo, task, version, 'validation', fileOptions(fineTune));
       if (validation.examples > 0) {
         changes.validationFileId = await apiFor(fineTune).uploadTrainingFile(validation.content, `${fineTune.id}-validation.jsonl`);
       }
     }
     if (!fineTune.filesUploadedAt) changes.filesUploadedAt = new Date();
-    return deps.fineTunes.update(fineTune.id, changes);
+    return deps.fineTunesRepo.update(fineTune.id, changes);
   };
 
   /**
@@ -130,7 +130,7 @@ export const hostedTraining = (deps: {
         seed: fineTune.seed ?? undefined,
         hyperparameters: hostedHyperparameters(fineTune.hyperparameters),
       }));
-    await deps.fineTunes.update(fineTune.id, { providerJobId: job.id });
+    await deps.fineTunesRepo.update(fineTune.id, { providerJobId: job.id });
     return job;
   };
 
@@ -141,9 +141,9 @@ export const hostedTraining = (deps: {
    */
   const record = async (fineTune: FineTuneRecord, job: ProviderJob) => {
     const api = apiFor(fineTune);
-    const known = await deps.fineTunes.eventIds(fineTune.id);
+    const known = await deps.fineTunesRepo.eventIds(fineTune.id);
     const store = async (events: ProviderEvent[]) => {
-      await deps.fineTunes.addEvents(
+      await deps.fineTunesRepo.addEvents(
         fineTune.id,
         events.map((event) => ({ eventId: event.id, createdAt: event.createdAt, level: event.level, message: event.message, type: event.type, data: event.data })),
       );
@@ -158,11 +158,11 @@ export const hostedTraining = (deps: {
       stalled ||= read.stalled;
       if (cursor) break;
     }
-    if (cursor !== fineTune.eventsCursor) await deps.fineTunes.update(fineTune.id, { eventsCursor: cursor });
+    if (cursor !== fineTune.eventsCursor) await deps.fineTunesRepo.update(fineTune.id, { eventsCursor: cursor });
     if (stalled) await oddity(fineTune, 'events-cursor-stalled', 'The provider kept answering has_more for events with a cursor that did not advance; paging stopped there.');
 
     const { checkpoints, stalled: checkpointsStalled } = await api.checkpoints(job.id);
-    await deps.fineTunes.addCheckpoints(
+    await deps.fineTunesRepo.addCheckpoints(
       fineTune.id,
       checkpoints.map((checkpoint) => ({
         checkpointId: checkpoint.id,
@@ -173,7 +173,7 @@ export const hostedTraining = (deps: {
       })),
     );
     if (checkpointsStalled) await oddity(fineTune, 'checkpoints-cursor-stalled', 'The provider kept answering has_more for checkpoints with a cursor that did not advance; paging stopped there.');
-    if (Object.keys(job.hyperparameters).length > 0) await deps.fineTunes.update(fineTune.id, { resolvedHyperparameters: job.hyperparameters });
+    if (Object.keys(job.hyperparameters).length > 0) await deps.fineTunesRepo.update(fineTune.id, { resolvedHyperparameters: job.hyperparameters });
   };
 
   /**
@@ -186,7 +186,7 @@ export const hostedTraining = (deps: {
     if (tokens.oddity) await oddity(fineTune, 'trained-tokens', tokens.oddity);
     const resultFile = job.resultFiles[0] ?? null;
     if (!resultFile) await oddity(fineTune, 'result-file', 'The provider listed no result file for the succeeded job; the fine-tune has no loss curve.');
-    const updated = await deps.fineTunes.update(fineTune.id, {
+    const updated = await deps.fineTunesRepo.update(fineTune.id, {
       fineTunedModel: job.fineTunedModel,
       trainedTokens: tokens.tokens,
       costUsd: tokens.tokens !== null ? trainerOf(fineTune).cost(fineTune.baseModel, tokens.tokens, deps.priceOverrides) : null,
@@ -195,12 +195,12 @@ export const hostedTraining = (deps: {
       ...(resultFile ? {} : { curve: [] }),
     });
     const model = await deps.registrar.registerHosted(updated);
-    await deps.fineTunes.transition(fineTune.id, 'succeeded', { modelVersionId: model.id, finishedAt: new Date() });
+    await deps.fineTunesRepo.transition(fineTune.id, 'succeeded', { modelVersionId: model.id, finishedAt: new Date() });
     // The last events and checkpoints are worth having, not worth the model.
     await record(fineTune, job).catch((error: unknown) =>
       oddity(fineTune, 'final-events', `The last events and checkpoints could not be read (${(error as Error).message}).`),
     );
-    await finish((await deps.fineTunes.findById(fineTune.id))!);
+    await finish((await deps.fineTunesRepo.findById(fineTune.id))!);
   };
 
   /** What follows a success, each part at most once: the loss curve from the result file, then the automatic evaluation. */
@@ -212,7 +212,7 @@ export const hostedTraining = (deps: {
       } catch (error) {
         await oddity(fineTune, 'result-file', `The result file ${fineTune.resultFileId} could not be read (${(error as Error).message}); the fine-tune has no loss curve.`);
       }
-      await deps.fineTunes.update(fineTune.id, { curve });
+      await deps.fineTunesRepo.update(fineTune.id, { curve });
     }
     await deps.autoEvaluation.run(fineTune);
   };
@@ -240,8 +240,8 @@ export const hostedTraining = (deps: {
           return end(fineTune, 'failed', job.error?.code ?? 'provider_failed', job.error?.message ?? 'The provider reported the job failed but gave no reason.');
         }
         if (status === 'cancelled') return end(fineTune, 'cancelled', null, 'cancelled at the provider');
-        await deps.fineTunes.transition(fineTune.id, status);
-        return schedulePoll((await deps.fineTunes.findById(fineTune.id))!);
+        await deps.fineTunesRepo.transition(fineTune.id, status);
+        return schedulePoll((await deps.fineTunesRepo.findById(fineTune.id))!);
       } catch (error) {
         await failOn(fineTune, error);
       }

@@ -17,30 +17,30 @@ import type { PipelineWake } from '../pipelines/pipeline-wake.js';
  * succeeded and evaluated.
  */
 export const localTraining = (deps: {
-  fineTunes: FineTunesRepository;
-  rows: DatasetRowsRepository;
-  tasks: TasksService;
-  registrar: ModelRegistrar;
-  autoEvaluation: AutoEvaluationStep;
+  fineTunesRepo: Pick<FineTunesRepository, 'transition' | 'findById' | 'addEvents' | 'update'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
+  tasks: Pick<TasksService, 'get'>;
+  registrar: Pick<ModelRegistrar, 'registerLocal' | 'registered'>;
+  autoEvaluation: Pick<AutoEvaluationStep, 'run'>;
   wake: Pick<PipelineWake, 'ended'>;
 }) => {
   const examples = async (versionId: string, split: Split) => {
     const out: { text: string; label: string }[] = [];
-    for await (const batch of deps.rows.stream(versionId, { split, labeledOnly: true })) {
+    for await (const batch of deps.datasetRowsRepo.stream(versionId, { split, labeledOnly: true })) {
       for (const row of batch) out.push({ text: row.text, label: row.label! });
     }
     return out;
   };
 
   const succeed = async (fineTune: FineTuneRecord, modelVersionId: string) => {
-    await deps.fineTunes.transition(fineTune.id, 'succeeded', { modelVersionId, finishedAt: new Date() });
-    await deps.autoEvaluation.run((await deps.fineTunes.findById(fineTune.id))!);
+    await deps.fineTunesRepo.transition(fineTune.id, 'succeeded', { modelVersionId, finishedAt: new Date() });
+    await deps.autoEvaluation.run((await deps.fineTunesRepo.findById(fineTune.id))!);
   };
 
   /** Trains and registers the model; undefined when a cancel request stopped the training. */
   const trainAndRegister = async (fineTune: FineTuneRecord, signal?: AbortSignal) => {
     const task = await deps.tasks.get(fineTune.taskId);
-    await deps.fineTunes.transition(fineTune.id, 'running', {}, 'training in a worker thread');
+    await deps.fineTunesRepo.transition(fineTune.id, 'running', {}, 'training in a worker thread');
     const [train, validation] = await Promise.all([examples(fineTune.datasetVersionId, 'train'), examples(fineTune.datasetVersionId, 'validation')]);
     const curve: CurvePoint[] = [];
     const cancel = new AbortController();
@@ -66,7 +66,7 @@ export const localTraining = (deps: {
           });
           // Events are written in order; a cancel request stops the thread at the next epoch.
           pending = pending.then(async () => {
-            await deps.fineTunes.addEvents(fineTune.id, [
+            await deps.fineTunesRepo.addEvents(fineTune.id, [
               {
                 eventId: `epoch-${event.epoch}`,
                 createdAt: new Date(),
@@ -76,7 +76,7 @@ export const localTraining = (deps: {
                 data: { ...event },
               },
             ]);
-            if ((await deps.fineTunes.findById(fineTune.id))?.cancelRequested) cancel.abort(new Error('cancelled'));
+            if ((await deps.fineTunesRepo.findById(fineTune.id))?.cancelRequested) cancel.abort(new Error('cancelled'));
           });
         },
       },
@@ -87,11 +87,11 @@ export const localTraining = (deps: {
     });
     await pending;
     if (!result) {
-      await deps.fineTunes.transition(fineTune.id, 'cancelled', { finishedAt: new Date() }, 'cancelled on request');
+      await deps.fineTunesRepo.transition(fineTune.id, 'cancelled', { finishedAt: new Date() }, 'cancelled on request');
       await deps.wake.ended({ fineTuneId: fineTune.id });
       return undefined;
     }
-    const updated = await deps.fineTunes.update(fineTune.id, {
+    const updated = await deps.fineTunesRepo.update(fineTune.id, {
       curve,
       costUsd: 0,
       trainedTokens: null,

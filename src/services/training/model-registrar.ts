@@ -13,9 +13,9 @@ import type { TasksService } from '../tasks-service.js';
  * racing steps, register one model. Evaluating it is a later step (auto-evaluation.ts).
  */
 export const modelRegistrar = (deps: {
-  modelVersions: ModelVersionsRepository;
-  tasks: TasksService;
-  datasets: DatasetsService;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findBySourceFineTune' | 'insert'>;
+  tasks: Pick<TasksService, 'get'>;
+  datasets: Pick<DatasetsService, 'getVersion'>;
   providers: Pick<Providers, 'training'>;
 }) => {
   const base = async (fineTune: FineTuneRecord) => {
@@ -42,11 +42,11 @@ export const modelRegistrar = (deps: {
 
   /** Registers once: the model an earlier attempt registered comes back. */
   const register = async (fineTune: FineTuneRecord, row: () => Promise<Parameters<ModelVersionsRepository['insert']>[0]>) =>
-    (await deps.modelVersions.findBySourceFineTune(fineTune.id)) ?? deps.modelVersions.insert(await row());
+    (await deps.modelVersionsRepo.findBySourceFineTune(fineTune.id)) ?? deps.modelVersionsRepo.insert(await row());
 
   return {
     /** The model a fine-tune already registered (its training output, stored once), if any. */
-    registered: (fineTune: FineTuneRecord): Promise<ModelVersionRecord | undefined> => deps.modelVersions.findBySourceFineTune(fineTune.id),
+    registered: (fineTune: FineTuneRecord): Promise<ModelVersionRecord | undefined> => deps.modelVersionsRepo.findBySourceFineTune(fineTune.id),
 
     registerHosted: (fineTune: FineTuneRecord): Promise<ModelVersionRecord> =>
       register(fineTune, async () => ({

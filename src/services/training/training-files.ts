@@ -14,7 +14,7 @@ const CHAT_OVERHEAD_TOKENS = 12;
  * so they are built in memory.
  */
 export async function buildTrainingFile(
-  rows: DatasetRowsRepository,
+  rows: Pick<DatasetRowsRepository, 'stream'>,
   task: TaskRow,
   version: DatasetVersionRecord,
   split: Split,

@@ -12,13 +12,13 @@ import type { LocalTraining } from './local-training.js';
  * is what a step retried after the success finds to do.
  */
 export const trainingRunner = (deps: {
-  fineTunes: FineTunesRepository;
+  fineTunesRepo: Pick<FineTunesRepository, 'findById'>;
   providers: Pick<Providers, 'trainsInProcess'>;
-  hosted: HostedTraining;
-  local: LocalTraining;
+  hosted: Pick<HostedTraining, 'finish' | 'cancel' | 'start' | 'poll'>;
+  local: Pick<LocalTraining, 'finish' | 'run'>;
 }) => ({
   async run(job: TrainingJob, signal?: AbortSignal): Promise<unknown> {
-    const fineTune = await deps.fineTunes.findById(job.fineTuneId);
+    const fineTune = await deps.fineTunesRepo.findById(job.fineTuneId);
     if (!fineTune) return;
     const inProcess = deps.providers.trainsInProcess(fineTune.provider as ProviderName);
     if (fineTune.status === 'succeeded') return inProcess ? deps.local.finish(fineTune) : deps.hosted.finish(fineTune);

@@ -4,6 +4,6 @@ import type { TrainingJob } from '../queues.js';
 
 /** One step of a fine-tune; the signal lets a local training thread stop when the worker shuts down. */
 export const trainingProcessor =
-  ({ runner }: { runner: TrainingRunner }) =>
+  ({ runner }: { runner: Pick<TrainingRunner, 'run'> }) =>
   async (job: Job<TrainingJob>, _token?: string, signal?: AbortSignal) =>
     runner.run(job.data, signal);
