@@ -1,12 +1,12 @@
 import type { Database, Executor } from '../../db/client.js';
-import type { DatasetRowsRepository, RowFilter, StoredRow } from '../../db/repositories/dataset-rows-repository.js';
+import type { DatasetRowsRepository, RowFilter } from '../../db/repositories/dataset-rows-repository.js';
 import type { DatasetVersionsRepository } from '../../db/repositories/dataset-versions-repository.js';
 import type { DatasetsRepository } from '../../db/repositories/datasets-repository.js';
 import type { DatasetRecord, DatasetVersionRecord } from '../../db/schema/datasets.js';
 import type { TaskRow } from '../../db/schema/tasks.js';
 import { applyOperations } from '../../domain/datasets/apply-operations.js';
 import { OperationError, type Operation } from '../../domain/datasets/operations.js';
-import type { DatasetRow } from '../../domain/datasets/rows.js';
+import type { DatasetRow, StoredRow } from '../../domain/datasets/rows.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, afterNumberCursor, toPage, toPageBy, type Page } from '../../domain/pagination.js';
 import { errors } from '../../errors.js';
