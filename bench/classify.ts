@@ -17,6 +17,7 @@ import { Agent, request } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
+import { predictionLogRepository } from '../src/db/repositories/prediction-log-repository.js';
 import { newId } from '../src/domain/ids.js';
 import { createLogger } from '../src/lib/logger.js';
 import { predictionLog } from '../src/services/predictions/prediction-log.js';
@@ -247,7 +248,7 @@ async function main() {
 /** CPU microseconds per record for the prediction log writer: record `count` predictions, drain. */
 async function measureLog(url: string, count: number): Promise<number> {
   const pool = benchPool(url, 4);
-  const log = predictionLog({ pool, logger: createLogger({ level: 'warn', name: 'bench' }), metrics: new Registry(), settings: { buffer: 20_000, batch: 500, flushMs: 100, spillDir: 'var/prediction-log', stallMs: 15_000 } });
+  const log = predictionLog({ predictionLogRepo: predictionLogRepository(pool), logger: createLogger({ level: 'warn', name: 'bench' }), metrics: new Registry(), settings: { buffer: 20_000, batch: 500, flushMs: 100, spillDir: 'var/prediction-log', stallMs: 15_000 } });
   const taskId = newId();
   const started = process.cpuUsage();
   for (let i = 0; i < count; i++) {

@@ -8,6 +8,7 @@ import { parsePriceOverrides, type PriceOverrides } from './domain/pricing.js';
  * passed down; nothing else reads `process.env`.
  */
 const ConfigSchema = Type.Object({
+  // Nothing in Tuneline branches on it (no test-only paths); checked so a typo still stops start-up.
   NODE_ENV: Type.Enum(['development', 'production', 'test'], { default: 'development' }),
   HOST: Type.String({ default: '0.0.0.0', minLength: 1 }),
   PORT: Type.Integer({ default: 3000, minimum: 0, maximum: 65535 }),
@@ -70,7 +71,6 @@ const ConfigSchema = Type.Object({
 type Env = Static<typeof ConfigSchema>;
 
 export interface Config {
-  readonly env: Env['NODE_ENV'];
   readonly host: string;
   readonly port: number;
   readonly logLevel: string;
@@ -141,7 +141,6 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
   }
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return deepFreeze({
-    env: env.NODE_ENV,
     host: env.HOST,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,

@@ -5,7 +5,7 @@ import { buildApp } from '../src/api/app.js';
 import { createLogger } from '../src/lib/logger.js';
 import { openRuntime, type Runtime } from '../src/lib/runtime.js';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
-import { classify, classifyOverHttp, registerModel, route, storedPredictions, untilUpstreamSees } from './helpers/classify.js';
+import { classifyOverHttp, registerModel, route, storedPredictions, untilUpstreamSees } from './helpers/classify.js';
 import { ADMIN_KEY, bearer, createHarness, type Harness } from './helpers/harness.js';
 import { splitDataset } from './helpers/training.js';
 

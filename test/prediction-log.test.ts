@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { predictionLogRepository } from '../src/db/repositories/prediction-log-repository.js';
 import { newId } from '../src/domain/ids.js';
 import { createLogger } from '../src/lib/logger.js';
 import { predictionLog, type PredictionLog } from '../src/services/predictions/prediction-log.js';
@@ -26,7 +27,7 @@ beforeAll(async () => {
   spillDir = await mkdtemp(join(tmpdir(), 'tuneline-spill-'));
   metrics = new Registry();
   log = predictionLog({
-    pool: h.runtime.database.pool,
+    predictionLogRepo: predictionLogRepository(h.runtime.database.pool),
     logger: createLogger({ level: 'silent', name: 'test' }),
     metrics,
     settings: { buffer: 1_000, batch: 50, flushMs: 5, spillDir, stallMs: 60_000 },

@@ -49,7 +49,7 @@ export async function withPgErrors<T>(work: () => Promise<T>, messages?: Constra
 }
 
 /** How long a client should wait before retrying when the database is away (a restart takes seconds). */
-export const DATABASE_RETRY_AFTER_SECONDS = 5;
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 // SQLSTATEs that mean "not now" rather than "not this request": connection exceptions (class 08),
 // the server shutting down, crashing or still starting up, no connection slots, a statement timeout.

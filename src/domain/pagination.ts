@@ -6,12 +6,6 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-export interface PageRequest {
-  limit: number;
-  /** Id of the last item of the previous page, already decoded. */
-  after?: string;
-}
-
 // Cursors are opaque to clients: a versioned envelope leaves room to change the key later.
 // Lists key on a time-ordered id, or on a number (version number, row position).
 export function encodeCursor(after: string | number): string {

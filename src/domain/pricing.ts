@@ -24,11 +24,11 @@ interface TableEntry extends ModelPrice {
 }
 
 /**
- * Training and fine-tuned inference: /work/shared/openai-api-notes.md §10 (OpenAI pricing page,
- * "Finetuning" section, 2026). Base inference of gpt-4o-mini, gpt-3.5-turbo, babbage-002 and
- * davinci-002: the legacy rates quoted in the same section. Base inference of gpt-4o,
- * gpt-4.1-mini and gpt-4.1-nano is not in the notes; it is OpenAI's standard (non-batch) list
- * price for those models as given in the task brief.
+ * Training and fine-tuned inference: OpenAI pricing page (developers.openai.com/api/docs/pricing),
+ * "Finetuning" section, as of 2026-11. Base inference of gpt-4o-mini, gpt-3.5-turbo, babbage-002
+ * and davinci-002: the legacy rates quoted in the same section. Base inference of gpt-4o,
+ * gpt-4.1-mini and gpt-4.1-nano, which that section does not give: OpenAI's standard (non-batch)
+ * list prices for those models.
  */
 const TABLE: Readonly<Record<string, TableEntry>> = {
   'gpt-4o-mini': { input: 0.15, output: 0.6, training: 3, fineTuned: { input: 0.3, output: 1.2 } },
@@ -41,7 +41,7 @@ const TABLE: Readonly<Record<string, TableEntry>> = {
 };
 
 /** In-process models: no bill. Named `local:<anything>` or one of these. */
-export const LOCAL_MODELS: ReadonlySet<string> = new Set(['few-shot-tfidf', 'local-linear']);
+const LOCAL_MODELS: ReadonlySet<string> = new Set(['few-shot-tfidf', 'local-linear']);
 const LOCAL_PRICE: ModelPrice = { input: 0, output: 0, training: 0 };
 
 export const isLocalModel = (model: string): boolean => model.startsWith('local:') || LOCAL_MODELS.has(model);

@@ -38,7 +38,7 @@ export class RedisEvictionPolicyError extends StartupError {
 }
 
 /** Reads the policy from INFO rather than CONFIG GET, which managed Redis services often disable. */
-export async function assertNoEviction(redis: Redis): Promise<void> {
+async function assertNoEviction(redis: Redis): Promise<void> {
   const info = await redis.info('memory');
   const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
   if (policy && policy !== 'noeviction') throw new RedisEvictionPolicyError(policy);

@@ -10,7 +10,7 @@ export class StartupError extends Error {
 }
 
 /** A URL safe to print: the password is masked. */
-export function redactUrl(url: string): string {
+function redactUrl(url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.password) parsed.password = '***';

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
+import { predictionLogRepository } from '../db/repositories/prediction-log-repository.js';
 import { predictionsRepository } from '../db/repositories/predictions-repository.js';
 import { changeNotices } from '../lib/change-notices.js';
 import { classifyService } from './classify/classify-service.js';
@@ -104,7 +105,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
   const modelVersions = modelVersionsService({ modelVersionsRepo, tasks, datasetRowsRepo, providers, routing });
   const classifiers = modelClassifiers(providers);
   const shutdowns = modelShutdowns(providers);
-  const predictionLogWriter = predictionLog({ pool, logger, metrics, settings: config.classify.predictionLog });
+  const predictionLogWriter = predictionLog({ predictionLogRepo: predictionLogRepository(pool), logger, metrics, settings: config.classify.predictionLog });
   const breakers = modelBreakers(config.classify.circuit, metrics);
   const table = routingTable({
     tasks,

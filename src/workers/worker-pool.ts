@@ -28,7 +28,7 @@ export interface WorkerPool {
 
 // Daily purge of dead API keys; upserting keeps one schedule however many workers start.
 /** How often workers look for jobs whose worker died (their lock ran out). */
-export const stalledCheckMs = (lockMs: number): number => Math.max(250, Math.round(lockMs / 4));
+const stalledCheckMs = (lockMs: number): number => Math.max(250, Math.round(lockMs / 4));
 
 const HOUSEKEEPING_SCHEDULE = { id: 'purge-revoked-keys-daily', every: 24 * 3600 * 1000 };
 

@@ -5,7 +5,7 @@ import { ProblemSchema } from '../schemas/common.js';
 import { markRoutes } from './mark-routes.js';
 import { RAW_UPLOAD_TYPES } from '../routes/datasets/upload.js';
 
-export const OPENAPI_INFO = {
+const OPENAPI_INFO = {
   title: 'Tuneline API',
   version: '0.1.0',
   description:

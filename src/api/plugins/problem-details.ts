@@ -53,7 +53,7 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid_content_length',
 };
 
-export function toAppError(error: FastifyError | Error): AppError | undefined {
+function toAppError(error: FastifyError | Error): AppError | undefined {
   if (isAppError(error)) return error;
   const fastifyError = error as FastifyError;
   if (fastifyError.validation) return validationError(fastifyError);

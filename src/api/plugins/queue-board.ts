@@ -5,7 +5,7 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import type { Queues } from '../../workers/queues.js';
 import { markRoutes } from './mark-routes.js';
 
-export const QUEUE_BOARD_PATH = '/admin/queues';
+const QUEUE_BOARD_PATH = '/admin/queues';
 
 /** Bull Board for operators; admin only, with HTTP Basic so a browser can log in (any user, key as password). */
 export async function installQueueBoard(app: FastifyInstance, queues: Queues): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PRICE_TABLE_DATE } from '../pricing.js';
-import { MAX_HORIZON_DAYS, PROJECTION_PRESETS, ProjectionInputError, projectCosts, UnknownPriceError, type ProjectionOption } from './projection.js';
+import { MAX_HORIZON_DAYS, PROJECTION_PRESETS, ProjectionInputError, projectCosts, UnknownPriceError } from './projection.js';
 import { fewShot, fineTuned } from './projection.fixtures.js';
 
 // Where the fine-tune's cumulative cost meets few-shot's (the arithmetic is in projection.fixtures.ts).

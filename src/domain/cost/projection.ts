@@ -202,7 +202,7 @@ function cheaperOn(a: OptionProjection, b: OptionProjection, day: number): strin
  * moves one way only, so they cross at most once; scanning for the first day the dearer option
  * catches up finds that crossing.
  */
-export function breakEven(a: OptionProjection, b: OptionProjection): BreakEven {
+function breakEven(a: OptionProjection, b: OptionProjection): BreakEven {
   const last = a.cumulative_usd.length - 1;
   const start = cheaperOn(a, b, 0);
   const summary = { a: a.name, b: b.name, cheaper_at_start: start, cheaper_at_horizon: cheaperOn(a, b, last) };

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyOperations, OperationError, type Operation } from './apply-operations.js';
+import { applyOperations } from './apply-operations.js';
+import { OperationError, type Operation } from './operations.js';
 import { exampleIdOf, newRow, type DatasetRow } from './rows.js';
 import { contentHash } from './stats.js';
 

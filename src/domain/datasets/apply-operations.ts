@@ -7,9 +7,6 @@ import type { DatasetRow } from './rows.js';
 import { sample, validateSample } from './sample.js';
 import { split, validateSplit } from './split.js';
 
-export type { Operation, OperationContext } from './operations.js';
-export { OperationError } from './operations.js';
-
 export interface OperationReport {
   op: string;
   rows_before: number;

@@ -54,7 +54,7 @@ function urlTail(url: string): string {
   return url.slice(end);
 }
 
-export function cleanText(input: string, flags: Record<Flag, boolean>, counts: Removals): string {
+function cleanText(input: string, flags: Record<Flag, boolean>, counts: Removals): string {
   let text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   // exampleIdOf hashes UTF-8, which turns every lone surrogate into U+FFFD; doing it here keeps
   // the text equal to what its id addresses.

@@ -31,7 +31,7 @@ export interface ExportCheckInput {
 /** OpenAI rejects fine-tuning files with fewer examples than this. */
 export const MIN_FINE_TUNING_EXAMPLES = 10;
 /** Beyond this ratio between the largest and smallest class, models tend to ignore the small one. */
-export const IMBALANCE_RATIO = 10;
+const IMBALANCE_RATIO = 10;
 const FINE_TUNING_FORMATS: ReadonlySet<ExportFormat> = new Set(['openai-chat', 'openai-completions']);
 const SPLIT_ORDER: Split[] = ['train', 'validation', 'test'];
 const LISTED = 10;

@@ -35,7 +35,7 @@ export type LineErrorReason =
 export type LineResult = { ok: true; text: string; label: string | null } | { ok: false; reason: LineErrorReason; message: string };
 
 /** Longest first: '\n\n###\n\n' also ends with '\n\n', and we must strip the whole separator. */
-export const LEGACY_PROMPT_SUFFIXES = ['\n\n###\n\n', '\n\n###\n', '\n###\n', ' ->', '\n\n'] as const;
+const LEGACY_PROMPT_SUFFIXES = ['\n\n###\n\n', '\n\n###\n', '\n###\n', ' ->', '\n\n'] as const;
 
 /** Stop sequences the old OpenAI guide told people to end completions with. */
 const COMPLETION_STOPS = ['\n', ' END', '###'] as const;
@@ -49,7 +49,7 @@ type Failure = Extract<LineResult, { ok: false }>;
 const fail = (reason: LineErrorReason, message: string): Failure => ({ ok: false, reason, message });
 
 /** Strips what editors and Windows leave on a line; the BOM can appear on any line of concatenated files. */
-export const normalizeLine = (line: string): string => {
+const normalizeLine = (line: string): string => {
   const withoutBom = line.startsWith('\uFEFF') ? line.slice(1) : line;
   return withoutBom.endsWith('\r') ? withoutBom.slice(0, -1) : withoutBom;
 };

@@ -1,6 +1,3 @@
-import { uniformInt } from 'pure-rand/distribution/uniformInt';
-import { xoroshiro128plus } from 'pure-rand/generator/xoroshiro128plus';
-import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
 import type { DatasetRow } from './rows.js';
 
 /**
@@ -105,26 +102,4 @@ export function indicesByLabel(rows: readonly DatasetRow[]): Map<string | null, 
 export function sortedGroupKeys(groups: Map<string | null, unknown>): (string | null)[] {
   const labels = [...groups.keys()].filter((key): key is string => key !== null).sort();
   return groups.has(null) ? [...labels, null] : labels;
-}
-
-/**
- * A seeded generator. xoroshiro128+ starts from a state that is mostly the seed itself (its first
- * output is `~seed`), so nearby seeds would make nearly the same first draws; discarding a few
- * outputs mixes the state first.
- */
-export function seededRng(seed: number): RandomGenerator {
-  const rng = xoroshiro128plus(seed);
-  for (let i = 0; i < 32; i++) rng.next();
-  return rng;
-}
-
-/** Fisher–Yates: an unbiased permutation driven only by the generator. */
-export function shuffleInPlace<T>(items: T[], rng: RandomGenerator): T[] {
-  for (let i = items.length - 1; i > 0; i--) {
-    const j = uniformInt(rng, 0, i);
-    const tmp = items[i] as T;
-    items[i] = items[j] as T;
-    items[j] = tmp;
-  }
-  return items;
 }

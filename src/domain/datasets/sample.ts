@@ -1,12 +1,12 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import type { RandomGenerator } from 'pure-rand/types/RandomGenerator';
+import { seededRng } from '../seeded-rng.js';
 import {
   checkInteger,
   checkOneOf,
   checkSeed,
   DEFAULT_SEED,
   indicesByLabel,
-  seededRng,
   sortedGroupKeys,
   type OperationContext,
   type OperationOf,

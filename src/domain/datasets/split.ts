@@ -1,3 +1,4 @@
+import { seededRng, shuffleInPlace } from '../seeded-rng.js';
 import {
   checkBoolean,
   checkInteger,
@@ -5,8 +6,6 @@ import {
   DEFAULT_SEED,
   indicesByLabel,
   OperationError,
-  seededRng,
-  shuffleInPlace,
   sortedGroupKeys,
   type OperationContext,
   type OperationOf,
@@ -33,7 +32,7 @@ export function validateSplit(op: SplitOp, index: number, _ctx: OperationContext
 }
 
 /** A test split sized up to `min_test_rows` never takes more than this share of the rows. */
-export const MAX_TEST_SHARE = 0.5;
+const MAX_TEST_SHARE = 0.5;
 
 // Remainders equal on paper can differ in the last bits (5 * 0.1 vs 5 * (1 - 0.9)); compare them
 // at a resolution that ignores that noise so ties are real ties.

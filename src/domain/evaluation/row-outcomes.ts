@@ -1,5 +1,5 @@
 /** The error code a prediction row carries when the model answered, but named no label. */
-export const UNPARSEABLE = 'unparseable';
+const UNPARSEABLE = 'unparseable';
 
 export interface OutcomeRow {
   trueLabel: string;

@@ -17,7 +17,7 @@ const AS_PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 /** cl100k_base token strings: the tokenizer of every legacy completions model. */
 export const cl100kTokens = (text: string): string[] => encode(text, AS_PLAIN_TEXT).map((id) => decode([id]));
 
-export const DEFAULT_STOP_SEQUENCES: readonly string[] = ['\n', ' END'];
+const DEFAULT_STOP_SEQUENCES: readonly string[] = ['\n', ' END'];
 
 // Codes keep their leading space on purpose: ' ' and ' 1' are different tokens. Only case folds.
 const codeNormalize = (token: string): string => token.toLowerCase();

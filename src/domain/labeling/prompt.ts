@@ -1,5 +1,5 @@
 import { COMPLETION_SUFFIX } from '../datasets/export-formats.js';
-import { seededRng, shuffleInPlace } from '../datasets/operations.js';
+import { seededRng, shuffleInPlace } from '../seeded-rng.js';
 
 export interface LabelSpec {
   name: string;

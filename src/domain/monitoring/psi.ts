@@ -11,7 +11,7 @@ export interface PsiResult {
   labels: { label: string; expected_share: number; actual_share: number; contribution: number }[];
 }
 
-export const PSI_EPSILON = 1e-4;
+const PSI_EPSILON = 1e-4;
 
 export function populationStability(
   expected: Record<string, number>,

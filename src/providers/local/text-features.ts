@@ -8,8 +8,8 @@
 
 const WORD = /\p{Extended_Pictographic}|[\p{L}\p{N}\p{M}]+(?:['’][\p{L}\p{N}\p{M}]+)*/gu;
 
-export const MIN_CHAR_GRAM = 3;
-export const MAX_CHAR_GRAM = 5;
+const MIN_CHAR_GRAM = 3;
+const MAX_CHAR_GRAM = 5;
 
 export interface TermCounts {
   /** Word unigrams and bigrams (a bigram holds a space, so it never clashes with a unigram). */

@@ -2,9 +2,10 @@ import type { RateLimitSnapshot } from '../../lib/provider-rate-limiter.js';
 import type { ProviderErrorKind } from '../provider.js';
 
 /**
- * OpenAI failures sorted into "retry later" and "give up" (openai-api-notes.md §8, §9). The SDK's
- * own rule retries every 429, but a 429 insufficient_quota is a billing problem that retrying
- * only prolongs, so Tuneline classifies errors itself and runs the SDK with maxRetries: 0.
+ * OpenAI failures sorted into "retry later" and "give up" (OpenAI error-codes guide; `shouldRetry`
+ * in the `openai` Node SDK 6.x, src/client.ts). The SDK's own rule retries every 429, but a 429
+ * insufficient_quota is a billing problem that retrying only prolongs, so Tuneline classifies
+ * errors itself and runs the SDK with maxRetries: 0.
  */
 
 export type HeaderSource = Headers | Readonly<Record<string, string>>;
@@ -25,7 +26,7 @@ export interface ErrorClassification {
   retryAfterMs?: number;
 }
 
-export function headerValue(headers: HeaderSource | undefined, name: string): string | undefined {
+function headerValue(headers: HeaderSource | undefined, name: string): string | undefined {
   if (headers === undefined) return undefined;
   if (typeof Headers !== 'undefined' && headers instanceof Headers) return headers.get(name) ?? undefined;
   const wanted = name.toLowerCase();

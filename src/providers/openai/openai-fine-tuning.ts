@@ -4,11 +4,11 @@ import type { FineTuningApi, ProviderCheckpoint, ProviderEvent, ProviderFileStat
 import { toProviderError } from './provider-errors.js';
 
 /** Pages read per list per poll: what is left waits for the next poll. */
-export const MAX_PAGES_PER_POLL = 20;
+const MAX_PAGES_PER_POLL = 20;
 const PAGE_SIZE = 50;
 
 /** The metadata key that ties a provider job to its Tuneline fine-tune, so creation is idempotent. */
-export const FINE_TUNE_METADATA_KEY = 'tuneline_fine_tune_id';
+const FINE_TUNE_METADATA_KEY = 'tuneline_fine_tune_id';
 
 const wrap = async <T>(call: () => Promise<T>): Promise<T> => {
   try {

@@ -9,7 +9,7 @@ export interface CircuitSettings {
 }
 
 /** A model call that did not finish within the task's budget. */
-export class CallTimeout extends Error {
+class CallTimeout extends Error {
   readonly code = 'timeout';
   constructor(ms: number) {
     super(`no answer within ${ms} ms`);

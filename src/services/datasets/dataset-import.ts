@@ -7,7 +7,7 @@ import { byteLimit, peekFirstLine, StreamTooLargeError } from '../../lib/streams
 import { parseUpload } from './upload-parser.js';
 
 /** How many line errors a response lists; the total is always given. */
-export const MAX_REPORTED_ERRORS = 100;
+const MAX_REPORTED_ERRORS = 100;
 
 /** An upload as the API hands it over: the body's stream and how to read it. */
 export interface UploadInput {

@@ -13,12 +13,6 @@ export const STATS_TOKENIZER_MODEL = 'gpt-4o-mini';
 // Rows per INSERT: large enough to amortise round trips, small enough to bound memory per statement.
 const BATCH = 5_000;
 
-export interface VersionRows {
-  rows: DatasetRow[];
-  /** Token count of each row's text, same order as rows. */
-  tokens: number[];
-}
-
 /**
  * Accumulates a version's rows in batches and finishes it. Callers run it inside a transaction, so
  * a version is either complete and numbered or absent: never half-written.

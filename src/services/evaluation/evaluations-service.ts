@@ -19,7 +19,7 @@ import { refuseShutDownModel } from '../models/shut-down-models.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 
 /** Rows per job on the evaluation queue. */
-export const EVALUATION_CHUNK = 25;
+const EVALUATION_CHUNK = 25;
 
 export const evaluationsService = (deps: {
   evaluationsRepo: Pick<EvaluationsRepository, 'findById' | 'insert' | 'answered' | 'listForTask' | 'rows' | 'latestForModels' | 'listActive' | 'transition'>;

@@ -16,7 +16,7 @@ import { findOr404 } from '../lookup.js';
 import { refuseShutDownModel } from '../models/shut-down-models.js';
 
 /** Examples per job on the labeling queue: small enough that a retried job redoes little. */
-export const CHUNK_SIZE = 25;
+const CHUNK_SIZE = 25;
 export const DEFAULT_FEW_SHOT_K = 8;
 
 export interface CreateLabelRunInput {

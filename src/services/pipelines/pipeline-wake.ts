@@ -3,8 +3,6 @@ import type { PipelinesRepository, WaitedOn } from '../../db/repositories/pipeli
 import type { StepName } from '../../domain/pipelines/steps.js';
 import { pipelineStepJobId, type Queues } from '../../workers/queues.js';
 
-export type { WaitedOn };
-
 /**
  * Wakes the pipeline step waiting on a label run, fine-tune or evaluation that just ended (or, for
  * a fine-tune, whose automatic evaluation was just decided), so the step does not poll for it.

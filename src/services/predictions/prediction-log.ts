@@ -1,7 +1,11 @@
-import type pg from 'pg';
 import type { Logger } from 'pino';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { NewPrediction } from '../../db/schema/predictions.js';
+import {
+  toPredictionLogRow,
+  type PredictionLogEntry,
+  type PredictionLogRepository,
+  type PredictionLogRow,
+} from '../../db/repositories/prediction-log-repository.js';
 import { isPermanentWriteError, sqlstateOf } from '../../domain/predictions/write-failure.js';
 import { spillFile } from './prediction-spill.js';
 
@@ -24,39 +28,7 @@ export interface PredictionLogHealth {
   error?: string;
 }
 
-type Entry = Required<Pick<NewPrediction, 'id' | 'taskId' | 'inputHash' | 'latencyMs' | 'createdAt'>> & NewPrediction;
-type Row = ReturnType<typeof toColumns>;
-
 const RETRY_MS = [100, 250, 500, 1_000, 2_000];
-
-// One statement per batch: the rows travel as one JSON parameter and are spread by Postgres.
-const INSERT = `
-INSERT INTO predictions (id, task_id, model_version_id, served_by, input_hash, input_text, label, confidence,
-  probabilities, latency_ms, fallback_reason, error_code, error, api_key_id, created_at)
-SELECT id, task_id, model_version_id, served_by, input_hash, input_text, label, confidence,
-  probabilities, latency_ms, fallback_reason, error_code, error, api_key_id, created_at
-FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, task_id uuid, model_version_id uuid, served_by text,
-  input_hash text, input_text text, label text, confidence real, probabilities jsonb, latency_ms real,
-  fallback_reason text, error_code text, error text, api_key_id text, created_at timestamptz)
-ON CONFLICT (id) DO NOTHING`;
-
-const toColumns = (entry: Entry) => ({
-  id: entry.id,
-  task_id: entry.taskId,
-  model_version_id: entry.modelVersionId ?? null,
-  served_by: entry.servedBy ?? null,
-  input_hash: entry.inputHash,
-  input_text: entry.inputText ?? null,
-  label: entry.label ?? null,
-  confidence: entry.confidence ?? null,
-  probabilities: entry.probabilities ?? null,
-  latency_ms: entry.latencyMs,
-  fallback_reason: entry.fallbackReason ?? null,
-  error_code: entry.errorCode ?? null,
-  error: entry.error ?? null,
-  api_key_id: entry.apiKeyId ?? null,
-  created_at: entry.createdAt.toISOString(),
-});
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -72,9 +44,9 @@ class Closed extends Error {}
  * file, so one record can never stop the log. `close()` writes what it can before the pool closes
  * at shutdown and spills the rest to a file.
  */
-export function predictionLog(deps: { pool: pg.Pool; logger: Logger; metrics: Registry; settings: PredictionLogSettings }) {
+export function predictionLog(deps: { predictionLogRepo: Pick<PredictionLogRepository, 'insertBatch'>; logger: Logger; metrics: Registry; settings: PredictionLogSettings }) {
   const { settings, logger } = deps;
-  let buffer: Row[] = [];
+  let buffer: PredictionLogRow[] = [];
   let flushing: Promise<void> | undefined;
   let timer: NodeJS.Timeout | undefined;
   let waiting: Array<() => void> = [];
@@ -82,7 +54,7 @@ export function predictionLog(deps: { pool: pg.Pool; logger: Logger; metrics: Re
   // When the log last made progress (a write, a quarantine) or, if later, when records started waiting.
   let progressAt = Date.now();
   // Rows of the batch in flight that are already written or quarantined (bisection settles parts).
-  let settled = new WeakSet<Row>();
+  let settled = new WeakSet<PredictionLogRow>();
   const quarantineFile = spillFile(settings.spillDir, 'quarantine');
 
   const registers = [deps.metrics];
@@ -99,12 +71,12 @@ export function predictionLog(deps: { pool: pg.Pool; logger: Logger; metrics: Re
     for (const wake of ready) wake();
   };
 
-  const settle = (rows: Row[]) => {
+  const settle = (rows: PredictionLogRow[]) => {
     for (const row of rows) settled.add(row);
     progressAt = Date.now();
   };
 
-  const quarantine = async (row: Row, error: unknown) => {
+  const quarantine = async (row: PredictionLogRow, error: unknown) => {
     const sqlstate = sqlstateOf(error) ?? null;
     const reason = error instanceof Error ? error.message : String(error);
     quarantined.inc();
@@ -119,11 +91,11 @@ export function predictionLog(deps: { pool: pg.Pool; logger: Logger; metrics: Re
   };
 
   /** Writes rows, or quarantines those Postgres refuses; retries transient failures until closed. */
-  const writeRows = async (rows: Row[]): Promise<void> => {
+  const writeRows = async (rows: PredictionLogRow[]): Promise<void> => {
     for (let attempt = 0; ; attempt++) {
       if (closed) throw new Closed();
       try {
-        await deps.pool.query(INSERT, [JSON.stringify(rows)]);
+        await deps.predictionLogRepo.insertBatch(rows);
         written.inc(rows.length);
         settle(rows);
         return;
@@ -179,7 +151,7 @@ export function predictionLog(deps: { pool: pg.Pool; logger: Logger; metrics: Re
   };
 
   /** Keeps what is not written in a file, so shutdown loses nothing the API answered. */
-  const spill = async (rows: Row[]): Promise<void> => {
+  const spill = async (rows: PredictionLogRow[]): Promise<void> => {
     if (rows.length === 0) return;
     const file = spillFile(settings.spillDir, 'unwritten');
     try {
@@ -193,8 +165,8 @@ export function predictionLog(deps: { pool: pg.Pool; logger: Logger; metrics: Re
 
   return {
     /** Adds a record; resolves at once unless the buffer is full, then once there is room. */
-    async record(entry: Entry): Promise<void> {
-      const row = toColumns(entry);
+    async record(entry: PredictionLogEntry): Promise<void> {
+      const row = toPredictionLogRow(entry);
       while (buffer.length >= settings.buffer && !closed) {
         backpressure.inc();
         void flush();

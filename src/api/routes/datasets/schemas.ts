@@ -6,8 +6,8 @@ import { iso, Nullable, pageOf, pageQueryProperties, Timestamp } from '../../sch
 
 const Counts = Type.Record(Type.String(), Type.Integer(), { description: 'Rows per label' });
 
-export const IMPORT_FORMATS = ['jsonl', 'openai-chat', 'openai-completions', 'csv'] as const;
-export const EXPORT_FORMATS = ['openai-chat', 'openai-completions', 'jsonl', 'csv'] as const;
+const IMPORT_FORMATS = ['jsonl', 'openai-chat', 'openai-completions', 'csv'] as const;
+const EXPORT_FORMATS = ['openai-chat', 'openai-completions', 'jsonl', 'csv'] as const;
 
 const uploadQueryProperties = {
   format: Type.Optional(
@@ -190,7 +190,7 @@ export const DatasetVersion = Type.Object({
   created_at: Timestamp,
 });
 
-export const Dataset = Type.Object({
+const Dataset = Type.Object({
   id: Type.String({ format: 'uuid' }),
   task_id: Type.String({ format: 'uuid' }),
   name: Type.String(),

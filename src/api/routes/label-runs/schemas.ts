@@ -87,7 +87,7 @@ export const LabelRun = Type.Object({
   finished_at: NullableTimestamp,
 });
 
-export const LabelResult = Type.Object({
+const LabelResult = Type.Object({
   example_id: Type.String(),
   status: Type.Enum(['labeled', 'unparseable', 'failed']),
   label: Nullable(Type.String()),

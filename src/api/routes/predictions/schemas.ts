@@ -110,7 +110,7 @@ export const MergeFeedbackBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const presentFeedback = (feedback: PredictionFeedbackRecord) => ({
+const presentFeedback = (feedback: PredictionFeedbackRecord) => ({
   label: feedback.label,
   comment: feedback.comment,
   actor: feedback.actor,

@@ -1,5 +1,5 @@
+import { seededRng, shuffleInPlace } from '../../../domain/seeded-rng.js';
 import type { SparseRows } from './sparse-rows.js';
-import { seededRng, shuffleInPlace } from './seeded-rng.js';
 
 /**
  * One-vs-rest linear SVM with the squared hinge loss, trained by dual coordinate descent (Hsieh

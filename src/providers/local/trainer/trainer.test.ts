@@ -1,7 +1,7 @@
 import { uniformInt } from 'pure-rand/distribution/uniformInt';
 import { describe, expect, it } from 'vitest';
+import { seededRng } from '../../../domain/seeded-rng.js';
 import { deserializeArtifact, serializeArtifact } from './artifact.js';
-import { seededRng } from './seeded-rng.js';
 import { predictBatch } from './trained-classifier.js';
 import { trainLocalModel, trainLocalModelSerialized, type LabeledText, type LocalTrainEvent } from './trainer.js';
 

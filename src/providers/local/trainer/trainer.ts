@@ -72,7 +72,7 @@ export interface LocalTrainSummary {
  * unit-length vectors was the best single value across the benchmarks (C = 1/3 suits short,
  * noisy texts a little better; the search tries it). 100k terms keep a 12-label model near 4 MB.
  */
-export const DEFAULT_LOCAL_TRAIN_OPTIONS = Object.freeze({ seed: 42, epochs: 5, regularization: 1, maxFeatures: 100_000 });
+const DEFAULT_LOCAL_TRAIN_OPTIONS = Object.freeze({ seed: 42, epochs: 5, regularization: 1, maxFeatures: 100_000 });
 
 /** Choices that are not options, fixed by benchmarking (bench/local-trainer.ts). */
 const SETTINGS = Object.freeze({

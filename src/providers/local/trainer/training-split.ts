@@ -1,5 +1,5 @@
+import { seededRng, shuffleInPlace } from '../../../domain/seeded-rng.js';
 import type { SvmState } from './linear-model.js';
-import { seededRng, shuffleInPlace } from './seeded-rng.js';
 
 /**
  * Which rows the trainer fits on and which it holds out. Rows are indices into the trainer's

@@ -4,7 +4,10 @@
  * vendor keys removed. Schemas are otherwise copied verbatim; normalisation for ajv happens at
  * load time (load-spec.ts), so the fixture stays a faithful excerpt.
  *
- *   npx tsx test/fakes/openai/schemas/extract-spec-subset.ts [/work/shared/openai-openapi/openapi.yaml]
+ *   npx tsx test/fakes/openai/schemas/extract-spec-subset.ts [path/to/openapi.yaml]
+ *
+ * The file is `openapi.yaml` of github.com/openai/openai-openapi at the commit in SOURCE; without
+ * an argument, the copy at DEFAULT_SPEC_PATH is read.
  *
  * Needs a YAML parser. `yaml` is not a dependency of this project (it is only present through
  * vitest and @fastify/swagger), so it is imported by name at run time and nothing else uses it.
