@@ -14,11 +14,11 @@ import { newId } from '../../domain/ids.js';
 import { isAppError } from '../../errors.js';
 import { OFFLINE_PROVIDER } from '../../providers/registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
-import type { EvaluationsService } from '../evaluation/evaluations-service.js';
-import { DEFAULT_FEW_SHOT_K, type CreateLabelRunInput, type LabelRunsService } from '../labeling/label-runs-service.js';
-import type { ModelVersionsService } from '../models/model-versions-service.js';
+import type { EvaluationsService } from '../evaluations/evaluations-service.js';
+import { DEFAULT_FEW_SHOT_K, type CreateLabelRunInput, type LabelRunsService } from '../label-runs/label-runs-service.js';
+import type { ModelVersionsService } from '../model-versions/model-versions-service.js';
 import type { RoutingService } from '../routing/routing-service.js';
-import type { CreateFineTuneInput, FineTunesService } from '../training/fine-tunes-service.js';
+import type { CreateFineTuneInput, FineTunesService } from '../fine-tunes/fine-tunes-service.js';
 
 export interface PipelineParams {
   dataset_version_id: string;

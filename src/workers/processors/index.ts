@@ -1,12 +1,12 @@
 import type { Job } from 'bullmq';
 import type { Registry } from 'prom-client';
-import type { EvaluationChunkRunner } from '../../services/evaluation/evaluation-chunk-runner.js';
-import type { MaintenanceService } from '../../services/housekeeping-service.js';
-import type { LabelChunkRunner } from '../../services/labeling/label-chunk-runner.js';
+import type { EvaluationChunkRunner } from '../../services/evaluations/evaluation-chunk-runner.js';
+import type { MaintenanceService } from '../../services/maintenance-service.js';
+import type { LabelChunkRunner } from '../../services/label-runs/label-chunk-runner.js';
 import type { PipelinesService } from '../../services/pipelines/pipelines-service.js';
-import type { TrainingRunner } from '../../services/training/training-runner.js';
-import type { QueueName, QueuePayloads } from '../queues.js';
-import type { Queues } from '../queues.js';
+import type { TrainingRunner } from '../../services/fine-tunes/training-runner.js';
+import type { QueueName, QueuePayloads } from '../../queues/queue-registry.js';
+import type { Queues } from '../../queues/queue-registry.js';
 import { housekeepingProcessor } from './housekeeping-processor.js';
 import { chunkProcessor } from './chunk-processor.js';
 import { trainingProcessor } from './training-processor.js';
