@@ -27,7 +27,7 @@ beforeAll(async () => {
   spillDir = await mkdtemp(join(tmpdir(), 'tuneline-spill-'));
   metrics = new Registry();
   log = predictionLog({
-    predictions: predictionLogRepository(h.runtime.database.pool),
+    predictionLogRepo: predictionLogRepository(h.runtime.database.pool),
     logger: createLogger({ level: 'silent', name: 'test' }),
     metrics,
     settings: { buffer: 1_000, batch: 50, flushMs: 5, spillDir, stallMs: 60_000 },

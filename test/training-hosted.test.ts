@@ -129,7 +129,7 @@ describe('hosted fine-tuning', () => {
     const id: string = created.body.id;
     // The start step uploads the files; then, as if the worker died right after creating the job
     // but before recording its id, the job already exists at the provider.
-    await h.runtime.services.training.run({ v: 1, fineTuneId: id, step: 'start' });
+    await h.runtime.services.trainingRunner.run({ v: 1, fineTuneId: id, step: 'start' });
     const record = (await h.runtime.database.pool.query('SELECT training_file_id FROM fine_tunes WHERE id = $1', [id])).rows[0];
     const client = new OpenAI({ apiKey: 'sk-test', baseURL: fake.url, maxRetries: 0 });
     const early = await client.fineTuning.jobs.create({
@@ -166,7 +166,7 @@ describe('hosted fine-tuning keeps what was paid for, and trusts no provider ans
     expect((await waitForAutoEvaluation(h, done.id)).auto_evaluation).toEqual({ status: 'skipped', evaluation_id: null, reason: expect.stringContaining('test split has no labeled rows') });
     expect(await modelVersionsOf(h, done.id)).toBe(1);
     // Running a step again (a retried or racing poll) changes nothing.
-    await h.runtime.services.training.run({ v: 1, fineTuneId: done.id, step: 'poll' });
+    await h.runtime.services.trainingRunner.run({ v: 1, fineTuneId: done.id, step: 'poll' });
     expect(await modelVersionsOf(h, done.id)).toBe(1);
     expect((await getFineTune(h, done.id)).status).toBe('succeeded');
   });

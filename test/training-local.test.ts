@@ -111,7 +111,7 @@ describe('the local trainer', () => {
     // As if the worker died after registering the model, before the fine-tune was marked succeeded.
     await pool.query(`UPDATE fine_tunes SET status = 'running', model_version_id = NULL, finished_at = NULL WHERE id = $1`, [done.id]);
     await pool.query(`DELETE FROM fine_tune_events WHERE fine_tune_id = $1`, [done.id]);
-    await h.runtime.services.training.run({ v: 1, fineTuneId: done.id, step: 'start' });
+    await h.runtime.services.trainingRunner.run({ v: 1, fineTuneId: done.id, step: 'start' });
     const after = (await h.http().get(`/v1/fine-tunes/${done.id}`).set('authorization', auth)).body;
     expect(after).toMatchObject({ status: 'succeeded', model_version_id: done.model_version_id, curve: done.curve });
     // Training writes an event per epoch: none means it did not run again.

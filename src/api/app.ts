@@ -4,13 +4,31 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
-import type { Services } from '../services/index.js';
-import type { Queues } from '../workers/queues.js';
+import type { IdempotencyStore } from '../lib/idempotency-store.js';
+import type { ApiKeysService } from '../services/api-keys-service.js';
+import type { ClassifyService } from '../services/classify/classify-service.js';
+import type { CostProjectionsService } from '../services/cost-projections/cost-projections-service.js';
+import type { DatasetExportService } from '../services/datasets/dataset-export.js';
+import type { DatasetsService } from '../services/datasets/datasets-service.js';
+import type { EvaluationsService } from '../services/evaluations/evaluations-service.js';
+import type { LeaderboardService } from '../services/evaluations/leaderboard.js';
+import type { HealthService } from '../services/health-service.js';
+import type { MaintenanceService } from '../services/maintenance-service.js';
+import type { LabelRunsService } from '../services/label-runs/label-runs-service.js';
+import type { ModelVersionsService } from '../services/model-versions/model-versions-service.js';
+import type { PipelinesService } from '../services/pipelines/pipelines-service.js';
+import type { MonitoringService } from '../services/predictions/monitoring-service.js';
+import type { PredictionsService } from '../services/predictions/predictions-service.js';
+import type { RoutingService } from '../services/routing/routing-service.js';
+import type { TaskOwners } from '../services/task-owners.js';
+import type { TasksService } from '../services/tasks-service.js';
+import type { FineTunesService } from '../services/fine-tunes/fine-tunes-service.js';
+import type { Queues } from '../queues/queue-registry.js';
 import { installAuth } from './plugins/auth.js';
 import { installDocs } from './plugins/docs.js';
 import { installHttpMetrics } from './plugins/metrics.js';
 import { installIdempotency } from './plugins/idempotency.js';
-import { installQueueMetrics } from '../lib/queue-metrics.js';
+import { installQueueMetrics } from '../queues/queue-metrics.js';
 import { clientErrorHandler, frameworkErrors } from './plugins/framework-errors.js';
 import { installProblemDetails } from './plugins/problem-details.js';
 import { installQueueBoard } from './plugins/queue-board.js';
@@ -32,10 +50,33 @@ import { installRateLimit } from './plugins/rate-limit.js';
 import { pipelinesRoutes } from './routes/pipelines/index.js';
 import { costProjectionsRoutes } from './routes/cost-projections/index.js';
 
+/** The services the HTTP app calls; the composition root (src/start) builds them. */
+export interface AppServices {
+  apiKeys: ApiKeysService;
+  taskOwners: TaskOwners;
+  idempotency: IdempotencyStore;
+  health: HealthService;
+  tasks: TasksService;
+  datasets: DatasetsService;
+  datasetExports: DatasetExportService;
+  labelRuns: LabelRunsService;
+  fineTunes: FineTunesService;
+  modelVersions: ModelVersionsService;
+  routing: RoutingService;
+  evaluations: EvaluationsService;
+  leaderboard: LeaderboardService;
+  classify: ClassifyService;
+  pipelines: PipelinesService;
+  costProjections: CostProjectionsService;
+  predictions: PredictionsService;
+  monitoring: MonitoringService;
+  maintenance: MaintenanceService;
+}
+
 export interface AppDeps {
   config: Config;
   logger: Logger;
-  services: Services;
+  services: AppServices;
   queues: Queues;
   metrics: Registry;
 }
@@ -90,7 +131,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
   });
   await app.register(labelRunsRoutes, { labelRuns: services.labelRuns });
   await app.register(fineTunesRoutes, { fineTunes: services.fineTunes });
-  await app.register(modelVersionsRoutes, { models: services.models, routing: services.routing, evaluations: services.evaluations });
+  await app.register(modelVersionsRoutes, { modelVersions: services.modelVersions, routing: services.routing, evaluations: services.evaluations });
   await app.register(evaluationsRoutes, { evaluations: services.evaluations, leaderboard: services.leaderboard });
   await app.register(routingRoutes, { routing: services.routing });
   await app.register(classifyRoutes, {
@@ -99,10 +140,10 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
     maxTextChars: config.maxTextChars,
   });
   await app.register(pipelinesRoutes, { pipelines: services.pipelines });
-  await app.register(costProjectionsRoutes, { costs: services.costProjections });
+  await app.register(costProjectionsRoutes, { costProjections: services.costProjections });
   await app.register(predictionsRoutes, { predictions: services.predictions, monitoring: services.monitoring });
   await app.register(apiKeysRoutes, { apiKeys: services.apiKeys });
-  await app.register(maintenanceRoutes, { housekeeping: services.housekeeping });
+  await app.register(maintenanceRoutes, { maintenance: services.maintenance });
   return app;
 }
 

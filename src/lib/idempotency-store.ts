@@ -1,6 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { errors } from '../errors.js';
 
 // Long enough for a client's retries after an outage; the reservation while in flight is short
 // (and renewed while the request runs) so a request cut off by a crash does not block its key.
@@ -33,7 +32,8 @@ export interface Reservation {
   stopRenewing(): void;
 }
 
-export type ReserveOutcome = { reservation: Reservation } | { done: { fingerprint: string; response: StoredResponse } };
+/** `inFlight`: another request with the key has not finished yet. */
+export type ReserveOutcome = { reservation: Reservation } | { done: { fingerprint: string; response: StoredResponse } } | { inFlight: true };
 
 // Renew or delete a reservation only while it is still ours: after it expired another request
 // may have taken the key.
@@ -44,8 +44,8 @@ const DELETE_IF_OURS = `if redis.call('GET', KEYS[1]) == ARGV[1] then return red
  * `Idempotency-Key` records in Redis, so every API instance agrees. The first request with a key
  * reserves it (in flight); when it succeeds its response is stored for 24 hours under the
  * request's fingerprint; when it fails the reservation is released so the client can retry.
- * Repeats see the reservation (409) or the stored response, which the caller replays when the
- * fingerprint matches and refuses (422) when it does not.
+ * Repeats learn that it is in flight (the caller answers 409) or get the stored response, which
+ * the caller replays when the fingerprint matches and refuses (422) when it does not.
  */
 export function idempotencyStore(redis: Redis, prefix: string) {
   const keyOf = (scope: string, idempotencyKey: string) =>
@@ -71,7 +71,7 @@ export function idempotencyStore(redis: Redis, prefix: string) {
         const raw = await redis.get(key);
         if (raw === null) continue; // expired between the two calls: try to reserve again
         const stored = JSON.parse(raw) as InFlight | Done;
-        if (stored.state === 'in_flight') throw errors.idempotencyKeyInFlight();
+        if (stored.state === 'in_flight') return { inFlight: true };
         return { done: { fingerprint: stored.fingerprint, response: stored.response } };
       }
     },

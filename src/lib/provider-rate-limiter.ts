@@ -1,6 +1,15 @@
 import type { Redis } from 'ioredis';
 import { RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import type { RateLimitSnapshot } from '../providers/provider.js';
+
+/** Rate-limit state a provider reported with its answer (x-ratelimit-* headers). */
+export interface RateLimitSnapshot {
+  limitRequests?: number;
+  limitTokens?: number;
+  remainingRequests?: number;
+  remainingTokens?: number;
+  resetRequestsMs?: number;
+  resetTokensMs?: number;
+}
 
 export interface RateBudget {
   /** Requests per minute allowed at the provider for this model. */

@@ -1,6 +1,8 @@
 import type { Config } from '../config.js';
 import type { ExportFormat } from '../domain/datasets/export-formats.js';
+import type { PromptConfig } from '../domain/labeling/prompt.js';
 import type { PriceOverrides } from '../domain/pricing.js';
+import type { RateLimitSnapshot } from '../lib/provider-rate-limiter.js';
 
 /**
  * What a model provider offers Tuneline: a classifier (classify one text under a prompt
@@ -9,29 +11,6 @@ import type { PriceOverrides } from '../domain/pricing.js';
  * ProviderDefinition, registered in registry.ts. Providers never retry on their own: a
  * ProviderError says whether retrying makes sense, and the caller's rate limiter decides when.
  */
-
-export interface LabelSpec {
-  name: string;
-  description?: string;
-}
-
-export interface FewShotExample {
-  text: string;
-  label: string;
-}
-
-export interface PromptConfig {
-  /** The task's instructions: the system message. */
-  instructions: string;
-  labels: LabelSpec[];
-  /** Optional user/assistant pairs shown before the text. */
-  fewShot: FewShotExample[];
-  /**
-   * Prompt the model exactly as its training data was formatted (the instructions alone as the
-   * system message): set for models fine-tuned on Tuneline's exports.
-   */
-  asTrained?: boolean;
-}
 
 export interface Usage {
   inputTokens: number;
@@ -49,16 +28,6 @@ export interface ClassifyResult {
   rawOutput: string;
   usage: Usage;
   latencyMs: number;
-}
-
-/** Rate-limit state a provider reported with its answer (x-ratelimit-* headers). */
-export interface RateLimitSnapshot {
-  limitRequests?: number;
-  limitTokens?: number;
-  remainingRequests?: number;
-  remainingTokens?: number;
-  resetRequestsMs?: number;
-  resetTokensMs?: number;
 }
 
 export interface ClassifyOutcome extends ClassifyResult {

@@ -1,11 +1,12 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { ApiKeysRepository } from '../db/repositories/api-keys-repository.js';
-import type { ApiKeyRow, Scope } from '../db/schema/api-keys.js';
+import type { ApiKeyRow } from '../db/schema/api-keys.js';
 import { errors } from '../errors.js';
 import { generateApiKey, hashApiKey } from '../domain/api-key-secret.js';
 import { isUuid, newId } from '../domain/ids.js';
 import { afterCursor, toPage, type Page } from '../domain/pagination.js';
 import type { ChangeNotices } from '../lib/change-notices.js';
+import type { Scope } from '../domain/scopes.js';
 import { taskLimitOf, type TaskLimit } from '../domain/task-limits.js';
 
 export interface Principal {
@@ -41,7 +42,15 @@ export interface CreateApiKeyInput {
   taskIds?: string[];
 }
 
-export const apiKeysService = ({ apiKeys, adminApiKey, notices }: { apiKeys: ApiKeysRepository; adminApiKey: string; notices: ChangeNotices }) => {
+export const apiKeysService = ({
+  apiKeysRepo,
+  adminApiKey,
+  notices,
+}: {
+  apiKeysRepo: Pick<ApiKeysRepository, 'findByHash' | 'existingTaskIds' | 'insert' | 'list' | 'revoke'>;
+  adminApiKey: string;
+  notices: Pick<ChangeNotices, 'subscribe' | 'publish'>;
+}) => {
   const adminDigest = createHash('sha256').update(adminApiKey).digest();
   /**
    * Valid keys by hash, so an authenticated call (classify above all) costs no database round trip.
@@ -68,7 +77,7 @@ export const apiKeysService = ({ apiKeys, adminApiKey, notices }: { apiKeys: Api
   };
 
   const lookup = async (hash: string): Promise<Principal | undefined> => {
-    const row = await apiKeys.findByHash(hash);
+    const row = await apiKeysRepo.findByHash(hash);
     if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= new Date())) {
       // Also what catches a revocation whose notice never arrived (or came while the database was away).
       known.delete(hash);
@@ -107,7 +116,7 @@ export const apiKeysService = ({ apiKeys, adminApiKey, notices }: { apiKeys: Api
     if (scopes.includes('admin')) {
       throw errors.validation('An admin key cannot be limited to tasks.', [{ field: 'body.task_ids', message: 'not allowed with the admin scope' }]);
     }
-    const existing = await apiKeys.existingTaskIds(taskIds);
+    const existing = await apiKeysRepo.existingTaskIds(taskIds);
     const unknown = given.map((id, index) => ({ id, index })).filter(({ id }) => !existing.has(id.toLowerCase()));
     if (unknown.length > 0) {
       throw errors.validation('Some of the tasks do not exist.', unknown.map(({ index }) => ({ field: `body.task_ids[${index}]`, message: 'no such task' })));
@@ -148,7 +157,7 @@ export const apiKeysService = ({ apiKeys, adminApiKey, notices }: { apiKeys: Api
       const taskIds = input.taskIds ? [...new Set(input.taskIds.map((id) => id.toLowerCase()))] : null;
       if (taskIds) await checkTaskLimit(input.scopes, taskIds, input.taskIds!);
       const secret = generateApiKey();
-      const record = await apiKeys.insert({
+      const record = await apiKeysRepo.insert({
         id: newId(),
         name: input.name,
         prefix: secret.prefix,
@@ -163,11 +172,11 @@ export const apiKeysService = ({ apiKeys, adminApiKey, notices }: { apiKeys: Api
 
     async list(input: { limit: number; cursor?: string; includeRevoked: boolean }): Promise<Page<ApiKeyRow>> {
       const after = afterCursor(input.cursor);
-      return toPage(await apiKeys.list({ limit: input.limit, after, includeRevoked: input.includeRevoked }), input.limit);
+      return toPage(await apiKeysRepo.list({ limit: input.limit, after, includeRevoked: input.includeRevoked }), input.limit);
     },
 
     async revoke(id: string): Promise<ApiKeyRow> {
-      const row = isUuid(id) ? await apiKeys.revoke(id, new Date()) : undefined;
+      const row = isUuid(id) ? await apiKeysRepo.revoke(id, new Date()) : undefined;
       if (!row) throw errors.notFound('API key', id);
       forget(row.id);
       await notices.publish('api-keys', row.id);

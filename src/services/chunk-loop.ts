@@ -49,7 +49,7 @@ export interface ChunkPlan {
  * its answer or its failure recorded; a failure of the whole provider fails the record.
  */
 export const chunkLoop = <R extends { id: string; status: string }, I extends { exampleId: string }>(
-  deps: { rows: Pick<DatasetRowsRepository, 'textsByIds'>; calls: ProviderCalls },
+  deps: { datasetRowsRepo: Pick<DatasetRowsRepository, 'textsByIds'>; calls: Pick<ProviderCalls, 'classify'> },
   kind: ChunkKind<R, I>,
 ) => {
   const active = async (id: string) => {
@@ -75,7 +75,7 @@ export const chunkLoop = <R extends { id: string; status: string }, I extends { 
 
     async run(id: string, range: { fromSeq: number; toSeq: number }, plan: ChunkPlan, signal?: AbortSignal): Promise<{ answered: number }> {
       const pending = await kind.records.pendingItems(id, range.fromSeq, range.toSeq);
-      const texts = await deps.rows.textsByIds(pending.map((item) => item.exampleId));
+      const texts = await deps.datasetRowsRepo.textsByIds(pending.map((item) => item.exampleId));
       let answered = 0;
       for (const item of pending) {
         // Shutting down: give the rest of the chunk back (the job fails and is retried elsewhere).

@@ -1,4 +1,4 @@
-import type { QueueName, QueuePayloads, Queues } from '../workers/queues.js';
+import type { JobSpec, QueueName, Queues } from '../queues/queue-registry.js';
 
 /**
  * The resume chore for work split into chunk jobs (label runs, evaluations): queue the chunks
@@ -9,7 +9,7 @@ import type { QueueName, QueuePayloads, Queues } from '../workers/queues.js';
 export async function resumeChunks<N extends QueueName>(
   queues: Pick<Queues, 'firstFailed' | 'enqueueMany'>,
   queue: N,
-  jobs: { data: QueuePayloads[N]; jobId: string }[],
+  jobs: JobSpec<N>[],
   fail: (message: string) => Promise<unknown>,
 ): Promise<void> {
   const failed = await queues.firstFailed(queue, jobs.map((job) => job.jobId));

@@ -26,29 +26,29 @@ export type OwnedResource = keyof typeof OWNED_RESOURCES;
  * the resource's own service gives, so a limited key learns nothing it could not learn anyway.
  */
 export const taskOwners = (deps: {
-  datasets: DatasetsRepository;
-  versions: DatasetVersionsRepository;
-  labelRuns: LabelRunsRepository;
-  fineTunes: FineTunesRepository;
-  modelVersions: ModelVersionsRepository;
-  evaluations: EvaluationsRepository;
-  pipelines: PipelinesRepository;
-  predictions: PredictionsService;
+  datasetsRepo: Pick<DatasetsRepository, 'findById'>;
+  datasetVersionsRepo: Pick<DatasetVersionsRepository, 'findById'>;
+  labelRunsRepo: Pick<LabelRunsRepository, 'findById'>;
+  fineTunesRepo: Pick<FineTunesRepository, 'findById'>;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
+  evaluationsRepo: Pick<EvaluationsRepository, 'findById'>;
+  pipelinesRepo: Pick<PipelinesRepository, 'findById'>;
+  predictions: Pick<PredictionsService, 'get'>;
 }) => {
   const taskOfRow = async (kind: OwnedResource, id: string, find: (id: string) => Promise<{ taskId: string } | undefined>) =>
     (await findOr404(OWNED_RESOURCES[kind], id, find)).taskId;
 
   const owners: Record<OwnedResource, (id: string) => Promise<string>> = {
-    dataset: (id) => taskOfRow('dataset', id, (known) => deps.datasets.findById(known)),
+    dataset: (id) => taskOfRow('dataset', id, (known) => deps.datasetsRepo.findById(known)),
     datasetVersion: async (id) => {
-      const version = await findOr404(OWNED_RESOURCES.datasetVersion, id, (known) => deps.versions.findById(known));
-      return taskOfRow('datasetVersion', id, async () => deps.datasets.findById(version.datasetId));
+      const version = await findOr404(OWNED_RESOURCES.datasetVersion, id, (known) => deps.datasetVersionsRepo.findById(known));
+      return taskOfRow('datasetVersion', id, async () => deps.datasetsRepo.findById(version.datasetId));
     },
-    labelRun: (id) => taskOfRow('labelRun', id, (known) => deps.labelRuns.findById(known)),
-    fineTune: (id) => taskOfRow('fineTune', id, (known) => deps.fineTunes.findById(known)),
-    modelVersion: (id) => taskOfRow('modelVersion', id, (known) => deps.modelVersions.findById(known)),
-    evaluation: (id) => taskOfRow('evaluation', id, (known) => deps.evaluations.findById(known)),
-    pipeline: (id) => taskOfRow('pipeline', id, (known) => deps.pipelines.findById(known)),
+    labelRun: (id) => taskOfRow('labelRun', id, (known) => deps.labelRunsRepo.findById(known)),
+    fineTune: (id) => taskOfRow('fineTune', id, (known) => deps.fineTunesRepo.findById(known)),
+    modelVersion: (id) => taskOfRow('modelVersion', id, (known) => deps.modelVersionsRepo.findById(known)),
+    evaluation: (id) => taskOfRow('evaluation', id, (known) => deps.evaluationsRepo.findById(known)),
+    pipeline: (id) => taskOfRow('pipeline', id, (known) => deps.pipelinesRepo.findById(known)),
     // Through the service: a prediction answered a moment ago may not be written yet.
     prediction: async (id) => (await deps.predictions.get(id)).prediction.taskId,
   };

@@ -27,7 +27,13 @@ export interface ListTasksInput {
   onlyIds?: string[];
 }
 
-export const tasksService = ({ tasks, notices }: { tasks: TasksRepository; notices: ChangeNotices }) => {
+export const tasksService = ({
+  tasksRepo,
+  notices,
+}: {
+  tasksRepo: Pick<TasksRepository, 'findByIdOrSlug' | 'insert' | 'list' | 'update'>;
+  notices: Pick<ChangeNotices, 'publish'>;
+}) => {
   /** Classify holds tasks in memory on every API instance: tell them when one changes. */
   const changed = async (task: TaskRow): Promise<TaskRow> => {
     await notices.publish('routing', task.id);
@@ -36,7 +42,7 @@ export const tasksService = ({ tasks, notices }: { tasks: TasksRepository; notic
 
   /** `ref` is what appears in URLs: a task's slug or its id. */
   const get = async (ref: string): Promise<TaskRow> => {
-    const task = await tasks.findByIdOrSlug(isUuid(ref) ? { id: ref } : { slug: ref });
+    const task = await tasksRepo.findByIdOrSlug(isUuid(ref) ? { id: ref } : { slug: ref });
     if (!task) throw errors.notFound('task', ref);
     return task;
   };
@@ -53,7 +59,7 @@ export const tasksService = ({ tasks, notices }: { tasks: TasksRepository; notic
     async create(input: CreateTaskInput): Promise<TaskRow> {
       const problems = [...slugProblems(input.slug), ...labelProblems(input.labels)];
       if (problems.length > 0) throw errors.validation('The task definition is invalid.', problems);
-      return tasks.insert({
+      return tasksRepo.insert({
         id: newId(),
         slug: input.slug,
         description: input.description ?? null,
@@ -64,7 +70,7 @@ export const tasksService = ({ tasks, notices }: { tasks: TasksRepository; notic
 
     async list(input: ListTasksInput): Promise<Page<TaskRow>> {
       const after = afterCursor(input.cursor);
-      const rows = await tasks.list({ limit: input.limit, after, includeArchived: input.includeArchived, onlyIds: input.onlyIds });
+      const rows = await tasksRepo.list({ limit: input.limit, after, includeArchived: input.includeArchived, onlyIds: input.onlyIds });
       return toPage(rows, input.limit);
     },
 
@@ -79,19 +85,19 @@ export const tasksService = ({ tasks, notices }: { tasks: TasksRepository; notic
       if (input.instructions !== undefined) changes.instructions = input.instructions;
       if (input.labels !== undefined) changes.labels = input.labels.map(normaliseLabel);
       if (Object.keys(changes).length === 0) return task;
-      return changed((await tasks.update(task.id, changes)) ?? task);
+      return changed((await tasksRepo.update(task.id, changes)) ?? task);
     },
 
     async archive(ref: string): Promise<TaskRow> {
       const task = await get(ref);
       if (task.archivedAt) return task;
-      return changed((await tasks.update(task.id, { archivedAt: new Date() })) ?? task);
+      return changed((await tasksRepo.update(task.id, { archivedAt: new Date() })) ?? task);
     },
 
     async restore(ref: string): Promise<TaskRow> {
       const task = await get(ref);
       if (!task.archivedAt) return task;
-      return changed((await tasks.update(task.id, { archivedAt: null })) ?? task);
+      return changed((await tasksRepo.update(task.id, { archivedAt: null })) ?? task);
     },
   };
 };

@@ -64,6 +64,7 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
     if (typeof idempotencyKey !== 'string') return;
     const scope = `${request.principal?.keyId ?? 'anonymous'} ${request.method} ${request.url.split('?', 1)[0]}`;
     const outcome = await store.reserve(scope, idempotencyKey);
+    if ('inFlight' in outcome) throw errors.idempotencyKeyInFlight();
     if ('reservation' in outcome) {
       const streamed = streamedBodyOf(request) !== undefined;
       pending.set(request, { reservation: outcome.reservation, fingerprint: streamed ? undefined : await fingerprintOf(request) });

@@ -1,12 +1,7 @@
 import { and, asc, eq, gt, inArray, sql, type SQL } from 'drizzle-orm';
-import type { DatasetRow, LabelSource, Split } from '../../domain/datasets/rows.js';
+import type { DatasetRow, LabelSource, Split, StoredRow } from '../../domain/datasets/rows.js';
 import type { Executor } from '../client.js';
 import { datasetRows, examples } from '../schema/datasets.js';
-
-export interface StoredRow extends DatasetRow {
-  position: number;
-  tokens: number;
-}
 
 export interface RowFilter {
   split?: Split | 'unassigned';

@@ -23,6 +23,12 @@ export interface DatasetRow {
   split: Split | null;
 }
 
+/** A row as a version stores it: where it sits in the version and what its text costs in tokens. */
+export interface StoredRow extends DatasetRow {
+  position: number;
+  tokens: number;
+}
+
 /** Examples are stored once, addressed by the SHA-256 of their text (hex). */
 export const exampleIdOf = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 

@@ -1,4 +1,11 @@
-import type { CurvePoint } from '../../db/schema/fine-tunes.js';
+/** One step of a training curve: loss and accuracy on the training and validation sets. */
+export interface CurvePoint {
+  step: number;
+  train_loss: number | null;
+  train_accuracy: number | null;
+  valid_loss: number | null;
+  valid_accuracy: number | null;
+}
 
 const number = (value: string | undefined): number | null => {
   if (value === undefined || value.trim() === '') return null;

@@ -1,4 +1,5 @@
-import type { ProviderErrorKind, RateLimitSnapshot } from '../provider.js';
+import type { RateLimitSnapshot } from '../../lib/provider-rate-limiter.js';
+import type { ProviderErrorKind } from '../provider.js';
 
 /**
  * OpenAI failures sorted into "retry later" and "give up" (OpenAI error-codes guide; `shouldRetry`

@@ -1,10 +1,10 @@
 import OpenAI from 'openai';
 import { codeProbabilities } from '../../domain/labeling/legacy-logprobs.js';
 import { labelProbabilities } from '../../domain/labeling/logprob-mapping.js';
-import { chatMessages, legacyPrompt, maxAnswerTokens } from '../../domain/labeling/prompt.js';
+import { chatMessages, legacyPrompt, maxAnswerTokens, type PromptConfig } from '../../domain/labeling/prompt.js';
 import { boundedUsage, promptTokenBound } from '../../domain/labeling/reported-usage.js';
 import { tokenStrings } from '../../domain/labeling/token-strings.js';
-import type { Classifier, ClassifyOutcome, PromptConfig } from '../provider.js';
+import type { Classifier, ClassifyOutcome } from '../provider.js';
 import { parseRateLimitHeaders } from './error-classification.js';
 import { keepAliveFetch } from './keep-alive-fetch.js';
 import { toProviderError } from './provider-errors.js';

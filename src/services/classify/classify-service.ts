@@ -5,7 +5,7 @@ import { exampleIdOf } from '../../domain/datasets/rows.js';
 import { newId } from '../../domain/ids.js';
 import { errors } from '../../errors.js';
 import { ProviderError, type ClassifyOutcome } from '../../providers/provider.js';
-import { MODEL_GONE_REASON } from '../models/model-shutdowns.js';
+import { MODEL_GONE_REASON } from '../model-versions/model-shutdowns.js';
 import type { PredictionLog } from '../predictions/prediction-log.js';
 import { isOpenCircuit, type ModelBreakers } from './model-breakers.js';
 import type { Route, RoutingTable, ServingModel } from './routing-table.js';
@@ -46,7 +46,12 @@ const reasonOf = (error: unknown): string => {
  * with retry-after, never a made-up label. Every prediction, failed ones too, goes to the
  * prediction log.
  */
-export function classifyService(deps: { table: RoutingTable; breakers: ModelBreakers; log: PredictionLog; metrics: Registry }) {
+export function classifyService(deps: {
+  table: Pick<RoutingTable, 'retire' | 'get'>;
+  breakers: Pick<ModelBreakers, 'fire' | 'retryAfterSeconds'>;
+  log: Pick<PredictionLog, 'record'>;
+  metrics: Registry;
+}) {
   const registers = [deps.metrics];
   const duration = new Histogram({
     name: 'tuneline_classify_duration_seconds',

@@ -5,8 +5,8 @@ import type { RoutingRepository } from '../../db/repositories/routing-repository
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
 import type { ChangeNotices } from '../../lib/change-notices.js';
 import type { CallTarget } from '../inference/provider-calls.js';
-import type { ModelClassifiers } from '../models/model-classifiers.js';
-import { MODEL_GONE_REASON, type ModelShutdowns } from '../models/model-shutdowns.js';
+import type { ModelClassifiers } from '../model-versions/model-classifiers.js';
+import { MODEL_GONE_REASON, type ModelShutdowns } from '../model-versions/model-shutdowns.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import type { TasksService } from '../tasks-service.js';
 
@@ -42,13 +42,13 @@ const RETRY_FAILED_RELOAD_MS = 2_000;
  * never dropped because a reload failed: classify keeps serving it through a database outage.
  */
 export function routingTable(deps: {
-  tasks: TasksService;
-  routing: RoutingRepository;
-  routingService: RoutingService;
-  modelVersions: ModelVersionsRepository;
-  classifiers: ModelClassifiers;
-  shutdowns: ModelShutdowns;
-  notices: ChangeNotices;
+  tasks: Pick<TasksService, 'get'>;
+  routingRepo: Pick<RoutingRepository, 'get'>;
+  routing: Pick<RoutingService, 'retire'>;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
+  classifiers: Pick<ModelClassifiers, 'targetFor'>;
+  shutdowns: Pick<ModelShutdowns, 'pastShutdown'>;
+  notices: Pick<ChangeNotices, 'subscribe' | 'ready'>;
   logger: Logger;
   metrics: Registry;
   refreshMs: number;
@@ -75,7 +75,7 @@ export function routingTable(deps: {
     if (retiring.has(model.id)) return;
     retiring.add(model.id);
     retirements.inc({ reason: kind });
-    deps.routingService.retire(model.id, reason, 'classify').catch((error: unknown) => {
+    deps.routing.retire(model.id, reason, 'classify').catch((error: unknown) => {
       retiring.delete(model.id);
       deps.logger.error({ err: error, modelVersionId: model.id }, 'could not retire a model');
     });
@@ -93,10 +93,10 @@ export function routingTable(deps: {
   const load = async (ref: string): Promise<Route> => {
     const started = ++loadsStarted;
     const task = await deps.tasks.get(ref);
-    const routing = await deps.routing.get(task.id);
+    const routing = await deps.routingRepo.get(task.id);
     const [champion, fallback] = await Promise.all([
-      routing.championId ? deps.modelVersions.findById(routing.championId) : undefined,
-      routing.fallbackId ? deps.modelVersions.findById(routing.fallbackId) : undefined,
+      routing.championId ? deps.modelVersionsRepo.findById(routing.championId) : undefined,
+      routing.fallbackId ? deps.modelVersionsRepo.findById(routing.fallbackId) : undefined,
     ]);
     const route: Route = {
       taskId: task.id,

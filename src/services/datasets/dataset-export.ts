@@ -28,7 +28,11 @@ const CHAT_OVERHEAD_TOKENS = 12;
 
 const sum = (counts: Record<string, number>) => Object.values(counts).reduce((total, n) => total + n, 0);
 
-export const datasetExportService = (deps: { datasets: DatasetsService; tasks: TasksService; rows: DatasetRowsRepository }) => {
+export const datasetExportService = (deps: {
+  datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
+  tasks: Pick<TasksService, 'get'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'countOverTokenLimit' | 'stream'>;
+}) => {
   const prepare = async (versionId: string, request: ExportRequest) => {
     const version = await deps.datasets.getVersion(versionId);
     const dataset = await deps.datasets.getDataset(version.datasetId);
@@ -55,7 +59,7 @@ export const datasetExportService = (deps: { datasets: DatasetsService; tasks: T
       labelCounts,
       unlabeled,
       labelCountsBySplit,
-      overTokenLimit: await deps.rows.countOverTokenLimit(version.id, filter, tokenLimit, overhead),
+      overTokenLimit: await deps.datasetRowsRepo.countOverTokenLimit(version.id, filter, tokenLimit, overhead),
       tokenLimit,
       codes: version.labelCodes,
     });
@@ -73,7 +77,7 @@ export const datasetExportService = (deps: { datasets: DatasetsService; tasks: T
     async open(versionId: string, request: ExportRequest) {
       const prepared = await prepare(versionId, request);
       const context = { instructions: prepared.task.instructions, codes: prepared.version.labelCodes };
-      const rows = deps.rows;
+      const rows = deps.datasetRowsRepo;
       async function* lines() {
         if (request.format === 'csv') yield `${csvHeader()}\n`;
         for await (const batch of rows.stream(prepared.version.id, prepared.filter)) {

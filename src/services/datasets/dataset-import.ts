@@ -1,14 +1,24 @@
 import { pipeline } from 'node:stream/promises';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import { detectFormat, type ImportFormat } from '../../domain/datasets/import-formats.js';
 import { newRow, type DatasetRow } from '../../domain/datasets/rows.js';
 import { errors, type AppError } from '../../errors.js';
 import { byteLimit, peekFirstLine, StreamTooLargeError } from '../../lib/streams.js';
-import type { UploadInput } from './datasets-service.js';
 import { parseUpload } from './upload-parser.js';
 
 /** How many line errors a response lists; the total is always given. */
 const MAX_REPORTED_ERRORS = 100;
+
+/** An upload as the API hands it over: the body's stream and how to read it. */
+export interface UploadInput {
+  stream: Readable;
+  format?: ImportFormat;
+  onError: 'fail' | 'skip';
+  labelMap: Record<string, string>;
+  promptSuffix?: string;
+  textColumn?: string;
+  labelColumn?: string;
+}
 
 export interface LineError {
   line: number;

@@ -1,46 +1,34 @@
-import type { Readable } from 'node:stream';
 import type { Database, Executor } from '../../db/client.js';
-import type { DatasetRowsRepository, RowFilter, StoredRow } from '../../db/repositories/dataset-rows-repository.js';
+import type { DatasetRowsRepository, RowFilter } from '../../db/repositories/dataset-rows-repository.js';
 import type { DatasetVersionsRepository } from '../../db/repositories/dataset-versions-repository.js';
 import type { DatasetsRepository } from '../../db/repositories/datasets-repository.js';
 import type { DatasetRecord, DatasetVersionRecord } from '../../db/schema/datasets.js';
 import type { TaskRow } from '../../db/schema/tasks.js';
 import { applyOperations } from '../../domain/datasets/apply-operations.js';
 import { OperationError, type Operation } from '../../domain/datasets/operations.js';
-import type { ImportFormat } from '../../domain/datasets/import-formats.js';
-import type { DatasetRow } from '../../domain/datasets/rows.js';
+import type { DatasetRow, StoredRow } from '../../domain/datasets/rows.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, afterNumberCursor, toPage, toPageBy, type Page } from '../../domain/pagination.js';
 import { errors } from '../../errors.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
-import { importUpload, type ImportOutcome } from './dataset-import.js';
+import { importUpload, type ImportOutcome, type UploadInput } from './dataset-import.js';
 import { startVersion, STATS_TOKENIZER_MODEL } from './version-writer.js';
-
-export interface UploadInput {
-  stream: Readable;
-  format?: ImportFormat;
-  onError: 'fail' | 'skip';
-  labelMap: Record<string, string>;
-  promptSuffix?: string;
-  textColumn?: string;
-  labelColumn?: string;
-}
 
 export interface DatasetsServiceDeps {
   db: Database;
-  tasks: TasksService;
-  datasets: DatasetsRepository;
-  versions: DatasetVersionsRepository;
-  rows: DatasetRowsRepository;
+  tasks: Pick<TasksService, 'get'>;
+  datasetsRepo: Pick<DatasetsRepository, 'findById' | 'insert' | 'list'>;
+  datasetVersionsRepo: Pick<DatasetVersionsRepository, 'findById' | 'latest' | 'list' | 'derivation' | 'insertPending' | 'finalize'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'loadAll' | 'page' | 'insertExamples' | 'insertRows'>;
   limits: { maxTextChars: number; importMaxBytes: number };
 }
 
 export const datasetsService = (deps: DatasetsServiceDeps) => {
-  const { db, datasets, versions, rows } = deps;
+  const { db, datasetsRepo, datasetVersionsRepo, datasetRowsRepo } = deps;
 
-  const getDataset = (id: string): Promise<DatasetRecord> => findOr404('dataset', id, (known) => datasets.findById(known));
-  const getVersion = (id: string): Promise<DatasetVersionRecord> => findOr404('dataset version', id, (known) => versions.findById(known));
+  const getDataset = (id: string): Promise<DatasetRecord> => findOr404('dataset', id, (known) => datasetsRepo.findById(known));
+  const getVersion = (id: string): Promise<DatasetVersionRecord> => findOr404('dataset version', id, (known) => datasetVersionsRepo.findById(known));
 
   /** The dataset's task, which must not be archived for anything that writes. */
   const activeTaskOf = async (dataset: DatasetRecord): Promise<TaskRow> => {
@@ -56,9 +44,9 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
     params: Record<string, unknown>,
   ) =>
     db.transaction(async (tx) => {
-      if (target.create) await datasets.insert(target.dataset, tx);
+      if (target.create) await datasetsRepo.insert(target.dataset, tx);
       const writer = startVersion(
-        { versions, rows, tx },
+        { datasetVersionsRepo, datasetRowsRepo, tx },
         {
           id: newId(),
           datasetId: target.dataset.id,
@@ -68,7 +56,7 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
         },
       );
       if (target.parent && target.appendParent) {
-        for (const row of await rows.loadAll(target.parent.id, tx)) await writer.add(stripStored(row), row.tokens);
+        for (const row of await datasetRowsRepo.loadAll(target.parent.id, tx)) await writer.add(stripStored(row), row.tokens);
       }
       const outcome: ImportOutcome = await importUpload(upload, {
         labels: task.labels.map((label) => label.name),
@@ -96,7 +84,7 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
     const known = new Map(parentRows.map((row) => [row.exampleId, row.tokens]));
     const write = async (tx: Executor) => {
       const writer = startVersion(
-        { versions, rows, tx },
+        { datasetVersionsRepo, datasetRowsRepo, tx },
         { id: newId(), datasetId: parent.datasetId, parentId: parent.id, operation, params },
       );
       for (const row of derived) await writer.add(row, known.get(row.exampleId));
@@ -109,7 +97,7 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
   const derive = async (versionId: string, operations: Operation[]) => {
     const parent = await getVersion(versionId);
     const task = await activeTaskOf(await getDataset(parent.datasetId));
-    const parentRows = await rows.loadAll(parent.id);
+    const parentRows = await datasetRowsRepo.loadAll(parent.id);
     let result;
     try {
       result = applyOperations(parentRows.map(stripStored), operations, {
@@ -149,7 +137,7 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
     async importVersion(datasetId: string, mode: 'append' | 'replace', upload: UploadInput) {
       const dataset = await getDataset(datasetId);
       const task = await activeTaskOf(dataset);
-      const parent = await versions.latest(dataset.id);
+      const parent = await datasetVersionsRepo.latest(dataset.id);
       return runImport(
         task,
         { dataset, create: false, parent, appendParent: mode === 'append' },
@@ -160,20 +148,20 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
 
     async listDatasets(taskRef: string, page: { limit: number; cursor?: string }): Promise<Page<DatasetRecord>> {
       const task = await deps.tasks.get(taskRef);
-      return toPage(await datasets.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      return toPage(await datasetsRepo.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
     },
 
-    latestVersion: (datasetId: string) => versions.latest(datasetId),
+    latestVersion: (datasetId: string) => datasetVersionsRepo.latest(datasetId),
 
     async listVersions(datasetId: string, page: { limit: number; cursor?: string }) {
       const dataset = await getDataset(datasetId);
-      const found = await versions.list(dataset.id, { limit: page.limit, after: afterNumberCursor(page.cursor) });
+      const found = await datasetVersionsRepo.list(dataset.id, { limit: page.limit, after: afterNumberCursor(page.cursor) });
       return toPageBy(found, page.limit, (version) => version.number!);
     },
 
     async listExamples(versionId: string, filter: RowFilter, page: { limit: number; cursor?: string }) {
       const version = await getVersion(versionId);
-      const found = await rows.page(version.id, filter, { limit: page.limit, afterPosition: afterNumberCursor(page.cursor) });
+      const found = await datasetRowsRepo.page(version.id, filter, { limit: page.limit, afterPosition: afterNumberCursor(page.cursor) });
       return toPageBy(found, page.limit, (row) => row.position);
     },
 
@@ -182,7 +170,7 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
      * operations (versions are immutable, so it is the same data): a retried caller makes no copy.
      */
     async deriveOnce(versionId: string, operations: Operation[]) {
-      return (await versions.derivation(versionId, 'derive', { operations })) ?? derive(versionId, operations);
+      return (await datasetVersionsRepo.derivation(versionId, 'derive', { operations })) ?? derive(versionId, operations);
     },
 
     derive,
@@ -201,7 +189,7 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
     ) {
       const parent = await getVersion(parentId);
       const task = await deps.tasks.get((await getDataset(parent.datasetId)).taskId);
-      const parentRows = await rows.loadAll(parent.id, tx);
+      const parentRows = await datasetRowsRepo.loadAll(parent.id, tx);
       const result = transform(parentRows.map(stripStored));
       return writeDerived(task, parent, parentRows, result.rows, operation, params, result.report, tx);
     },
@@ -210,7 +198,7 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
     async review(versionId: string, overrides: { example_id: string; label: string }[]) {
       const parent = await getVersion(versionId);
       const task = await activeTaskOf(await getDataset(parent.datasetId));
-      const parentRows = await rows.loadAll(parent.id);
+      const parentRows = await datasetRowsRepo.loadAll(parent.id);
       const present = new Set(parentRows.map((row) => row.exampleId));
       const labels = new Set(task.labels.map((label) => label.name));
       const problems = overrides.flatMap((override, index) => [

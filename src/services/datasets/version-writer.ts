@@ -18,7 +18,11 @@ const BATCH = 5_000;
  * a version is either complete and numbered or absent: never half-written.
  */
 export function startVersion(
-  deps: { versions: DatasetVersionsRepository; rows: DatasetRowsRepository; tx: Executor },
+  deps: {
+    datasetVersionsRepo: Pick<DatasetVersionsRepository, 'insertPending' | 'finalize'>;
+    datasetRowsRepo: Pick<DatasetRowsRepository, 'insertExamples' | 'insertRows'>;
+    tx: Executor;
+  },
   version: NewVersion,
 ) {
   const all: DatasetRow[] = [];
@@ -30,11 +34,11 @@ export function startVersion(
 
   const flush = async () => {
     if (!started) {
-      await deps.versions.insertPending(version, deps.tx);
+      await deps.datasetVersionsRepo.insertPending(version, deps.tx);
       started = true;
     }
-    await deps.rows.insertExamples(pendingExamples, deps.tx);
-    await deps.rows.insertRows(version.id, written, pending, deps.tx);
+    await deps.datasetRowsRepo.insertExamples(pendingExamples, deps.tx);
+    await deps.datasetRowsRepo.insertRows(version.id, written, pending, deps.tx);
     written += pending.length;
     pending = [];
     pendingExamples = [];
@@ -58,7 +62,7 @@ export function startVersion(
 
     async finish(labels: LabelDefinition[], report: Record<string, unknown>): Promise<DatasetVersionRecord> {
       await flush();
-      return deps.versions.finalize(
+      return deps.datasetVersionsRepo.finalize(
         version.id,
         version.datasetId,
         {

@@ -1,9 +1,9 @@
 import { countTokens } from '../../domain/datasets/tokens.js';
-import { chatMessages, maxAnswerTokens } from '../../domain/labeling/prompt.js';
+import { chatMessages, maxAnswerTokens, type PromptConfig } from '../../domain/labeling/prompt.js';
 import { tokenStrings } from '../../domain/labeling/token-strings.js';
 import { inferenceCost, type PriceOverrides } from '../../domain/pricing.js';
 import type { ProviderRateLimiter, RateBudget } from '../../lib/provider-rate-limiter.js';
-import { ProviderError, type Classifier, type ClassifyOutcome, type PromptConfig } from '../../providers/provider.js';
+import { ProviderError, type Classifier, type ClassifyOutcome } from '../../providers/provider.js';
 import type { ProviderMetrics } from './provider-metrics.js';
 
 /** Thrown to hand a chunk back to its queue after a 429: the processor turns it into a queue-wide pause. */
@@ -50,7 +50,11 @@ export interface CallTarget {
  * wait for budget, call, retry transient failures a few times, correct the token estimate, and
  * turn every failure into what the caller must do about it.
  */
-export const providerCalls = (deps: { limiter: ProviderRateLimiter; priceOverrides: PriceOverrides; metrics: ProviderMetrics }) => {
+export const providerCalls = (deps: {
+  limiter: Pick<ProviderRateLimiter, 'acquire' | 'settle' | 'observe' | 'pause'>;
+  priceOverrides: PriceOverrides;
+  metrics: Pick<ProviderMetrics, 'succeeded' | 'failed'>;
+}) => {
   const reservedTokens = (target: CallTarget) =>
     maxAnswerTokens(target.prompt.labels.map((label) => label.name), tokenStrings(target.classifier.model));
   /**

@@ -14,11 +14,11 @@ import { newId } from '../../domain/ids.js';
 import { isAppError } from '../../errors.js';
 import { OFFLINE_PROVIDER } from '../../providers/registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
-import type { EvaluationsService } from '../evaluation/evaluations-service.js';
-import { DEFAULT_FEW_SHOT_K, type CreateLabelRunInput, type LabelRunsService } from '../labeling/label-runs-service.js';
-import type { ModelVersionsService } from '../models/model-versions-service.js';
+import type { EvaluationsService } from '../evaluations/evaluations-service.js';
+import { DEFAULT_FEW_SHOT_K, type CreateLabelRunInput, type LabelRunsService } from '../label-runs/label-runs-service.js';
+import type { ModelVersionsService } from '../model-versions/model-versions-service.js';
 import type { RoutingService } from '../routing/routing-service.js';
-import type { CreateFineTuneInput, FineTunesService } from '../training/fine-tunes-service.js';
+import type { CreateFineTuneInput, FineTunesService } from '../fine-tunes/fine-tunes-service.js';
 
 export interface PipelineParams {
   dataset_version_id: string;
@@ -61,16 +61,16 @@ interface EvaluationState {
  * carries on with the same label run, fine-tunes and evaluations instead of starting new ones.
  */
 export function pipelineSteps(deps: {
-  datasets: DatasetsService;
-  labelRuns: LabelRunsService;
-  runs: LabelRunsRepository;
-  fineTunes: FineTunesService;
-  fineTunesRepo: FineTunesRepository;
-  evaluations: EvaluationsService;
-  evaluationsRepo: EvaluationsRepository;
-  models: Pick<ModelVersionsService, 'register'>;
-  routing: RoutingService;
-  routingRepo: RoutingRepository;
+  datasets: Pick<DatasetsService, 'deriveOnce'>;
+  labelRuns: Pick<LabelRunsService, 'create'>;
+  labelRunsRepo: Pick<LabelRunsRepository, 'findById' | 'progress'>;
+  fineTunes: Pick<FineTunesService, 'create'>;
+  fineTunesRepo: Pick<FineTunesRepository, 'findById'>;
+  evaluations: Pick<EvaluationsService, 'create'>;
+  evaluationsRepo: Pick<EvaluationsRepository, 'findById' | 'latestOn'>;
+  modelVersions: Pick<ModelVersionsService, 'register'>;
+  routing: Pick<RoutingService, 'onEvaluationCompleted' | 'history'>;
+  routingRepo: Pick<RoutingRepository, 'get'>;
   /**
    * How long a waiting step sleeps before it looks again by itself. What it waits on wakes it when
    * it ends (pipeline-wake.ts); this poll only covers a wake-up that was lost.
@@ -98,7 +98,7 @@ export function pipelineSteps(deps: {
     const id = recorded?.model_version_id ?? newId();
     await deps.saveOutputs({ baseline: { model_version_id: id, registered: false } });
     const provider = params.label?.provider ?? OFFLINE_PROVIDER;
-    await deps.models.register(
+    await deps.modelVersions.register(
       taskId,
       {
         kind: 'prompt',
@@ -132,8 +132,8 @@ export function pipelineSteps(deps: {
           throw isAppError(error) && error.statusCode < 500 ? new StepFailed(error.message) : error;
         }
       }
-      const run = (await deps.runs.findById(runId))!;
-      const progress = await deps.runs.progress(run.id);
+      const run = (await deps.labelRunsRepo.findById(runId))!;
+      const progress = await deps.labelRunsRepo.progress(run.id);
       const outputs = { label_run_id: run.id, attempt, status: run.status, done: progress.labeled + progress.unparseable + progress.failed, total: run.total };
       if (run.status === 'completed') return { done: true, outputs: { ...outputs, version_id: run.resultVersionId }, costUsd: progress.costUsd };
       if (run.status === 'failed' || run.status === 'cancelled') {

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { PipelinesRepository, WaitedOn } from '../../db/repositories/pipelines-repository.js';
 import type { StepName } from '../../domain/pipelines/steps.js';
-import { pipelineStepJobId, type Queues } from '../../workers/queues.js';
+import { pipelineStepJobId, type Queues } from '../../queues/queue-registry.js';
 
 /**
  * Wakes the pipeline step waiting on a label run, fine-tune or evaluation that just ended (or, for
@@ -9,10 +9,10 @@ import { pipelineStepJobId, type Queues } from '../../workers/queues.js';
  * Call it after the change is committed: the step re-reads Postgres when it runs. A wake-up that
  * fails is only logged: the change is already made, and the step's slow safety-net poll finds it.
  */
-export const pipelineWake = (deps: { pipelines: Pick<PipelinesRepository, 'runningStepsWaitingOn'>; queues: Pick<Queues, 'wake'>; logger: Logger }) => ({
+export const pipelineWake = (deps: { pipelinesRepo: Pick<PipelinesRepository, 'runningStepsWaitingOn'>; queues: Pick<Queues, 'wake'>; logger: Logger }) => ({
   async ended(waitedOn: WaitedOn): Promise<void> {
     try {
-      for (const step of await deps.pipelines.runningStepsWaitingOn(waitedOn)) {
+      for (const step of await deps.pipelinesRepo.runningStepsWaitingOn(waitedOn)) {
         await deps.queues.wake('pipelines', pipelineStepJobId(step.pipelineId, step.attempt, step.name as StepName));
       }
     } catch (error) {

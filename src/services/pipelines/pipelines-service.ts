@@ -11,7 +11,7 @@ import type { PipelineOutcome } from '../../domain/pipelines/outcome.js';
 import { remainingSteps, STEP_NAMES, type StepName } from '../../domain/pipelines/steps.js';
 import { errors, isAppError, type FieldProblem } from '../../errors.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
-import { pipelineStepJobId, type Queues } from '../../workers/queues.js';
+import { pipelineStepJob, pipelineStepJobId, type Queues } from '../../queues/queue-registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import { findOr404 } from '../lookup.js';
 import type { TasksService } from '../tasks-service.js';
@@ -46,42 +46,37 @@ export interface PipelineView {
  */
 export const pipelinesService = (deps: {
   db: Database;
-  pipelines: PipelinesRepository;
-  routing: RoutingRepository;
-  modelVersions: ModelVersionsRepository;
-  tasks: TasksService;
-  datasets: DatasetsService;
+  pipelinesRepo: Pick<PipelinesRepository, 'findById' | 'steps' | 'updateStep' | 'blockAfter' | 'update' | 'list' | 'insert' | 'listRunning'>;
+  routingRepo: Pick<RoutingRepository, 'get'>;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
+  tasks: Pick<TasksService, 'get'>;
+  datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
   providers: Pick<Providers, 'isConfigured' | 'configHint'>;
-  queues: Queues;
+  queues: Pick<Queues, 'addPipelineFlow' | 'get' | 'failedReason'>;
   steps: (saveOutputs: (outputs: Record<string, unknown>) => Promise<void>) => ReturnType<typeof pipelineSteps>;
 }) => {
-  const getPipeline = (id: string) => findOr404('pipeline', id, (known) => deps.pipelines.findById(known));
-  const view = async (pipeline: PipelineRecord): Promise<PipelineView> => ({ pipeline, steps: await deps.pipelines.steps(pipeline.id) });
+  const getPipeline = (id: string) => findOr404('pipeline', id, (known) => deps.pipelinesRepo.findById(known));
+  const view = async (pipeline: PipelineRecord): Promise<PipelineView> => ({ pipeline, steps: await deps.pipelinesRepo.steps(pipeline.id) });
 
   const jobIdOf = (pipeline: PipelineRecord, step: StepName) => pipelineStepJobId(pipeline.id, pipeline.attempt, step);
   const schedule = (pipeline: PipelineRecord, names: StepName[]) =>
-    deps.queues.addPipelineFlow(
-      names.map((step) => ({
-        jobId: jobIdOf(pipeline, step),
-        data: { v: 1 as const, pipelineId: pipeline.id, step, attempt: pipeline.attempt },
-      })),
-    );
+    deps.queues.addPipelineFlow(names.map((step) => pipelineStepJob(pipeline.id, pipeline.attempt, step)));
 
   /** Records a step's end; a failure blocks every later step and fails the pipeline, with the reason. */
   const finishStep = async (pipeline: PipelineRecord, step: PipelineStepRecord, outcome: { failed?: string; outputs?: Record<string, unknown>; costUsd?: number | null }) => {
     await deps.db.transaction(async (tx) => {
       const now = new Date();
       if (outcome.failed) {
-        await deps.pipelines.updateStep(pipeline.id, step.name, { status: 'failed', error: outcome.failed, finishedAt: now }, tx);
-        await deps.pipelines.blockAfter(pipeline.id, step.position, `not run: step "${step.name}" failed`, tx);
-        await deps.pipelines.update(pipeline.id, { status: 'failed', error: `${step.name}: ${outcome.failed}`, finishedAt: now }, tx);
+        await deps.pipelinesRepo.updateStep(pipeline.id, step.name, { status: 'failed', error: outcome.failed, finishedAt: now }, tx);
+        await deps.pipelinesRepo.blockAfter(pipeline.id, step.position, `not run: step "${step.name}" failed`, tx);
+        await deps.pipelinesRepo.update(pipeline.id, { status: 'failed', error: `${step.name}: ${outcome.failed}`, finishedAt: now }, tx);
         return;
       }
-      await deps.pipelines.updateStep(pipeline.id, step.name, { status: 'completed', outputs: outcome.outputs ?? {}, costUsd: outcome.costUsd ?? null, error: null, finishedAt: now }, tx);
+      await deps.pipelinesRepo.updateStep(pipeline.id, step.name, { status: 'completed', outputs: outcome.outputs ?? {}, costUsd: outcome.costUsd ?? null, error: null, finishedAt: now }, tx);
       if (step.name === 'promote') {
         // What the pipeline left serving, at the top of its record.
         const serving = (outcome.outputs?.['outcome'] as PipelineOutcome | undefined) ?? null;
-        await deps.pipelines.update(pipeline.id, { status: 'completed', outcome: serving, finishedAt: now }, tx);
+        await deps.pipelinesRepo.update(pipeline.id, { status: 'completed', outcome: serving, finishedAt: now }, tx);
       }
     });
   };
@@ -91,7 +86,7 @@ export const pipelinesService = (deps: {
 
     async list(taskRef: string, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);
-      const found = toPage(await deps.pipelines.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      const found = toPage(await deps.pipelinesRepo.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
       return { data: await Promise.all(found.data.map(view)), nextCursor: found.nextCursor };
     },
 
@@ -115,11 +110,11 @@ export const pipelinesService = (deps: {
       input.candidates.forEach((candidate, index) => {
         if (!deps.providers.isConfigured(candidate.provider)) problems.push({ field: `body.candidates[${index}].provider`, message: notConfigured(candidate.provider) });
       });
-      const routing = await deps.routing.get(task.id);
+      const routing = await deps.routingRepo.get(task.id);
       // The baseline defaults to the task's fallback: normally its prompt-only model.
       const baseline = input.baseline_model_version_id ?? routing.fallbackId;
       if (baseline) {
-        const model = await deps.modelVersions.findById(baseline);
+        const model = await deps.modelVersionsRepo.findById(baseline);
         if (!model || model.taskId !== task.id || model.status === 'retired') {
           problems.push({ field: 'body.baseline_model_version_id', message: 'no such serving model version of this task' });
         }
@@ -145,7 +140,7 @@ export const pipelinesService = (deps: {
         finishedAt: null,
       };
       await deps.db.transaction((tx) =>
-        deps.pipelines.insert(
+        deps.pipelinesRepo.insert(
           pipeline,
           STEP_NAMES.map((name, position) => ({
             pipelineId: pipeline.id,
@@ -167,11 +162,11 @@ export const pipelinesService = (deps: {
       const pipeline = await getPipeline(id);
       if (pipeline.status !== 'failed') throw errors.pipelineNotFailed(id, pipeline.status);
       const retried = await deps.db.transaction(async (tx) => {
-        const steps = await deps.pipelines.steps(id, tx);
+        const steps = await deps.pipelinesRepo.steps(id, tx);
         for (const step of steps) {
-          if (step.status === 'failed' || step.status === 'blocked') await deps.pipelines.updateStep(id, step.name, { status: 'pending', error: null, finishedAt: null }, tx);
+          if (step.status === 'failed' || step.status === 'blocked') await deps.pipelinesRepo.updateStep(id, step.name, { status: 'pending', error: null, finishedAt: null }, tx);
         }
-        return (await deps.pipelines.update(id, { status: 'running', error: null, finishedAt: null, attempt: pipeline.attempt + 1 }, tx))!;
+        return (await deps.pipelinesRepo.update(id, { status: 'running', error: null, finishedAt: null, attempt: pipeline.attempt + 1 }, tx))!;
       });
       const current = await view(retried);
       await schedule(retried, remainingSteps(current.steps));
@@ -187,10 +182,10 @@ export const pipelinesService = (deps: {
      */
     async resumeActive(): Promise<number> {
       let changed = 0;
-      for (const pipeline of await deps.pipelines.listRunning()) {
+      for (const pipeline of await deps.pipelinesRepo.listRunning()) {
         const root = await deps.queues.get('pipelines').getJob(jobIdOf(pipeline, 'promote'));
         if (root && !(await root.isFailed())) continue;
-        const steps = await deps.pipelines.steps(pipeline.id);
+        const steps = await deps.pipelinesRepo.steps(pipeline.id);
         const remaining = remainingSteps(steps);
         if (!root) {
           await schedule(pipeline, remaining);
@@ -216,17 +211,17 @@ export const pipelinesService = (deps: {
      * older attempt (before a retry) and steps already finished are no-ops.
      */
     async runStep(job: { pipelineId: string; step: StepName; attempt: number }, isLastAttempt: boolean): Promise<{ waitMs?: number }> {
-      const pipeline = await deps.pipelines.findById(job.pipelineId);
+      const pipeline = await deps.pipelinesRepo.findById(job.pipelineId);
       if (!pipeline || pipeline.attempt !== job.attempt || pipeline.status !== 'running') return {};
-      const steps = await deps.pipelines.steps(pipeline.id);
+      const steps = await deps.pipelinesRepo.steps(pipeline.id);
       let step = steps.find((candidate) => candidate.name === job.step)!;
       if (step.status === 'completed' || step.status === 'skipped') return {};
       if (step.status !== 'running') {
-        step = (await deps.pipelines.updateStep(pipeline.id, step.name, { status: 'running', startedAt: step.startedAt ?? new Date(), attempts: step.attempts + 1 }))!;
+        step = (await deps.pipelinesRepo.updateStep(pipeline.id, step.name, { status: 'running', startedAt: step.startedAt ?? new Date(), attempts: step.attempts + 1 }))!;
       }
       const saveOutputs = async (outputs: Record<string, unknown>) => {
         step.outputs = { ...step.outputs, ...outputs };
-        await deps.pipelines.updateStep(pipeline.id, step.name, { outputs: step.outputs });
+        await deps.pipelinesRepo.updateStep(pipeline.id, step.name, { outputs: step.outputs });
       };
       let outcome: StepOutcome;
       try {

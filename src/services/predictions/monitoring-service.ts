@@ -40,18 +40,18 @@ const EMPTY: MonitoringRow = { bucket: null, model_version_id: null, by_model: f
  * the predicted labels against the distribution the champion was trained on.
  */
 export const monitoringService = (deps: {
-  predictions: PredictionsRepository;
-  tasks: TasksService;
-  routing: RoutingRepository;
-  modelVersions: ModelVersionsRepository;
-  datasets: DatasetsService;
+  predictionsRepo: Pick<PredictionsRepository, 'monitoring' | 'labelCounts'>;
+  tasks: Pick<TasksService, 'get'>;
+  routingRepo: Pick<RoutingRepository, 'get'>;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
+  datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
 }) => {
   /** Training labels to compare with: the given version, or the one the champion was trained on. */
   const referenceOf = async (taskId: string, given: string | undefined) => {
     let versionId = given;
     if (!versionId) {
-      const { championId } = await deps.routing.get(taskId);
-      const champion = championId ? await deps.modelVersions.findById(championId) : undefined;
+      const { championId } = await deps.routingRepo.get(taskId);
+      const champion = championId ? await deps.modelVersionsRepo.findById(championId) : undefined;
       versionId = champion?.trainedOnVersionId ?? undefined;
       if (!versionId) return { reason: 'the champion was not trained on a dataset version here; pass reference_version_id' };
     }
@@ -78,8 +78,8 @@ export const monitoringService = (deps: {
         throw errors.validation(`The window would have more than ${MAX_BUCKETS} buckets.`, [{ field: 'query.bucket_seconds', message: 'too small for this window' }]);
       }
       const [rows, predicted, reference] = await Promise.all([
-        deps.predictions.monitoring(task.id, since, until, bucketSeconds),
-        deps.predictions.labelCounts(task.id, since, until),
+        deps.predictionsRepo.monitoring(task.id, since, until, bucketSeconds),
+        deps.predictionsRepo.labelCounts(task.id, since, until),
         referenceOf(task.id, query.referenceVersionId),
       ]);
       const labels = task.labels.map((label) => label.name);

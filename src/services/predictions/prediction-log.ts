@@ -44,7 +44,7 @@ class Closed extends Error {}
  * file, so one record can never stop the log. `close()` writes what it can before the pool closes
  * at shutdown and spills the rest to a file.
  */
-export function predictionLog(deps: { predictions: PredictionLogRepository; logger: Logger; metrics: Registry; settings: PredictionLogSettings }) {
+export function predictionLog(deps: { predictionLogRepo: Pick<PredictionLogRepository, 'insertBatch'>; logger: Logger; metrics: Registry; settings: PredictionLogSettings }) {
   const { settings, logger } = deps;
   let buffer: PredictionLogRow[] = [];
   let flushing: Promise<void> | undefined;
@@ -95,7 +95,7 @@ export function predictionLog(deps: { predictions: PredictionLogRepository; logg
     for (let attempt = 0; ; attempt++) {
       if (closed) throw new Closed();
       try {
-        await deps.predictions.insertBatch(rows);
+        await deps.predictionLogRepo.insertBatch(rows);
         written.inc(rows.length);
         settle(rows);
         return;

@@ -15,16 +15,16 @@ const POLL_MS = 50;
 
 /** Looking up predictions, taking feedback on them, and folding that feedback into a dataset. */
 export const predictionsService = (deps: {
-  predictions: PredictionsRepository;
-  tasks: TasksService;
-  datasets: DatasetsService;
+  predictionsRepo: Pick<PredictionsRepository, 'findById' | 'upsertFeedback' | 'list' | 'feedbackInputs'>;
+  tasks: Pick<TasksService, 'get'>;
+  datasets: Pick<DatasetsService, 'getVersion' | 'activeTaskOf' | 'getDataset' | 'deriveWith'>;
   flushMs: number;
 }) => {
   /** The record, waiting a little for one answered a moment ago that the log has not written yet. */
   const findWaiting = async (id: string) => {
     const deadline = Math.min(idTime(id).getTime() + RECENT_MS, Date.now() + Math.max(2_000, deps.flushMs * 20));
     for (;;) {
-      const found = await deps.predictions.findById(id);
+      const found = await deps.predictionsRepo.findById(id);
       if (found || Date.now() >= deadline) return found;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
@@ -42,7 +42,7 @@ export const predictionsService = (deps: {
           { field: 'body.label', message: `is not a label of task "${task.slug}" (${task.labels.map((label) => label.name).join(', ')})` },
         ]);
       }
-      const feedback = await deps.predictions.upsertFeedback({
+      const feedback = await deps.predictionsRepo.upsertFeedback({
         predictionId: prediction.id,
         taskId: prediction.taskId,
         label: input.label,
@@ -54,7 +54,7 @@ export const predictionsService = (deps: {
 
     async list(taskRef: string, filter: PredictionFilter, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);
-      const found = await deps.predictions.list(task.id, filter, { limit: page.limit, after: afterCursor(page.cursor) });
+      const found = await deps.predictionsRepo.list(task.id, filter, { limit: page.limit, after: afterCursor(page.cursor) });
       return toPageBy(found, page.limit, (row) => row.prediction.id);
     },
 
@@ -65,7 +65,7 @@ export const predictionsService = (deps: {
     async mergeFeedback(versionId: string, options: { split: Split | null; since?: Date; until?: Date }) {
       const version = await deps.datasets.getVersion(versionId);
       const task = await deps.datasets.activeTaskOf(await deps.datasets.getDataset(version.datasetId));
-      const feedback = await deps.predictions.feedbackInputs(task.id, options);
+      const feedback = await deps.predictionsRepo.feedbackInputs(task.id, options);
       if (feedback.length === 0) {
         throw errors.conflict(`Task "${task.slug}" has no feedback${options.since || options.until ? ' in that window' : ''} to merge.`);
       }

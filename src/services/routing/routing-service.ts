@@ -32,14 +32,14 @@ export interface PolicyChanges {
  */
 export const routingService = (deps: {
   db: Database;
-  routing: RoutingRepository;
-  evaluations: EvaluationsRepository;
-  modelVersions: ModelVersionsRepository;
-  tasks: TasksService;
-  notices: ChangeNotices;
+  routingRepo: Pick<RoutingRepository, 'lock' | 'update' | 'addEvent' | 'get' | 'lastPromotion' | 'history'>;
+  evaluationsRepo: Pick<EvaluationsRepository, 'rows' | 'latestForModels' | 'completedOn'>;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'update'>;
+  tasks: Pick<TasksService, 'get'>;
+  notices: Pick<ChangeNotices, 'publish'>;
 }) => {
   const modelOfTask = async (taskId: string, modelId: string, field: string): Promise<ModelVersionRecord> => {
-    const model = await deps.modelVersions.findById(modelId);
+    const model = await deps.modelVersionsRepo.findById(modelId);
     if (!model || model.taskId !== taskId) {
       throw errors.validation('Unknown model version.', [{ field, message: 'no such model version of this task' }]);
     }
@@ -51,10 +51,10 @@ export const routingService = (deps: {
   const syncStatuses = async (before: TaskRoutingRecord, after: TaskRoutingRecord, tx: Executor) => {
     const touched = new Set([before.championId, before.fallbackId, after.championId, after.fallbackId].filter((id): id is string => Boolean(id)));
     for (const id of touched) {
-      const model = await deps.modelVersions.findById(id, tx);
+      const model = await deps.modelVersionsRepo.findById(id, tx);
       if (!model || model.status === 'retired') continue;
       const status = id === after.championId ? 'champion' : id === after.fallbackId ? 'fallback' : 'candidate';
-      if (model.status !== status) await deps.modelVersions.update(id, { status }, tx);
+      if (model.status !== status) await deps.modelVersionsRepo.update(id, { status }, tx);
     }
   };
 
@@ -63,13 +63,13 @@ export const routingService = (deps: {
     apply: (current: TaskRoutingRecord, tx: Executor) => Promise<{ changes: Partial<TaskRoutingRecord>; event?: { action: string; from?: string | null; to?: string | null; reason: string; numbers?: Record<string, unknown>; actor: string } } | undefined>,
   ) => {
     const updated = await deps.db.transaction(async (tx) => {
-      const current = await deps.routing.lock(taskId, tx);
+      const current = await deps.routingRepo.lock(taskId, tx);
       const outcome = await apply(current, tx);
       if (!outcome) return current;
-      const updated = await deps.routing.update(taskId, outcome.changes, tx);
+      const updated = await deps.routingRepo.update(taskId, outcome.changes, tx);
       await syncStatuses(current, updated, tx);
       if (outcome.event) {
-        await deps.routing.addEvent(
+        await deps.routingRepo.addEvent(
           {
             id: newId(),
             taskId,
@@ -101,12 +101,12 @@ export const routingService = (deps: {
 
   /** Per-row correctness, loaded only when the policy asks for a McNemar test. */
   const correctness = async (policy: PromotionPolicy, evaluationId: string) =>
-    policy.maxPValue === null ? null : rowOutcomes(await deps.evaluations.rows(evaluationId)).correct;
+    policy.maxPValue === null ? null : rowOutcomes(await deps.evaluationsRepo.rows(evaluationId)).correct;
 
   return {
     async get(taskRef: string) {
       const task = await deps.tasks.get(taskRef);
-      return deps.routing.get(task.id);
+      return deps.routingRepo.get(task.id);
     },
 
     async updatePolicy(taskRef: string, changes: PolicyChanges, actor: string) {
@@ -142,7 +142,7 @@ export const routingService = (deps: {
     async promote(taskRef: string, modelId: string, reason: string, actor: string) {
       const task = await deps.tasks.get(taskRef);
       const model = await modelOfTask(task.id, modelId, 'body.model_version_id');
-      const [latest] = (await deps.evaluations.latestForModels([model.id])).filter((evaluation) => evaluation.status === 'completed');
+      const [latest] = (await deps.evaluationsRepo.latestForModels([model.id])).filter((evaluation) => evaluation.status === 'completed');
       return change(task.id, async (current) =>
         current.championId === model.id
           ? undefined
@@ -163,7 +163,7 @@ export const routingService = (deps: {
     /** Puts back the champion that the latest promotion replaced. */
     async rollback(taskRef: string, reason: string, actor: string) {
       const task = await deps.tasks.get(taskRef);
-      const last = await deps.routing.lastPromotion(task.id);
+      const last = await deps.routingRepo.lastPromotion(task.id);
       if (!last || !last.fromModelId) throw errors.nothingToRollBack();
       const previous = await modelOfTask(task.id, last.fromModelId, 'path.task');
       return change(task.id, async (current) => ({
@@ -174,15 +174,15 @@ export const routingService = (deps: {
 
     async history(taskRef: string, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);
-      return toPage(await deps.routing.history(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      return toPage(await deps.routingRepo.history(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
     },
 
     /** Takes a model out of service for good: it leaves routing and can never be champion again. */
     async retire(modelId: string, reason: string, actor: string) {
-      const model = await deps.modelVersions.findById(modelId);
+      const model = await deps.modelVersionsRepo.findById(modelId);
       if (!model || model.status === 'retired') return model;
       await change(model.taskId, async (current, tx) => {
-        await deps.modelVersions.update(model.id, { status: 'retired', retiredAt: new Date(), retiredReason: reason }, tx);
+        await deps.modelVersionsRepo.update(model.id, { status: 'retired', retiredAt: new Date(), retiredReason: reason }, tx);
         return {
           changes: {
             ...(current.championId === model.id ? { championId: null } : {}),
@@ -191,7 +191,7 @@ export const routingService = (deps: {
           event: { action: 'retire', from: model.id, to: null, reason, actor },
         };
       });
-      return deps.modelVersions.findById(model.id);
+      return deps.modelVersionsRepo.findById(model.id);
     },
 
     /**
@@ -214,12 +214,12 @@ export const routingService = (deps: {
      * Every verdict, promote or not, goes into the history with its numbers.
      */
     async onEvaluationCompleted(evaluation: EvaluationRecord) {
-      const model = await deps.modelVersions.findById(evaluation.modelVersionId);
+      const model = await deps.modelVersionsRepo.findById(evaluation.modelVersionId);
       if (!model) return;
       await change(evaluation.taskId, async (current) => {
         const policy = policyOf(current);
         // Models are only compared on the same rows: the incumbents' evaluations on this version and split.
-        const same = await deps.evaluations.completedOn(evaluation.taskId, evaluation.datasetVersionId, evaluation.split);
+        const same = await deps.evaluationsRepo.completedOn(evaluation.taskId, evaluation.datasetVersionId, evaluation.split);
         const incumbent = async (modelId: string | null): Promise<(Incumbent & { evaluationId: string | null }) | null> => {
           if (!modelId) return null;
           const found = same.find((candidate) => candidate.modelVersionId === modelId && candidate.id !== evaluation.id);

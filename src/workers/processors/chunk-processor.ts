@@ -1,6 +1,6 @@
 import { RateLimitError, type Job } from 'bullmq';
 import { ProviderRateLimited } from '../../services/inference/provider-calls.js';
-import type { QueueName, Queues } from '../queues.js';
+import type { QueueName, Queues } from '../../queues/queue-registry.js';
 
 /**
  * Runs one chunk of a labeling run or an evaluation. After a provider 429 the whole queue pauses
@@ -8,7 +8,7 @@ import type { QueueName, Queues } from '../queues.js';
  * attempts: retries would only meet the same limit.
  */
 export const chunkProcessor =
-  <T>(queue: QueueName, queues: Queues, run: (data: T, signal?: AbortSignal) => Promise<unknown>) =>
+  <T>(queue: QueueName, queues: Pick<Queues, 'get'>, run: (data: T, signal?: AbortSignal) => Promise<unknown>) =>
   // The third parameter tells BullMQ to pass an abort signal, which the pool fires on shutdown.
   async (job: Job<T>, _token?: string, signal?: AbortSignal) => {
     try {

@@ -1,8 +1,12 @@
 import type { Job } from 'bullmq';
 import type { Registry } from 'prom-client';
-import type { Services } from '../../services/index.js';
-import type { QueueName, QueuePayloads } from '../queues.js';
-import type { Queues } from '../queues.js';
+import type { EvaluationChunkRunner } from '../../services/evaluations/evaluation-chunk-runner.js';
+import type { MaintenanceService } from '../../services/maintenance-service.js';
+import type { LabelChunkRunner } from '../../services/label-runs/label-chunk-runner.js';
+import type { PipelinesService } from '../../services/pipelines/pipelines-service.js';
+import type { TrainingRunner } from '../../services/fine-tunes/training-runner.js';
+import type { QueueName, QueuePayloads } from '../../queues/queue-registry.js';
+import type { Queues } from '../../queues/queue-registry.js';
 import { housekeepingProcessor } from './housekeeping-processor.js';
 import { chunkProcessor } from './chunk-processor.js';
 import { trainingProcessor } from './training-processor.js';
@@ -11,11 +15,20 @@ import { pipelineProcessor } from './pipeline-processor.js';
 export type Processor<N extends QueueName> = (job: Job<QueuePayloads[N]>, token?: string, signal?: AbortSignal) => Promise<unknown>;
 export type Processors = { [N in QueueName]: Processor<N> };
 
+/** The services the workers run jobs with; the composition root (src/start) builds them. */
+export interface ProcessorServices {
+  maintenance: Pick<MaintenanceService, 'purgeDeadKeys'>;
+  labelChunks: Pick<LabelChunkRunner, 'run'>;
+  evaluationChunks: Pick<EvaluationChunkRunner, 'run'>;
+  trainingRunner: Pick<TrainingRunner, 'run'>;
+  pipelines: Pick<PipelinesService, 'runStep'>;
+}
+
 /** One processor per queue; the type makes adding a queue without its processor a compile error. */
-export const createProcessors = (services: Services, queues: Queues, metrics: Registry): Processors => ({
-  housekeeping: housekeepingProcessor({ housekeeping: services.housekeeping }),
+export const createProcessors = (services: ProcessorServices, queues: Pick<Queues, 'get' | 'takeWake'>, metrics: Registry): Processors => ({
+  housekeeping: housekeepingProcessor({ maintenance: services.maintenance }),
   labeling: chunkProcessor('labeling', queues, services.labelChunks.run),
   evaluation: chunkProcessor('evaluation', queues, services.evaluationChunks.run),
-  training: trainingProcessor({ runner: services.training }),
+  training: trainingProcessor({ runner: services.trainingRunner }),
   pipelines: pipelineProcessor({ pipelines: services.pipelines, queues, metrics }),
 });

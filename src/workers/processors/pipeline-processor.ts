@@ -3,7 +3,7 @@ import { Counter, type Registry } from 'prom-client';
 import { sharedMetric } from '../../lib/metrics.js';
 import type { PipelinesService } from '../../services/pipelines/pipelines-service.js';
 import { StepFailed } from '../../services/pipelines/pipeline-steps.js';
-import type { PipelineJob, Queues } from '../queues.js';
+import type { PipelineJob, Queues } from '../../queues/queue-registry.js';
 
 const STEP_RUNS = 'tuneline_pipeline_step_runs_total';
 
@@ -14,7 +14,15 @@ const STEP_RUNS = 'tuneline_pipeline_step_runs_total';
  * when it ends (pipeline-wake.ts); the delay is only the safety-net poll. A step that cannot
  * succeed fails without retries, which fails every step after it in the flow.
  */
-export const pipelineProcessor = ({ pipelines, queues, metrics }: { pipelines: PipelinesService; queues: Pick<Queues, 'takeWake'>; metrics: Registry }) => {
+export const pipelineProcessor = ({
+  pipelines,
+  queues,
+  metrics,
+}: {
+  pipelines: Pick<PipelinesService, 'runStep'>;
+  queues: Pick<Queues, 'takeWake'>;
+  metrics: Registry;
+}) => {
   const runs = sharedMetric(
     metrics,
     STEP_RUNS,

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MAX_HORIZON_DAYS, PROJECTION_PRESETS, type ProjectionPresetName } from '../../../domain/cost/projection.js';
-import type { CostProjectionsService } from '../../../services/cost/cost-projections-service.js';
+import type { CostProjectionsService } from '../../../services/cost-projections/cost-projections-service.js';
 import { authenticatedErrors, Nullable } from '../../schemas/common.js';
 import { inBody } from '../../task-bindings.js';
 
@@ -74,7 +74,7 @@ const Projection = Type.Object({
   svg: Type.String({ description: 'The cumulative costs as an SVG chart (ask with Accept: image/svg+xml for the chart alone)' }),
 });
 
-export const costProjectionsRoutes: FastifyPluginAsyncTypebox<{ costs: CostProjectionsService }> = async (app, { costs }) => {
+export const costProjectionsRoutes: FastifyPluginAsyncTypebox<{ costProjections: CostProjectionsService }> = async (app, { costProjections }) => {
   app.post('/v1/cost-projections', {
     config: { access: 'read', idempotent: true, tasks: [inBody('options[].model_version_id', 'modelVersion')] },
     schema: {
@@ -85,7 +85,7 @@ export const costProjectionsRoutes: FastifyPluginAsyncTypebox<{ costs: CostProje
       response: { 200: Projection, ...authenticatedErrors() },
     },
     handler: async (request, reply) => {
-      const { projection, svg } = await costs.project(request.body);
+      const { projection, svg } = await costProjections.project(request.body);
       // The chart alone for clients that ask for it (a browser, an <img>); JSON for everyone else.
       if (request.headers.accept?.includes('image/svg+xml')) return reply.type('image/svg+xml').serializer(String).send(svg as never);
       return { ...projection, svg };

@@ -1,8 +1,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
-import type { StoredRow } from '../../../db/repositories/dataset-rows-repository.js';
 import type { DatasetRecord, DatasetVersionRecord } from '../../../db/schema/datasets.js';
 import type { Operation } from '../../../domain/datasets/operations.js';
-import { LABEL_SOURCES } from '../../../domain/datasets/rows.js';
+import { LABEL_SOURCES, type StoredRow } from '../../../domain/datasets/rows.js';
 import { iso, Nullable, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
 const Counts = Type.Record(Type.String(), Type.Integer(), { description: 'Rows per label' });

@@ -5,7 +5,7 @@ import multipart from '@fastify/multipart';
 import type { ImportFormat } from '../../../domain/datasets/import-formats.js';
 import { errors, isAppError, type AppError } from '../../../errors.js';
 import { hashedStream, type HashedStream } from '../../../lib/hashed-stream.js';
-import type { UploadInput } from '../../../services/datasets/datasets-service.js';
+import type { UploadInput } from '../../../services/datasets/dataset-import.js';
 
 /** Content types accepted as a raw upload body, passed to the route as a stream, never buffered. */
 export const RAW_UPLOAD_TYPES = [

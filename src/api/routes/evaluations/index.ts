@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { EVALUATION_STATUSES, type EvaluationRecord } from '../../../db/schema/evaluations.js';
-import type { EvaluationsService } from '../../../services/evaluation/evaluations-service.js';
-import type { LeaderboardService } from '../../../services/evaluation/leaderboard.js';
+import type { EvaluationsService } from '../../../services/evaluations/evaluations-service.js';
+import type { LeaderboardService } from '../../../services/evaluations/leaderboard.js';
 import { authenticatedErrors, iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 import { ModelVersion, presentModelVersion } from '../model-versions/index.js';
 import { inBody, inPath, inQuery, taskInPath } from '../../task-bindings.js';

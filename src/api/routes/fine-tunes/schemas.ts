@@ -1,7 +1,7 @@
 import { Type, type TSchema } from 'typebox';
 import { FINE_TUNE_STATUSES, type FineTuneRecord } from '../../../db/schema/fine-tunes.js';
 import { PROVIDERS } from '../../../providers/registry.js';
-import type { FineTunesService } from '../../../services/training/fine-tunes-service.js';
+import type { FineTunesService } from '../../../services/fine-tunes/fine-tunes-service.js';
 import { iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
 const Loose = Type.Object({}, { additionalProperties: true });

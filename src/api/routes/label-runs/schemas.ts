@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import type { LabelResultRecord } from '../../../db/schema/label-runs.js';
 import { LABEL_RUN_STATUSES } from '../../../db/schema/label-runs.js';
 import { PROVIDERS } from '../../../providers/registry.js';
-import type { LabelRunView } from '../../../services/labeling/label-runs-service.js';
+import type { LabelRunView } from '../../../services/label-runs/label-runs-service.js';
 import { iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
 const Loose = Type.Object({}, { additionalProperties: true });

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { HousekeepingService } from '../../../services/housekeeping-service.js';
+import type { MaintenanceService } from '../../../services/maintenance-service.js';
 import { authenticatedErrors } from '../../schemas/common.js';
 
 const EnqueuedJob = Type.Object({
@@ -8,10 +8,7 @@ const EnqueuedJob = Type.Object({
   job_id: Type.String({ description: 'Repeated requests within the hour return the same job' }),
 });
 
-export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ housekeeping: HousekeepingService }> = async (
-  app,
-  { housekeeping },
-) => {
+export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ maintenance: MaintenanceService }> = async (app, { maintenance }) => {
   app.post('/v1/maintenance/purge-revoked-keys', {
     config: { access: 'admin' },
     schema: {
@@ -21,7 +18,7 @@ export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ housekeeping: Housek
       response: { 202: EnqueuedJob, ...authenticatedErrors(503) },
     },
     handler: async (_request, reply) => {
-      const { jobId } = await housekeeping.requestKeyPurge();
+      const { jobId } = await maintenance.requestKeyPurge();
       return reply.status(202).send({ queue: 'housekeeping', job_id: jobId });
     },
   });

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MODEL_KINDS, MODEL_STATUSES, type ModelVersionRecord } from '../../../db/schema/model-versions.js';
-import type { ModelVersionsService } from '../../../services/models/model-versions-service.js';
+import type { ModelVersionsService } from '../../../services/model-versions/model-versions-service.js';
 import type { RoutingService } from '../../../services/routing/routing-service.js';
-import type { EvaluationsService } from '../../../services/evaluation/evaluations-service.js';
+import type { EvaluationsService } from '../../../services/evaluations/evaluations-service.js';
 import { PROVIDERS } from '../../../providers/registry.js';
 import { authenticatedErrors, iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
 import { inBody, inPath, taskInPath } from '../../task-bindings.js';
@@ -84,9 +84,9 @@ const ModelVersionDetail = Type.Object({
   latest_evaluations: Type.Array(LatestEvaluation, { description: 'Newest first (up to 5)' }),
 });
 
-export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ models: ModelVersionsService; routing: RoutingService; evaluations: EvaluationsService }> = async (
+export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ modelVersions: ModelVersionsService; routing: RoutingService; evaluations: EvaluationsService }> = async (
   app,
-  { models, routing, evaluations },
+  { modelVersions, routing, evaluations },
 ) => {
   const detail = async (model: ModelVersionRecord) => ({
     ...presentModelVersion(model),
@@ -114,7 +114,7 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ models: ModelVersi
       body: RegisterBody,
       response: { 201: ModelVersion, ...authenticatedErrors(404, 409) },
     },
-    handler: async (request, reply) => reply.status(201).send(presentModelVersion(await models.register(request.params.task, request.body))),
+    handler: async (request, reply) => reply.status(201).send(presentModelVersion(await modelVersions.register(request.params.task, request.body))),
   });
 
   app.post('/v1/model-versions/:model_version/retire', {
@@ -128,9 +128,9 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ models: ModelVersi
       response: { 200: ModelVersion, ...authenticatedErrors(404) },
     },
     handler: async (request) => {
-      const model = await models.get(request.params.model_version);
+      const model = await modelVersions.get(request.params.model_version);
       await routing.retire(model.id, request.body?.reason ?? 'retired on request', request.principal?.keyId ?? 'unknown');
-      return presentModelVersion(await models.get(model.id));
+      return presentModelVersion(await modelVersions.get(model.id));
     },
   });
 
@@ -144,7 +144,7 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ models: ModelVersi
       querystring: Type.Object({ ...pageQueryProperties }, { additionalProperties: false }),
       response: { 200: pageOf(ModelVersion), ...authenticatedErrors(404) },
     },
-    handler: async (request) => presentPage(await models.list(request.params.task, request.query), presentModelVersion),
+    handler: async (request) => presentPage(await modelVersions.list(request.params.task, request.query), presentModelVersion),
   });
 
   app.get('/v1/model-versions/:model_version', {
@@ -156,6 +156,6 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ models: ModelVersi
       params: Type.Object({ model_version: Type.String({ format: 'uuid' }) }),
       response: { 200: ModelVersionDetail, ...authenticatedErrors(404) },
     },
-    handler: async (request) => detail(await models.get(request.params.model_version)),
+    handler: async (request) => detail(await modelVersions.get(request.params.model_version)),
   });
 };

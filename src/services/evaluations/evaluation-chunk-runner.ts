@@ -1,0 +1,77 @@
+import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
+import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
+import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
+import type { EvaluationJob } from '../../queues/queue-registry.js';
+import { chunkLoop, type ChunkPlan } from '../chunk-loop.js';
+import type { ProviderCalls } from '../inference/provider-calls.js';
+import type { ModelClassifiers } from '../model-versions/model-classifiers.js';
+import type { ModelShutdowns } from '../model-versions/model-shutdowns.js';
+import type { PipelineWake } from '../pipelines/pipeline-wake.js';
+import type { RoutingService } from '../routing/routing-service.js';
+import type { EvaluationFinalizer } from './evaluation-finalizer.js';
+
+/**
+ * Predicts one chunk of an evaluation's rows. A failed prediction is stored (it counts as wrong);
+ * a model the provider no longer has is retired, which fails the evaluation.
+ */
+export const evaluationChunkRunner = (deps: {
+  evaluationsRepo: Pick<EvaluationsRepository, 'findById' | 'transition' | 'pendingItems' | 'recordPrediction'>;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'textsByIds'>;
+  classifiers: Pick<ModelClassifiers, 'targetFor'>;
+  calls: Pick<ProviderCalls, 'classify'>;
+  finalizer: Pick<EvaluationFinalizer, 'finalizeIfDone'>;
+  routing: Pick<RoutingService, 'retire'>;
+  shutdowns: Pick<ModelShutdowns, 'pastShutdown'>;
+  wake: Pick<PipelineWake, 'ended'>;
+}) => {
+  const chunks = chunkLoop(deps, {
+    records: deps.evaluationsRepo,
+    isActive: (evaluation) => evaluation.status === 'queued' || evaluation.status === 'running',
+    recordAnswer: (evaluationId, item, { answer, costUsd }) =>
+      deps.evaluationsRepo.recordPrediction({
+        evaluationId,
+        seq: item.seq,
+        predicted: answer.label,
+        confidence: answer.confidence,
+        probabilities: answer.probabilities,
+        latencyMs: Math.round(answer.latencyMs),
+        inputTokens: answer.usage.inputTokens,
+        outputTokens: answer.usage.outputTokens,
+        costUsd,
+        errorCode: answer.label === null ? 'unparseable' : null,
+      }),
+    recordFailure: (evaluationId, item, error) =>
+      deps.evaluationsRepo.recordPrediction({
+        evaluationId,
+        seq: item.seq,
+        errorCode: error.code,
+        errorMessage: error.message.slice(0, 1_000),
+      }),
+    finalizer: deps.finalizer,
+    ended: (evaluationId) => deps.wake.ended({ evaluationId }),
+  });
+
+  return {
+    async run(job: EvaluationJob, signal?: AbortSignal) {
+      const evaluation = await chunks.start(job.evaluationId);
+      if (!evaluation) return { answered: 0 };
+      const model = (await deps.modelVersionsRepo.findById(evaluation.modelVersionId))!;
+      const gone = await deps.shutdowns.pastShutdown(model);
+      if (gone) {
+        await deps.routing.retire(model.id, gone, 'system');
+        await chunks.fail(evaluation.id, 'model_retired', gone);
+        return { answered: 0 };
+      }
+      const plan: ChunkPlan = {
+        target: deps.classifiers.targetFor(model),
+        beforeFail: async (error) => {
+          if (error.code === 'model_not_found') await deps.routing.retire(model.id, 'provider says model_not_found', 'system');
+        },
+      };
+      return chunks.run(evaluation.id, job, plan, signal);
+    },
+  };
+};
+
+export type EvaluationChunkRunner = ReturnType<typeof evaluationChunkRunner>;

@@ -1,0 +1,55 @@
+import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
+import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
+import type { RoutingRepository } from '../../db/repositories/routing-repository.js';
+import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
+import { mcnemar } from '../../domain/evaluation/mcnemar.js';
+import { rowOutcomes, type RowOutcomes } from '../../domain/evaluation/row-outcomes.js';
+import { failureRate, metricValue } from '../../domain/routing/promotion-policy.js';
+import type { TasksService } from '../tasks-service.js';
+
+/**
+ * Every model evaluated on one dataset version's split, side by side on the same rows, ranked by
+ * the task's metric, each compared with the champion by an exact McNemar test.
+ */
+export const leaderboardService = (deps: {
+  evaluationsRepo: Pick<EvaluationsRepository, 'completedOn' | 'rows'>;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
+  routingRepo: Pick<RoutingRepository, 'get'>;
+  tasks: Pick<TasksService, 'get'>;
+}) => ({
+  async build(taskRef: string, datasetVersionId: string, split: string) {
+    const task = await deps.tasks.get(taskRef);
+    const routing = await deps.routingRepo.get(task.id);
+    const completed = await deps.evaluationsRepo.completedOn(task.id, datasetVersionId, split);
+    // The newest evaluation of each model.
+    const latest = [...new Map(completed.reverse().map((evaluation) => [evaluation.modelVersionId, evaluation])).values()];
+    const outcomes = new Map<string, RowOutcomes>();
+    for (const evaluation of latest) outcomes.set(evaluation.id, rowOutcomes(await deps.evaluationsRepo.rows(evaluation.id)));
+    const champion = latest.find((evaluation) => evaluation.modelVersionId === routing.championId);
+    const entries = await Promise.all(
+      latest.map(async (evaluation) => {
+        const metrics = evaluation.metrics as unknown as EvaluationMetrics;
+        const model = (await deps.modelVersionsRepo.findById(evaluation.modelVersionId))!;
+        const own = outcomes.get(evaluation.id)!;
+        const versusChampion = champion && champion.id !== evaluation.id ? mcnemar(own.correct, outcomes.get(champion.id)!.correct) : null;
+        return {
+          model,
+          evaluation,
+          score: metricValue(metrics, routing.metric),
+          metrics,
+          failures: {
+            failed_calls: own.failedCalls,
+            unparseable_answers: own.unparseableAnswers,
+            unknown_labels: metrics.unknown_predictions,
+            failure_rate: failureRate(metrics).rate,
+          },
+          versusChampion: versusChampion && { only_this_right: versusChampion.onlyA, only_champion_right: versusChampion.onlyB, p_value: versusChampion.pValue },
+        };
+      }),
+    );
+    entries.sort((a, b) => (b.score ?? -1) - (a.score ?? -1));
+    return { task, routing, rows: latest[0]?.total ?? 0, entries };
+  },
+});
+
+export type LeaderboardService = ReturnType<typeof leaderboardService>;

@@ -1,0 +1,198 @@
+import type { Database } from '../../db/client.js';
+import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
+import type { LabelRunsRepository, RunProgress } from '../../db/repositories/label-runs-repository.js';
+import type { LabelRunRecord } from '../../db/schema/label-runs.js';
+import { pickFewShot, type FewShotExample, type PromptConfig } from '../../domain/labeling/prompt.js';
+import { newId } from '../../domain/ids.js';
+import { afterCursor, toPage } from '../../domain/pagination.js';
+import { errors, type FieldProblem } from '../../errors.js';
+import type { ProviderName, Providers } from '../../providers/registry.js';
+import { labelingChunkJob, type Queues } from '../../queues/queue-registry.js';
+import type { DatasetsService } from '../datasets/datasets-service.js';
+import type { PipelineWake } from '../pipelines/pipeline-wake.js';
+import type { TasksService } from '../tasks-service.js';
+import { resumeChunks } from '../chunk-resume.js';
+import { findOr404 } from '../lookup.js';
+import { refuseShutDownModel } from '../model-versions/shut-down-models.js';
+
+/** Examples per job on the labeling queue: small enough that a retried job redoes little. */
+const CHUNK_SIZE = 25;
+export const DEFAULT_FEW_SHOT_K = 8;
+
+export interface CreateLabelRunInput {
+  provider: ProviderName;
+  model?: string;
+  mode: 'zero_shot' | 'few_shot';
+  k?: number;
+  few_shot_examples?: FewShotExample[];
+  seed?: number;
+  instructions?: string;
+  only_unlabeled: boolean;
+  refine?: { negative_label: string; min_confidence: number };
+  limits?: { max_examples?: number; max_cost_usd?: number };
+  rate_limit?: { rpm?: number; tpm?: number };
+  low_confidence_threshold?: number;
+}
+
+export interface LabelRunView {
+  run: LabelRunRecord;
+  progress: RunProgress;
+}
+
+export const labelRunsService = (deps: {
+  db: Database;
+  labelRunsRepo: Pick<LabelRunsRepository, 'findById' | 'progress' | 'insert' | 'listForVersion' | 'transition' | 'resultsPage' | 'listActive'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'loadAll'>;
+  datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
+  tasks: Pick<TasksService, 'get'>;
+  queues: Pick<Queues, 'enqueueMany' | 'requeue' | 'firstFailed'>;
+  providers: Pick<Providers, 'isConfigured' | 'configHint' | 'defaultModel'>;
+  wake: Pick<PipelineWake, 'ended'>;
+}) => {
+  const getRun = (id: string): Promise<LabelRunRecord> => findOr404('label run', id, (known) => deps.labelRunsRepo.findById(known));
+
+  const view = async (run: LabelRunRecord): Promise<LabelRunView> => ({ run, progress: await deps.labelRunsRepo.progress(run.id) });
+
+  const chunkJobs = (run: LabelRunRecord) =>
+    Array.from({ length: Math.ceil(run.total / CHUNK_SIZE) }, (_, index) => {
+      const fromSeq = index * CHUNK_SIZE;
+      return labelingChunkJob(run.id, fromSeq, Math.min(run.total, fromSeq + CHUNK_SIZE));
+    });
+
+  return {
+    /**
+     * `options.id` makes creation idempotent for callers that record the id first (pipelines):
+     * creating again with the same id returns the run that exists.
+     */
+    async create(versionId: string, input: CreateLabelRunInput, options: { id?: string } = {}): Promise<LabelRunView> {
+      const existing = options.id ? await deps.labelRunsRepo.findById(options.id) : undefined;
+      if (existing) {
+        await deps.queues.enqueueMany('labeling', chunkJobs(existing));
+        return view(existing);
+      }
+      const version = await deps.datasets.getVersion(versionId);
+      const task = await deps.tasks.get((await deps.datasets.getDataset(version.datasetId)).taskId);
+      if (task.archivedAt) throw errors.archived('task', task.slug);
+      if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider, deps.providers.configHint(input.provider));
+      const model = input.model ?? deps.providers.defaultModel(input.provider);
+      refuseShutDownModel(model, 'body.model');
+      const labelNames = new Set(task.labels.map((label) => label.name));
+      const problems: FieldProblem[] = [];
+      (input.few_shot_examples ?? []).forEach((example, index) => {
+        if (!labelNames.has(example.label)) problems.push({ field: `body.few_shot_examples[${index}].label`, message: 'is not a label of the task' });
+      });
+      if (input.refine && !labelNames.has(input.refine.negative_label)) {
+        problems.push({ field: 'body.refine.negative_label', message: 'is not a label of the task' });
+      }
+      if (problems.length > 0) throw errors.validation('The label run is invalid.', problems);
+
+      const rows = await deps.datasetRowsRepo.loadAll(version.id);
+      let fewShot: FewShotExample[] = [];
+      if (input.mode === 'few_shot') {
+        const labeled = rows.filter((row) => row.label !== null && labelNames.has(row.label));
+        fewShot =
+          input.few_shot_examples ??
+          pickFewShot(
+            labeled.map((row) => ({ exampleId: row.exampleId, text: row.text, label: row.label! })),
+            input.k ?? DEFAULT_FEW_SHOT_K,
+            input.seed ?? 42,
+          );
+        if (fewShot.length === 0) {
+          throw errors.validation('Few-shot labeling needs labeled examples.', [
+            { field: 'body.few_shot_examples', message: 'the version has no labeled rows to draw from; give examples' },
+          ]);
+        }
+      }
+
+      const seen = new Set<string>();
+      const items: string[] = [];
+      for (const row of rows) {
+        if (input.only_unlabeled && row.label !== null) continue;
+        if (seen.has(row.exampleId)) continue;
+        seen.add(row.exampleId);
+        items.push(row.exampleId);
+      }
+      const limited = input.limits?.max_examples !== undefined ? items.slice(0, input.limits.max_examples) : items;
+      if (limited.length === 0) {
+        throw errors.nothingToLabel();
+      }
+
+      const prompt: PromptConfig & { labelCodes: Record<string, string> } = {
+        instructions: input.instructions ?? task.instructions,
+        labels: task.labels.map((label) => ({ name: label.name, ...(label.description ? { description: label.description } : {}) })),
+        fewShot,
+        labelCodes: version.labelCodes,
+      };
+      const run = await deps.labelRunsRepo.insert(
+        {
+          id: options.id ?? newId(),
+          taskId: task.id,
+          sourceVersionId: version.id,
+          status: 'queued',
+          provider: input.provider,
+          model,
+          mode: input.mode,
+          params: { ...input, few_shot_examples: undefined, k: input.mode === 'few_shot' ? fewShot.length : undefined },
+          prompt: prompt as unknown as Record<string, unknown>,
+          total: limited.length,
+        },
+        limited,
+      );
+      await deps.queues.enqueueMany('labeling', chunkJobs(run));
+      return view(run);
+    },
+
+    get: async (id: string) => view(await getRun(id)),
+
+    async list(versionId: string, page: { limit: number; cursor?: string }) {
+      const version = await deps.datasets.getVersion(versionId);
+      const found = toPage(await deps.labelRunsRepo.listForVersion(version.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      return { data: await Promise.all(found.data.map(view)), nextCursor: found.nextCursor };
+    },
+
+    /** Stops a run; examples already answered stay recorded. Cancelling a finished run is a no-op. */
+    async cancel(id: string): Promise<LabelRunView> {
+      const run = await getRun(id);
+      const cancelled = await deps.labelRunsRepo.transition(run.id, ['queued', 'running'], 'cancelled', { finishedAt: new Date() });
+      if (cancelled) await deps.wake.ended({ labelRunId: run.id });
+      return view(cancelled ?? (await getRun(id)));
+    },
+
+    async results(id: string, page: { limit: number; cursor?: string }) {
+      const run = await getRun(id);
+      const afterExampleId = page.cursor === undefined ? undefined : Buffer.from(page.cursor, 'base64url').toString('utf8');
+      if (afterExampleId !== undefined && !/^[0-9a-f]{64}$/.test(afterExampleId)) throw errors.invalidCursor();
+      const found = await deps.labelRunsRepo.resultsPage(run.id, { limit: page.limit, afterExampleId });
+      const data = found.slice(0, page.limit);
+      const last = data.at(-1);
+      return { data, nextCursor: found.length > page.limit && last ? Buffer.from(last.exampleId).toString('base64url') : null };
+    },
+
+    /**
+     * Makes sure every unfinished run has its chunk jobs queued. Job ids are deterministic, so this
+     * adds nothing that is already queued; it re-creates what a Redis restart lost, and a chunk
+     * whose examples are all answered just finishes (finalizing the run if it was the last).
+     */
+    async resumeActive(): Promise<number> {
+      const active = await deps.labelRunsRepo.listActive();
+      for (const run of active) {
+        await resumeChunks(deps.queues, 'labeling', chunkJobs(run), async (message) => {
+          await deps.labelRunsRepo.transition(run.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() });
+          await deps.wake.ended({ labelRunId: run.id });
+        });
+      }
+      return active.length;
+    },
+
+    /** Runs a failed run again: answers already recorded stay, only the examples still unanswered are labeled. */
+    async retry(id: string): Promise<LabelRunView> {
+      const run = await getRun(id);
+      if (run.status !== 'failed') throw errors.notFailed('label run', run.id, run.status);
+      const queued = await deps.labelRunsRepo.transition(run.id, ['failed'], 'queued', { errorCode: null, errorMessage: null, finishedAt: null });
+      if (queued) await deps.queues.requeue('labeling', chunkJobs(queued));
+      return view(queued ?? (await getRun(id)));
+    },
+  };
+};
+
+export type LabelRunsService = ReturnType<typeof labelRunsService>;

@@ -1,0 +1,90 @@
+import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
+import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
+import { pickFewShot, type FewShotExample, type PromptConfig } from '../../domain/labeling/prompt.js';
+import { newId } from '../../domain/ids.js';
+import type { ProviderName, Providers } from '../../providers/registry.js';
+import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
+import { afterCursor, toPage } from '../../domain/pagination.js';
+import { errors } from '../../errors.js';
+import type { RoutingService } from '../routing/routing-service.js';
+import type { TasksService } from '../tasks-service.js';
+import { findOr404 } from '../lookup.js';
+import { refuseShutDownModel } from './shut-down-models.js';
+
+export interface RegisterModelInput {
+  name?: string;
+  kind: 'prompt' | 'fine_tuned';
+  provider: ProviderName;
+  model?: string;
+  instructions?: string;
+  few_shot_examples?: FewShotExample[];
+  /** Draw k few-shot examples from this version's labeled train rows (stratified, seeded). */
+  few_shot_from?: { dataset_version_id: string; k: number; seed?: number };
+}
+
+export const modelVersionsService = (deps: {
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'insert' | 'list'>;
+  tasks: Pick<TasksService, 'get'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
+  providers: Pick<Providers, 'isConfigured' | 'configHint' | 'hostedTrainers' | 'defaultModel'>;
+  routing: Pick<RoutingService, 'adoptFallback'>;
+}) => {
+  const get = (id: string): Promise<ModelVersionRecord> => findOr404('model version', id, (known) => deps.modelVersionsRepo.findById(known));
+  return {
+    get,
+
+    /**
+     * Registers a prompt-only model, or a fine-tuned model made elsewhere ("bring your own").
+     * `options.id`: callers that record the id first (pipelines) get the model that exists.
+     */
+    async register(taskRef: string, input: RegisterModelInput, options: { id?: string } = {}): Promise<ModelVersionRecord> {
+      const existing = options.id ? await deps.modelVersionsRepo.findById(options.id) : undefined;
+      if (existing) return existing;
+      const task = await deps.tasks.get(taskRef);
+      if (task.archivedAt) throw errors.archived('task', taskRef);
+      if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider, deps.providers.configHint(input.provider));
+      // A fine-tuned model made elsewhere is served by a provider that fine-tunes (hosted).
+      const hostedTrainers = deps.providers.hostedTrainers();
+      if (input.kind === 'fine_tuned' && (!hostedTrainers.includes(input.provider) || !input.model)) {
+        throw errors.validation(`A fine-tuned model needs provider ${hostedTrainers.join(' or ')} and its model id.`, [{ field: 'body.model', message: 'required, e.g. ft:gpt-4o-mini-2024-07-18:org::abc' }]);
+      }
+      const model = input.model ?? deps.providers.defaultModel(input.provider);
+      refuseShutDownModel(model, 'body.model');
+      const labels = new Set(task.labels.map((label) => label.name));
+      let fewShot = input.few_shot_examples ?? [];
+      if (input.few_shot_from) {
+        const pool: { exampleId: string; text: string; label: string }[] = [];
+        for await (const batch of deps.datasetRowsRepo.stream(input.few_shot_from.dataset_version_id, { split: 'train', labeledOnly: true })) {
+          for (const row of batch) if (labels.has(row.label!)) pool.push({ exampleId: row.exampleId, text: row.text, label: row.label! });
+        }
+        fewShot = pickFewShot(pool, input.few_shot_from.k, input.few_shot_from.seed ?? 42);
+      }
+      const bad = fewShot.findIndex((example) => !labels.has(example.label));
+      if (bad >= 0) throw errors.validation('A few-shot example has an unknown label.', [{ field: `body.few_shot_examples[${bad}].label`, message: 'not a label of the task' }]);
+      const prompt: PromptConfig = {
+        instructions: input.instructions ?? task.instructions,
+        labels: task.labels.map((label) => ({ name: label.name, ...(label.description ? { description: label.description } : {}) })),
+        fewShot,
+        ...(input.kind === 'fine_tuned' ? { asTrained: true } : {}),
+      };
+      const registered = await deps.modelVersionsRepo.insert({
+        id: options.id ?? newId(),
+        taskId: task.id,
+        name: input.name ?? `${task.slug}-${input.kind === 'prompt' ? 'prompt' : 'byo'}-${model}`,
+        kind: input.kind,
+        provider: input.provider,
+        model,
+        prompt: prompt as unknown as Record<string, unknown>,
+      });
+      // A task's first prompt-only model stands in for any champion (the README's "normally the prompt-only model").
+      if (registered.kind === 'prompt') await deps.routing.adoptFallback(task.id, registered.id);
+      return (await deps.modelVersionsRepo.findById(registered.id)) ?? registered;
+    },
+    async list(taskRef: string, page: { limit: number; cursor?: string }) {
+      const task = await deps.tasks.get(taskRef);
+      return toPage(await deps.modelVersionsRepo.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+    },
+  };
+};
+
+export type ModelVersionsService = ReturnType<typeof modelVersionsService>;
