@@ -1,6 +1,5 @@
-import type { Scope } from '../db/schema/api-keys.js';
-
-export type { Scope };
+export const SCOPES = ['admin', 'write', 'read', 'classify'] as const;
+export type Scope = (typeof SCOPES)[number];
 
 /**
  * What holding a scope lets a key do:

@@ -1,5 +1,6 @@
 import type { Config } from '../config.js';
 import type { ExportFormat } from '../domain/datasets/export-formats.js';
+import type { PromptConfig } from '../domain/labeling/prompt-config.js';
 import type { PriceOverrides } from '../domain/pricing.js';
 
 /**
@@ -9,29 +10,6 @@ import type { PriceOverrides } from '../domain/pricing.js';
  * ProviderDefinition, registered in registry.ts. Providers never retry on their own: a
  * ProviderError says whether retrying makes sense, and the caller's rate limiter decides when.
  */
-
-export interface LabelSpec {
-  name: string;
-  description?: string;
-}
-
-export interface FewShotExample {
-  text: string;
-  label: string;
-}
-
-export interface PromptConfig {
-  /** The task's instructions: the system message. */
-  instructions: string;
-  labels: LabelSpec[];
-  /** Optional user/assistant pairs shown before the text. */
-  fewShot: FewShotExample[];
-  /**
-   * Prompt the model exactly as its training data was formatted (the instructions alone as the
-   * system message): set for models fine-tuned on Tuneline's exports.
-   */
-  asTrained?: boolean;
-}
 
 export interface Usage {
   inputTokens: number;

@@ -1,3 +1,4 @@
+import type { PromptConfig } from '../domain/labeling/prompt-config.js';
 import type { PriceOverrides } from '../domain/pricing.js';
 import { localProvider } from './local/local-provider.js';
 import { openAIProvider } from './openai/openai-provider.js';
@@ -6,7 +7,6 @@ import type {
   ClassifierSpec,
   DefaultBudget,
   FineTuningApi,
-  PromptConfig,
   ProviderCapabilities,
   ProviderConnection,
   ProviderDefinition,

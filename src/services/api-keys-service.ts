@@ -1,10 +1,11 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { ApiKeysRepository } from '../db/repositories/api-keys-repository.js';
-import type { ApiKeyRow, Scope } from '../db/schema/api-keys.js';
+import type { ApiKeyRow } from '../db/schema/api-keys.js';
 import { errors } from '../errors.js';
 import { generateApiKey, hashApiKey } from '../domain/api-key-secret.js';
 import { isUuid, newId } from '../domain/ids.js';
 import { afterCursor, toPage, type Page } from '../domain/pagination.js';
+import type { Scope } from '../domain/scopes.js';
 import type { ChangeNotices } from '../lib/change-notices.js';
 import { taskLimitOf, type TaskLimit } from '../domain/task-limits.js';
 

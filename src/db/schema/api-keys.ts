@@ -1,7 +1,5 @@
 import { index, integer, pgTable, text, timestamp, uuid } from 'drizzle-orm/pg-core';
-
-export const SCOPES = ['admin', 'write', 'read', 'classify'] as const;
-export type Scope = (typeof SCOPES)[number];
+import type { Scope } from '../../domain/scopes.js';
 
 export const apiKeys = pgTable(
   'api_keys',

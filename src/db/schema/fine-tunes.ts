@@ -1,4 +1,5 @@
 import { doublePrecision, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid, boolean, index } from 'drizzle-orm/pg-core';
+import type { CurvePoint } from '../../domain/training/result-file.js';
 import { datasetVersions } from './datasets.js';
 import { modelVersions } from './model-versions.js';
 import { tasks } from './tasks.js';
@@ -16,14 +17,6 @@ export const FINE_TUNE_STATUSES = [
 ] as const;
 export type FineTuneStatus = (typeof FINE_TUNE_STATUSES)[number];
 export const TERMINAL_FINE_TUNE_STATUSES: readonly FineTuneStatus[] = ['succeeded', 'failed', 'cancelled', 'refused'];
-
-export interface CurvePoint {
-  step: number;
-  train_loss: number | null;
-  train_accuracy: number | null;
-  valid_loss: number | null;
-  valid_accuracy: number | null;
-}
 
 /**
  * The automatic test evaluation a trained model gets, decided after the model is registered:

@@ -1,4 +1,5 @@
 import { doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { LabelRunPrompt } from '../../domain/labeling/prompt-config.js';
 import { datasetVersions } from './datasets.js';
 import { tasks } from './tasks.js';
 
@@ -23,7 +24,7 @@ export const labelRuns = pgTable(
     /** The request as given (limits, refine, thresholds, rate limits). */
     params: jsonb('params').$type<Record<string, unknown>>().notNull(),
     /** The exact prompt used: instructions, labels and few-shot examples, frozen at creation. */
-    prompt: jsonb('prompt').$type<Record<string, unknown>>().notNull(),
+    prompt: jsonb('prompt').$type<LabelRunPrompt>().notNull(),
     total: integer('total').notNull(),
     errorCode: text('error_code'),
     errorMessage: text('error_message'),

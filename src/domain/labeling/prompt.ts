@@ -1,4 +1,4 @@
-import type { FewShotExample, PromptConfig } from '../../providers/provider.js';
+import type { FewShotExample, PromptConfig } from './prompt-config.js';
 import { COMPLETION_SUFFIX } from '../datasets/export-formats.js';
 import { seededRng, shuffleInPlace } from '../seeded-rng.js';
 

@@ -1,4 +1,11 @@
-import type { CurvePoint } from '../../db/schema/fine-tunes.js';
+/** One point of a training curve, as stored with the fine-tune and served by the API. */
+export interface CurvePoint {
+  step: number;
+  train_loss: number | null;
+  train_accuracy: number | null;
+  valid_loss: number | null;
+  valid_accuracy: number | null;
+}
 
 const number = (value: string | undefined): number | null => {
   if (value === undefined || value.trim() === '') return null;

@@ -1,4 +1,5 @@
-import { ProviderError, type Classifier, type ClassifyOutcome, type PromptConfig } from '../provider.js';
+import type { PromptConfig } from '../../domain/labeling/prompt-config.js';
+import { ProviderError, type Classifier, type ClassifyOutcome } from '../provider.js';
 import { fitVectorizer, type Vectorizer } from './tfidf.js';
 
 /**

@@ -33,10 +33,7 @@ export const evaluationFinalizer = (deps: { evaluations: EvaluationsRepository; 
         error: row.errorCode && row.errorCode !== 'unparseable' ? row.errorCode : null,
       })),
     });
-    const done = await deps.evaluations.transition(id, ['running'], 'completed', {
-      metrics: metrics as unknown as Record<string, unknown>,
-      finishedAt: new Date(),
-    });
+    const done = await deps.evaluations.transition(id, ['running'], 'completed', { metrics, finishedAt: new Date() });
     if (done) await deps.routing.onEvaluationCompleted(done);
     if (done) await deps.wake.ended({ evaluationId: id });
     return Boolean(done);

@@ -1,9 +1,10 @@
 import { countTokens } from '../../domain/datasets/tokens.js';
 import { chatMessages, maxAnswerTokens } from '../../domain/labeling/prompt.js';
+import type { PromptConfig } from '../../domain/labeling/prompt-config.js';
 import { tokenStrings } from '../../domain/labeling/token-strings.js';
 import { inferenceCost, type PriceOverrides } from '../../domain/pricing.js';
 import type { ProviderRateLimiter, RateBudget } from '../../lib/provider-rate-limiter.js';
-import { ProviderError, type Classifier, type ClassifyOutcome, type PromptConfig } from '../../providers/provider.js';
+import { ProviderError, type Classifier, type ClassifyOutcome } from '../../providers/provider.js';
 import type { ProviderMetrics } from './provider-metrics.js';
 
 /** Thrown to hand a chunk back to its queue after a 429: the processor turns it into a queue-wide pause. */

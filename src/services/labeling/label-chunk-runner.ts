@@ -1,6 +1,5 @@
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { LabelRunsRepository } from '../../db/repositories/label-runs-repository.js';
-import type { PromptConfig } from '../../providers/provider.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { LabelingJob } from '../../workers/queues.js';
 import { chunkLoop } from '../chunk-loop.js';
@@ -55,7 +54,7 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
       const run = await chunks.start(job.runId);
       if (!run) return { answered: 0 };
       const params = runParams(run.params);
-      const prompt = run.prompt as unknown as PromptConfig & { labelCodes?: Record<string, string> };
+      const { prompt } = run;
       const provider = run.provider as ProviderName;
       const target = {
         classifier: deps.providers.classifier({ provider, model: run.model, labelCodes: prompt.labelCodes }, prompt),

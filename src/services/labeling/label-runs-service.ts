@@ -3,10 +3,10 @@ import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-r
 import type { LabelRunsRepository, RunProgress } from '../../db/repositories/label-runs-repository.js';
 import type { LabelRunRecord } from '../../db/schema/label-runs.js';
 import { pickFewShot } from '../../domain/labeling/prompt.js';
+import { taskPrompt, type FewShotExample, type LabelRunPrompt } from '../../domain/labeling/prompt-config.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { errors, type FieldProblem } from '../../errors.js';
-import type { FewShotExample, PromptConfig } from '../../providers/provider.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { Queues } from '../../workers/queues.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
@@ -121,12 +121,7 @@ export const labelRunsService = (deps: {
         throw errors.nothingToLabel();
       }
 
-      const prompt: PromptConfig & { labelCodes: Record<string, string> } = {
-        instructions: input.instructions ?? task.instructions,
-        labels: task.labels.map((label) => ({ name: label.name, ...(label.description ? { description: label.description } : {}) })),
-        fewShot,
-        labelCodes: version.labelCodes,
-      };
+      const prompt: LabelRunPrompt = { ...taskPrompt(task, { instructions: input.instructions, fewShot }), labelCodes: version.labelCodes };
       const run = await deps.runs.insert(
         {
           id: options.id ?? newId(),
@@ -137,7 +132,7 @@ export const labelRunsService = (deps: {
           model,
           mode: input.mode,
           params: { ...input, few_shot_examples: undefined, k: input.mode === 'few_shot' ? fewShot.length : undefined },
-          prompt: prompt as unknown as Record<string, unknown>,
+          prompt,
           total: limited.length,
         },
         limited,

@@ -8,7 +8,6 @@ import type { PipelineStepRecord } from '../../db/schema/pipelines.js';
 import type { Operation } from '../../domain/datasets/operations.js';
 import { pipelineOutcome } from '../../domain/pipelines/outcome.js';
 import type { StepName } from '../../domain/pipelines/steps.js';
-import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
 import { metricValue } from '../../domain/routing/promotion-policy.js';
 import { newId } from '../../domain/ids.js';
 import { isAppError } from '../../errors.js';
@@ -224,7 +223,7 @@ export function pipelineSteps(deps: {
       for (const state of states) {
         const evaluation = (await deps.evaluationsRepo.findById(state.evaluation_id!))!;
         records.push(evaluation);
-        const metrics = evaluation.metrics as unknown as EvaluationMetrics | null;
+        const { metrics } = evaluation;
         Object.assign(state, { status: evaluation.status, score: metrics ? metricValue(metrics, metric) : null, cost_usd: metrics?.usage.cost_usd ?? null });
       }
       const outputs = { version_id: version, split: 'test', metric, evaluations: states };

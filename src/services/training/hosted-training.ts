@@ -1,8 +1,8 @@
 import type { FineTunesRepository } from '../../db/repositories/fine-tunes-repository.js';
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
-import type { CurvePoint, FineTuneRecord, FineTuneStatus } from '../../db/schema/fine-tunes.js';
+import type { FineTuneRecord, FineTuneStatus } from '../../db/schema/fine-tunes.js';
 import type { PriceOverrides } from '../../domain/pricing.js';
-import { parseStepMetrics } from '../../domain/training/result-file.js';
+import { parseStepMetrics, type CurvePoint } from '../../domain/training/result-file.js';
 import { checkTrainedTokens } from '../../domain/training/trained-tokens.js';
 import { ProviderError, type HostedHyperparameters, type ProviderEvent, type ProviderJob } from '../../providers/provider.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';

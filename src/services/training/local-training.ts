@@ -1,7 +1,8 @@
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { FineTunesRepository } from '../../db/repositories/fine-tunes-repository.js';
-import type { CurvePoint, FineTuneRecord } from '../../db/schema/fine-tunes.js';
+import type { FineTuneRecord } from '../../db/schema/fine-tunes.js';
 import type { Split } from '../../domain/datasets/rows.js';
+import type { CurvePoint } from '../../domain/training/result-file.js';
 import { trainInWorker } from '../../providers/local/trainer/train-in-worker.js';
 import type { TasksService } from '../tasks-service.js';
 import type { AutoEvaluationStep } from './auto-evaluation.js';

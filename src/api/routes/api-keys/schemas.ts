@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
-import { SCOPES, type ApiKeyRow } from '../../../db/schema/api-keys.js';
+import type { ApiKeyRow } from '../../../db/schema/api-keys.js';
+import { SCOPES } from '../../../domain/scopes.js';
 import { iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
 const ScopeSchema = Type.Enum([...SCOPES], {
