@@ -6,7 +6,6 @@ import { chunkLoop } from '../chunk-loop.js';
 import type { ProviderCalls } from '../inference/provider-calls.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { LabelRunFinalizer } from './label-run-finalizer.js';
-import { runParams } from './label-run-params.js';
 
 export interface ChunkDeps {
   runs: LabelRunsRepository;
@@ -53,8 +52,7 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
     async run(job: LabelingJob, signal?: AbortSignal): Promise<{ answered: number }> {
       const run = await chunks.start(job.runId);
       if (!run) return { answered: 0 };
-      const params = runParams(run.params);
-      const { prompt } = run;
+      const { params, prompt } = run;
       const provider = run.provider as ProviderName;
       const target = {
         classifier: deps.providers.classifier({ provider, model: run.model, labelCodes: prompt.labelCodes }, prompt),
@@ -62,7 +60,7 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
         budget: deps.providers.budgetFor(provider, params.rateLimit),
       };
       const costLimitReached = async () => {
-        const reached = params.maxCostUsd !== undefined && (await deps.runs.progress(run.id)).costUsd >= params.maxCostUsd;
+        const reached = params.limits?.maxCostUsd !== undefined && (await deps.runs.progress(run.id)).costUsd >= params.limits.maxCostUsd;
         if (reached) await deps.runs.update(run.id, { stopReason: 'max_cost' });
         return reached;
       };
