@@ -21,5 +21,5 @@ RUN mkdir -p var/prediction-log && chown -R node var
 USER node
 EXPOSE 3000
 # The same image runs the API (default) or a worker: override the command with
-# `node dist/workers/main.js --queues housekeeping --concurrency 8`.
-CMD ["node", "dist/api/server.js"]
+# `node dist/start/worker.js --queues housekeeping --concurrency 8`.
+CMD ["node", "dist/start/server.js"]

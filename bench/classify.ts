@@ -109,7 +109,7 @@ async function main() {
     CLASSIFY_RATE_LIMIT_PER_MINUTE: '100000000',
     CIRCUIT_WINDOW_MS: '2000',
   };
-  const api = start('src/api/server.ts', [], env);
+  const api = start('src/start/server.ts', [], env);
   const base = `http://127.0.0.1:${port}`;
   const children: ChildProcess[] = [fake.child, api.child];
   const pool = benchPool(database.url);
@@ -138,7 +138,7 @@ async function main() {
     }).join('\n');
     const imported = await call('POST', '/v1/tasks/tickets/datasets?name=tickets', rows, 'application/jsonl');
     const split = await call('POST', `/v1/dataset-versions/${imported['version'].id}/derive`, { operations: [{ op: 'split', train: 0.8, validation: 0, test: 0.2 }] });
-    const worker = start('src/workers/main.ts', ['--queues', 'training', '--concurrency', '1'], env);
+    const worker = start('src/start/worker.ts', ['--queues', 'training', '--concurrency', '1'], env);
     children.push(worker.child);
     const fineTune = await call('POST', '/v1/tasks/tickets/fine-tunes', { dataset_version_id: split['id'], provider: 'local', seed: 1 });
     let trained: Record<string, any> = fineTune;

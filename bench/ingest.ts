@@ -12,7 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { buildApp } from '../src/api/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/lib/logger.js';
-import { openRuntime } from '../src/lib/runtime.js';
+import { openRuntime } from '../src/start/runtime.js';
 import { throwAwayDatabase } from './support.js';
 
 const ROWS = Number(process.argv[2] ?? 100_000);

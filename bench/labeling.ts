@@ -14,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { buildApp } from '../src/api/app.js';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/lib/logger.js';
-import { openRuntime } from '../src/lib/runtime.js';
+import { openRuntime } from '../src/start/runtime.js';
 import { startOpenAIFake } from '../test/fakes/openai/index.js';
 import { benchEnv, throwAwayDatabase } from './support.js';
 
@@ -52,7 +52,7 @@ async function main() {
   const workers: ChildProcess[] = [];
   try {
     for (let i = 0; i < WORKERS; i++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/workers/main.ts', '--queues', 'labeling', '--concurrency', '8'], {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/start/worker.ts', '--queues', 'labeling', '--concurrency', '8'], {
         env: { PATH: process.env['PATH'] ?? '', ...env },
         stdio: ['ignore', 'ignore', 'inherit'],
       });

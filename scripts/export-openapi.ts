@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { generateOpenApi, serializeOpenApi } from '../src/api/openapi.js';
+import { generateOpenApi, serializeOpenApi } from '../src/start/openapi.js';
 
 // `npm run openapi`: rewrites openapi/openapi.json from the route schemas. Commit the result.
 const target = new URL('../openapi/openapi.json', import.meta.url);

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import supertest from 'supertest';
 import { buildApp } from '../src/api/app.js';
 import { createLogger } from '../src/lib/logger.js';
-import { openRuntime, type Runtime } from '../src/lib/runtime.js';
+import { openRuntime, type Runtime } from '../src/start/runtime.js';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { classifyOverHttp, registerModel, route, storedPredictions, untilUpstreamSees } from './helpers/classify.js';
 import { ADMIN_KEY, bearer, createHarness, type Harness } from './helpers/harness.js';

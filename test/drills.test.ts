@@ -62,7 +62,7 @@ describe('drills', () => {
     fake.configure({ faults: { latencyMs: 40 } });
     const rows = Array.from({ length: 100 }, (_, i) => ({ text: `${i % 3 ? 'hello' : 'refund'} ticket ${i}` }));
     const version = (await upload(h, '/v1/tasks/tickets/datasets?name=redis-drill', jsonl(rows))).body.version.id;
-    const worker = spawn('src/workers/main.ts', ['--queues', 'labeling', '--concurrency', '2']);
+    const worker = spawn('src/start/worker.ts', ['--queues', 'labeling', '--concurrency', '2']);
     await worker.waitFor('workers started');
     const run = await startRun(h, version, { provider: 'openai', mode: 'zero_shot', rate_limit: { rpm: 100_000, tpm: 10_000_000 } });
     await expect.poll(async () => (await getRun(h, run.id)).done, { timeout: 15_000, interval: 50 }).toBeGreaterThan(10);
@@ -83,7 +83,7 @@ describe('drills', () => {
   /** Starts the API as its own process, fires `count` classify requests, sends SIGTERM once it is busy with them. */
   async function classifyThroughSigterm(count: number, env: Record<string, string>) {
     const port = await freePort();
-    const api = spawn('src/api/server.ts', [], { PORT: String(port), HOST: '127.0.0.1', ...env });
+    const api = spawn('src/start/server.ts', [], { PORT: String(port), HOST: '127.0.0.1', ...env });
     await api.waitFor('Server listening');
     const burst = `sigterm-${Date.now()}`;
     const send = (i: number) => classifyOverHttp(`http://127.0.0.1:${port}`, 'tickets', { input: `refund ${burst} ${i}` });
@@ -123,7 +123,7 @@ describe('drills', () => {
     const rows = ticketRows(160);
     const version = (await upload(h, '/v1/tasks/tickets/datasets?name=pipeline-drill', jsonl(rows))).body.version.id;
     const queues = ['pipelines,training,evaluation', '--concurrency', '2'];
-    const first = spawn('src/workers/main.ts', ['--queues', ...queues]);
+    const first = spawn('src/start/worker.ts', ['--queues', ...queues]);
     await first.waitFor('workers started');
     const created = await h.http().post('/v1/tasks/tickets/pipelines').set('authorization', auth).send({ dataset_version_id: version, candidates: [{ provider: 'local', seed: 3 }] });
     expect(created.status).toBe(202);
@@ -132,7 +132,7 @@ describe('drills', () => {
     first.kill('SIGKILL');
     await first.exited();
 
-    const second = spawn('src/workers/main.ts', ['--queues', ...queues]);
+    const second = spawn('src/start/worker.ts', ['--queues', ...queues]);
     await expect
       .poll(async () => (await stateOf()).status, { timeout: 100_000, interval: 200 })
       .toBe('completed')

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 function startWorker(): Spawned {
-  const worker = spawnEntry('src/workers/main.ts', ['--queues', 'labeling', '--concurrency', '4'], { ...h.env, LOG_LEVEL: 'info' });
+  const worker = spawnEntry('src/start/worker.ts', ['--queues', 'labeling', '--concurrency', '4'], { ...h.env, LOG_LEVEL: 'info' });
   workers.push(worker);
   return worker;
 }

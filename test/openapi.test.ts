@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { generateOpenApi, serializeOpenApi } from '../src/api/openapi.js';
+import { generateOpenApi, serializeOpenApi } from '../src/start/openapi.js';
 
 type Operation = { operationId?: string; tags?: string[]; responses?: Record<string, unknown>; security?: unknown };
 

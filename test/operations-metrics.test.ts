@@ -56,7 +56,7 @@ describe('operator metrics', () => {
 
   it('serves a worker process’s own metrics on WORKER_METRICS_PORT', async () => {
     const port = await freePort();
-    const worker = spawnEntry('src/workers/main.ts', ['--queues', 'housekeeping'], { ...h.env, LOG_LEVEL: 'info', WORKER_METRICS_PORT: String(port), HOST: '127.0.0.1' });
+    const worker = spawnEntry('src/start/worker.ts', ['--queues', 'housekeeping'], { ...h.env, LOG_LEVEL: 'info', WORKER_METRICS_PORT: String(port), HOST: '127.0.0.1' });
     try {
       await worker.waitFor('workers started');
       await expect

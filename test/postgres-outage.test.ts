@@ -6,7 +6,7 @@ import { buildApp } from '../src/api/app.js';
 import { loadConfig } from '../src/config.js';
 import { migrateDatabase } from '../src/db/migrations.js';
 import { createLogger } from '../src/lib/logger.js';
-import { openRuntime, type Runtime } from '../src/lib/runtime.js';
+import { openRuntime, type Runtime } from '../src/start/runtime.js';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { ADMIN_KEY, bearer, uniqueName } from './helpers/harness.js';
 import { startPostgresServer, type TestPostgresServer } from './helpers/postgres-server.js';

@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { QueueName } from '../src/workers/queues.js';
+import type { QueueName } from '../src/queues/queue-registry.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTask, jsonl, ticketRows, upload } from './helpers/datasets.js';
 import { getRun, waitForRun } from './helpers/label-runs.js';

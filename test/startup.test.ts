@@ -3,7 +3,7 @@ import { loadConfig } from '../src/config.js';
 import { UnmigratedDatabaseError } from '../src/db/migrations.js';
 import { createLogger } from '../src/lib/logger.js';
 import { RedisEvictionPolicyError } from '../src/lib/redis.js';
-import { openRuntime } from '../src/lib/runtime.js';
+import { openRuntime } from '../src/start/runtime.js';
 import { ADMIN_KEY, uniqueName } from './helpers/harness.js';
 import { freePort, startRedisServer } from './helpers/redis-server.js';
 import { spawnEntry } from './helpers/processes.js';
@@ -62,7 +62,7 @@ describe('start-up checks', () => {
   });
 
   it('exits 1 listing every configuration problem', async () => {
-    const api = spawnEntry('src/api/server.ts', [], { PORT: 'eighty', REDIS_URL: 'http://nope' });
+    const api = spawnEntry('src/start/server.ts', [], { PORT: 'eighty', REDIS_URL: 'http://nope' });
     expect(await api.exited()).toBe(1);
     const output = api.output();
     expect(output).toContain('refusing to start: invalid configuration');
@@ -73,13 +73,13 @@ describe('start-up checks', () => {
 
   it('exits 1 with a clear message on an unmigrated database', async () => {
     const url = await emptyDatabase();
-    const worker = spawnEntry('src/workers/main.ts', ['--queues', 'housekeeping'], env(url));
+    const worker = spawnEntry('src/start/worker.ts', ['--queues', 'housekeeping'], env(url));
     expect(await worker.exited()).toBe(1);
     expect(worker.output()).toMatch(/refusing to start: the database is missing \d+ migration\(s\)\. Run "npm run db:migrate"/);
   });
 
   it('rejects unknown queues on the worker command line', async () => {
-    const worker = spawnEntry('src/workers/main.ts', ['--queues', 'housekeeping,nope'], {});
+    const worker = spawnEntry('src/start/worker.ts', ['--queues', 'housekeeping,nope'], {});
     expect(await worker.exited()).toBe(1);
     expect(worker.output()).toContain('unknown queue(s) "nope"; known queues: housekeeping');
   });
@@ -89,7 +89,7 @@ describe('start-up checks', () => {
     databases.push(name);
     const url = await createDatabase(name, TEMPLATE_DATABASE);
     const port = await freePort();
-    const api = spawnEntry('src/api/server.ts', [], env(url, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }));
+    const api = spawnEntry('src/start/server.ts', [], env(url, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }));
     try {
       await api.waitFor('Server listening');
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);

@@ -27,7 +27,7 @@ describe('worker shutdown', () => {
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE api_keys IN ACCESS EXCLUSIVE MODE');
 
-    worker = spawnEntry('src/workers/main.ts', ['--queues', 'housekeeping', '--concurrency', '1'], {
+    worker = spawnEntry('src/start/worker.ts', ['--queues', 'housekeeping', '--concurrency', '1'], {
       ...h.env,
       LOG_LEVEL: 'info',
     });

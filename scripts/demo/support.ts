@@ -1,4 +1,4 @@
-import type { Runtime } from '../../src/lib/runtime.js';
+import type { Runtime } from '../../src/start/runtime.js';
 
 /** With OPENAI_API_KEY set, the prompt-only model (labeling and fallback) is OpenAI's gpt-4o-mini. */
 export const ONLINE = Boolean(process.env['OPENAI_API_KEY']);

@@ -1,4 +1,4 @@
-import type { QueueName, QueuePayloads, Queues } from '../workers/queues.js';
+import type { QueueName, QueuePayloads, Queues } from '../queues/queue-registry.js';
 
 /**
  * The resume chore for work split into chunk jobs (label runs, evaluations): queue the chunks

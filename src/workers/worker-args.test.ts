@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { StartupError } from '../lib/startup-error.js';
-import { QUEUE_NAMES } from './queues.js';
+import { QUEUE_NAMES } from '../queues/queue-registry.js';
 import { DEFAULT_CONCURRENCY, parseWorkerArgs } from './worker-args.js';
 
 describe('parseWorkerArgs', () => {

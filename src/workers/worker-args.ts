@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { StartupError } from '../lib/startup-error.js';
-import { isQueueName, QUEUE_NAMES, type QueueName } from './queues.js';
+import { isQueueName, QUEUE_NAMES, type QueueName } from '../queues/queue-registry.js';
 
 export interface WorkerArgs {
   queueNames: QueueName[];

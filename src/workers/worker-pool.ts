@@ -4,7 +4,7 @@ import { sharedMetric } from '../lib/metrics.js';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Processors } from './processors/index.js';
-import type { QueueName, Queues } from './queues.js';
+import type { QueueName, Queues } from '../queues/queue-registry.js';
 
 export interface WorkerPoolOptions {
   queueNames: QueueName[];

@@ -5,9 +5,9 @@ import supertest from 'supertest';
 import { buildApp } from '../../src/api/app.js';
 import { loadConfig, type Config } from '../../src/config.js';
 import { createLogger } from '../../src/lib/logger.js';
-import { openRuntime, type Runtime } from '../../src/lib/runtime.js';
-import { startWorkers as startWorkersOn } from '../../src/workers/main.js';
-import type { QueueName } from '../../src/workers/queues.js';
+import { openRuntime, type Runtime } from '../../src/start/runtime.js';
+import { startWorkers as startWorkersOn } from '../../src/start/worker.js';
+import type { QueueName } from '../../src/queues/queue-registry.js';
 import { createDatabase, dropDatabase, TEMPLATE_DATABASE, TEST_REDIS_URL } from './services.js';
 
 export const ADMIN_KEY = 'test-admin-key-0123456789abcdef';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import type { Queues } from '../../workers/queues.js';
+import type { Queues } from '../../queues/queue-registry.js';
 import { markRoutes } from './mark-routes.js';
 
 const QUEUE_BOARD_PATH = '/admin/queues';

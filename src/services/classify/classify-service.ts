@@ -5,7 +5,7 @@ import { exampleIdOf } from '../../domain/datasets/rows.js';
 import { newId } from '../../domain/ids.js';
 import { errors } from '../../errors.js';
 import { ProviderError, type ClassifyOutcome } from '../../providers/provider.js';
-import { MODEL_GONE_REASON } from '../models/model-shutdowns.js';
+import { MODEL_GONE_REASON } from '../model-versions/model-shutdowns.js';
 import type { PredictionLog } from '../predictions/prediction-log.js';
 import { isOpenCircuit, type ModelBreakers } from './model-breakers.js';
 import type { Route, RoutingTable, ServingModel } from './routing-table.js';

@@ -5,8 +5,8 @@ import type { RoutingRepository } from '../../db/repositories/routing-repository
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
 import type { ChangeNotices } from '../../lib/change-notices.js';
 import type { CallTarget } from '../inference/provider-calls.js';
-import type { ModelClassifiers } from '../models/model-classifiers.js';
-import { MODEL_GONE_REASON, type ModelShutdowns } from '../models/model-shutdowns.js';
+import type { ModelClassifiers } from '../model-versions/model-classifiers.js';
+import { MODEL_GONE_REASON, type ModelShutdowns } from '../model-versions/model-shutdowns.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import type { TasksService } from '../tasks-service.js';
 

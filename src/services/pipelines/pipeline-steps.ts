@@ -13,11 +13,11 @@ import { newId } from '../../domain/ids.js';
 import { isAppError } from '../../errors.js';
 import { OFFLINE_PROVIDER, type ProviderName } from '../../providers/registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
-import type { EvaluationsService } from '../evaluation/evaluations-service.js';
-import { DEFAULT_FEW_SHOT_K, type LabelRunsService } from '../labeling/label-runs-service.js';
-import type { ModelVersionsService } from '../models/model-versions-service.js';
+import type { EvaluationsService } from '../evaluations/evaluations-service.js';
+import { DEFAULT_FEW_SHOT_K, type LabelRunsService } from '../label-runs/label-runs-service.js';
+import type { ModelVersionsService } from '../model-versions/model-versions-service.js';
 import type { RoutingService } from '../routing/routing-service.js';
-import type { FineTunesService } from '../training/fine-tunes-service.js';
+import type { FineTunesService } from '../fine-tunes/fine-tunes-service.js';
 
 /** A pipeline's params with its providers known: they were registered names when it was accepted. */
 export type StepParams = PipelineParams<ProviderName>;

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { PipelinesRepository, WaitedOn } from '../../db/repositories/pipelines-repository.js';
 import type { StepName } from '../../domain/pipelines/steps.js';
-import { pipelineStepJobId, type Queues } from '../../workers/queues.js';
+import { pipelineStepJobId, type Queues } from '../../queues/queue-registry.js';
 
 /**
  * Wakes the pipeline step waiting on a label run, fine-tune or evaluation that just ended (or, for

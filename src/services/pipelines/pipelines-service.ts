@@ -11,7 +11,7 @@ import type { PipelineOutcome } from '../../domain/pipelines/outcome.js';
 import { remainingSteps, STEP_NAMES, type StepName } from '../../domain/pipelines/steps.js';
 import { errors, isAppError, type FieldProblem } from '../../errors.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
-import { pipelineStepJobId, type Queues } from '../../workers/queues.js';
+import { pipelineStepJobId, type Queues } from '../../queues/queue-registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import { findOr404 } from '../lookup.js';
 import type { TasksService } from '../tasks-service.js';

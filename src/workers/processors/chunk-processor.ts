@@ -1,6 +1,6 @@
 import { RateLimitError, type Job } from 'bullmq';
 import { ProviderRateLimited } from '../../services/inference/provider-calls.js';
-import type { QueueName, Queues } from '../queues.js';
+import type { QueueName, Queues } from '../../queues/queue-registry.js';
 
 /**
  * Runs one chunk of a labeling run or an evaluation. After a provider 429 the whole queue pauses

@@ -1,8 +1,8 @@
 import type { Job } from 'bullmq';
 import type { Registry } from 'prom-client';
-import type { Services } from '../../services/index.js';
-import type { QueueName, QueuePayloads } from '../queues.js';
-import type { Queues } from '../queues.js';
+import type { Services } from '../../start/services.js';
+import type { QueueName, QueuePayloads } from '../../queues/queue-registry.js';
+import type { Queues } from '../../queues/queue-registry.js';
 import { housekeepingProcessor } from './housekeeping-processor.js';
 import { chunkProcessor } from './chunk-processor.js';
 import { trainingProcessor } from './training-processor.js';

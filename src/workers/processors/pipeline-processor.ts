@@ -3,7 +3,7 @@ import { Counter, type Registry } from 'prom-client';
 import { sharedMetric } from '../../lib/metrics.js';
 import type { PipelinesService } from '../../services/pipelines/pipelines-service.js';
 import { StepFailed } from '../../services/pipelines/pipeline-steps.js';
-import type { PipelineJob, Queues } from '../queues.js';
+import type { PipelineJob, Queues } from '../../queues/queue-registry.js';
 
 const STEP_RUNS = 'tuneline_pipeline_step_runs_total';
 

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MAX_HORIZON_DAYS, PROJECTION_PRESETS, type ProjectionPresetName } from '../../../domain/cost/projection.js';
-import type { CostProjectionsService } from '../../../services/cost/cost-projections-service.js';
+import type { CostProjectionsService } from '../../../services/cost-projections/cost-projections-service.js';
 import { authenticatedErrors, Nullable } from '../../schemas/common.js';
 import { inBody } from '../../task-bindings.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FineTunesService } from '../../../services/training/fine-tunes-service.js';
+import type { FineTunesService } from '../../../services/fine-tunes/fine-tunes-service.js';
 import { authenticatedErrors, presentPage } from '../../schemas/common.js';
 import {
   CreateFineTuneBody,

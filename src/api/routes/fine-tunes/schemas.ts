@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import { FINE_TUNE_STATUSES, type FineTuneRecord } from '../../../db/schema/fine-tunes.js';
 import type { FineTuneRequest } from '../../../domain/training/fine-tune-request.js';
 import { PROVIDERS } from '../../../providers/registry.js';
-import type { CreateFineTuneInput, FineTunesService } from '../../../services/training/fine-tunes-service.js';
+import type { CreateFineTuneInput, FineTunesService } from '../../../services/fine-tunes/fine-tunes-service.js';
 import { iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
 const Loose = Type.Object({}, { additionalProperties: true });

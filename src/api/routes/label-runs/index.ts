@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { LabelRunsService } from '../../../services/labeling/label-runs-service.js';
+import type { LabelRunsService } from '../../../services/label-runs/label-runs-service.js';
 import { authenticatedErrors, presentPage } from '../../schemas/common.js';
 import { eventStreams } from '../../sse.js';
 import {

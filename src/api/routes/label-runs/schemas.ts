@@ -3,7 +3,7 @@ import type { LabelResultRecord } from '../../../db/schema/label-runs.js';
 import { LABEL_RUN_STATUSES } from '../../../db/schema/label-runs.js';
 import { LABELING_MODES, type LabelRunRequest } from '../../../domain/labeling/label-run-request.js';
 import { PROVIDERS } from '../../../providers/registry.js';
-import type { CreateLabelRunInput, LabelRunView } from '../../../services/labeling/label-runs-service.js';
+import type { CreateLabelRunInput, LabelRunView } from '../../../services/label-runs/label-runs-service.js';
 import { iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
 const Loose = Type.Object({}, { additionalProperties: true });

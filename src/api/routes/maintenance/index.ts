@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { HousekeepingService } from '../../../services/housekeeping-service.js';
+import type { HousekeepingService } from '../../../services/maintenance-service.js';
 import { authenticatedErrors } from '../../schemas/common.js';
 
 const EnqueuedJob = Type.Object({

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MODEL_KINDS, MODEL_STATUSES, type ModelVersionRecord } from '../../../db/schema/model-versions.js';
-import type { ModelVersionsService } from '../../../services/models/model-versions-service.js';
+import type { ModelVersionsService } from '../../../services/model-versions/model-versions-service.js';
 import type { RoutingService } from '../../../services/routing/routing-service.js';
-import type { EvaluationsService } from '../../../services/evaluation/evaluations-service.js';
+import type { EvaluationsService } from '../../../services/evaluations/evaluations-service.js';
 import { PROVIDERS } from '../../../providers/registry.js';
 import { authenticatedErrors, iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
 import { metricsSummary } from '../../schemas/metrics-summary.js';

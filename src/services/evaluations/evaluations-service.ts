@@ -8,13 +8,13 @@ import { rowOutcomes } from '../../domain/evaluation/row-outcomes.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { errors } from '../../errors.js';
-import type { Queues } from '../../workers/queues.js';
+import type { Queues } from '../../queues/queue-registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
-import type { ModelVersionsService } from '../models/model-versions-service.js';
+import type { ModelVersionsService } from '../model-versions/model-versions-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { resumeChunks } from '../chunk-resume.js';
 import { findOr404 } from '../lookup.js';
-import { refuseShutDownModel } from '../models/shut-down-models.js';
+import { refuseShutDownModel } from '../model-versions/shut-down-models.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 
 /** Rows per job on the evaluation queue. */

@@ -10,11 +10,11 @@ import type { FineTuneRequest } from '../../domain/training/fine-tune-request.js
 import { autoEpochs, billableTokens, preflightProblems } from '../../domain/training/preflight.js';
 import { errors } from '../../errors.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
-import { trainingJob, type Queues } from '../../workers/queues.js';
+import { trainingJob, type Queues } from '../../queues/queue-registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
-import { refuseShutDownModel } from '../models/shut-down-models.js';
+import { refuseShutDownModel } from '../model-versions/shut-down-models.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { AutoEvaluationStep } from './auto-evaluation.js';
 import { buildTrainingFile } from './training-files.js';

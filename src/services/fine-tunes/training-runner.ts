@@ -1,7 +1,7 @@
 import type { FineTunesRepository } from '../../db/repositories/fine-tunes-repository.js';
 import { TERMINAL_FINE_TUNE_STATUSES } from '../../db/schema/fine-tunes.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
-import type { TrainingJob } from '../../workers/queues.js';
+import type { TrainingJob } from '../../queues/queue-registry.js';
 import type { HostedTraining } from './hosted-training.js';
 import type { LocalTraining } from './local-training.js';
 

@@ -6,9 +6,9 @@ import { loadConfig } from '../config.js';
 import { createLogger } from '../lib/logger.js';
 import { createMetricsRegistry } from '../lib/metrics.js';
 import * as schema from '../db/schema/index.js';
-import { createServices } from '../services/index.js';
-import { createQueues } from '../workers/queues.js';
-import { buildApp } from './app.js';
+import { createServices } from './services.js';
+import { createQueues } from '../queues/queue-registry.js';
+import { buildApp } from '../api/app.js';
 
 /**
  * The OpenAPI document as `buildApp` describes it. Connections are created lazily and never used,

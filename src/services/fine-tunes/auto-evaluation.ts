@@ -2,7 +2,7 @@ import type { EvaluationsRepository } from '../../db/repositories/evaluations-re
 import type { FineTunesRepository } from '../../db/repositories/fine-tunes-repository.js';
 import type { AutoEvaluation, FineTuneRecord } from '../../db/schema/fine-tunes.js';
 import { isAppError } from '../../errors.js';
-import type { EvaluationsService } from '../evaluation/evaluations-service.js';
+import type { EvaluationsService } from '../evaluations/evaluations-service.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 
 /**

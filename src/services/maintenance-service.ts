@@ -1,5 +1,5 @@
 import type { ApiKeysRepository } from '../db/repositories/api-keys-repository.js';
-import type { Queues } from '../workers/queues.js';
+import type { Queues } from '../queues/queue-registry.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 

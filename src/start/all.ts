@@ -1,11 +1,11 @@
-import { drainPhase, startApi } from './api/server.js';
-import { loadConfig } from './config.js';
-import { isEntryPoint, runMain } from './lib/entry-point.js';
-import { createLogger } from './lib/logger.js';
-import { openRuntime } from './lib/runtime.js';
-import { installShutdown } from './lib/shutdown.js';
-import { startWorkers } from './workers/main.js';
-import { parseWorkerArgs } from './workers/worker-args.js';
+import { drainPhase, startApi } from './server.js';
+import { loadConfig } from '../config.js';
+import { isEntryPoint, runMain } from '../lib/entry-point.js';
+import { createLogger } from '../lib/logger.js';
+import { openRuntime } from './runtime.js';
+import { installShutdown } from '../lib/shutdown.js';
+import { startWorkers } from './worker.js';
+import { parseWorkerArgs } from '../workers/worker-args.js';
 
 /** API and every worker in one process, for local use and the demo. Production runs them apart. */
 async function main(): Promise<void> {

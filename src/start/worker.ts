@@ -1,13 +1,13 @@
 import { loadConfig } from '../config.js';
 import { isEntryPoint, runMain } from '../lib/entry-point.js';
 import { createLogger } from '../lib/logger.js';
-import { openRuntime, type Runtime } from '../lib/runtime.js';
+import { openRuntime, type Runtime } from './runtime.js';
 import { installShutdown } from '../lib/shutdown.js';
-import { createProcessors } from './processors/index.js';
-import type { QueueName } from './queues.js';
-import { parseWorkerArgs, type WorkerArgs } from './worker-args.js';
-import { startMetricsServer } from './metrics-server.js';
-import { startWorkerPool, type WorkerPool } from './worker-pool.js';
+import { createProcessors } from '../workers/processors/index.js';
+import type { QueueName } from '../queues/queue-registry.js';
+import { parseWorkerArgs, type WorkerArgs } from '../workers/worker-args.js';
+import { startMetricsServer } from '../workers/metrics-server.js';
+import { startWorkerPool, type WorkerPool } from '../workers/worker-pool.js';
 
 /** Per queue, the service whose unfinished work a worker of that queue re-queues at start and every minute. */
 const RESUMERS = [

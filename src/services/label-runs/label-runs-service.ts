@@ -9,13 +9,13 @@ import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { errors, type FieldProblem } from '../../errors.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
-import type { Queues } from '../../workers/queues.js';
+import type { Queues } from '../../queues/queue-registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { TasksService } from '../tasks-service.js';
 import { resumeChunks } from '../chunk-resume.js';
 import { findOr404 } from '../lookup.js';
-import { refuseShutDownModel } from '../models/shut-down-models.js';
+import { refuseShutDownModel } from '../model-versions/shut-down-models.js';
 
 /** Examples per job on the labeling queue: small enough that a retried job redoes little. */
 const CHUNK_SIZE = 25;

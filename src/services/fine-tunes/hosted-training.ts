@@ -7,7 +7,7 @@ import { parseStepMetrics, type CurvePoint } from '../../domain/training/result-
 import { checkTrainedTokens } from '../../domain/training/trained-tokens.js';
 import { ProviderError, type HostedHyperparameters, type ProviderEvent, type ProviderJob } from '../../providers/provider.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
-import { trainingJob, type Queues } from '../../workers/queues.js';
+import { trainingJob, type Queues } from '../../queues/queue-registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { buildTrainingFile } from './training-files.js';

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../config.js';
 import { isEntryPoint, runMain } from '../lib/entry-point.js';
 import { createLogger } from '../lib/logger.js';
-import { openRuntime, type Runtime } from '../lib/runtime.js';
+import { openRuntime, type Runtime } from './runtime.js';
 import { installShutdown, type ShutdownPhase } from '../lib/shutdown.js';
-import { buildApp } from './app.js';
+import { buildApp } from '../api/app.js';
 
 /** Builds the app on an open runtime and listens on HOST:PORT. */
 export async function startApi(runtime: Runtime): Promise<FastifyInstance> {

@@ -1,11 +1,11 @@
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
-import type { EvaluationJob } from '../../workers/queues.js';
+import type { EvaluationJob } from '../../queues/queue-registry.js';
 import { chunkLoop, type ChunkPlan } from '../chunk-loop.js';
 import type { ProviderCalls } from '../inference/provider-calls.js';
-import type { ModelClassifiers } from '../models/model-classifiers.js';
-import type { ModelShutdowns } from '../models/model-shutdowns.js';
+import type { ModelClassifiers } from '../model-versions/model-classifiers.js';
+import type { ModelShutdowns } from '../model-versions/model-shutdowns.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import type { EvaluationFinalizer } from './evaluation-finalizer.js';

@@ -1,7 +1,7 @@
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { LabelRunsRepository } from '../../db/repositories/label-runs-repository.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
-import type { LabelingJob } from '../../workers/queues.js';
+import type { LabelingJob } from '../../queues/queue-registry.js';
 import { chunkLoop } from '../chunk-loop.js';
 import type { ProviderCalls } from '../inference/provider-calls.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';

@@ -4,12 +4,12 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { openDatabase, type DatabaseHandle } from '../db/client.js';
 import { assertMigrated, migrateDatabase, UnmigratedDatabaseError } from '../db/migrations.js';
-import { createServices, type Services } from '../services/index.js';
-import { createQueues, type Queues } from '../workers/queues.js';
-import { createMetricsRegistry } from './metrics.js';
-import { checkRedis, openRedis } from './redis.js';
-import type { ShutdownPhase } from './shutdown.js';
-import { UnreachableError } from './startup-error.js';
+import { createServices, type Services } from './services.js';
+import { createQueues, type Queues } from '../queues/queue-registry.js';
+import { createMetricsRegistry } from '../lib/metrics.js';
+import { checkRedis, openRedis } from '../lib/redis.js';
+import type { ShutdownPhase } from '../lib/shutdown.js';
+import { UnreachableError } from '../lib/startup-error.js';
 
 /** Everything both entry points share: connections, queues, services and the metrics registry. */
 export interface Runtime {

@@ -1,8 +1,8 @@
 import { loadDatabaseConfig } from '../config.js';
 import { isEntryPoint, runMain } from '../lib/entry-point.js';
 import { createLogger } from '../lib/logger.js';
-import { openDatabase } from './client.js';
-import { migrateDatabase, pendingMigrations } from './migrations.js';
+import { openDatabase } from '../db/client.js';
+import { migrateDatabase, pendingMigrations } from '../db/migrations.js';
 
 /** `npm run db:migrate`: needs only DATABASE_URL, so it can run before the rest is configured. */
 async function main(): Promise<void> {
