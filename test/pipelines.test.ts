@@ -142,7 +142,7 @@ describe('pipelines', () => {
   it('runs a pipeline whose flow was never queued once workers resume, and leaves queued ones alone', async () => {
     // What the API leaves behind when it dies between writing a pipeline and adding its flow.
     const id = newId();
-    const params = { dataset_version_id: source, prepare: { operations: defaultPrepare(30) }, candidates: [{ provider: 'local', seed: 5 }], baseline_model_version_id: baseline };
+    const params = { datasetVersionId: source, prepare: { operations: defaultPrepare(30) }, candidates: [{ provider: 'local', seed: 5 }], baselineModelVersionId: baseline };
     const task = (await h.http().get('/v1/tasks/titles').set('authorization', auth)).body.id;
     await h.runtime.database.pool.query("INSERT INTO pipelines (id, task_id, status, params, attempt) VALUES ($1, $2, 'running', $3, 1)", [id, task, params]);
     await h.runtime.database.pool.query(

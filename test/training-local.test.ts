@@ -85,7 +85,7 @@ describe('the local trainer', () => {
       return id;
     };
     const recreated = await orphan();
-    const again = await h.runtime.services.fineTunes.create('titles', { dataset_version_id: version, provider: 'local' }, { id: recreated });
+    const again = await h.runtime.services.fineTunes.create('titles', { datasetVersionId: version, provider: 'local' }, { id: recreated });
     expect(again.dryRun ? undefined : again.fineTune.id).toBe(recreated);
     expect(await waitForFineTune(h, recreated, 60_000)).toMatchObject({ status: 'succeeded' });
 

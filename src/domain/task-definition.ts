@@ -1,9 +1,10 @@
 import type { FieldProblem } from '../errors.js';
 import { isUuid } from './ids.js';
 
-export interface LabelInput {
+export interface LabelDefinition {
   name: string;
   description?: string;
+  /** Position on an ordinal scale (e.g. star ratings); set on all labels of a task or on none. */
   order?: number;
 }
 
@@ -15,7 +16,7 @@ export const MAX_LABELS = 500;
  * matched case-insensitively), ordinal orders given on all labels or none and all distinct.
  * `path` prefixes each field so errors point into the request body.
  */
-export function labelProblems(labels: LabelInput[], path = 'body.labels'): FieldProblem[] {
+export function labelProblems(labels: LabelDefinition[], path = 'body.labels'): FieldProblem[] {
   const problems: FieldProblem[] = [];
   const seen = new Map<string, number>();
   labels.forEach((label, index) => {
@@ -47,5 +48,5 @@ export function slugProblems(slug: string, field = 'body.slug'): FieldProblem[] 
   return isUuid(slug) ? [{ field, message: 'a slug must not be a UUID' }] : [];
 }
 
-export const isOrdinal = (labels: LabelInput[]): boolean =>
+export const isOrdinal = (labels: LabelDefinition[]): boolean =>
   labels.length > 0 && labels.every((label) => label.order !== undefined);

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 import type { ExportFormat } from '../domain/datasets/export-formats.js';
-import type { PromptConfig } from '../domain/labeling/prompt.js';
+import type { PromptConfig } from '../domain/labeling/prompt-config.js';
 import type { PriceOverrides } from '../domain/pricing.js';
 import type { RateLimitSnapshot } from '../lib/provider-rate-limiter.js';
 

@@ -1,4 +1,4 @@
-import type { PromptConfig } from '../domain/labeling/prompt.js';
+import type { PromptConfig } from '../domain/labeling/prompt-config.js';
 import type { PriceOverrides } from '../domain/pricing.js';
 import { localProvider } from './local/local-provider.js';
 import { openAIProvider } from './openai/openai-provider.js';

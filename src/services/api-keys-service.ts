@@ -5,8 +5,8 @@ import { errors } from '../errors.js';
 import { generateApiKey, hashApiKey } from '../domain/api-key-secret.js';
 import { isUuid, newId } from '../domain/ids.js';
 import { afterCursor, toPage, type Page } from '../domain/pagination.js';
-import type { ChangeNotices } from '../lib/change-notices.js';
 import type { Scope } from '../domain/scopes.js';
+import type { ChangeNotices } from '../lib/change-notices.js';
 import { taskLimitOf, type TaskLimit } from '../domain/task-limits.js';
 
 export interface Principal {

@@ -4,19 +4,19 @@ import type { TaskChanges, TasksRepository } from '../db/repositories/tasks-repo
 import { errors } from '../errors.js';
 import { isUuid, newId } from '../domain/ids.js';
 import { afterCursor, toPage, type Page } from '../domain/pagination.js';
-import { labelProblems, slugProblems, type LabelInput } from '../domain/task-definition.js';
+import { labelProblems, slugProblems, type LabelDefinition } from '../domain/task-definition.js';
 
 export interface CreateTaskInput {
   slug: string;
   description?: string | null;
   instructions: string;
-  labels: LabelInput[];
+  labels: LabelDefinition[];
 }
 
 export interface UpdateTaskInput {
   description?: string | null;
   instructions?: string;
-  labels?: LabelInput[];
+  labels?: LabelDefinition[];
 }
 
 export interface ListTasksInput {
@@ -105,7 +105,7 @@ export const tasksService = ({
 export type TasksService = ReturnType<typeof tasksService>;
 
 // Stored labels carry only the keys that were given, so equal definitions compare equal.
-function normaliseLabel(label: LabelInput): LabelInput {
+function normaliseLabel(label: LabelDefinition): LabelDefinition {
   return {
     name: label.name,
     ...(label.description !== undefined ? { description: label.description } : {}),

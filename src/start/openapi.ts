@@ -30,7 +30,7 @@ export async function generateOpenApi(): Promise<Record<string, unknown>> {
   const app = await buildApp({ config, logger, services, queues, metrics });
   try {
     await app.ready();
-    return app.swagger() as unknown as Record<string, unknown>;
+    return app.swagger() as Record<string, unknown>;
   } finally {
     await app.close();
     await queues.close();

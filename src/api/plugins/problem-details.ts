@@ -31,7 +31,7 @@ function messageOf(issue: AjvIssue): string {
 
 function validationError(error: FastifyError): AppError {
   const part = PART_NAMES[error.validationContext ?? 'body'] ?? 'body';
-  const issues = (error.validation ?? []) as unknown as AjvIssue[];
+  const issues: AjvIssue[] = error.validation ?? [];
   // anyOf/oneOf repeat each branch's complaint; keep one line per field and message.
   const seen = new Set<string>();
   const fields: FieldProblem[] = [];

@@ -1,5 +1,6 @@
 import { and, desc, eq, isNotNull, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
+import type { StoredVersionStats } from '../../domain/datasets/stats.js';
 import { datasets, datasetVersions, type DatasetVersionRecord } from '../schema/datasets.js';
 
 export interface NewVersion {
@@ -11,7 +12,7 @@ export interface NewVersion {
 }
 
 export interface VersionSummary {
-  stats: Record<string, unknown>;
+  stats: StoredVersionStats;
   report: Record<string, unknown>;
   labelCodes: Record<string, string>;
   rowCount: number;

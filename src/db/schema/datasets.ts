@@ -12,6 +12,7 @@ import {
   unique,
   uuid,
 } from 'drizzle-orm/pg-core';
+import type { StoredVersionStats } from '../../domain/datasets/stats.js';
 import { tasks } from './tasks.js';
 
 export const datasets = pgTable(
@@ -53,7 +54,7 @@ export const datasetVersions = pgTable(
     operation: text('operation').notNull(),
     params: jsonb('params').$type<Record<string, unknown>>().notNull(),
     report: jsonb('report').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
-    stats: jsonb('stats').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    stats: jsonb('stats').$type<StoredVersionStats>().notNull().default(sql`'{}'::jsonb`),
     labelCodes: jsonb('label_codes').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
     rowCount: integer('row_count').notNull().default(0),
     contentHash: text('content_hash'),

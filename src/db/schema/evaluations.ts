@@ -1,4 +1,5 @@
 import { doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
 import { datasetVersions } from './datasets.js';
 import { modelVersions } from './model-versions.js';
 import { tasks } from './tasks.js';
@@ -23,7 +24,8 @@ export const evaluations = pgTable(
     split: text('split').notNull(),
     status: text('status').$type<EvaluationStatus>().notNull(),
     total: integer('total').notNull(),
-    metrics: jsonb('metrics').$type<Record<string, unknown>>(),
+    /** Set when the evaluation completes. */
+    metrics: jsonb('metrics').$type<EvaluationMetrics>(),
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),

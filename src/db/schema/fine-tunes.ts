@@ -1,4 +1,5 @@
 import { doublePrecision, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid, boolean, index } from 'drizzle-orm/pg-core';
+import type { FineTuneHyperparameters } from '../../domain/training/fine-tune-request.js';
 import type { CurvePoint } from '../../domain/training/result-file.js';
 import { datasetVersions } from './datasets.js';
 import { modelVersions } from './model-versions.js';
@@ -45,7 +46,7 @@ export const fineTunes = pgTable(
     parentModelVersionId: uuid('parent_model_version_id').references(() => modelVersions.id),
     suffix: text('suffix'),
     seed: integer('seed'),
-    hyperparameters: jsonb('hyperparameters').$type<Record<string, unknown>>().notNull(),
+    hyperparameters: jsonb('hyperparameters').$type<FineTuneHyperparameters>().notNull(),
     resolvedHyperparameters: jsonb('resolved_hyperparameters').$type<Record<string, unknown>>(),
     estimate: jsonb('estimate').$type<Record<string, unknown>>(),
     status: text('status').$type<FineTuneStatus>().notNull(),

@@ -1,4 +1,6 @@
 import { doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { LabelRunParams } from '../../domain/labeling/label-run-request.js';
+import type { LabelRunPrompt } from '../../domain/labeling/prompt-config.js';
 import { datasetVersions } from './datasets.js';
 import { tasks } from './tasks.js';
 
@@ -20,10 +22,10 @@ export const labelRuns = pgTable(
     provider: text('provider').notNull(),
     model: text('model').notNull(),
     mode: text('mode').notNull(),
-    /** The request as given (limits, refine, thresholds, rate limits). */
-    params: jsonb('params').$type<Record<string, unknown>>().notNull(),
+    /** The request as accepted (limits, refine, thresholds, rate limits). */
+    params: jsonb('params').$type<LabelRunParams>().notNull(),
     /** The exact prompt used: instructions, labels and few-shot examples, frozen at creation. */
-    prompt: jsonb('prompt').$type<Record<string, unknown>>().notNull(),
+    prompt: jsonb('prompt').$type<LabelRunPrompt>().notNull(),
     total: integer('total').notNull(),
     errorCode: text('error_code'),
     errorMessage: text('error_message'),

@@ -1,4 +1,5 @@
 import { customType, doublePrecision, index, jsonb, pgTable, text, timestamp, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import type { PromptConfig } from '../../domain/labeling/prompt-config.js';
 import { datasetVersions } from './datasets.js';
 import { tasks } from './tasks.js';
 
@@ -24,7 +25,7 @@ export const modelVersions = pgTable(
     model: text('model').notNull(),
     status: text('status').$type<ModelStatus>().notNull().default('candidate'),
     /** Instructions, labels and few-shot examples the model is prompted with. */
-    prompt: jsonb('prompt').$type<Record<string, unknown>>().notNull(),
+    prompt: jsonb('prompt').$type<PromptConfig>().notNull(),
     labelCodes: jsonb('label_codes').$type<Record<string, string>>(),
     /** Trained weights of a local model (gzip JSON); null for hosted models. */
     artifact: bytea('artifact'),

@@ -1,5 +1,6 @@
 import { doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
 import type { PipelineOutcome } from '../../domain/pipelines/outcome.js';
+import type { PipelineParams } from '../../domain/pipelines/pipeline-params.js';
 import { tasks } from './tasks.js';
 
 export const PIPELINE_STATUSES = ['running', 'completed', 'failed'] as const;
@@ -17,7 +18,7 @@ export const pipelines = pgTable(
       .references(() => tasks.id),
     status: text('status').$type<PipelineStatus>().notNull(),
     /** The request, as accepted. */
-    params: jsonb('params').$type<Record<string, unknown>>().notNull(),
+    params: jsonb('params').$type<PipelineParams>().notNull(),
     /** Incremented by each retry; step jobs of an older attempt are ignored. */
     attempt: integer('attempt').notNull().default(1),
     error: text('error'),

@@ -1,9 +1,7 @@
 import { boolean, doublePrecision, integer, jsonb, pgTable, text, timestamp, uuid, index } from 'drizzle-orm/pg-core';
+import type { RankingMetric } from '../../domain/routing/promotion-policy.js';
 import { modelVersions } from './model-versions.js';
 import { tasks } from './tasks.js';
-
-export const RANKING_METRICS = ['macro_f1', 'accuracy', 'weighted_f1', 'one_off_accuracy'] as const;
-export type RankingMetric = (typeof RANKING_METRICS)[number];
 
 /** Per task: which model answers, which one stands in, and when a challenger replaces the champion. */
 export const taskRouting = pgTable('task_routing', {

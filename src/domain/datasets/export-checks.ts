@@ -1,5 +1,5 @@
 import { hasPrefixClash, type ExportFormat } from './export-formats.js';
-import type { Split } from './rows.js';
+import { SPLITS, type Split } from './rows.js';
 
 /**
  * The checks a careful person runs before paying for a fine-tuning job. They warn rather than
@@ -33,7 +33,6 @@ export const MIN_FINE_TUNING_EXAMPLES = 10;
 /** Beyond this ratio between the largest and smallest class, models tend to ignore the small one. */
 const IMBALANCE_RATIO = 10;
 const FINE_TUNING_FORMATS: ReadonlySet<ExportFormat> = new Set(['openai-chat', 'openai-completions']);
-const SPLIT_ORDER: Split[] = ['train', 'validation', 'test'];
 const LISTED = 10;
 
 const count = (counts: Record<string, number>, label: string): number => (Object.hasOwn(counts, label) ? (counts[label] ?? 0) : 0);
@@ -61,7 +60,7 @@ function overLimit(input: ExportCheckInput): ExportWarning[] {
 }
 
 function missingFromSplits(input: ExportCheckInput): ExportWarning[] {
-  const populated = SPLIT_ORDER.filter((split) => sum(input.labelCountsBySplit[split]) > 0);
+  const populated = SPLITS.filter((split) => sum(input.labelCountsBySplit[split]) > 0);
   const missing = input.labels.flatMap((label) => {
     const present = populated.filter((split) => count(input.labelCountsBySplit[split], label) > 0);
     const absent = populated.filter((split) => !present.includes(split));

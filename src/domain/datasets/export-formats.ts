@@ -5,7 +5,8 @@ import type { DatasetRow } from './rows.js';
  * parseJsonLine to the same text and label; the tests hold us to that.
  */
 
-export type ExportFormat = 'openai-chat' | 'openai-completions' | 'jsonl' | 'csv';
+export const EXPORT_FORMATS = ['openai-chat', 'openai-completions', 'jsonl', 'csv'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
 /** The separator OpenAI's legacy fine-tuning guide recommends; import recognises it by default. */
 export const COMPLETION_SUFFIX = '\n\n###\n\n';

@@ -6,7 +6,8 @@ import { unstorableReason } from '../text/storable-text.js';
  * blank ones and numbering errors are the caller's business.
  */
 
-export type ImportFormat = 'jsonl' | 'openai-chat' | 'openai-completions' | 'csv';
+export const IMPORT_FORMATS = ['jsonl', 'openai-chat', 'openai-completions', 'csv'] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 export interface ImportOptions {
   /** The task's label names, matched exactly. */

@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { DatasetRow, Split } from './rows.js';
+import { SPLITS, type DatasetRow } from './rows.js';
 import { tokenStats, type TokenStats } from './tokens.js';
 
-export type SplitKey = Split | 'unassigned';
+/** The splits, and `unassigned` for rows in none: how statistics and example listings name them. */
+export const SPLIT_KEYS = [...SPLITS, 'unassigned'] as const;
+export type SplitKey = (typeof SPLIT_KEYS)[number];
 
 export interface VersionStats {
   row_count: number;
@@ -15,6 +17,9 @@ export interface VersionStats {
   splits: Record<SplitKey, { rows: number; label_distribution: Record<string, number> }>;
   tokens: TokenStats | null;
 }
+
+/** A version's statistics as stored (dataset_versions.stats) and served: also whose tokenizer counted `tokens`. */
+export type StoredVersionStats = VersionStats & { tokenizer_model: string };
 
 const increment = (counts: Map<string, number>, key: string) => counts.set(key, (counts.get(key) ?? 0) + 1);
 
@@ -37,7 +42,7 @@ export function versionStats(rows: readonly DatasetRow[], tokenCounts: readonly 
   const labels = new Map<string, number>();
   const sources = new Map<string, number>();
   const splits = new Map<SplitKey, { rows: number; labels: Map<string, number> }>(
-    (['train', 'validation', 'test', 'unassigned'] as const).map((key) => [key, { rows: 0, labels: new Map() }]),
+    SPLIT_KEYS.map((key) => [key, { rows: 0, labels: new Map() }]),
   );
   for (const row of rows) {
     if (seen.has(row.exampleId)) duplicates++;

@@ -1,6 +1,7 @@
 import { decode, encode } from 'gpt-tokenizer/encoding/o200k_base';
 import { describe, expect, it } from 'vitest';
-import { chatMessages, legacyPrompt, maxAnswerTokens, pickFewShot, pickFewShotRows, type PromptConfig } from './prompt.js';
+import type { PromptConfig } from './prompt-config.js';
+import { chatMessages, legacyPrompt, maxAnswerTokens, pickFewShot, pickFewShotRows } from './prompt.js';
 
 const tokenize = (text: string): string[] => encode(text).map((id) => decode([id]));
 

@@ -1,29 +1,6 @@
+import type { FewShotExample, PromptConfig } from './prompt-config.js';
 import { COMPLETION_SUFFIX } from '../datasets/export-formats.js';
 import { seededRng, shuffleInPlace } from '../seeded-rng.js';
-
-export interface LabelSpec {
-  name: string;
-  description?: string;
-}
-
-export interface FewShotExample {
-  text: string;
-  label: string;
-}
-
-/** How a classifier is prompted: the task's instructions, its labels and optional examples. */
-export interface PromptConfig {
-  /** The task's instructions: the system message. */
-  instructions: string;
-  labels: LabelSpec[];
-  /** Optional user/assistant pairs shown before the text. */
-  fewShot: FewShotExample[];
-  /**
-   * Prompt the model exactly as its training data was formatted (the instructions alone as the
-   * system message): set for models fine-tuned on Tuneline's exports.
-   */
-  asTrained?: boolean;
-}
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';

@@ -1,7 +1,9 @@
 import type { EvaluationMetrics } from '../evaluation/evaluate.js';
 import { mcnemar } from '../evaluation/mcnemar.js';
 
-export type RankingMetric = 'macro_f1' | 'accuracy' | 'weighted_f1' | 'one_off_accuracy';
+/** The metrics a task's models can be ranked and promoted by. */
+export const RANKING_METRICS = ['macro_f1', 'accuracy', 'weighted_f1', 'one_off_accuracy'] as const;
+export type RankingMetric = (typeof RANKING_METRICS)[number];
 
 export interface PromotionPolicy {
   metric: RankingMetric;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import type { PromptConfig } from '../../domain/labeling/prompt-config.js';
 import { ProviderError } from '../provider.js';
-import type { PromptConfig } from '../../domain/labeling/prompt.js';
 import { createFewShotClassifier, softmax } from './few-shot-classifier.js';
 
 const support: PromptConfig = {

@@ -1,5 +1,5 @@
+import type { PromptConfig } from '../../domain/labeling/prompt-config.js';
 import { ProviderError, type Classifier, type ClassifyOutcome } from '../provider.js';
-import type { PromptConfig } from '../../domain/labeling/prompt.js';
 import { fitVectorizer, type Vectorizer } from './tfidf.js';
 
 /**

@@ -1,7 +1,8 @@
 import OpenAI from 'openai';
 import { codeProbabilities } from '../../domain/labeling/legacy-logprobs.js';
 import { labelProbabilities } from '../../domain/labeling/logprob-mapping.js';
-import { chatMessages, legacyPrompt, maxAnswerTokens, type PromptConfig } from '../../domain/labeling/prompt.js';
+import { chatMessages, legacyPrompt, maxAnswerTokens } from '../../domain/labeling/prompt.js';
+import type { PromptConfig } from '../../domain/labeling/prompt-config.js';
 import { boundedUsage, promptTokenBound } from '../../domain/labeling/reported-usage.js';
 import { tokenStrings } from '../../domain/labeling/token-strings.js';
 import type { Classifier, ClassifyOutcome } from '../provider.js';

@@ -106,7 +106,7 @@ export function openAIFineTuning(client: OpenAI): FineTuningApi {
           id: checkpoint.id,
           step: checkpoint.step_number,
           model: checkpoint.fine_tuned_model_checkpoint,
-          metrics: checkpoint.metrics as unknown as Record<string, unknown>,
+          metrics: checkpoint.metrics as Record<string, unknown>,
           createdAt: new Date(checkpoint.created_at * 1000),
         }));
         return { checkpoints, stalled: read.stalled };

@@ -1,6 +1,5 @@
 import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
-import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
 import { renderCostChart } from '../../domain/cost/cost-chart.js';
 import { PROJECTION_PRESETS, ProjectionInputError, projectCosts, UnknownPriceError, type ProjectionOption, type ProjectionPresetName } from '../../domain/cost/projection.js';
 import type { PriceOverrides } from '../../domain/pricing.js';
@@ -43,7 +42,7 @@ export const costProjectionsService = (deps: {
       const model = await deps.modelVersionsRepo.findById(option.model_version_id);
       if (!model) return void problems.push({ field: `${field}.model_version_id`, message: 'no such model version' });
       const [measured] = (await deps.evaluationsRepo.latestForModels([model.id])).filter((evaluation) => evaluation.status === 'completed');
-      const usage = (measured?.metrics as unknown as EvaluationMetrics | undefined)?.usage;
+      const usage = measured?.metrics?.usage;
       // In-process models cost nothing per call: no measured tokens needed.
       const free = deps.providers.isInProcess(model.provider as ProviderName);
       if (!free && (!usage || usage.mean_input_tokens === null)) {

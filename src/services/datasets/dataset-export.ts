@@ -15,13 +15,6 @@ export interface ExportRequest {
   model: string;
 }
 
-interface StoredStats {
-  row_count: number;
-  unlabeled: number;
-  label_distribution: Record<string, number>;
-  splits: Record<Split | 'unassigned', { rows: number; label_distribution: Record<string, number> }>;
-}
-
 const FINE_TUNING: ReadonlySet<ExportFormat> = new Set(['openai-chat', 'openai-completions']);
 // Chat formatting adds a few tokens per message beyond the texts themselves.
 const CHAT_OVERHEAD_TOKENS = 12;
@@ -37,7 +30,7 @@ export const datasetExportService = (deps: {
     const version = await deps.datasets.getVersion(versionId);
     const dataset = await deps.datasets.getDataset(version.datasetId);
     const task = await deps.tasks.get(dataset.taskId);
-    const stats = version.stats as unknown as StoredStats;
+    const { stats } = version;
     const fineTuning = FINE_TUNING.has(request.format);
     const filter: RowFilter = { ...(request.split === 'all' ? {} : { split: request.split }), labeledOnly: fineTuning };
 

@@ -6,7 +6,7 @@ import type { Executor } from '../../db/client.js';
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { DatasetVersionsRepository, NewVersion } from '../../db/repositories/dataset-versions-repository.js';
 import type { DatasetVersionRecord } from '../../db/schema/datasets.js';
-import type { LabelDefinition } from '../../db/schema/tasks.js';
+import type { LabelDefinition } from '../../domain/task-definition.js';
 
 /** Stored token counts use o200k_base, the tokenizer of the OpenAI models people fine-tune today. */
 export const STATS_TOKENIZER_MODEL = 'gpt-4o-mini';

@@ -38,10 +38,7 @@ export const evaluationFinalizer = (deps: {
         error: row.errorCode && row.errorCode !== 'unparseable' ? row.errorCode : null,
       })),
     });
-    const done = await deps.evaluationsRepo.transition(id, ['running'], 'completed', {
-      metrics: metrics as unknown as Record<string, unknown>,
-      finishedAt: new Date(),
-    });
+    const done = await deps.evaluationsRepo.transition(id, ['running'], 'completed', { metrics, finishedAt: new Date() });
     if (done) await deps.routing.onEvaluationCompleted(done);
     if (done) await deps.wake.ended({ evaluationId: id });
     return Boolean(done);

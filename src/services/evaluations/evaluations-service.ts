@@ -2,7 +2,6 @@ import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-r
 import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
 import type { EvaluationRecord } from '../../db/schema/evaluations.js';
 import type { Split } from '../../domain/datasets/rows.js';
-import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
 import { classificationReport } from '../../domain/evaluation/classification-report.js';
 import { formatClassificationReport, formatConfusionMatrix, formatFailureCounts } from '../../domain/evaluation/report-text.js';
 import { rowOutcomes } from '../../domain/evaluation/row-outcomes.js';
@@ -94,7 +93,7 @@ export const evaluationsService = (deps: {
       if (evaluation.status !== 'completed' || !evaluation.metrics) {
         throw errors.notReady(`The evaluation is ${evaluation.status}; its report exists once it has completed.`);
       }
-      const { confusion_matrix: matrix, unknown_predictions: unknownLabels } = evaluation.metrics as unknown as EvaluationMetrics;
+      const { confusion_matrix: matrix, unknown_predictions: unknownLabels } = evaluation.metrics;
       const rows = await deps.evaluationsRepo.rows(evaluation.id);
       const { failedCalls, unparseableAnswers } = rowOutcomes(rows);
       const report = classificationReport(

@@ -1,7 +1,6 @@
 import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
 import type { RoutingRepository } from '../../db/repositories/routing-repository.js';
-import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
 import { mcnemar } from '../../domain/evaluation/mcnemar.js';
 import { rowOutcomes, type RowOutcomes } from '../../domain/evaluation/row-outcomes.js';
 import { failureRate, metricValue } from '../../domain/routing/promotion-policy.js';
@@ -28,7 +27,7 @@ export const leaderboardService = (deps: {
     const champion = latest.find((evaluation) => evaluation.modelVersionId === routing.championId);
     const entries = await Promise.all(
       latest.map(async (evaluation) => {
-        const metrics = evaluation.metrics as unknown as EvaluationMetrics;
+        const metrics = evaluation.metrics!; // completed evaluations have them
         const model = (await deps.modelVersionsRepo.findById(evaluation.modelVersionId))!;
         const own = outcomes.get(evaluation.id)!;
         const versusChampion = champion && champion.id !== evaluation.id ? mcnemar(own.correct, outcomes.get(champion.id)!.correct) : null;

@@ -6,6 +6,7 @@ import { fineTuningTokenLimit } from '../../domain/datasets/token-limits.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { PRICE_TABLE_DATE, type PriceOverrides } from '../../domain/pricing.js';
+import type { FineTuneRequest } from '../../domain/training/fine-tune-request.js';
 import { autoEpochs, billableTokens, preflightProblems } from '../../domain/training/preflight.js';
 import { errors } from '../../errors.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
@@ -21,23 +22,7 @@ import { buildTrainingFile } from './training-files.js';
 /** How long a succeeded fine-tune's own step has to decide its automatic evaluation before the resume chore does. */
 const AUTO_EVALUATION_GRACE_MS = 120_000;
 
-export interface CreateFineTuneInput {
-  dataset_version_id: string;
-  provider: ProviderName;
-  base_model?: string;
-  hyperparameters?: {
-    n_epochs?: number | 'auto';
-    batch_size?: number | 'auto';
-    learning_rate_multiplier?: number | 'auto';
-    /** Local trainer only. */
-    epochs?: number;
-    regularization?: number;
-  };
-  suffix?: string;
-  seed?: number;
-  parent_model_version_id?: string;
-  dry_run?: boolean;
-}
+export type CreateFineTuneInput = FineTuneRequest<ProviderName>;
 
 export const fineTunesService = (deps: {
   fineTunesRepo: Pick<FineTunesRepository, 'findById' | 'insert' | 'transitions' | 'events' | 'checkpoints' | 'list' | 'listActive' | 'transition' | 'listAwaitingAutoEvaluation' | 'update'>;
@@ -76,14 +61,14 @@ export const fineTunesService = (deps: {
       }
       const task = await deps.tasks.get(taskRef);
       if (task.archivedAt) throw errors.archived('task', taskRef);
-      const version = await deps.datasets.getVersion(input.dataset_version_id);
+      const version = await deps.datasets.getVersion(input.datasetVersionId);
       if ((await deps.datasets.getDataset(version.datasetId)).taskId !== task.id) {
         throw errors.validation('The dataset version belongs to another task.', [
           { field: 'body.dataset_version_id', message: `not a version of task "${task.slug}"` },
         ]);
       }
-      const parent = input.parent_model_version_id ? await deps.modelVersionsRepo.findById(input.parent_model_version_id) : undefined;
-      if (input.parent_model_version_id && (!parent || parent.taskId !== task.id)) {
+      const parent = input.parentModelVersionId ? await deps.modelVersionsRepo.findById(input.parentModelVersionId) : undefined;
+      if (input.parentModelVersionId && (!parent || parent.taskId !== task.id)) {
         throw errors.validation('Unknown parent model.', [{ field: 'body.parent_model_version_id', message: 'no such model version of this task' }]);
       }
       const trainer = deps.providers.capabilities(input.provider).training;
@@ -96,12 +81,12 @@ export const fineTunesService = (deps: {
       }
       // An in-process trainer trains its one model. Continued training at a hosted trainer starts
       // from the parent's fine-tuned model (OpenAI accepts ft: models as a base).
-      const baseModel = inProcess ? trainer.defaultBaseModel : (parent?.model ?? input.base_model ?? trainer.defaultBaseModel);
+      const baseModel = inProcess ? trainer.defaultBaseModel : (parent?.model ?? input.baseModel ?? trainer.defaultBaseModel);
       // Before anything else is computed: a job on a shut-down model trains, is billed, and is retired at once.
       refuseShutDownModel(baseModel, parent ? 'body.parent_model_version_id' : 'body.base_model');
 
       const train = await buildTrainingFile(deps.datasetRowsRepo, task, version, 'train', { model: baseModel, format: trainer.fileFormat(baseModel) });
-      const stats = version.stats as { splits?: Record<string, { label_distribution: Record<string, number> }> };
+      const { stats } = version;
       const limit = fineTuningTokenLimit(baseModel);
       const requestedEpochs = input.hyperparameters?.n_epochs;
       const epochs = typeof requestedEpochs === 'number' ? requestedEpochs : autoEpochs(train.examples);
@@ -125,7 +110,7 @@ export const fineTunesService = (deps: {
         price_table_date: PRICE_TABLE_DATE,
       };
       const preflight = { ok: !problems.some((problem) => problem.blocking), problems };
-      if (input.dry_run) return { dryRun: true as const, baseModel, preflight, estimate };
+      if (input.dryRun) return { dryRun: true as const, baseModel, preflight, estimate };
 
       if (!preflight.ok) {
         throw errors.preflightFailed(

@@ -2,6 +2,7 @@ import type { FineTunesRepository } from '../../db/repositories/fine-tunes-repos
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { FineTuneRecord, FineTuneStatus } from '../../db/schema/fine-tunes.js';
 import type { PriceOverrides } from '../../domain/pricing.js';
+import type { FineTuneHyperparameters } from '../../domain/training/fine-tune-request.js';
 import { parseStepMetrics, type CurvePoint } from '../../domain/training/result-file.js';
 import { checkTrainedTokens } from '../../domain/training/trained-tokens.js';
 import { ProviderError, type HostedHyperparameters, type ProviderEvent, type ProviderJob } from '../../providers/provider.js';
@@ -259,7 +260,6 @@ export const hostedTraining = (deps: {
 export type HostedTraining = ReturnType<typeof hostedTraining>;
 
 /** The provider's hyperparameters only (the local trainer's are not sent), each defaulting to `auto`. */
-function hostedHyperparameters(given: Record<string, unknown>): HostedHyperparameters {
-  const pick = (key: string) => (given[key] === undefined ? 'auto' : (given[key] as number | 'auto'));
-  return { n_epochs: pick('n_epochs'), batch_size: pick('batch_size'), learning_rate_multiplier: pick('learning_rate_multiplier') };
+function hostedHyperparameters(given: FineTuneHyperparameters): HostedHyperparameters {
+  return { n_epochs: given.n_epochs ?? 'auto', batch_size: given.batch_size ?? 'auto', learning_rate_multiplier: given.learning_rate_multiplier ?? 'auto' };
 }

@@ -2,7 +2,7 @@ import type { ModelVersionsRepository } from '../../db/repositories/model-versio
 import type { FineTuneRecord } from '../../db/schema/fine-tunes.js';
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
 import { newId } from '../../domain/ids.js';
-import type { PromptConfig } from '../../domain/labeling/prompt.js';
+import { taskPrompt } from '../../domain/labeling/prompt-config.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
@@ -21,17 +21,11 @@ export const modelRegistrar = (deps: {
   const base = async (fineTune: FineTuneRecord) => {
     const task = await deps.tasks.get(fineTune.taskId);
     const version = await deps.datasets.getVersion(fineTune.datasetVersionId);
-    const prompt: PromptConfig = {
-      instructions: task.instructions,
-      labels: task.labels.map((label) => ({ name: label.name, ...(label.description ? { description: label.description } : {}) })),
-      fewShot: [],
-      asTrained: true,
-    };
     return {
       id: newId(),
       taskId: task.id,
       status: 'candidate' as const,
-      prompt: prompt as unknown as Record<string, unknown>,
+      prompt: taskPrompt(task, { asTrained: true }),
       labelCodes: version.labelCodes,
       parentId: fineTune.parentModelVersionId,
       trainedOnVersionId: version.id,

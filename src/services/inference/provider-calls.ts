@@ -1,5 +1,6 @@
 import { countTokens } from '../../domain/datasets/tokens.js';
-import { chatMessages, maxAnswerTokens, type PromptConfig } from '../../domain/labeling/prompt.js';
+import { chatMessages, maxAnswerTokens } from '../../domain/labeling/prompt.js';
+import type { PromptConfig } from '../../domain/labeling/prompt-config.js';
 import { tokenStrings } from '../../domain/labeling/token-strings.js';
 import { inferenceCost, type PriceOverrides } from '../../domain/pricing.js';
 import type { ProviderRateLimiter, RateBudget } from '../../lib/provider-rate-limiter.js';

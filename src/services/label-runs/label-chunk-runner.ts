@@ -1,13 +1,11 @@
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { LabelRunsRepository } from '../../db/repositories/label-runs-repository.js';
-import type { PromptConfig } from '../../domain/labeling/prompt.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { LabelingJob } from '../../queues/queue-registry.js';
 import { chunkLoop } from '../chunk-loop.js';
 import type { ProviderCalls } from '../inference/provider-calls.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { LabelRunFinalizer } from './label-run-finalizer.js';
-import { runParams } from './label-run-params.js';
 
 export interface ChunkDeps {
   labelRunsRepo: Pick<LabelRunsRepository, 'findById' | 'transition' | 'pendingItems' | 'recordResult' | 'progress' | 'update'>;
@@ -54,8 +52,7 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
     async run(job: LabelingJob, signal?: AbortSignal): Promise<{ answered: number }> {
       const run = await chunks.start(job.runId);
       if (!run) return { answered: 0 };
-      const params = runParams(run.params);
-      const prompt = run.prompt as unknown as PromptConfig & { labelCodes?: Record<string, string> };
+      const { params, prompt } = run;
       const provider = run.provider as ProviderName;
       const target = {
         classifier: deps.providers.classifier({ provider, model: run.model, labelCodes: prompt.labelCodes }, prompt),
@@ -63,7 +60,7 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
         budget: deps.providers.budgetFor(provider, params.rateLimit),
       };
       const costLimitReached = async () => {
-        const reached = params.maxCostUsd !== undefined && (await deps.labelRunsRepo.progress(run.id)).costUsd >= params.maxCostUsd;
+        const reached = params.limits?.maxCostUsd !== undefined && (await deps.labelRunsRepo.progress(run.id)).costUsd >= params.limits.maxCostUsd;
         if (reached) await deps.labelRunsRepo.update(run.id, { stopReason: 'max_cost' });
         return reached;
       };

@@ -1,9 +1,9 @@
 import type { Database } from '../../db/client.js';
 import type { LabelRunsRepository } from '../../db/repositories/label-runs-repository.js';
 import { applyLabelAnswers } from '../../domain/labeling/apply-results.js';
+import { DEFAULT_LOW_CONFIDENCE } from '../../domain/labeling/label-run-request.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
-import { runParams } from './label-run-params.js';
 
 /**
  * Ends a run whose items are all answered (or whose cost limit was reached) by writing the new
@@ -26,7 +26,7 @@ export const labelRunFinalizer = (deps: {
     const won = await deps.db.transaction(async (tx) => {
       const won = await deps.labelRunsRepo.transition(runId, ['running', 'queued'], 'completed', { finishedAt: new Date() }, tx);
       if (!won) return false;
-      const params = runParams(run.params);
+      const { params } = run;
       const results = await deps.labelRunsRepo.results(runId, tx);
       const version = await deps.datasets.deriveWith(
         run.sourceVersionId,
@@ -34,7 +34,7 @@ export const labelRunFinalizer = (deps: {
         { label_run_id: run.id, provider: run.provider, model: run.model, mode: run.mode },
         (rows) => {
           const applied = applyLabelAnswers(rows, results, {
-            lowConfidenceThreshold: params.lowConfidenceThreshold,
+            lowConfidenceThreshold: params.lowConfidenceThreshold ?? DEFAULT_LOW_CONFIDENCE,
             refine: params.refine,
           });
           return { rows: applied.rows, report: { label_run: applied.report } };

@@ -2,7 +2,9 @@ import type { Database } from '../../db/client.js';
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { LabelRunsRepository, RunProgress } from '../../db/repositories/label-runs-repository.js';
 import type { LabelRunRecord } from '../../db/schema/label-runs.js';
-import { pickFewShot, type FewShotExample, type PromptConfig } from '../../domain/labeling/prompt.js';
+import type { LabelRunRequest } from '../../domain/labeling/label-run-request.js';
+import { pickFewShot } from '../../domain/labeling/prompt.js';
+import { taskPrompt, type FewShotExample, type LabelRunPrompt } from '../../domain/labeling/prompt-config.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { errors, type FieldProblem } from '../../errors.js';
@@ -19,20 +21,7 @@ import { refuseShutDownModel } from '../model-versions/shut-down-models.js';
 const CHUNK_SIZE = 25;
 export const DEFAULT_FEW_SHOT_K = 8;
 
-export interface CreateLabelRunInput {
-  provider: ProviderName;
-  model?: string;
-  mode: 'zero_shot' | 'few_shot';
-  k?: number;
-  few_shot_examples?: FewShotExample[];
-  seed?: number;
-  instructions?: string;
-  only_unlabeled: boolean;
-  refine?: { negative_label: string; min_confidence: number };
-  limits?: { max_examples?: number; max_cost_usd?: number };
-  rate_limit?: { rpm?: number; tpm?: number };
-  low_confidence_threshold?: number;
-}
+export type CreateLabelRunInput = LabelRunRequest<ProviderName>;
 
 export interface LabelRunView {
   run: LabelRunRecord;
@@ -77,11 +66,13 @@ export const labelRunsService = (deps: {
       const model = input.model ?? deps.providers.defaultModel(input.provider);
       refuseShutDownModel(model, 'body.model');
       const labelNames = new Set(task.labels.map((label) => label.name));
+      // Given few-shot examples go into the prompt; the run's params keep the rest of the request.
+      const { fewShotExamples, ...asked } = input;
       const problems: FieldProblem[] = [];
-      (input.few_shot_examples ?? []).forEach((example, index) => {
+      (fewShotExamples ?? []).forEach((example, index) => {
         if (!labelNames.has(example.label)) problems.push({ field: `body.few_shot_examples[${index}].label`, message: 'is not a label of the task' });
       });
-      if (input.refine && !labelNames.has(input.refine.negative_label)) {
+      if (input.refine && !labelNames.has(input.refine.negativeLabel)) {
         problems.push({ field: 'body.refine.negative_label', message: 'is not a label of the task' });
       }
       if (problems.length > 0) throw errors.validation('The label run is invalid.', problems);
@@ -91,7 +82,7 @@ export const labelRunsService = (deps: {
       if (input.mode === 'few_shot') {
         const labeled = rows.filter((row) => row.label !== null && labelNames.has(row.label));
         fewShot =
-          input.few_shot_examples ??
+          fewShotExamples ??
           pickFewShot(
             labeled.map((row) => ({ exampleId: row.exampleId, text: row.text, label: row.label! })),
             input.k ?? DEFAULT_FEW_SHOT_K,
@@ -107,22 +98,17 @@ export const labelRunsService = (deps: {
       const seen = new Set<string>();
       const items: string[] = [];
       for (const row of rows) {
-        if (input.only_unlabeled && row.label !== null) continue;
+        if (input.onlyUnlabeled && row.label !== null) continue;
         if (seen.has(row.exampleId)) continue;
         seen.add(row.exampleId);
         items.push(row.exampleId);
       }
-      const limited = input.limits?.max_examples !== undefined ? items.slice(0, input.limits.max_examples) : items;
+      const limited = input.limits?.maxExamples !== undefined ? items.slice(0, input.limits.maxExamples) : items;
       if (limited.length === 0) {
         throw errors.nothingToLabel();
       }
 
-      const prompt: PromptConfig & { labelCodes: Record<string, string> } = {
-        instructions: input.instructions ?? task.instructions,
-        labels: task.labels.map((label) => ({ name: label.name, ...(label.description ? { description: label.description } : {}) })),
-        fewShot,
-        labelCodes: version.labelCodes,
-      };
+      const prompt: LabelRunPrompt = { ...taskPrompt(task, { instructions: input.instructions, fewShot }), labelCodes: version.labelCodes };
       const run = await deps.labelRunsRepo.insert(
         {
           id: options.id ?? newId(),
@@ -132,8 +118,8 @@ export const labelRunsService = (deps: {
           provider: input.provider,
           model,
           mode: input.mode,
-          params: { ...input, few_shot_examples: undefined, k: input.mode === 'few_shot' ? fewShot.length : undefined },
-          prompt: prompt as unknown as Record<string, unknown>,
+          params: { ...asked, k: input.mode === 'few_shot' ? fewShot.length : undefined },
+          prompt,
           total: limited.length,
         },
         limited,

@@ -1,5 +1,4 @@
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
-import type { PromptConfig } from '../../domain/labeling/prompt.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { CallTarget } from '../inference/provider-calls.js';
 
@@ -13,7 +12,7 @@ export function modelClassifiers(providers: Pick<Providers, 'classifier' | 'budg
     targetFor(model: ModelVersionRecord): CallTarget {
       const cached = cache.get(model.id);
       if (cached) return cached;
-      const prompt = model.prompt as unknown as PromptConfig;
+      const { prompt } = model;
       const provider = model.provider as ProviderName;
       let target: CallTarget;
       if (model.kind === 'local_trained') {

@@ -1,6 +1,7 @@
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
-import { pickFewShot, type FewShotExample, type PromptConfig } from '../../domain/labeling/prompt.js';
+import { pickFewShot } from '../../domain/labeling/prompt.js';
+import { taskPrompt, type FewShotExample } from '../../domain/labeling/prompt-config.js';
 import { newId } from '../../domain/ids.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
@@ -61,12 +62,6 @@ export const modelVersionsService = (deps: {
       }
       const bad = fewShot.findIndex((example) => !labels.has(example.label));
       if (bad >= 0) throw errors.validation('A few-shot example has an unknown label.', [{ field: `body.few_shot_examples[${bad}].label`, message: 'not a label of the task' }]);
-      const prompt: PromptConfig = {
-        instructions: input.instructions ?? task.instructions,
-        labels: task.labels.map((label) => ({ name: label.name, ...(label.description ? { description: label.description } : {}) })),
-        fewShot,
-        ...(input.kind === 'fine_tuned' ? { asTrained: true } : {}),
-      };
       const registered = await deps.modelVersionsRepo.insert({
         id: options.id ?? newId(),
         taskId: task.id,
@@ -74,7 +69,7 @@ export const modelVersionsService = (deps: {
         kind: input.kind,
         provider: input.provider,
         model,
-        prompt: prompt as unknown as Record<string, unknown>,
+        prompt: taskPrompt(task, { instructions: input.instructions, fewShot, asTrained: input.kind === 'fine_tuned' }),
       });
       // A task's first prompt-only model stands in for any champion (the README's "normally the prompt-only model").
       if (registered.kind === 'prompt') await deps.routing.adoptFallback(task.id, registered.id);

@@ -5,29 +5,22 @@ import type { RoutingRepository } from '../../db/repositories/routing-repository
 import type { EvaluationRecord } from '../../db/schema/evaluations.js';
 import { TERMINAL_FINE_TUNE_STATUSES } from '../../db/schema/fine-tunes.js';
 import type { PipelineStepRecord } from '../../db/schema/pipelines.js';
-import type { Operation } from '../../domain/datasets/operations.js';
 import { pipelineOutcome } from '../../domain/pipelines/outcome.js';
+import type { PipelineParams } from '../../domain/pipelines/pipeline-params.js';
 import type { StepName } from '../../domain/pipelines/steps.js';
-import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
 import { metricValue } from '../../domain/routing/promotion-policy.js';
 import { newId } from '../../domain/ids.js';
 import { isAppError } from '../../errors.js';
-import { OFFLINE_PROVIDER } from '../../providers/registry.js';
+import { OFFLINE_PROVIDER, type ProviderName } from '../../providers/registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { EvaluationsService } from '../evaluations/evaluations-service.js';
-import { DEFAULT_FEW_SHOT_K, type CreateLabelRunInput, type LabelRunsService } from '../label-runs/label-runs-service.js';
+import { DEFAULT_FEW_SHOT_K, type LabelRunsService } from '../label-runs/label-runs-service.js';
 import type { ModelVersionsService } from '../model-versions/model-versions-service.js';
 import type { RoutingService } from '../routing/routing-service.js';
-import type { CreateFineTuneInput, FineTunesService } from '../fine-tunes/fine-tunes-service.js';
+import type { FineTunesService } from '../fine-tunes/fine-tunes-service.js';
 
-export interface PipelineParams {
-  dataset_version_id: string;
-  label?: Omit<CreateLabelRunInput, 'only_unlabeled'>;
-  prepare: { operations: Operation[] };
-  candidates: Omit<CreateFineTuneInput, 'dataset_version_id' | 'dry_run'>[];
-  /** The prompt-only model every candidate is compared with, on the same rows. */
-  baseline_model_version_id: string | null;
-}
+/** A pipeline's params with its providers known: they were registered names when it was accepted. */
+export type StepParams = PipelineParams<ProviderName>;
 
 /** The step cannot succeed as asked: the pipeline stops here, with this reason. */
 export class StepFailed extends Error {}
@@ -89,7 +82,7 @@ export function pipelineSteps(deps: {
    * on the labeling provider when the pipeline labels (else the offline model). Registering it on
    * a task without a fallback makes it the fallback. The id is recorded first, as for label runs.
    */
-  const registeredBaseline = async (taskId: string, params: PipelineParams, step: PipelineStepRecord, version: string): Promise<string> => {
+  const registeredBaseline = async (taskId: string, params: StepParams, step: PipelineStepRecord, version: string): Promise<string> => {
     const recorded = step.outputs['baseline'] as { model_version_id: string; registered: boolean } | undefined;
     if (recorded?.registered) return recorded.model_version_id;
     // A fallback set since the pipeline was created is the baseline it would have defaulted to.
@@ -113,7 +106,7 @@ export function pipelineSteps(deps: {
     return id;
   };
 
-  type Runner = (taskId: string, params: PipelineParams, step: PipelineStepRecord, steps: PipelineStepRecord[], attempt: number) => Promise<StepOutcome>;
+  type Runner = (taskId: string, params: StepParams, step: PipelineStepRecord, steps: PipelineStepRecord[], attempt: number) => Promise<StepOutcome>;
   const runners: Record<StepName, Runner> = {
     async label(_taskId, params, step, _steps, attempt) {
       let runId = step.outputs['label_run_id'] as string | undefined;
@@ -124,10 +117,10 @@ export function pipelineSteps(deps: {
         runId ??= newId();
         await deps.saveOutputs({ label_run_id: runId, attempt, status: 'creating' });
         try {
-          await deps.labelRuns.create(params.dataset_version_id, { ...params.label!, only_unlabeled: true }, { id: runId });
+          await deps.labelRuns.create(params.datasetVersionId, { ...params.label!, onlyUnlabeled: true }, { id: runId });
         } catch (error) {
           if (isAppError(error) && error.code === 'nothing_to_label') {
-            return { done: true, outputs: { version_id: params.dataset_version_id, note: 'every row was already labeled' }, costUsd: 0 };
+            return { done: true, outputs: { version_id: params.datasetVersionId, note: 'every row was already labeled' }, costUsd: 0 };
           }
           throw isAppError(error) && error.statusCode < 500 ? new StepFailed(error.message) : error;
         }
@@ -146,7 +139,7 @@ export function pipelineSteps(deps: {
 
     async prepare(_taskId, params, step, steps) {
       if (step.outputs['version_id']) return { done: true, outputs: step.outputs, costUsd: 0 };
-      const source = (outputOf(steps, 'label')['version_id'] as string | undefined) ?? params.dataset_version_id;
+      const source = (outputOf(steps, 'label')['version_id'] as string | undefined) ?? params.datasetVersionId;
       try {
         const version = await deps.datasets.deriveOnce(source, params.prepare.operations);
         return { done: true, outputs: { from_version_id: source, version_id: version.id, rows: version.rowCount, stats: version.stats }, costUsd: 0 };
@@ -170,7 +163,7 @@ export function pipelineSteps(deps: {
           await deps.saveOutputs({ candidates });
         }
         try {
-          const created = await deps.fineTunes.create(taskId, { ...candidate, dataset_version_id: version }, { id: fresh.fine_tune_id });
+          const created = await deps.fineTunes.create(taskId, { ...candidate, datasetVersionId: version }, { id: fresh.fine_tune_id });
           if (created.dryRun) throw new StepFailed('a pipeline candidate cannot be a dry run');
           Object.assign(fresh, { status: created.fineTune.status });
         } catch (error) {
@@ -195,7 +188,7 @@ export function pipelineSteps(deps: {
     async evaluate(taskId, params, step, steps, attempt) {
       const version = preparedVersion(steps);
       const trained = ((outputOf(steps, 'train')['candidates'] as CandidateState[]) ?? []).filter((state) => state.status === 'succeeded' && state.model_version_id);
-      const baseline = params.baseline_model_version_id ?? (await registeredBaseline(taskId, params, step, version));
+      const baseline = params.baselineModelVersionId ?? (await registeredBaseline(taskId, params, step, version));
       const wanted: EvaluationState[] = [
         ...trained.map((state) => ({ model_version_id: state.model_version_id!, role: 'candidate' as const, status: 'pending' })),
         { model_version_id: baseline, role: 'baseline' as const, status: 'pending' },
@@ -224,7 +217,7 @@ export function pipelineSteps(deps: {
       for (const state of states) {
         const evaluation = (await deps.evaluationsRepo.findById(state.evaluation_id!))!;
         records.push(evaluation);
-        const metrics = evaluation.metrics as unknown as EvaluationMetrics | null;
+        const { metrics } = evaluation;
         Object.assign(state, { status: evaluation.status, score: metrics ? metricValue(metrics, metric) : null, cost_usd: metrics?.usage.cost_usd ?? null });
       }
       const outputs = { version_id: version, split: 'test', metric, evaluations: states };
@@ -270,7 +263,7 @@ export function pipelineSteps(deps: {
   };
 
   return {
-    run: (taskId: string, params: PipelineParams, step: PipelineStepRecord, steps: PipelineStepRecord[], attempt: number) =>
+    run: (taskId: string, params: StepParams, step: PipelineStepRecord, steps: PipelineStepRecord[], attempt: number) =>
       runners[step.name as StepName](taskId, params, step, steps, attempt),
   };
 }

@@ -15,11 +15,11 @@ import { pipelineStepJob, pipelineStepJobId, type Queues } from '../../queues/qu
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import { findOr404 } from '../lookup.js';
 import type { TasksService } from '../tasks-service.js';
-import { StepFailed, type PipelineParams, type pipelineSteps, type StepOutcome } from './pipeline-steps.js';
+import { StepFailed, type pipelineSteps, type StepOutcome, type StepParams } from './pipeline-steps.js';
 
-export type CreatePipelineInput = Omit<PipelineParams, 'prepare' | 'baseline_model_version_id'> & {
+export type CreatePipelineInput = Omit<StepParams, 'prepare' | 'baselineModelVersionId'> & {
   prepare?: { operations: Operation[] };
-  baseline_model_version_id?: string;
+  baselineModelVersionId?: string;
 };
 
 /**
@@ -95,7 +95,7 @@ export const pipelinesService = (deps: {
       if (task.archivedAt) throw errors.archived('task', task.slug);
       const problems: FieldProblem[] = [];
       // Only "no such version" becomes a field problem; anything else (Postgres down) stays an error.
-      const version = await deps.datasets.getVersion(input.dataset_version_id).catch((error: unknown) => {
+      const version = await deps.datasets.getVersion(input.datasetVersionId).catch((error: unknown) => {
         if (isAppError(error) && error.code === 'not_found') return undefined;
         throw error;
       });
@@ -112,7 +112,7 @@ export const pipelinesService = (deps: {
       });
       const routing = await deps.routingRepo.get(task.id);
       // The baseline defaults to the task's fallback: normally its prompt-only model.
-      const baseline = input.baseline_model_version_id ?? routing.fallbackId;
+      const baseline = input.baselineModelVersionId ?? routing.fallbackId;
       if (baseline) {
         const model = await deps.modelVersionsRepo.findById(baseline);
         if (!model || model.taskId !== task.id || model.status === 'retired') {
@@ -121,18 +121,18 @@ export const pipelinesService = (deps: {
       }
       if (problems.length > 0) throw errors.validation('The pipeline cannot run as asked.', problems);
 
-      const params: PipelineParams = {
-        dataset_version_id: input.dataset_version_id,
+      const params: StepParams = {
+        datasetVersionId: input.datasetVersionId,
         ...(input.label ? { label: input.label } : {}),
         prepare: { operations: input.prepare?.operations ?? defaultPrepare(routing.minTestSize) },
         candidates: input.candidates,
-        baseline_model_version_id: baseline ?? null,
+        baselineModelVersionId: baseline ?? null,
       };
       const pipeline: PipelineRecord = {
         id: newId(),
         taskId: task.id,
         status: 'running',
-        params: params as unknown as Record<string, unknown>,
+        params,
         attempt: 1,
         error: null,
         outcome: null,
@@ -225,7 +225,8 @@ export const pipelinesService = (deps: {
       };
       let outcome: StepOutcome;
       try {
-        outcome = await deps.steps(saveOutputs).run(pipeline.taskId, pipeline.params as unknown as PipelineParams, step, steps, pipeline.attempt);
+        // Stored params name providers as plain strings; they were registered names when the pipeline was accepted.
+        outcome = await deps.steps(saveOutputs).run(pipeline.taskId, pipeline.params as StepParams, step, steps, pipeline.attempt);
       } catch (error) {
         if (error instanceof StepFailed || isLastAttempt) {
           await finishStep(pipeline, step, { failed: error instanceof Error ? error.message : String(error) });

@@ -1,7 +1,6 @@
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
 import type { MonitoringRow, PredictionsRepository } from '../../db/repositories/predictions-repository.js';
 import type { RoutingRepository } from '../../db/repositories/routing-repository.js';
-import type { VersionStats } from '../../domain/datasets/stats.js';
 import { populationStability } from '../../domain/monitoring/psi.js';
 import { errors } from '../../errors.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
@@ -60,7 +59,7 @@ export const monitoringService = (deps: {
     if (dataset.taskId !== taskId) {
       throw errors.validation('The reference version belongs to another task.', [{ field: 'query.reference_version_id', message: 'not a version of this task' }]);
     }
-    const stats = version.stats as unknown as VersionStats;
+    const { stats } = version;
     const train = stats.splits?.train;
     return train && train.rows > 0
       ? { versionId, split: 'train' as const, distribution: train.label_distribution }

@@ -4,12 +4,11 @@ import type { ModelVersionsRepository } from '../../db/repositories/model-versio
 import type { RoutingRepository } from '../../db/repositories/routing-repository.js';
 import type { EvaluationRecord } from '../../db/schema/evaluations.js';
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
-import type { RankingMetric, TaskRoutingRecord } from '../../db/schema/routing.js';
-import type { EvaluationMetrics } from '../../domain/evaluation/evaluate.js';
+import type { TaskRoutingRecord } from '../../db/schema/routing.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { rowOutcomes } from '../../domain/evaluation/row-outcomes.js';
-import { decidePromotion, metricValue, type Incumbent, type PromotionPolicy } from '../../domain/routing/promotion-policy.js';
+import { decidePromotion, metricValue, type Incumbent, type PromotionPolicy, type RankingMetric } from '../../domain/routing/promotion-policy.js';
 import { errors } from '../../errors.js';
 import type { ChangeNotices } from '../../lib/change-notices.js';
 import type { TasksService } from '../tasks-service.js';
@@ -153,7 +152,7 @@ export const routingService = (deps: {
                 from: current.championId,
                 to: model.id,
                 reason,
-                numbers: latest ? { evaluation_id: latest.id, [current.metric]: metricValue(latest.metrics as unknown as EvaluationMetrics, current.metric) } : {},
+                numbers: latest ? { evaluation_id: latest.id, [current.metric]: metricValue(latest.metrics!, current.metric) } : {},
                 actor,
               },
             },
@@ -226,7 +225,7 @@ export const routingService = (deps: {
           return {
             modelId,
             evaluationId: found?.id ?? null,
-            evaluation: found ? { metrics: found.metrics as unknown as EvaluationMetrics, correct: await correctness(policy, found.id) } : null,
+            evaluation: found ? { metrics: found.metrics!, correct: await correctness(policy, found.id) } : null,
           };
         };
         const champion = await incumbent(current.championId);
@@ -235,7 +234,7 @@ export const routingService = (deps: {
           policy,
           challenger: {
             modelId: model.id,
-            metrics: evaluation.metrics as unknown as EvaluationMetrics,
+            metrics: evaluation.metrics!,
             correct: await correctness(policy, evaluation.id),
             retired: model.status === 'retired',
           },

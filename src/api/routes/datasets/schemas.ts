@@ -1,13 +1,13 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import type { DatasetRecord, DatasetVersionRecord } from '../../../db/schema/datasets.js';
+import { EXPORT_FORMATS } from '../../../domain/datasets/export-formats.js';
+import { IMPORT_FORMATS } from '../../../domain/datasets/import-formats.js';
 import type { Operation } from '../../../domain/datasets/operations.js';
-import { LABEL_SOURCES, type StoredRow } from '../../../domain/datasets/rows.js';
+import { LABEL_SOURCES, SPLITS, type StoredRow } from '../../../domain/datasets/rows.js';
+import { SPLIT_KEYS } from '../../../domain/datasets/stats.js';
 import { iso, Nullable, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
 const Counts = Type.Record(Type.String(), Type.Integer(), { description: 'Rows per label' });
-
-const IMPORT_FORMATS = ['jsonl', 'openai-chat', 'openai-completions', 'csv'] as const;
-const EXPORT_FORMATS = ['openai-chat', 'openai-completions', 'jsonl', 'csv'] as const;
 
 const uploadQueryProperties = {
   format: Type.Optional(
@@ -53,7 +53,7 @@ export const ListQuery = Type.Object({ ...pageQueryProperties }, { additionalPro
 export const ExamplesQuery = Type.Object(
   {
     ...pageQueryProperties,
-    split: Type.Optional(Type.Enum(['train', 'validation', 'test', 'unassigned'])),
+    split: Type.Optional(Type.Enum([...SPLIT_KEYS])),
     label: Type.Optional(Type.String({ minLength: 1 })),
     label_source: Type.Optional(Type.Enum([...LABEL_SOURCES, 'none'], { description: '`none`: unlabeled rows' })),
   },
@@ -150,7 +150,7 @@ export const ReviewBody = Type.Object(
 export const ExportQuery = Type.Object(
   {
     format: Type.Enum([...EXPORT_FORMATS]),
-    split: Type.Enum(['train', 'validation', 'test', 'all'], { default: 'all' }),
+    split: Type.Enum([...SPLITS, 'all'], { default: 'all' }),
     model: Type.String({ minLength: 1, default: 'gpt-4o-mini', description: 'Model the export is for (token limit)' }),
   },
   { additionalProperties: false },
@@ -221,7 +221,7 @@ export const Example = Type.Object({
   label: Nullable(Type.String()),
   label_source: Nullable(Type.Enum([...LABEL_SOURCES])),
   confidence: Nullable(Type.Number()),
-  split: Nullable(Type.Enum(['train', 'validation', 'test'])),
+  split: Nullable(Type.Enum([...SPLITS])),
   tokens: Type.Integer(),
 });
 
@@ -256,7 +256,7 @@ export const presentVersion = (version: DatasetVersionRecord) => ({
   operation: version.operation,
   params: version.params,
   report: version.report,
-  stats: version.stats as unknown as Static<typeof VersionStats>,
+  stats: version.stats,
   label_codes: version.labelCodes,
   row_count: version.rowCount,
   content_hash: version.contentHash!,

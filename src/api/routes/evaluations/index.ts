@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { EVALUATION_STATUSES, type EvaluationRecord } from '../../../db/schema/evaluations.js';
+import { SPLITS } from '../../../domain/datasets/rows.js';
 import type { EvaluationsService } from '../../../services/evaluations/evaluations-service.js';
 import type { LeaderboardService } from '../../../services/evaluations/leaderboard.js';
 import { authenticatedErrors, iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
+import { metricsSummary } from '../../schemas/metrics-summary.js';
 import { ModelVersion, presentModelVersion } from '../model-versions/index.js';
 import { inBody, inPath, inQuery, taskInPath } from '../../task-bindings.js';
 
@@ -42,7 +44,7 @@ const present = (evaluation: EvaluationRecord, answered: number) => ({
   finished_at: isoOrNull(evaluation.finishedAt),
 });
 
-const Split = Type.Enum(['train', 'validation', 'test'], { default: 'test' });
+const Split = Type.Enum([...SPLITS], { default: 'test' });
 
 export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: EvaluationsService; leaderboard: LeaderboardService }> = async (
   app,
@@ -217,11 +219,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
           model: presentModelVersion(entry.model),
           evaluation_id: entry.evaluation.id,
           score: entry.score,
-          accuracy: entry.metrics.report.accuracy,
-          macro_f1: entry.metrics.report.macro_avg.f1_score,
-          weighted_f1: entry.metrics.report.weighted_avg.f1_score,
-          cost_per_1000: entry.metrics.usage.cost_per_1000,
-          latency_ms: entry.metrics.latency_ms,
+          ...metricsSummary(entry.metrics),
           training_cost_usd: entry.model.trainingCostUsd,
           ...entry.failures,
           versus_champion: entry.versusChampion,

@@ -7,6 +7,7 @@ import {
   FineTuneDetail,
   FineTunePage,
   FineTuneParams,
+  fineTuneInput,
   ListQuery,
   Preflight,
   presentDetail,
@@ -29,7 +30,7 @@ export const fineTunesRoutes: FastifyPluginAsyncTypebox<{ fineTunes: FineTunesSe
       response: { 200: Preflight, 202: FineTune, ...authenticatedErrors(404, 409) },
     },
     handler: async (request, reply) => {
-      const result = await fineTunes.create(request.params.task, request.body);
+      const result = await fineTunes.create(request.params.task, fineTuneInput(request.body));
       if (result.dryRun) {
         return reply.status(200).send({ dry_run: true as const, base_model: result.baseModel, preflight: result.preflight, estimate: result.estimate });
       }

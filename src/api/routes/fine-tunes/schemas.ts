@@ -1,7 +1,8 @@
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { FINE_TUNE_STATUSES, type FineTuneRecord } from '../../../db/schema/fine-tunes.js';
+import type { FineTuneRequest } from '../../../domain/training/fine-tune-request.js';
 import { PROVIDERS } from '../../../providers/registry.js';
-import type { FineTunesService } from '../../../services/fine-tunes/fine-tunes-service.js';
+import type { CreateFineTuneInput, FineTunesService } from '../../../services/fine-tunes/fine-tunes-service.js';
 import { iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
 const Loose = Type.Object({}, { additionalProperties: true });
@@ -31,6 +32,37 @@ export const CreateFineTuneBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The body without what a pipeline decides itself: its candidates' shape. */
+type CandidateBody = Omit<Static<typeof CreateFineTuneBody>, 'dataset_version_id' | 'dry_run'>;
+type Candidate = Omit<FineTuneRequest, 'datasetVersionId' | 'dryRun'>;
+
+/** A pipeline candidate as the service takes it. Hyperparameters keep the names they are given (the providers'). */
+export const candidateInput = (body: CandidateBody): Omit<CreateFineTuneInput, 'datasetVersionId' | 'dryRun'> => ({
+  provider: body.provider,
+  baseModel: body.base_model,
+  hyperparameters: body.hyperparameters,
+  suffix: body.suffix,
+  seed: body.seed,
+  parentModelVersionId: body.parent_model_version_id,
+});
+
+/** A fine-tune's request as the service takes it. */
+export const fineTuneInput = (body: Static<typeof CreateFineTuneBody>): CreateFineTuneInput => ({
+  datasetVersionId: body.dataset_version_id,
+  ...candidateInput(body),
+  dryRun: body.dry_run,
+});
+
+/** A candidate in the request's shape again, for responses that show it (absent fields stay absent). */
+export const candidateBody = (candidate: Candidate) => ({
+  provider: candidate.provider,
+  base_model: candidate.baseModel,
+  hyperparameters: candidate.hyperparameters,
+  suffix: candidate.suffix,
+  seed: candidate.seed,
+  parent_model_version_id: candidate.parentModelVersionId,
+});
 
 export const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
 export const FineTuneParams = Type.Object({ fine_tune: Type.String({ format: 'uuid' }) });

@@ -6,6 +6,7 @@ import { eventStreams } from '../../sse.js';
 import {
   CreateLabelRunBody,
   isTerminal,
+  labelingInput,
   LabelResultPage,
   LabelRun,
   LabelRunPage,
@@ -34,7 +35,7 @@ export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsSe
       response: { 202: LabelRun, ...authenticatedErrors(404, 409) },
     },
     handler: async (request, reply) => {
-      const run = await labelRuns.create(request.params.version, request.body);
+      const run = await labelRuns.create(request.params.version, { ...labelingInput(request.body), onlyUnlabeled: request.body.only_unlabeled });
       return reply.status(202).header('location', `/v1/label-runs/${run.run.id}`).send(presentRun(run));
     },
   });

@@ -1,8 +1,9 @@
 import { Type, type Static } from 'typebox';
 import type { LabelResultRecord } from '../../../db/schema/label-runs.js';
 import { LABEL_RUN_STATUSES } from '../../../db/schema/label-runs.js';
+import { LABELING_MODES, type LabelRunRequest } from '../../../domain/labeling/label-run-request.js';
 import { PROVIDERS } from '../../../providers/registry.js';
-import type { LabelRunView } from '../../../services/label-runs/label-runs-service.js';
+import type { CreateLabelRunInput, LabelRunView } from '../../../services/label-runs/label-runs-service.js';
 import { iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
 const Loose = Type.Object({}, { additionalProperties: true });
@@ -12,7 +13,7 @@ export const CreateLabelRunBody = Type.Object(
   {
     provider: Type.Enum([...PROVIDERS], { description: '`openai`: any OpenAI-compatible endpoint; `local`: offline TF-IDF few-shot model' }),
     model: Type.Optional(Type.String({ minLength: 1, description: 'Default gpt-4o-mini (openai) or few-shot-tfidf (local)' })),
-    mode: Type.Enum(['zero_shot', 'few_shot'], { default: 'zero_shot' }),
+    mode: Type.Enum([...LABELING_MODES], { default: 'zero_shot' }),
     k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Few-shot examples drawn stratified from labeled rows (default 8)' })),
     few_shot_examples: Type.Optional(
       Type.Array(Type.Object({ text: Type.String({ minLength: 1 }), label: Type.String({ minLength: 1 }) }, { additionalProperties: false }), {
@@ -52,6 +53,40 @@ export const CreateLabelRunBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The body without `only_unlabeled`: also a pipeline's `label`, which labels only unlabeled rows. */
+type LabelingBody = Omit<Static<typeof CreateLabelRunBody>, 'only_unlabeled'>;
+
+/** A label run's request as the service takes it. */
+export const labelingInput = (body: LabelingBody): Omit<CreateLabelRunInput, 'onlyUnlabeled'> => ({
+  provider: body.provider,
+  model: body.model,
+  mode: body.mode,
+  k: body.k,
+  fewShotExamples: body.few_shot_examples,
+  seed: body.seed,
+  instructions: body.instructions,
+  refine: body.refine && { negativeLabel: body.refine.negative_label, minConfidence: body.refine.min_confidence },
+  limits: body.limits && { maxExamples: body.limits.max_examples, maxCostUsd: body.limits.max_cost_usd },
+  rateLimit: body.rate_limit,
+  lowConfidenceThreshold: body.low_confidence_threshold,
+});
+
+/** What was asked, in the request's shape again, for responses that show it (absent fields stay absent). */
+export const labelingBody = (request: Omit<LabelRunRequest, 'onlyUnlabeled'> & { onlyUnlabeled?: boolean }) => ({
+  provider: request.provider,
+  model: request.model,
+  mode: request.mode,
+  k: request.k,
+  few_shot_examples: request.fewShotExamples,
+  seed: request.seed,
+  instructions: request.instructions,
+  only_unlabeled: request.onlyUnlabeled,
+  refine: request.refine && { negative_label: request.refine.negativeLabel, min_confidence: request.refine.minConfidence },
+  limits: request.limits && { max_examples: request.limits.maxExamples, max_cost_usd: request.limits.maxCostUsd },
+  rate_limit: request.rateLimit,
+  low_confidence_threshold: request.lowConfidenceThreshold,
+});
 
 export const RunParams = Type.Object({ run: Type.String({ format: 'uuid' }) });
 export const VersionParams = Type.Object({ version: Type.String({ format: 'uuid' }) });
@@ -119,7 +154,7 @@ export function presentRun({ run, progress }: LabelRunView): Static<typeof Label
     provider: run.provider,
     model: run.model,
     mode: run.mode,
-    params: run.params,
+    params: labelingBody(run.params),
     prompt: run.prompt,
     total: run.total,
     done,

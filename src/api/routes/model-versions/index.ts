@@ -6,6 +6,7 @@ import type { RoutingService } from '../../../services/routing/routing-service.j
 import type { EvaluationsService } from '../../../services/evaluations/evaluations-service.js';
 import { PROVIDERS } from '../../../providers/registry.js';
 import { authenticatedErrors, iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
+import { metricsSummary } from '../../schemas/metrics-summary.js';
 import { inBody, inPath, taskInPath } from '../../task-bindings.js';
 
 
@@ -91,14 +92,14 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ modelVersions: Mod
   const detail = async (model: ModelVersionRecord) => ({
     ...presentModelVersion(model),
     latest_evaluations: (await evaluations.latestFor(model.id)).map((evaluation) => {
-      const metrics = evaluation.metrics as { report?: { accuracy: number | null; macro_avg: { f1_score: number } } } | null;
+      const summary = evaluation.metrics && metricsSummary(evaluation.metrics);
       return {
         id: evaluation.id,
         dataset_version_id: evaluation.datasetVersionId,
         split: evaluation.split,
         status: evaluation.status,
-        accuracy: metrics?.report?.accuracy ?? null,
-        macro_f1: metrics?.report?.macro_avg.f1_score ?? null,
+        accuracy: summary?.accuracy ?? null,
+        macro_f1: summary?.macro_f1 ?? null,
         finished_at: isoOrNull(evaluation.finishedAt),
       };
     }),

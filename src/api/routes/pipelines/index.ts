@@ -1,11 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import { Type, type Static } from 'typebox';
 import { STEP_STATUSES, PIPELINE_STATUSES } from '../../../db/schema/pipelines.js';
-import type { PipelinesService, PipelineView } from '../../../services/pipelines/pipelines-service.js';
+import type { PipelineParams } from '../../../domain/pipelines/pipeline-params.js';
+import type { CreatePipelineInput, PipelinesService, PipelineView } from '../../../services/pipelines/pipelines-service.js';
 import { authenticatedErrors, iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
 import { OperationSchema } from '../datasets/schemas.js';
-import { CreateFineTuneBody } from '../fine-tunes/schemas.js';
-import { CreateLabelRunBody } from '../label-runs/schemas.js';
+import { candidateBody, candidateInput, CreateFineTuneBody } from '../fine-tunes/schemas.js';
+import { CreateLabelRunBody, labelingBody, labelingInput } from '../label-runs/schemas.js';
 import { inBody, inPath, taskInPath } from '../../task-bindings.js';
 
 const tags = ['pipelines'];
@@ -31,6 +32,24 @@ const CreatePipelineBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The request as the service takes it. */
+const pipelineInput = (body: Static<typeof CreatePipelineBody>): CreatePipelineInput => ({
+  datasetVersionId: body.dataset_version_id,
+  label: body.label && labelingInput(body.label),
+  prepare: body.prepare,
+  candidates: body.candidates.map(candidateInput),
+  baselineModelVersionId: body.baseline_model_version_id,
+});
+
+/** What was accepted, in the request's shape again (defaults filled in, absent fields absent). */
+const paramsBody = (params: PipelineParams) => ({
+  dataset_version_id: params.datasetVersionId,
+  label: params.label && labelingBody(params.label),
+  prepare: params.prepare,
+  candidates: params.candidates.map(candidateBody),
+  baseline_model_version_id: params.baselineModelVersionId,
+});
 
 const Step = Type.Object({
   name: Type.String({ description: 'label, prepare, train, evaluate, promote' }),
@@ -77,7 +96,7 @@ const present = ({ pipeline, steps }: PipelineView) => ({
   attempt: pipeline.attempt,
   error: pipeline.error,
   cost_usd: steps.reduce((sum, step) => sum + (step.costUsd ?? 0), 0),
-  params: pipeline.params,
+  params: paramsBody(pipeline.params),
   steps: steps.map((step) => ({
     name: step.name,
     status: step.status,
@@ -105,7 +124,7 @@ export const pipelinesRoutes: FastifyPluginAsyncTypebox<{ pipelines: PipelinesSe
       response: { 202: Pipeline, ...authenticatedErrors(404, 409) },
     },
     handler: async (request, reply) => {
-      const created = await pipelines.create(request.params.task, request.body);
+      const created = await pipelines.create(request.params.task, pipelineInput(request.body));
       return reply.status(202).header('location', `/v1/pipelines/${created.pipeline.id}`).send(present(created));
     },
   });

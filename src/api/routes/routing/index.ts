@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { RANKING_METRICS, type RoutingEventRecord, type TaskRoutingRecord } from '../../../db/schema/routing.js';
+import type { RoutingEventRecord, TaskRoutingRecord } from '../../../db/schema/routing.js';
+import { RANKING_METRICS } from '../../../domain/routing/promotion-policy.js';
 import type { RoutingService } from '../../../services/routing/routing-service.js';
 import { authenticatedErrors, iso, Nullable, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
 import { inBody, taskInPath } from '../../task-bindings.js';

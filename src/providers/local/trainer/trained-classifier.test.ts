@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PromptConfig } from '../../../domain/labeling/prompt.js';
+import type { PromptConfig } from '../../../domain/labeling/prompt-config.js';
 import { deserializeArtifact, InvalidArtifactError, serializeArtifact } from './artifact.js';
 import { createTrainedClassifier } from './trained-classifier.js';
 import { trainLocalModel } from './trainer.js';

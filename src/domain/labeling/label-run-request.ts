@@ -1,0 +1,39 @@
+import type { FewShotExample } from './prompt-config.js';
+
+export const LABELING_MODES = ['zero_shot', 'few_shot'] as const;
+export type LabelingMode = (typeof LABELING_MODES)[number];
+
+/** Answers under this confidence are flagged for review when a run does not say otherwise. */
+export const DEFAULT_LOW_CONFIDENCE = 0.6;
+
+/**
+ * What a label run is asked to do. The API's snake_case request becomes this at the HTTP edge,
+ * and back again for responses; `Provider` narrows to the registered providers' names in services.
+ */
+export interface LabelRunRequest<Provider extends string = string> {
+  provider: Provider;
+  /** Default: the provider's default model. */
+  model?: string;
+  mode: LabelingMode;
+  /** Few-shot examples to draw, stratified, from labeled rows. */
+  k?: number;
+  /** Given few-shot examples instead of drawn ones. */
+  fewShotExamples?: FewShotExample[];
+  seed?: number;
+  /** Instead of the task's. */
+  instructions?: string;
+  onlyUnlabeled: boolean;
+  /** Signal-strength pass: answers under minConfidence become negativeLabel. */
+  refine?: { negativeLabel: string; minConfidence: number };
+  limits?: { maxExamples?: number; maxCostUsd?: number };
+  /** The provider's per-minute limits for this model, instead of the deployment's. */
+  rateLimit?: { rpm?: number; tpm?: number };
+  /** Default DEFAULT_LOW_CONFIDENCE. */
+  lowConfidenceThreshold?: number;
+}
+
+/**
+ * Stored with a run (label_runs.params): the request without its few-shot examples, which the
+ * run's prompt keeps; for a few-shot run, `k` is how many it got.
+ */
+export type LabelRunParams = Omit<LabelRunRequest, 'fewShotExamples'>;
