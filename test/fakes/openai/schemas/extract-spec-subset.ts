@@ -45,7 +45,8 @@ export const OPERATIONS: [string, string][] = [
 /** Schemas the contract test names directly, besides those the operations reference. */
 const EXTRA_SCHEMAS = ['ErrorResponse', 'Error', 'FineTuningJobEvent', 'FineTuningJobCheckpoint'];
 
-export const DEFAULT_SPEC_PATH = '/work/shared/openai-openapi/openapi.yaml';
+// The spec file next to the repository (../shared), where the team keeps the providers' API descriptions.
+export const DEFAULT_SPEC_PATH = fileURLToPath(new URL('../../../../../shared/openai-openapi/openapi.yaml', import.meta.url));
 export const SUBSET_PATH = fileURLToPath(new URL('./openai-spec-subset.json', import.meta.url));
 
 /** The subset as written to openai-spec-subset.json. */
