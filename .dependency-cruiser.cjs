@@ -52,7 +52,8 @@ module.exports = {
     },
     {
       name: 'entry-points-live-in-start',
-      comment: 'A module that runs as a process (isEntryPoint, runMain) is an entry point, and entry points live in start/.',
+      comment:
+        'A module that runs as a process (isEntryPoint, runMain) is an entry point, and entry points live in start/.',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/(start|lib)/' },
       to: { path: '^src/lib/entry-point\\.ts$' },
@@ -82,28 +83,32 @@ module.exports = {
     },
     {
       name: 'services-sit-below-api-and-workers',
-      comment: 'Services are shared by both entry points, so they import neither the API, nor the workers, nor the wiring.',
+      comment:
+        'Services are shared by both entry points, so they import neither the API, nor the workers, nor the wiring.',
       severity: 'error',
       from: { path: '^src/services/' },
       to: { path: '^src/(api|workers|start)/' },
     },
     {
       name: 'queues-are-shared',
-      comment: 'The queue registry is shared by producers (services) and consumers (workers): it imports only the vocabulary and leaves.',
+      comment:
+        'The queue registry is shared by producers (services) and consumers (workers): it imports only the vocabulary and leaves.',
       severity: 'error',
       from: { path: '^src/queues/' },
       to: { path: outside('queues', 'domain', 'lib'), pathNot: '^src/errors\\.ts$' },
     },
     {
       name: 'db-below-services',
-      comment: 'Repositories own SQL over the schema; they know the vocabulary, never the services or providers above them.',
+      comment:
+        'Repositories own SQL over the schema; they know the vocabulary, never the services or providers above them.',
       severity: 'error',
       from: { path: '^src/db/' },
       to: { path: outside('db', 'domain', 'lib'), pathNot: '^src/(errors|config)\\.ts$' },
     },
     {
       name: 'providers-below-services',
-      comment: 'Providers are plug-ins behind one interface: they know the vocabulary and their configuration, nothing above.',
+      comment:
+        'Providers are plug-ins behind one interface: they know the vocabulary and their configuration, nothing above.',
       severity: 'error',
       from: { path: '^src/providers/' },
       to: { path: outside('providers', 'domain', 'lib'), pathNot: '^src/(errors|config)\\.ts$' },
@@ -121,6 +126,9 @@ module.exports = {
     // Type-only imports are dependencies too (`import type` would otherwise be invisible).
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+    },
   },
 };

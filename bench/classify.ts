@@ -28,8 +28,18 @@ const [SECONDS = 10, CONNECTIONS = 64] = process.argv.slice(2).map(Number);
 const SEQUENTIAL = 400;
 const ADMIN = `bench-${randomBytes(12).toString('hex')}`;
 const TOPICS = {
-  billing: ['refund for a double charge', 'the invoice total is wrong', 'card charged twice', 'cancel my subscription and refund'],
-  bug: ['the app crashes on start', 'error 500 when saving', 'button does nothing on android', 'export produces an empty file'],
+  billing: [
+    'refund for a double charge',
+    'the invoice total is wrong',
+    'card charged twice',
+    'cancel my subscription and refund',
+  ],
+  bug: [
+    'the app crashes on start',
+    'error 500 when saving',
+    'button does nothing on android',
+    'export produces an empty file',
+  ],
   other: ['please add dark mode', 'love the new design', 'how do I invite a colleague', 'where is your office'],
 } as const;
 
@@ -42,8 +52,15 @@ const freePort = () =>
     });
   });
 
-function start(entry: string, args: string[], env: Record<string, string>): { child: ChildProcess; firstLine: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { env: { PATH: process.env['PATH'] ?? '', ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+function start(
+  entry: string,
+  args: string[],
+  env: Record<string, string>,
+): { child: ChildProcess; firstLine: Promise<string> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const firstLine = new Promise<string>((resolve) => {
     let buffered = '';
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -62,17 +79,36 @@ const stop = (child: ChildProcess) =>
   });
 
 /** One request at a time over a kept-alive connection, timed with sub-millisecond resolution. */
-async function sequential(url: string, body: string | null, headers: Record<string, string>, count: number): Promise<number[]> {
+async function sequential(
+  url: string,
+  body: string | null,
+  headers: Record<string, string>,
+  count: number,
+): Promise<number[]> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1 });
   const target = new URL(url);
   const once = () =>
     new Promise<number>((resolve, reject) => {
       const started = performance.now();
       const method = body === null ? 'GET' : 'POST';
-      const req = request({ host: target.hostname, port: target.port, path: target.pathname, method, agent, headers: { ...(body === null ? {} : { 'content-type': 'application/json' }), ...headers } }, (res) => {
-        res.resume();
-        res.on('end', () => (res.statusCode === 200 ? resolve(performance.now() - started) : reject(new Error(`status ${res.statusCode}`))));
-      });
+      const req = request(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method,
+          agent,
+          headers: { ...(body === null ? {} : { 'content-type': 'application/json' }), ...headers },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () =>
+            res.statusCode === 200
+              ? resolve(performance.now() - started)
+              : reject(new Error(`status ${res.statusCode}`)),
+          );
+        },
+      );
       req.on('error', reject);
       req.end(body ?? undefined);
     });
@@ -83,12 +119,27 @@ async function sequential(url: string, body: string | null, headers: Record<stri
   return times.sort((a, b) => a - b);
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function load(url: string, body: string, headers: Record<string, string>) {
-  const result = await autocannon({ url, method: 'POST', connections: CONNECTIONS, duration: SECONDS, body, headers: { 'content-type': 'application/json', ...headers } });
+  const result = await autocannon({
+    url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: SECONDS,
+    body,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
   const total = result['2xx'] + result.non2xx + result.errors + result.timeouts;
-  return { perSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, ok: result['2xx'], failed: total - result['2xx'], total };
+  return {
+    perSecond: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    ok: result['2xx'],
+    failed: total - result['2xx'],
+    total,
+  };
 }
 
 async function main() {
@@ -96,9 +147,21 @@ async function main() {
   const fake = start('test/fakes/openai/cli.ts', ['--port', '0', '--latency-ms', '50'], {});
   const fakeUrl = (await fake.firstLine).trim().match(/https?:\/\/\S+/)![0];
   const fakeControl = fakeUrl.replace(/\/v1\/?$/, '/_fake');
-  const control = (path: string, payload: unknown) => fetch(`${fakeControl}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(payload) });
+  const control = (path: string, payload: unknown) =>
+    fetch(`${fakeControl}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(payload),
+    });
   await control('/configure', {
-    script: { rules: [{ contains: 'refund', answer: 'billing' }, { contains: 'invoice', answer: 'billing' }, { contains: 'crash', answer: 'bug' }], default: 'other' },
+    script: {
+      rules: [
+        { contains: 'refund', answer: 'billing' },
+        { contains: 'invoice', answer: 'billing' },
+        { contains: 'crash', answer: 'bug' },
+      ],
+      default: 'other',
+    },
   });
   const port = await freePort();
   const env = {
@@ -115,7 +178,9 @@ async function main() {
   const pool = benchPool(database.url);
   try {
     for (;;) {
-      const ready = await fetch(`${base}/health/ready`).then((r) => r.ok).catch(() => false);
+      const ready = await fetch(`${base}/health/ready`)
+        .then((r) => r.ok)
+        .catch(() => false);
       if (ready) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -131,16 +196,26 @@ async function main() {
     };
 
     // A task, 600 labeled tickets, a split, a local model trained by a worker, a hosted and a prompt-only model.
-    await call('POST', '/v1/tasks', { slug: 'tickets', instructions: 'Route the support ticket.', labels: [{ name: 'billing' }, { name: 'bug' }, { name: 'other' }] });
+    await call('POST', '/v1/tasks', {
+      slug: 'tickets',
+      instructions: 'Route the support ticket.',
+      labels: [{ name: 'billing' }, { name: 'bug' }, { name: 'other' }],
+    });
     const rows = Array.from({ length: 600 }, (_, i) => {
       const label = (['billing', 'bug', 'other'] as const)[i % 3]!;
       return JSON.stringify({ text: `Ticket ${i}: ${TOPICS[label][i % 4]}`, label });
     }).join('\n');
     const imported = await call('POST', '/v1/tasks/tickets/datasets?name=tickets', rows, 'application/jsonl');
-    const split = await call('POST', `/v1/dataset-versions/${imported['version'].id}/derive`, { operations: [{ op: 'split', train: 0.8, validation: 0, test: 0.2 }] });
+    const split = await call('POST', `/v1/dataset-versions/${imported['version'].id}/derive`, {
+      operations: [{ op: 'split', train: 0.8, validation: 0, test: 0.2 }],
+    });
     const worker = start('src/start/worker.ts', ['--queues', 'training', '--concurrency', '1'], env);
     children.push(worker.child);
-    const fineTune = await call('POST', '/v1/tasks/tickets/fine-tunes', { dataset_version_id: split['id'], provider: 'local', seed: 1 });
+    const fineTune = await call('POST', '/v1/tasks/tickets/fine-tunes', {
+      dataset_version_id: split['id'],
+      provider: 'local',
+      seed: 1,
+    });
     let trained: Record<string, any> = fineTune;
     while (!['succeeded', 'failed'].includes(trained['status'])) {
       await new Promise((resolve) => setTimeout(resolve, 300));
@@ -149,9 +224,27 @@ async function main() {
     await stop(worker.child);
     if (trained['status'] !== 'succeeded') throw new Error(`local training ${trained['status']}`);
     const localModel = trained['model_version_id'] as string;
-    const hosted = (await call('POST', '/v1/tasks/tickets/model-versions', { kind: 'prompt', provider: 'openai', model: 'gpt-4o-mini', name: 'hosted' }))['id'] as string;
-    const fallback = (await call('POST', '/v1/tasks/tickets/model-versions', { kind: 'prompt', provider: 'local', name: 'prompt-only', few_shot_from: { dataset_version_id: split['id'], k: 30 } }))['id'] as string;
-    await call('PATCH', '/v1/tasks/tickets/routing', { fallback_model_version_id: fallback, timeout_ms: 1_000, auto_promote: false });
+    const hosted = (
+      await call('POST', '/v1/tasks/tickets/model-versions', {
+        kind: 'prompt',
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        name: 'hosted',
+      })
+    )['id'] as string;
+    const fallback = (
+      await call('POST', '/v1/tasks/tickets/model-versions', {
+        kind: 'prompt',
+        provider: 'local',
+        name: 'prompt-only',
+        few_shot_from: { dataset_version_id: split['id'], k: 30 },
+      })
+    )['id'] as string;
+    await call('PATCH', '/v1/tasks/tickets/routing', {
+      fallback_model_version_id: fallback,
+      timeout_ms: 1_000,
+      auto_promote: false,
+    });
     const promote = (id: string) => call('POST', '/v1/tasks/tickets/routing/promote', { model_version_id: id });
 
     const url = `${base}/v1/tasks/tickets/classify`;
@@ -160,11 +253,19 @@ async function main() {
     // The upstream alone: the very request Tuneline sends for this input, sent straight to the fake.
     const upstream = async () => {
       await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
-      const sent = (await (await fetch(`${fakeControl}/requests?path=/v1/chat/completions&limit=1`)).json()) as { data: { body: unknown }[] };
-      return sequential(`${fakeUrl}/chat/completions`, JSON.stringify(sent.data[0]!.body), { authorization: 'Bearer sk-bench' }, SEQUENTIAL);
+      const sent = (await (await fetch(`${fakeControl}/requests?path=/v1/chat/completions&limit=1`)).json()) as {
+        data: { body: unknown }[];
+      };
+      return sequential(
+        `${fakeUrl}/chat/completions`,
+        JSON.stringify(sent.data[0]!.body),
+        { authorization: 'Bearer sk-bench' },
+        SEQUENTIAL,
+      );
     };
     const ms = (value: number) => `${value.toFixed(2)} ms`;
-    const predictionCount = async () => Number((await pool.query('SELECT count(*)::int AS n FROM predictions')).rows[0].n);
+    const predictionCount = async () =>
+      Number((await pool.query('SELECT count(*)::int AS n FROM predictions')).rows[0].n);
     const report = async (name: string, upstreamTimes: number[] | null) => {
       const one = await sequential(url, body, headers, SEQUENTIAL);
       const line = [`  one at a time (${SEQUENTIAL}): p50 ${ms(percentile(one, 50))}, p99 ${ms(percentile(one, 99))}`];
@@ -175,11 +276,15 @@ async function main() {
         );
       }
       const loaded = await load(url, body, headers);
-      console.log(`${name}\n${line.join('; ')}\n  ${CONNECTIONS} connections × ${SECONDS} s: ${loaded.perSecond.toFixed(0)} classifications/s, p50 ${loaded.p50} ms, p99 ${loaded.p99} ms, errors ${loaded.failed} of ${loaded.total} (${((loaded.failed / Math.max(1, loaded.total)) * 100).toFixed(3)} %)`);
+      console.log(
+        `${name}\n${line.join('; ')}\n  ${CONNECTIONS} connections × ${SECONDS} s: ${loaded.perSecond.toFixed(0)} classifications/s, p50 ${loaded.p50} ms, p99 ${loaded.p99} ms, errors ${loaded.failed} of ${loaded.total} (${((loaded.failed / Math.max(1, loaded.total)) * 100).toFixed(3)} %)`,
+      );
       return { one, loaded };
     };
 
-    console.log(`classify benchmark: ${SECONDS} s per load run, ${CONNECTIONS} connections, API, fake and load generator in separate processes`);
+    console.log(
+      `classify benchmark: ${SECONDS} s per load run, ${CONNECTIONS} connections, API, fake and load generator in separate processes`,
+    );
     /** The API process's CPU seconds and classifications so far, from its own /metrics. */
     const apiCounters = async () => {
       const text = await (await fetch(`${base}/metrics`)).text();
@@ -191,13 +296,17 @@ async function main() {
       return { cpu: sum('process_cpu_seconds_total'), classified: sum('tuneline_classify_total{') };
     };
     const floor = await sequential(`${base}/health/live`, null, {}, SEQUENTIAL);
-    console.log(`floor: GET /health/live one at a time p50 ${ms(percentile(floor, 50))}, p99 ${ms(percentile(floor, 99))}`);
+    console.log(
+      `floor: GET /health/live one at a time p50 ${ms(percentile(floor, 50))}, p99 ${ms(percentile(floor, 99))}`,
+    );
     await promote(localModel);
     const before = await apiCounters();
     const local = await report('(a) local trained model as champion', null);
     const after = await apiCounters();
     const apiCpuPerCall = ((after.cpu - before.cpu) / (after.classified - before.classified)) * 1e6;
-    console.log(`  Tuneline adds p50 ${ms(percentile(local.one, 50) - percentile(floor, 50))}, p99 ${ms(percentile(local.one, 99) - percentile(floor, 99))} over the HTTP floor (the model itself included)`);
+    console.log(
+      `  Tuneline adds p50 ${ms(percentile(local.one, 50) - percentile(floor, 50))}, p99 ${ms(percentile(local.one, 99) - percentile(floor, 99))} over the HTTP floor (the model itself included)`,
+    );
 
     await promote(hosted);
     await control('/configure', { faults: { latencyMs: 50 } });
@@ -212,7 +321,9 @@ async function main() {
     await control('/configure', { faults: { errorRate: 1, latencyMs: 0 } });
     // Fail until the champion's circuit opens, as it would in production within CIRCUIT_WINDOW_MS.
     for (let reason = ''; reason !== 'circuit_open'; ) {
-      const answer = (await (await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body })).json()) as { results: { fallback_reason: string }[] };
+      const answer = (await (
+        await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body })
+      ).json()) as { results: { fallback_reason: string }[] };
       reason = answer.results[0]!.fallback_reason;
     }
     const failing = await report('(c) champion failing (circuit open), prompt-only fallback serving', null);
@@ -236,7 +347,9 @@ async function main() {
       stored = await predictionCount();
       if (stored < made) await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    console.log(`prediction log: ${stored} records for ${made} classifications the API made (${made - stored} missing)`);
+    console.log(
+      `prediction log: ${stored} records for ${made} classifications the API made (${made - stored} missing)`,
+    );
   } finally {
     await stop(api.child);
     for (const child of children) await stop(child);
@@ -248,7 +361,12 @@ async function main() {
 /** CPU microseconds per record for the prediction log writer: record `count` predictions, drain. */
 async function measureLog(url: string, count: number): Promise<number> {
   const pool = benchPool(url, 4);
-  const log = predictionLog({ predictionLogRepo: predictionLogRepository(pool), logger: createLogger({ level: 'warn', name: 'bench' }), metrics: new Registry(), settings: { buffer: 20_000, batch: 500, flushMs: 100, spillDir: 'var/prediction-log', stallMs: 15_000 } });
+  const log = predictionLog({
+    predictionLogRepo: predictionLogRepository(pool),
+    logger: createLogger({ level: 'warn', name: 'bench' }),
+    metrics: new Registry(),
+    settings: { buffer: 20_000, batch: 500, flushMs: 100, spillDir: 'var/prediction-log', stallMs: 15_000 },
+  });
   const taskId = newId();
   const started = process.cpuUsage();
   for (let i = 0; i < count; i++) {

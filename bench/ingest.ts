@@ -19,7 +19,15 @@ const ROWS = Number(process.argv[2] ?? 100_000);
 const ADMIN = `bench-${randomBytes(12).toString('hex')}`;
 
 // Realistic support-ticket-like rows, ~200 bytes each, with some URLs, mentions and duplicates.
-const SUBJECTS = ['refund for order', 'app crashes on start', 'add dark mode', 'password reset link', 'invoice is wrong', 'slow sync', 'export to CSV'];
+const SUBJECTS = [
+  'refund for order',
+  'app crashes on start',
+  'add dark mode',
+  'password reset link',
+  'invoice is wrong',
+  'slow sync',
+  'export to CSV',
+];
 const LABELS = ['billing', 'bug', 'feature', 'account', 'other'];
 function row(i: number): string {
   const n = i % 97 === 0 ? i - 1 : i; // ~1 % duplicates
@@ -51,7 +59,11 @@ async function main() {
     await fetch(`${base}/v1/tasks`, {
       method: 'POST',
       headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ slug: 'bench', instructions: 'Route the ticket.', labels: LABELS.map((name) => ({ name })) }),
+      body: JSON.stringify({
+        slug: 'bench',
+        instructions: 'Route the ticket.',
+        labels: LABELS.map((name) => ({ name })),
+      }),
     });
 
     const body = Buffer.from(Array.from({ length: ROWS }, (_, i) => row(i)).join('\n') + '\n');
@@ -81,7 +93,9 @@ async function main() {
     const created = (await imported.json()) as { version: { id: string; row_count: number } };
     if (imported.status !== 201) throw new Error(`import failed: ${imported.status} ${JSON.stringify(created)}`);
     probes.sort((a, b) => a - b);
-    console.log(`import:  ${(importMs / 1000).toFixed(2)} s (${Math.round(ROWS / (importMs / 1000))} rows/s), goal < 10 s`);
+    console.log(
+      `import:  ${(importMs / 1000).toFixed(2)} s (${Math.round(ROWS / (importMs / 1000))} rows/s), goal < 10 s`,
+    );
     console.log(
       `  /health/live during import: ${probes.length} answers, p50 ${probes[Math.floor(probes.length / 2)]?.toFixed(1)} ms, max ${probes.at(-1)?.toFixed(1)} ms`,
     );
@@ -97,13 +111,19 @@ async function main() {
     const deriveMs = performance.now() - started;
     const version = (await derived.json()) as { id: string; row_count: number };
     if (derived.status !== 201) throw new Error(`derive failed: ${derived.status} ${JSON.stringify(version)}`);
-    console.log(`derive:  ${(deriveMs / 1000).toFixed(2)} s (dedupe + clean + split → ${version.row_count} rows), goal < 5 s`);
+    console.log(
+      `derive:  ${(deriveMs / 1000).toFixed(2)} s (dedupe + clean + split → ${version.row_count} rows), goal < 5 s`,
+    );
 
     started = performance.now();
-    const exported = await fetch(`${base}/v1/dataset-versions/${version.id}/export?format=openai-chat&split=train`, { headers });
+    const exported = await fetch(`${base}/v1/dataset-versions/${version.id}/export?format=openai-chat&split=train`, {
+      headers,
+    });
     const text = await exported.text();
     const exportMs = performance.now() - started;
-    console.log(`export:  ${(exportMs / 1000).toFixed(2)} s (${text.split('\n').length - 1} chat lines, ${(text.length / 1e6).toFixed(1)} MB)`);
+    console.log(
+      `export:  ${(exportMs / 1000).toFixed(2)} s (${text.split('\n').length - 1} chat lines, ${(text.length / 1e6).toFixed(1)} MB)`,
+    );
   } finally {
     await app.close();
     for (const phase of runtime.closePhases()) await phase.run();

@@ -20,10 +20,19 @@ import { benchEnv, throwAwayDatabase } from './support.js';
 
 const [EXAMPLES = 2000, WORKERS = 4, RPM = 1200, TPM = 90_000] = process.argv.slice(2).map(Number);
 const ADMIN = `bench-${randomBytes(12).toString('hex')}`;
-const SUBJECTS = ['refund for a double charge', 'the app crashes on start', 'please add dark mode', 'cannot reset my password', 'the invoice total is wrong'];
+const SUBJECTS = [
+  'refund for a double charge',
+  'the app crashes on start',
+  'please add dark mode',
+  'cannot reset my password',
+  'the invoice total is wrong',
+];
 
 async function main() {
-  const fake = await startOpenAIFake({ rateLimits: { rpm: RPM, tpm: TPM }, faults: { latencyMs: 50, latencyJitterMs: 20 } });
+  const fake = await startOpenAIFake({
+    rateLimits: { rpm: RPM, tpm: TPM },
+    faults: { latencyMs: 50, latencyJitterMs: 20 },
+  });
   fake.script({
     rules: [
       { contains: 'refund', answer: 'billing' },
@@ -52,16 +61,28 @@ async function main() {
   const workers: ChildProcess[] = [];
   try {
     for (let i = 0; i < WORKERS; i++) {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'src/start/worker.ts', '--queues', 'labeling', '--concurrency', '8'], {
-        env: { PATH: process.env['PATH'] ?? '', ...env },
-        stdio: ['ignore', 'ignore', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', 'src/start/worker.ts', '--queues', 'labeling', '--concurrency', '8'],
+        {
+          env: { PATH: process.env['PATH'] ?? '', ...env },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
       workers.push(child);
     }
-    await call('POST', '/v1/tasks', { slug: 'bench', instructions: 'Route the support ticket.', labels: [{ name: 'billing' }, { name: 'bug' }, { name: 'other' }] });
-    const file = Array.from({ length: EXAMPLES }, (_, i) => JSON.stringify({ text: `Ticket ${i}: ${SUBJECTS[i % SUBJECTS.length]}, please help` })).join('\n');
+    await call('POST', '/v1/tasks', {
+      slug: 'bench',
+      instructions: 'Route the support ticket.',
+      labels: [{ name: 'billing' }, { name: 'bug' }, { name: 'other' }],
+    });
+    const file = Array.from({ length: EXAMPLES }, (_, i) =>
+      JSON.stringify({ text: `Ticket ${i}: ${SUBJECTS[i % SUBJECTS.length]}, please help` }),
+    ).join('\n');
     const imported = await call('POST', '/v1/tasks/bench/datasets?name=bench', file, 'application/jsonl');
-    console.log(`examples: ${EXAMPLES}, worker processes: ${WORKERS} × concurrency 8, fake limits: ${RPM} RPM / ${TPM} TPM, latency 50±20 ms`);
+    console.log(
+      `examples: ${EXAMPLES}, worker processes: ${WORKERS} × concurrency 8, fake limits: ${RPM} RPM / ${TPM} TPM, latency 50±20 ms`,
+    );
 
     const run = await call('POST', `/v1/dataset-versions/${imported['version'].id}/label-runs`, {
       provider: 'openai',
@@ -72,7 +93,9 @@ async function main() {
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 2_000));
       state = await call('GET', `/v1/label-runs/${run['id']}`);
-      process.stdout.write(`\r  ${state['done']}/${state['total']} ${state['status']}, ${state['rate_per_minute']}/min   `);
+      process.stdout.write(
+        `\r  ${state['done']}/${state['total']} ${state['status']}, ${state['rate_per_minute']}/min   `,
+      );
       if (['completed', 'failed', 'cancelled'].includes(state['status'])) break;
     }
     process.stdout.write('\n');
@@ -93,12 +116,22 @@ async function main() {
       [run['id']],
     );
     console.log(`status: ${state['status']} in ${seconds.toFixed(1)} s`);
-    console.log(`throughput: ${((served / seconds) * 60).toFixed(0)} requests/min (${(requestShare * 100).toFixed(1)} % of RPM), ${((charged / seconds) * 60).toFixed(0)} tokens/min (${(tokenShare * 100).toFixed(1)} % of TPM); binding limit ${binding}: ${(Math.max(requestShare, tokenShare) * 100).toFixed(1)} %, goal ≥ 90 %`);
-    console.log(`429 answers: ${stats.rateLimited.total} of ${stats.requests.total} requests (${((stats.rateLimited.total / Math.max(1, stats.requests.total)) * 100).toFixed(2)} %), goal < 1 %`);
-    console.log(`exactly once: ${check.rows[0].n} results for ${check.rows[0].d} distinct examples of ${EXAMPLES}; ${served} successful provider calls`);
+    console.log(
+      `throughput: ${((served / seconds) * 60).toFixed(0)} requests/min (${(requestShare * 100).toFixed(1)} % of RPM), ${((charged / seconds) * 60).toFixed(0)} tokens/min (${(tokenShare * 100).toFixed(1)} % of TPM); binding limit ${binding}: ${(Math.max(requestShare, tokenShare) * 100).toFixed(1)} %, goal ≥ 90 %`,
+    );
+    console.log(
+      `429 answers: ${stats.rateLimited.total} of ${stats.requests.total} requests (${((stats.rateLimited.total / Math.max(1, stats.requests.total)) * 100).toFixed(2)} %), goal < 1 %`,
+    );
+    console.log(
+      `exactly once: ${check.rows[0].n} results for ${check.rows[0].d} distinct examples of ${EXAMPLES}; ${served} successful provider calls`,
+    );
   } finally {
     for (const child of workers) child.kill('SIGTERM');
-    await Promise.all(workers.map((child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve)))));
+    await Promise.all(
+      workers.map(
+        (child) => new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once('exit', resolve))),
+      ),
+    );
     await app.close();
     for (const phase of runtime.closePhases()) await phase.run();
     await fake.close();

@@ -22,7 +22,8 @@ function readRows(path: string): LabeledText[] {
   for (const line of readFileSync(path, 'utf8').split('\n')) {
     if (line.trim() === '') continue;
     const row = JSON.parse(line) as { text?: unknown; label?: unknown };
-    if (typeof row.text === 'string' && typeof row.label === 'string' && row.label !== '') rows.push({ text: row.text, label: row.label });
+    if (typeof row.text === 'string' && typeof row.label === 'string' && row.label !== '')
+      rows.push({ text: row.text, label: row.label });
   }
   return rows;
 }
@@ -93,7 +94,10 @@ function bench(path: string) {
   const trainSeconds = (performance.now() - started) / 1000;
   const bytes = serializeArtifact(artifact).length;
 
-  predictBatch(artifact, test.slice(0, 1).map((row) => row.text)); // load the model outside the timing
+  predictBatch(
+    artifact,
+    test.slice(0, 1).map((row) => row.text),
+  ); // load the model outside the timing
   const predictStarted = performance.now();
   const predictions = predictBatch(
     artifact,
@@ -103,7 +107,11 @@ function bench(path: string) {
   const truth = test.map((row) => row.label);
   const predicted = predictions.map((prediction) => prediction.label);
   const accuracy = truth.filter((label, i) => label === predicted[i]).length / truth.length;
-  const logLoss = -predictions.reduce((sum, prediction, i) => sum + Math.log(Math.max(prediction.probabilities[truth[i]!] ?? 0, 1e-15)), 0) / predictions.length;
+  const logLoss =
+    -predictions.reduce(
+      (sum, prediction, i) => sum + Math.log(Math.max(prediction.probabilities[truth[i]!] ?? 0, 1e-15)),
+      0,
+    ) / predictions.length;
   const ece = calibrationError(
     predictions.map((prediction) => prediction.confidence),
     predicted.map((label, i) => label === truth[i]),
@@ -115,10 +123,24 @@ function bench(path: string) {
   console.log(`  accuracy           ${percent(accuracy)}`);
   console.log(`  macro-F1           ${percent(macroF1(truth, predicted))}`);
   console.log(`  calibration        log loss ${logLoss.toFixed(3)}, expected calibration error ${percent(ece)}`);
-  console.log(`  training           ${trainSeconds.toFixed(2)} s (${summary.epochs} epochs in the final fit; chosen ${JSON.stringify(summary.chosen)})`);
+  console.log(
+    `  training           ${trainSeconds.toFixed(2)} s (${summary.epochs} epochs in the final fit; chosen ${JSON.stringify(summary.chosen)})`,
+  );
   console.log(`  prediction         ${microsPerRow.toFixed(0)} µs/row`);
-  console.log(`  model              ${bytes} bytes serialised (${(bytes / 1e6).toFixed(2)} MB), ${summary.vocabulary} features`);
-  return { path, rows: rows.length, labels: labels.length, majorityAccuracy, accuracy, macroF1: macroF1(truth, predicted), trainSeconds, microsPerRow, bytes };
+  console.log(
+    `  model              ${bytes} bytes serialised (${(bytes / 1e6).toFixed(2)} MB), ${summary.vocabulary} features`,
+  );
+  return {
+    path,
+    rows: rows.length,
+    labels: labels.length,
+    majorityAccuracy,
+    accuracy,
+    macroF1: macroF1(truth, predicted),
+    trainSeconds,
+    microsPerRow,
+    bytes,
+  };
 }
 
 const files = process.argv.slice(2);
@@ -130,5 +152,7 @@ const results = files.map(bench);
 console.log('\n| file | rows | labels | majority | accuracy | macro-F1 | train s | µs/row | bytes |');
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
 for (const r of results) {
-  console.log(`| ${r.path} | ${r.rows} | ${r.labels} | ${percent(r.majorityAccuracy)} | ${percent(r.accuracy)} | ${percent(r.macroF1)} | ${r.trainSeconds.toFixed(2)} | ${r.microsPerRow.toFixed(0)} | ${r.bytes} |`);
+  console.log(
+    `| ${r.path} | ${r.rows} | ${r.labels} | ${percent(r.majorityAccuracy)} | ${percent(r.accuracy)} | ${percent(r.macroF1)} | ${r.trainSeconds.toFixed(2)} | ${r.microsPerRow.toFixed(0)} | ${r.bytes} |`,
+  );
 }

@@ -32,7 +32,11 @@ export function benchPool(url: string, max?: number): pg.Pool {
 }
 
 /** Environment for Tuneline processes in a benchmark: its database, a private queue prefix, the fake. */
-export const benchEnv = (database: { name: string; url: string }, admin: string, openaiBaseUrl: string): Record<string, string> => ({
+export const benchEnv = (
+  database: { name: string; url: string },
+  admin: string,
+  openaiBaseUrl: string,
+): Record<string, string> => ({
   DATABASE_URL: database.url,
   REDIS_URL: process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379',
   ADMIN_API_KEY: admin,

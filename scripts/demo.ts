@@ -17,9 +17,22 @@ import { installShutdown } from '../src/lib/shutdown.js';
 import { startWorkers } from '../src/start/worker.js';
 import { QUEUE_NAMES } from '../src/queues/queue-registry.js';
 import { DEFAULT_CONCURRENCY } from '../src/workers/worker-args.js';
-import { createClientKey, createTask, deriveSplit, importSample, labelUnlabeled, reviewLowestConfidence } from './demo/dataset-steps.js';
+import {
+  createClientKey,
+  createTask,
+  deriveSplit,
+  importSample,
+  labelUnlabeled,
+  reviewLowestConfidence,
+} from './demo/dataset-steps.js';
 import { evaluatePromptAndTrain, evaluateTrained, showLeaderboard } from './demo/model-steps.js';
-import { classifyNewTitles, runBackgroundJob, sendFeedback, surviveOutage, whereToLook } from './demo/production-steps.js';
+import {
+  classifyNewTitles,
+  runBackgroundJob,
+  sendFeedback,
+  surviveOutage,
+  whereToLook,
+} from './demo/production-steps.js';
 import { apiClient, heading, ONLINE, show, type Demo, type Step } from './demo/support.js';
 
 /** The walkthrough, in order; a step may use what the steps before it made. */
@@ -78,7 +91,14 @@ async function start(config: Config, logger: Logger) {
     [{ name: 'http', run: () => app.close() }, { name: 'workers', run: () => pool.close() }, ...runtime.closePhases()],
     config.shutdownTimeoutMs,
   );
-  const demo: Demo = { base, adminKey: config.adminApiKey, admin: apiClient(base, config.adminApiKey), runtime, made: {}, modelNames: new Map() };
+  const demo: Demo = {
+    base,
+    adminKey: config.adminApiKey,
+    admin: apiClient(base, config.adminApiKey),
+    runtime,
+    made: {},
+    modelNames: new Map(),
+  };
   return { demo, stop };
 }
 

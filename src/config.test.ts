@@ -46,9 +46,13 @@ describe('loadConfig', () => {
   });
 
   it('validates price overrides', () => {
-    expect(loadConfig({ ...minimal, PRICE_OVERRIDES: '{"my-model": {"input": 1, "output": 2}}' }).priceOverrides).toEqual({
+    expect(
+      loadConfig({ ...minimal, PRICE_OVERRIDES: '{"my-model": {"input": 1, "output": 2}}' }).priceOverrides,
+    ).toEqual({
       'my-model': { input: 1, output: 2 },
     });
-    expect(() => loadConfig({ ...minimal, PRICE_OVERRIDES: '{"my-model": {"input": "cheap"}}' })).toThrow(/PRICE_OVERRIDES/);
+    expect(() => loadConfig({ ...minimal, PRICE_OVERRIDES: '{"my-model": {"input": "cheap"}}' })).toThrow(
+      /PRICE_OVERRIDES/,
+    );
   });
 });

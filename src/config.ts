@@ -46,7 +46,9 @@ const ConfigSchema = Type.Object({
   // Default budgets for OpenAI-compatible calls when a run does not give its own (tier-1 gpt-4o-mini).
   OPENAI_RPM: Type.Integer({ default: 500, minimum: 1 }),
   OPENAI_TPM: Type.Integer({ default: 200_000, minimum: 1 }),
-  PRICE_OVERRIDES: Type.Optional(Type.String({ minLength: 2, description: 'JSON: {"model": {"input": 1, "output": 2}}' })),
+  PRICE_OVERRIDES: Type.Optional(
+    Type.String({ minLength: 2, description: 'JSON: {"model": {"input": 1, "output": 2}}' }),
+  ),
   CLASSIFY_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 60_000, minimum: 1 }),
   CLASSIFY_MAX_BATCH: Type.Integer({ default: 100, minimum: 1, maximum: 10_000 }),
   // A model's circuit opens when this share of its calls failed in the window (given enough calls),
@@ -106,7 +108,12 @@ export interface Config {
     readonly rateLimitPerMinute: number;
     readonly maxBatch: number;
     readonly routingRefreshMs: number;
-    readonly circuit: { readonly errorPercent: number; readonly minCalls: number; readonly windowMs: number; readonly resetMs: number };
+    readonly circuit: {
+      readonly errorPercent: number;
+      readonly minCalls: number;
+      readonly windowMs: number;
+      readonly resetMs: number;
+    };
     readonly predictionLog: {
       readonly buffer: number;
       readonly batch: number;
@@ -194,7 +201,9 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
 }
 
 /** Just what `npm run db:migrate` needs, so it runs before the rest is configured. */
-export function loadDatabaseConfig(source: Record<string, string | undefined>): Pick<Config, 'databaseUrl' | 'logLevel'> {
+export function loadDatabaseConfig(
+  source: Record<string, string | undefined>,
+): Pick<Config, 'databaseUrl' | 'logLevel'> {
   const placeholders = { REDIS_URL: 'redis://unused', ADMIN_API_KEY: 'unused-'.repeat(4) };
   const { databaseUrl, logLevel } = loadConfig({ ...placeholders, ...pick(source, ['DATABASE_URL', 'LOG_LEVEL']) });
   return { databaseUrl, logLevel };

@@ -7,7 +7,11 @@ const root = join(import.meta.dirname, '..');
 
 /** The README's table of codes, as the catalogue says it should read. */
 const catalogueTable = () =>
-  ['| Code | Status | Meaning |', '| --- | --- | --- |', ...Object.entries(ERROR_CATALOGUE).map(([code, { status, summary }]) => `| \`${code}\` | ${status} | ${summary} |`)].join('\n');
+  [
+    '| Code | Status | Meaning |',
+    '| --- | --- | --- |',
+    ...Object.entries(ERROR_CATALOGUE).map(([code, { status, summary }]) => `| \`${code}\` | ${status} | ${summary} |`),
+  ].join('\n');
 
 const sourceFiles = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

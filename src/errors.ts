@@ -11,28 +11,47 @@
  * HTTP reason phrase.
  */
 export const ERROR_CATALOGUE = {
-  validation_failed: { status: 400, summary: 'The request does not match its schema, or cannot run as asked; `errors[]` names every field.' },
+  validation_failed: {
+    status: 400,
+    summary: 'The request does not match its schema, or cannot run as asked; `errors[]` names every field.',
+  },
   invalid_text: { status: 400, summary: 'Text Postgres cannot store: U+0000 or an unpaired UTF-16 surrogate.' },
   invalid_cursor: { status: 400, summary: 'A page cursor this API did not return.' },
-  bad_request: { status: 400, summary: 'A URL that cannot be decoded, malformed HTTP, or another request the framework refuses (with its 4xx status).' },
+  bad_request: {
+    status: 400,
+    summary:
+      'A URL that cannot be decoded, malformed HTTP, or another request the framework refuses (with its 4xx status).',
+  },
   malformed_json: { status: 400, summary: 'The body is not valid JSON.' },
   empty_body: { status: 400, summary: 'A JSON content type with an empty body.' },
   invalid_content_length: { status: 400, summary: 'A Content-Length that does not match the body.' },
   provider_not_configured: { status: 400, summary: 'The provider has no API key in this deployment.' },
   model_shut_down: { status: 400, summary: 'The model is past its shutdown date.' },
-  preflight_failed: { status: 400, summary: 'The data cannot be used for training as it is; `details.problems` says why.' },
+  preflight_failed: {
+    status: 400,
+    summary: 'The data cannot be used for training as it is; `details.problems` says why.',
+  },
   nothing_to_label: { status: 400, summary: 'No row of the version needs labeling.' },
-  invalid_file: { status: 400, summary: 'An upload with invalid lines, a malformed multipart body, binary content or bad compression.' },
+  invalid_file: {
+    status: 400,
+    summary: 'An upload with invalid lines, a malformed multipart body, binary content or bad compression.',
+  },
   empty_file: { status: 400, summary: 'An upload without content.' },
   empty_dataset: { status: 400, summary: 'An upload without one importable row.' },
   unknown_format: { status: 400, summary: 'The upload format cannot be told from its first line; pass `format`.' },
   unauthenticated: { status: 401, summary: 'No valid API key.' },
   forbidden: { status: 403, summary: 'The API key lacks the scope.' },
-  limited_to_tasks: { status: 403, summary: 'The API key is limited to some tasks, and the route is not about one of them.' },
+  limited_to_tasks: {
+    status: 403,
+    summary: 'The API key is limited to some tasks, and the route is not about one of them.',
+  },
   not_found: { status: 404, summary: 'No such resource (or a referenced one does not exist).' },
   route_not_found: { status: 404, summary: 'No such route.' },
   request_timeout: { status: 408, summary: 'The request was not received in time.' },
-  conflict: { status: 409, summary: 'A resource with the same unique value exists, or the change conflicts with the current state.' },
+  conflict: {
+    status: 409,
+    summary: 'A resource with the same unique value exists, or the change conflicts with the current state.',
+  },
   archived: { status: 409, summary: 'The resource is archived; restore it first.' },
   not_failed: { status: 409, summary: 'A retry of something that has not failed.' },
   pipeline_not_failed: { status: 409, summary: 'A retry of a pipeline that has not failed.' },
@@ -48,8 +67,14 @@ export const ERROR_CATALOGUE = {
   rate_limited: { status: 429, summary: 'The API key made too many requests this minute.' },
   headers_too_large: { status: 431, summary: 'The request headers are too large.' },
   internal_error: { status: 500, summary: 'An unexpected error; logged in full under the request id.' },
-  no_model_available: { status: 503, summary: 'Neither the champion nor the fallback could answer; `retry-after` says when to try again.' },
-  service_unavailable: { status: 503, summary: 'A dependency (Postgres) cannot be used right now; retry after `retry-after`.' },
+  no_model_available: {
+    status: 503,
+    summary: 'Neither the champion nor the fallback could answer; `retry-after` says when to try again.',
+  },
+  service_unavailable: {
+    status: 503,
+    summary: 'A dependency (Postgres) cannot be used right now; retry after `retry-after`.',
+  },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -88,14 +113,18 @@ export class AppError extends Error {
 export const isAppError = (error: unknown): error is AppError => error instanceof AppError;
 
 /** An error of the catalogue, with the catalogue's status. */
-const problem = (code: ErrorCode, message: string, options?: AppErrorOptions) => new AppError(code, ERROR_CATALOGUE[code].status, message, options);
+const problem = (code: ErrorCode, message: string, options?: AppErrorOptions) =>
+  new AppError(code, ERROR_CATALOGUE[code].status, message, options);
 
 export const errors = {
-  validation: (message: string, fields: FieldProblem[]) =>
-    problem('validation_failed', message, { fields }),
+  validation: (message: string, fields: FieldProblem[]) => problem('validation_failed', message, { fields }),
   /** Text Postgres cannot store (U+0000, unpaired surrogates), refused wherever a request carries it. */
   invalidText: (fields: FieldProblem[]) =>
-    problem('invalid_text', 'The request has text that cannot be stored: U+0000 (NUL) or an unpaired UTF-16 surrogate.', { fields }),
+    problem(
+      'invalid_text',
+      'The request has text that cannot be stored: U+0000 (NUL) or an unpaired UTF-16 surrogate.',
+      { fields },
+    ),
   invalidCursor: (field = 'query.cursor') =>
     problem('invalid_cursor', 'The cursor is not one this API returned.', {
       fields: [{ field, message: 'unknown or malformed cursor' }],
@@ -105,22 +134,25 @@ export const errors = {
   forbidden: (scope: string) =>
     problem('forbidden', `This API key lacks the "${scope}" scope.`, { details: { required_scope: scope } }),
   /** A route that is not about one task (creating tasks, for one), asked by a key limited to some tasks. */
-  limitedToTasks: () => problem('limited_to_tasks', 'This API key is limited to some tasks; only a key for every task may use this route.'),
+  limitedToTasks: () =>
+    problem('limited_to_tasks', 'This API key is limited to some tasks; only a key for every task may use this route.'),
   notFound: (resource: string, id: string) =>
     problem('not_found', `No ${resource} "${id}".`, { details: { resource, id } }),
-  routeNotFound: (method: string, url: string) =>
-    problem('route_not_found', `No route ${method} ${url}.`),
-  conflict: (message: string, details?: Record<string, unknown>) =>
-    problem('conflict', message, { details }),
+  routeNotFound: (method: string, url: string) => problem('route_not_found', `No route ${method} ${url}.`),
+  conflict: (message: string, details?: Record<string, unknown>) => problem('conflict', message, { details }),
   archived: (resource: string, id: string) =>
     problem('archived', `The ${resource} "${id}" is archived; restore it first.`, {
       details: { resource, id },
     }),
   /** `configHint`: what the provider declares to set, from its capabilities. */
   providerNotConfigured: (provider: string, configHint: string | null) =>
-    problem('provider_not_configured', `The ${provider} provider has no API key here${configHint ? ` (${configHint})` : ''}.`, {
-      fields: [{ field: 'body.provider', message: 'not configured' }],
-    }),
+    problem(
+      'provider_not_configured',
+      `The ${provider} provider has no API key here${configHint ? ` (${configHint})` : ''}.`,
+      {
+        fields: [{ field: 'body.provider', message: 'not configured' }],
+      },
+    ),
   /** A retry of something that has not failed (it is still running, or finished well). */
   notFailed: (resource: string, id: string, status: string) =>
     problem('not_failed', `The ${resource} "${id}" is ${status}; only a failed one can be retried.`, {
@@ -128,46 +160,66 @@ export const errors = {
     }),
   /** Work on a model past its shutdown date: it would be billed and then fail (or serve nothing). */
   modelShutDown: (model: string, shutdownDate: string, field: string, tableDate: string) =>
-    problem('model_shut_down', `The model "${model}" was shut down on ${shutdownDate}; it can no longer be trained, used for labeling or evaluated. Choose another model.`, {
-      fields: [{ field, message: `model "${model}" was shut down on ${shutdownDate}` }],
-      details: { model, shutdown_date: shutdownDate, lifecycle_table_date: tableDate },
-    }),
+    problem(
+      'model_shut_down',
+      `The model "${model}" was shut down on ${shutdownDate}; it can no longer be trained, used for labeling or evaluated. Choose another model.`,
+      {
+        fields: [{ field, message: `model "${model}" was shut down on ${shutdownDate}` }],
+        details: { model, shutdown_date: shutdownDate, lifecycle_table_date: tableDate },
+      },
+    ),
   /** An Idempotency-Key sent again with another request (body, query or file). */
   idempotencyKeyReused: () =>
     problem('idempotency_key_reused', 'This Idempotency-Key was used with a different request.', {
       fields: [{ field: 'header.idempotency-key', message: 'already used for another request body' }],
     }),
   idempotencyKeyInFlight: () =>
-    problem('idempotency_key_in_flight', 'A request with this Idempotency-Key is still being processed; retry shortly.', {
-      headers: { 'retry-after': '1' },
-    }),
+    problem(
+      'idempotency_key_in_flight',
+      'A request with this Idempotency-Key is still being processed; retry shortly.',
+      {
+        headers: { 'retry-after': '1' },
+      },
+    ),
   unavailable: (message: string, details?: Record<string, unknown>, retryAfterSeconds = 5) =>
     problem('service_unavailable', message, {
       details,
       headers: { 'retry-after': String(retryAfterSeconds) },
     }),
   /** A foreign key pointed nowhere (translated at the repository edge). */
-  referenceNotFound: (message: string, constraint: string | undefined) => problem('not_found', message, { details: { constraint } }),
+  referenceNotFound: (message: string, constraint: string | undefined) =>
+    problem('not_found', message, { details: { constraint } }),
   modelRetired: (message: string) => problem('model_retired', message),
   notReady: (message: string) => problem('not_ready', message),
   nothingToRollBack: () => problem('nothing_to_roll_back', 'No promotion replaced an earlier champion.'),
-  nothingToLabel: () => problem('nothing_to_label', 'No rows of this version need labeling (pass only_unlabeled=false to relabel).'),
-  pipelineNotFailed: (id: string, status: string) => problem('pipeline_not_failed', `Pipeline ${id} is ${status}; only a failed pipeline can be retried.`),
-  preflightFailed: (fields: FieldProblem[], details: Record<string, unknown>) => problem('preflight_failed', 'The data cannot be used for training as it is.', { fields, details }),
+  nothingToLabel: () =>
+    problem('nothing_to_label', 'No rows of this version need labeling (pass only_unlabeled=false to relabel).'),
+  pipelineNotFailed: (id: string, status: string) =>
+    problem('pipeline_not_failed', `Pipeline ${id} is ${status}; only a failed pipeline can be retried.`),
+  preflightFailed: (fields: FieldProblem[], details: Record<string, unknown>) =>
+    problem('preflight_failed', 'The data cannot be used for training as it is.', { fields, details }),
   noModelRouted: (slug: string) =>
     problem('no_model_routed', `Task "${slug}" has neither a champion nor a fallback model to answer.`, {
-      details: { hint: 'promote a model version (POST /v1/tasks/{task}/routing/promote) or set a fallback (PATCH /v1/tasks/{task}/routing)' },
+      details: {
+        hint: 'promote a model version (POST /v1/tasks/{task}/routing/promote) or set a fallback (PATCH /v1/tasks/{task}/routing)',
+      },
     }),
   noModelAvailable: (message: string, details: Record<string, unknown>, retryAfterSeconds: number) =>
     problem('no_model_available', message, { details, headers: { 'retry-after': String(retryAfterSeconds) } }),
   rateLimited: (message: string, details: Record<string, unknown>) => problem('rate_limited', message, { details }),
   emptyFile: (message: string) => problem('empty_file', message),
-  emptyDataset: (details: Record<string, unknown>) => problem('empty_dataset', 'The upload has no importable rows.', { details }),
+  emptyDataset: (details: Record<string, unknown>) =>
+    problem('empty_dataset', 'The upload has no importable rows.', { details }),
   unknownFormat: () =>
-    problem('unknown_format', 'Could not tell the file format from its first line; pass format=jsonl, openai-chat, openai-completions or csv.', {
-      fields: [{ field: 'query.format', message: 'required for this file' }],
-    }),
-  invalidFile: (message: string, options?: Pick<AppErrorOptions, 'fields' | 'details'>) => problem('invalid_file', message, options),
+    problem(
+      'unknown_format',
+      'Could not tell the file format from its first line; pass format=jsonl, openai-chat, openai-completions or csv.',
+      {
+        fields: [{ field: 'query.format', message: 'required for this file' }],
+      },
+    ),
+  invalidFile: (message: string, options?: Pick<AppErrorOptions, 'fields' | 'details'>) =>
+    problem('invalid_file', message, options),
   payloadTooLarge: (message: string) => problem('payload_too_large', message),
   unsupportedMediaType: (message: string) => problem('unsupported_media_type', message),
   badRequest: (message: string) => problem('bad_request', message),

@@ -67,7 +67,9 @@ describe('API keys', () => {
     expect(read.status).toBe(403);
     expect(read.body.details.required_scope).toBe('read');
     expect((await h.http().get('/v1/tasks').set('authorization', bearer(write.key))).status).toBe(200);
-    expect((await h.http().post('/v1/tasks').set('authorization', bearer(write.key)).send(task('scoped'))).status).toBe(201);
+    expect((await h.http().post('/v1/tasks').set('authorization', bearer(write.key)).send(task('scoped'))).status).toBe(
+      201,
+    );
 
     // Only admin manages keys.
     const keys = await h.http().get('/v1/api-keys').set('authorization', bearer(write.key));
@@ -88,7 +90,10 @@ describe('API keys', () => {
     expect((await h.http().get('/v1/tasks').set('authorization', bearer(key.key))).status).toBe(401);
     const active = await h.http().get('/v1/api-keys?limit=100').set('authorization', bearer(ADMIN_KEY));
     expect(active.body.data.map((k: { id: string }) => k.id)).not.toContain(key.id);
-    const all = await h.http().get('/v1/api-keys?limit=100&include_revoked=true').set('authorization', bearer(ADMIN_KEY));
+    const all = await h
+      .http()
+      .get('/v1/api-keys?limit=100&include_revoked=true')
+      .set('authorization', bearer(ADMIN_KEY));
     expect(all.body.data.map((k: { id: string }) => k.id)).toContain(key.id);
   });
 
@@ -102,7 +107,11 @@ describe('API keys', () => {
   });
 
   it('validates key requests', async () => {
-    const scope = await h.http().post('/v1/api-keys').set('authorization', bearer(ADMIN_KEY)).send({ name: 'x', scopes: ['root'] });
+    const scope = await h
+      .http()
+      .post('/v1/api-keys')
+      .set('authorization', bearer(ADMIN_KEY))
+      .send({ name: 'x', scopes: ['root'] });
     expect(scope.status).toBe(400);
     expect(scope.body.errors).toEqual([
       { field: 'body.scopes[0]', message: 'must be equal to one of the allowed values (admin, write, read, classify)' },
@@ -114,7 +123,10 @@ describe('API keys', () => {
       .send({ name: 'x', scopes: ['write'], expires_at: '2001-01-01T00:00:00Z' });
     expect(past.status).toBe(400);
     expect(past.body.errors).toEqual([{ field: 'body.expires_at', message: 'must be in the future' }]);
-    const unknown = await h.http().delete('/v1/api-keys/0192f0c4-1111-7abc-8def-0123456789ab').set('authorization', bearer(ADMIN_KEY));
+    const unknown = await h
+      .http()
+      .delete('/v1/api-keys/0192f0c4-1111-7abc-8def-0123456789ab')
+      .set('authorization', bearer(ADMIN_KEY));
     expect(unknown.status).toBe(404);
     const notUuid = await h.http().delete('/v1/api-keys/abc').set('authorization', bearer(ADMIN_KEY));
     expect(notUuid.status).toBe(400);

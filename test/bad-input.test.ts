@@ -80,7 +80,9 @@ function inline(schema: Schema, depth = 0): Schema {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === 'properties') {
-      out[key] = Object.fromEntries(Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, inline(v, depth + 1)]));
+      out[key] = Object.fromEntries(
+        Object.entries(value as Record<string, Schema>).map(([k, v]) => [k, inline(v, depth + 1)]),
+      );
     } else if (key === 'anyOf' || key === 'oneOf') {
       out[key] = (value as Schema[]).map((v) => inline(v, depth + 1));
     } else if ((key === 'items' || key === 'additionalProperties') && typeof value === 'object') {
@@ -104,7 +106,8 @@ function sampleString(schema: Schema, seed: number): string {
 }
 
 function sampleNumber(schema: Schema, integer: boolean): number {
-  let value = schema.minimum ?? (schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + (integer ? 1 : 0.5) : 1);
+  let value =
+    schema.minimum ?? (schema.exclusiveMinimum !== undefined ? schema.exclusiveMinimum + (integer ? 1 : 0.5) : 1);
   if (schema.maximum !== undefined) value = Math.min(value, schema.maximum);
   return value;
 }
@@ -151,7 +154,8 @@ function allowedTypes(schema: Schema): Set<JsonType> | undefined {
     return new Set(sets.flatMap((s) => [...s!]));
   }
   const values = schema.enum ?? ('const' in schema ? [schema.const] : undefined);
-  if (values) return new Set(values.map((v) => (v === null ? 'null' : Array.isArray(v) ? 'array' : (typeof v as JsonType))));
+  if (values)
+    return new Set(values.map((v) => (v === null ? 'null' : Array.isArray(v) ? 'array' : (typeof v as JsonType))));
   if (!schema.type) return undefined;
   return new Set(Array.isArray(schema.type) ? schema.type : [schema.type]);
 }
@@ -218,7 +222,9 @@ function replaced(root: Schema, baseline: unknown, segments: Segment[], value: u
     }
     schema = (typeof segment === 'number' ? schema.items : schema.properties?.[segment]) ?? {};
     const existing = node[segment] as Record<Segment, unknown> | undefined;
-    const child = existing ?? (schema.type === 'array' ? [sample(schema.items ?? {})] : (sample(schema) as Record<Segment, unknown>));
+    const child =
+      existing ??
+      (schema.type === 'array' ? [sample(schema.items ?? {})] : (sample(schema) as Record<Segment, unknown>));
     if (Array.isArray(child) && child.length === 0) child.push(sample(schema.items ?? {}));
     node[segment] = child;
     node = child as Record<Segment, unknown>;
@@ -270,7 +276,8 @@ function sweep(path: string, method: Method, operation: Operation): SweptOperati
   const jsonBody = jsonSchema ? inline(jsonSchema) : undefined;
   const rawType = jsonBody ? undefined : Object.keys(content).find((type) => RAW_SAMPLES[type] !== undefined);
 
-  const unknownValue = (p: Parameter) => (p.schema.format === 'uuid' ? UNKNOWN_UUID : `unknown-${p.name.replace(/_/g, '-')}`);
+  const unknownValue = (p: Parameter) =>
+    p.schema.format === 'uuid' ? UNKNOWN_UUID : `unknown-${p.name.replace(/_/g, '-')}`;
   const urlWith = (pathValues: Record<string, string> = {}, query: Record<string, string | string[]> = {}) => {
     const filled = path.replace(/\{([^}]+)\}/g, (_, name: string) => {
       const param = pathParams.find((p) => p.name === name);
@@ -288,21 +295,31 @@ function sweep(path: string, method: Method, operation: Operation): SweptOperati
   const baselineBody = jsonBody ? sample(jsonBody) : undefined;
   // A request that is fine apart from what each case breaks (and the unknown ids in its path).
   const valid = (): Omit<BadInputCase, 'name' | 'status'> => {
-    if (jsonBody) return { method, url: urlWith(), contentType: 'application/json', body: JSON.stringify(baselineBody) };
+    if (jsonBody)
+      return { method, url: urlWith(), contentType: 'application/json', body: JSON.stringify(baselineBody) };
     if (rawType) return { method, url: urlWith(), contentType: rawType, body: RAW_SAMPLES[rawType] };
     return { method, url: urlWith() };
   };
   const cases: BadInputCase[] = [];
-  const add = (name: string, request: Omit<BadInputCase, 'name'>) => cases.push({ name: `${label}: ${name}`, ...request });
+  const add = (name: string, request: Omit<BadInputCase, 'name'>) =>
+    cases.push({ name: `${label}: ${name}`, ...request });
   const invalid = (field: string) => ({ status: [400], code: 'validation_failed', field });
   const invalidText = (field: string) => ({ status: [400], code: 'invalid_text', field });
 
   for (const p of pathParams) {
     add(`unknown path.${p.name} (${unknownValue(p)})`, { ...valid(), status: [404], code: 'not_found' });
     if (p.schema.format === 'uuid') {
-      add(`malformed path.${p.name} (not-a-uuid)`, { ...valid(), url: urlWith({ [p.name]: 'not-a-uuid' }), ...invalid(`path.${p.name}`) });
+      add(`malformed path.${p.name} (not-a-uuid)`, {
+        ...valid(),
+        url: urlWith({ [p.name]: 'not-a-uuid' }),
+        ...invalid(`path.${p.name}`),
+      });
     }
-    add(`U+0000 in path.${p.name}`, { ...valid(), url: urlWith({ [p.name]: 'a\u0000b' }), ...invalidText(`path.${p.name}`) });
+    add(`U+0000 in path.${p.name}`, {
+      ...valid(),
+      url: urlWith({ [p.name]: 'a\u0000b' }),
+      ...invalidText(`path.${p.name}`),
+    });
     if (p.schema.maxLength !== undefined) {
       const long = 'a'.repeat(p.schema.maxLength + 1);
       add(`over-long path.${p.name}`, { ...valid(), url: urlWith({ [p.name]: long }), ...invalid(`path.${p.name}`) });
@@ -316,8 +333,10 @@ function sweep(path: string, method: Method, operation: Operation): SweptOperati
     if (takesEnumOnly(s)) add(`${field} outside its enum`, { ...withQuery(BOGUS_ENUM), ...invalid(field) });
     if (s.type === 'integer' || s.type === 'number') {
       add(`${field}=abc`, { ...withQuery('abc'), ...invalid(field) });
-      if (s.minimum !== undefined) add(`${field} below minimum`, { ...withQuery(String(s.minimum - 1)), ...invalid(field) });
-      if (s.maximum !== undefined) add(`${field} above maximum`, { ...withQuery(String(s.maximum + 1)), ...invalid(field) });
+      if (s.minimum !== undefined)
+        add(`${field} below minimum`, { ...withQuery(String(s.minimum - 1)), ...invalid(field) });
+      if (s.maximum !== undefined)
+        add(`${field} above maximum`, { ...withQuery(String(s.maximum + 1)), ...invalid(field) });
     }
     if (s.type === 'integer') add(`${field}=1.5`, { ...withQuery('1.5'), ...invalid(field) });
     if (s.type === 'boolean') add(`${field}=maybe`, { ...withQuery('maybe'), ...invalid(field) });
@@ -325,7 +344,8 @@ function sweep(path: string, method: Method, operation: Operation): SweptOperati
       if (s.format === 'uuid') add(`${field}=not-a-uuid`, { ...withQuery('not-a-uuid'), ...invalid(field) });
       if (s.format === 'date-time') add(`${field}=not-a-date`, { ...withQuery('not-a-date'), ...invalid(field) });
       if ((s.minLength ?? 0) > 0) add(`empty ${field}`, { ...withQuery(''), ...invalid(field) });
-      if (s.maxLength !== undefined) add(`over-long ${field}`, { ...withQuery('a'.repeat(s.maxLength + 1)), ...invalid(field) });
+      if (s.maxLength !== undefined)
+        add(`over-long ${field}`, { ...withQuery('a'.repeat(s.maxLength + 1)), ...invalid(field) });
       add(`U+0000 in ${field}`, { ...withQuery('a\u0000b'), ...invalidText(field) });
     }
     if (s.type !== 'array') {
@@ -345,14 +365,27 @@ function sweep(path: string, method: Method, operation: Operation): SweptOperati
   if (jsonBody) {
     const json = (body: unknown) => ({ ...valid(), body: JSON.stringify(body) });
     add('malformed JSON body', { ...valid(), body: '{"a":', status: [400], code: 'malformed_json' });
-    add(`body over ${BODY_LIMIT} bytes`, { ...json({ padding: 'x'.repeat(BODY_LIMIT + 1000) }), status: [413], code: 'payload_too_large' });
+    add(`body over ${BODY_LIMIT} bytes`, {
+      ...json({ padding: 'x'.repeat(BODY_LIMIT + 1000) }),
+      status: [413],
+      code: 'payload_too_large',
+    });
     add('body is an array', { ...json([baselineBody]), ...invalid('body') });
     if (jsonBody.additionalProperties === false) {
-      add('unknown body property', { ...json({ ...(baselineBody as object), no_such_field: 1 }), ...invalid('body.no_such_field') });
+      add('unknown body property', {
+        ...json({ ...(baselineBody as object), no_such_field: 1 }),
+        ...invalid('body.no_such_field'),
+      });
     }
     add('no body at all', { method, url: urlWith(), ...invalid('body') });
     // (Not text/plain: Fastify parses that as a string, which the schema then refuses with a 400.)
-    add('text/csv body', { ...valid(), contentType: 'text/csv', body: 'text,label\nhello,a\n', status: [415], code: 'unsupported_media_type' });
+    add('text/csv body', {
+      ...valid(),
+      contentType: 'text/csv',
+      body: 'text,label\nhello,a\n',
+      status: [415],
+      code: 'unsupported_media_type',
+    });
     for (const { segments, schema, required } of bodyFields(jsonBody)) {
       const field = fieldName(segments);
       const broken = (value: unknown) => json(replaced(jsonBody, baselineBody, segments, value));
@@ -362,14 +395,19 @@ function sweep(path: string, method: Method, operation: Operation): SweptOperati
       if (takesEnumOnly(schema)) add(`${field} outside its enum`, { ...broken(BOGUS_ENUM), ...invalid(field) });
       // Every field that takes a string (enum and format ones too): refused before the schema is checked.
       if (!allowedTypes(schema) || allowedTypes(schema)!.has('string')) {
-        for (const [what, text] of UNSTORABLE_TEXT) add(`${what} in ${field}`, { ...broken(text), ...invalidText(field) });
+        for (const [what, text] of UNSTORABLE_TEXT)
+          add(`${what} in ${field}`, { ...broken(text), ...invalidText(field) });
       }
     }
   } else if (!rawType && method !== 'get') {
     // Bodiless actions (archive, cancel, purge) still parse a JSON body if one is sent.
     const withBody = (body: string) => ({ ...valid(), contentType: 'application/json', body });
     add('malformed JSON body', { ...withBody('{"a":'), status: [400], code: 'malformed_json' });
-    add(`body over ${BODY_LIMIT} bytes`, { ...withBody(JSON.stringify({ padding: 'x'.repeat(BODY_LIMIT + 1000) })), status: [413], code: 'payload_too_large' });
+    add(`body over ${BODY_LIMIT} bytes`, {
+      ...withBody(JSON.stringify({ padding: 'x'.repeat(BODY_LIMIT + 1000) })),
+      status: [413],
+      code: 'payload_too_large',
+    });
   }
   return { label, jsonBody, baselineBody, cases };
 }
@@ -410,7 +448,11 @@ async function expectProblemFor(c: BadInputCase): Promise<void> {
   const context = described(c, response);
   expect(c.status, context).toContain(response.status);
   expect(response.headers['content-type'], context).toContain('application/problem+json');
-  expect(response.body, context).toMatchObject({ type: expect.any(String), status: response.status, code: expect.any(String) });
+  expect(response.body, context).toMatchObject({
+    type: expect.any(String),
+    status: response.status,
+    code: expect.any(String),
+  });
   if (c.code) expect(response.body.code, context).toBe(c.code);
   if (c.field) {
     const fields = ((response.body.errors ?? []) as Array<{ field: string }>).map((e) => e.field);
@@ -427,7 +469,10 @@ describe('bad input sweep over openapi/openapi.json', () => {
     for (const { label, jsonBody, baselineBody } of operations) {
       if (!jsonBody) continue;
       const validate = ajv.compile(jsonBody);
-      expect(validate(structuredClone(baselineBody)), `${label} ${JSON.stringify(baselineBody)}: ${ajv.errorsText(validate.errors)}`).toBe(true);
+      expect(
+        validate(structuredClone(baselineBody)),
+        `${label} ${JSON.stringify(baselineBody)}: ${ajv.errorsText(validate.errors)}`,
+      ).toBe(true);
     }
   });
 

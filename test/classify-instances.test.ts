@@ -16,7 +16,12 @@ let local: string;
 const auth = bearer(ADMIN_KEY);
 
 /** Another API instance on the same database, Redis and queue prefix, listening on its own port. */
-async function secondInstance(): Promise<{ app: FastifyInstance; runtime: Runtime; url: string; stop(): Promise<void> }> {
+async function secondInstance(): Promise<{
+  app: FastifyInstance;
+  runtime: Runtime;
+  url: string;
+  stop(): Promise<void>;
+}> {
   const runtime = await openRuntime(h.config, createLogger({ level: 'silent', name: 'second' }), 'api');
   const app = await buildApp({ ...runtime });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -36,10 +41,25 @@ async function secondInstance(): Promise<{ app: FastifyInstance; runtime: Runtim
 beforeAll(async () => {
   fake = await startOpenAIFake();
   fake.script({ rules: [{ contains: 'how to', answer: 'instructional' }], default: 'other' });
-  h = await createHarness({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url, PREDICTION_LOG_FLUSH_MS: '50', PREDICTION_LOG_BATCH: '40' });
+  h = await createHarness({
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: fake.url,
+    PREDICTION_LOG_FLUSH_MS: '50',
+    PREDICTION_LOG_BATCH: '40',
+  });
   const version = await splitDataset(h, 'titles', 40);
-  hosted = await registerModel(h, 'titles', { kind: 'prompt', provider: 'openai', model: 'gpt-4o-mini', name: 'hosted' });
-  local = await registerModel(h, 'titles', { kind: 'prompt', provider: 'local', name: 'local', few_shot_from: { dataset_version_id: version, k: 20 } });
+  hosted = await registerModel(h, 'titles', {
+    kind: 'prompt',
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    name: 'hosted',
+  });
+  local = await registerModel(h, 'titles', {
+    kind: 'prompt',
+    provider: 'local',
+    name: 'local',
+    few_shot_from: { dataset_version_id: version, k: 20 },
+  });
   await route(h, 'titles', { champion: hosted, fallback: local });
 });
 afterAll(async () => {
@@ -52,7 +72,9 @@ describe('several API instances', () => {
     const second = await secondInstance();
     try {
       const other = supertest(second.url);
-      const ask = async () => (await other.post('/v1/tasks/titles/classify').set('authorization', auth).send({ input: 'how to pass' })).body.results[0];
+      const ask = async () =>
+        (await other.post('/v1/tasks/titles/classify').set('authorization', auth).send({ input: 'how to pass' })).body
+          .results[0];
       expect((await ask()).model_version_id).toBe(hosted);
       await second.runtime.services.serving.ready();
 
@@ -70,11 +92,22 @@ describe('several API instances', () => {
       await expect.poll(async () => (await ask()).model_version_id, { timeout: 10_000, interval: 20 }).toBe(local);
 
       // Same the other way round, and for key revocation.
-      const created = await h.http().post('/v1/api-keys').set('authorization', auth).send({ name: 'k', scopes: ['classify'] });
+      const created = await h
+        .http()
+        .post('/v1/api-keys')
+        .set('authorization', auth)
+        .send({ name: 'k', scopes: ['classify'] });
       const key = created.body.key as string;
       await other.post('/v1/tasks/titles/classify').set('authorization', bearer(key)).send({ input: 'x' }).expect(200);
       await h.http().delete(`/v1/api-keys/${created.body.id}`).set('authorization', auth).expect(200);
-      await expect.poll(async () => (await other.post('/v1/tasks/titles/classify').set('authorization', bearer(key)).send({ input: 'x' })).status, { timeout: 10_000, interval: 20 }).toBe(401);
+      await expect
+        .poll(
+          async () =>
+            (await other.post('/v1/tasks/titles/classify').set('authorization', bearer(key)).send({ input: 'x' }))
+              .status,
+          { timeout: 10_000, interval: 20 },
+        )
+        .toBe(401);
     } finally {
       await route(h, 'titles', { champion: hosted });
       await second.stop();
@@ -85,7 +118,8 @@ describe('several API instances', () => {
     fake.configure({ faults: { latencyMs: 30 } });
     const second = await secondInstance();
     const burst = `burst-${Date.now()}`;
-    const send = (i: number) => classifyOverHttp(second.url, 'titles', { inputs: [`how to ${burst} ${i}`, `vlog ${burst} ${i}`] });
+    const send = (i: number) =>
+      classifyOverHttp(second.url, 'titles', { inputs: [`how to ${burst} ${i}`, `vlog ${burst} ${i}`] });
     const inFlight = Array.from({ length: 150 }, (_, i) => send(i));
     await untilUpstreamSees(fake, burst, 10);
     const stopping = second.stop();
@@ -96,12 +130,16 @@ describe('several API instances', () => {
     const answered = responses.filter((response) => response.status === 200);
     expect(answered.length).toBeGreaterThan(0);
     // Requests arriving while it closes get a clean 503, never a half-done answer.
-    for (const response of responses.filter((r) => r.status !== 200 && r.status !== 0)) expect(response.status).toBe(503);
+    for (const response of responses.filter((r) => r.status !== 200 && r.status !== 0))
+      expect(response.status).toBe(503);
     const ids = answered.flatMap((response) => response.body.results!.map((result) => result.prediction_id));
     // The instance is gone: the records of everything it answered were written before its pool closed,
     // and it recorded nothing it did not answer (no request was processed and then dropped).
     expect(await storedPredictions(h, ids)).toBe(ids.length);
-    const recorded = await h.runtime.database.pool.query('SELECT count(*)::int AS n FROM predictions WHERE input_text LIKE $1', [`%${burst}%`]);
+    const recorded = await h.runtime.database.pool.query(
+      'SELECT count(*)::int AS n FROM predictions WHERE input_text LIKE $1',
+      [`%${burst}%`],
+    );
     expect(recorded.rows[0].n).toBe(ids.length);
   });
 });

@@ -26,7 +26,11 @@ afterAll(async () => {
 });
 
 const derive = (versionId: string, operations: object[]) =>
-  h.http().post(`/v1/dataset-versions/${versionId}/derive`).set('authorization', bearer(ADMIN_KEY)).send({ operations });
+  h
+    .http()
+    .post(`/v1/dataset-versions/${versionId}/derive`)
+    .set('authorization', bearer(ADMIN_KEY))
+    .send({ operations });
 
 const prepare = [
   { op: 'dedupe', mode: 'normalized' },
@@ -62,7 +66,8 @@ describe('derive', () => {
   it('stratifies: every label appears in every split', async () => {
     const version = (await derive(base.id, prepare)).body;
     for (const split of ['train', 'validation', 'test']) {
-      for (const label of LABELS) expect(version.stats.splits[split].label_distribution[label], `${label} in ${split}`).toBeGreaterThan(0);
+      for (const label of LABELS)
+        expect(version.stats.splits[split].label_distribution[label], `${label} in ${split}`).toBeGreaterThan(0);
     }
     const { train, validation, test } = version.stats.splits;
     expect(train.rows + validation.rows + test.rows).toBe(202);
@@ -83,7 +88,10 @@ describe('derive', () => {
   it('relabels, samples and filters', async () => {
     const relabeled = await derive(base.id, [{ op: 'relabel', map: { feature: 'other' } }]);
     expect(relabeled.body.stats.label_distribution.feature).toBeUndefined();
-    const sampled = await derive(base.id, [{ op: 'filter', drop_unlabeled: true }, { op: 'sample', max_per_label: 10, seed: 1 }]);
+    const sampled = await derive(base.id, [
+      { op: 'filter', drop_unlabeled: true },
+      { op: 'sample', max_per_label: 10, seed: 1 },
+    ]);
     expect(sampled.body.stats.label_distribution).toEqual({ billing: 10, bug: 10, feature: 10, other: 10 });
     const filtered = await derive(base.id, [{ op: 'filter', include_labels: ['bug'] }]);
     expect(Object.keys(filtered.body.stats.label_distribution)).toEqual(['bug']);
@@ -123,7 +131,12 @@ describe('review', () => {
       .http()
       .post(`/v1/dataset-versions/${base.id}/reviews`)
       .set('authorization', bearer(ADMIN_KEY))
-      .send({ overrides: [{ example_id: target.example_id, label: 'other' }, { example_id: crash.example_id, label: 'feature' }] });
+      .send({
+        overrides: [
+          { example_id: target.example_id, label: 'other' },
+          { example_id: crash.example_id, label: 'feature' },
+        ],
+      });
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({ operation: 'review', parent_id: base.id });
     expect(response.body.stats.label_sources.human).toBe(2);

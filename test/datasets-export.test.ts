@@ -4,7 +4,13 @@ import { ADMIN_KEY, bearer, createHarness, type Harness } from './helpers/harnes
 
 let h: Harness;
 let version: { id: string; label_codes: Record<string, string>; stats: { splits: Record<string, { rows: number }> } };
-const tricky = ['He said "hi", then left', 'Line one\nline two\ttabbed', 'Emoji 😀 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢', 'Comma, separated, text', 'Plain'];
+const tricky = [
+  'He said "hi", then left',
+  'Line one\nline two\ttabbed',
+  'Emoji 😀 and 𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
+  'Comma, separated, text',
+  'Plain',
+];
 
 beforeAll(async () => {
   h = await createHarness();
@@ -26,13 +32,19 @@ afterAll(async () => {
 });
 
 const exportOf = (query: string) =>
-  h.http().get(`/v1/dataset-versions/${version.id}/export?${query}`).set('authorization', bearer(ADMIN_KEY)).buffer(true).parse((res, done) => {
-    let text = '';
-    res.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    res.on('end', () => done(null, text));
-  });
+  h
+    .http()
+    .get(`/v1/dataset-versions/${version.id}/export?${query}`)
+    .set('authorization', bearer(ADMIN_KEY))
+    .buffer(true)
+    .parse((res, done) => {
+      let text = '';
+      res.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      res.on('end', () => done(null, text));
+    });
 
-const pairs = (rows: { text: string; label: string | null }[]) => rows.map((row) => `${row.text}\u0000${row.label}`).sort();
+const pairs = (rows: { text: string; label: string | null }[]) =>
+  rows.map((row) => `${row.text}\u0000${row.label}`).sort();
 
 describe('export', () => {
   it.each([
@@ -44,7 +56,12 @@ describe('export', () => {
     expect(exported.status).toBe(200);
     expect(exported.headers['content-type']).toContain(type);
     expect(exported.headers['content-disposition']).toContain(`reviews-v2-train.${format}`);
-    const reimported = await upload(h, `/v1/tasks/reviews/datasets?name=roundtrip-${format}`, exported.body as string, type === 'text/csv' ? 'text/csv' : 'application/jsonl');
+    const reimported = await upload(
+      h,
+      `/v1/tasks/reviews/datasets?name=roundtrip-${format}`,
+      exported.body as string,
+      type === 'text/csv' ? 'text/csv' : 'application/jsonl',
+    );
     expect(reimported.status).toBe(201);
     const original = await allExamples(h, version.id, '&split=train');
     const back = await allExamples(h, reimported.body.version.id);
@@ -65,7 +82,9 @@ describe('export', () => {
       exported.body as string,
     );
     expect(reimported.status).toBe(201);
-    expect(pairs(await allExamples(h, reimported.body.version.id))).toEqual(pairs(await allExamples(h, version.id, '&split=test')));
+    expect(pairs(await allExamples(h, reimported.body.version.id))).toEqual(
+      pairs(await allExamples(h, version.id, '&split=test')),
+    );
   });
 
   it('warns before fine-tuning on a split that is too small', async () => {
@@ -78,7 +97,11 @@ describe('export', () => {
     expect(checks.body.label_codes).toEqual(version.label_codes);
     expect(checks.body.warnings.map((w: { code: string }) => w.code)).toEqual([]);
 
-    const tiny = await upload(h, '/v1/tasks/reviews/datasets?name=tiny', jsonl([{ text: 'a', label: 'positive' }, { text: 'b' }]));
+    const tiny = await upload(
+      h,
+      '/v1/tasks/reviews/datasets?name=tiny',
+      jsonl([{ text: 'a', label: 'positive' }, { text: 'b' }]),
+    );
     const tinyChecks = await h
       .http()
       .get(`/v1/dataset-versions/${tiny.body.version.id}/export-checks?format=openai-chat`)

@@ -6,14 +6,20 @@ let h: Harness;
 beforeAll(async () => {
   h = await createHarness({ IMPORT_MAX_BYTES: '200000', MAX_TEXT_CHARS: '500', LOG_LEVEL: 'error' });
   await createTask(h, 'sentiment', ['positive', 'negative']);
-  await createTask(h, 'stars', [1, 2, 3, 4, 5].map((n) => ({ name: String(n), order: n })));
+  await createTask(
+    h,
+    'stars',
+    [1, 2, 3, 4, 5].map((n) => ({ name: String(n), order: n })),
+  );
 });
 afterAll(async () => {
   await h?.close();
 });
 
 const datasetsOf = async (task: string) =>
-  (await h.http().get(`/v1/tasks/${task}/datasets?limit=100`).set('authorization', bearer(ADMIN_KEY))).body.data as { name: string }[];
+  (await h.http().get(`/v1/tasks/${task}/datasets?limit=100`).set('authorization', bearer(ADMIN_KEY))).body.data as {
+    name: string;
+  }[];
 
 describe('import formats', () => {
   it('imports plain JSONL, labeled and unlabeled, and reports statistics', async () => {
@@ -52,8 +58,19 @@ describe('import formats', () => {
 
   it('imports OpenAI chat JSONL: user content is the text, the assistant the label', async () => {
     const body = jsonl([
-      { messages: [{ role: 'system', content: 'Rate it' }, { role: 'user', content: 'Loved it' }, { role: 'assistant', content: 'positive' }] },
-      { messages: [{ role: 'user', content: 'Awful' }, { role: 'assistant', content: 'negative' }] },
+      {
+        messages: [
+          { role: 'system', content: 'Rate it' },
+          { role: 'user', content: 'Loved it' },
+          { role: 'assistant', content: 'positive' },
+        ],
+      },
+      {
+        messages: [
+          { role: 'user', content: 'Awful' },
+          { role: 'assistant', content: 'negative' },
+        ],
+      },
       { messages: [{ role: 'user', content: 'No answer yet' }] },
     ]);
     const response = await upload(h, '/v1/tasks/sentiment/datasets?name=chat', body);
@@ -73,7 +90,11 @@ describe('import formats', () => {
       { prompt: 'Terrible\n\n###\n\n', completion: ' 1\n' },
       { prompt: 'Okay I guess\n\n###\n\n', completion: ' three' },
     ]);
-    const response = await upload(h, '/v1/tasks/stars/datasets?name=legacy&label_map=' + encodeURIComponent('{"three":"3"}'), body);
+    const response = await upload(
+      h,
+      '/v1/tasks/stars/datasets?name=legacy&label_map=' + encodeURIComponent('{"three":"3"}'),
+      body,
+    );
     expect(response.status).toBe(201);
     expect(response.body.import.format).toBe('openai-completions');
     expect(response.body.version.params.label_map).toEqual({ three: '3' });
@@ -87,7 +108,12 @@ describe('import formats', () => {
 
   it('imports CSV with named columns, quoted commas and newlines, as a raw body and as multipart', async () => {
     const csv = 'id,review,stars\r\n1,"Good, but slow",4\r\n2,"Line one\nline two",2\r\n3,No rating,\r\n';
-    const raw = await upload(h, '/v1/tasks/stars/datasets?name=csv&text_column=review&label_column=stars', csv, 'text/csv');
+    const raw = await upload(
+      h,
+      '/v1/tasks/stars/datasets?name=csv&text_column=review&label_column=stars',
+      csv,
+      'text/csv',
+    );
     expect(raw.status).toBe(201);
     expect(raw.body.import.format).toBe('csv');
     const rows = await allExamples(h, raw.body.version.id);
@@ -107,7 +133,12 @@ describe('import formats', () => {
   });
 
   it('copes with a BOM and CRLF line ends', async () => {
-    const body = '\uFEFF' + jsonl([{ text: 'café ☕ 👍', label: 'positive' }, { text: 'Nope', label: 'negative' }]).replace(/\n/g, '\r\n');
+    const body =
+      '\uFEFF' +
+      jsonl([
+        { text: 'café ☕ 👍', label: 'positive' },
+        { text: 'Nope', label: 'negative' },
+      ]).replace(/\n/g, '\r\n');
     const response = await upload(h, '/v1/tasks/sentiment/datasets?name=bom', body);
     expect(response.status).toBe(201);
     expect((await allExamples(h, response.body.version.id)).map((r) => r.text)).toEqual(['café ☕ 👍', 'Nope']);
@@ -180,7 +211,11 @@ describe('import validation', () => {
     const taken = await upload(h, '/v1/tasks/sentiment/datasets?name=taken', jsonl([{ text: 'b' }]));
     expect(taken.status).toBe(409);
 
-    const big = await upload(h, '/v1/tasks/sentiment/datasets?name=big', jsonl(Array.from({ length: 5000 }, (_, i) => ({ text: `row number ${i} with some words` }))));
+    const big = await upload(
+      h,
+      '/v1/tasks/sentiment/datasets?name=big',
+      jsonl(Array.from({ length: 5000 }, (_, i) => ({ text: `row number ${i} with some words` }))),
+    );
     expect(big.status).toBe(413);
     expect(big.body.code).toBe('payload_too_large');
     expect((await datasetsOf('sentiment')).map((d) => d.name)).not.toContain('big');
@@ -195,7 +230,11 @@ describe('import validation', () => {
 
 describe('versions from new files', () => {
   it('appends to or replaces the latest version, recording lineage', async () => {
-    const first = await upload(h, '/v1/tasks/sentiment/datasets?name=growing', jsonl([{ text: 'one', label: 'positive' }]));
+    const first = await upload(
+      h,
+      '/v1/tasks/sentiment/datasets?name=growing',
+      jsonl([{ text: 'one', label: 'positive' }]),
+    );
     const dataset = first.body.dataset.id;
     const appended = await upload(h, `/v1/datasets/${dataset}/versions`, jsonl([{ text: 'two', label: 'negative' }]));
     expect(appended.status).toBe(201);
@@ -204,7 +243,10 @@ describe('versions from new files', () => {
     expect(replaced.body.version).toMatchObject({ number: 3, parent_id: appended.body.version.id, row_count: 1 });
     expect(replaced.body.version.params.mode).toBe('replace');
 
-    const lineage = await h.http().get(`/v1/datasets/${dataset}/versions?limit=2`).set('authorization', bearer(ADMIN_KEY));
+    const lineage = await h
+      .http()
+      .get(`/v1/datasets/${dataset}/versions?limit=2`)
+      .set('authorization', bearer(ADMIN_KEY));
     expect(lineage.body.data.map((v: { number: number }) => v.number)).toEqual([3, 2]);
     const rest = await h
       .http()
@@ -217,16 +259,24 @@ describe('versions from new files', () => {
   });
 
   it('gives two concurrent imports into one dataset two consistent, consecutive versions', async () => {
-    const first = await upload(h, '/v1/tasks/sentiment/datasets?name=concurrent', jsonl([{ text: 'base', label: 'positive' }]));
+    const first = await upload(
+      h,
+      '/v1/tasks/sentiment/datasets?name=concurrent',
+      jsonl([{ text: 'base', label: 'positive' }]),
+    );
     const dataset = first.body.dataset.id;
-    const file = (tag: string) => jsonl(Array.from({ length: 3000 }, (_, i) => ({ text: `${tag} ${i}`, label: i % 2 ? 'positive' : 'negative' })));
+    const file = (tag: string) =>
+      jsonl(Array.from({ length: 3000 }, (_, i) => ({ text: `${tag} ${i}`, label: i % 2 ? 'positive' : 'negative' })));
     const [a, b] = await Promise.all([
       upload(h, `/v1/datasets/${dataset}/versions?mode=replace`, file('alpha')),
       upload(h, `/v1/datasets/${dataset}/versions?mode=replace`, file('beta')),
     ]);
     expect([a.status, b.status]).toEqual([201, 201]);
     expect([a.body.version.number, b.body.version.number].sort()).toEqual([2, 3]);
-    for (const [response, tag] of [[a, 'alpha'], [b, 'beta']] as const) {
+    for (const [response, tag] of [
+      [a, 'alpha'],
+      [b, 'beta'],
+    ] as const) {
       expect(response.body.version.row_count).toBe(3000);
       const rows = await allExamples(h, response.body.version.id);
       expect(rows).toHaveLength(3000);

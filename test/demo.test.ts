@@ -23,7 +23,9 @@ describe('npm run demo', () => {
     expect(output).toContain('task grappling-titles');
     expect(output).toContain('it may not manage keys: 403 forbidden');
     expect(output).toContain('version 1 (import): 360 rows, 260 labeled, 100 unlabeled, 14 duplicates');
-    expect(output).toMatch(/version 2 \(derive\): 340 rows, .*\n.*\n  splits: train \d+, validation \d+, test \d+, unassigned 0/);
+    expect(output).toMatch(
+      /version 2 \(derive\): 340 rows, .*\n.*\n {2}splits: train \d+, validation \d+, test \d+, unassigned 0/,
+    );
     expect(output).toMatch(/\] 100\/100 completed/);
     expect(output).toContain('version 3 (label): 340 rows, 340 labeled, 0 unlabeled');
     expect(output).toMatch(/\(0\.\d\d\) → (confirmed|corrected to \w+): "/);

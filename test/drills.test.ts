@@ -28,7 +28,12 @@ beforeAll(async () => {
   // Redis as production should run it for BullMQ: with an append-only file, so a restart keeps the queues.
   redisDir = mkdtempSync(join(tmpdir(), 'tuneline-redis-'));
   redis = await startRedisServer(['--appendonly', 'yes', '--appendfsync', 'always', '--dir', redisDir]);
-  h = await createHarness({ REDIS_URL: redis.url, OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url, JOB_LOCK_MS: '2000' });
+  h = await createHarness({
+    REDIS_URL: redis.url,
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: fake.url,
+    JOB_LOCK_MS: '2000',
+  });
   await createTask(h, 'tickets', ['billing', 'other']);
 });
 afterAll(async () => {
@@ -49,8 +54,17 @@ function spawn(entry: string, args: string[], env: Record<string, string> = {}):
 async function whereItStands(pipeline: unknown, workers: Spawned[]): Promise<string> {
   const jobs: Record<string, unknown> = {};
   for (const name of ['pipelines', 'training', 'evaluation'] as const) {
-    const listed = await h.runtime.queues.get(name).getJobs(['active', 'waiting', 'delayed', 'waiting-children', 'failed', 'prioritized', 'completed']);
-    jobs[name] = await Promise.all(listed.map(async (job) => ({ id: job.id, state: await job.getState(), stalled: job.stalledCounter, failed: job.failedReason })));
+    const listed = await h.runtime.queues
+      .get(name)
+      .getJobs(['active', 'waiting', 'delayed', 'waiting-children', 'failed', 'prioritized', 'completed']);
+    jobs[name] = await Promise.all(
+      listed.map(async (job) => ({
+        id: job.id,
+        state: await job.getState(),
+        stalled: job.stalledCounter,
+        failed: job.failedReason,
+      })),
+    );
   }
   const fineTunes = (await h.runtime.database.pool.query('SELECT id, status, created_at FROM fine_tunes')).rows;
   const logs = workers.map((worker, index) => `worker ${index + 1}:\n${worker.output()}`).join('\n');
@@ -64,8 +78,14 @@ describe('drills', () => {
     const version = (await upload(h, '/v1/tasks/tickets/datasets?name=redis-drill', jsonl(rows))).body.version.id;
     const worker = spawn('src/start/worker.ts', ['--queues', 'labeling', '--concurrency', '2']);
     await worker.waitFor('workers started');
-    const run = await startRun(h, version, { provider: 'openai', mode: 'zero_shot', rate_limit: { rpm: 100_000, tpm: 10_000_000 } });
-    await expect.poll(async () => (await getRun(h, run.id)).done, { timeout: 15_000, interval: 50 }).toBeGreaterThan(10);
+    const run = await startRun(h, version, {
+      provider: 'openai',
+      mode: 'zero_shot',
+      rate_limit: { rpm: 100_000, tpm: 10_000_000 },
+    });
+    await expect
+      .poll(async () => (await getRun(h, run.id)).done, { timeout: 15_000, interval: 50 })
+      .toBeGreaterThan(10);
 
     await redis.stop(); // SIGKILL: no goodbye to its clients
     await new Promise((resolve) => setTimeout(resolve, 1_000));
@@ -73,7 +93,10 @@ describe('drills', () => {
 
     const finished = await waitForRun(h, run.id, 60_000);
     expect(finished).toMatchObject({ status: 'completed', total: 100, done: 100, labeled: 100 });
-    const results = await h.runtime.database.pool.query('SELECT count(*)::int AS n, count(DISTINCT example_id)::int AS distinct FROM label_results WHERE run_id = $1', [run.id]);
+    const results = await h.runtime.database.pool.query(
+      'SELECT count(*)::int AS n, count(DISTINCT example_id)::int AS distinct FROM label_results WHERE run_id = $1',
+      [run.id],
+    );
     expect(results.rows[0]).toEqual({ n: 100, distinct: 100 });
     worker.kill('SIGTERM');
     expect(await worker.exited()).toBe(0);
@@ -86,22 +109,33 @@ describe('drills', () => {
     const api = spawn('src/start/server.ts', [], { PORT: String(port), HOST: '127.0.0.1', ...env });
     await api.waitFor('Server listening');
     const burst = `sigterm-${Date.now()}`;
-    const send = (i: number) => classifyOverHttp(`http://127.0.0.1:${port}`, 'tickets', { input: `refund ${burst} ${i}` });
+    const send = (i: number) =>
+      classifyOverHttp(`http://127.0.0.1:${port}`, 'tickets', { input: `refund ${burst} ${i}` });
     await send(-1); // the route is in memory before the load starts
     const load = Array.from({ length: count }, (_, i) => send(i));
     await untilUpstreamSees(fake, burst, 10);
     api.kill('SIGTERM');
-    const readiness = await fetch(`http://127.0.0.1:${port}/health/ready`).then((response) => response.status).catch(() => 0);
+    const readiness = await fetch(`http://127.0.0.1:${port}/health/ready`)
+      .then((response) => response.status)
+      .catch(() => 0);
     const responses = await Promise.all(load);
     expect(await api.exited()).toBe(0);
     const answered = responses.filter((response) => response.status === 200);
     const ids = answered.map((response) => response.body.results![0]!.prediction_id);
-    const stored = await h.runtime.database.pool.query("SELECT id FROM predictions WHERE input_text LIKE $1 AND input_text NOT LIKE '% -1'", [`%${burst}%`]);
+    const stored = await h.runtime.database.pool.query(
+      "SELECT id FROM predictions WHERE input_text LIKE $1 AND input_text NOT LIKE '% -1'",
+      [`%${burst}%`],
+    );
     return { responses, answered, ids, storedIds: stored.rows.map((row: { id: string }) => row.id), readiness };
   }
 
   it('answers every request it took and records every prediction when the API gets SIGTERM under classify load', async () => {
-    const champion = await registerModel(h, 'tickets', { kind: 'prompt', provider: 'openai', model: 'gpt-4o-mini', name: 'hosted' });
+    const champion = await registerModel(h, 'tickets', {
+      kind: 'prompt',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      name: 'hosted',
+    });
     const fallback = await registerModel(h, 'tickets', { kind: 'prompt', provider: 'local', name: 'local' });
     await route(h, 'tickets', { champion, fallback });
     fake.configure({ faults: { latencyMs: 30 } });
@@ -125,10 +159,16 @@ describe('drills', () => {
     const queues = ['pipelines,training,evaluation', '--concurrency', '2'];
     const first = spawn('src/start/worker.ts', ['--queues', ...queues]);
     await first.waitFor('workers started');
-    const created = await h.http().post('/v1/tasks/tickets/pipelines').set('authorization', auth).send({ dataset_version_id: version, candidates: [{ provider: 'local', seed: 3 }] });
+    const created = await h
+      .http()
+      .post('/v1/tasks/tickets/pipelines')
+      .set('authorization', auth)
+      .send({ dataset_version_id: version, candidates: [{ provider: 'local', seed: 3 }] });
     expect(created.status).toBe(202);
     const stateOf = () => getPipeline(h, created.body.id);
-    await expect.poll(async () => stepOf(await stateOf(), 'prepare').status, { timeout: 20_000, interval: 50 }).toBe('completed');
+    await expect
+      .poll(async () => stepOf(await stateOf(), 'prepare').status, { timeout: 20_000, interval: 50 })
+      .toBe('completed');
     first.kill('SIGKILL');
     await first.exited();
 
@@ -140,9 +180,18 @@ describe('drills', () => {
         throw new Error(`${error.message}\n${await whereItStands(await stateOf(), [first, second])}`);
       });
     const done = await stateOf();
-    expect(done.steps.map((step: { status: string }) => step.status)).toEqual(['skipped', 'completed', 'completed', 'completed', 'completed']);
+    expect(done.steps.map((step: { status: string }) => step.status)).toEqual([
+      'skipped',
+      'completed',
+      'completed',
+      'completed',
+      'completed',
+    ]);
     // One fine-tune and one evaluation per model, however the steps were interrupted.
-    const fineTunes = await h.runtime.database.pool.query('SELECT count(*)::int AS n FROM fine_tunes WHERE dataset_version_id = $1', [stepOf(done, 'prepare').outputs['version_id']]);
+    const fineTunes = await h.runtime.database.pool.query(
+      'SELECT count(*)::int AS n FROM fine_tunes WHERE dataset_version_id = $1',
+      [stepOf(done, 'prepare').outputs['version_id']],
+    );
     expect(fineTunes.rows[0].n).toBe(1);
   }, 120_000);
 });

@@ -11,7 +11,11 @@ afterAll(async () => {
 
 const auth = bearer(ADMIN_KEY);
 
-function expectProblem(response: { status: number; headers: Record<string, string>; body: Record<string, unknown> }, status: number, code: string) {
+function expectProblem(
+  response: { status: number; headers: Record<string, string>; body: Record<string, unknown> },
+  status: number,
+  code: string,
+) {
   expect(response.status).toBe(status);
   expect(response.headers['content-type']).toContain('application/problem+json');
   expect(response.body).toMatchObject({ status, code, type: `urn:tuneline:problem:${code}` });
@@ -21,12 +25,22 @@ function expectProblem(response: { status: number; headers: Record<string, strin
 
 describe('error model', () => {
   it('reports malformed JSON as 400 malformed_json', async () => {
-    const response = await h.http().post('/v1/tasks').set('authorization', auth).set('content-type', 'application/json').send('{"slug": ');
+    const response = await h
+      .http()
+      .post('/v1/tasks')
+      .set('authorization', auth)
+      .set('content-type', 'application/json')
+      .send('{"slug": ');
     expectProblem(response, 400, 'malformed_json');
   });
 
   it('reports an unsupported content type as 415', async () => {
-    const response = await h.http().post('/v1/tasks').set('authorization', auth).set('content-type', 'text/csv').send('a,b');
+    const response = await h
+      .http()
+      .post('/v1/tasks')
+      .set('authorization', auth)
+      .set('content-type', 'text/csv')
+      .send('a,b');
     expectProblem(response, 415, 'unsupported_media_type');
   });
 
@@ -44,10 +58,18 @@ describe('error model', () => {
   });
 
   it('keeps a caller-supplied request id and makes one up otherwise', async () => {
-    const given = await h.http().get('/v1/tasks/missing').set('authorization', auth).set('x-request-id', 'caller-trace-42');
+    const given = await h
+      .http()
+      .get('/v1/tasks/missing')
+      .set('authorization', auth)
+      .set('x-request-id', 'caller-trace-42');
     expect(given.headers['x-request-id']).toBe('caller-trace-42');
     expect(given.body.request_id).toBe('caller-trace-42');
-    const made = await h.http().get('/v1/tasks/missing').set('authorization', auth).set('x-request-id', 'bad id with spaces');
+    const made = await h
+      .http()
+      .get('/v1/tasks/missing')
+      .set('authorization', auth)
+      .set('x-request-id', 'bad id with spaces');
     expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 

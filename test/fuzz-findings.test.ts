@@ -21,22 +21,38 @@ afterAll(async () => {
   await h?.close();
 });
 
-function expectProblem(response: { status: number; headers: Record<string, string>; body: Record<string, unknown> }, status: number, code: string) {
+function expectProblem(
+  response: { status: number; headers: Record<string, string>; body: Record<string, unknown> },
+  status: number,
+  code: string,
+) {
   expect(response.status, JSON.stringify(response.body)).toBe(status);
   expect(response.headers['content-type']).toContain('application/problem+json');
   expect(response.body).toMatchObject({ status, code });
 }
 
 /** A raw request, for what supertest would refuse to send (bad escapes, huge URLs and headers). */
-function raw(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string>; body: Record<string, unknown> }> {
+function raw(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, string>; body: Record<string, unknown> }> {
   const { port } = h.app.server.address() as AddressInfo;
   return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, path, method: 'GET', headers: { authorization: auth, ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers as Record<string, string>, body: text ? JSON.parse(text) : {} }));
-    });
+    const req = httpRequest(
+      { host: '127.0.0.1', port, path, method: 'GET', headers: { authorization: auth, ...headers } },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers as Record<string, string>,
+            body: text ? JSON.parse(text) : {},
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -46,17 +62,37 @@ describe('requests the fuzzing found answered 500', () => {
   it('rejects a multipart upload with a missing or wrong boundary, a truncated body or garbage', async () => {
     const post = () => h.http().post('/v1/tasks/fuzz/datasets?name=multi').set('authorization', auth);
     expectProblem(await post().set('content-type', 'multipart/form-data').send('--x\r\nnothing'), 400, 'invalid_file');
-    expectProblem(await post().set('content-type', 'multipart/form-data; boundary=right').send('--wrong\r\ncontent-disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{"text":"x"}\r\n--wrong--\r\n'), 400, 'invalid_file');
     expectProblem(
-      await post().set('content-type', 'multipart/form-data; boundary=b').send('--b\r\ncontent-disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{"text":"a"}\n{"te'),
+      await post()
+        .set('content-type', 'multipart/form-data; boundary=right')
+        .send(
+          '--wrong\r\ncontent-disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{"text":"x"}\r\n--wrong--\r\n',
+        ),
       400,
       'invalid_file',
     );
-    expectProblem(await post().set('content-type', 'multipart/form-data; boundary=b').send(Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01])), 400, 'invalid_file');
+    expectProblem(
+      await post()
+        .set('content-type', 'multipart/form-data; boundary=b')
+        .send('--b\r\ncontent-disposition: form-data; name="file"; filename="a.jsonl"\r\n\r\n{"text":"a"}\n{"te'),
+      400,
+      'invalid_file',
+    );
+    expectProblem(
+      await post()
+        .set('content-type', 'multipart/form-data; boundary=b')
+        .send(Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01])),
+      400,
+      'invalid_file',
+    );
   });
 
   it('gives every integer a maximum the database can hold', async () => {
-    const patched = await h.http().patch('/v1/tasks/fuzz/routing').set('authorization', auth).send({ min_test_size: 2 ** 31 });
+    const patched = await h
+      .http()
+      .patch('/v1/tasks/fuzz/routing')
+      .set('authorization', auth)
+      .send({ min_test_size: 2 ** 31 });
     expectProblem(patched, 400, 'validation_failed');
     expect(patched.body['errors']).toEqual([expect.objectContaining({ field: 'body.min_test_size' })]);
   });
@@ -70,14 +106,21 @@ describe('requests the fuzzing found answered 500', () => {
       .post('/v1/cost-projections')
       .set('authorization', auth)
       .set('content-type', 'application/json')
-      .send('{"daily_volume": 1e309, "horizon_days": 30, "options": [{"scenario": "just_ask", "model": "gpt-4o-mini"}]}');
+      .send(
+        '{"daily_volume": 1e309, "horizon_days": 30, "options": [{"scenario": "just_ask", "model": "gpt-4o-mini"}]}',
+      );
     expectProblem(projection, 400, 'validation_failed');
     expect(projection.body['errors']).toEqual([expect.objectContaining({ field: 'body.daily_volume' })]);
   });
 
   it('rejects a gzip or other binary body sent as JSONL instead of importing an empty dataset', async () => {
     const gz = gzipSync(Buffer.from('{"text": "hello", "label": "a"}\n'));
-    const sent = await h.http().post('/v1/tasks/fuzz/datasets?name=gz').set('authorization', auth).set('content-type', 'application/jsonl').send(gz);
+    const sent = await h
+      .http()
+      .post('/v1/tasks/fuzz/datasets?name=gz')
+      .set('authorization', auth)
+      .set('content-type', 'application/jsonl')
+      .send(gz);
     expectProblem(sent, 400, 'invalid_file');
     const binary = await h
       .http()

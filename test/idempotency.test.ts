@@ -22,12 +22,24 @@ let exampleIds: string[];
 
 beforeAll(async () => {
   fake = await startOpenAIFake({ jobTiming: { validatingMs: 20, queuedMs: 20, runningMs: 100 } });
-  h = await createHarness({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url, FINE_TUNE_POLL_MS: '40', FINE_TUNE_POLL_MAX_MS: '100' });
+  h = await createHarness({
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: fake.url,
+    FINE_TUNE_POLL_MS: '40',
+    FINE_TUNE_POLL_MAX_MS: '100',
+  });
   split = await splitDataset(h, 'titles');
-  const imported = await upload(h, '/v1/tasks/titles/datasets?name=partly', jsonl([...titles(6, true), ...titles(3, false, 'unlabeled')]));
+  const imported = await upload(
+    h,
+    '/v1/tasks/titles/datasets?name=partly',
+    jsonl([...titles(6, true), ...titles(3, false, 'unlabeled')]),
+  );
   partlyLabeled = imported.body.version.id;
   datasetId = imported.body.dataset.id;
-  const examples = await h.http().get(`/v1/dataset-versions/${partlyLabeled}/examples?limit=2`).set('authorization', auth);
+  const examples = await h
+    .http()
+    .get(`/v1/dataset-versions/${partlyLabeled}/examples?limit=2`)
+    .set('authorization', auth);
   exampleIds = examples.body.data.map((row: { example_id: string }) => row.example_id);
   promptModel = await registerModel(h, 'titles', { kind: 'prompt', provider: 'local', name: 'baseline' });
   otherModel = await registerModel(h, 'titles', { kind: 'prompt', provider: 'local', name: 'other-baseline' });
@@ -35,7 +47,8 @@ beforeAll(async () => {
   const classified = await classify(h, 'titles', { input: 'how to escape mount' });
   predictionId = classified.body.results[0].prediction_id;
   // Feedback needs the prediction in Postgres; the log writes it in the background.
-  while ((await count('SELECT count(*) FROM predictions WHERE id = $1', [predictionId])) === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  while ((await count('SELECT count(*) FROM predictions WHERE id = $1', [predictionId])) === 0)
+    await new Promise((resolve) => setTimeout(resolve, 50));
 });
 afterAll(async () => {
   await h?.close();
@@ -43,7 +56,10 @@ afterAll(async () => {
 });
 
 function titles(n: number, labeled: boolean, prefix = 'video') {
-  return Array.from({ length: n }, (_, i) => ({ text: `${prefix} ${i % 2 ? 'how to drill' : 'vlog'} ${i}`, ...(labeled ? { label: i % 2 ? 'instructional' : 'other' } : {}) }));
+  return Array.from({ length: n }, (_, i) => ({
+    text: `${prefix} ${i % 2 ? 'how to drill' : 'vlog'} ${i}`,
+    ...(labeled ? { label: i % 2 ? 'instructional' : 'other' } : {}),
+  }));
 }
 
 async function count(sql: string, params: unknown[] = []): Promise<number> {
@@ -65,7 +81,8 @@ interface CreatingRoute {
 }
 
 const json = (bodies: Record<Variant, object>) => (request: Test, variant: Variant) => request.send(bodies[variant]);
-const file = (files: Record<Variant, string>) => (request: Test, variant: Variant) => request.set('content-type', 'application/jsonl').send(files[variant]);
+const file = (files: Record<Variant, string>) => (request: Test, variant: Variant) =>
+  request.set('content-type', 'application/jsonl').send(files[variant]);
 const BAD_FILE = '{"text": "no closing brace"\n';
 
 const routes = (): CreatingRoute[] => [
@@ -73,7 +90,11 @@ const routes = (): CreatingRoute[] => [
     name: 'POST /v1/tasks',
     path: () => '/v1/tasks',
     send: (request, variant, nonce) =>
-      request.send({ slug: variant === 'failing' ? 'titles' /* exists: 409 */ : `idem-${nonce}-${variant}`, instructions: 'x', labels: [{ name: 'yes' }, { name: 'no' }] }),
+      request.send({
+        slug: variant === 'failing' ? 'titles' /* exists: 409 */ : `idem-${nonce}-${variant}`,
+        instructions: 'x',
+        labels: [{ name: 'yes' }, { name: 'no' }],
+      }),
     records: () => count("SELECT count(*) FROM tasks WHERE slug LIKE 'idem-%'"),
     idOf: (body) => body.id,
   },
@@ -99,7 +120,8 @@ const routes = (): CreatingRoute[] => [
       b: { operations: [{ op: 'sample', max_per_label: 2, seed: 1 }] },
       failing: { operations: [{ op: 'relabel', map: { other: 'no-such-label' } }] },
     }),
-    records: () => count("SELECT count(*) FROM dataset_versions WHERE parent_id = $1 AND operation = 'derive'", [partlyLabeled]),
+    records: () =>
+      count("SELECT count(*) FROM dataset_versions WHERE parent_id = $1 AND operation = 'derive'", [partlyLabeled]),
     idOf: (body) => body.id,
   },
   {
@@ -112,7 +134,8 @@ const routes = (): CreatingRoute[] => [
             ? [{ example_id: MISSING, label: 'other' }]
             : [{ example_id: exampleIds[variant === 'a' ? 0 : 1], label: 'instructional' }],
       }),
-    records: () => count("SELECT count(*) FROM dataset_versions WHERE parent_id = $1 AND operation = 'review'", [partlyLabeled]),
+    records: () =>
+      count("SELECT count(*) FROM dataset_versions WHERE parent_id = $1 AND operation = 'review'", [partlyLabeled]),
     idOf: (body) => body.id,
   },
   {
@@ -130,7 +153,11 @@ const routes = (): CreatingRoute[] => [
     name: 'POST /v1/tasks/{task}/fine-tunes',
     path: () => '/v1/tasks/titles/fine-tunes',
     send: (request, variant) =>
-      request.send({ dataset_version_id: variant === 'failing' ? MISSING : split, provider: 'local', seed: variant === 'b' ? 2 : 1 }),
+      request.send({
+        dataset_version_id: variant === 'failing' ? MISSING : split,
+        provider: 'local',
+        seed: variant === 'b' ? 2 : 1,
+      }),
     records: () => count('SELECT count(*) FROM fine_tunes'),
     idOf: (body) => body.id,
   },
@@ -149,7 +176,10 @@ const routes = (): CreatingRoute[] => [
     name: 'POST /v1/evaluations',
     path: () => '/v1/evaluations',
     send: (request, variant) =>
-      request.send({ model_version_id: { a: promptModel, b: otherModel, failing: MISSING }[variant], dataset_version_id: split }),
+      request.send({
+        model_version_id: { a: promptModel, b: otherModel, failing: MISSING }[variant],
+        dataset_version_id: split,
+      }),
     records: () => count('SELECT count(*) FROM evaluations'),
     idOf: (body) => body.id,
   },
@@ -157,7 +187,10 @@ const routes = (): CreatingRoute[] => [
     name: 'POST /v1/tasks/{task}/pipelines',
     path: () => '/v1/tasks/titles/pipelines',
     send: (request, variant) =>
-      request.send({ dataset_version_id: variant === 'failing' ? MISSING : split, candidates: [{ provider: 'local', seed: variant === 'b' ? 2 : 1 }] }),
+      request.send({
+        dataset_version_id: variant === 'failing' ? MISSING : split,
+        candidates: [{ provider: 'local', seed: variant === 'b' ? 2 : 1 }],
+      }),
     records: () => count('SELECT count(*) FROM pipelines'),
     idOf: (body) => body.id,
   },
@@ -172,7 +205,11 @@ describe.each(routes())('Idempotency-Key on $name', (template) => {
     nonce = String(++fresh);
   });
   const post = (key: string, variant: Variant) =>
-    template.send(h.http().post(template.path(nonce)).set('authorization', auth).set('idempotency-key', key), variant, nonce);
+    template.send(
+      h.http().post(template.path(nonce)).set('authorization', auth).set('idempotency-key', key),
+      variant,
+      nonce,
+    );
 
   it('replays the first response for the same key and body, and creates one record', async () => {
     const key = newKey();
@@ -248,7 +285,8 @@ describe('Idempotency-Key on streamed imports', () => {
   it('treats another query string as another request', async () => {
     const key = newKey();
     const body = jsonl(titles(3, true));
-    const send = (name: string) => upload(h, `/v1/tasks/titles/datasets?name=${name}`, body).set('idempotency-key', key);
+    const send = (name: string) =>
+      upload(h, `/v1/tasks/titles/datasets?name=${name}`, body).set('idempotency-key', key);
     expect((await send('query-a')).status).toBe(201);
     expect((await send('query-b')).status).toBe(422);
   });
@@ -257,9 +295,18 @@ describe('Idempotency-Key on streamed imports', () => {
 describe('Idempotency-Key scope and other creating routes', () => {
   it('keeps one key per API key: another key with the same Idempotency-Key creates its own record', async () => {
     const key = newKey();
-    const created = await h.http().post('/v1/api-keys').set('authorization', auth).send({ name: 'writer', scopes: ['write'] });
+    const created = await h
+      .http()
+      .post('/v1/api-keys')
+      .set('authorization', auth)
+      .send({ name: 'writer', scopes: ['write'] });
     const send = (apiKey: string) =>
-      h.http().post('/v1/tasks/titles/model-versions').set('authorization', bearer(apiKey)).set('idempotency-key', key).send({ kind: 'prompt', provider: 'local', name: 'scoped' });
+      h
+        .http()
+        .post('/v1/tasks/titles/model-versions')
+        .set('authorization', bearer(apiKey))
+        .set('idempotency-key', key)
+        .send({ kind: 'prompt', provider: 'local', name: 'scoped' });
     const mine = await send(ADMIN_KEY);
     const theirs = await send(created.body.key);
     expect(mine.status).toBe(201);
@@ -270,22 +317,49 @@ describe('Idempotency-Key scope and other creating routes', () => {
 
   it('replays a cost projection, JSON or SVG, with its content type', async () => {
     const key = newKey();
-    const body = { daily_volume: 1000, horizon_days: 30, options: [{ name: 'a', scenario: 'few_shot', model: 'gpt-4o-mini', price_per_million: { input: 0.15, output: 0.6 } }] };
-    const send = () => h.http().post('/v1/cost-projections').set('authorization', auth).set('idempotency-key', key).set('accept', 'image/svg+xml').send(body);
+    const body = {
+      daily_volume: 1000,
+      horizon_days: 30,
+      options: [
+        { name: 'a', scenario: 'few_shot', model: 'gpt-4o-mini', price_per_million: { input: 0.15, output: 0.6 } },
+      ],
+    };
+    const send = () =>
+      h
+        .http()
+        .post('/v1/cost-projections')
+        .set('authorization', auth)
+        .set('idempotency-key', key)
+        .set('accept', 'image/svg+xml')
+        .send(body);
     const first = await send();
     const second = await send();
     expect(first.status).toBe(200);
     expect(second.headers['idempotent-replayed']).toBe('true');
     expect(second.headers['content-type']).toBe(first.headers['content-type']);
     expect(second.text).toBe(first.text);
-    const other = await h.http().post('/v1/cost-projections').set('authorization', auth).set('idempotency-key', key).send({ ...body, daily_volume: 2000 });
+    const other = await h
+      .http()
+      .post('/v1/cost-projections')
+      .set('authorization', auth)
+      .set('idempotency-key', key)
+      .send({ ...body, daily_volume: 2000 });
     expect(other.status).toBe(422);
   });
 
   it('records feedback once for one key: a replay does not write it again', async () => {
     const key = newKey();
-    const send = (label: string) => h.http().post(`/v1/predictions/${predictionId}/feedback`).set('authorization', auth).set('idempotency-key', key).send({ label });
-    const written = () => h.runtime.database.pool.query('SELECT label, updated_at FROM prediction_feedback WHERE prediction_id = $1', [predictionId]);
+    const send = (label: string) =>
+      h
+        .http()
+        .post(`/v1/predictions/${predictionId}/feedback`)
+        .set('authorization', auth)
+        .set('idempotency-key', key)
+        .send({ label });
+    const written = () =>
+      h.runtime.database.pool.query('SELECT label, updated_at FROM prediction_feedback WHERE prediction_id = $1', [
+        predictionId,
+      ]);
     const first = await send('instructional');
     expect(first.status, JSON.stringify(first.body)).toBe(200);
     const before = (await written()).rows;
@@ -301,7 +375,12 @@ describe('Idempotency-Key scope and other creating routes', () => {
     const key = newKey();
     const versionOfPrediction = split;
     const send = (body: object) =>
-      h.http().post(`/v1/dataset-versions/${versionOfPrediction}/merge-feedback`).set('authorization', auth).set('idempotency-key', key).send(body);
+      h
+        .http()
+        .post(`/v1/dataset-versions/${versionOfPrediction}/merge-feedback`)
+        .set('authorization', auth)
+        .set('idempotency-key', key)
+        .send(body);
     const records = () => count("SELECT count(*) FROM dataset_versions WHERE operation = 'merge_feedback'");
     const before = await records();
     const first = await send({});
@@ -318,8 +397,14 @@ describe('a hosted fine-tune created twice with one key', () => {
     const workers = await startWorkers(h, ['training'], 2);
     try {
       const key = newKey();
-      const body = { dataset_version_id: split, provider: 'openai', base_model: 'gpt-4o-mini-2024-07-18', suffix: 'idem' };
-      const send = () => h.http().post('/v1/tasks/titles/fine-tunes').set('authorization', auth).set('idempotency-key', key).send(body);
+      const body = {
+        dataset_version_id: split,
+        provider: 'openai',
+        base_model: 'gpt-4o-mini-2024-07-18',
+        suffix: 'idem',
+      };
+      const send = () =>
+        h.http().post('/v1/tasks/titles/fine-tunes').set('authorization', auth).set('idempotency-key', key).send(body);
       const jobsBefore = fake.state.jobs.size;
       const first = await send();
       expect(first.status, JSON.stringify(first.body)).toBe(202);

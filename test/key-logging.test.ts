@@ -27,11 +27,24 @@ afterAll(async () => {
 
 describe('logs during a database fault', () => {
   it('name the failed query but hold no key, prefix or hash', async () => {
-    const created = await h.http().post('/v1/api-keys').set('authorization', bearer(ADMIN_KEY)).send({ name: 'victim', scopes: ['read'] });
+    const created = await h
+      .http()
+      .post('/v1/api-keys')
+      .set('authorization', bearer(ADMIN_KEY))
+      .send({ name: 'victim', scopes: ['read'] });
     expect(created.status).toBe(201);
     const stranger = generateApiKey();
-    const stored = await h.runtime.database.pool.query('SELECT key_hash FROM api_keys WHERE id = $1', [created.body.id]);
-    const material = [created.body.key, created.body.prefix, stored.rows[0].key_hash, stranger.key, stranger.prefix, stranger.hash];
+    const stored = await h.runtime.database.pool.query('SELECT key_hash FROM api_keys WHERE id = $1', [
+      created.body.id,
+    ]);
+    const material = [
+      created.body.key,
+      created.body.prefix,
+      stored.rows[0].key_hash,
+      stranger.key,
+      stranger.prefix,
+      stranger.hash,
+    ];
 
     // The table goes away: every key lookup fails as it would with the database down.
     await h.runtime.database.pool.query('ALTER TABLE api_keys RENAME TO api_keys_gone');

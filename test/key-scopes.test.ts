@@ -9,7 +9,6 @@ import { createTask, jsonl, upload } from './helpers/datasets.js';
  * exported, and it must fit one of the rules below.
  */
 
-
 type Scope = 'admin' | 'write' | 'read' | 'classify';
 /** What each scope may do, as the README's scope table says it. */
 const GRANTS: Record<Scope, Scope[]> = {
@@ -42,7 +41,8 @@ async function createKey(body: Record<string, unknown>) {
 
 beforeAll(async () => {
   h = await createHarness();
-  for (const scope of ['write', 'read', 'classify'] as const) keys[scope] = (await createKey({ name: scope, scopes: [scope] })).key;
+  for (const scope of ['write', 'read', 'classify'] as const)
+    keys[scope] = (await createKey({ name: scope, scopes: [scope] })).key;
   keys.admin = (await createKey({ name: 'admin', scopes: ['admin'] })).key;
 });
 afterAll(async () => {
@@ -51,10 +51,9 @@ afterAll(async () => {
 
 const send = (method: string, path: string, key: string) => {
   const url = path.replace(/\{task\}/g, 'no-such-task').replace(/\{[^}]+\}/g, UNKNOWN_UUID);
-  const request = (h.http() as unknown as Record<string, (url: string) => ReturnType<ReturnType<Harness['http']>['get']>>)[method]!(url).set(
-    'authorization',
-    bearer(key),
-  );
+  const request = (
+    h.http() as unknown as Record<string, (url: string) => ReturnType<ReturnType<Harness['http']>['get']>>
+  )[method]!(url).set('authorization', bearer(key));
   return method === 'get' || method === 'delete' ? request : request.send({});
 };
 
@@ -69,7 +68,9 @@ describe('scopes, route by route', () => {
       for (const scope of Object.keys(GRANTS) as Scope[]) {
         const response = await send(method, path, keys[scope]);
         if (GRANTS[scope].includes(required)) {
-          expect([401, 403], `${scope} key: ${response.status} ${JSON.stringify(response.body)}`).not.toContain(response.status);
+          expect([401, 403], `${scope} key: ${response.status} ${JSON.stringify(response.body)}`).not.toContain(
+            response.status,
+          );
         } else {
           expect(response.status, `${scope} key`).toBe(403);
           expect(response.body).toMatchObject({ code: 'forbidden', details: { required_scope: required } });
@@ -82,7 +83,11 @@ describe('scopes, route by route', () => {
 describe('a classify key', () => {
   it('cannot read or export datasets or the prediction log', async () => {
     await createTask(h, 'scoped-reads', ['spam', 'ham']);
-    const imported = await upload(h, '/v1/tasks/scoped-reads/datasets?name=mail', jsonl([{ text: 'win money', label: 'spam' }]));
+    const imported = await upload(
+      h,
+      '/v1/tasks/scoped-reads/datasets?name=mail',
+      jsonl([{ text: 'win money', label: 'spam' }]),
+    );
     expect(imported.status).toBe(201);
     const version = imported.body.version.id as string;
     const classify = bearer(keys.classify);
@@ -97,6 +102,13 @@ describe('a classify key', () => {
       expect(response.status, path).toBe(403);
     }
     // A read key may.
-    expect((await h.http().get(`/v1/dataset-versions/${version}/export?format=jsonl`).set('authorization', bearer(keys.read))).status).toBe(200);
+    expect(
+      (
+        await h
+          .http()
+          .get(`/v1/dataset-versions/${version}/export?format=jsonl`)
+          .set('authorization', bearer(keys.read))
+      ).status,
+    ).toBe(200);
   });
 });

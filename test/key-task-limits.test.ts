@@ -10,7 +10,9 @@ import { createFineTune, splitDataset } from './helpers/training.js';
  * answers 404 exactly as for an id that never existed, and lists show only task A.
  */
 
-const operations = securedOperations().filter(({ operation }) => !operation.tags?.some((tag) => tag === 'api-keys' || tag === 'maintenance'));
+const operations = securedOperations().filter(
+  ({ operation }) => !operation.tags?.some((tag) => tag === 'api-keys' || tag === 'maintenance'),
+);
 
 const UNKNOWN_UUID = '01890a5d-ac96-774b-bcce-b302099a8057';
 const UPLOADS = new Set(['createDataset', 'importDatasetVersion']);
@@ -18,7 +20,10 @@ const UPLOADS = new Set(['createDataset', 'importDatasetVersion']);
 const NAME_NO_TASK = new Set(['createTask', 'listTasks']);
 
 /** Ids of one task's resources, by the path parameter that names them. */
-type Resources = Record<'task' | 'dataset' | 'version' | 'run' | 'fine_tune' | 'model_version' | 'evaluation' | 'pipeline' | 'prediction', string>;
+type Resources = Record<
+  'task' | 'dataset' | 'version' | 'run' | 'fine_tune' | 'model_version' | 'evaluation' | 'pipeline' | 'prediction',
+  string
+>;
 
 let h: Harness;
 let a: Resources;
@@ -29,20 +34,30 @@ const admin = bearer(ADMIN_KEY);
 
 async function populate(slug: string): Promise<Resources> {
   const version = await splitDataset(h, slug, 40);
-  const dataset = (await h.http().get(`/v1/dataset-versions/${version}`).set('authorization', admin)).body.dataset_id as string;
+  const dataset = (await h.http().get(`/v1/dataset-versions/${version}`).set('authorization', admin)).body
+    .dataset_id as string;
   const model = await registerModel(h, slug, { kind: 'prompt', provider: 'local', name: `${slug}-prompt` });
   await route(h, slug, { champion: model });
   const classified = await classify(h, slug, { input: 'how to serve' });
   expect(classified.status, JSON.stringify(classified.body)).toBe(200);
-  const run = await h.http().post(`/v1/dataset-versions/${version}/label-runs`).set('authorization', admin).send({ provider: 'local', mode: 'few_shot', only_unlabeled: false });
+  const run = await h
+    .http()
+    .post(`/v1/dataset-versions/${version}/label-runs`)
+    .set('authorization', admin)
+    .send({ provider: 'local', mode: 'few_shot', only_unlabeled: false });
   const fineTune = await createFineTune(h, slug, { dataset_version_id: version, provider: 'local' });
-  const evaluation = await h.http().post('/v1/evaluations').set('authorization', admin).send({ model_version_id: model, dataset_version_id: version });
+  const evaluation = await h
+    .http()
+    .post('/v1/evaluations')
+    .set('authorization', admin)
+    .send({ model_version_id: model, dataset_version_id: version });
   const pipeline = await h
     .http()
     .post(`/v1/tasks/${slug}/pipelines`)
     .set('authorization', admin)
     .send({ dataset_version_id: version, candidates: [{ provider: 'local' }] });
-  for (const response of [run, fineTune, evaluation, pipeline]) expect(response.status, JSON.stringify(response.body)).toBeLessThan(300);
+  for (const response of [run, fineTune, evaluation, pipeline])
+    expect(response.status, JSON.stringify(response.body)).toBeLessThan(300);
   return {
     task: slug,
     dataset,
@@ -76,27 +91,33 @@ afterAll(async () => {
 
 /** Bodies for routes that name resources only in their body. */
 const bodyFor = (operationId: string, ids: Resources): Record<string, unknown> => {
-  if (operationId === 'createEvaluation') return { model_version_id: ids.model_version, dataset_version_id: ids.version };
-  if (operationId === 'projectCosts') return { daily_volume: 10, horizon_days: 5, options: [{ model_version_id: ids.model_version }] };
+  if (operationId === 'createEvaluation')
+    return { model_version_id: ids.model_version, dataset_version_id: ids.version };
+  if (operationId === 'projectCosts')
+    return { daily_volume: 10, horizon_days: 5, options: [{ model_version_id: ids.model_version }] };
   return {};
 };
 
 function send(method: string, path: string, operationId: string, ids: Resources, key: string) {
   const url = path.replace(/\{([^}]+)\}/g, (_, name: keyof Resources) => ids[name] ?? UNKNOWN_UUID);
-  const request = (h.http() as unknown as Record<string, (url: string) => ReturnType<ReturnType<Harness['http']>['get']>>)[method]!(url).set(
-    'authorization',
-    bearer(key),
-  );
+  const request = (
+    h.http() as unknown as Record<string, (url: string) => ReturnType<ReturnType<Harness['http']>['get']>>
+  )[method]!(url).set('authorization', bearer(key));
   if (method === 'get' || method === 'delete') return request;
-  if (UPLOADS.has(operationId)) return request.set('content-type', 'application/jsonl').send('{"text":"x","label":"other"}\n');
+  if (UPLOADS.has(operationId))
+    return request.set('content-type', 'application/jsonl').send('{"text":"x","label":"other"}\n');
   return request.send(bodyFor(operationId, ids));
 }
 
 const unknownIds = (ids: Resources): Resources =>
-  Object.fromEntries(Object.keys(ids).map((name) => [name, name === 'task' ? 'no-such-task' : UNKNOWN_UUID])) as Resources;
+  Object.fromEntries(
+    Object.keys(ids).map((name) => [name, name === 'task' ? 'no-such-task' : UNKNOWN_UUID]),
+  ) as Resources;
 
 describe('a key limited to task A', () => {
-  for (const { method, path, operation } of operations.filter(({ operation }) => !NAME_NO_TASK.has(operation.operationId))) {
+  for (const { method, path, operation } of operations.filter(
+    ({ operation }) => !NAME_NO_TASK.has(operation.operationId),
+  )) {
     it(`gets 404 for task B on ${method.toUpperCase()} ${path}`, async () => {
       const response = await send(method, path, operation.operationId, b, limited);
       expect(response.status, JSON.stringify(response.body)).toBe(404);
@@ -105,7 +126,9 @@ describe('a key limited to task A', () => {
       const unknown = await send(method, path, operation.operationId, unknownIds(b), limited);
       expect(unknown.status).toBe(404);
       expect(response.body.details.resource).toBe(unknown.body.details.resource);
-      expect(response.body.detail.replace(response.body.details.id, '<id>')).toBe(unknown.body.detail.replace(unknown.body.details.id, '<id>'));
+      expect(response.body.detail.replace(response.body.details.id, '<id>')).toBe(
+        unknown.body.detail.replace(unknown.body.details.id, '<id>'),
+      );
     });
   }
 
@@ -116,7 +139,11 @@ describe('a key limited to task A', () => {
       expect([403, 404], `${path}: ${JSON.stringify(response.body)}`).not.toContain(response.status);
     }
     expect((await classify(h, 'limit-a', { input: 'how to' }, limited)).status).toBe(200);
-    const feedback = await h.http().post(`/v1/predictions/${a.prediction}/feedback`).set('authorization', bearer(limited)).send({ label: 'other' });
+    const feedback = await h
+      .http()
+      .post(`/v1/predictions/${a.prediction}/feedback`)
+      .set('authorization', bearer(limited))
+      .send({ label: 'other' });
     expect(feedback.status, JSON.stringify(feedback.body)).toBe(200);
   });
 
@@ -134,7 +161,11 @@ describe('a key limited to task A', () => {
       .set('authorization', bearer(limited))
       .send({ model_version_id: a.model_version, dataset_version_id: b.version });
     expect(evaluation.status).toBe(404);
-    const promote = await h.http().post('/v1/tasks/limit-a/routing/promote').set('authorization', bearer(limited)).send({ model_version_id: b.model_version });
+    const promote = await h
+      .http()
+      .post('/v1/tasks/limit-a/routing/promote')
+      .set('authorization', bearer(limited))
+      .send({ model_version_id: b.model_version });
     expect(promote.status).toBe(404);
   });
 
@@ -153,7 +184,8 @@ describe('a key limited to task A', () => {
 });
 
 describe('creating limited keys', () => {
-  const createKey = (body: Record<string, unknown>) => h.http().post('/v1/api-keys').set('authorization', admin).send(body);
+  const createKey = (body: Record<string, unknown>) =>
+    h.http().post('/v1/api-keys').set('authorization', admin).send(body);
 
   it('refuses unknown tasks and admin keys limited to tasks', async () => {
     const unknown = await createKey({ name: 'x', scopes: ['read'], task_ids: [UNKNOWN_UUID] });
@@ -167,7 +199,9 @@ describe('creating limited keys', () => {
 
   it('shows each key’s tasks when listing keys (null: every task)', async () => {
     const list = await h.http().get('/v1/api-keys?limit=100').set('authorization', admin);
-    const byName = Object.fromEntries(list.body.data.map((key: { name: string; task_ids: string[] | null }) => [key.name, key.task_ids]));
+    const byName = Object.fromEntries(
+      list.body.data.map((key: { name: string; task_ids: string[] | null }) => [key.name, key.task_ids]),
+    );
     expect(byName['team a']).toEqual([expect.any(String)]);
     const unlimited = await createKey({ name: 'everything', scopes: ['read'] });
     expect(unlimited.body.task_ids).toBeNull();

@@ -48,7 +48,13 @@ describe('labeling with the offline few-shot model', () => {
       .set('authorization', auth)
       .send({ provider: 'local', mode: 'few_shot', k: 8 });
     expect(created.status).toBe(202);
-    expect(created.body).toMatchObject({ status: 'queued', total: 4, provider: 'local', model: 'few-shot-tfidf', mode: 'few_shot' });
+    expect(created.body).toMatchObject({
+      status: 'queued',
+      total: 4,
+      provider: 'local',
+      model: 'few-shot-tfidf',
+      mode: 'few_shot',
+    });
     expect(created.body.prompt.fewShot).toHaveLength(8);
 
     const run = await waitForRun(created.body.id);
@@ -60,7 +66,8 @@ describe('labeling with the offline few-shot model', () => {
       'Technique drill to escape mount': 'instructional',
       'Podcast: interview after the final match': 'other',
     });
-    const version = (await h.http().get(`/v1/dataset-versions/${run.result_version_id}`).set('authorization', auth)).body;
+    const version = (await h.http().get(`/v1/dataset-versions/${run.result_version_id}`).set('authorization', auth))
+      .body;
     expect(version).toMatchObject({ operation: 'label', parent_id: versionId });
     expect(version.stats.label_sources).toEqual({ import: 8, llm: 4 });
 
@@ -95,7 +102,13 @@ describe('labeling with the offline few-shot model', () => {
     const stream = await h.http().get(`/v1/label-runs/${created.body.id}/events`).set('authorization', auth);
     expect(stream.headers['content-type']).toContain('text/event-stream');
     const events = stream.text.trim().split('\n\n');
-    const last = JSON.parse(events.at(-1)!.split('\n').find((line) => line.startsWith('data: '))!.slice(6));
+    const last = JSON.parse(
+      events
+        .at(-1)!
+        .split('\n')
+        .find((line) => line.startsWith('data: '))!
+        .slice(6),
+    );
     expect(events.at(-1)).toContain('event: progress');
     expect(last.status).toBe('completed');
   });
@@ -113,11 +126,22 @@ describe('labeling with the offline few-shot model', () => {
       .http()
       .post(`/v1/dataset-versions/${versionId}/label-runs`)
       .set('authorization', auth)
-      .send({ provider: 'local', mode: 'few_shot', few_shot_examples: [{ text: 'x', label: 'nope' }], refine: { negative_label: 'nope', min_confidence: 0.5 } });
+      .send({
+        provider: 'local',
+        mode: 'few_shot',
+        few_shot_examples: [{ text: 'x', label: 'nope' }],
+        refine: { negative_label: 'nope', min_confidence: 0.5 },
+      });
     expect(label.status).toBe(400);
-    expect(label.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.few_shot_examples[0].label', 'body.refine.negative_label']);
+    expect(label.body.errors.map((e: { field: string }) => e.field)).toEqual([
+      'body.few_shot_examples[0].label',
+      'body.refine.negative_label',
+    ]);
 
-    const unknown = await h.http().get('/v1/label-runs/01a20640-24e4-7327-b61a-aa8e446cf75a').set('authorization', auth);
+    const unknown = await h
+      .http()
+      .get('/v1/label-runs/01a20640-24e4-7327-b61a-aa8e446cf75a')
+      .set('authorization', auth);
     expect(unknown.status).toBe(404);
   });
 });

@@ -25,10 +25,16 @@ beforeAll(async () => {
   h = await createHarness({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url });
   workers = await startWorkers(h, ['labeling'], 4);
   await createTask(h, 'tickets', ['billing', 'bug', 'other']);
-  unlabeledVersion = (await upload(h, '/v1/tasks/tickets/datasets?name=unlabeled', jsonl(TICKETS.map((text) => ({ text }))))).body.version.id;
+  unlabeledVersion = (
+    await upload(h, '/v1/tasks/tickets/datasets?name=unlabeled', jsonl(TICKETS.map((text) => ({ text }))))
+  ).body.version.id;
   const humanLabels = ['billing', 'bug', 'billing', 'bug', 'other', 'other'];
   labeledVersion = (
-    await upload(h, '/v1/tasks/tickets/datasets?name=labeled', jsonl(TICKETS.map((text, i) => ({ text, label: humanLabels[i] }))))
+    await upload(
+      h,
+      '/v1/tasks/tickets/datasets?name=labeled',
+      jsonl(TICKETS.map((text, i) => ({ text, label: humanLabels[i] }))),
+    )
   ).body.version.id;
 });
 afterEach(() => {
@@ -40,7 +46,13 @@ afterAll(async () => {
   await fake?.close();
 });
 
-const rules = { rules: [{ contains: 'refund', answer: 'billing' }, { contains: 'rash', answer: 'bug' }], default: 'other' };
+const rules = {
+  rules: [
+    { contains: 'refund', answer: 'billing' },
+    { contains: 'rash', answer: 'bug' },
+  ],
+  default: 'other',
+};
 const zeroShot = { provider: 'openai', model: 'gpt-4o-mini', mode: 'zero_shot' };
 
 describe('labeling through an OpenAI-compatible provider', () => {
@@ -55,7 +67,8 @@ describe('labeling through an OpenAI-compatible provider', () => {
     expect(rows.map((row) => row.label)).toEqual(['billing', 'bug', 'billing', 'bug', 'other', 'billing']);
     expect(rows.every((row) => row.label_source === 'llm')).toBe(true);
 
-    const results = (await h.http().get(`/v1/label-runs/${run.id}/results`).set('authorization', bearer(ADMIN_KEY))).body.data;
+    const results = (await h.http().get(`/v1/label-runs/${run.id}/results`).set('authorization', bearer(ADMIN_KEY)))
+      .body.data;
     for (const result of results) {
       expect(result.confidence).toBeCloseTo(0.9, 2);
       expect(result.probabilities[result.label]).toBeCloseTo(0.9, 2);
@@ -73,7 +86,10 @@ describe('labeling through an OpenAI-compatible provider', () => {
       .set('authorization', bearer(ADMIN_KEY))
       .send({ ...zeroShot, model: 'babbage-002' });
     expect(response.status).toBe(400);
-    expect(response.body).toMatchObject({ code: 'model_shut_down', details: { model: 'babbage-002', shutdown_date: '2026-09-28' } });
+    expect(response.body).toMatchObject({
+      code: 'model_shut_down',
+      details: { model: 'babbage-002', shutdown_date: '2026-09-28' },
+    });
     expect(fake.stats().requests.total).toBe(0);
   });
 
@@ -81,10 +97,25 @@ describe('labeling through an OpenAI-compatible provider', () => {
   // model version reaches /completions any more; the classifier still speaks it (for model
   // versions registered before the shutdown), so it is checked at the provider boundary.
   it('classifies through /completions with the version’s label codes for legacy prompt/completion models', async () => {
-    const codes = (await h.http().get(`/v1/dataset-versions/${unlabeledVersion}`).set('authorization', bearer(ADMIN_KEY))).body.label_codes;
-    fake.script({ rules: [{ contains: 'refund', answer: codes.billing }, { contains: 'rash', answer: codes.bug }], default: codes.other });
-    const prompt = { instructions: 'Route the ticket.', labels: ['billing', 'bug', 'other'].map((name) => ({ name })), fewShot: [] };
-    const classifier = createProviders(h.config).classifier({ provider: 'openai', model: 'babbage-002', labelCodes: codes }, prompt);
+    const codes = (
+      await h.http().get(`/v1/dataset-versions/${unlabeledVersion}`).set('authorization', bearer(ADMIN_KEY))
+    ).body.label_codes;
+    fake.script({
+      rules: [
+        { contains: 'refund', answer: codes.billing },
+        { contains: 'rash', answer: codes.bug },
+      ],
+      default: codes.other,
+    });
+    const prompt = {
+      instructions: 'Route the ticket.',
+      labels: ['billing', 'bug', 'other'].map((name) => ({ name })),
+      fewShot: [],
+    };
+    const classifier = createProviders(h.config).classifier(
+      { provider: 'openai', model: 'babbage-002', labelCodes: codes },
+      prompt,
+    );
     const labels = [];
     for (const ticket of TICKETS) labels.push((await classifier.classify(ticket, prompt)).label);
     expect(labels).toEqual(['billing', 'bug', 'billing', 'bug', 'other', 'billing']);
@@ -118,7 +149,8 @@ describe('labeling through an OpenAI-compatible provider', () => {
     const stats = fake.stats();
     expect(stats.faults.statusSequence).toBe(4);
     expect(stats.requests.byStatus['200']).toBe(6);
-    const results = (await h.http().get(`/v1/label-runs/${run.id}/results`).set('authorization', bearer(ADMIN_KEY))).body.data;
+    const results = (await h.http().get(`/v1/label-runs/${run.id}/results`).set('authorization', bearer(ADMIN_KEY)))
+      .body.data;
     expect(new Set(results.map((r: { example_id: string }) => r.example_id)).size).toBe(6);
   });
 
@@ -149,7 +181,9 @@ describe('labeling through an OpenAI-compatible provider', () => {
     expect(retried.body).toMatchObject({ status: 'queued', error: null });
     const done = await waitForRun(h, failed.id);
     expect(done).toMatchObject({ status: 'completed', labeled: 6, failed: 0 });
-    expect(fake.requests.filter((request) => request.path === '/v1/chat/completions' && request.status === 200)).toHaveLength(6);
+    expect(
+      fake.requests.filter((request) => request.path === '/v1/chat/completions' && request.status === 200),
+    ).toHaveLength(6);
   });
 
   it('survives negative and absurd usage counts: every example labeled, tokens clamped, the oddity counted', async () => {
@@ -197,19 +231,31 @@ describe('labeling through an OpenAI-compatible provider', () => {
     // The run's own budget is far above the provider's real limit of 60 requests a minute.
     fake.script(rules);
     fake.configure({ rateLimits: { rpm: 60 } });
-    const many = (await upload(h, '/v1/tasks/tickets/datasets?name=many', jsonl(Array.from({ length: 66 }, (_, i) => ({ text: `refund ${i}` }))))).body.version.id;
+    const many = (
+      await upload(
+        h,
+        '/v1/tasks/tickets/datasets?name=many',
+        jsonl(Array.from({ length: 66 }, (_, i) => ({ text: `refund ${i}` }))),
+      )
+    ).body.version.id;
     const run = await waitForRun(h, (await startRun(h, many, { ...zeroShot, rate_limit: { rpm: 10_000 } })).id, 60_000);
     // Once the headers say the budget is spent every worker waits for a refill (the pause itself is
     // tested in provider-rate-limiter.test.ts); calls already in flight may still meet a 429, which
     // delays them without losing or repeating an example.
     expect(run).toMatchObject({ status: 'completed', labeled: 66, failed: 0 });
-    const results = await h.runtime.database.pool.query('SELECT count(DISTINCT example_id)::int AS n FROM label_results WHERE run_id = $1', [run.id]);
+    const results = await h.runtime.database.pool.query(
+      'SELECT count(DISTINCT example_id)::int AS n FROM label_results WHERE run_id = $1',
+      [run.id],
+    );
     expect(results.rows[0].n).toBe(66);
   }, 90_000);
 
   it('stops at the cost limit and keeps what was labeled', async () => {
     fake.script(rules);
-    const run = await waitForRun(h, (await startRun(h, unlabeledVersion, { ...zeroShot, limits: { max_cost_usd: 0.0000001 } })).id);
+    const run = await waitForRun(
+      h,
+      (await startRun(h, unlabeledVersion, { ...zeroShot, limits: { max_cost_usd: 0.0000001 } })).id,
+    );
     expect(run.status).toBe('completed');
     expect(run.stop_reason).toBe('max_cost');
     expect(run.done).toBeLessThan(6);

@@ -22,7 +22,10 @@ afterAll(async () => {
 });
 
 function startWorker(): Spawned {
-  const worker = spawnEntry('src/start/worker.ts', ['--queues', 'labeling', '--concurrency', '4'], { ...h.env, LOG_LEVEL: 'info' });
+  const worker = spawnEntry('src/start/worker.ts', ['--queues', 'labeling', '--concurrency', '4'], {
+    ...h.env,
+    LOG_LEVEL: 'info',
+  });
   workers.push(worker);
   return worker;
 }
@@ -32,7 +35,8 @@ async function dataset(name: string, size: number) {
   return (await upload(h, `/v1/tasks/parity/datasets?name=${name}`, jsonl(rows))).body.version.id as string;
 }
 
-const chatRequests = () => fake.requests.filter((request) => request.path === '/v1/chat/completions' && request.status === 200);
+const chatRequests = () =>
+  fake.requests.filter((request) => request.path === '/v1/chat/completions' && request.status === 200);
 
 describe('labeling across worker processes', () => {
   it('holds one rate limit across two worker processes', async () => {
@@ -59,8 +63,14 @@ describe('labeling across worker processes', () => {
     const version = await dataset('killed', 120);
     const first = startWorker();
     await first.waitFor('workers started');
-    const run = await startRun(h, version, { provider: 'openai', mode: 'zero_shot', rate_limit: { rpm: 100_000, tpm: 10_000_000 } });
-    await expect.poll(async () => (await getRun(h, run.id)).done, { timeout: 15_000, interval: 50 }).toBeGreaterThan(20);
+    const run = await startRun(h, version, {
+      provider: 'openai',
+      mode: 'zero_shot',
+      rate_limit: { rpm: 100_000, tpm: 10_000_000 },
+    });
+    await expect
+      .poll(async () => (await getRun(h, run.id)).done, { timeout: 15_000, interval: 50 })
+      .toBeGreaterThan(20);
     first.kill('SIGKILL');
     expect(await first.exited()).toBeNull(); // killed by the signal, no exit code
     const before = (await getRun(h, run.id)).done;

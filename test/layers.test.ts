@@ -7,12 +7,16 @@ import { ROOT } from './helpers/processes.js';
 
 /** One line per broken rule: which rule, and the import (or the whole cycle) that breaks it. */
 const describeViolation = ({ rule, from, to, cycle }: IViolation): string =>
-  cycle?.length ? `${rule.name}: ${[from, ...cycle.map((step) => step.name)].join(' → ')}` : `${rule.name}: ${from} → ${to}`;
+  cycle?.length
+    ? `${rule.name}: ${[from, ...cycle.map((step) => step.name)].join(' → ')}`
+    : `${rule.name}: ${from} → ${to}`;
 
 describe('layers', () => {
   it('src/ keeps the layer rules of .dependency-cruiser.cjs', async () => {
     const options = await extractDepcruiseOptions(resolve(ROOT, '.dependency-cruiser.cjs'));
-    const { output } = await cruise(['src'], { ...options, baseDir: ROOT }, undefined, { tsConfig: extractTSConfig(resolve(ROOT, 'tsconfig.json')) });
+    const { output } = await cruise(['src'], { ...options, baseDir: ROOT }, undefined, {
+      tsConfig: extractTSConfig(resolve(ROOT, 'tsconfig.json')),
+    });
     const { summary } = output as ICruiseResult;
     // A rule set that matched no module would pass without checking anything.
     expect(summary.totalCruised).toBeGreaterThan(300);

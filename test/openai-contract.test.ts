@@ -3,7 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
-import { DEFAULT_SPEC_PATH, extractSubset, loadYamlParser, SOURCE } from './fakes/openai/schemas/extract-spec-subset.js';
+import {
+  DEFAULT_SPEC_PATH,
+  extractSubset,
+  loadYamlParser,
+  SOURCE,
+} from './fakes/openai/schemas/extract-spec-subset.js';
 import { createSpecValidator, loadSpecSubset } from './fakes/openai/schemas/load-spec.js';
 
 /**
@@ -22,7 +27,10 @@ let fake: OpenAIFake;
 let client: OpenAI;
 
 beforeAll(async () => {
-  fake = await startOpenAIFake({ now: () => clock, jobTiming: { validatingMs: 1_000, queuedMs: 1_000, runningMs: 5_000 } });
+  fake = await startOpenAIFake({
+    now: () => clock,
+    jobTiming: { validatingMs: 1_000, queuedMs: 1_000, runningMs: 5_000 },
+  });
   client = new OpenAI({ apiKey: 'test', baseURL: fake.url, maxRetries: 0 });
 });
 afterAll(async () => {
@@ -43,7 +51,12 @@ async function wire(call: { asResponse(): Promise<Response> }, operation: string
 }
 
 /** A raw request, for error bodies (the SDK throws before showing them). */
-async function raw(method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: 'Bearer test' }) {
+async function raw(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = { authorization: 'Bearer test' },
+) {
   const response = await fetch(`${fake.url}${path}`, {
     method,
     headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -67,7 +80,11 @@ const uploadTraining = async (n: number) =>
 describe('the spec excerpt', () => {
   it('names the official spec commit it was cut from', () => {
     const subset = loadSpecSubset();
-    expect(subset.source).toMatchObject({ repository: SOURCE.repository, commit: 'f85dbe223d40e1a31cba812ab2d755c7e98a92a3', infoVersion: '2.3.0' });
+    expect(subset.source).toMatchObject({
+      repository: SOURCE.repository,
+      commit: 'f85dbe223d40e1a31cba812ab2d755c7e98a92a3',
+      infoVersion: '2.3.0',
+    });
     expect(Object.keys(subset.operations)).toHaveLength(16);
   });
 
@@ -76,15 +93,21 @@ describe('the spec excerpt', () => {
     expect(digest).toBe(loadSpecSubset().source.sha256);
   });
 
-  it.skipIf(!specAvailable || !yamlParse)('is what extract-spec-subset.ts produces from that file (not stale)', () => {
-    const fresh = extractSubset(readFileSync(DEFAULT_SPEC_PATH, 'utf8'), yamlParse as NonNullable<typeof yamlParse>);
-    expect(JSON.parse(JSON.stringify(fresh))).toEqual(loadSpecSubset());
-  }, 60_000);
+  it.skipIf(!specAvailable || !yamlParse)(
+    'is what extract-spec-subset.ts produces from that file (not stale)',
+    () => {
+      const fresh = extractSubset(readFileSync(DEFAULT_SPEC_PATH, 'utf8'), yamlParse as NonNullable<typeof yamlParse>);
+      expect(JSON.parse(JSON.stringify(fresh))).toEqual(loadSpecSubset());
+    },
+    60_000,
+  );
 
   it('rejects what the spec forbids, so passing means something', () => {
     expect(spec.validate('Error', { message: 'm', type: 't', param: null })).not.toEqual([]);
     expect(spec.validate('FineTuningJob', { id: 'ftjob-1', object: 'fine_tuning.job' })).not.toEqual([]);
-    expect(spec.validate('CreateChatCompletionRequest', { model: 'm', messages: [], top_logprobs: 21 })).not.toEqual([]);
+    expect(spec.validate('CreateChatCompletionRequest', { model: 'm', messages: [], top_logprobs: 21 })).not.toEqual(
+      [],
+    );
     expect(spec.validate('CreateCompletionRequest', { model: 'm', prompt: 'p', logprobs: 6 })).not.toEqual([]);
   });
 });
@@ -97,20 +120,39 @@ describe('responses of the fake', () => {
       { role: 'user' as const, content: 'buy now' },
     ];
     const body = await wire(
-      client.chat.completions.create({ model: 'gpt-4o-mini', messages, logprobs: true, top_logprobs: 20, max_completion_tokens: 1, temperature: 0 }),
+      client.chat.completions.create({
+        model: 'gpt-4o-mini',
+        messages,
+        logprobs: true,
+        top_logprobs: 20,
+        max_completion_tokens: 1,
+        temperature: 0,
+      }),
       'POST /chat/completions',
     );
     expect(body['choices']).toMatchObject([{ message: { content: 'spam' } }]);
-    await wire(client.chat.completions.create({ model: 'gpt-4.1-nano', messages, n: 2, stop: ['\n'] }), 'POST /chat/completions');
+    await wire(
+      client.chat.completions.create({ model: 'gpt-4.1-nano', messages, n: 2, stop: ['\n'] }),
+      'POST /chat/completions',
+    );
   });
 
   it('legacy completion with logprobs', async () => {
     fake.script({ rules: [{ contains: 'cheap', answer: ' 1' }], default: ' 2' });
     await wire(
-      client.completions.create({ model: 'davinci-002', prompt: 'cheap pills\n\n###\n\n', max_tokens: 2, logprobs: 5, temperature: 0 }),
+      client.completions.create({
+        model: 'davinci-002',
+        prompt: 'cheap pills\n\n###\n\n',
+        max_tokens: 2,
+        logprobs: 5,
+        temperature: 0,
+      }),
       'POST /completions',
     );
-    await wire(client.completions.create({ model: 'babbage-002', prompt: ['a', 'b'], max_tokens: 1 }), 'POST /completions');
+    await wire(
+      client.completions.create({ model: 'babbage-002', prompt: ['a', 'b'], max_tokens: 1 }),
+      'POST /completions',
+    );
   });
 
   it('files: upload, list, retrieve, delete', async () => {
@@ -136,16 +178,25 @@ describe('responses of the fake', () => {
         suffix: 'contract',
         seed: 42,
         metadata: { purpose: 'contract' },
-        method: { type: 'supervised', supervised: { hyperparameters: { n_epochs: 2, batch_size: 'auto', learning_rate_multiplier: 'auto' } } },
+        method: {
+          type: 'supervised',
+          supervised: { hyperparameters: { n_epochs: 2, batch_size: 'auto', learning_rate_multiplier: 'auto' } },
+        },
       }),
       'POST /fine_tuning/jobs',
     );
     const id = String(created['id']);
     const doomed = await client.fineTuning.jobs.create({ model: 'babbage-002', training_file: small.id });
-    const cancelled = await client.fineTuning.jobs.create({ model: 'gpt-4o-mini', training_file: file.id, hyperparameters: { n_epochs: 1 } });
+    const cancelled = await client.fineTuning.jobs.create({
+      model: 'gpt-4o-mini',
+      training_file: file.id,
+      hyperparameters: { n_epochs: 1 },
+    });
 
     clock += 2_500;
-    expect((await wire(client.fineTuning.jobs.retrieve(id), 'GET /fine_tuning/jobs/{fine_tuning_job_id}'))['status']).toBe('running');
+    expect(
+      (await wire(client.fineTuning.jobs.retrieve(id), 'GET /fine_tuning/jobs/{fine_tuning_job_id}'))['status'],
+    ).toBe('running');
     await wire(client.fineTuning.jobs.cancel(cancelled.id), 'POST /fine_tuning/jobs/{fine_tuning_job_id}/cancel');
     clock += 5_000;
     const done = await wire(client.fineTuning.jobs.retrieve(id), 'GET /fine_tuning/jobs/{fine_tuning_job_id}');
@@ -154,9 +205,15 @@ describe('responses of the fake', () => {
     expect(failed['status']).toBe('failed');
 
     await wire(client.fineTuning.jobs.list({ limit: 2 }), 'GET /fine_tuning/jobs');
-    const events = await wire(client.fineTuning.jobs.listEvents(id, { limit: 100 }), 'GET /fine_tuning/jobs/{fine_tuning_job_id}/events');
+    const events = await wire(
+      client.fineTuning.jobs.listEvents(id, { limit: 100 }),
+      'GET /fine_tuning/jobs/{fine_tuning_job_id}/events',
+    );
     for (const event of events['data'] as unknown[]) expectValid('FineTuningJobEvent', event);
-    const checkpoints = await wire(client.fineTuning.jobs.checkpoints.list(id), 'GET /fine_tuning/jobs/{fine_tuning_job_id}/checkpoints');
+    const checkpoints = await wire(
+      client.fineTuning.jobs.checkpoints.list(id),
+      'GET /fine_tuning/jobs/{fine_tuning_job_id}/checkpoints',
+    );
     expect((checkpoints['data'] as unknown[]).length).toBe(2);
     for (const checkpoint of checkpoints['data'] as unknown[]) expectValid('FineTuningJobCheckpoint', checkpoint);
 
@@ -181,14 +238,18 @@ describe('responses of the fake', () => {
       ['missing file', () => raw('GET', '/files/file-missing'), 404],
       ['missing job', () => raw('GET', '/fine_tuning/jobs/ftjob-missing'), 404],
       ['unknown url', () => raw('GET', '/nowhere'), 404],
-      ['invalid json', async () => {
-        const response = await fetch(`${fake.url}/chat/completions`, {
-          method: 'POST',
-          headers: { authorization: 'Bearer test', 'content-type': 'application/json' },
-          body: '{"model":',
-        });
-        return { status: response.status, headers: response.headers, body: await response.json() };
-      }, 400],
+      [
+        'invalid json',
+        async () => {
+          const response = await fetch(`${fake.url}/chat/completions`, {
+            method: 'POST',
+            headers: { authorization: 'Bearer test', 'content-type': 'application/json' },
+            body: '{"model":',
+          });
+          return { status: response.status, headers: response.headers, body: await response.json() };
+        },
+        400,
+      ],
     ];
     for (const [name, call, status] of cases) {
       const response = await call();
@@ -257,15 +318,24 @@ describe('requests our SDK sends', () => {
       logit_bias: { '1234': 5 },
       seed: 7,
     });
-    await client.completions.create({ model: 'babbage-002', prompt: 'p\n\n###\n\n', logprobs: 5, max_tokens: 1, stop: ['\n'] });
+    await client.completions.create({
+      model: 'babbage-002',
+      prompt: 'p\n\n###\n\n',
+      logprobs: 5,
+      max_tokens: 1,
+      stop: ['\n'],
+    });
 
     let checked = 0;
     for (const entry of fake.requests) {
       const operation = spec.operationFor(entry.method, entry.path);
       expect(operation, `${entry.method} ${entry.path} is an operation of the spec`).toBeDefined();
       if (!operation) continue;
-      const declared = new Set((spec.spec.operations[operation]?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name));
-      for (const name of Object.keys(entry.query)) expect(declared, `${operation} ?${name}`).toContain(name.replace(/\[.*$/, ''));
+      const declared = new Set(
+        (spec.spec.operations[operation]?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+      );
+      for (const name of Object.keys(entry.query))
+        expect(declared, `${operation} ?${name}`).toContain(name.replace(/\[.*$/, ''));
       if (!spec.spec.operations[operation]?.requestBody || entry.body === undefined) continue;
       const body =
         operation === 'POST /files'

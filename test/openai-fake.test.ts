@@ -15,7 +15,10 @@ let client: OpenAI;
 
 beforeAll(async () => {
   // Fine-tuning jobs follow this clock, so tests move time instead of sleeping.
-  fake = await startOpenAIFake({ now: () => clock, jobTiming: { validatingMs: 1_000, queuedMs: 1_000, runningMs: 10_000 } });
+  fake = await startOpenAIFake({
+    now: () => clock,
+    jobTiming: { validatingMs: 1_000, queuedMs: 1_000, runningMs: 10_000 },
+  });
   client = new OpenAI({ apiKey: 'test', baseURL: fake.url, maxRetries: 0 });
 });
 afterEach(() => {
@@ -62,7 +65,12 @@ async function upload(content: string, filename = 'train.jsonl') {
 describe('chat completions', () => {
   it('answers the scripted label with logprobs as natural logs, UTF-8 bytes and usage', async () => {
     fake.script({ table: { 'I love it': 'positive' }, default: 'neutral' });
-    const completion = await classify('I love it', { logprobs: true, top_logprobs: 3, max_completion_tokens: 1, temperature: 0 });
+    const completion = await classify('I love it', {
+      logprobs: true,
+      top_logprobs: 3,
+      max_completion_tokens: 1,
+      temperature: 0,
+    });
 
     expect(completion).toMatchObject({ object: 'chat.completion', model: 'gpt-4o-mini-2024-07-18' });
     expect(completion.id).toMatch(/^chatcmpl-/);
@@ -83,7 +91,9 @@ describe('chat completions', () => {
 
   it('uses a scripted distribution and truncates to max_completion_tokens', async () => {
     fake.script(({ userText }) =>
-      userText.includes('meh') ? { answer: 'very positive', distribution: { 'very positive': 0.6, negative: 0.3 } } : 'negative',
+      userText.includes('meh')
+        ? { answer: 'very positive', distribution: { 'very positive': 0.6, negative: 0.3 } }
+        : 'negative',
     );
     const full = await classify('meh', { logprobs: true, top_logprobs: 5 });
     expect(full.choices[0]?.message.content).toBe('very positive');
@@ -102,7 +112,10 @@ describe('chat completions', () => {
 
   it('answers the first label of the system prompt by default, else unknown', async () => {
     expect((await classify('anything')).choices[0]?.message.content).toBe('positive');
-    const bare = await client.chat.completions.create({ model: 'gpt-4.1-mini', messages: [{ role: 'user', content: 'hi' }] });
+    const bare = await client.chat.completions.create({
+      model: 'gpt-4.1-mini',
+      messages: [{ role: 'user', content: 'hi' }],
+    });
     expect(bare.choices[0]?.message.content).toBe('unknown');
   });
 
@@ -124,7 +137,9 @@ describe('chat completions', () => {
 
     fake.configure({ faults: { retiredModels: ['gpt-4o-mini'] } });
     expect(await rejection(classify('x'))).toMatchObject({ status: 404, code: 'model_not_found' });
-    const legacy = await rejection(client.chat.completions.create({ model: 'babbage-002', messages: [{ role: 'user', content: 'x' }] }));
+    const legacy = await rejection(
+      client.chat.completions.create({ model: 'babbage-002', messages: [{ role: 'user', content: 'x' }] }),
+    );
     expect(legacy).toMatchObject({ status: 404, param: 'model' });
   });
 
@@ -172,7 +187,9 @@ describe('chat completions', () => {
     await classify('first', { max_completion_tokens: 900 });
     const limited = await rejection(classify('second', { max_completion_tokens: 100 }));
     expect(limited).toMatchObject({ status: 429, code: 'rate_limit_exceeded', type: 'tokens' });
-    expect(limited.message).toMatch(/on tokens per min \(TPM\): Limit 1000, Used \d+, Requested \d+\. Please try again in /);
+    expect(limited.message).toMatch(
+      /on tokens per min \(TPM\): Limit 1000, Used \d+, Requested \d+\. Please try again in /,
+    );
   });
 
   it('answers insufficient_quota without retry hints unless told to send x-should-retry', async () => {
@@ -186,15 +203,27 @@ describe('chat completions', () => {
     fake.configure({ faults: { insufficientQuota: true, sendShouldRetryHeader: true } });
     const retrying = new OpenAI({ apiKey: 'test', baseURL: fake.url, maxRetries: 2 });
     const before = fake.requests.length;
-    await rejection(retrying.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }));
+    await rejection(
+      retrying.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }),
+    );
     expect(fake.requests.length - before).toBe(1);
     expect(fake.stats().insufficientQuota).toBe(2);
   });
 
   it('plays a status sequence, which the SDK retries, and records the attempts', async () => {
-    fake.configure({ faults: { statusSequence: [{ status: 503, retryAfterMs: 5 }, { status: 429, retryAfterMs: 5 }] } });
+    fake.configure({
+      faults: {
+        statusSequence: [
+          { status: 503, retryAfterMs: 5 },
+          { status: 429, retryAfterMs: 5 },
+        ],
+      },
+    });
     const retrying = new OpenAI({ apiKey: 'test', baseURL: fake.url, maxRetries: 2 });
-    const completion = await retrying.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] });
+    const completion = await retrying.chat.completions.create({
+      model: 'gpt-4o-mini',
+      messages: [{ role: 'user', content: 'x' }],
+    });
     expect(completion.choices[0]?.message.content).toBe('unknown');
     const attempts = fake.requests.filter((entry) => entry.path === '/v1/chat/completions');
     expect(attempts.map((entry) => entry.status)).toEqual([503, 429, 200]);
@@ -212,14 +241,25 @@ describe('chat completions', () => {
   it('demands a bearer token', async () => {
     const response = await fetch(`${fake.url}/models`);
     expect(response.status).toBe(401);
-    expect(await response.json()).toMatchObject({ error: { code: 'invalid_api_key', type: 'invalid_request_error', param: null } });
+    expect(await response.json()).toMatchObject({
+      error: { code: 'invalid_api_key', type: 'invalid_request_error', param: null },
+    });
   });
 
   it('records the organization and project headers', async () => {
-    const scoped = new OpenAI({ apiKey: 'test', baseURL: fake.url, maxRetries: 0, organization: 'org-acme', project: 'proj_1' });
+    const scoped = new OpenAI({
+      apiKey: 'test',
+      baseURL: fake.url,
+      maxRetries: 0,
+      organization: 'org-acme',
+      project: 'proj_1',
+    });
     const { response } = await scoped.models.list().withResponse();
     expect(response.headers.get('openai-organization')).toBe('org-acme');
-    expect(fake.requests.at(-1)?.headers).toMatchObject({ 'openai-organization': 'org-acme', 'openai-project': 'proj_1' });
+    expect(fake.requests.at(-1)?.headers).toMatchObject({
+      'openai-organization': 'org-acme',
+      'openai-project': 'proj_1',
+    });
   });
 });
 
@@ -227,7 +267,13 @@ describe('legacy completions', () => {
   it('returns parallel logprob arrays and uses the scripted code verbatim', async () => {
     fake.script({ rules: [{ contains: 'great', answer: ' 1' }], default: ' 2' });
     const prompt = 'a great film\n\n###\n\n';
-    const completion = await client.completions.create({ model: 'babbage-002', prompt, max_tokens: 2, logprobs: 2, temperature: 0 });
+    const completion = await client.completions.create({
+      model: 'babbage-002',
+      prompt,
+      max_tokens: 2,
+      logprobs: 2,
+      temperature: 0,
+    });
     const choice = completion.choices[0];
     expect(completion.object).toBe('text_completion');
     expect(choice?.text).toBe(' 1');
@@ -250,11 +296,16 @@ describe('legacy completions', () => {
   });
 
   it('keeps logprobs to 0..5 and chat models off /completions', async () => {
-    expect(await rejection(client.completions.create({ model: 'davinci-002', prompt: 'x', logprobs: 6 }))).toMatchObject({
+    expect(
+      await rejection(client.completions.create({ model: 'davinci-002', prompt: 'x', logprobs: 6 })),
+    ).toMatchObject({
       status: 400,
       param: 'logprobs',
     });
-    expect(await rejection(client.completions.create({ model: 'gpt-4o-mini', prompt: 'x' }))).toMatchObject({ status: 404, param: 'model' });
+    expect(await rejection(client.completions.create({ model: 'gpt-4o-mini', prompt: 'x' }))).toMatchObject({
+      status: 404,
+      param: 'model',
+    });
   });
 });
 
@@ -292,7 +343,11 @@ describe('files', () => {
 describe('fine-tuning', () => {
   it('runs a job to success: events newest first, checkpoints, base64 step metrics, a usable model', async () => {
     const file = await upload(jsonl(chatExamples(20)));
-    const created = await client.fineTuning.jobs.create({ model: 'gpt-4o-mini', training_file: file.id, suffix: 'tuneline' });
+    const created = await client.fineTuning.jobs.create({
+      model: 'gpt-4o-mini',
+      training_file: file.id,
+      suffix: 'tuneline',
+    });
     expect(created).toMatchObject({
       object: 'fine_tuning.job',
       status: 'validating_files',
@@ -318,7 +373,9 @@ describe('fine-tuning', () => {
     expect(job.status).toBe('succeeded');
     expect(job.fine_tuned_model).toMatch(/^ft:gpt-4o-mini-2024-07-18:fake-org:tuneline:[A-Za-z0-9]{8}$/);
     expect(job.finished_at).toBe(Math.floor(clock / 1000));
-    const perExample = chatExamples(20).map((row) => 3 + row.messages.reduce((sum, m) => sum + 3 + countTokens(m.content), 0));
+    const perExample = chatExamples(20).map(
+      (row) => 3 + row.messages.reduce((sum, m) => sum + 3 + countTokens(m.content), 0),
+    );
     expect(job.trained_tokens).toBe(5 * perExample.reduce((a, b) => a + b, 0));
 
     const firstPage = await client.fineTuning.jobs.listEvents(job.id, { limit: 5 });
@@ -326,16 +383,25 @@ describe('fine-tuning', () => {
     expect(firstPage.has_more).toBe(true);
     expect(firstPage.data[0]?.message).toBe('The job has successfully completed');
     expect(firstPage.data[1]?.message).toBe(`New fine-tuned model created: ${job.fine_tuned_model}`);
-    const secondPage = await client.fineTuning.jobs.listEvents(job.id, { limit: 5, after: firstPage.data.at(-1)?.id ?? '' });
+    const secondPage = await client.fineTuning.jobs.listEvents(job.id, {
+      limit: 5,
+      after: firstPage.data.at(-1)?.id ?? '',
+    });
     expect(secondPage.data.map((event) => event.id)).not.toContain(firstPage.data[0]?.id);
     const all = [];
     for await (const event of client.fineTuning.jobs.listEvents(job.id, { limit: 50 })) all.push(event);
-    expect(all.map((event) => event.created_at)).toEqual([...all.map((event) => event.created_at)].sort((a, b) => b - a));
+    expect(all.map((event) => event.created_at)).toEqual(
+      [...all.map((event) => event.created_at)].sort((a, b) => b - a),
+    );
     expect(all.at(-1)?.message).toBe(`Created fine-tuning job: ${job.id}`);
     expect(all.map((event) => event.message)).toContain('Files validated, moving job to queued state');
     const metrics = all.find((event) => event.type === 'metrics');
     expect(metrics?.message).toMatch(/^Step \d+\/\d+: training loss=\d+\.\d\d$/);
-    expect(metrics?.data).toMatchObject({ step: expect.any(Number), train_loss: expect.any(Number), total_steps: expect.any(Number) });
+    expect(metrics?.data).toMatchObject({
+      step: expect.any(Number),
+      train_loss: expect.any(Number),
+      total_steps: expect.any(Number),
+    });
 
     const checkpoints = await client.fineTuning.jobs.checkpoints.list(job.id);
     expect(checkpoints.data).toHaveLength(3);
@@ -344,7 +410,10 @@ describe('fine-tuning', () => {
     expect(checkpoints.data[0]?.fine_tuned_model_checkpoint).toBe(`${job.fine_tuned_model}:ckpt-step-${steps[0]}`);
 
     const resultId = job.result_files[0] ?? '';
-    expect(await client.files.retrieve(resultId)).toMatchObject({ purpose: 'fine-tune-results', filename: 'step_metrics.csv' });
+    expect(await client.files.retrieve(resultId)).toMatchObject({
+      purpose: 'fine-tune-results',
+      filename: 'step_metrics.csv',
+    });
     const raw = await (await client.files.content(resultId)).text();
     expect(raw.startsWith('step,')).toBe(false);
     const csv = Buffer.from(raw, 'base64').toString('utf8').trim().split('\n');
@@ -355,9 +424,15 @@ describe('fine-tuning', () => {
     fake.script({ table: {}, default: 'negative' });
     const answer = await client.chat.completions.create({ model, messages: [{ role: 'user', content: 'meh' }] });
     expect(answer).toMatchObject({ model, choices: [{ message: { content: 'negative' } }] });
-    expect(await client.models.retrieve(model)).toMatchObject({ id: model, owned_by: 'org-fake', shutdown_date: '2027-01-14' });
+    expect(await client.models.retrieve(model)).toMatchObject({
+      id: model,
+      owned_by: 'org-fake',
+      shutdown_date: '2027-01-14',
+    });
     expect(await client.models.delete(model)).toEqual({ id: model, object: 'model', deleted: true });
-    expect(await rejection(client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] }))).toMatchObject({
+    expect(
+      await rejection(client.chat.completions.create({ model, messages: [{ role: 'user', content: 'x' }] })),
+    ).toMatchObject({
       status: 404,
       code: 'model_not_found',
     });
@@ -372,10 +447,17 @@ describe('fine-tuning', () => {
     expect(failed).toMatchObject({
       status: 'failed',
       fine_tuned_model: null,
-      error: { code: 'invalid_n_examples', param: 'training_file', message: 'Training file has 3 example(s), but must have at least 10 examples' },
+      error: {
+        code: 'invalid_n_examples',
+        param: 'training_file',
+        message: 'Training file has 3 example(s), but must have at least 10 examples',
+      },
     });
     const events = await client.fineTuning.jobs.listEvents(job.id);
-    expect(events.data[0]).toMatchObject({ level: 'error', message: 'Training file has 3 example(s), but must have at least 10 examples' });
+    expect(events.data[0]).toMatchObject({
+      level: 'error',
+      message: 'Training file has 3 example(s), but must have at least 10 examples',
+    });
   });
 
   it('fails on lines that are not JSON', async () => {
@@ -404,7 +486,11 @@ describe('fine-tuning', () => {
   it('lists jobs newest first with a cursor', async () => {
     const file = await upload(jsonl(chatExamples(10)));
     const a = await client.fineTuning.jobs.create({ model: 'gpt-4o-mini', training_file: file.id });
-    const b = await client.fineTuning.jobs.create({ model: 'babbage-002', training_file: file.id, metadata: { run: 'b' } });
+    const b = await client.fineTuning.jobs.create({
+      model: 'babbage-002',
+      training_file: file.id,
+      metadata: { run: 'b' },
+    });
     const page = await client.fineTuning.jobs.list({ limit: 1 });
     expect(page.data.map((job) => job.id)).toEqual([b.id]);
     expect((await page.getNextPage()).data.map((job) => job.id)).toEqual([a.id]);
@@ -412,7 +498,9 @@ describe('fine-tuning', () => {
   });
 
   it('refuses an unknown training file synchronously', async () => {
-    const refused = await rejection(client.fineTuning.jobs.create({ model: 'gpt-4o-mini', training_file: 'file-nope' }));
+    const refused = await rejection(
+      client.fineTuning.jobs.create({ model: 'gpt-4o-mini', training_file: 'file-nope' }),
+    );
     expect(refused).toBeInstanceOf(OpenAI.BadRequestError);
     expect(refused).toMatchObject({ param: 'training_file', message: '400 invalid training_file: file-nope' });
   });
@@ -441,14 +529,22 @@ describe('control API and CLI', () => {
   it('reconfigures, scripts, reports and resets over HTTP', async () => {
     const control = fake.url.replace(/\/v1$/, '/_fake');
     const post = (path: string, body: unknown) =>
-      fetch(`${control}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${control}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await post('/configure', { rateLimits: { rpm: 1 } })).status).toBe(200);
-    expect((await post('/script', { rules: [{ contains: 'refund', answer: 'billing' }], default: 'other' })).status).toBe(200);
+    expect(
+      (await post('/script', { rules: [{ contains: 'refund', answer: 'billing' }], default: 'other' })).status,
+    ).toBe(200);
     expect((await post('/script', { nonsense: true })).status).toBe(400);
 
     expect((await classify('I want a refund')).choices[0]?.message.content).toBe('billing');
     expect(await rejection(classify('again'))).toMatchObject({ status: 429 });
-    const stats = (await (await fetch(`${control}/stats`)).json()) as { requests: { byStatus: Record<string, number> } };
+    const stats = (await (await fetch(`${control}/stats`)).json()) as {
+      requests: { byStatus: Record<string, number> };
+    };
     expect(stats.requests.byStatus).toEqual({ '200': 1, '429': 1 });
 
     expect((await post('/reset', {})).status).toBe(200);
@@ -457,12 +553,18 @@ describe('control API and CLI', () => {
   });
 
   it('runs as a separate process and prints its URL', async () => {
-    const cli = spawnEntry('test/fakes/openai/cli.ts', ['--port', '0', '--rpm', '600', '--tpm', '40000', '--latency-ms', '5'], {});
+    const cli = spawnEntry(
+      'test/fakes/openai/cli.ts',
+      ['--port', '0', '--rpm', '600', '--tpm', '40000', '--latency-ms', '5'],
+      {},
+    );
     try {
       await cli.waitFor(/^http:\/\/127\.0\.0\.1:\d+\/v1$/m);
       const url = /^(http:\/\/127\.0\.0\.1:\d+\/v1)$/m.exec(cli.output())?.[1] ?? '';
       const remote = new OpenAI({ apiKey: 'test', baseURL: url, maxRetries: 0 });
-      const { response } = await remote.chat.completions.create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] }).withResponse();
+      const { response } = await remote.chat.completions
+        .create({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'x' }] })
+        .withResponse();
       expect(response.headers.get('x-ratelimit-limit-requests')).toBe('600');
       expect(response.headers.get('x-ratelimit-limit-tokens')).toBe('40000');
       cli.kill('SIGTERM');

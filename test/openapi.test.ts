@@ -24,7 +24,10 @@ describe('OpenAPI document', () => {
       if (name.includes('/v1/')) {
         expect(operation.security, name).toEqual([{ bearerAuth: [] }]);
         const errors = Object.entries(operation.responses ?? {}).filter(([status]) => Number(status) >= 400);
-        expect(errors.map(([status]) => status), name).toEqual(expect.arrayContaining(['400', '401', '403', '500']));
+        expect(
+          errors.map(([status]) => status),
+          name,
+        ).toEqual(expect.arrayContaining(['400', '401', '403', '500']));
         for (const [, response] of errors) {
           expect(Object.keys((response as { content: object }).content), name).toEqual(['application/problem+json']);
         }
@@ -33,16 +36,36 @@ describe('OpenAPI document', () => {
   });
 
   it('bounds every number a request may carry, so none overflows a column or reaches Infinity', async () => {
-    type Schema = { $ref?: string; type?: string | string[]; maximum?: number; exclusiveMaximum?: number; properties?: Record<string, Schema>; anyOf?: Schema[]; oneOf?: Schema[]; items?: Schema; additionalProperties?: boolean | Schema };
-    type Op = { parameters?: { name: string; in: string; schema: Schema }[]; requestBody?: { content: Record<string, { schema?: Schema }> } };
-    const document = (await generateOpenApi()) as { paths: Record<string, Record<string, Op>>; components?: { schemas?: Record<string, Schema> } };
+    type Schema = {
+      $ref?: string;
+      type?: string | string[];
+      maximum?: number;
+      exclusiveMaximum?: number;
+      properties?: Record<string, Schema>;
+      anyOf?: Schema[];
+      oneOf?: Schema[];
+      items?: Schema;
+      additionalProperties?: boolean | Schema;
+    };
+    type Op = {
+      parameters?: { name: string; in: string; schema: Schema }[];
+      requestBody?: { content: Record<string, { schema?: Schema }> };
+    };
+    const document = (await generateOpenApi()) as {
+      paths: Record<string, Record<string, Op>>;
+      components?: { schemas?: Record<string, Schema> };
+    };
     const unbounded: string[] = [];
     const walk = (schema: Schema | undefined, where: string): void => {
       if (!schema) return;
       if (schema.$ref) return walk(document.components?.schemas?.[schema.$ref.split('/').pop()!], where);
       const types = ([] as string[]).concat(schema.type ?? []);
       // Integer columns are 32-bit; 1e309 parses as Infinity, which JSON Schema still calls an integer.
-      if ((types.includes('integer') || types.includes('number')) && !((schema.maximum ?? schema.exclusiveMaximum ?? Infinity) <= 2 ** 53)) unbounded.push(where);
+      if (
+        (types.includes('integer') || types.includes('number')) &&
+        !((schema.maximum ?? schema.exclusiveMaximum ?? Infinity) <= 2 ** 53)
+      )
+        unbounded.push(where);
       if (types.includes('integer') && (schema.maximum ?? 0) > 0xffff_ffff) unbounded.push(`${where} (above 32 bits)`);
       for (const [key, value] of Object.entries(schema.properties ?? {})) walk(value, `${where}.${key}`);
       for (const branch of [...(schema.anyOf ?? []), ...(schema.oneOf ?? [])]) walk(branch, where);
@@ -51,8 +74,10 @@ describe('OpenAPI document', () => {
     };
     for (const [path, methods] of Object.entries(document.paths)) {
       for (const [method, operation] of Object.entries(methods)) {
-        for (const parameter of operation.parameters ?? []) walk(parameter.schema, `${method} ${path} ${parameter.in}.${parameter.name}`);
-        for (const content of Object.values(operation.requestBody?.content ?? {})) walk(content.schema, `${method} ${path} body`);
+        for (const parameter of operation.parameters ?? [])
+          walk(parameter.schema, `${method} ${path} ${parameter.in}.${parameter.name}`);
+        for (const content of Object.values(operation.requestBody?.content ?? {}))
+          walk(content.schema, `${method} ${path} body`);
       }
     }
     expect(unbounded).toEqual([]);

@@ -36,19 +36,39 @@ describe('operator metrics', () => {
     // One 429 and one 500 first: both are waited out, and both are counted.
     fake.configure({ faults: { statusSequence: [429, 500] } });
     await createTask(h, 'tickets', ['billing', 'other']);
-    const version = (await upload(h, '/v1/tasks/tickets/datasets?name=t', jsonl([{ text: 'refund me' }, { text: 'hello' }, { text: 'refund again' }]))).body.version.id;
+    const version = (
+      await upload(
+        h,
+        '/v1/tasks/tickets/datasets?name=t',
+        jsonl([{ text: 'refund me' }, { text: 'hello' }, { text: 'refund again' }]),
+      )
+    ).body.version.id;
     const workers = await startWorkers(h, ['labeling'], 2);
     try {
-      const run = await waitForRun(h, (await startRun(h, version, { provider: 'openai', model: 'gpt-4o-mini', mode: 'zero_shot', rate_limit: { rpm: 10_000 } })).id);
+      const run = await waitForRun(
+        h,
+        (
+          await startRun(h, version, {
+            provider: 'openai',
+            model: 'gpt-4o-mini',
+            mode: 'zero_shot',
+            rate_limit: { rpm: 10_000 },
+          })
+        ).id,
+      );
       expect(run.status).toBe('completed');
       const text = await scrape();
       const labels = { provider: 'openai', model: 'gpt-4o-mini' };
       expect(metricValue(text, 'tuneline_provider_call_duration_seconds_count', { ...labels, outcome: 'ok' })).toBe(3);
       expect(metricValue(text, 'tuneline_provider_rate_limited_total', labels)).toBe(1);
       expect(metricValue(text, 'tuneline_provider_errors_total', { ...labels, code: 'server_error' })).toBe(1);
-      expect(metricValue(text, 'tuneline_provider_tokens_total', { ...labels, direction: 'input' })).toBe(run.input_tokens);
+      expect(metricValue(text, 'tuneline_provider_tokens_total', { ...labels, direction: 'input' })).toBe(
+        run.input_tokens,
+      );
       expect(metricValue(text, 'tuneline_provider_cost_usd_total', labels)).toBeCloseTo(run.cost_usd, 12);
-      expect(metricValue(text, 'tuneline_job_duration_seconds_count', { queue: 'labeling', outcome: 'completed' })).toBeGreaterThanOrEqual(1);
+      expect(
+        metricValue(text, 'tuneline_job_duration_seconds_count', { queue: 'labeling', outcome: 'completed' }),
+      ).toBeGreaterThanOrEqual(1);
     } finally {
       await workers.close();
     }
@@ -56,11 +76,24 @@ describe('operator metrics', () => {
 
   it('serves a worker process’s own metrics on WORKER_METRICS_PORT', async () => {
     const port = await freePort();
-    const worker = spawnEntry('src/start/worker.ts', ['--queues', 'housekeeping'], { ...h.env, LOG_LEVEL: 'info', WORKER_METRICS_PORT: String(port), HOST: '127.0.0.1' });
+    const worker = spawnEntry('src/start/worker.ts', ['--queues', 'housekeeping'], {
+      ...h.env,
+      LOG_LEVEL: 'info',
+      WORKER_METRICS_PORT: String(port),
+      HOST: '127.0.0.1',
+    });
     try {
       await worker.waitFor('workers started');
       await expect
-        .poll(async () => metricValue(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), 'tuneline_job_duration_seconds_count', { queue: 'housekeeping', outcome: 'completed' }), { timeout: 10_000 })
+        .poll(
+          async () =>
+            metricValue(
+              await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(),
+              'tuneline_job_duration_seconds_count',
+              { queue: 'housekeeping', outcome: 'completed' },
+            ),
+          { timeout: 10_000 },
+        )
         .toBeGreaterThanOrEqual(1);
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(text).toContain('process="worker"');

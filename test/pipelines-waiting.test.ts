@@ -43,31 +43,50 @@ describe('a pipeline waiting on other queues', () => {
     const rows = Array.from({ length: 200 }, (_, i) => {
       const label = i % 2 ? 'instructional' : 'other';
       const pool = TITLE_WORDS[label];
-      return { text: `${pool[i % pool.length]} ${pool[(i * 7 + 3) % pool.length]} clip ${i}`, ...(i < 160 ? { label } : {}) };
+      return {
+        text: `${pool[i % pool.length]} ${pool[(i * 7 + 3) % pool.length]} clip ${i}`,
+        ...(i < 160 ? { label } : {}),
+      };
     });
     const source = (await upload(h, '/v1/tasks/waiting/datasets?name=waiting', jsonl(rows))).body.version.id;
     const baseline = await registerModel(h, 'waiting', { kind: 'prompt', provider: 'local', name: 'prompt-only' });
-    await h.http().patch('/v1/tasks/waiting/routing').set('authorization', auth).send({ fallback_model_version_id: baseline, min_test_size: 20 }).expect(200);
+    await h
+      .http()
+      .patch('/v1/tasks/waiting/routing')
+      .set('authorization', auth)
+      .send({ fallback_model_version_id: baseline, min_test_size: 20 })
+      .expect(200);
 
     const created = await h
       .http()
       .post('/v1/tasks/waiting/pipelines')
       .set('authorization', auth)
-      .send({ dataset_version_id: source, label: { provider: 'local', mode: 'few_shot', k: 20 }, candidates: [{ provider: 'openai', base_model: 'gpt-4o-mini-2024-07-18' }] });
+      .send({
+        dataset_version_id: source,
+        label: { provider: 'local', mode: 'few_shot', k: 20 },
+        candidates: [{ provider: 'openai', base_model: 'gpt-4o-mini-2024-07-18' }],
+      });
     expect(created.status).toBe(202);
     const done = await waitForPipeline(h, created.body.id, 90_000);
     expect(done.status, JSON.stringify(done.steps)).toBe('completed');
-    expect(stepOf(done, 'train').outputs['candidates']).toEqual([expect.objectContaining({ provider: 'openai', status: 'succeeded' })]);
+    expect(stepOf(done, 'train').outputs['candidates']).toEqual([
+      expect.objectContaining({ provider: 'openai', status: 'succeeded' }),
+    ]);
 
     // Each job run of a step is one start of its job. A waiting step runs once to start what it
     // waits on and once more per wake-up (each label run, fine-tune or evaluation it waits on ends
     // once; a wake-up that crosses a run costs one more), not once a second.
-    const startsOf = async (step: string) => (await h.runtime.queues.get('pipelines').getJob(`pipeline-${created.body.id}-1-${step}`))!.attemptsStarted;
+    const startsOf = async (step: string) =>
+      (await h.runtime.queues.get('pipelines').getJob(`pipeline-${created.body.id}-1-${step}`))!.attemptsStarted;
     expect(await startsOf('label')).toBeLessThanOrEqual(2);
     expect(await startsOf('train')).toBeLessThanOrEqual(3);
     expect(await startsOf('evaluate')).toBeLessThanOrEqual(4);
     // The fine-tune itself was polled many times meanwhile.
-    const fineTune = (await h.runtime.database.pool.query('SELECT polls FROM fine_tunes WHERE id = $1', [stepOf(done, 'train').outputs['candidates'][0].fine_tune_id])).rows[0];
+    const fineTune = (
+      await h.runtime.database.pool.query('SELECT polls FROM fine_tunes WHERE id = $1', [
+        stepOf(done, 'train').outputs['candidates'][0].fine_tune_id,
+      ])
+    ).rows[0];
     expect(fineTune.polls).toBeGreaterThan(5);
 
     // The worker counts the same runs for /metrics.
@@ -93,19 +112,33 @@ describe('a pipeline whose wake-up was lost', () => {
   });
 
   it('still sees the end of what it waits on, by its safety-net poll', async () => {
-    const source = (await upload(lost, '/v1/tasks/lost/datasets?name=lost', jsonl(Array.from({ length: 40 }, (_, i) => ({ text: `how to sweep ${i}` }))))).body.version.id;
+    const source = (
+      await upload(
+        lost,
+        '/v1/tasks/lost/datasets?name=lost',
+        jsonl(Array.from({ length: 40 }, (_, i) => ({ text: `how to sweep ${i}` }))),
+      )
+    ).body.version.id;
     slow.configure({ faults: { latencyMs: 1_000 } });
     const created = await lost
       .http()
       .post('/v1/tasks/lost/pipelines')
       .set('authorization', auth)
-      .send({ dataset_version_id: source, label: { provider: 'openai', mode: 'zero_shot' }, candidates: [{ provider: 'local' }] });
+      .send({
+        dataset_version_id: source,
+        label: { provider: 'openai', mode: 'zero_shot' },
+        candidates: [{ provider: 'local' }],
+      });
     expect(created.status).toBe(202);
-    const labelRunId = async () => stepOf(await getPipeline(lost, created.body.id), 'label').outputs['label_run_id'] as string | undefined;
+    const labelRunId = async () =>
+      stepOf(await getPipeline(lost, created.body.id), 'label').outputs['label_run_id'] as string | undefined;
     await expect.poll(labelRunId, { timeout: 20_000, interval: 50 }).toEqual(expect.any(String));
     const runId = (await labelRunId())!;
     // What a process that committed the end and died before waking anyone leaves behind.
-    await lost.runtime.database.pool.query("UPDATE label_runs SET status = 'cancelled', finished_at = now() WHERE id = $1", [runId]);
+    await lost.runtime.database.pool.query(
+      "UPDATE label_runs SET status = 'cancelled', finished_at = now() WHERE id = $1",
+      [runId],
+    );
 
     const failed = await waitForPipeline(lost, created.body.id, 30_000);
     slow.configure({ faults: { latencyMs: 0 } });

@@ -18,18 +18,31 @@ const auth = bearer(ADMIN_KEY);
 
 beforeAll(async () => {
   fake = await startOpenAIFake({ jobTiming: { validatingMs: 20, queuedMs: 20, runningMs: 100 } });
-  h = await createHarness({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url, FINE_TUNE_POLL_MS: '50', FINE_TUNE_POLL_MAX_MS: '200' });
+  h = await createHarness({
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: fake.url,
+    FINE_TUNE_POLL_MS: '50',
+    FINE_TUNE_POLL_MAX_MS: '200',
+  });
   workers = await startWorkers(h, ['labeling', 'training', 'evaluation', 'pipelines'], 4);
   await createTask(h, 'titles', ['instructional', 'other']);
   // 240 titles, the last 40 unlabeled: the pipeline labels them first.
   const rows = Array.from({ length: 240 }, (_, i) => {
     const label = i % 2 ? 'instructional' : 'other';
     const pool = TITLE_WORDS[label];
-    return { text: `${pool[i % pool.length]} ${pool[(i * 7 + 3) % pool.length]} video ${i}`, ...(i < 200 ? { label } : {}) };
+    return {
+      text: `${pool[i % pool.length]} ${pool[(i * 7 + 3) % pool.length]} video ${i}`,
+      ...(i < 200 ? { label } : {}),
+    };
   });
   source = (await upload(h, '/v1/tasks/titles/datasets?name=titles', jsonl(rows))).body.version.id;
   baseline = await registerModel(h, 'titles', { kind: 'prompt', provider: 'local', name: 'prompt-only' });
-  await h.http().patch('/v1/tasks/titles/routing').set('authorization', auth).send({ fallback_model_version_id: baseline, min_test_size: 20 }).expect(200);
+  await h
+    .http()
+    .patch('/v1/tasks/titles/routing')
+    .set('authorization', auth)
+    .send({ fallback_model_version_id: baseline, min_test_size: 20 })
+    .expect(200);
 });
 afterAll(async () => {
   await workers?.close();
@@ -43,7 +56,11 @@ describe('pipelines', () => {
       .http()
       .post('/v1/tasks/titles/pipelines')
       .set('authorization', auth)
-      .send({ dataset_version_id: source, label: { provider: 'local', mode: 'few_shot', k: 20 }, candidates: [{ provider: 'local', seed: 7 }] });
+      .send({
+        dataset_version_id: source,
+        label: { provider: 'local', mode: 'few_shot', k: 20 },
+        candidates: [{ provider: 'local', seed: 7 }],
+      });
     expect(created.status).toBe(202);
     expect(created.headers['location']).toBe(`/v1/pipelines/${created.body.id}`);
     expect(created.body.steps.map((s: Step) => [s.name, s.status])).toEqual([
@@ -63,17 +80,30 @@ describe('pipelines', () => {
     expect(prepare['from_version_id']).toBe(label['version_id']);
     expect(prepare['stats'].unlabeled).toBe(0);
     const train = stepOf(done, 'train').outputs;
-    expect(train['candidates']).toEqual([expect.objectContaining({ provider: 'local', status: 'succeeded', model_version_id: expect.any(String) })]);
+    expect(train['candidates']).toEqual([
+      expect.objectContaining({ provider: 'local', status: 'succeeded', model_version_id: expect.any(String) }),
+    ]);
     const candidate = train['candidates'][0].model_version_id;
     const evaluate = stepOf(done, 'evaluate').outputs;
     expect(evaluate['version_id']).toBe(prepare['version_id']);
-    expect(evaluate['evaluations'].map((e: { model_version_id: string; role: string; status: string }) => [e.model_version_id, e.role, e.status])).toEqual([
+    expect(
+      evaluate['evaluations'].map((e: { model_version_id: string; role: string; status: string }) => [
+        e.model_version_id,
+        e.role,
+        e.status,
+      ]),
+    ).toEqual([
       [candidate, 'candidate', 'completed'],
       [baseline, 'baseline', 'completed'],
     ]);
     // Both were scored on the same rows: the leaderboard of the prepared version holds both.
-    const board = await h.http().get(`/v1/tasks/titles/leaderboard?dataset_version_id=${prepare['version_id']}`).set('authorization', auth);
-    expect(board.body.entries.map((entry: { model: { id: string } }) => entry.model.id).sort()).toEqual([candidate, baseline].sort());
+    const board = await h
+      .http()
+      .get(`/v1/tasks/titles/leaderboard?dataset_version_id=${prepare['version_id']}`)
+      .set('authorization', auth);
+    expect(board.body.entries.map((entry: { model: { id: string } }) => entry.model.id).sort()).toEqual(
+      [candidate, baseline].sort(),
+    );
     const promote = stepOf(done, 'promote').outputs;
     expect(promote['best_candidate']).toBe(candidate);
     const routing = await h.http().get('/v1/tasks/titles/routing').set('authorization', auth);
@@ -124,7 +154,11 @@ describe('pipelines', () => {
       .http()
       .post('/v1/tasks/titles/pipelines')
       .set('authorization', auth)
-      .send({ dataset_version_id: source, label: { provider: 'openai', mode: 'zero_shot' }, candidates: [{ provider: 'local', seed: 9 }] });
+      .send({
+        dataset_version_id: source,
+        label: { provider: 'openai', mode: 'zero_shot' },
+        candidates: [{ provider: 'local', seed: 9 }],
+      });
     expect(created.status).toBe(202);
     const failed = await waitForPipeline(h, created.body.id);
     fake.configure({ faults: { insufficientQuota: false } });
@@ -142,9 +176,17 @@ describe('pipelines', () => {
   it('runs a pipeline whose flow was never queued once workers resume, and leaves queued ones alone', async () => {
     // What the API leaves behind when it dies between writing a pipeline and adding its flow.
     const id = newId();
-    const params = { datasetVersionId: source, prepare: { operations: defaultPrepare(30) }, candidates: [{ provider: 'local', seed: 5 }], baselineModelVersionId: baseline };
+    const params = {
+      datasetVersionId: source,
+      prepare: { operations: defaultPrepare(30) },
+      candidates: [{ provider: 'local', seed: 5 }],
+      baselineModelVersionId: baseline,
+    };
     const task = (await h.http().get('/v1/tasks/titles').set('authorization', auth)).body.id;
-    await h.runtime.database.pool.query("INSERT INTO pipelines (id, task_id, status, params, attempt) VALUES ($1, $2, 'running', $3, 1)", [id, task, params]);
+    await h.runtime.database.pool.query(
+      "INSERT INTO pipelines (id, task_id, status, params, attempt) VALUES ($1, $2, 'running', $3, 1)",
+      [id, task, params],
+    );
     await h.runtime.database.pool.query(
       `INSERT INTO pipeline_steps (pipeline_id, name, position, status)
        SELECT $1, name, position - 1, CASE WHEN name = 'label' THEN 'skipped' ELSE 'pending' END FROM unnest($2::text[]) WITH ORDINALITY AS stepOf(name, position)`,
@@ -163,10 +205,21 @@ describe('pipelines', () => {
       .http()
       .post('/v1/tasks/titles/pipelines')
       .set('authorization', auth)
-      .send({ dataset_version_id: '01890a5d-ac96-774b-bcce-b302099a8057', candidates: [{ provider: 'local' }], baseline_model_version_id: '01890a5d-ac96-774b-bcce-b302099a8057' });
+      .send({
+        dataset_version_id: '01890a5d-ac96-774b-bcce-b302099a8057',
+        candidates: [{ provider: 'local' }],
+        baseline_model_version_id: '01890a5d-ac96-774b-bcce-b302099a8057',
+      });
     expect(response.status).toBe(400);
-    expect(response.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.dataset_version_id', 'body.baseline_model_version_id']);
-    const empty = await h.http().post('/v1/tasks/titles/pipelines').set('authorization', auth).send({ dataset_version_id: source, candidates: [] });
+    expect(response.body.errors.map((e: { field: string }) => e.field)).toEqual([
+      'body.dataset_version_id',
+      'body.baseline_model_version_id',
+    ]);
+    const empty = await h
+      .http()
+      .post('/v1/tasks/titles/pipelines')
+      .set('authorization', auth)
+      .send({ dataset_version_id: source, candidates: [] });
     expect(empty.status).toBe(400);
     expect(empty.body.errors[0].field).toBe('body.candidates');
   });
@@ -184,7 +237,11 @@ describe('a pipeline on a task with nothing routed yet', () => {
       return { text: `${pool[i % pool.length]} ${pool[(i * 5 + 1) % pool.length]} clip ${i}`, label };
     });
     const version = (await upload(h, '/v1/tasks/fresh/datasets?name=fresh', jsonl(rows))).body.version.id;
-    const created = await h.http().post('/v1/tasks/fresh/pipelines').set('authorization', auth).send({ dataset_version_id: version, candidates: [{ provider: 'local', seed: 3 }] });
+    const created = await h
+      .http()
+      .post('/v1/tasks/fresh/pipelines')
+      .set('authorization', auth)
+      .send({ dataset_version_id: version, candidates: [{ provider: 'local', seed: 3 }] });
     expect(created.status).toBe(202);
     expect(created.body.outcome).toBeNull();
 
@@ -194,18 +251,40 @@ describe('a pipeline on a task with nothing routed yet', () => {
     expect(prepared['stats'].row_count).toBe(150);
     expect(prepared['stats'].splits.test.rows).toBeGreaterThanOrEqual(30);
 
-    const evaluations = stepOf(done, 'evaluate').outputs['evaluations'] as { model_version_id: string; role: string; status: string }[];
+    const evaluations = stepOf(done, 'evaluate').outputs['evaluations'] as {
+      model_version_id: string;
+      role: string;
+      status: string;
+    }[];
     const baselineState = evaluations.find((state) => state.role === 'baseline')!;
     expect(baselineState.status).toBe('completed');
-    const baselineModel = (await h.http().get(`/v1/model-versions/${baselineState.model_version_id}`).set('authorization', auth)).body;
-    expect(baselineModel).toMatchObject({ kind: 'prompt', provider: 'local', status: expect.stringMatching(/fallback|champion/) });
+    const baselineModel = (
+      await h.http().get(`/v1/model-versions/${baselineState.model_version_id}`).set('authorization', auth)
+    ).body;
+    expect(baselineModel).toMatchObject({
+      kind: 'prompt',
+      provider: 'local',
+      status: expect.stringMatching(/fallback|champion/),
+    });
 
     const routing = (await h.http().get('/v1/tasks/fresh/routing').set('authorization', auth)).body;
     expect(routing.fallback_id).toBe(baselineState.model_version_id);
     const candidate = evaluations.find((state) => state.role === 'candidate')!.model_version_id;
-    const outcome = (done as unknown as { outcome: { result: string; reason: string; champion_model_version_id: string | null; fallback_model_version_id: string } }).outcome;
+    const outcome = (
+      done as unknown as {
+        outcome: {
+          result: string;
+          reason: string;
+          champion_model_version_id: string | null;
+          fallback_model_version_id: string;
+        };
+      }
+    ).outcome;
     expect(outcome.result).toBe(routing.champion_id === candidate ? 'promoted' : 'no_promotion');
-    expect(outcome).toMatchObject({ champion_model_version_id: routing.champion_id, fallback_model_version_id: baselineState.model_version_id });
+    expect(outcome).toMatchObject({
+      champion_model_version_id: routing.champion_id,
+      fallback_model_version_id: baselineState.model_version_id,
+    });
     expect(outcome.reason.length).toBeGreaterThan(0);
 
     // Something serves: the promoted candidate, or the baseline as fallback.

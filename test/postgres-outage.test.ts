@@ -59,11 +59,27 @@ beforeAll(async () => {
   baseUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
 
   const http = () => supertest(app.server);
-  const task = await http().post('/v1/tasks').set('authorization', admin).send({ slug: TASK, instructions: 'Classify.', labels: [{ name: 'billing' }, { name: 'other' }] }).expect(201);
+  const task = await http()
+    .post('/v1/tasks')
+    .set('authorization', admin)
+    .send({ slug: TASK, instructions: 'Classify.', labels: [{ name: 'billing' }, { name: 'other' }] })
+    .expect(201);
   taskId = task.body.id;
-  const model = await http().post(`/v1/tasks/${TASK}/model-versions`).set('authorization', admin).send({ kind: 'prompt', provider: 'openai', model: 'gpt-4o-mini', name: 'hosted' }).expect(201);
-  await http().post(`/v1/tasks/${TASK}/routing/promote`).set('authorization', admin).send({ model_version_id: model.body.id }).expect(200);
-  const created = await http().post('/v1/api-keys').set('authorization', admin).send({ name: 'caller', scopes: ['classify'] }).expect(201);
+  const model = await http()
+    .post(`/v1/tasks/${TASK}/model-versions`)
+    .set('authorization', admin)
+    .send({ kind: 'prompt', provider: 'openai', model: 'gpt-4o-mini', name: 'hosted' })
+    .expect(201);
+  await http()
+    .post(`/v1/tasks/${TASK}/routing/promote`)
+    .set('authorization', admin)
+    .send({ model_version_id: model.body.id })
+    .expect(200);
+  const created = await http()
+    .post('/v1/api-keys')
+    .set('authorization', admin)
+    .send({ name: 'caller', scopes: ['classify'] })
+    .expect(201);
   classifyKey = { id: created.body.id, key: created.body.key };
   championId = model.body.id;
 }, 90_000);
@@ -94,9 +110,14 @@ const call = (path: string, key: string, init: { method?: string; body?: unknown
     method: init.method ?? 'GET',
     headers: { authorization: bearer(key), ...(init.body ? { 'content-type': 'application/json' } : {}) },
     ...(init.body ? { body: JSON.stringify(init.body) } : {}),
-  }).then(async (response) => ({ status: response.status, retryAfter: response.headers.get('retry-after'), body: (await response.json()) as Answer['body'] }));
+  }).then(async (response) => ({
+    status: response.status,
+    retryAfter: response.headers.get('retry-after'),
+    body: (await response.json()) as Answer['body'],
+  }));
 
-const classify = (key: string, input: string) => call(`/v1/tasks/${TASK}/classify`, key, { method: 'POST', body: { input } });
+const classify = (key: string, input: string) =>
+  call(`/v1/tasks/${TASK}/classify`, key, { method: 'POST', body: { input } });
 
 /** Calls `once` back to back until stopped; returns every answer. */
 function loop(once: () => Promise<Answer>) {
@@ -138,7 +159,9 @@ describe('a Postgres outage', () => {
       duringOutage.push(...databaseReads.answers.slice(from));
       await postgres.start();
       // Back: the database routes answer again.
-      await expect.poll(async () => (await call(`/v1/tasks/${TASK}`, ADMIN_KEY)).status, { timeout: 15_000, interval: 100 }).toBe(200);
+      await expect
+        .poll(async () => (await call(`/v1/tasks/${TASK}`, ADMIN_KEY)).status, { timeout: 15_000, interval: 100 })
+        .toBe(200);
       await sleep(500);
     } finally {
       await databaseReads.stop();
@@ -159,12 +182,20 @@ describe('a Postgres outage', () => {
 
     const ids = answers.flatMap((answer) => answer.body.results!.map((result) => result.prediction_id));
     const stored = async () =>
-      (await runtime.database.pool.query('SELECT count(*)::int AS n FROM predictions WHERE id = ANY($1::uuid[])', [ids])).rows[0].n as number;
+      (
+        await runtime.database.pool.query('SELECT count(*)::int AS n FROM predictions WHERE id = ANY($1::uuid[])', [
+          ids,
+        ])
+      ).rows[0].n as number;
     await expect.poll(stored, { timeout: 20_000, interval: 100 }).toBe(ids.length);
   });
 
   it('serves a known key while Postgres is down, and stops a key revoked meanwhile (no notice) once it is back', async () => {
-    const created = await supertest(app.server).post('/v1/api-keys').set('authorization', admin).send({ name: 'revoked-quietly', scopes: ['classify'] }).expect(201);
+    const created = await supertest(app.server)
+      .post('/v1/api-keys')
+      .set('authorization', admin)
+      .send({ name: 'revoked-quietly', scopes: ['classify'] })
+      .expect(201);
     const key = created.body.key as string;
     expect((await classify(key, 'refund')).status).toBe(200);
     // Revoked behind the API's back: no change notice reaches the instance's key cache.
@@ -182,26 +213,41 @@ describe('a Postgres outage', () => {
       await postgres.start();
     }
     // The first refresh that reaches the database sees the revocation, within seconds.
-    await expect.poll(async () => (await classify(key, 'refund after')).status, { timeout: 10_000, interval: 100 }).toBe(401);
+    await expect
+      .poll(async () => (await classify(key, 'refund after')).status, { timeout: 10_000, interval: 100 })
+      .toBe(401);
     // Keys that are still valid keep working.
     expect((await classify(classifyKey.key, 'refund after')).status).toBe(200);
   });
 
   it('applies a routing change announced while its reload could not reach Postgres, soon after Postgres is back', async () => {
-    const challenger = await supertest(app.server).post(`/v1/tasks/${TASK}/model-versions`).set('authorization', admin).send({ kind: 'prompt', provider: 'openai', model: 'gpt-4o-mini', name: 'challenger' }).expect(201);
-    const servedBy = async () => (await classify(classifyKey.key, 'refund')).body.results?.[0] as { model_version_id: string } | undefined;
+    const challenger = await supertest(app.server)
+      .post(`/v1/tasks/${TASK}/model-versions`)
+      .set('authorization', admin)
+      .send({ kind: 'prompt', provider: 'openai', model: 'gpt-4o-mini', name: 'challenger' })
+      .expect(201);
+    const servedBy = async () =>
+      (await classify(classifyKey.key, 'refund')).body.results?.[0] as { model_version_id: string } | undefined;
     expect((await servedBy())?.model_version_id).toBe(championId);
     // Another instance changed the routing and announced it, but this one could not read it then.
-    await runtime.database.pool.query('UPDATE task_routing SET champion_id = $1 WHERE task_id = $2', [challenger.body.id, taskId]);
+    await runtime.database.pool.query('UPDATE task_routing SET champion_id = $1 WHERE task_id = $2', [
+      challenger.body.id,
+      taskId,
+    ]);
     await postgres.stop();
     try {
-      await runtime.redis.publish(`${runtime.config.queuePrefix}:changes`, JSON.stringify({ topic: 'routing', id: taskId, origin: 'another-instance' }));
+      await runtime.redis.publish(
+        `${runtime.config.queuePrefix}:changes`,
+        JSON.stringify({ topic: 'routing', id: taskId, origin: 'another-instance' }),
+      );
       await sleep(300);
       expect((await servedBy())?.model_version_id).toBe(championId); // the route in memory still serves
     } finally {
       await postgres.start();
     }
     // Not at the periodic reload (ROUTING_REFRESH_MS, a minute by default), but within seconds.
-    await expect.poll(async () => (await servedBy())?.model_version_id, { timeout: 10_000, interval: 100 }).toBe(challenger.body.id);
+    await expect
+      .poll(async () => (await servedBy())?.model_version_id, { timeout: 10_000, interval: 100 })
+      .toBe(challenger.body.id);
   });
 });

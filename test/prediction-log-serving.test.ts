@@ -46,17 +46,23 @@ async function lockPredictions() {
   };
 }
 
-const predictionIds = (response: { body: { results: { prediction_id: string }[] } }) => response.body.results.map((r) => r.prediction_id);
+const predictionIds = (response: { body: { results: { prediction_id: string }[] } }) =>
+  response.body.results.map((r) => r.prediction_id);
 const ready = () => h.http().get('/health/ready');
 
 async function unwrittenIds(): Promise<string[]> {
   const files = (await readdir(spillDir)).filter((name) => name.startsWith('prediction-log-unwritten-'));
-  const lines = (await Promise.all(files.map((name) => readFile(join(spillDir, name), 'utf8')))).join('').split('\n').filter(Boolean);
+  const lines = (await Promise.all(files.map((name) => readFile(join(spillDir, name), 'utf8'))))
+    .join('')
+    .split('\n')
+    .filter(Boolean);
   return lines.map((line) => (JSON.parse(line) as { id: string }).id);
 }
 
 describe('prediction log in the API', () => {
-  it('makes /health/ready answer 503 naming prediction_log when writes stall or the buffer is full', { timeout: 20_000 }, async () => {
+  it('makes /health/ready answer 503 naming prediction_log when writes stall or the buffer is full', {
+    timeout: 20_000,
+  }, async () => {
     expect((await ready()).body.checks.prediction_log).toEqual({ status: 'up', buffered: 0 });
     const release = await lockPredictions();
     try {
@@ -66,7 +72,11 @@ describe('prediction log in the API', () => {
       const stalled = await ready();
       expect(stalled.headers['content-type']).toContain('application/problem+json');
       expect(stalled.body.details.down).toEqual(['prediction_log']);
-      expect(stalled.body.details.checks.prediction_log).toMatchObject({ status: 'down', buffered: 1, error: expect.stringContaining('no write for') });
+      expect(stalled.body.details.checks.prediction_log).toMatchObject({
+        status: 'down',
+        buffered: 1,
+        error: expect.stringContaining('no write for'),
+      });
 
       const more = await classify(h, 'topics', { inputs: ['derby', 'weather'] });
       expect(more.status).toBe(200);
@@ -82,7 +92,9 @@ describe('prediction log in the API', () => {
     }
   });
 
-  it('spills the records it could not write by shutdown to a file instead of dropping them', { timeout: 20_000 }, async () => {
+  it('spills the records it could not write by shutdown to a file instead of dropping them', {
+    timeout: 20_000,
+  }, async () => {
     const release = await lockPredictions();
     const answered = await classify(h, 'topics', { inputs: ['semi final', 'rain'] });
     expect(answered.status).toBe(200);

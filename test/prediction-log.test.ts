@@ -52,11 +52,24 @@ const record = (fields: { inputText?: string; error?: string } = {}) => ({
 async function spilledLines(prefix: string) {
   const files = (await readdir(spillDir)).filter((name) => name.startsWith(prefix));
   const text = (await Promise.all(files.map((name) => readFile(join(spillDir, name), 'utf8')))).join('');
-  return text.split('\n').filter(Boolean).map((line) => JSON.parse(line) as { id: string; input_text: string | null; error: string | null; quarantine: { sqlstate: string } });
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map(
+      (line) =>
+        JSON.parse(line) as {
+          id: string;
+          input_text: string | null;
+          error: string | null;
+          quarantine: { sqlstate: string };
+        },
+    );
 }
 
 describe('prediction log', () => {
-  it('quarantines the records Postgres refuses, writes the rest of their batch, and keeps writing', { timeout: 20_000 }, async () => {
+  it('quarantines the records Postgres refuses, writes the rest of their batch, and keeps writing', {
+    timeout: 20_000,
+  }, async () => {
     const good = Array.from({ length: 97 }, () => record());
     const nul = record({ inputText: 'a \u0000 b' });
     const surrogate = record({ error: 'provider said \ud800' });
@@ -64,7 +77,12 @@ describe('prediction log', () => {
     for (const entry of batch) await log.record(entry);
     await log.drain();
 
-    expect(await storedPredictions(h, good.map((r) => r.id))).toBe(97);
+    expect(
+      await storedPredictions(
+        h,
+        good.map((r) => r.id),
+      ),
+    ).toBe(97);
     expect(await storedPredictions(h, [nul.id, surrogate.id])).toBe(0);
     const quarantined = await spilledLines('prediction-log-quarantine-');
     expect(quarantined.map((line) => line.id).sort()).toEqual([nul.id, surrogate.id].sort());

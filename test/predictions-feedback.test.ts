@@ -16,9 +16,19 @@ const started = new Date(Date.now() - 1_000);
 beforeAll(async () => {
   fake = await startOpenAIFake();
   fake.script({ rules: [{ contains: 'how to', answer: 'instructional' }], default: 'other' });
-  h = await createHarness({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url, PREDICTION_LOG_FLUSH_MS: '20', CIRCUIT_MIN_CALLS: '100' });
+  h = await createHarness({
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: fake.url,
+    PREDICTION_LOG_FLUSH_MS: '20',
+    CIRCUIT_MIN_CALLS: '100',
+  });
   version = await splitDataset(h, 'titles', 60);
-  hosted = await registerModel(h, 'titles', { kind: 'prompt', provider: 'openai', model: 'gpt-4o-mini', name: 'hosted' });
+  hosted = await registerModel(h, 'titles', {
+    kind: 'prompt',
+    provider: 'openai',
+    model: 'gpt-4o-mini',
+    name: 'hosted',
+  });
   local = await registerModel(h, 'titles', { kind: 'prompt', provider: 'local', name: 'local' });
   await route(h, 'titles', { champion: hosted, fallback: local });
 });
@@ -27,7 +37,8 @@ afterAll(async () => {
   await fake?.close();
 });
 
-const feedback = (id: string, label: string) => h.http().post(`/v1/predictions/${id}/feedback`).set('authorization', auth).send({ label });
+const feedback = (id: string, label: string) =>
+  h.http().post(`/v1/predictions/${id}/feedback`).set('authorization', auth).send({ label });
 
 describe('feedback, monitoring and the feedback loop', () => {
   const ids: string[] = [];
@@ -36,7 +47,18 @@ describe('feedback, monitoring and the feedback loop', () => {
 
   it('takes feedback on predictions, validating the label; the latest feedback wins', async () => {
     existingText = (await allExamples(h, version)).find((row) => row.label === 'other' && row.split === 'train')!.text;
-    const inputs = ['how to a', 'how to b', 'how to c', 'how to d', 'vlog e', 'vlog f', 'vlog g', 'vlog h', 'vlog i', existingText];
+    const inputs = [
+      'how to a',
+      'how to b',
+      'how to c',
+      'how to d',
+      'vlog e',
+      'vlog f',
+      'vlog g',
+      'vlog h',
+      'vlog i',
+      existingText,
+    ];
     const response = await classify(h, 'titles', { inputs });
     expect(response.status).toBe(200);
     for (const result of response.body.results) ids.push(result.prediction_id), labels.push(result.label);
@@ -55,7 +77,11 @@ describe('feedback, monitoring and the feedback loop', () => {
     const bad = await feedback(ids[5]!, 'great');
     expect(bad.status).toBe(400);
     expect(bad.body.errors[0].field).toBe('body.label');
-    const unknown = await h.http().post('/v1/predictions/01890a5d-ac96-774b-bcce-b302099a8057/feedback').set('authorization', auth).send({ label: 'other' });
+    const unknown = await h
+      .http()
+      .post('/v1/predictions/01890a5d-ac96-774b-bcce-b302099a8057/feedback')
+      .set('authorization', auth)
+      .send({ label: 'other' });
     expect(unknown.status).toBe(404);
     expect(unknown.headers['content-type']).toContain('application/problem+json');
   });
@@ -72,7 +98,9 @@ describe('feedback, monitoring and the feedback loop', () => {
     const until = new Date(Date.now() + 1_000).toISOString();
     const response = await h
       .http()
-      .get(`/v1/tasks/titles/monitoring?since=${started.toISOString()}&until=${until}&bucket_seconds=60&reference_version_id=${version}`)
+      .get(
+        `/v1/tasks/titles/monitoring?since=${started.toISOString()}&until=${until}&bucket_seconds=60&reference_version_id=${version}`,
+      )
       .set('authorization', auth);
     expect(response.status).toBe(200);
     const body = response.body;
@@ -90,10 +118,17 @@ describe('feedback, monitoring and the feedback loop', () => {
     expect(body.totals.latency_ms.p50).toBeGreaterThan(0);
     expect(body.totals.latency_ms.p99).toBeGreaterThanOrEqual(body.totals.latency_ms.p50);
     const byModel = Object.fromEntries(body.models.map((m: { model_version_id: string }) => [m.model_version_id, m]));
-    expect(byModel[hosted]).toMatchObject({ predictions: 10, served_by_champion: 10, feedback: 5, correct: 3, live_accuracy: 0.6 });
+    expect(byModel[hosted]).toMatchObject({
+      predictions: 10,
+      served_by_champion: 10,
+      feedback: 5,
+      correct: 3,
+      live_accuracy: 0.6,
+    });
     expect(byModel[local]).toMatchObject({ predictions: 2, served_by_fallback: 2, feedback: 0, live_accuracy: null });
     // The series adds up to the totals, per model too.
-    const sum = (key: string) => body.series.reduce((total: number, bucket: Record<string, number>) => total + bucket[key]!, 0);
+    const sum = (key: string) =>
+      body.series.reduce((total: number, bucket: Record<string, number>) => total + bucket[key]!, 0);
     expect(sum('predictions')).toBe(12);
     expect(sum('feedback')).toBe(5);
     expect(body.series.flatMap((bucket: { models: unknown[] }) => bucket.models).length).toBeGreaterThanOrEqual(2);
@@ -116,27 +151,52 @@ describe('feedback, monitoring and the feedback loop', () => {
 
     // Without a reference, a prompt-only champion has no training data to compare with.
     const noReference = await h.http().get('/v1/tasks/titles/monitoring').set('authorization', auth);
-    expect(noReference.body.drift).toMatchObject({ psi: null, reason: expect.stringContaining('reference_version_id') });
-    const badWindow = await h.http().get(`/v1/tasks/titles/monitoring?since=${until}&until=${started.toISOString()}`).set('authorization', auth);
+    expect(noReference.body.drift).toMatchObject({
+      psi: null,
+      reason: expect.stringContaining('reference_version_id'),
+    });
+    const badWindow = await h
+      .http()
+      .get(`/v1/tasks/titles/monitoring?since=${until}&until=${started.toISOString()}`)
+      .set('authorization', auth);
     expect(badWindow.status).toBe(400);
     expect(badWindow.body.errors[0].field).toBe('query.since');
   });
 
   it('lists the prediction log with filters', async () => {
-    const withFeedback = await h.http().get('/v1/tasks/titles/predictions?has_feedback=true&limit=2').set('authorization', auth);
+    const withFeedback = await h
+      .http()
+      .get('/v1/tasks/titles/predictions?has_feedback=true&limit=2')
+      .set('authorization', auth);
     expect(withFeedback.body.data).toHaveLength(2);
     expect(withFeedback.body.next_cursor).not.toBeNull();
-    const rest = await h.http().get(`/v1/tasks/titles/predictions?has_feedback=true&limit=10&cursor=${withFeedback.body.next_cursor}`).set('authorization', auth);
+    const rest = await h
+      .http()
+      .get(`/v1/tasks/titles/predictions?has_feedback=true&limit=10&cursor=${withFeedback.body.next_cursor}`)
+      .set('authorization', auth);
     expect(rest.body.data).toHaveLength(3);
-    const fallbackOnly = await h.http().get('/v1/tasks/titles/predictions?served_by=fallback').set('authorization', auth);
+    const fallbackOnly = await h
+      .http()
+      .get('/v1/tasks/titles/predictions?served_by=fallback')
+      .set('authorization', auth);
     expect(fallbackOnly.body.data.map((p: { served_by: string }) => p.served_by)).toEqual(['fallback', 'fallback']);
   });
 
   it('merges feedback into a new dataset version with label source feedback', async () => {
-    const response = await h.http().post(`/v1/dataset-versions/${version}/merge-feedback`).set('authorization', auth).send({});
+    const response = await h
+      .http()
+      .post(`/v1/dataset-versions/${version}/merge-feedback`)
+      .set('authorization', auth)
+      .send({});
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({ operation: 'merge_feedback', parent_id: version });
-    expect(response.body.report.merge_feedback).toEqual({ feedback: 5, relabeled: 1, confirmed: 0, added: 4, skipped_without_text: 0 });
+    expect(response.body.report.merge_feedback).toEqual({
+      feedback: 5,
+      relabeled: 1,
+      confirmed: 0,
+      added: 4,
+      skipped_without_text: 0,
+    });
     const before = await allExamples(h, version);
     const after = await allExamples(h, response.body.id);
     expect(after).toHaveLength(before.length + 4);
@@ -150,7 +210,8 @@ describe('feedback, monitoring and the feedback loop', () => {
       ['vlog e', 'other', 'feedback', 'train'],
     ]);
     // Nothing else changed.
-    const untouched = (rows: typeof before) => rows.filter((row) => row.text !== existingText).map((row) => [row.text, row.label, row.split]);
+    const untouched = (rows: typeof before) =>
+      rows.filter((row) => row.text !== existingText).map((row) => [row.text, row.label, row.split]);
     expect(untouched(after.slice(0, before.length))).toEqual(untouched(before));
   });
 });

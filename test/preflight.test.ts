@@ -33,14 +33,22 @@ const count = async (table: string): Promise<number> =>
 
 /** A model version registered while its model still served, whose model has since shut down. */
 async function registeredBeforeShutdown(kind: 'prompt' | 'fine_tuned', model: string): Promise<string> {
-  const body = kind === 'prompt' ? { kind, provider: 'openai', model: 'gpt-4.1-nano' } : { kind, provider: 'openai', model: 'ft:gpt-4.1-nano-2025-04-14:org::old' };
+  const body =
+    kind === 'prompt'
+      ? { kind, provider: 'openai', model: 'gpt-4.1-nano' }
+      : { kind, provider: 'openai', model: 'ft:gpt-4.1-nano-2025-04-14:org::old' };
   const created = await h.http().post('/v1/tasks/titles/model-versions').set('authorization', auth).send(body);
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   await h.runtime.database.pool.query('UPDATE model_versions SET model = $1 WHERE id = $2', [model, created.body.id]);
   return created.body.id;
 }
 
-function expectShutDown(response: { status: number; headers: Record<string, string>; body: any }, model: string, date: string, field: string) {
+function expectShutDown(
+  response: { status: number; headers: Record<string, string>; body: any },
+  model: string,
+  date: string,
+  field: string,
+) {
   expect(response.status, JSON.stringify(response.body)).toBe(400);
   expect(response.headers['content-type']).toMatch(/application\/problem\+json/);
   expect(response.body).toMatchObject({ code: 'model_shut_down', details: { model, shutdown_date: date } });
@@ -64,7 +72,12 @@ describe('pre-flight refuses shut-down models before anything is spent', () => {
 
   it('refuses continued training of a fine-tune whose base has shut down', async () => {
     const parent = await registeredBeforeShutdown('fine_tuned', 'ft:gpt-3.5-turbo-0125:org::abc');
-    const response = await createFineTune(h, 'titles', { dataset_version_id: version, provider: 'openai', parent_model_version_id: parent, dry_run: true });
+    const response = await createFineTune(h, 'titles', {
+      dataset_version_id: version,
+      provider: 'openai',
+      parent_model_version_id: parent,
+      dry_run: true,
+    });
     expectShutDown(response, 'ft:gpt-3.5-turbo-0125:org::abc', '2026-10-23', 'body.parent_model_version_id');
     expect(await count('fine_tunes')).toBe(0);
   });
@@ -85,7 +98,11 @@ describe('pre-flight refuses shut-down models before anything is spent', () => {
 
   it('refuses to evaluate a model version whose model has shut down', async () => {
     const model = await registeredBeforeShutdown('prompt', 'gpt-3.5-turbo');
-    const response = await h.http().post('/v1/evaluations').set('authorization', auth).send({ model_version_id: model, dataset_version_id: version });
+    const response = await h
+      .http()
+      .post('/v1/evaluations')
+      .set('authorization', auth)
+      .send({ model_version_id: model, dataset_version_id: version });
     expectShutDown(response, 'gpt-3.5-turbo', '2026-10-23', 'body.model_version_id');
     expect(await count('evaluations')).toBe(0);
     expect(fake.stats().requests.total).toBe(0);
@@ -98,7 +115,11 @@ describe('pre-flight refuses shut-down models before anything is spent', () => {
     ['fine_tuned', 'ft:gpt-3.5-turbo-0125:org::xyz', '2026-10-23'],
   ])('refuses to register a %s model on %s', async (kind, model, date) => {
     const before = await count('model_versions');
-    const response = await h.http().post('/v1/tasks/titles/model-versions').set('authorization', auth).send({ kind, provider: 'openai', model });
+    const response = await h
+      .http()
+      .post('/v1/tasks/titles/model-versions')
+      .set('authorization', auth)
+      .send({ kind, provider: 'openai', model });
     expectShutDown(response, model, date, 'body.model');
     expect(await count('model_versions')).toBe(before);
     expect(fake.stats().requests.total).toBe(0);
@@ -117,12 +138,19 @@ describe('pre-flight warnings', () => {
     });
     const created = await createFineTune(h, 'titles', body);
     expect(created.status).toBe(202);
-    const stored = await h.runtime.database.pool.query('SELECT estimate FROM fine_tunes WHERE id = $1', [created.body.id]);
+    const stored = await h.runtime.database.pool.query('SELECT estimate FROM fine_tunes WHERE id = $1', [
+      created.body.id,
+    ]);
     expect(stored.rows[0].estimate.preflight.problems).toEqual(dry.body.preflight.problems);
   });
 
   it('prices the estimate with PRICE_OVERRIDES, as the bill is recorded', async () => {
-    const dry = await createFineTune(h, 'titles', { dataset_version_id: version, provider: 'openai', base_model: 'o3-mini', dry_run: true });
+    const dry = await createFineTune(h, 'titles', {
+      dataset_version_id: version,
+      provider: 'openai',
+      base_model: 'o3-mini',
+      dry_run: true,
+    });
     expect(dry.status).toBe(200);
     expect(dry.body.preflight).toEqual({ ok: true, problems: [] });
     expect(dry.body.estimate.cost_usd).toBeCloseTo((dry.body.estimate.billable_tokens * 100) / 1e6, 12);
@@ -146,7 +174,13 @@ describe('pre-flight warnings', () => {
       expect(dry.status).toBe(200);
       expect(dry.body.preflight).toEqual({
         ok: true,
-        problems: [{ code: 'no_test_split', message: expect.stringContaining('will not be evaluated automatically'), blocking: false }],
+        problems: [
+          {
+            code: 'no_test_split',
+            message: expect.stringContaining('will not be evaluated automatically'),
+            blocking: false,
+          },
+        ],
       });
     }
   });

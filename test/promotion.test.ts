@@ -46,15 +46,18 @@ async function evaluate(modelId: string, version: string) {
   return evaluation;
 }
 
-const routingOf = async (task: string) => (await h.http().get(`/v1/tasks/${task}/routing`).set('authorization', auth)).body;
-const latestEvent = async (task: string) => (await h.http().get(`/v1/tasks/${task}/routing/history?limit=1`).set('authorization', auth)).body.data[0];
+const routingOf = async (task: string) =>
+  (await h.http().get(`/v1/tasks/${task}/routing`).set('authorization', auth)).body;
+const latestEvent = async (task: string) =>
+  (await h.http().get(`/v1/tasks/${task}/routing/history?limit=1`).set('authorization', auth)).body.data[0];
 
 /** The policy's verdict on an evaluation: recorded just after the evaluation shows `completed`. */
 async function decisionOn(task: string, evaluation: Record<string, any>) {
   let decision: Record<string, any> | undefined;
   await expect
     .poll(async () => {
-      const history = (await h.http().get(`/v1/tasks/${task}/routing/history?limit=5`).set('authorization', auth)).body.data as Record<string, any>[];
+      const history = (await h.http().get(`/v1/tasks/${task}/routing/history?limit=5`).set('authorization', auth)).body
+        .data as Record<string, any>[];
       decision = history.find((event) => event['numbers']?.evaluation_id === evaluation['id']);
       return decision !== undefined;
     })
@@ -74,14 +77,32 @@ describe('promotion without a champion', () => {
     const decision = await decisionOn('unparseable', evaluation);
     expect((await routingOf('unparseable')).champion_id).toBeNull();
     expect(decision).toMatchObject({ action: 'no_promotion', to_model_id: byo, actor: 'policy' });
-    expect(decision.reason).toMatch(/36 of 36 predictions failed or named no label \(100\.0 %\); the policy allows at most 5\.0 %/);
-    expect(decision.numbers).toMatchObject({ failure_rate: 1, failed_predictions: 36, unknown_predictions: 0, evaluation_id: evaluation['id'] });
+    expect(decision.reason).toMatch(
+      /36 of 36 predictions failed or named no label \(100\.0 %\); the policy allows at most 5\.0 %/,
+    );
+    expect(decision.numbers).toMatchObject({
+      failure_rate: 1,
+      failed_predictions: 36,
+      unknown_predictions: 0,
+      evaluation_id: evaluation['id'],
+    });
 
     // The report and the leaderboard say why the score is 0.00.
     const report = await h.http().get(`/v1/evaluations/${evaluation['id']}/report`).set('authorization', auth);
-    expect(report.text).toContain('no usable answer: 36 of 36 (100.0 %); failed calls 0, unparseable answers 36, unknown labels 0\n');
-    const board = await h.http().get(`/v1/tasks/unparseable/leaderboard?dataset_version_id=${version}`).set('authorization', auth);
-    expect(board.body.entries[0]).toMatchObject({ failed_calls: 0, unparseable_answers: 36, unknown_labels: 0, failure_rate: 1, macro_f1: 0 });
+    expect(report.text).toContain(
+      'no usable answer: 36 of 36 (100.0 %); failed calls 0, unparseable answers 36, unknown labels 0\n',
+    );
+    const board = await h
+      .http()
+      .get(`/v1/tasks/unparseable/leaderboard?dataset_version_id=${version}`)
+      .set('authorization', auth);
+    expect(board.body.entries[0]).toMatchObject({
+      failed_calls: 0,
+      unparseable_answers: 36,
+      unknown_labels: 0,
+      failure_rate: 1,
+      macro_f1: 0,
+    });
 
     // Nothing serves: a clear 409, not a 503 for every input.
     const answer = await classify(h, 'unparseable', { input: 'how to escape mount' });
@@ -100,20 +121,47 @@ describe('promotion against the fallback', () => {
 
   it('makes a task’s first prompt-only model its fallback, with an event', async () => {
     answers['gpt-4o-mini'] = 'other';
-    prompt = await registerModel(h, 'byo', { kind: 'prompt', provider: 'openai', model: 'gpt-4o-mini', name: 'prompt-only' });
+    prompt = await registerModel(h, 'byo', {
+      kind: 'prompt',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      name: 'prompt-only',
+    });
     expect((await routingOf('byo')).fallback_id).toBe(prompt);
-    expect((await h.http().get(`/v1/model-versions/${prompt}`).set('authorization', auth)).body.status).toBe('fallback');
-    expect(await latestEvent('byo')).toMatchObject({ action: 'set_fallback', from_model_id: null, to_model_id: prompt, actor: 'system', reason: expect.stringMatching(/no fallback/) });
+    expect((await h.http().get(`/v1/model-versions/${prompt}`).set('authorization', auth)).body.status).toBe(
+      'fallback',
+    );
+    expect(await latestEvent('byo')).toMatchObject({
+      action: 'set_fallback',
+      from_model_id: null,
+      to_model_id: prompt,
+      actor: 'system',
+      reason: expect.stringMatching(/no fallback/),
+    });
 
     // A second one does not replace it.
-    const second = await registerModel(h, 'byo', { kind: 'prompt', provider: 'openai', model: 'gpt-4o-mini', name: 'prompt-only 2' });
+    const second = await registerModel(h, 'byo', {
+      kind: 'prompt',
+      provider: 'openai',
+      model: 'gpt-4o-mini',
+      name: 'prompt-only 2',
+    });
     expect((await routingOf('byo')).fallback_id).toBe(prompt);
-    expect((await h.http().get(`/v1/model-versions/${second}`).set('authorization', auth)).body.status).toBe('candidate');
+    expect((await h.http().get(`/v1/model-versions/${second}`).set('authorization', auth)).body.status).toBe(
+      'candidate',
+    );
 
     // Evaluated, the fallback stays the fallback: it already answers while there is no champion.
-    expect(await decisionOn('byo', await evaluate(prompt, version))).toMatchObject({ action: 'no_promotion', to_model_id: prompt, reason: expect.stringMatching(/is the fallback/) });
+    expect(await decisionOn('byo', await evaluate(prompt, version))).toMatchObject({
+      action: 'no_promotion',
+      to_model_id: prompt,
+      reason: expect.stringMatching(/is the fallback/),
+    });
     expect((await routingOf('byo')).champion_id).toBeNull();
-    expect((await classify(h, 'byo', { input: 'how to escape mount' })).body.results[0]).toMatchObject({ served_by: 'fallback', model_version_id: prompt });
+    expect((await classify(h, 'byo', { input: 'how to escape mount' })).body.results[0]).toMatchObject({
+      served_by: 'fallback',
+      model_version_id: prompt,
+    });
   });
 
   it('does not promote a better model that fails more than max_failure_rate of its answers', async () => {
@@ -124,10 +172,19 @@ describe('promotion against the fallback', () => {
     const decision = await decisionOn('byo', evaluation);
     expect((await routingOf('byo')).champion_id).toBeNull();
     expect(decision).toMatchObject({ action: 'no_promotion', to_model_id: flaky });
-    expect(decision.reason).toMatch(/^\d+ of 36 predictions failed or named no label \(\d+\.\d %\); the policy allows at most 5\.0 %$/);
-    expect(decision.numbers).toMatchObject({ compared_with: 'fallback', compared_model_id: prompt, failed_predictions: evaluation['metrics'].failed_predictions });
+    expect(decision.reason).toMatch(
+      /^\d+ of 36 predictions failed or named no label \(\d+\.\d %\); the policy allows at most 5\.0 %$/,
+    );
+    expect(decision.numbers).toMatchObject({
+      compared_with: 'fallback',
+      compared_model_id: prompt,
+      failed_predictions: evaluation['metrics'].failed_predictions,
+    });
     expect(decision.numbers.failure_rate).toBeCloseTo(evaluation['metrics'].failed_predictions / 36, 12);
-    const board = await h.http().get(`/v1/tasks/byo/leaderboard?dataset_version_id=${version}`).set('authorization', auth);
+    const board = await h
+      .http()
+      .get(`/v1/tasks/byo/leaderboard?dataset_version_id=${version}`)
+      .set('authorization', auth);
     const entry = board.body.entries.find((e: { model: { id: string } }) => e.model.id === flaky);
     expect(entry).toMatchObject({ failed_calls: 0, unparseable_answers: evaluation['metrics'].failed_predictions });
   });
@@ -155,24 +212,49 @@ describe('promotion against the fallback', () => {
     // The fallback gets the 18 "other" rows right, the good model all 36: p = 2 · ½^18 ≈ 7.6e-6.
     await h.http().patch('/v1/tasks/byo/routing').set('authorization', auth).send({ max_p_value: 1e-6 }).expect(200);
     const refused = await decisionOn('byo', await evaluate(good, version));
-    expect(refused).toMatchObject({ action: 'no_promotion', to_model_id: good, reason: expect.stringMatching(/^McNemar against the fallback: p = 7\.63e-6 > 0\.000001/) });
-    expect(refused.numbers).toMatchObject({ compared_with: 'fallback', compared_model_id: prompt, only_challenger_right: 18, only_compared_right: 0 });
+    expect(refused).toMatchObject({
+      action: 'no_promotion',
+      to_model_id: good,
+      reason: expect.stringMatching(/^McNemar against the fallback: p = 7\.63e-6 > 0\.000001/),
+    });
+    expect(refused.numbers).toMatchObject({
+      compared_with: 'fallback',
+      compared_model_id: prompt,
+      only_challenger_right: 18,
+      only_compared_right: 0,
+    });
     expect(refused.numbers.p_value).toBeCloseTo(2 * 0.5 ** 18, 15);
     expect((await routingOf('byo')).champion_id).toBeNull();
 
-    const patched = await h.http().patch('/v1/tasks/byo/routing').set('authorization', auth).send({ max_p_value: 0.01, max_failure_rate: 0.02 });
+    const patched = await h
+      .http()
+      .patch('/v1/tasks/byo/routing')
+      .set('authorization', auth)
+      .send({ max_p_value: 0.01, max_failure_rate: 0.02 });
     expect(patched.body.policy).toMatchObject({ max_p_value: 0.01, max_failure_rate: 0.02 });
     const evaluation = await evaluate(good, version);
     const promoted = await decisionOn('byo', evaluation);
     expect(promoted).toMatchObject({ action: 'auto_promote', from_model_id: null, to_model_id: good, actor: 'policy' });
-    expect(promoted.numbers).toMatchObject({ compared_with: 'fallback', compared_model_id: prompt, failure_rate: 0, evaluation_id: evaluation['id'], compared_score: expect.any(Number) });
+    expect(promoted.numbers).toMatchObject({
+      compared_with: 'fallback',
+      compared_model_id: prompt,
+      failure_rate: 0,
+      evaluation_id: evaluation['id'],
+      compared_score: expect.any(Number),
+    });
     expect(promoted.numbers.p_value).toBeLessThanOrEqual(0.01);
     expect(promoted.reason).toMatch(/beats fallback .* McNemar p = 7\.63e-6 ≤ 0\.01$/);
 
     const routing = await routingOf('byo');
     expect(routing).toMatchObject({ champion_id: good, fallback_id: prompt });
     // Every API instance reloads the route when it hears of the change.
-    await expect.poll(async () => (await classify(h, 'byo', { input: 'how to escape mount' })).body.results[0].served_by).toBe('champion');
-    expect((await classify(h, 'byo', { input: 'how to escape mount' })).body.results[0]).toMatchObject({ served_by: 'champion', model_version_id: good, label: 'instructional' });
+    await expect
+      .poll(async () => (await classify(h, 'byo', { input: 'how to escape mount' })).body.results[0].served_by)
+      .toBe('champion');
+    expect((await classify(h, 'byo', { input: 'how to escape mount' })).body.results[0]).toMatchObject({
+      served_by: 'champion',
+      model_version_id: good,
+      label: 'instructional',
+    });
   });
 });

@@ -14,7 +14,10 @@ afterAll(async () => {
 
 const limiters = () => {
   const prefix = uniqueName('tl-limit');
-  return [createProviderRateLimiter({ redis: first, prefix }), createProviderRateLimiter({ redis: second, prefix })] as const;
+  return [
+    createProviderRateLimiter({ redis: first, prefix }),
+    createProviderRateLimiter({ redis: second, prefix }),
+  ] as const;
 };
 
 /** Whether `acquire` gets through within `ms` (it waits otherwise). */

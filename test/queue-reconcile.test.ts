@@ -34,7 +34,12 @@ async function failFirstJob(queue: QueueName): Promise<void> {
     },
     { connection: h.runtime.redis, prefix: h.runtime.config.queuePrefix },
   );
-  await expect.poll(async () => (await h.runtime.queues.get(queue).getJobCounts('failed')).failed, { timeout: 10_000, interval: 50 }).toBeGreaterThan(0);
+  await expect
+    .poll(async () => (await h.runtime.queues.get(queue).getJobCounts('failed')).failed, {
+      timeout: 10_000,
+      interval: 50,
+    })
+    .toBeGreaterThan(0);
   await failing.close();
 }
 
@@ -48,7 +53,10 @@ describe('a fine-tune whose job failed in the queue', () => {
 
     expect(await h.runtime.services.fineTunes.resumeActive()).toBe(1);
     const failed = await getFineTune(h, created.body.id);
-    expect(failed).toMatchObject({ status: 'failed', error: { code: 'job_failed', message: `its start job failed in the queue: ${STALLED}` } });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      error: { code: 'job_failed', message: `its start job failed in the queue: ${STALLED}` },
+    });
     expect(await h.runtime.services.fineTunes.resumeActive()).toBe(0);
   });
 });
@@ -57,7 +65,11 @@ describe('a pipeline whose step job failed in the queue', () => {
   it('is failed at that step with the queue’s reason by the resume chore, and a retry completes it', async () => {
     const rows = ticketRows(120);
     const version = (await upload(h, '/v1/tasks/tickets/datasets?name=reconcile', jsonl(rows))).body.version.id;
-    const created = await h.http().post('/v1/tasks/tickets/pipelines').set('authorization', auth).send({ dataset_version_id: version, candidates: [{ provider: 'local' }] });
+    const created = await h
+      .http()
+      .post('/v1/tasks/tickets/pipelines')
+      .set('authorization', auth)
+      .send({ dataset_version_id: version, candidates: [{ provider: 'local' }] });
     expect(created.status).toBe(202);
 
     await failFirstJob('pipelines');
@@ -67,14 +79,22 @@ describe('a pipeline whose step job failed in the queue', () => {
     expect(await h.runtime.services.pipelines.resumeActive()).toBe(1);
     const failed = await stateOf();
     expect(failed.status).toBe('failed');
-    expect(failed.steps.map((step: { status: string }) => step.status)).toEqual(['skipped', 'failed', 'blocked', 'blocked', 'blocked']);
+    expect(failed.steps.map((step: { status: string }) => step.status)).toEqual([
+      'skipped',
+      'failed',
+      'blocked',
+      'blocked',
+      'blocked',
+    ]);
     expect(stepOf(failed, 'prepare').error).toBe(`its job failed in the queue: ${STALLED}`);
     expect(failed.error).toBe(`prepare: its job failed in the queue: ${STALLED}`);
     expect(await h.runtime.services.pipelines.resumeActive()).toBe(0);
 
     const workers = await startWorkers(h, ['pipelines', 'training', 'evaluation'], 2);
     try {
-      expect((await h.http().post(`/v1/pipelines/${created.body.id}/retry`).set('authorization', auth)).status).toBe(202);
+      expect((await h.http().post(`/v1/pipelines/${created.body.id}/retry`).set('authorization', auth)).status).toBe(
+        202,
+      );
       await expect.poll(async () => (await stateOf()).status, { timeout: 60_000, interval: 100 }).toBe('completed');
     } finally {
       await workers.close();
@@ -85,9 +105,16 @@ describe('a pipeline whose step job failed in the queue', () => {
 describe('a label run whose chunk job failed in the queue', () => {
   it('is failed with the queue’s reason by the resume chore, and a retry labels the rest exactly once', async () => {
     const labeled = ticketRows(20);
-    const unlabeled = Array.from({ length: 30 }, (_, i) => ({ text: `${i % 2 ? 'refund please' : 'hello there'} ticket ${i}` }));
-    const version = (await upload(h, '/v1/tasks/tickets/datasets?name=labels', jsonl([...labeled, ...unlabeled]))).body.version.id;
-    const created = await h.http().post(`/v1/dataset-versions/${version}/label-runs`).set('authorization', auth).send({ provider: 'local', mode: 'few_shot', k: 8 });
+    const unlabeled = Array.from({ length: 30 }, (_, i) => ({
+      text: `${i % 2 ? 'refund please' : 'hello there'} ticket ${i}`,
+    }));
+    const version = (await upload(h, '/v1/tasks/tickets/datasets?name=labels', jsonl([...labeled, ...unlabeled]))).body
+      .version.id;
+    const created = await h
+      .http()
+      .post(`/v1/dataset-versions/${version}/label-runs`)
+      .set('authorization', auth)
+      .send({ provider: 'local', mode: 'few_shot', k: 8 });
     expect(created.status).toBe(202);
     expect(created.body.total).toBe(30); // two chunk jobs: 25 + 5
 
@@ -96,7 +123,12 @@ describe('a label run whose chunk job failed in the queue', () => {
     expect(await h.runtime.services.labelRuns.resumeActive()).toBe(1);
     const failed = await getRun(h, created.body.id);
     expect(failed.status).toBe('failed');
-    expect(failed.error).toEqual({ code: 'job_failed', message: expect.stringMatching(new RegExp(`^its chunk job label-${created.body.id}-(0|25) failed in the queue: ${STALLED}$`)) });
+    expect(failed.error).toEqual({
+      code: 'job_failed',
+      message: expect.stringMatching(
+        new RegExp(`^its chunk job label-${created.body.id}-(0|25) failed in the queue: ${STALLED}$`),
+      ),
+    });
     expect(await h.runtime.services.labelRuns.resumeActive()).toBe(0);
 
     const retried = await h.http().post(`/v1/label-runs/${created.body.id}/retry`).set('authorization', auth);
@@ -109,7 +141,9 @@ describe('a label run whose chunk job failed in the queue', () => {
     try {
       const done = await waitForRun(h, created.body.id);
       expect(done).toMatchObject({ status: 'completed', done: 30, labeled: 30, failed: 0, error: null });
-      const results = (await h.http().get(`/v1/label-runs/${created.body.id}/results?limit=100`).set('authorization', auth)).body.data;
+      const results = (
+        await h.http().get(`/v1/label-runs/${created.body.id}/results?limit=100`).set('authorization', auth)
+      ).body.data;
       expect(new Set(results.map((result: { example_id: string }) => result.example_id)).size).toBe(30);
       expect(results).toHaveLength(30);
     } finally {
@@ -121,26 +155,41 @@ describe('a label run whose chunk job failed in the queue', () => {
 describe('an evaluation whose chunk job failed in the queue', () => {
   it('is failed with the queue’s reason by the resume chore, and a retry scores the rest exactly once', async () => {
     const version = await splitDataset(h, 'evals', 200);
-    const model = await h.http().post('/v1/tasks/evals/model-versions').set('authorization', auth).send({ kind: 'prompt', provider: 'local' });
+    const model = await h
+      .http()
+      .post('/v1/tasks/evals/model-versions')
+      .set('authorization', auth)
+      .send({ kind: 'prompt', provider: 'local' });
     expect(model.status).toBe(201);
-    const created = await h.http().post('/v1/evaluations').set('authorization', auth).send({ model_version_id: model.body.id, dataset_version_id: version });
+    const created = await h
+      .http()
+      .post('/v1/evaluations')
+      .set('authorization', auth)
+      .send({ model_version_id: model.body.id, dataset_version_id: version });
     expect(created.status).toBe(202);
     expect(created.body.total).toBeGreaterThan(25); // at least two chunk jobs
-    const stateOf = async () => (await h.http().get(`/v1/evaluations/${created.body.id}`).set('authorization', auth)).body;
+    const stateOf = async () =>
+      (await h.http().get(`/v1/evaluations/${created.body.id}`).set('authorization', auth)).body;
 
     await failFirstJob('evaluation');
     expect((await stateOf()).status).toBe('queued');
     expect(await h.runtime.services.evaluations.resumeActive()).toBe(1);
     const failed = await stateOf();
     expect(failed.status).toBe('failed');
-    expect(failed.error).toEqual({ code: 'job_failed', message: expect.stringContaining(`failed in the queue: ${STALLED}`) });
+    expect(failed.error).toEqual({
+      code: 'job_failed',
+      message: expect.stringContaining(`failed in the queue: ${STALLED}`),
+    });
     expect(await h.runtime.services.evaluations.resumeActive()).toBe(0);
 
-    expect((await h.http().post(`/v1/evaluations/${created.body.id}/retry`).set('authorization', auth)).status).toBe(202);
+    expect((await h.http().post(`/v1/evaluations/${created.body.id}/retry`).set('authorization', auth)).status).toBe(
+      202,
+    );
     const workers = await startWorkers(h, ['evaluation'], 2);
     try {
       await expect.poll(async () => (await stateOf()).status, { timeout: 30_000, interval: 100 }).toBe('completed');
-      const rows = (await h.http().get(`/v1/evaluations/${created.body.id}/predictions`).set('authorization', auth)).body.data;
+      const rows = (await h.http().get(`/v1/evaluations/${created.body.id}/predictions`).set('authorization', auth))
+        .body.data;
       expect(rows).toHaveLength(created.body.total);
       expect(new Set(rows.map((row: { seq: number }) => row.seq)).size).toBe(created.body.total);
     } finally {

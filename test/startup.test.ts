@@ -37,7 +37,9 @@ describe('start-up checks', () => {
 
     const runtime = await openRuntime(loadConfig(env(url, { MIGRATE_ON_START: 'true' })), logger, 'api');
     try {
-      const tables = await runtime.database.pool.query("SELECT count(*)::int AS n FROM pg_tables WHERE tablename IN ('tasks', 'api_keys')");
+      const tables = await runtime.database.pool.query(
+        "SELECT count(*)::int AS n FROM pg_tables WHERE tablename IN ('tasks', 'api_keys')",
+      );
       expect(tables.rows[0].n).toBe(2);
     } finally {
       for (const phase of runtime.closePhases()) await phase.run();
@@ -75,7 +77,9 @@ describe('start-up checks', () => {
     const url = await emptyDatabase();
     const worker = spawnEntry('src/start/worker.ts', ['--queues', 'housekeeping'], env(url));
     expect(await worker.exited()).toBe(1);
-    expect(worker.output()).toMatch(/refusing to start: the database is missing \d+ migration\(s\)\. Run "npm run db:migrate"/);
+    expect(worker.output()).toMatch(
+      /refusing to start: the database is missing \d+ migration\(s\)\. Run "npm run db:migrate"/,
+    );
   });
 
   it('rejects unknown queues on the worker command line', async () => {
@@ -89,7 +93,11 @@ describe('start-up checks', () => {
     databases.push(name);
     const url = await createDatabase(name, TEMPLATE_DATABASE);
     const port = await freePort();
-    const api = spawnEntry('src/start/server.ts', [], env(url, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }));
+    const api = spawnEntry(
+      'src/start/server.ts',
+      [],
+      env(url, { PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' }),
+    );
     try {
       await api.waitFor('Server listening');
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`);

@@ -58,7 +58,11 @@ describe('tasks', () => {
     const again = await h.http().post('/v1/tasks').set('authorization', auth()).send(sentiment('dup-slug'));
     expect(again.status).toBe(409);
     expect(again.headers['content-type']).toContain('application/problem+json');
-    expect(again.body).toMatchObject({ status: 409, code: 'conflict', detail: 'A task with this slug already exists.' });
+    expect(again.body).toMatchObject({
+      status: 409,
+      code: 'conflict',
+      detail: 'A task with this slug already exists.',
+    });
   });
 
   it.each([
@@ -68,7 +72,12 @@ describe('tasks', () => {
     ['a missing field', { instructions: undefined }, 'body.instructions', 'is required'],
     ['an unknown field', { colour: 'red' }, 'body.colour', 'is not a known field'],
     ['a wrong type', { labels: 'positive,negative' }, 'body.labels', 'must be array'],
-    ['an empty label name', { labels: [{ name: '' }, { name: 'b' }] }, 'body.labels[0].name', 'must NOT have fewer than 1 characters'],
+    [
+      'an empty label name',
+      { labels: [{ name: '' }, { name: 'b' }] },
+      'body.labels[0].name',
+      'must NOT have fewer than 1 characters',
+    ],
     ['a label with padding', { labels: [{ name: ' a' }, { name: 'b' }] }, 'body.labels[0].name', 'must match pattern'],
     [
       'duplicate labels',
@@ -84,7 +93,12 @@ describe('tasks', () => {
     ],
     [
       'two labels with one order',
-      { labels: [{ name: 'a', order: 1 }, { name: 'b', order: 1 }] },
+      {
+        labels: [
+          { name: 'a', order: 1 },
+          { name: 'b', order: 1 },
+        ],
+      },
       'body.labels[1].order',
       'same order as label 0',
     ],
@@ -145,7 +159,11 @@ describe('tasks', () => {
     });
     expect(Date.parse(patched.body.updated_at)).toBeGreaterThan(Date.parse(created.body.updated_at));
 
-    const description = await h.http().patch('/v1/tasks/patchable').set('authorization', auth()).send({ description: 'Reviews' });
+    const description = await h
+      .http()
+      .patch('/v1/tasks/patchable')
+      .set('authorization', auth())
+      .send({ description: 'Reviews' });
     expect(description.body).toMatchObject({ description: 'Reviews', instructions: 'New instructions' });
   });
 
@@ -173,7 +191,11 @@ describe('tasks', () => {
     expect(archived.body.archived_at).not.toBeNull();
 
     // Idempotent: archiving again keeps the first archive time.
-    const again = await h.http().post('/v1/tasks/archivable/archive').set('authorization', auth()).set('content-type', 'application/json');
+    const again = await h
+      .http()
+      .post('/v1/tasks/archivable/archive')
+      .set('authorization', auth())
+      .set('content-type', 'application/json');
     expect(again.body.archived_at).toBe(archived.body.archived_at);
 
     // Still readable, but not changeable, and hidden from the default list.

@@ -22,7 +22,10 @@ afterAll(async () => {
   await h?.close();
 });
 
-const expectInvalidText = (response: { status: number; headers: Record<string, string>; body: { code: string; errors: { field: string }[] } }, field: string) => {
+const expectInvalidText = (
+  response: { status: number; headers: Record<string, string>; body: { code: string; errors: { field: string }[] } },
+  field: string,
+) => {
   expect(response.status, JSON.stringify(response.body)).toBe(400);
   expect(response.headers['content-type']).toContain('application/problem+json');
   expect(response.body.code).toBe('invalid_text');
@@ -45,11 +48,23 @@ describe('text Postgres cannot store', () => {
     const answered = await classify(h, 'topics', { input: 'match report' });
     const id = answered.body.results[0].prediction_id as string;
     await expect.poll(() => storedPredictions(h, [id]), { timeout: 5_000 }).toBe(1);
-    const feedback = await h.http().post(`/v1/predictions/${id}/feedback`).set('authorization', auth).send({ label: 'sport', comment: NUL });
+    const feedback = await h
+      .http()
+      .post(`/v1/predictions/${id}/feedback`)
+      .set('authorization', auth)
+      .send({ label: 'sport', comment: NUL });
     expectInvalidText(feedback, 'body.comment');
-    const task = await h.http().post('/v1/tasks').set('authorization', auth).send({ slug: 'nul-task', instructions: LONE, labels: [{ name: 'a' }, { name: 'b' }] });
+    const task = await h
+      .http()
+      .post('/v1/tasks')
+      .set('authorization', auth)
+      .send({ slug: 'nul-task', instructions: LONE, labels: [{ name: 'a' }, { name: 'b' }] });
     expectInvalidText(task, 'body.instructions');
-    const label = await h.http().post('/v1/tasks').set('authorization', auth).send({ slug: 'nul-task', instructions: 'x', labels: [{ name: 'a' }, { name: `b${NUL}` }] });
+    const label = await h
+      .http()
+      .post('/v1/tasks')
+      .set('authorization', auth)
+      .send({ slug: 'nul-task', instructions: 'x', labels: [{ name: 'a' }, { name: `b${NUL}` }] });
     expectInvalidText(label, 'body.labels[1].name');
     // An object key is text too (it ends up in jsonb).
     const derive = await h
@@ -60,7 +75,13 @@ describe('text Postgres cannot store', () => {
       .send('{"operations":[{"op":"relabel","map":{"a\\u0000":"b"}}]}');
     expectInvalidText(derive, 'body.operations[0].map');
 
-    expectInvalidText(await h.http().get('/v1/dataset-versions/01890a5d-ac96-774b-bcce-b302099a8057/examples?label=%00').set('authorization', auth), 'query.label');
+    expectInvalidText(
+      await h
+        .http()
+        .get('/v1/dataset-versions/01890a5d-ac96-774b-bcce-b302099a8057/examples?label=%00')
+        .set('authorization', auth),
+      'query.label',
+    );
     expectInvalidText(await h.http().get('/v1/tasks/top%00ics').set('authorization', auth), 'path.task');
   });
 
@@ -77,7 +98,12 @@ describe('text Postgres cannot store', () => {
       [2, 'invalid_text'],
       [3, 'invalid_text'],
     ]);
-    const csv = await upload(h, '/v1/tasks/topics/datasets?name=poisoned-csv', `text,label\nok,sport\n"a\u0000b",other\n`, 'text/csv');
+    const csv = await upload(
+      h,
+      '/v1/tasks/topics/datasets?name=poisoned-csv',
+      `text,label\nok,sport\n"a\u0000b",other\n`,
+      'text/csv',
+    );
     expect(csv.status, JSON.stringify(csv.body)).toBe(400);
     expect(csv.body.details.errors).toEqual([expect.objectContaining({ line: 3, reason: 'invalid_text' })]);
     const skipped = await upload(h, '/v1/tasks/topics/datasets?name=poisoned-skip&on_error=skip', body);

@@ -3,7 +3,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import Together from 'together-ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTogetherFake, type TogetherFake } from './fakes/together/index.js';
-import { DEFAULT_SPEC_PATH, extractSubset, loadYamlParser, SOURCE } from './fakes/together/schemas/extract-spec-subset.js';
+import {
+  DEFAULT_SPEC_PATH,
+  extractSubset,
+  loadYamlParser,
+  SOURCE,
+} from './fakes/together/schemas/extract-spec-subset.js';
 import { createSpecValidator, loadSpecSubset } from './fakes/together/schemas/load-spec.js';
 import { BASE_MODEL, chatRows, jsonl, SERVERLESS_MODEL, SYSTEM, uploadFile } from './helpers/together.js';
 
@@ -28,7 +33,14 @@ beforeAll(async () => {
   fake = await startTogetherFake({
     now: () => clock,
     jobIds: 'uuid',
-    jobTiming: { pendingMs: 1_000, queuedMs: 1_000, runningMs: 10_000, compressingMs: 1_000, uploadingMs: 1_000, cancellingMs: 1_000 },
+    jobTiming: {
+      pendingMs: 1_000,
+      queuedMs: 1_000,
+      runningMs: 10_000,
+      compressingMs: 1_000,
+      uploadingMs: 1_000,
+      cancellingMs: 1_000,
+    },
     endpointTiming: { pendingMs: 1_000, startingMs: 1_000, stoppingMs: 1_000 },
   });
   client = new Together({ apiKey: 'test', baseURL: fake.url, maxRetries: 0 });
@@ -42,7 +54,11 @@ function expectValid(problems: string[], data: unknown, what: string): void {
 }
 
 /** Sends through the SDK, then validates the body on the wire against the operation's declared response. */
-async function wire(call: { asResponse(): Promise<Response> }, operation: string, status = '200'): Promise<Record<string, unknown>> {
+async function wire(
+  call: { asResponse(): Promise<Response> },
+  operation: string,
+  status = '200',
+): Promise<Record<string, unknown>> {
   const response = await call.asResponse();
   expect(response.status, operation).toBe(Number(status));
   const body = (await response.json()) as Record<string, unknown>;
@@ -51,7 +67,12 @@ async function wire(call: { asResponse(): Promise<Response> }, operation: string
 }
 
 /** A raw request, for error bodies (the SDK throws before showing them). */
-async function raw(method: string, path: string, body?: unknown, headers: Record<string, string> = { authorization: 'Bearer test' }) {
+async function raw(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = { authorization: 'Bearer test' },
+) {
   const response = await fetch(`${fake.url}${path}`, {
     method,
     headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -65,7 +86,11 @@ const trainingFile = async (rows = 24) => (await uploadFile(client, jsonl(chatRo
 describe('the spec excerpt', () => {
   it('names the official spec commit it was cut from', () => {
     const subset = loadSpecSubset();
-    expect(subset.source).toMatchObject({ repository: SOURCE.repository, commit: '090263aa0fde006d9cd958bef52719958079bbc4', infoVersion: '2.0.0' });
+    expect(subset.source).toMatchObject({
+      repository: SOURCE.repository,
+      commit: '090263aa0fde006d9cd958bef52719958079bbc4',
+      infoVersion: '2.0.0',
+    });
     expect(Object.keys(subset.operations)).toHaveLength(24);
   });
 
@@ -74,14 +99,20 @@ describe('the spec excerpt', () => {
     expect(digest).toBe(loadSpecSubset().source.sha256);
   });
 
-  it.skipIf(!specAvailable || !yamlParse)('is what extract-spec-subset.ts produces from that file (not stale)', () => {
-    const fresh = extractSubset(readFileSync(DEFAULT_SPEC_PATH, 'utf8'), yamlParse as NonNullable<typeof yamlParse>);
-    expect(JSON.parse(JSON.stringify(fresh))).toEqual(loadSpecSubset());
-  }, 60_000);
+  it.skipIf(!specAvailable || !yamlParse)(
+    'is what extract-spec-subset.ts produces from that file (not stale)',
+    () => {
+      const fresh = extractSubset(readFileSync(DEFAULT_SPEC_PATH, 'utf8'), yamlParse as NonNullable<typeof yamlParse>);
+      expect(JSON.parse(JSON.stringify(fresh))).toEqual(loadSpecSubset());
+    },
+    60_000,
+  );
 
   it('rejects what the spec forbids, so passing means something', () => {
     expect(spec.validate('ErrorData', { error: { message: 'm' } })).not.toEqual([]);
-    expect(spec.validate('FinetuneResponseTruncated', { id: 'ft-1', status: 'pending', created_at: '2026-01-01T00:00:00Z' })).not.toEqual([]);
+    expect(
+      spec.validate('FinetuneResponseTruncated', { id: 'ft-1', status: 'pending', created_at: '2026-01-01T00:00:00Z' }),
+    ).not.toEqual([]);
     expect(spec.validate('FinetuneJobStatus', 'succeeded')).not.toEqual([]);
     expect(spec.validate('ChatCompletionRequest', { model: 'm', messages: [], logprobs: 21 })).not.toEqual([]);
     expect(spec.validate('ChatCompletionRequest', { model: 'm', messages: [], logprobs: true })).not.toEqual([]);
@@ -97,14 +128,22 @@ describe('responses of the fake', () => {
       { role: 'system' as const, content: SYSTEM },
       { role: 'user' as const, content: 'buy now' },
     ];
-    const body = await wire(client.chat.completions.create({ model: SERVERLESS_MODEL, messages, logprobs: 5, max_tokens: 1, temperature: 0 }), 'POST /chat/completions');
+    const body = await wire(
+      client.chat.completions.create({ model: SERVERLESS_MODEL, messages, logprobs: 5, max_tokens: 1, temperature: 0 }),
+      'POST /chat/completions',
+    );
     expect(body['choices']).toMatchObject([{ message: { content: 'spam' }, logprobs: { tokens: ['spam'] } }]);
-    await wire(client.chat.completions.create({ model: SERVERLESS_MODEL, messages, n: 2, stop: ['\n'], echo: true, seed: 7 }), 'POST /chat/completions');
+    await wire(
+      client.chat.completions.create({ model: SERVERLESS_MODEL, messages, n: 2, stop: ['\n'], echo: true, seed: 7 }),
+      'POST /chat/completions',
+    );
   });
 
   it('the live per-token top_logprobs shape is not what the spec allows (so it is opt-in)', async () => {
     fake.configure({ topLogprobsShape: 'per-token' });
-    const response = await client.chat.completions.create({ model: SERVERLESS_MODEL, messages: [{ role: 'user', content: 'x' }], logprobs: 2 }).asResponse();
+    const response = await client.chat.completions
+      .create({ model: SERVERLESS_MODEL, messages: [{ role: 'user', content: 'x' }], logprobs: 2 })
+      .asResponse();
     expect(spec.validateResponse('POST /chat/completions', '200', await response.json())).not.toEqual([]);
     fake.configure({ topLogprobsShape: 'spec' });
   });
@@ -118,7 +157,11 @@ describe('responses of the fake', () => {
     await wire(client.fineTuning.modelLimits({ model_name: BASE_MODEL }), 'GET /fine-tunes/models/limits');
     const missing = await raw('GET', '/fine-tunes/models/limits?model_name=nobody/nothing');
     expect(missing.status).toBe(404);
-    expectValid(spec.validateResponse('GET /fine-tunes/models/limits', '404', missing.body), missing.body, 'limits 404');
+    expectValid(
+      spec.validateResponse('GET /fine-tunes/models/limits', '404', missing.body),
+      missing.body,
+      'limits 404',
+    );
   });
 
   it('files: upload, list, retrieve, delete', async () => {
@@ -154,7 +197,11 @@ describe('responses of the fake', () => {
       'POST /fine-tunes',
     );
     const id = String(job['id']);
-    const cancelled = await client.fineTuning.create({ model: BASE_MODEL, training_file: file, training_type: { type: 'Full' } });
+    const cancelled = await client.fineTuning.create({
+      model: BASE_MODEL,
+      training_file: file,
+      training_type: { type: 'Full' },
+    });
     fake.configure({ faults: { failJobs: { message: 'Training failed: CUDA out of memory.' } } });
     const failed = await client.fineTuning.create({ model: BASE_MODEL, training_file: file });
     fake.configure({ faults: { failJobs: undefined } });
@@ -167,7 +214,9 @@ describe('responses of the fake', () => {
     expect(await statusAfter(1_000)).toBe('queued');
     expect(await statusAfter(1_000)).toBe('running');
     expect(await statusAfter(0, failed.id)).toBe('error');
-    expect((await wire(client.fineTuning.cancel(cancelled.id), 'POST /fine-tunes/{id}/cancel'))['status']).toBe('cancel_requested');
+    expect((await wire(client.fineTuning.cancel(cancelled.id), 'POST /fine-tunes/{id}/cancel'))['status']).toBe(
+      'cancel_requested',
+    );
     expect(await statusAfter(1_000, cancelled.id)).toBe('cancelled');
     expect(await statusAfter(9_000)).toBe('compressing');
     expect(await statusAfter(1_000)).toBe('uploading');
@@ -179,7 +228,10 @@ describe('responses of the fake', () => {
     const checkpoints = await wire(client.fineTuning.listCheckpoints(id), 'GET /fine-tunes/{id}/checkpoints');
     expect((checkpoints['data'] as unknown[]).length).toBe(3);
     await wire(client.fineTuning.listMetrics(id), 'GET /fine-tunes/{id}/metrics');
-    await wire(client.fineTuning.estimatePrice({ training_file: file, model: BASE_MODEL, n_epochs: 2 }), 'POST /fine-tunes/estimate-price');
+    await wire(
+      client.fineTuning.estimatePrice({ training_file: file, model: BASE_MODEL, n_epochs: 2 }),
+      'POST /fine-tunes/estimate-price',
+    );
     await wire(client.fineTuning.delete(String(failed.id)), 'DELETE /fine-tunes/{id}');
   });
 
@@ -199,13 +251,20 @@ describe('responses of the fake', () => {
     fake.configure({ jobIds: 'uuid' });
     expect(job.id).toMatch(/^ft-[0-9a-f-]{36}$/);
     const body = await (await client.fineTuning.retrieve(job.id).asResponse()).json();
-    expect(spec.validateResponse('GET /fine-tunes/{id}', '200', body)).toEqual([expect.stringMatching(/^\/id must match format "uuid"/)]);
+    expect(spec.validateResponse('GET /fine-tunes/{id}', '200', body)).toEqual([
+      expect.stringMatching(/^\/id must match format "uuid"/),
+    ]);
     expectValid(spec.validateResponse('POST /fine-tunes', '200', job), job, 'truncated, whose id has no format');
   });
 
   it('endpoints: create, list, retrieve, update, delete', async () => {
     const created = await wire(
-      client.endpoints.create({ model: SERVERLESS_MODEL, hardware: '1x_nvidia_h100_80gb_sxm', autoscaling: { min_replicas: 1, max_replicas: 2 }, display_name: 'contract' }),
+      client.endpoints.create({
+        model: SERVERLESS_MODEL,
+        hardware: '1x_nvidia_h100_80gb_sxm',
+        autoscaling: { min_replicas: 1, max_replicas: 2 },
+        display_name: 'contract',
+      }),
       'POST /endpoints',
     );
     const id = String(created['id']);
@@ -213,7 +272,14 @@ describe('responses of the fake', () => {
     await wire(client.endpoints.list({ type: 'dedicated', mine: true }), 'GET /endpoints');
     clock += 2_000;
     expect((await wire(client.endpoints.retrieve(id), 'GET /endpoints/{endpointId}'))['state']).toBe('STARTED');
-    await wire(client.endpoints.update(id, { state: 'STOPPED', autoscaling: { min_replicas: 1, max_replicas: 3 }, inactive_timeout: 10 }), 'PATCH /endpoints/{endpointId}');
+    await wire(
+      client.endpoints.update(id, {
+        state: 'STOPPED',
+        autoscaling: { min_replicas: 1, max_replicas: 3 },
+        inactive_timeout: 10,
+      }),
+      'PATCH /endpoints/{endpointId}',
+    );
     const deleted = await client.endpoints.delete(id).asResponse();
     expect(deleted.status).toBe(204);
   });
@@ -230,10 +296,18 @@ describe('responses of the fake', () => {
       ['missing endpoint', () => raw('GET', '/endpoints/endpoint-missing'), 404],
       ['unsupported base', () => raw('POST', '/fine-tunes', { model: SERVERLESS_MODEL, training_file: 'file-x' }), 400],
       ['unknown url', () => raw('GET', '/nowhere'), 404],
-      ['invalid json', async () => {
-        const response = await fetch(`${fake.url}/chat/completions`, { method: 'POST', headers: { authorization: 'Bearer test', 'content-type': 'application/json' }, body: '{"model":' });
-        return { status: response.status, body: await response.json() };
-      }, 400],
+      [
+        'invalid json',
+        async () => {
+          const response = await fetch(`${fake.url}/chat/completions`, {
+            method: 'POST',
+            headers: { authorization: 'Bearer test', 'content-type': 'application/json' },
+            body: '{"model":',
+          });
+          return { status: response.status, body: await response.json() };
+        },
+        400,
+      ],
     ];
     for (const [name, call, status] of cases) {
       const response = await call();
@@ -285,7 +359,12 @@ describe('requests the SDK sends', () => {
     });
     await client.models.list({ dedicated: true });
     await client.endpoints.listHardware({ model: SERVERLESS_MODEL });
-    const endpoint = await client.endpoints.create({ model: SERVERLESS_MODEL, hardware: '1x_nvidia_h100_80gb_sxm', autoscaling: { min_replicas: 1, max_replicas: 1 }, state: 'STOPPED' });
+    const endpoint = await client.endpoints.create({
+      model: SERVERLESS_MODEL,
+      hardware: '1x_nvidia_h100_80gb_sxm',
+      autoscaling: { min_replicas: 1, max_replicas: 1 },
+      state: 'STOPPED',
+    });
     await client.endpoints.update(endpoint.id, { state: 'STARTED', display_name: 'renamed' });
     await client.endpoints.list({ type: 'dedicated', usage_type: 'on-demand' });
 
@@ -294,11 +373,16 @@ describe('requests the SDK sends', () => {
       const operation = spec.operationFor(entry.method, entry.path);
       expect(operation, `${entry.method} ${entry.path} is an operation of the spec`).toBeDefined();
       if (!operation) continue;
-      const declared = new Set((spec.spec.operations[operation]?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name));
+      const declared = new Set(
+        (spec.spec.operations[operation]?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
+      );
       for (const name of Object.keys(entry.query)) expect(declared, `${operation} ?${name}`).toContain(name);
       if (!spec.spec.operations[operation]?.requestBody || entry.body === undefined) continue;
       // Multipart: the file part is binary.
-      const body = operation === 'POST /files/upload' ? { ...(entry.body as Record<string, unknown>), file: '(binary)' } : entry.body;
+      const body =
+        operation === 'POST /files/upload'
+          ? { ...(entry.body as Record<string, unknown>), file: '(binary)' }
+          : entry.body;
       expectValid(spec.validateRequest(operation, body), body, operation);
       checked += 1;
     }
@@ -306,7 +390,11 @@ describe('requests the SDK sends', () => {
   });
 
   it("`train_on_inputs: 'auto'` (the SDK's default type allows it) breaks the spec's `type: boolean`", () => {
-    const body = { model: BASE_MODEL, training_file: 'file-1', training_method: { method: 'sft', train_on_inputs: 'auto' } };
+    const body = {
+      model: BASE_MODEL,
+      training_file: 'file-1',
+      training_method: { method: 'sft', train_on_inputs: 'auto' },
+    };
     expect(spec.validateRequest('POST /fine-tunes', body)).not.toEqual([]);
   });
 });

@@ -6,11 +6,26 @@ import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import Together from 'together-ai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startTogetherFake, type TogetherFake } from './fakes/together/index.js';
-import { BASE_MODEL, chatRows, jsonl, preferenceRows, SERVERLESS_MODEL, SYSTEM, uploadFile } from './helpers/together.js';
+import {
+  BASE_MODEL,
+  chatRows,
+  jsonl,
+  preferenceRows,
+  SERVERLESS_MODEL,
+  SYSTEM,
+  uploadFile,
+} from './helpers/together.js';
 
 /** The Together fake, exercised the way production code will use it: through the official SDK. */
 
-const TIMING = { pendingMs: 1_000, queuedMs: 1_000, runningMs: 12_000, compressingMs: 1_000, uploadingMs: 1_000, cancellingMs: 1_000 };
+const TIMING = {
+  pendingMs: 1_000,
+  queuedMs: 1_000,
+  runningMs: 12_000,
+  compressingMs: 1_000,
+  uploadingMs: 1_000,
+  cancellingMs: 1_000,
+};
 const H100 = '1x_nvidia_h100_80gb_sxm';
 
 let clock = Date.now();
@@ -19,7 +34,12 @@ let client: Together;
 
 beforeAll(async () => {
   // Jobs and endpoints follow this clock, so tests move time instead of sleeping.
-  fake = await startTogetherFake({ now: () => clock, seed: 7, jobTiming: TIMING, endpointTiming: { pendingMs: 1_000, startingMs: 2_000, stoppingMs: 1_000 } });
+  fake = await startTogetherFake({
+    now: () => clock,
+    seed: 7,
+    jobTiming: TIMING,
+    endpointTiming: { pendingMs: 1_000, startingMs: 2_000, stoppingMs: 1_000 },
+  });
   client = new Together({ apiKey: 'test', baseURL: fake.url, maxRetries: 0 });
 });
 afterEach(() => {
@@ -40,7 +60,8 @@ async function rejection(promise: Promise<unknown>): Promise<InstanceType<typeof
 }
 
 /** The SDK keeps the whole body on `err.error`: Together's `{ error: { message, type, param, code } }`. */
-const errorOf = (error: InstanceType<typeof Together.APIError>) => (error.error as { error: Record<string, unknown> }).error;
+const errorOf = (error: InstanceType<typeof Together.APIError>) =>
+  (error.error as { error: Record<string, unknown> }).error;
 
 const classify = (text: string, extra: Partial<Together.Chat.CompletionCreateParamsNonStreaming> = {}) =>
   client.chat.completions.create({
@@ -65,7 +86,14 @@ describe('files', () => {
   it('uploads through POST /files/upload, checks the chat format and reports what it found', async () => {
     const content = jsonl(chatRows(5));
     const file = await uploadFile(client, content);
-    expect(file).toMatchObject({ object: 'file', filename: 'train.jsonl', purpose: 'fine-tune', FileType: 'jsonl', Processed: true, bytes: Buffer.byteLength(content) });
+    expect(file).toMatchObject({
+      object: 'file',
+      filename: 'train.jsonl',
+      purpose: 'fine-tune',
+      FileType: 'jsonl',
+      Processed: true,
+      bytes: Buffer.byteLength(content),
+    });
     expect(file.id).toMatch(/^file-[0-9a-f-]{36}$/);
     expect(file.validation_report).toMatchObject({ valid: true, nlines: 5, dataset_format: 'conversation' });
     expect((await client.files.list()).data.map((listed) => listed.id)).toEqual([file.id]);
@@ -75,17 +103,72 @@ describe('files', () => {
   });
 
   it.each([
-    ['a line that is not JSON', `${jsonl(chatRows(2))}{"messages": [\n`, 'Error parsing json payload. Unexpected format on line 3.'],
-    ['an unknown role', jsonl([{ messages: [{ role: 'bot', content: 'x' }] }]), 'Invalid role `bot` in conversation on line 1. Possible roles: system, user, assistant'],
-    ['no assistant turn', jsonl([{ messages: [{ role: 'user', content: 'x' }] }]), 'At least one message with the assistant role must be present'],
-    ['turns that do not alternate', jsonl([{ messages: [{ role: 'user', content: 'a' }, { role: 'user', content: 'b' }, { role: 'assistant', content: 'c' }] }]), 'Invalid role turns on line 1'],
-    ['content that is not a string', jsonl([{ messages: [{ role: 'user', content: 3 }, { role: 'assistant', content: 'c' }] }]), 'Column `content` is not a string on line 1. Found number'],
-    ['an extra column', jsonl([{ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b' }], label: 'x' }]), 'Found extra column "label" in the line 1.'],
-    ['two formats', `${jsonl(chatRows(1))}${jsonl([{ text: 'plain' }])}`, 'All samples in the dataset must have the same dataset format'],
+    [
+      'a line that is not JSON',
+      `${jsonl(chatRows(2))}{"messages": [\n`,
+      'Error parsing json payload. Unexpected format on line 3.',
+    ],
+    [
+      'an unknown role',
+      jsonl([{ messages: [{ role: 'bot', content: 'x' }] }]),
+      'Invalid role `bot` in conversation on line 1. Possible roles: system, user, assistant',
+    ],
+    [
+      'no assistant turn',
+      jsonl([{ messages: [{ role: 'user', content: 'x' }] }]),
+      'At least one message with the assistant role must be present',
+    ],
+    [
+      'turns that do not alternate',
+      jsonl([
+        {
+          messages: [
+            { role: 'user', content: 'a' },
+            { role: 'user', content: 'b' },
+            { role: 'assistant', content: 'c' },
+          ],
+        },
+      ]),
+      'Invalid role turns on line 1',
+    ],
+    [
+      'content that is not a string',
+      jsonl([
+        {
+          messages: [
+            { role: 'user', content: 3 },
+            { role: 'assistant', content: 'c' },
+          ],
+        },
+      ]),
+      'Column `content` is not a string on line 1. Found number',
+    ],
+    [
+      'an extra column',
+      jsonl([
+        {
+          messages: [
+            { role: 'user', content: 'a' },
+            { role: 'assistant', content: 'b' },
+          ],
+          label: 'x',
+        },
+      ]),
+      'Found extra column "label" in the line 1.',
+    ],
+    [
+      'two formats',
+      `${jsonl(chatRows(1))}${jsonl([{ text: 'plain' }])}`,
+      'All samples in the dataset must have the same dataset format',
+    ],
   ])('refuses %s with a 400 naming the line', async (_name, content, message) => {
     const refused = await rejection(uploadFile(client, content));
     expect(refused).toBeInstanceOf(Together.BadRequestError);
-    expect(errorOf(refused)).toMatchObject({ type: 'invalid_request_error', param: 'file', code: 'invalid_file_format' });
+    expect(errorOf(refused)).toMatchObject({
+      type: 'invalid_request_error',
+      param: 'file',
+      code: 'invalid_file_format',
+    });
     expect(String(errorOf(refused)['message'])).toContain(message);
     expect(fake.state.files.size).toBe(0);
   });
@@ -98,7 +181,9 @@ describe('files', () => {
     // and only its CommonJS build can read files at all (the ESM one has no `require`).
     process.env['TOGETHER_API_BASE_URL'] = fake.url;
     try {
-      const { default: CommonJsTogether } = createRequire(import.meta.url)('together-ai') as { default: typeof Together };
+      const { default: CommonJsTogether } = createRequire(import.meta.url)('together-ai') as {
+        default: typeof Together;
+      };
       const cjs = new CommonJsTogether({ apiKey: 'test', baseURL: fake.url, maxRetries: 0 });
       await expect(cjs.files.upload(path, 'fine-tune')).rejects.toThrow('duplex option is required');
     } finally {
@@ -106,14 +191,28 @@ describe('files', () => {
     }
 
     const announced = fake.requests.find((entry) => entry.method === 'POST' && entry.path === '/v1/files');
-    expect(announced).toMatchObject({ status: 302, body: { file_name: path, file_type: 'jsonl', purpose: 'fine-tune' } });
+    expect(announced).toMatchObject({
+      status: 302,
+      body: { file_name: path, file_type: 'jsonl', purpose: 'fine-tune' },
+    });
     const [file] = [...fake.state.files.values()];
-    expect(await client.files.retrieve(file?.id ?? '')).toMatchObject({ Processed: false, processing_status: 'PENDING', bytes: 0 });
+    expect(await client.files.retrieve(file?.id ?? '')).toMatchObject({
+      Processed: false,
+      processing_status: 'PENDING',
+      bytes: 0,
+    });
 
     // What the SDK meant to do next: PUT the bytes to the pre-signed URL, then retrieve the file.
-    const put = await fetch(`${fake.url.replace(/\/v1$/, '')}/_storage/${file?.uploadToken}`, { method: 'PUT', body: jsonl(chatRows(3)) });
+    const put = await fetch(`${fake.url.replace(/\/v1$/, '')}/_storage/${file?.uploadToken}`, {
+      method: 'PUT',
+      body: jsonl(chatRows(3)),
+    });
     expect(put.status).toBe(200);
-    expect(await client.files.retrieve(file?.id ?? '')).toMatchObject({ Processed: true, processing_status: 'COMPLETED', validation_report: { valid: true, nlines: 3 } });
+    expect(await client.files.retrieve(file?.id ?? '')).toMatchObject({
+      Processed: true,
+      processing_status: 'COMPLETED',
+      validation_report: { valid: true, nlines: 3 },
+    });
   });
 
   it('checks content that arrives pre-signed after the fact, and fine-tunes refuse it', async () => {
@@ -127,18 +226,27 @@ describe('files', () => {
     const id = redirect.headers.get('x-together-file-id') ?? '';
     await fetch(redirect.headers.get('location') ?? '', { method: 'PUT', body: '{"messages": "not a list"}\n' });
     const file = await client.files.retrieve(id);
-    expect(file).toMatchObject({ Processed: true, processing_status: 'INVALID_FORMAT', validation_report: { valid: false, error_type: 'INVALID_FORMAT' } });
+    expect(file).toMatchObject({
+      Processed: true,
+      processing_status: 'INVALID_FORMAT',
+      validation_report: { valid: false, error_type: 'INVALID_FORMAT' },
+    });
     expect(file.validation_report?.error).toContain('The `messages` column must be a list');
     const refused = await rejection(client.fineTuning.create({ model: BASE_MODEL, training_file: id }));
     expect(errorOf(refused)).toMatchObject({ param: 'training_file', code: 'invalid_file_format' });
   });
 
-  it("stays unprocessed for fileProcessingMs, and jobs wait for it", async () => {
+  it('stays unprocessed for fileProcessingMs, and jobs wait for it', async () => {
     fake.configure({ fileProcessingMs: 5_000 });
     const file = await uploadFile(client, jsonl(chatRows(3)));
     expect(file.Processed).toBe(false);
-    expect(errorOf(await rejection(client.fineTuning.create({ model: BASE_MODEL, training_file: file.id })))).toMatchObject({ code: 'file_not_ready' });
-    expect(await client.fineTuning.estimatePrice({ training_file: file.id, model: BASE_MODEL })).toEqual({ estimation_available: false, unavailable_reason: 'train_file_not_validated' });
+    expect(
+      errorOf(await rejection(client.fineTuning.create({ model: BASE_MODEL, training_file: file.id }))),
+    ).toMatchObject({ code: 'file_not_ready' });
+    expect(await client.fineTuning.estimatePrice({ training_file: file.id, model: BASE_MODEL })).toEqual({
+      estimation_available: false,
+      unavailable_reason: 'train_file_not_validated',
+    });
     clock += 5_000;
     expect((await client.files.retrieve(file.id)).Processed).toBe(true);
   });
@@ -167,12 +275,20 @@ describe('fine-tuning', () => {
       n_epochs: 3,
       batch_size: 8,
       token_count: 0,
-      training_type: { type: 'Lora', lora_r: 16, lora_alpha: 32, lora_dropout: 0, lora_trainable_modules: 'all-linear' },
+      training_type: {
+        type: 'Lora',
+        lora_r: 16,
+        lora_alpha: 32,
+        lora_dropout: 0,
+        lora_trainable_modules: 'all-linear',
+      },
       training_method: { method: 'sft', train_on_inputs: false },
       progress: { estimate_available: true, seconds_remaining: 1 },
     });
     expect(created.id).toMatch(/^ft-[0-9a-f-]{36}$/);
-    expect(created.model_output_name).toMatch(/^fake-user\/Meta-Llama-3\.1-8B-Instruct-Reference-tuneline-[0-9a-f]{8}$/);
+    expect(created.model_output_name).toMatch(
+      /^fake-user\/Meta-Llama-3\.1-8B-Instruct-Reference-tuneline-[0-9a-f]{8}$/,
+    );
 
     const status = async (ms: number) => {
       clock += ms;
@@ -181,32 +297,60 @@ describe('fine-tuning', () => {
     expect((await status(1_000)).status).toBe('queued');
     const running = await status(1_000);
     expect(running).toMatchObject({ status: 'running', epochs_completed: 0, param_count: 8_000_000_000 });
-    const perExample = chatRows(24).map((row) => 1 + row.messages.reduce((sum, message) => sum + 4 + countTokens(message.content), 0));
+    const perExample = chatRows(24).map(
+      (row) => 1 + row.messages.reduce((sum, message) => sum + 4 + countTokens(message.content), 0),
+    );
     expect(running.token_count).toBe(3 * perExample.reduce((a, b) => a + b, 0));
     expect((await status(6_000)).epochs_completed).toBe(1);
     expect((await status(6_000)).status).toBe('compressing');
     expect((await status(1_000)).status).toBe('uploading');
     const done = await status(1_000);
-    expect(done).toMatchObject({ status: 'completed', epochs_completed: 3, model_output_path: expect.stringContaining(created.model_output_name ?? '?') });
+    expect(done).toMatchObject({
+      status: 'completed',
+      epochs_completed: 3,
+      model_output_path: expect.stringContaining(created.model_output_name ?? '?'),
+    });
     // LoRA SFT on an 8B model: $0.48 per million tokens, in nanodollars; evaluations count too.
-    const evalTokens = chatRows(6).map((row) => 1 + row.messages.reduce((sum, message) => sum + 4 + countTokens(message.content), 0)).reduce((a, b) => a + b, 0);
+    const evalTokens = chatRows(6)
+      .map((row) => 1 + row.messages.reduce((sum, message) => sum + 4 + countTokens(message.content), 0))
+      .reduce((a, b) => a + b, 0);
     expect(done.total_price).toBe(Math.round(((done.token_count ?? 0) + 3 * evalTokens) * 0.48 * 1000));
 
     const { data: events } = await client.fineTuning.listEvents(created.id);
     expect(events.map((event) => event.created_at)).toEqual([...events.map((event) => event.created_at)].sort());
     expect(events.map((event) => event.type)).toEqual([
-      'job_pending', 'job_start', 'model_download_complete', 'training_data_download_complete', 'validation_data_download_complete', 'training_start',
-      'epoch_complete', 'checkpoint_save', 'epoch_complete', 'checkpoint_save', 'epoch_complete', 'training_complete',
-      'model_compressing', 'model_compression_complete', 'model_uploading', 'model_upload_complete', 'job_complete',
+      'job_pending',
+      'job_start',
+      'model_download_complete',
+      'training_data_download_complete',
+      'validation_data_download_complete',
+      'training_start',
+      'epoch_complete',
+      'checkpoint_save',
+      'epoch_complete',
+      'checkpoint_save',
+      'epoch_complete',
+      'training_complete',
+      'model_compressing',
+      'model_compression_complete',
+      'model_uploading',
+      'model_upload_complete',
+      'job_complete',
     ]);
     expect(events[0]?.message).toBe('Fine tune request created');
     expect(events.filter((event) => event.type === 'epoch_complete').map((event) => event.message)).toEqual([
-      'Epoch completed, at step 3', 'Epoch completed, at step 6', 'Epoch completed, at step 9',
+      'Epoch completed, at step 3',
+      'Epoch completed, at step 6',
+      'Epoch completed, at step 9',
     ]);
     expect(events.at(-1)?.message).toMatch(/^Job finished at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
 
     const { data: checkpoints } = await client.fineTuning.listCheckpoints(created.id);
-    expect(checkpoints.map((checkpoint) => [checkpoint.step, checkpoint.checkpoint_type])).toEqual([[9, 'Final'], [6, 'Intermediate'], [3, 'Intermediate']]);
+    expect(checkpoints.map((checkpoint) => [checkpoint.step, checkpoint.checkpoint_type])).toEqual([
+      [9, 'Final'],
+      [6, 'Intermediate'],
+      [3, 'Intermediate'],
+    ]);
 
     const { metrics = [] } = await client.fineTuning.listMetrics(created.id);
     expect(metrics).toHaveLength(9);
@@ -225,7 +369,10 @@ describe('fine-tuning', () => {
     const file = await uploadFile(client, jsonl(chatRows(10)));
     const job = await client.fineTuning.create({ model: BASE_MODEL, training_file: file.id });
     clock += 2_500;
-    expect(await client.fineTuning.cancel(job.id)).toMatchObject({ status: 'cancel_requested', progress: { estimate_available: false } });
+    expect(await client.fineTuning.cancel(job.id)).toMatchObject({
+      status: 'cancel_requested',
+      progress: { estimate_available: false },
+    });
     expect(errorOf(await rejection(client.fineTuning.delete(job.id)))).toMatchObject({ param: 'id' });
     clock += 1_000;
     expect((await client.fineTuning.retrieve(job.id)).status).toBe('cancelled');
@@ -245,8 +392,16 @@ describe('fine-tuning', () => {
     const stuck = await client.fineTuning.create({ model: BASE_MODEL, training_file: file.id });
     clock += 60_000;
     expect(await client.fineTuning.retrieve(failing.id)).toMatchObject({ status: 'error' });
-    expect((await client.fineTuning.listEvents(failing.id)).data.at(-1)).toMatchObject({ type: 'job_error', level: 'error', message: 'Training failed: NaN loss.' });
-    expect(await client.fineTuning.retrieve(stuck.id)).toMatchObject({ status: 'queued', queue_depth: 1, progress: { estimate_available: false } });
+    expect((await client.fineTuning.listEvents(failing.id)).data.at(-1)).toMatchObject({
+      type: 'job_error',
+      level: 'error',
+      message: 'Training failed: NaN loss.',
+    });
+    expect(await client.fineTuning.retrieve(stuck.id)).toMatchObject({
+      status: 'queued',
+      queue_depth: 1,
+      progress: { estimate_available: false },
+    });
   });
 
   it.each([
@@ -254,9 +409,17 @@ describe('fine-tuning', () => {
     ['zero epochs', { n_epochs: 0 }, 'n_epochs'],
     ['more checkpoints than epochs', { n_epochs: 2, n_checkpoints: 3 }, 'n_checkpoints'],
     ['a batch below the minimum', { batch_size: 2 }, 'batch_size'],
-    ['a LoRA rank above the maximum', { training_type: { type: 'Lora', lora_r: 128, lora_alpha: 256 } }, 'training_type.lora_r'],
+    [
+      'a LoRA rank above the maximum',
+      { training_type: { type: 'Lora', lora_r: 128, lora_alpha: 256 } },
+      'training_type.lora_r',
+    ],
     ['LoRA without alpha', { training_type: { type: 'Lora', lora_r: 8 } }, 'training_type.lora_alpha'],
-    ['unknown LoRA modules', { training_type: { type: 'Lora', lora_r: 8, lora_alpha: 16, lora_trainable_modules: 'q_proj,attn' } }, 'training_type.lora_trainable_modules'],
+    [
+      'unknown LoRA modules',
+      { training_type: { type: 'Lora', lora_r: 8, lora_alpha: 16, lora_trainable_modules: 'q_proj,attn' } },
+      'training_type.lora_trainable_modules',
+    ],
     ['a learning rate above 1', { learning_rate: 2 }, 'learning_rate'],
     ['evaluations without a validation file', { n_evals: 2 }, 'n_evals'],
     ['a suffix with spaces', { suffix: 'my model' }, 'suffix'],
@@ -264,7 +427,13 @@ describe('fine-tuning', () => {
     ['an unknown checkpoint', { from_checkpoint: 'ft-nope:10' }, 'from_checkpoint'],
   ] as [string, Record<string, unknown>, string][])('refuses %s with a 400 naming it', async (_name, params, param) => {
     const file = await uploadFile(client, jsonl(chatRows(10)));
-    const refused = await rejection(client.fineTuning.create({ model: BASE_MODEL, training_file: file.id, ...params } as Together.FineTuning.FineTuningCreateParams));
+    const refused = await rejection(
+      client.fineTuning.create({
+        model: BASE_MODEL,
+        training_file: file.id,
+        ...params,
+      } as Together.FineTuning.FineTuningCreateParams),
+    );
     expect(refused).toBeInstanceOf(Together.BadRequestError);
     expect(errorOf(refused)).toMatchObject({ type: 'invalid_request_error', param });
     expect(fake.state.jobs.size).toBe(0);
@@ -272,24 +441,42 @@ describe('fine-tuning', () => {
 
   it('refuses full training where the model has none, and an unknown training file', async () => {
     const file = await uploadFile(client, jsonl(chatRows(10)));
-    const big = await rejection(client.fineTuning.create({ model: 'meta-llama/Meta-Llama-3.1-70B-Instruct-Reference', training_file: file.id, training_type: { type: 'Full' } }));
+    const big = await rejection(
+      client.fineTuning.create({
+        model: 'meta-llama/Meta-Llama-3.1-70B-Instruct-Reference',
+        training_file: file.id,
+        training_type: { type: 'Full' },
+      }),
+    );
     expect(errorOf(big)).toMatchObject({ param: 'training_type' });
-    expect(errorOf(await rejection(client.fineTuning.create({ model: BASE_MODEL, training_file: 'file-nope' })))).toMatchObject({ param: 'training_file', code: 'file_not_found' });
+    expect(
+      errorOf(await rejection(client.fineTuning.create({ model: BASE_MODEL, training_file: 'file-nope' }))),
+    ).toMatchObject({ param: 'training_file', code: 'file_not_found' });
   });
 
   it('trains DPO on preference data and continues from a checkpoint', async () => {
     const preference = await uploadFile(client, jsonl(preferenceRows(10)), 'prefs.jsonl');
-    const dpo = await client.fineTuning.create({ model: BASE_MODEL, training_file: preference.id, training_method: { method: 'dpo', dpo_beta: 0.2 } });
+    const dpo = await client.fineTuning.create({
+      model: BASE_MODEL,
+      training_file: preference.id,
+      training_method: { method: 'dpo', dpo_beta: 0.2 },
+    });
     expect(dpo.training_method).toMatchObject({ method: 'dpo', dpo_beta: 0.2, rpo_alpha: 0 });
     expect(dpo.batch_size).toBe(32);
     const first = await completedJob({ n_epochs: 2, n_checkpoints: 2 });
-    const next = await client.fineTuning.create({ model: BASE_MODEL, training_file: first.training_file ?? '', from_checkpoint: `${first.model_output_name}:${first.n_epochs === 2 ? 1 : 0}` });
+    const next = await client.fineTuning.create({
+      model: BASE_MODEL,
+      training_file: first.training_file ?? '',
+      from_checkpoint: `${first.model_output_name}:${first.n_epochs === 2 ? 1 : 0}`,
+    });
     expect(next.from_checkpoint).toBe(`${first.model_output_name}:1`);
   });
 
   it('estimates prices, lists the supported models and their limits', async () => {
     const file = await uploadFile(client, jsonl(chatRows(10)));
-    const tokens = chatRows(10).map((row) => 1 + row.messages.reduce((sum, message) => sum + 4 + countTokens(message.content), 0)).reduce((a, b) => a + b, 0);
+    const tokens = chatRows(10)
+      .map((row) => 1 + row.messages.reduce((sum, message) => sum + 4 + countTokens(message.content), 0))
+      .reduce((a, b) => a + b, 0);
     const estimate = await client.fineTuning.estimatePrice({ training_file: file.id, model: BASE_MODEL, n_epochs: 2 });
     expect(estimate).toEqual({
       estimation_available: true,
@@ -300,7 +487,10 @@ describe('fine-tuning', () => {
       estimated_eval_token_count: 0,
     });
     fake.configure({ creditLimitUsd: 0 });
-    expect(await client.fineTuning.estimatePrice({ training_file: file.id, model: BASE_MODEL })).toMatchObject({ allowed_to_proceed: false, user_limit: 0 });
+    expect(await client.fineTuning.estimatePrice({ training_file: file.id, model: BASE_MODEL })).toMatchObject({
+      allowed_to_proceed: false,
+      user_limit: 0,
+    });
 
     const supported = await client.get<{ models: string[] }>('/fine-tunes/models/supported');
     expect(supported.models).toContain(BASE_MODEL);
@@ -311,7 +501,10 @@ describe('fine-tuning', () => {
       max_num_epochs: 20,
     });
     const missing = await rejection(client.fineTuning.modelLimits({ model_name: SERVERLESS_MODEL }));
-    expect(missing).toMatchObject({ status: 404, error: { message: `Model ${SERVERLESS_MODEL} is not available for fine-tuning.` } });
+    expect(missing).toMatchObject({
+      status: 404,
+      error: { message: `Model ${SERVERLESS_MODEL} is not available for fine-tuning.` },
+    });
   });
 
   it('reports odd numbers on demand (faults.tokenCount, faults.totalPrice)', async () => {
@@ -342,14 +535,20 @@ describe('chat completions', () => {
     fake.configure({ topLogprobsShape: 'per-token' });
     fake.script({ table: {}, default: 'not spam' });
     const completion = await classify('x', { logprobs: 2 });
-    const logprobs = completion.choices[0]?.logprobs as unknown as { tokens: string[]; top_logprobs: Record<string, number>[] };
+    const logprobs = completion.choices[0]?.logprobs as unknown as {
+      tokens: string[];
+      top_logprobs: Record<string, number>[];
+    };
     expect(logprobs.top_logprobs).toHaveLength(logprobs.tokens.length);
   });
 
   it('answers the first label of the system prompt by default, cuts at stop and max_tokens', async () => {
     expect((await classify('anything')).choices[0]?.message?.content).toBe('spam');
     fake.script({ table: {}, default: 'ham, probably' });
-    expect((await classify('x', { stop: [','] })).choices[0]).toMatchObject({ finish_reason: 'stop', message: { content: 'ham' } });
+    expect((await classify('x', { stop: [','] })).choices[0]).toMatchObject({
+      finish_reason: 'stop',
+      message: { content: 'ham' },
+    });
     const cut = await classify('x', { max_tokens: 1 });
     expect(cut.choices[0]).toMatchObject({ finish_reason: 'length', message: { content: 'ham' } });
     expect(cut.choices[0]?.logprobs).toBeUndefined();
@@ -367,14 +566,21 @@ describe('chat completions', () => {
     expect(streaming.status).toBe(400);
     expect(await streaming.json()).toMatchObject({ error: { param: 'stream' } });
     const overflow = await rejection(classify('x', { max_tokens: 200_000 }));
-    expect(String(errorOf(overflow)['message'])).toMatch(/^Input validation error: `inputs` tokens \+ `max_new_tokens` must be <= 131072\./);
-    expect((await classify('x', { max_tokens: 200_000, context_length_exceeded_behavior: 'truncate' })).choices).toHaveLength(1);
+    expect(String(errorOf(overflow)['message'])).toMatch(
+      /^Input validation error: `inputs` tokens \+ `max_new_tokens` must be <= 131072\./,
+    );
+    expect(
+      (await classify('x', { max_tokens: 200_000, context_length_exceeded_behavior: 'truncate' })).choices,
+    ).toHaveLength(1);
   });
 
   it('answers 404 model_not_available for unknown and retired models', async () => {
     const unknown = await rejection(classify('x', { model: 'nobody/nothing' }));
     expect(unknown).toBeInstanceOf(Together.NotFoundError);
-    expect(errorOf(unknown)).toMatchObject({ code: 'model_not_available', message: expect.stringContaining('Unable to access model nobody/nothing.') });
+    expect(errorOf(unknown)).toMatchObject({
+      code: 'model_not_available',
+      message: expect.stringContaining('Unable to access model nobody/nothing.'),
+    });
     fake.configure({ faults: { retiredModels: [SERVERLESS_MODEL] } });
     expect(await rejection(classify('x'))).toMatchObject({ status: 404 });
     expect((await client.models.list()).map((model) => model.id)).not.toContain(SERVERLESS_MODEL);
@@ -396,7 +602,10 @@ describe('chat completions', () => {
     expect(limited.headers?.get('x-ratelimit-remaining')).toBe('0');
     clock += 1_000;
     await expect(classify('four')).resolves.toBeDefined();
-    expect(fake.stats()).toMatchObject({ rateLimited: { requests: 1, total: 1 }, models: { [SERVERLESS_MODEL]: { requests: 4, succeeded: 3, rateLimited: 1 } } });
+    expect(fake.stats()).toMatchObject({
+      rateLimited: { requests: 1, total: 1 },
+      models: { [SERVERLESS_MODEL]: { requests: 4, succeeded: 3, rateLimited: 1 } },
+    });
 
     // A request above a second's token allowance goes through on a full bucket, and the next one waits.
     fake.configure({ rateLimits: { rps: undefined, tps: 50 } });
@@ -409,7 +618,14 @@ describe('chat completions', () => {
   });
 
   it('plays a status sequence, which the SDK retries, and records the attempts', async () => {
-    fake.configure({ faults: { statusSequence: [{ status: 503, retryAfterMs: 5 }, { status: 429, retryAfterMs: 5 }] } });
+    fake.configure({
+      faults: {
+        statusSequence: [
+          { status: 503, retryAfterMs: 5 },
+          { status: 429, retryAfterMs: 5 },
+        ],
+      },
+    });
     const retrying = new Together({ apiKey: 'test', baseURL: fake.url, maxRetries: 2 });
     await retrying.chat.completions.create({ model: SERVERLESS_MODEL, messages: [{ role: 'user', content: 'x' }] });
     const attempts = fake.requests.filter((entry) => entry.path === '/v1/chat/completions');
@@ -430,7 +646,13 @@ describe('chat completions', () => {
     const outcomes = async () => {
       fake.configure({ seed: 1, faults: { latencyMs: 0, errorRate: 0.5 } });
       const statuses = [];
-      for (let i = 0; i < 8; i += 1) statuses.push(await classify('x').then(() => 200, (error: InstanceType<typeof Together.APIError>) => error.status));
+      for (let i = 0; i < 8; i += 1)
+        statuses.push(
+          await classify('x').then(
+            () => 200,
+            (error: InstanceType<typeof Together.APIError>) => error.status,
+          ),
+        );
       return statuses;
     };
     const first = await outcomes();
@@ -440,7 +662,11 @@ describe('chat completions', () => {
 
   it('answers odd-but-allowed shapes: scripted usage, usage null, logprobs left out', async () => {
     fake.configure({ faults: { usage: { prompt_tokens: -3, completion_tokens: 1_000_000 } } });
-    expect((await classify('x')).usage).toEqual({ prompt_tokens: -3, completion_tokens: 1_000_000, total_tokens: 999_997 });
+    expect((await classify('x')).usage).toEqual({
+      prompt_tokens: -3,
+      completion_tokens: 1_000_000,
+      total_tokens: 999_997,
+    });
     fake.configure({ faults: { usage: undefined, nullUsage: true, dropLogprobs: true } });
     const odd = await classify('x', { logprobs: 5 });
     expect(odd.usage).toBeNull();
@@ -450,7 +676,9 @@ describe('chat completions', () => {
   it('demands a bearer token', async () => {
     const response = await fetch(`${fake.url}/models`);
     expect(response.status).toBe(401);
-    expect(await response.json()).toMatchObject({ error: { code: 'invalid_api_key', type: 'invalid_request_error', param: null } });
+    expect(await response.json()).toMatchObject({
+      error: { code: 'invalid_api_key', type: 'invalid_request_error', param: null },
+    });
   });
 });
 
@@ -459,15 +687,27 @@ describe('dedicated endpoints', () => {
     const job = await completedJob({ suffix: 'spam' });
     const model = job.model_output_name ?? '';
     fake.script({ table: {}, default: 'ham' });
-    const ask = (name = model) => client.chat.completions.create({ model: name, messages: [{ role: 'user', content: 'x' }] });
+    const ask = (name = model) =>
+      client.chat.completions.create({ model: name, messages: [{ role: 'user', content: 'x' }] });
     const refused = await rejection(ask());
     expect(errorOf(refused)).toMatchObject({
       code: 'model_not_available',
       message: `Unable to access non-serverless model ${model}. Please visit https://api.together.ai/models/${model} to create and start a new dedicated endpoint for the model.`,
     });
 
-    const endpoint = await client.endpoints.create({ model, hardware: H100, autoscaling: { min_replicas: 1, max_replicas: 2 } });
-    expect(endpoint).toMatchObject({ object: 'endpoint', type: 'dedicated', state: 'PENDING', model, hardware: H100, owner: 'fake-user' });
+    const endpoint = await client.endpoints.create({
+      model,
+      hardware: H100,
+      autoscaling: { min_replicas: 1, max_replicas: 2 },
+    });
+    expect(endpoint).toMatchObject({
+      object: 'endpoint',
+      type: 'dedicated',
+      state: 'PENDING',
+      model,
+      hardware: H100,
+      owner: 'fake-user',
+    });
     expect(endpoint.name).toMatch(/^fake-user\/Meta-Llama-3\.1-8B-Instruct-Reference-spam-[0-9a-f]{8}-[0-9a-f]{8}$/);
     clock += 1_000;
     expect((await client.endpoints.retrieve(endpoint.id)).state).toBe('STARTING');
@@ -480,7 +720,12 @@ describe('dedicated endpoints', () => {
     expect(viaModel.response.headers.get('x-ratelimit-limit')).toBeNull();
     expect((await ask(endpoint.name)).model).toBe(endpoint.name);
 
-    expect(await client.endpoints.update(endpoint.id, { state: 'STOPPED', autoscaling: { min_replicas: 2, max_replicas: 4 } })).toMatchObject({
+    expect(
+      await client.endpoints.update(endpoint.id, {
+        state: 'STOPPED',
+        autoscaling: { min_replicas: 2, max_replicas: 4 },
+      }),
+    ).toMatchObject({
       state: 'STOPPING',
       autoscaling: { min_replicas: 2, max_replicas: 4 },
     });
@@ -491,8 +736,14 @@ describe('dedicated endpoints', () => {
     clock += 3_000;
     await expect(ask()).resolves.toBeDefined();
 
-    expect((await client.endpoints.list({ type: 'dedicated' })).data.map((listed) => [listed.id, listed.state])).toEqual([[endpoint.id, 'STARTED']]);
-    expect((await client.endpoints.list()).data.some((listed) => listed.type === 'serverless' && listed.model === SERVERLESS_MODEL)).toBe(true);
+    expect(
+      (await client.endpoints.list({ type: 'dedicated' })).data.map((listed) => [listed.id, listed.state]),
+    ).toEqual([[endpoint.id, 'STARTED']]);
+    expect(
+      (await client.endpoints.list()).data.some(
+        (listed) => listed.type === 'serverless' && listed.model === SERVERLESS_MODEL,
+      ),
+    ).toBe(true);
     await client.endpoints.delete(endpoint.id);
     expect(await rejection(client.endpoints.retrieve(endpoint.id))).toMatchObject({ status: 404 });
     expect(await rejection(ask())).toMatchObject({ status: 400 });
@@ -501,12 +752,26 @@ describe('dedicated endpoints', () => {
   it('serve fine-tuned models serverless when servingRequiresEndpoint is off; base models still need one', async () => {
     fake.configure({ servingRequiresEndpoint: false });
     const job = await completedJob();
-    await expect(client.chat.completions.create({ model: job.model_output_name ?? '', messages: [{ role: 'user', content: 'x' }] })).resolves.toBeDefined();
-    expect(await rejection(client.chat.completions.create({ model: BASE_MODEL, messages: [{ role: 'user', content: 'x' }] }))).toMatchObject({ status: 400 });
+    await expect(
+      client.chat.completions.create({
+        model: job.model_output_name ?? '',
+        messages: [{ role: 'user', content: 'x' }],
+      }),
+    ).resolves.toBeDefined();
+    expect(
+      await rejection(
+        client.chat.completions.create({ model: BASE_MODEL, messages: [{ role: 'user', content: 'x' }] }),
+      ),
+    ).toMatchObject({ status: 400 });
   });
 
   it('stop by themselves after inactive_timeout minutes without requests', async () => {
-    const endpoint = await client.endpoints.create({ model: SERVERLESS_MODEL, hardware: H100, autoscaling: { min_replicas: 1, max_replicas: 1 }, inactive_timeout: 5 });
+    const endpoint = await client.endpoints.create({
+      model: SERVERLESS_MODEL,
+      hardware: H100,
+      autoscaling: { min_replicas: 1, max_replicas: 1 },
+      inactive_timeout: 5,
+    });
     clock += 3_000 + 4 * 60_000;
     expect((await client.endpoints.retrieve(endpoint.id)).state).toBe('STARTED');
     clock += 60_000;
@@ -515,21 +780,70 @@ describe('dedicated endpoints', () => {
 
   it('refuse hardware that is too small, unknown or unavailable; end in ERROR on demand', async () => {
     const big = 'meta-llama/Meta-Llama-3.1-70B-Instruct-Reference';
-    const small = await rejection(client.endpoints.create({ model: big, hardware: H100, autoscaling: { min_replicas: 1, max_replicas: 1 } }));
+    const small = await rejection(
+      client.endpoints.create({ model: big, hardware: H100, autoscaling: { min_replicas: 1, max_replicas: 1 } }),
+    );
     expect(errorOf(small)).toMatchObject({ param: 'hardware', code: 'insufficient_hardware' });
-    expect(errorOf(await rejection(client.endpoints.create({ model: big, hardware: '1x_tpu', autoscaling: { min_replicas: 1, max_replicas: 1 } })))).toMatchObject({ param: 'hardware' });
-    expect(errorOf(await rejection(client.endpoints.create({ model: 'nobody/nothing', hardware: H100, autoscaling: { min_replicas: 1, max_replicas: 1 } })))).toMatchObject({ param: 'model' });
-    expect(errorOf(await rejection(client.endpoints.create({ model: big, hardware: '4x_nvidia_h100_80gb_sxm', autoscaling: { min_replicas: 2, max_replicas: 1 } })))).toMatchObject({ param: 'autoscaling.max_replicas' });
+    expect(
+      errorOf(
+        await rejection(
+          client.endpoints.create({
+            model: big,
+            hardware: '1x_tpu',
+            autoscaling: { min_replicas: 1, max_replicas: 1 },
+          }),
+        ),
+      ),
+    ).toMatchObject({ param: 'hardware' });
+    expect(
+      errorOf(
+        await rejection(
+          client.endpoints.create({
+            model: 'nobody/nothing',
+            hardware: H100,
+            autoscaling: { min_replicas: 1, max_replicas: 1 },
+          }),
+        ),
+      ),
+    ).toMatchObject({ param: 'model' });
+    expect(
+      errorOf(
+        await rejection(
+          client.endpoints.create({
+            model: big,
+            hardware: '4x_nvidia_h100_80gb_sxm',
+            autoscaling: { min_replicas: 2, max_replicas: 1 },
+          }),
+        ),
+      ),
+    ).toMatchObject({ param: 'autoscaling.max_replicas' });
     fake.configure({ faults: { unavailableHardware: ['4x_nvidia_h100_80gb_sxm'], endpointErrors: true } });
-    expect(errorOf(await rejection(client.endpoints.create({ model: big, hardware: '4x_nvidia_h100_80gb_sxm', autoscaling: { min_replicas: 1, max_replicas: 1 } })))).toMatchObject({ code: 'hardware_unavailable' });
-    const broken = await client.endpoints.create({ model: big, hardware: '8x_nvidia_h100_80gb_sxm', autoscaling: { min_replicas: 1, max_replicas: 1 } });
+    expect(
+      errorOf(
+        await rejection(
+          client.endpoints.create({
+            model: big,
+            hardware: '4x_nvidia_h100_80gb_sxm',
+            autoscaling: { min_replicas: 1, max_replicas: 1 },
+          }),
+        ),
+      ),
+    ).toMatchObject({ code: 'hardware_unavailable' });
+    const broken = await client.endpoints.create({
+      model: big,
+      hardware: '8x_nvidia_h100_80gb_sxm',
+      autoscaling: { min_replicas: 1, max_replicas: 1 },
+    });
     clock += 3_000;
     expect((await client.endpoints.retrieve(broken.id)).state).toBe('ERROR');
   });
 
   it('list hardware with per-minute prices, and for a model only what fits, with availability', async () => {
     const all = await client.endpoints.listHardware();
-    expect(all.data.find((hardware) => hardware.id === H100)).toMatchObject({ pricing: { cents_per_minute: 5.6 }, specs: { gpu_count: 1, gpu_memory: 80, gpu_type: 'h100-80gb' } });
+    expect(all.data.find((hardware) => hardware.id === H100)).toMatchObject({
+      pricing: { cents_per_minute: 5.6 },
+      specs: { gpu_count: 1, gpu_memory: 80, gpu_type: 'h100-80gb' },
+    });
     expect(all.data.every((hardware) => hardware.availability === undefined)).toBe(true);
     fake.configure({ faults: { unavailableHardware: ['8x_nvidia_h100_80gb_sxm'] } });
     const fitting = await client.endpoints.listHardware({ model: 'meta-llama/Meta-Llama-3.1-70B-Instruct-Reference' });
@@ -543,7 +857,11 @@ describe('dedicated endpoints', () => {
 describe('models', () => {
   it('lists serverless models with per-token prices, and dedicated ones (bases, fine-tunes) on request', async () => {
     const models = await client.models.list();
-    expect(models.find((model) => model.id === SERVERLESS_MODEL)).toMatchObject({ object: 'model', type: 'chat', pricing: { input: 0.18, output: 0.18, hourly: 0 } });
+    expect(models.find((model) => model.id === SERVERLESS_MODEL)).toMatchObject({
+      object: 'model',
+      type: 'chat',
+      pricing: { input: 0.18, output: 0.18, hourly: 0 },
+    });
     const job = await completedJob();
     const dedicated = (await client.models.list({ dedicated: true })).map((model) => model.id);
     expect(dedicated).toContain(BASE_MODEL);
@@ -556,12 +874,20 @@ describe('control API', () => {
   it('reconfigures, scripts, reports and resets over HTTP', async () => {
     const control = fake.url.replace(/\/v1$/, '/_fake');
     const post = (path: string, body: unknown) =>
-      fetch(`${control}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      fetch(`${control}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
     expect((await post('/configure', { rateLimits: { rps: 1 } })).status).toBe(200);
-    expect((await post('/script', { rules: [{ contains: 'refund', answer: 'billing' }], default: 'other' })).status).toBe(200);
+    expect(
+      (await post('/script', { rules: [{ contains: 'refund', answer: 'billing' }], default: 'other' })).status,
+    ).toBe(200);
     expect((await classify('I want a refund')).choices[0]?.message?.content).toBe('billing');
     expect(await rejection(classify('again'))).toMatchObject({ status: 429 });
-    const stats = (await (await fetch(`${control}/stats`)).json()) as { requests: { byStatus: Record<string, number> } };
+    const stats = (await (await fetch(`${control}/stats`)).json()) as {
+      requests: { byStatus: Record<string, number> };
+    };
     expect(stats.requests.byStatus).toEqual({ '200': 1, '429': 1 });
     expect((await post('/reset', {})).status).toBe(200);
     expect(fake.stats().requests.total).toBe(0);

@@ -2,7 +2,15 @@ import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
-import { createFineTune, getFineTune, modelVersionsOf, NO_TEST_SPLIT, splitDataset, waitForAutoEvaluation, waitForFineTune } from './helpers/training.js';
+import {
+  createFineTune,
+  getFineTune,
+  modelVersionsOf,
+  NO_TEST_SPLIT,
+  splitDataset,
+  waitForAutoEvaluation,
+  waitForFineTune,
+} from './helpers/training.js';
 
 let fake: OpenAIFake;
 let h: Harness;
@@ -11,7 +19,13 @@ let version: string;
 
 beforeAll(async () => {
   fake = await startOpenAIFake({ jobTiming: { validatingMs: 50, queuedMs: 50, runningMs: 300 } });
-  h = await createHarness({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url, FINE_TUNE_POLL_MS: '40', FINE_TUNE_POLL_MAX_MS: '100', FILE_PROCESSING_TIMEOUT_MS: '400' });
+  h = await createHarness({
+    OPENAI_API_KEY: 'sk-test',
+    OPENAI_BASE_URL: fake.url,
+    FINE_TUNE_POLL_MS: '40',
+    FINE_TUNE_POLL_MAX_MS: '100',
+    FILE_PROCESSING_TIMEOUT_MS: '400',
+  });
   workers = await startWorkers(h, ['training', 'evaluation'], 4);
   version = await splitDataset(h, 'titles');
 });
@@ -24,7 +38,12 @@ afterAll(async () => {
   await fake?.close();
 });
 
-const hosted = (extra: Record<string, unknown> = {}) => ({ dataset_version_id: version, provider: 'openai', base_model: 'gpt-4o-mini-2024-07-18', ...extra });
+const hosted = (extra: Record<string, unknown> = {}) => ({
+  dataset_version_id: version,
+  provider: 'openai',
+  base_model: 'gpt-4o-mini-2024-07-18',
+  ...extra,
+});
 
 describe('hosted fine-tuning', () => {
   it('checks the data and estimates epochs, tokens and cost without creating anything (dry run)', async () => {
@@ -32,7 +51,11 @@ describe('hosted fine-tuning', () => {
     expect(response.status).toBe(200);
     expect(response.body.preflight).toEqual({ ok: true, problems: [] });
     // 42 train examples × 3 epochs ≥ 100, so `auto` stays at 3.
-    expect(response.body.estimate).toMatchObject({ train_examples: 42, epochs: 3, price_table_date: expect.any(String) });
+    expect(response.body.estimate).toMatchObject({
+      train_examples: 42,
+      epochs: 3,
+      price_table_date: expect.any(String),
+    });
     expect(response.body.estimate.cost_usd).toBeCloseTo((response.body.estimate.billable_tokens * 3) / 1e6, 12);
     expect(fake.stats().requests.total).toBe(0);
     const list = await h.http().get('/v1/tasks/titles/fine-tunes').set('authorization', bearer(ADMIN_KEY));
@@ -51,7 +74,9 @@ describe('hosted fine-tuning', () => {
     const timeline: string[] = done.timeline.map((step: { status: string }) => step.status);
     expect(timeline.slice(0, 2)).toEqual(['pending', 'uploading']);
     expect(timeline.at(-1)).toBe('succeeded');
-    expect(timeline.map((status) => order.indexOf(status))).toEqual([...timeline.map((status) => order.indexOf(status))].sort((a, b) => a - b));
+    expect(timeline.map((status) => order.indexOf(status))).toEqual(
+      [...timeline.map((status) => order.indexOf(status))].sort((a, b) => a - b),
+    );
     expect(done.fine_tuned_model).toMatch(/^ft:gpt-4o-mini-2024-07-18:.*:titles:/);
     expect(done.training_file_id).toMatch(/^file-/);
     expect(done.validation_file_id).toMatch(/^file-/);
@@ -62,12 +87,18 @@ describe('hosted fine-tuning', () => {
 
     const job = fake.state.jobs.get(done.provider_job_id)!;
     // Every provider event stored once (the API shows the latest 100).
-    const stored = await h.runtime.database.pool.query('SELECT event_id FROM fine_tune_events WHERE fine_tune_id = $1', [done.id]);
+    const stored = await h.runtime.database.pool.query(
+      'SELECT event_id FROM fine_tune_events WHERE fine_tune_id = $1',
+      [done.id],
+    );
     expect(stored.rows.map((row) => row.event_id).sort()).toEqual(job.events.map((event) => event.id).sort());
     expect(done.events.length).toBe(Math.min(100, job.events.length));
     expect(done.checkpoints.length).toBe(job.checkpoints.length);
 
-    const model = await h.http().get(`/v1/model-versions/${done.model_version_id}`).set('authorization', bearer(ADMIN_KEY));
+    const model = await h
+      .http()
+      .get(`/v1/model-versions/${done.model_version_id}`)
+      .set('authorization', bearer(ADMIN_KEY));
     expect(model.body).toMatchObject({
       kind: 'fine_tuned',
       provider: 'openai',
@@ -79,27 +110,62 @@ describe('hosted fine-tuning', () => {
     });
 
     // The new model is evaluated at once on the test split of the version it was trained on.
-    fake.script({ rules: [{ contains: 'how to', answer: 'instructional' }, { contains: 'tutorial', answer: 'instructional' }], default: 'other' });
+    fake.script({
+      rules: [
+        { contains: 'how to', answer: 'instructional' },
+        { contains: 'tutorial', answer: 'instructional' },
+      ],
+      default: 'other',
+    });
     await expect
-      .poll(async () => (await h.runtime.database.pool.query("SELECT status FROM evaluations WHERE model_version_id = $1", [model.body.id])).rows[0]?.status, {
-        timeout: 15_000,
-        interval: 100,
-      })
+      .poll(
+        async () =>
+          (
+            await h.runtime.database.pool.query('SELECT status FROM evaluations WHERE model_version_id = $1', [
+              model.body.id,
+            ])
+          ).rows[0]?.status,
+        {
+          timeout: 15_000,
+          interval: 100,
+        },
+      )
       .toBe('completed');
 
     // Continued training starts from the fine-tuned model, and records the lineage.
-    const continued = await createFineTune(h, 'titles', hosted({ parent_model_version_id: model.body.id, suffix: 'more' }));
+    const continued = await createFineTune(
+      h,
+      'titles',
+      hosted({ parent_model_version_id: model.body.id, suffix: 'more' }),
+    );
     const second = await waitForFineTune(h, continued.body.id);
-    expect(second).toMatchObject({ status: 'succeeded', base_model: done.fine_tuned_model, parent_model_version_id: model.body.id });
-    const child = await h.http().get(`/v1/model-versions/${second.model_version_id}`).set('authorization', bearer(ADMIN_KEY));
+    expect(second).toMatchObject({
+      status: 'succeeded',
+      base_model: done.fine_tuned_model,
+      parent_model_version_id: model.body.id,
+    });
+    const child = await h
+      .http()
+      .get(`/v1/model-versions/${second.model_version_id}`)
+      .set('authorization', bearer(ADMIN_KEY));
     expect(child.body.parent_id).toBe(model.body.id);
   });
 
   it('stores the provider’s error when the job fails', async () => {
-    fake.configure({ faults: { failJobs: { code: 'invalid_n_examples', message: 'Training file has 3 example(s), but must have at least 10 examples' } } });
+    fake.configure({
+      faults: {
+        failJobs: {
+          code: 'invalid_n_examples',
+          message: 'Training file has 3 example(s), but must have at least 10 examples',
+        },
+      },
+    });
     const created = await createFineTune(h, 'titles', hosted());
     const done = await waitForFineTune(h, created.body.id);
-    expect(done).toMatchObject({ status: 'failed', error: { code: 'invalid_n_examples', message: expect.stringContaining('at least 10') } });
+    expect(done).toMatchObject({
+      status: 'failed',
+      error: { code: 'invalid_n_examples', message: expect.stringContaining('at least 10') },
+    });
     expect(done.model_version_id).toBeNull();
   });
 
@@ -114,8 +180,13 @@ describe('hosted fine-tuning', () => {
   it('cancels a running job at the provider', async () => {
     fake.configure({ jobTiming: { validatingMs: 50, queuedMs: 50, runningMs: 60_000 } });
     const created = await createFineTune(h, 'titles', hosted());
-    await expect.poll(async () => (await getFineTune(h, created.body.id)).status, { timeout: 10_000, interval: 50 }).toBe('running');
-    const cancelled = await h.http().post(`/v1/fine-tunes/${created.body.id}/cancel`).set('authorization', bearer(ADMIN_KEY));
+    await expect
+      .poll(async () => (await getFineTune(h, created.body.id)).status, { timeout: 10_000, interval: 50 })
+      .toBe('running');
+    const cancelled = await h
+      .http()
+      .post(`/v1/fine-tunes/${created.body.id}/cancel`)
+      .set('authorization', bearer(ADMIN_KEY));
     expect(cancelled.body.cancel_requested).toBe(true);
     const done = await waitForFineTune(h, created.body.id);
     expect(done.status).toBe('cancelled');
@@ -130,7 +201,8 @@ describe('hosted fine-tuning', () => {
     // The start step uploads the files; then, as if the worker died right after creating the job
     // but before recording its id, the job already exists at the provider.
     await h.runtime.services.trainingRunner.run({ v: 1, fineTuneId: id, step: 'start' });
-    const record = (await h.runtime.database.pool.query('SELECT training_file_id FROM fine_tunes WHERE id = $1', [id])).rows[0];
+    const record = (await h.runtime.database.pool.query('SELECT training_file_id FROM fine_tunes WHERE id = $1', [id]))
+      .rows[0];
     const client = new OpenAI({ apiKey: 'sk-test', baseURL: fake.url, maxRetries: 0 });
     const early = await client.fineTuning.jobs.create({
       model: 'gpt-4o-mini-2024-07-18',
@@ -141,7 +213,9 @@ describe('hosted fine-tuning', () => {
     const done = await waitForFineTune(h, id);
     expect(done.status).toBe('succeeded');
     expect(done.provider_job_id).toBe(early.id);
-    expect([...fake.state.jobs.values()].filter((job) => job.metadata?.['tuneline_fine_tune_id'] === id)).toHaveLength(1);
+    expect([...fake.state.jobs.values()].filter((job) => job.metadata?.['tuneline_fine_tune_id'] === id)).toHaveLength(
+      1,
+    );
   });
 
   it('rejects data that cannot be trained on, and a version of another task', async () => {
@@ -157,13 +231,27 @@ describe('hosted fine-tuning', () => {
 });
 
 describe('hosted fine-tuning keeps what was paid for, and trusts no provider answer', () => {
-  const stored = async (id: string) => (await h.runtime.database.pool.query('SELECT message, data FROM fine_tune_events WHERE fine_tune_id = $1', [id])).rows;
+  const stored = async (id: string) =>
+    (await h.runtime.database.pool.query('SELECT message, data FROM fine_tune_events WHERE fine_tune_id = $1', [id]))
+      .rows;
 
   it('registers the model of a job that succeeded on a version without a test split, and records the automatic evaluation as skipped', async () => {
     const noTest = await splitDataset(h, 'no-test', 60, NO_TEST_SPLIT);
-    const done = await waitForFineTune(h, (await createFineTune(h, 'no-test', hosted({ dataset_version_id: noTest }))).body.id);
-    expect(done).toMatchObject({ status: 'succeeded', error: null, fine_tuned_model: expect.stringMatching(/^ft:/), model_version_id: expect.any(String) });
-    expect((await waitForAutoEvaluation(h, done.id)).auto_evaluation).toEqual({ status: 'skipped', evaluation_id: null, reason: expect.stringContaining('test split has no labeled rows') });
+    const done = await waitForFineTune(
+      h,
+      (await createFineTune(h, 'no-test', hosted({ dataset_version_id: noTest }))).body.id,
+    );
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      error: null,
+      fine_tuned_model: expect.stringMatching(/^ft:/),
+      model_version_id: expect.any(String),
+    });
+    expect((await waitForAutoEvaluation(h, done.id)).auto_evaluation).toEqual({
+      status: 'skipped',
+      evaluation_id: null,
+      reason: expect.stringContaining('test split has no labeled rows'),
+    });
     expect(await modelVersionsOf(h, done.id)).toBe(1);
     // Running a step again (a retried or racing poll) changes nothing.
     await h.runtime.services.trainingRunner.run({ v: 1, fineTuneId: done.id, step: 'poll' });
@@ -175,26 +263,42 @@ describe('hosted fine-tuning keeps what was paid for, and trusts no provider ans
     const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
     const { auto_evaluation: decided } = await waitForAutoEvaluation(h, done.id);
     expect(decided).toMatchObject({ status: 'queued', evaluation_id: expect.any(String), reason: null });
-    const evaluation = await h.http().get(`/v1/evaluations/${decided.evaluation_id}`).set('authorization', bearer(ADMIN_KEY));
-    expect(evaluation.body).toMatchObject({ model_version_id: done.model_version_id, dataset_version_id: version, split: 'test' });
+    const evaluation = await h
+      .http()
+      .get(`/v1/evaluations/${decided.evaluation_id}`)
+      .set('authorization', bearer(ADMIN_KEY));
+    expect(evaluation.body).toMatchObject({
+      model_version_id: done.model_version_id,
+      dataset_version_id: version,
+      split: 'test',
+    });
   });
 
   it('keeps the model when the result file cannot be read: no curve, and an event saying why', async () => {
     fake.configure({ faults: { unreadableResultFiles: true } });
     // The curve is read after the success, before the automatic evaluation is decided.
-    const done = await waitForAutoEvaluation(h, (await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id)).id);
+    const done = await waitForAutoEvaluation(
+      h,
+      (await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id)).id,
+    );
     expect(done).toMatchObject({ status: 'succeeded', model_version_id: expect.any(String), curve: [] });
     expect(done.trained_tokens).toBeGreaterThan(0);
-    expect((await stored(done.id)).map((event) => event.message)).toContainEqual(expect.stringMatching(/result file .* could not be read/));
+    expect((await stored(done.id)).map((event) => event.message)).toContainEqual(
+      expect.stringMatching(/result file .* could not be read/),
+    );
   });
 
   it('stops paging events and checkpoints when the provider’s cursor does not advance', async () => {
     fake.configure({ faults: { endlessPages: true } });
     const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
     expect(done.status).toBe('succeeded');
-    const polls = (await h.runtime.database.pool.query('SELECT polls FROM fine_tunes WHERE id = $1', [done.id])).rows[0].polls;
+    const polls = (await h.runtime.database.pool.query('SELECT polls FROM fine_tunes WHERE id = $1', [done.id])).rows[0]
+      .polls;
     const routes = fake.stats().requests.byRoute;
-    const count = (suffix: string) => Object.entries(routes).filter(([route]) => route.endsWith(suffix)).reduce((sum, [, n]) => sum + n, 0);
+    const count = (suffix: string) =>
+      Object.entries(routes)
+        .filter(([route]) => route.endsWith(suffix))
+        .reduce((sum, [, n]) => sum + n, 0);
     // At most two pages a poll: the first, and the repeat that shows the cursor stuck.
     expect(count('/events')).toBeGreaterThan(0);
     expect(count('/events')).toBeLessThanOrEqual(2 * polls);
@@ -204,20 +308,31 @@ describe('hosted fine-tuning keeps what was paid for, and trusts no provider ans
   it('fails at once, with the provider’s words, when a training file ends in error', async () => {
     fake.configure({ faults: { fileErrors: 'Invalid file format: line 3 is not valid JSON.' } });
     const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
-    expect(done).toMatchObject({ status: 'failed', provider_job_id: null, error: { code: 'file_error', message: expect.stringContaining('line 3 is not valid JSON') } });
+    expect(done).toMatchObject({
+      status: 'failed',
+      provider_job_id: null,
+      error: { code: 'file_error', message: expect.stringContaining('line 3 is not valid JSON') },
+    });
   });
 
   it('fails after the configured wait when a training file stays uploaded', async () => {
     fake.configure({ faults: { stuckFiles: true } });
     const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
-    expect(done).toMatchObject({ status: 'failed', provider_job_id: null, error: { code: 'file_processing_timeout', message: expect.stringContaining('still uploaded') } });
+    expect(done).toMatchObject({
+      status: 'failed',
+      provider_job_id: null,
+      error: { code: 'file_processing_timeout', message: expect.stringContaining('still uploaded') },
+    });
   });
 
   it('records a reason when the provider fails a job without saying why', async () => {
     fake.configure({ faults: { failJobsWithoutError: true } });
     const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
     expect(fake.state.jobs.get(done.provider_job_id)!.status).toBe('failed');
-    expect(done).toMatchObject({ status: 'failed', error: { code: 'provider_failed', message: expect.stringContaining('gave no reason') } });
+    expect(done).toMatchObject({
+      status: 'failed',
+      error: { code: 'provider_failed', message: expect.stringContaining('gave no reason') },
+    });
   });
 
   it.each([
@@ -226,7 +341,14 @@ describe('hosted fine-tuning keeps what was paid for, and trusts no provider ans
   ])('keeps the model and records no cost when trained_tokens is %s', async (_kind, tokens) => {
     fake.configure({ faults: { trainedTokens: tokens } });
     const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
-    expect(done).toMatchObject({ status: 'succeeded', trained_tokens: null, cost_usd: null, model_version_id: expect.any(String) });
-    expect((await stored(done.id)).map((event) => event.message)).toContainEqual(expect.stringContaining(`trained_tokens ${tokens}`));
+    expect(done).toMatchObject({
+      status: 'succeeded',
+      trained_tokens: null,
+      cost_usd: null,
+      model_version_id: expect.any(String),
+    });
+    expect((await stored(done.id)).map((event) => event.message)).toContainEqual(
+      expect.stringContaining(`trained_tokens ${tokens}`),
+    );
   });
 });

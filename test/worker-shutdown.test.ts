@@ -16,7 +16,11 @@ afterAll(async () => {
 describe('worker shutdown', () => {
   it('finishes the job it is running when it receives SIGTERM, then exits cleanly', async () => {
     // A key revoked long ago: the housekeeping purge should delete it.
-    const created = await h.http().post('/v1/api-keys').set('authorization', bearer(ADMIN_KEY)).send({ name: 'old', scopes: ['write'] });
+    const created = await h
+      .http()
+      .post('/v1/api-keys')
+      .set('authorization', bearer(ADMIN_KEY))
+      .send({ name: 'old', scopes: ['write'] });
     await h.runtime.database.pool.query("UPDATE api_keys SET revoked_at = now() - interval '40 days' WHERE id = $1", [
       created.body.id,
     ]);

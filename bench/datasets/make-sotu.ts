@@ -51,7 +51,9 @@ for (const address of sotu() as Address[]) {
   list.push(...paragraphs(address.text));
   byPresident.set(address.name, list);
 }
-const kept = [...byPresident.entries()].sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0])).slice(0, PRESIDENTS);
+const kept = [...byPresident.entries()]
+  .sort((a, b) => b[1].length - a[1].length || a[0].localeCompare(b[0]))
+  .slice(0, PRESIDENTS);
 const lines = kept.flatMap(([name, texts]) => texts.map((text) => JSON.stringify({ text, label: name })));
 writeFileSync(OUT, `${lines.join('\n')}\n`);
 console.log(`${OUT}: ${lines.length} paragraphs, ${kept.length} presidents`);

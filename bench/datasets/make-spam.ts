@@ -26,7 +26,11 @@ function subjectAndBody(raw: string): string {
   const headers = split < 0 ? text : text.slice(0, split);
   const body = split < 0 ? '' : text.slice(split + 2);
   // Headers may fold onto continuation lines that start with whitespace.
-  const subject = /^subject:[ \t]*(.*(?:\n[ \t].*)*)/im.exec(headers)?.[1]?.replace(/\n[ \t]+/g, ' ').trim() ?? '';
+  const subject =
+    /^subject:[ \t]*(.*(?:\n[ \t].*)*)/im
+      .exec(headers)?.[1]
+      ?.replace(/\n[ \t]+/g, ' ')
+      .trim() ?? '';
   return `${subject}\n${body.slice(0, BODY_CHARS)}`.trim();
 }
 

@@ -1,5 +1,17 @@
 import { readFile } from 'node:fs/promises';
-import { apiClient, made, ONLINE, resource, SAMPLE_TASK, show, showVersion, TASK_PATH, waitFor, type Step, type Version } from './support.js';
+import {
+  apiClient,
+  made,
+  ONLINE,
+  resource,
+  SAMPLE_TASK,
+  show,
+  showVersion,
+  TASK_PATH,
+  waitFor,
+  type Step,
+  type Version,
+} from './support.js';
 
 interface LabelRun {
   id: string;
@@ -61,7 +73,11 @@ export const deriveSplit: Step = {
   async run(demo) {
     const { admin } = demo;
     const derived = await admin<Version>('POST', `/v1/dataset-versions/${made(demo, 'importedVersionId')}/derive`, {
-      operations: [{ op: 'dedupe', mode: 'normalized' }, { op: 'clean' }, { op: 'split', train: 0.7, validation: 0.15, test: 0.15, seed: 42 }],
+      operations: [
+        { op: 'dedupe', mode: 'normalized' },
+        { op: 'clean' },
+        { op: 'split', train: 0.7, validation: 0.15, test: 0.15, seed: 42 },
+      ],
     });
     if (derived.status !== 201) throw new Error(`derive failed: ${JSON.stringify(derived.body)}`);
     showVersion(derived.body);
@@ -95,17 +111,20 @@ export const labelUnlabeled: Step = {
       only_unlabeled: true,
     });
     if (started.status !== 202) throw new Error(`label run failed to start: ${JSON.stringify(started.body)}`);
-    const finished = await waitFor(resource<LabelRun>(admin, `/v1/label-runs/${started.body.id}`), (run) => ['completed', 'failed', 'cancelled'].includes(run.status), {
-      what: `label run ${started.body.id}`,
-      progress: progressBar,
-    });
+    const finished = await waitFor(
+      resource<LabelRun>(admin, `/v1/label-runs/${started.body.id}`),
+      (run) => ['completed', 'failed', 'cancelled'].includes(run.status),
+      {
+        what: `label run ${started.body.id}`,
+        progress: progressBar,
+      },
+    );
     if (finished.status !== 'completed' || !finished.result_version_id) {
       throw new Error(`label run ended ${finished.status}: ${JSON.stringify(finished.error)}`);
     }
-    const labeled = await admin<Version & { report: { label_run: { low_confidence: { count: number; threshold: number } } } }>(
-      'GET',
-      `/v1/dataset-versions/${finished.result_version_id}`,
-    );
+    const labeled = await admin<
+      Version & { report: { label_run: { low_confidence: { count: number; threshold: number } } } }
+    >('GET', `/v1/dataset-versions/${finished.result_version_id}`);
     showVersion(labeled.body);
     const lowConfidence = labeled.body.report.label_run.low_confidence;
     show(`${lowConfidence.count} answers under confidence ${lowConfidence.threshold} flagged for review`);
@@ -114,7 +133,8 @@ export const labelUnlabeled: Step = {
 };
 
 // Teaches something, and the sport is a grappling one (karate or boxing lessons are "other").
-const TEACHES = /how to|tutorial|drill|technique|escape|pass|sweep|choke|breakdown|details|解説|técnica|tutoriel|technik/i;
+const TEACHES =
+  /how to|tutorial|drill|technique|escape|pass|sweep|choke|breakdown|details|解説|técnica|tutoriel|technik/i;
 const NOT_GRAPPLING = /karate|空手|boxing|ボクシング|muay thai|taekwondo/i;
 
 /**
@@ -126,10 +146,9 @@ export const reviewLowestConfidence: Step = {
   async run(demo) {
     const { admin } = demo;
     const versionId = made(demo, 'labeledVersionId');
-    const results = await admin<{ data: { example_id: string; text: string; label: string | null; confidence: number | null }[] }>(
-      'GET',
-      `/v1/dataset-versions/${versionId}/examples?label_source=llm&limit=100`,
-    );
+    const results = await admin<{
+      data: { example_id: string; text: string; label: string | null; confidence: number | null }[];
+    }>('GET', `/v1/dataset-versions/${versionId}/examples?label_source=llm&limit=100`);
     const doubtful = results.body.data
       .filter((result) => result.label !== null && result.confidence !== null)
       .sort((a, b) => a.confidence! - b.confidence!)
@@ -139,7 +158,8 @@ export const reviewLowestConfidence: Step = {
       label: TEACHES.test(result.text) && !NOT_GRAPPLING.test(result.text) ? 'instructional' : 'other',
     }));
     for (const [index, result] of doubtful.entries()) {
-      const verdict = overrides[index]!.label === result.label ? 'confirmed' : `corrected to ${overrides[index]!.label}`;
+      const verdict =
+        overrides[index]!.label === result.label ? 'confirmed' : `corrected to ${overrides[index]!.label}`;
       show(`${result.label} (${result.confidence!.toFixed(2)}) → ${verdict}: "${result.text}"`);
     }
     const reviewed = await admin<Version>('POST', `/v1/dataset-versions/${versionId}/reviews`, { overrides });

@@ -1,5 +1,18 @@
 import type { Queue } from 'bullmq';
-import { apiClient, made, modelName, ONLINE, resource, show, showVersion, TASK_PATH, waitFor, type Classified, type Step, type Version } from './support.js';
+import {
+  apiClient,
+  made,
+  modelName,
+  ONLINE,
+  resource,
+  show,
+  showVersion,
+  TASK_PATH,
+  waitFor,
+  type Classified,
+  type Step,
+  type Version,
+} from './support.js';
 
 const NEW_TITLES = [
   'Arm drag to back take: 3 details most people miss',
@@ -12,11 +25,16 @@ const OUTAGE_CALLS = 8;
 export const classifyNewTitles: Step = {
   title: 'Classifying new titles with the champion (a classify-scoped key, as a client service would)',
   async run(demo) {
-    const key = await demo.admin<{ key: string }>('POST', '/v1/api-keys', { name: 'demo classifier', scopes: ['classify'] });
+    const key = await demo.admin<{ key: string }>('POST', '/v1/api-keys', {
+      name: 'demo classifier',
+      scopes: ['classify'],
+    });
     const classifier = apiClient(demo.base, key.body.key);
     const answered = await classifier<Classified>('POST', `${TASK_PATH}/classify`, { inputs: NEW_TITLES });
     for (const [index, result] of answered.body.results.entries()) {
-      show(`${result.label.padEnd(13)} ${(result.confidence ?? 0).toFixed(2)}  by ${result.served_by} (${await modelName(demo, result.model_version_id)}), ${result.latency_ms.toFixed(1)} ms  "${NEW_TITLES[index]}"`);
+      show(
+        `${result.label.padEnd(13)} ${(result.confidence ?? 0).toFixed(2)}  by ${result.served_by} (${await modelName(demo, result.model_version_id)}), ${result.latency_ms.toFixed(1)} ms  "${NEW_TITLES[index]}"`,
+      );
     }
     demo.made.classifier = classifier;
     demo.made.answered = answered.body.results;
@@ -32,29 +50,48 @@ export const surviveOutage: Step = {
     const classifier = made(demo, 'classifier');
     // Offline, "OpenAI" is a closed port; online, a model id the provider does not know (it is retired at once).
     const outageModel = ONLINE ? 'tuneline-demo-missing-model' : 'gpt-4o-mini';
-    const hosted = await admin<{ id: string }>('POST', `${TASK_PATH}/model-versions`, { kind: 'prompt', provider: 'openai', model: outageModel, name: `hosted ${outageModel}` });
-    await admin('POST', `${TASK_PATH}/routing/promote`, { model_version_id: hosted.body.id, reason: 'demo: a hosted champion' });
+    const hosted = await admin<{ id: string }>('POST', `${TASK_PATH}/model-versions`, {
+      kind: 'prompt',
+      provider: 'openai',
+      model: outageModel,
+      name: `hosted ${outageModel}`,
+    });
+    await admin('POST', `${TASK_PATH}/routing/promote`, {
+      model_version_id: hosted.body.id,
+      reason: 'demo: a hosted champion',
+    });
     await admin('PATCH', `${TASK_PATH}/routing`, { timeout_ms: 1_500 });
     const reasons = new Set<string>();
     for (let i = 0; i < OUTAGE_CALLS; i++) {
       const title = NEW_TITLES[i % NEW_TITLES.length]!;
-      const response = await classifier<Classified & { code?: string }>('POST', `${TASK_PATH}/classify`, { input: title });
+      const response = await classifier<Classified & { code?: string }>('POST', `${TASK_PATH}/classify`, {
+        input: title,
+      });
       if (response.status !== 200) {
         show(`${response.status} ${response.body.code}`);
         continue;
       }
       const [result] = response.body.results;
       reasons.add(result!.fallback_reason ?? '');
-      show(`${result!.label.padEnd(13)} by ${result!.served_by} (${await modelName(demo, result!.model_version_id)}), champion skipped: ${result!.fallback_reason}`);
+      show(
+        `${result!.label.padEnd(13)} by ${result!.served_by} (${await modelName(demo, result!.model_version_id)}), champion skipped: ${result!.fallback_reason}`,
+      );
     }
-    if (reasons.has('circuit_open')) show('after a few failures the champion\u2019s circuit opened: calls went straight to the fallback');
+    if (reasons.has('circuit_open'))
+      show('after a few failures the champion\u2019s circuit opened: calls went straight to the fallback');
     await admin('POST', `${TASK_PATH}/routing/rollback`, { reason: 'demo: the hosted endpoint is down' });
     show('rolled back: the local model is champion again');
   },
 };
 
 interface Monitoring {
-  totals: { predictions: number; fallback_rate: number | null; live_accuracy: number | null; feedback: number; latency_ms: { p50: number | null; p99: number | null } };
+  totals: {
+    predictions: number;
+    fallback_rate: number | null;
+    live_accuracy: number | null;
+    feedback: number;
+    latency_ms: { p50: number | null; p99: number | null };
+  };
 }
 
 export const sendFeedback: Step = {
@@ -64,15 +101,30 @@ export const sendFeedback: Step = {
     const reviewedId = made(demo, 'reviewedVersionId');
     const truth = ['instructional', 'other', 'instructional', 'other'];
     for (const [index, result] of made(demo, 'answered').entries()) {
-      await made(demo, 'classifier')('POST', `/v1/predictions/${result.prediction_id}/feedback`, { label: truth[index] });
+      await made(demo, 'classifier')('POST', `/v1/predictions/${result.prediction_id}/feedback`, {
+        label: truth[index],
+      });
     }
     const predictions = NEW_TITLES.length + OUTAGE_CALLS;
     // The prediction log writes in batches: give the last records a moment to land.
     const monitoring = resource<Monitoring>(admin, `${TASK_PATH}/monitoring?reference_version_id=${reviewedId}`);
-    const { totals } = await waitFor(monitoring, (view) => view.totals.predictions >= predictions, { what: 'monitoring', everyMs: 100, withinMs: 3_000, orLast: true });
-    show(`last 24 h: ${totals.predictions} predictions, fallback rate ${((totals.fallback_rate ?? 0) * 100).toFixed(0)} %, latency p50 ${totals.latency_ms.p50?.toFixed(1)} ms, live accuracy ${totals.live_accuracy === null ? 'n/a' : `${(totals.live_accuracy * 100).toFixed(0)} % on ${totals.feedback} feedback`}`);
-    const merged = await admin<Version & { report: { merge_feedback: { added: number; relabeled: number } } }>('POST', `/v1/dataset-versions/${reviewedId}/merge-feedback`, {});
-    show(`feedback merged: ${merged.body.report.merge_feedback.added} new examples, ${merged.body.report.merge_feedback.relabeled} relabeled`);
+    const { totals } = await waitFor(monitoring, (view) => view.totals.predictions >= predictions, {
+      what: 'monitoring',
+      everyMs: 100,
+      withinMs: 3_000,
+      orLast: true,
+    });
+    show(
+      `last 24 h: ${totals.predictions} predictions, fallback rate ${((totals.fallback_rate ?? 0) * 100).toFixed(0)} %, latency p50 ${totals.latency_ms.p50?.toFixed(1)} ms, live accuracy ${totals.live_accuracy === null ? 'n/a' : `${(totals.live_accuracy * 100).toFixed(0)} % on ${totals.feedback} feedback`}`,
+    );
+    const merged = await admin<Version & { report: { merge_feedback: { added: number; relabeled: number } } }>(
+      'POST',
+      `/v1/dataset-versions/${reviewedId}/merge-feedback`,
+      {},
+    );
+    show(
+      `feedback merged: ${merged.body.report.merge_feedback.added} new examples, ${merged.body.report.merge_feedback.relabeled} relabeled`,
+    );
     showVersion(merged.body);
   },
 };
@@ -82,7 +134,11 @@ async function waitForJob(queue: Queue, id: string): Promise<string> {
     const job = await queue.getJob(id);
     return job && { job, state: await job.getState() };
   };
-  const seen = await waitFor(read, (last) => !last || last.state === 'completed' || last.state === 'failed', { what: `job ${id}`, everyMs: 100, withinMs: 30_000 });
+  const seen = await waitFor(read, (last) => !last || last.state === 'completed' || last.state === 'failed', {
+    what: `job ${id}`,
+    everyMs: 100,
+    withinMs: 30_000,
+  });
   if (!seen) return 'finished earlier (already removed)';
   if (seen.state === 'failed') throw new Error(`job ${id} failed: ${seen.job.failedReason}`);
   // The job was read before it finished: read it again for its result.

@@ -23,7 +23,11 @@ export const TASK_PATH = `/v1/tasks/${SAMPLE_TASK.slug}`;
 export type Api = ReturnType<typeof apiClient>;
 
 export function apiClient(base: string, key: string) {
-  return async <T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> => {
+  return async <T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: T }> => {
     const response = await fetch(`${base}${path}`, {
       method,
       headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -34,7 +38,10 @@ export function apiClient(base: string, key: string) {
 }
 
 /** An API resource's current body, for waitFor. */
-export const resource = <T>(api: Api, path: string) => async () => (await api<T>('GET', path)).body;
+export const resource =
+  <T>(api: Api, path: string) =>
+  async () =>
+    (await api<T>('GET', path)).body;
 
 interface WaitOptions<T> {
   /** Named in the error when the wait runs out. */
@@ -51,7 +58,11 @@ interface WaitOptions<T> {
 const FOLLOW_MS = 10 * 60_000;
 
 /** Reads until `isDone` says so, every `everyMs`, for at most `withinMs`. */
-export async function waitFor<T>(read: () => Promise<T>, isDone: (value: T) => boolean, options: WaitOptions<T>): Promise<T> {
+export async function waitFor<T>(
+  read: () => Promise<T>,
+  isDone: (value: T) => boolean,
+  options: WaitOptions<T>,
+): Promise<T> {
   const withinMs = options.withinMs ?? FOLLOW_MS;
   const deadline = Date.now() + withinMs;
   for (;;) {
@@ -85,16 +96,35 @@ export interface Version {
 
 export function showVersion(version: Version) {
   const { stats } = version;
-  show(`version ${version.number} (${version.operation}): ${version.row_count} rows, ${stats.labeled} labeled, ${stats.unlabeled} unlabeled, ${stats.duplicate_count} duplicates`);
-  show(`labels: ${Object.entries(stats.label_distribution).map(([label, n]) => `${label} ${n}`).join(', ')}`);
-  const splits = ['train', 'validation', 'test'].map((split) => `${split} ${stats.splits[split]?.rows ?? 0}`).join(', ');
+  show(
+    `version ${version.number} (${version.operation}): ${version.row_count} rows, ${stats.labeled} labeled, ${stats.unlabeled} unlabeled, ${stats.duplicate_count} duplicates`,
+  );
+  show(
+    `labels: ${Object.entries(stats.label_distribution)
+      .map(([label, n]) => `${label} ${n}`)
+      .join(', ')}`,
+  );
+  const splits = ['train', 'validation', 'test']
+    .map((split) => `${split} ${stats.splits[split]?.rows ?? 0}`)
+    .join(', ');
   show(`splits: ${splits}, unassigned ${stats.splits['unassigned']?.rows ?? 0}`);
-  if (stats.tokens) show(`tokens per text: min ${stats.tokens.min}, p50 ${stats.tokens.p50}, p95 ${stats.tokens.p95}, max ${stats.tokens.max}`);
+  if (stats.tokens)
+    show(
+      `tokens per text: min ${stats.tokens.min}, p50 ${stats.tokens.p50}, p95 ${stats.tokens.p95}, max ${stats.tokens.max}`,
+    );
   show(`content hash ${version.content_hash.slice(0, 16)}…`);
 }
 
 export interface Classified {
-  results: { prediction_id: string; label: string; confidence: number | null; served_by: string; fallback_reason: string | null; model_version_id: string; latency_ms: number }[];
+  results: {
+    prediction_id: string;
+    label: string;
+    confidence: number | null;
+    served_by: string;
+    fallback_reason: string | null;
+    model_version_id: string;
+    latency_ms: number;
+  }[];
 }
 
 /** What the steps share: the running API, and what earlier steps made for later ones. */
@@ -132,6 +162,7 @@ export function made<K extends keyof Made>(demo: Demo, key: K): Made[K] {
 }
 
 export async function modelName(demo: Demo, id: string): Promise<string> {
-  if (!demo.modelNames.has(id)) demo.modelNames.set(id, (await demo.admin<{ name: string }>('GET', `/v1/model-versions/${id}`)).body.name);
+  if (!demo.modelNames.has(id))
+    demo.modelNames.set(id, (await demo.admin<{ name: string }>('GET', `/v1/model-versions/${id}`)).body.name);
   return demo.modelNames.get(id)!;
 }

@@ -131,7 +131,11 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
   });
   await app.register(labelRunsRoutes, { labelRuns: services.labelRuns });
   await app.register(fineTunesRoutes, { fineTunes: services.fineTunes });
-  await app.register(modelVersionsRoutes, { modelVersions: services.modelVersions, routing: services.routing, evaluations: services.evaluations });
+  await app.register(modelVersionsRoutes, {
+    modelVersions: services.modelVersions,
+    routing: services.routing,
+    evaluations: services.evaluations,
+  });
   await app.register(evaluationsRoutes, { evaluations: services.evaluations, leaderboard: services.leaderboard });
   await app.register(routingRoutes, { routing: services.routing });
   await app.register(classifyRoutes, {

@@ -24,7 +24,10 @@ export function openDatabase(options: { url: string; poolSize: number; logger: L
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would crash the process.
   // pg attaches the whole client to the error; log only what helps.
   pool.on('error', (error) =>
-    options.logger.warn({ error: error.message, code: (error as { code?: string }).code }, 'idle Postgres client failed'),
+    options.logger.warn(
+      { error: error.message, code: (error as { code?: string }).code },
+      'idle Postgres client failed',
+    ),
   );
   const db = drizzle(pool, { schema });
   return { db, pool, close: () => pool.end() };

@@ -36,7 +36,8 @@ describe('databaseUnavailableReason', () => {
   });
 
   it('leaves errors that retrying will not fix alone', () => {
-    for (const code of ['23505', '23503', '22P02', '42P01', '40001']) expect(databaseUnavailableReason(wrapped(pgError(code)))).toBeUndefined();
+    for (const code of ['23505', '23503', '22P02', '42P01', '40001'])
+      expect(databaseUnavailableReason(wrapped(pgError(code)))).toBeUndefined();
     expect(databaseUnavailableReason(new Error('boom'))).toBeUndefined();
     expect(databaseUnavailableReason(new AppError('conflict', 409, 'x'))).toBeUndefined();
     expect(databaseUnavailableReason(undefined)).toBeUndefined();

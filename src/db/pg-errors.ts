@@ -55,7 +55,16 @@ const DATABASE_RETRY_AFTER_SECONDS = 5;
 // the server shutting down, crashing or still starting up, no connection slots, a statement timeout.
 const UNAVAILABLE_SQLSTATE = /^(08...|57P0[123]|53300|57014)$/;
 // Socket errors from node (the server is down, restarting or unreachable).
-const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const UNAVAILABLE_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 // pg and pg-pool report these without a code.
 const UNAVAILABLE_MESSAGES = [
   /^Connection terminated/, // "... unexpectedly", "... due to connection timeout"
@@ -87,7 +96,8 @@ export function databaseUnavailableReason(error: unknown): string | undefined {
   if (error instanceof AppError) return undefined;
   for (const current of causesOf(error)) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_SOCKET_CODES.has(code))) return code;
+    if (typeof code === 'string' && (UNAVAILABLE_SQLSTATE.test(code) || UNAVAILABLE_SOCKET_CODES.has(code)))
+      return code;
     const message = (current as { message?: unknown }).message;
     if (typeof message === 'string' && UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return message;
   }

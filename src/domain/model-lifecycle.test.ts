@@ -33,12 +33,20 @@ describe('shutdownDateOf', () => {
     expect(shutdownDateOf(model)).toBe(date);
   });
 
-  it.each(['gpt-4.1-nano', 'gpt-4.1-nano-2025-04-14', 'ft:gpt-4.1-nano-2025-04-14:org::abc', 'o4-mini', 'local-linear', 'few-shot-tfidf', 'local:gpt-3.5-turbo', 'constructor', 'ft:', ''])(
-    'knows no date for %j',
-    (model) => {
-      expect(shutdownDateOf(model)).toBeUndefined();
-    },
-  );
+  it.each([
+    'gpt-4.1-nano',
+    'gpt-4.1-nano-2025-04-14',
+    'ft:gpt-4.1-nano-2025-04-14:org::abc',
+    'o4-mini',
+    'local-linear',
+    'few-shot-tfidf',
+    'local:gpt-3.5-turbo',
+    'constructor',
+    'ft:',
+    '',
+  ])('knows no date for %j', (model) => {
+    expect(shutdownDateOf(model)).toBeUndefined();
+  });
 });
 
 describe('shutDownBy', () => {

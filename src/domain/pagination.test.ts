@@ -11,7 +11,10 @@ describe('cursors', () => {
   it.each([
     ['garbage', 'not-a-cursor'],
     ['JSON without the envelope', Buffer.from('"x"').toString('base64url')],
-    ['a non-v7 id', Buffer.from(JSON.stringify({ v: 1, after: '00000000-0000-4000-8000-000000000000' })).toString('base64url')],
+    [
+      'a non-v7 id',
+      Buffer.from(JSON.stringify({ v: 1, after: '00000000-0000-4000-8000-000000000000' })).toString('base64url'),
+    ],
     ['an unknown version', Buffer.from(JSON.stringify({ v: 2, after: newId() })).toString('base64url')],
   ])('reject %s', (_case, cursor) => {
     expect(decodeCursor(cursor)).toBeUndefined();

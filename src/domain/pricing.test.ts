@@ -62,7 +62,10 @@ describe('priceFor', () => {
 describe('inferenceCost and trainingCost', () => {
   it('multiplies tokens by the per-million rates', () => {
     expect(inferenceCost('gpt-4o-mini', { inputTokens: 1_000_000, outputTokens: 500_000 })).toBeCloseTo(0.45, 12);
-    expect(inferenceCost('ft:gpt-4o-mini-2024-07-18:a::b', { inputTokens: 2000, outputTokens: 10 })).toBeCloseTo(0.000612, 12);
+    expect(inferenceCost('ft:gpt-4o-mini-2024-07-18:a::b', { inputTokens: 2000, outputTokens: 10 })).toBeCloseTo(
+      0.000612,
+      12,
+    );
     expect(inferenceCost('few-shot-tfidf', { inputTokens: 0, outputTokens: 0 })).toBe(0);
   });
 
@@ -77,14 +80,22 @@ describe('inferenceCost and trainingCost', () => {
   });
 
   it('uses overrides', () => {
-    expect(inferenceCost('my-model', { inputTokens: 1_000_000, outputTokens: 1_000_000 }, { 'my-model': { input: 1, output: 2 } })).toBe(3);
+    expect(
+      inferenceCost(
+        'my-model',
+        { inputTokens: 1_000_000, outputTokens: 1_000_000 },
+        { 'my-model': { input: 1, output: 2 } },
+      ),
+    ).toBe(3);
   });
 });
 
 describe('parsePriceOverrides', () => {
   it('accepts an empty value and a well-formed object', () => {
     expect(parsePriceOverrides('')).toEqual({});
-    expect(parsePriceOverrides('{"my-model": {"input": 1, "output": 2, "training": 0}}')).toEqual({ 'my-model': { input: 1, output: 2, training: 0 } });
+    expect(parsePriceOverrides('{"my-model": {"input": 1, "output": 2, "training": 0}}')).toEqual({
+      'my-model': { input: 1, output: 2, training: 0 },
+    });
   });
 
   it('keeps "__proto__" as a plain model name', () => {
@@ -108,6 +119,8 @@ describe('parsePriceOverrides', () => {
   });
 
   it('lists every problem at once', () => {
-    expect(() => parsePriceOverrides('{"a": {"input": 1}, "b": {"output": 1}}')).toThrow(/"a"\]\.output[\s\S]*"b"\]\.input/);
+    expect(() => parsePriceOverrides('{"a": {"input": 1}, "b": {"output": 1}}')).toThrow(
+      /"a"\]\.output[\s\S]*"b"\]\.input/,
+    );
   });
 });

@@ -79,11 +79,17 @@ export function priceFor(model: string, overrides?: PriceOverrides): ModelPrice 
   if (overridden) return overridden;
   const entry = own(TABLE, family);
   if (!entry) return undefined;
-  return entry.training === undefined ? { input: entry.input, output: entry.output } : { input: entry.input, output: entry.output, training: entry.training };
+  return entry.training === undefined
+    ? { input: entry.input, output: entry.output }
+    : { input: entry.input, output: entry.output, training: entry.training };
 }
 
 /** USD for one call; null when the model's price is unknown. */
-export function inferenceCost(model: string, usage: { inputTokens: number; outputTokens: number }, overrides?: PriceOverrides): number | null {
+export function inferenceCost(
+  model: string,
+  usage: { inputTokens: number; outputTokens: number },
+  overrides?: PriceOverrides,
+): number | null {
   const price = priceFor(model, overrides);
   if (!price) return null;
   return (usage.inputTokens * price.input + usage.outputTokens * price.output) / 1_000_000;
@@ -111,7 +117,9 @@ export function parsePriceOverrides(json: string): PriceOverrides {
     throw new Error(`PRICE_OVERRIDES is not valid JSON: ${(error as Error).message}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error('PRICE_OVERRIDES must be a JSON object mapping model names to {"input", "output", "training"?} prices');
+    throw new Error(
+      'PRICE_OVERRIDES must be a JSON object mapping model names to {"input", "output", "training"?} prices',
+    );
   }
   const problems: string[] = [];
   const entries: [string, ModelPrice][] = [];
@@ -123,12 +131,16 @@ export function parsePriceOverrides(json: string): PriceOverrides {
       continue;
     }
     const fields = value as Record<string, unknown>;
-    for (const key of Object.keys(fields)) if (!PRICE_FIELDS.has(key)) problems.push(`${where}: unknown field ${JSON.stringify(key)} (expected input, output, training)`);
+    for (const key of Object.keys(fields))
+      if (!PRICE_FIELDS.has(key))
+        problems.push(`${where}: unknown field ${JSON.stringify(key)} (expected input, output, training)`);
     const price = (key: string, required: boolean): number | undefined => {
       const raw = fields[key];
       if (raw === undefined && !required) return undefined;
       if (typeof raw !== 'number' || !Number.isFinite(raw) || raw < 0) {
-        problems.push(`${where}.${key}: must be a non-negative number of USD per 1M tokens${raw === undefined ? ' (missing)' : ''}`);
+        problems.push(
+          `${where}.${key}: must be a non-negative number of USD per 1M tokens${raw === undefined ? ' (missing)' : ''}`,
+        );
         return undefined;
       }
       return raw;

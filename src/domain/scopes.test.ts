@@ -3,7 +3,8 @@ import { hasScope } from './scopes.js';
 
 describe('hasScope', () => {
   it('lets admin do everything', () => {
-    for (const required of ['admin', 'write', 'read', 'classify'] as const) expect(hasScope(['admin'], required)).toBe(true);
+    for (const required of ['admin', 'write', 'read', 'classify'] as const)
+      expect(hasScope(['admin'], required)).toBe(true);
   });
 
   it('lets write read, but not classify or administer', () => {

@@ -20,4 +20,5 @@ const IMPLIED: Record<Scope, readonly Scope[]> = {
   classify: ['classify'],
 };
 
-export const hasScope = (held: readonly Scope[], required: Scope): boolean => held.some((scope) => IMPLIED[scope].includes(required));
+export const hasScope = (held: readonly Scope[], required: Scope): boolean =>
+  held.some((scope) => IMPLIED[scope].includes(required));

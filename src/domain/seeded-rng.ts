@@ -15,7 +15,10 @@ export function seededRng(seed: number): RandomGenerator {
 }
 
 /** Fisher–Yates over a plain or typed array: an unbiased permutation driven only by the generator. */
-export function shuffleInPlace<T extends { [index: number]: unknown; length: number }>(items: T, rng: RandomGenerator): T {
+export function shuffleInPlace<T extends { [index: number]: unknown; length: number }>(
+  items: T,
+  rng: RandomGenerator,
+): T {
   for (let i = items.length - 1; i > 0; i--) {
     const j = uniformInt(rng, 0, i);
     const swap = items[i];

@@ -29,7 +29,12 @@ describe('slugProblems', () => {
 
 describe('isOrdinal', () => {
   it('is true only when every label has an order', () => {
-    expect(isOrdinal([{ name: '1', order: 1 }, { name: '2', order: 2 }])).toBe(true);
+    expect(
+      isOrdinal([
+        { name: '1', order: 1 },
+        { name: '2', order: 2 },
+      ]),
+    ).toBe(true);
     expect(isOrdinal([{ name: '1', order: 1 }, { name: '2' }])).toBe(false);
     expect(isOrdinal([])).toBe(false);
   });

@@ -23,7 +23,11 @@ export function labelProblems(labels: LabelDefinition[], path = 'body.labels'): 
     const key = label.name.trim().toLowerCase();
     const first = seen.get(key);
     if (first === undefined) seen.set(key, index);
-    else problems.push({ field: `${path}[${index}].name`, message: `duplicates label ${first} ("${labels[first]?.name}")` });
+    else
+      problems.push({
+        field: `${path}[${index}].name`,
+        message: `duplicates label ${first} ("${labels[first]?.name}")`,
+      });
   });
   const ordered = labels.filter((label) => label.order !== undefined);
   if (ordered.length > 0 && ordered.length < labels.length) {

@@ -33,7 +33,10 @@ export interface Reservation {
 }
 
 /** `inFlight`: another request with the key has not finished yet. */
-export type ReserveOutcome = { reservation: Reservation } | { done: { fingerprint: string; response: StoredResponse } } | { inFlight: true };
+export type ReserveOutcome =
+  | { reservation: Reservation }
+  | { done: { fingerprint: string; response: StoredResponse } }
+  | { inFlight: true };
 
 // Renew or delete a reservation only while it is still ours: after it expired another request
 // may have taken the key.

@@ -2,15 +2,20 @@ import { DrizzleQueryError } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { serializeError } from './log-scrub.js';
 
-const pgError = () => Object.assign(new Error('duplicate key value violates unique constraint "api_keys_key_hash_unique"'), {
-  code: '23505',
-  constraint: 'api_keys_key_hash_unique',
-  detail: 'Key (key_hash)=(f00dfeed) already exists.',
-});
+const pgError = () =>
+  Object.assign(new Error('duplicate key value violates unique constraint "api_keys_key_hash_unique"'), {
+    code: '23505',
+    constraint: 'api_keys_key_hash_unique',
+    detail: 'Key (key_hash)=(f00dfeed) already exists.',
+  });
 
 describe('serializeError', () => {
   it('keeps the statement but withholds the values a failed query ran with', () => {
-    const error = new DrizzleQueryError('select * from "api_keys" where "key_hash" = $1', ['f00dfeed', 'line one\nline two'], pgError());
+    const error = new DrizzleQueryError(
+      'select * from "api_keys" where "key_hash" = $1',
+      ['f00dfeed', 'line one\nline two'],
+      pgError(),
+    );
     const serialized = JSON.stringify(serializeError(error));
     expect(serialized).toContain('select * from \\"api_keys\\" where \\"key_hash\\" = $1');
     expect(serialized).toContain('params: [withheld]');

@@ -11,7 +11,11 @@ type ErrorLike = Error & { query?: unknown; params?: unknown; code?: unknown; ca
  */
 function paramTexts(error: unknown): string[] {
   const texts: string[] = [];
-  for (let current = error, depth = 0; current && typeof current === 'object' && depth < 10; current = (current as ErrorLike).cause, depth++) {
+  for (
+    let current = error, depth = 0;
+    current && typeof current === 'object' && depth < 10;
+    current = (current as ErrorLike).cause, depth++
+  ) {
     const { query, params } = current as ErrorLike;
     if (typeof query === 'string' && Array.isArray(params)) texts.push(`\nparams: ${params}`);
   }

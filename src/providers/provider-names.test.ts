@@ -38,14 +38,24 @@ describe('provider names stay in src/providers', () => {
   });
 
   it('no source outside them names a setting a provider declares it needs', () => {
-    const settings = PROVIDERS.flatMap((name) => providerCapabilities(name).configHint?.match(/\b[A-Z][A-Z0-9_]{2,}\b/g) ?? []);
+    const settings = PROVIDERS.flatMap(
+      (name) => providerCapabilities(name).configHint?.match(/\b[A-Z][A-Z0-9_]{2,}\b/g) ?? [],
+    );
     expect(settings.length).toBeGreaterThan(0);
     expect(hits(new RegExp(`\\b(?:${settings.join('|')})\\b`))).toEqual([]);
   });
 });
 
 describe('the registry answers from declared capabilities', () => {
-  const openai = { apiKey: undefined, baseUrl: 'http://127.0.0.1:9', organization: undefined, project: undefined, timeoutMs: 1000, rpm: 500, tpm: 200_000 };
+  const openai = {
+    apiKey: undefined,
+    baseUrl: 'http://127.0.0.1:9',
+    organization: undefined,
+    project: undefined,
+    timeoutMs: 1000,
+    rpm: 500,
+    tpm: 200_000,
+  };
 
   it('has one offline provider that needs nothing, and hosted ones need their key', () => {
     const unkeyed = createProviders({ openai });

@@ -143,7 +143,11 @@ export interface FineTuningApi {
    * Events newer than `known`, newest first, from the top or from `after` (to continue an earlier
    * read). `next`: where to continue when the page budget ran out; `stalled`: the cursor stopped advancing.
    */
-  newEvents(id: string, known: ReadonlySet<string>, after?: string): Promise<{ events: ProviderEvent[]; next: string | null; stalled: boolean }>;
+  newEvents(
+    id: string,
+    known: ReadonlySet<string>,
+    after?: string,
+  ): Promise<{ events: ProviderEvent[]; next: string | null; stalled: boolean }>;
   /** Checkpoints, newest first, up to the page budget. */
   checkpoints(id: string): Promise<{ checkpoints: ProviderCheckpoint[]; stalled: boolean }>;
   /** A file's content as text (result files: per-step metrics). */

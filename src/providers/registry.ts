@@ -32,7 +32,8 @@ export interface ModelSpec extends ClassifierSpec {
 }
 
 /** The declared capabilities of a provider; no configuration needed. */
-export const providerCapabilities = (provider: ProviderName): ProviderCapabilities => DEFINITIONS[provider].capabilities;
+export const providerCapabilities = (provider: ProviderName): ProviderCapabilities =>
+  DEFINITIONS[provider].capabilities;
 
 /** The provider that needs nothing configured and runs in-process: what works offline, by default. */
 export const OFFLINE_PROVIDER: ProviderName = PROVIDERS.find((name) => {
@@ -42,7 +43,9 @@ export const OFFLINE_PROVIDER: ProviderName = PROVIDERS.find((name) => {
 
 /** Builds each provider's connection from configuration (clients are created on first use) and answers for them. */
 export function createProviders(config: ProvidersConfig) {
-  const connections = new Map<ProviderName, ProviderConnection>(PROVIDERS.map((name) => [name, DEFINITIONS[name].connect(config)]));
+  const connections = new Map<ProviderName, ProviderConnection>(
+    PROVIDERS.map((name) => [name, DEFINITIONS[name].connect(config)]),
+  );
   const connection = (provider: ProviderName): ProviderConnection => {
     const found = connections.get(provider);
     if (!found) throw new Error(`unknown provider ${provider}`);
@@ -70,13 +73,15 @@ export function createProviders(config: ProvidersConfig) {
     defaultModel: (provider: ProviderName): string => providerCapabilities(provider).defaultModel,
 
     /** The providers whose fine-tunes are jobs at the provider (and that serve fine-tuned models made elsewhere). */
-    hostedTrainers: (): ProviderName[] => PROVIDERS.filter((name) => providerCapabilities(name).training?.kind === 'fine_tuned'),
+    hostedTrainers: (): ProviderName[] =>
+      PROVIDERS.filter((name) => providerCapabilities(name).training?.kind === 'fine_tuned'),
 
     /**
      * Its fine-tunes run in Tuneline's in-process trainer (one step, weights stored with the model)
      * rather than as jobs at the provider (upload, then polls).
      */
-    trainsInProcess: (provider: ProviderName): boolean => providerCapabilities(provider).training?.kind === 'local_trained',
+    trainsInProcess: (provider: ProviderName): boolean =>
+      providerCapabilities(provider).training?.kind === 'local_trained',
 
     /** How the provider trains; throws for one that does not. */
     training: trainingOf,

@@ -58,14 +58,21 @@ export const trainingJob = (fineTuneId: string, step: TrainingJob['step'], poll?
   jobId: step === 'poll' ? `ft-${fineTuneId}-poll-${poll}` : `ft-${fineTuneId}-${step}`,
 });
 /** A pipeline step's job id: one per step and attempt, so whatever the step waits on can find it to wake it. */
-export const pipelineStepJobId = (pipelineId: string, attempt: number, step: StepName) => `pipeline-${pipelineId}-${attempt}-${step}`;
+export const pipelineStepJobId = (pipelineId: string, attempt: number, step: StepName) =>
+  `pipeline-${pipelineId}-${attempt}-${step}`;
 /** A pipeline step's job, as a flow of the pipeline's attempt schedules it. */
 export const pipelineStepJob = (pipelineId: string, attempt: number, step: StepName): JobSpec<'pipelines'> => ({
   data: { v: 1, pipelineId, step, attempt },
   jobId: pipelineStepJobId(pipelineId, attempt, step),
 });
 
-export const QUEUE_NAMES = ['housekeeping', 'labeling', 'training', 'evaluation', 'pipelines'] as const satisfies readonly QueueName[];
+export const QUEUE_NAMES = [
+  'housekeeping',
+  'labeling',
+  'training',
+  'evaluation',
+  'pipelines',
+] as const satisfies readonly QueueName[];
 
 export const isQueueName = (name: string): name is QueueName => (QUEUE_NAMES as readonly string[]).includes(name);
 
@@ -74,7 +81,11 @@ const DAY_SECONDS = 24 * 3600;
 const WAKE_NOTE_MS = 10 * 60_000;
 
 /** Bounded retries with exponential backoff, and bounded history so Redis does not grow without limit. */
-const retried = (attempts: number, delayMs: number, keep: { completed: number; ageDays: number; failed: number }): JobsOptions => ({
+const retried = (
+  attempts: number,
+  delayMs: number,
+  keep: { completed: number; ageDays: number; failed: number },
+): JobsOptions => ({
   attempts,
   backoff: { type: 'exponential', delay: delayMs },
   removeOnComplete: { count: keep.completed, age: keep.ageDays * DAY_SECONDS },
@@ -170,12 +181,15 @@ export function createQueues(options: { connection: Redis; prefix: string; logge
         const existing = await get(name).getJob(jobId);
         const state = existing ? await existing.getState() : undefined;
         if (!existing || state === 'unknown') await get(name).add(name, data, { jobId });
-        else if (state === 'failed' || state === 'completed') await existing.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
+        else if (state === 'failed' || state === 'completed')
+          await existing.retry(state, { resetAttemptsMade: true, resetAttemptsStarted: true });
       }
     },
     enqueueMany: async (name, jobs) => {
       for (let start = 0; start < jobs.length; start += 200) {
-        await get(name).addBulk(jobs.slice(start, start + 200).map(({ data, jobId }) => ({ name, data, opts: { jobId } })));
+        await get(name).addBulk(
+          jobs.slice(start, start + 200).map(({ data, jobId }) => ({ name, data, opts: { jobId } })),
+        );
       }
     },
     addPipelineFlow: async (steps) => {

@@ -109,17 +109,23 @@ export const apiKeysService = ({
     return pending;
   };
 
-  const usable = (cached: CachedKey, now: Date) => (cached.expiresAt && cached.expiresAt <= now ? undefined : cached.principal);
+  const usable = (cached: CachedKey, now: Date) =>
+    cached.expiresAt && cached.expiresAt <= now ? undefined : cached.principal;
 
   /** An admin key can create keys for every task, so limiting one would mean nothing. */
   const checkTaskLimit = async (scopes: Scope[], taskIds: string[], given: string[]) => {
     if (scopes.includes('admin')) {
-      throw errors.validation('An admin key cannot be limited to tasks.', [{ field: 'body.task_ids', message: 'not allowed with the admin scope' }]);
+      throw errors.validation('An admin key cannot be limited to tasks.', [
+        { field: 'body.task_ids', message: 'not allowed with the admin scope' },
+      ]);
     }
     const existing = await apiKeysRepo.existingTaskIds(taskIds);
     const unknown = given.map((id, index) => ({ id, index })).filter(({ id }) => !existing.has(id.toLowerCase()));
     if (unknown.length > 0) {
-      throw errors.validation('Some of the tasks do not exist.', unknown.map(({ index }) => ({ field: `body.task_ids[${index}]`, message: 'no such task' })));
+      throw errors.validation(
+        'Some of the tasks do not exist.',
+        unknown.map(({ index }) => ({ field: `body.task_ids[${index}]`, message: 'no such task' })),
+      );
     }
   };
 
@@ -172,7 +178,10 @@ export const apiKeysService = ({
 
     async list(input: { limit: number; cursor?: string; includeRevoked: boolean }): Promise<Page<ApiKeyRow>> {
       const after = afterCursor(input.cursor);
-      return toPage(await apiKeysRepo.list({ limit: input.limit, after, includeRevoked: input.includeRevoked }), input.limit);
+      return toPage(
+        await apiKeysRepo.list({ limit: input.limit, after, includeRevoked: input.includeRevoked }),
+        input.limit,
+      );
     },
 
     async revoke(id: string): Promise<ApiKeyRow> {

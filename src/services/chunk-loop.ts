@@ -18,7 +18,12 @@ interface Changes {
 export interface ChunkKind<R extends { id: string; status: string }, I extends { exampleId: string }> {
   records: {
     findById(id: string): Promise<R | undefined>;
-    transition(id: string, from: ('queued' | 'running')[], to: 'running' | 'failed', changes: Changes): Promise<R | undefined>;
+    transition(
+      id: string,
+      from: ('queued' | 'running')[],
+      to: 'running' | 'failed',
+      changes: Changes,
+    ): Promise<R | undefined>;
     /** The chunk's items that have no answer yet, in order. */
     pendingItems(id: string, fromSeq: number, toSeq: number): Promise<I[]>;
   };
@@ -59,7 +64,11 @@ export const chunkLoop = <R extends { id: string; status: string }, I extends { 
 
   /** Fails the record from queued or running, and wakes whoever waits on it. */
   const fail = async (id: string, errorCode: string, errorMessage: string) => {
-    await kind.records.transition(id, ['queued', 'running'], 'failed', { errorCode, errorMessage, finishedAt: new Date() });
+    await kind.records.transition(id, ['queued', 'running'], 'failed', {
+      errorCode,
+      errorMessage,
+      finishedAt: new Date(),
+    });
     await kind.ended(id);
   };
 
@@ -73,7 +82,12 @@ export const chunkLoop = <R extends { id: string; status: string }, I extends { 
 
     fail,
 
-    async run(id: string, range: { fromSeq: number; toSeq: number }, plan: ChunkPlan, signal?: AbortSignal): Promise<{ answered: number }> {
+    async run(
+      id: string,
+      range: { fromSeq: number; toSeq: number },
+      plan: ChunkPlan,
+      signal?: AbortSignal,
+    ): Promise<{ answered: number }> {
       const pending = await kind.records.pendingItems(id, range.fromSeq, range.toSeq);
       const texts = await deps.datasetRowsRepo.textsByIds(pending.map((item) => item.exampleId));
       let answered = 0;

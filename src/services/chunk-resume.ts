@@ -12,7 +12,10 @@ export async function resumeChunks<N extends QueueName>(
   jobs: JobSpec<N>[],
   fail: (message: string) => Promise<unknown>,
 ): Promise<void> {
-  const failed = await queues.firstFailed(queue, jobs.map((job) => job.jobId));
+  const failed = await queues.firstFailed(
+    queue,
+    jobs.map((job) => job.jobId),
+  );
   if (failed) await fail(`its chunk job ${failed.jobId} failed in the queue: ${failed.reason}`);
   else await queues.enqueueMany(queue, jobs);
 }

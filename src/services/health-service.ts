@@ -45,7 +45,10 @@ export const healthService = ({ pool, redis, predictionLog }: Deps) => {
     async readiness() {
       // ioredis queues commands while disconnected (retrying forever), so the timeout is what
       // turns an unreachable Redis into "down" instead of a hung probe.
-      const [postgres, redisCheck] = await Promise.all([timed(() => pool.query('SELECT 1')), timed(() => redis.ping())]);
+      const [postgres, redisCheck] = await Promise.all([
+        timed(() => pool.query('SELECT 1')),
+        timed(() => redis.ping()),
+      ]);
       const log = predictionLog.health();
       const ready = !draining && postgres.status === 'up' && redisCheck.status === 'up' && log.status === 'up';
       return { ready, draining, checks: { postgres, redis: redisCheck, prediction_log: log } };

@@ -35,13 +35,18 @@ export const taskOwners = (deps: {
   pipelinesRepo: Pick<PipelinesRepository, 'findById'>;
   predictions: Pick<PredictionsService, 'get'>;
 }) => {
-  const taskOfRow = async (kind: OwnedResource, id: string, find: (id: string) => Promise<{ taskId: string } | undefined>) =>
-    (await findOr404(OWNED_RESOURCES[kind], id, find)).taskId;
+  const taskOfRow = async (
+    kind: OwnedResource,
+    id: string,
+    find: (id: string) => Promise<{ taskId: string } | undefined>,
+  ) => (await findOr404(OWNED_RESOURCES[kind], id, find)).taskId;
 
   const owners: Record<OwnedResource, (id: string) => Promise<string>> = {
     dataset: (id) => taskOfRow('dataset', id, (known) => deps.datasetsRepo.findById(known)),
     datasetVersion: async (id) => {
-      const version = await findOr404(OWNED_RESOURCES.datasetVersion, id, (known) => deps.datasetVersionsRepo.findById(known));
+      const version = await findOr404(OWNED_RESOURCES.datasetVersion, id, (known) =>
+        deps.datasetVersionsRepo.findById(known),
+      );
       return taskOfRow('datasetVersion', id, async () => deps.datasetsRepo.findById(version.datasetId));
     },
     labelRun: (id) => taskOfRow('labelRun', id, (known) => deps.labelRunsRepo.findById(known)),

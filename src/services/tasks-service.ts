@@ -70,7 +70,12 @@ export const tasksService = ({
 
     async list(input: ListTasksInput): Promise<Page<TaskRow>> {
       const after = afterCursor(input.cursor);
-      const rows = await tasksRepo.list({ limit: input.limit, after, includeArchived: input.includeArchived, onlyIds: input.onlyIds });
+      const rows = await tasksRepo.list({
+        limit: input.limit,
+        after,
+        includeArchived: input.includeArchived,
+        onlyIds: input.onlyIds,
+      });
       return toPage(rows, input.limit);
     },
 

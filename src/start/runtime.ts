@@ -58,7 +58,11 @@ export async function openRuntime(config: Config, logger: Logger, role: 'api' | 
     closePhases: () => [
       // After the last request is answered: its prediction records are written before Postgres closes.
       // Its writes get the shutdown timeout; spilling what is left to a file takes the extra second.
-      { name: 'prediction log', timeoutMs: config.shutdownTimeoutMs + 1_000, run: () => services.serving.close(config.shutdownTimeoutMs) },
+      {
+        name: 'prediction log',
+        timeoutMs: config.shutdownTimeoutMs + 1_000,
+        run: () => services.serving.close(config.shutdownTimeoutMs),
+      },
       { name: 'queues', run: () => queues.close() },
       { name: 'redis', run: () => redis.quit() },
       { name: 'postgres', run: () => database.close() },

@@ -30,7 +30,11 @@ async function main(): Promise<void> {
   const runtime = await openRuntime(config, logger, 'api');
   const app = await startApi(runtime);
   // app.close() stops accepting connections and waits for in-flight requests before resolving.
-  installShutdown(logger, [drainPhase(runtime), { name: 'http', run: () => app.close() }, ...runtime.closePhases()], config.shutdownTimeoutMs);
+  installShutdown(
+    logger,
+    [drainPhase(runtime), { name: 'http', run: () => app.close() }, ...runtime.closePhases()],
+    config.shutdownTimeoutMs,
+  );
 }
 
 if (isEntryPoint(import.meta.url)) runMain(main);

@@ -105,7 +105,12 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
   const modelVersions = modelVersionsService({ modelVersionsRepo, tasks, datasetRowsRepo, providers, routing });
   const classifiers = modelClassifiers(providers);
   const shutdowns = modelShutdowns(providers);
-  const predictionLogWriter = predictionLog({ predictionLogRepo: predictionLogRepository(pool), logger, metrics, settings: config.classify.predictionLog });
+  const predictionLogWriter = predictionLog({
+    predictionLogRepo: predictionLogRepository(pool),
+    logger,
+    metrics,
+    settings: config.classify.predictionLog,
+  });
   const breakers = modelBreakers(config.classify.circuit, metrics);
   const table = routingTable({
     tasks,
@@ -119,11 +124,24 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     metrics,
     refreshMs: config.classify.routingRefreshMs,
   });
-  const evaluations = evaluationsService({ evaluationsRepo, datasetRowsRepo, datasets, modelVersions, queues, tasks, wake });
+  const evaluations = evaluationsService({
+    evaluationsRepo,
+    datasetRowsRepo,
+    datasets,
+    modelVersions,
+    queues,
+    tasks,
+    wake,
+  });
   const registrar = modelRegistrar({ modelVersionsRepo, tasks, datasets, providers });
   const trainedModelEvaluation = autoEvaluation({ fineTunesRepo, evaluations, evaluationsRepo, wake });
   const labelRuns = labelRunsService({ db, labelRunsRepo, datasetRowsRepo, datasets, tasks, queues, providers, wake });
-  const predictions = predictionsService({ predictionsRepo, tasks, datasets, flushMs: config.classify.predictionLog.flushMs });
+  const predictions = predictionsService({
+    predictionsRepo,
+    tasks,
+    datasets,
+    flushMs: config.classify.predictionLog.flushMs,
+  });
   const fineTunes = fineTunesService({
     fineTunesRepo,
     modelVersionsRepo,
@@ -137,7 +155,12 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     wake,
   });
   return {
-    costProjections: costProjectionsService({ modelVersionsRepo, evaluationsRepo, providers, priceOverrides: config.priceOverrides }),
+    costProjections: costProjectionsService({
+      modelVersionsRepo,
+      evaluationsRepo,
+      providers,
+      priceOverrides: config.priceOverrides,
+    }),
     pipelines: pipelinesService({
       db,
       pipelinesRepo,
@@ -223,13 +246,27 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
         fileProcessingTimeoutMs: config.fileProcessingTimeoutMs,
         priceOverrides: config.priceOverrides,
       }),
-      local: localTraining({ fineTunesRepo, datasetRowsRepo, tasks, registrar, autoEvaluation: trainedModelEvaluation, wake }),
+      local: localTraining({
+        fineTunesRepo,
+        datasetRowsRepo,
+        tasks,
+        registrar,
+        autoEvaluation: trainedModelEvaluation,
+        wake,
+      }),
     }),
 
     tasks,
     datasets,
     labelRuns,
-    labelChunks: labelChunkRunner({ labelRunsRepo, datasetRowsRepo, providers, calls, finalizer: labelRunFinalizing, wake }),
+    labelChunks: labelChunkRunner({
+      labelRunsRepo,
+      datasetRowsRepo,
+      providers,
+      calls,
+      finalizer: labelRunFinalizing,
+      wake,
+    }),
     datasetExports: datasetExportService({ datasets, tasks, datasetRowsRepo }),
     apiKeys: apiKeysService({ apiKeysRepo, adminApiKey: config.adminApiKey, notices }),
     maintenance: maintenanceService({

@@ -43,13 +43,18 @@ async function main(): Promise<void> {
   const logger = createLogger({ level: config.logLevel, name: 'worker' });
   const runtime = await openRuntime(config, logger, 'worker');
   const pool = await startWorkers(runtime, args);
-  const metrics = config.workerMetricsPort === undefined ? undefined : await startMetricsServer(runtime.metrics, config.host, config.workerMetricsPort);
+  const metrics =
+    config.workerMetricsPort === undefined
+      ? undefined
+      : await startMetricsServer(runtime.metrics, config.host, config.workerMetricsPort);
   if (metrics) logger.info({ port: config.workerMetricsPort }, 'worker metrics on /metrics');
   installShutdown(
     logger,
     [
       { name: 'workers', run: () => pool.close() },
-      ...(metrics ? [{ name: 'metrics', run: () => new Promise<void>((resolve) => metrics.close(() => resolve())) }] : []),
+      ...(metrics
+        ? [{ name: 'metrics', run: () => new Promise<void>((resolve) => metrics.close(() => resolve())) }]
+        : []),
       ...runtime.closePhases(),
     ],
     config.shutdownTimeoutMs,

@@ -14,10 +14,20 @@ export async function registerModel(h: Harness, task: string, body: Record<strin
 /** Makes `champion` the task's champion and `fallback` its fallback (either may be left out). */
 export async function route(h: Harness, task: string, models: { champion?: string; fallback?: string | null }) {
   if (models.champion) {
-    await h.http().post(`/v1/tasks/${task}/routing/promote`).set('authorization', auth).send({ model_version_id: models.champion }).expect(200);
+    await h
+      .http()
+      .post(`/v1/tasks/${task}/routing/promote`)
+      .set('authorization', auth)
+      .send({ model_version_id: models.champion })
+      .expect(200);
   }
   if (models.fallback !== undefined) {
-    await h.http().patch(`/v1/tasks/${task}/routing`).set('authorization', auth).send({ fallback_model_version_id: models.fallback }).expect(200);
+    await h
+      .http()
+      .patch(`/v1/tasks/${task}/routing`)
+      .set('authorization', auth)
+      .send({ fallback_model_version_id: models.fallback })
+      .expect(200);
   }
 }
 
@@ -26,7 +36,10 @@ export const classify = (h: Harness, task: string, body: Record<string, unknown>
 
 /** How many prediction records the database holds for these ids. */
 export async function storedPredictions(h: Harness, ids: string[]): Promise<number> {
-  const result = await h.runtime.database.pool.query('SELECT count(*)::int AS n FROM predictions WHERE id = ANY($1::uuid[])', [ids]);
+  const result = await h.runtime.database.pool.query(
+    'SELECT count(*)::int AS n FROM predictions WHERE id = ANY($1::uuid[])',
+    [ids],
+  );
   return result.rows[0].n as number;
 }
 
@@ -37,7 +50,11 @@ export interface ClassifyAnswer {
 }
 
 /** POSTs to a listening server's classify endpoint over a real connection, as a client service would. */
-export const classifyOverHttp = (baseUrl: string, task: string, body: Record<string, unknown>): Promise<ClassifyAnswer> =>
+export const classifyOverHttp = (
+  baseUrl: string,
+  task: string,
+  body: Record<string, unknown>,
+): Promise<ClassifyAnswer> =>
   fetch(`${baseUrl}/v1/tasks/${task}/classify`, {
     method: 'POST',
     headers: { authorization: bearer(ADMIN_KEY), 'content-type': 'application/json' },
@@ -48,6 +65,9 @@ export const classifyOverHttp = (baseUrl: string, task: string, body: Record<str
 
 /** Resolves once the fake has received `count` chat requests mentioning `marker`: the API is in the middle of that load. */
 export async function untilUpstreamSees(fake: OpenAIFake, marker: string, count: number): Promise<void> {
-  const seen = () => fake.requests.filter((request) => request.path === '/v1/chat/completions' && JSON.stringify(request.body).includes(marker)).length;
+  const seen = () =>
+    fake.requests.filter(
+      (request) => request.path === '/v1/chat/completions' && JSON.stringify(request.body).includes(marker),
+    ).length;
   await expect.poll(seen, { timeout: 30_000, interval: 5 }).toBeGreaterThanOrEqual(count);
 }

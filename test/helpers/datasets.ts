@@ -22,7 +22,13 @@ export function upload(h: Harness, path: string, body: string | Buffer, contentT
 }
 
 export async function allExamples(h: Harness, versionId: string, query = '') {
-  const rows: { text: string; label: string | null; split: string | null; example_id: string; label_source: string | null }[] = [];
+  const rows: {
+    text: string;
+    label: string | null;
+    split: string | null;
+    example_id: string;
+    label_source: string | null;
+  }[] = [];
   let cursor: string | null = null;
   do {
     const response: { status: number; body: { data: typeof rows; next_cursor: string | null } } = await h
@@ -38,4 +44,7 @@ export async function allExamples(h: Harness, versionId: string, query = '') {
 
 /** `count` labeled support tickets, alternating billing ("refund …") and other ("hello …"). */
 export const ticketRows = (count: number) =>
-  Array.from({ length: count }, (_, i) => ({ text: `${i % 2 ? 'refund' : 'hello'} request ${i}`, label: i % 2 ? 'billing' : 'other' }));
+  Array.from({ length: count }, (_, i) => ({
+    text: `${i % 2 ? 'refund' : 'hello'} request ${i}`,
+    label: i % 2 ? 'billing' : 'other',
+  }));

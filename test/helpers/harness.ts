@@ -26,7 +26,10 @@ export interface Harness {
 export const uniqueName = (prefix: string): string => `${prefix}_${randomBytes(5).toString('hex')}`;
 
 /** A fresh database cloned from the migrated template, a private queue prefix, and the real app on top. */
-export async function createHarness(overrides: Record<string, string> = {}, options: { logTo?: DestinationStream } = {}): Promise<Harness> {
+export async function createHarness(
+  overrides: Record<string, string> = {},
+  options: { logTo?: DestinationStream } = {},
+): Promise<Harness> {
   const databaseName = uniqueName('tuneline_t');
   const databaseUrl = await createDatabase(databaseName, TEMPLATE_DATABASE);
   const env = {

@@ -4,7 +4,11 @@ import { ADMIN_KEY, bearer, type Harness } from './harness.js';
 export type Run = Record<string, any> & { id: string; status: string };
 
 export async function startRun(h: Harness, versionId: string, body: Record<string, unknown>): Promise<Run> {
-  const response = await h.http().post(`/v1/dataset-versions/${versionId}/label-runs`).set('authorization', bearer(ADMIN_KEY)).send(body);
+  const response = await h
+    .http()
+    .post(`/v1/dataset-versions/${versionId}/label-runs`)
+    .set('authorization', bearer(ADMIN_KEY))
+    .send(body);
   if (response.status !== 202) throw new Error(`label run: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
 }

@@ -1,8 +1,23 @@
 import { expect } from 'vitest';
 import { ADMIN_KEY, bearer, type Harness } from './harness.js';
 
-export type Step = { name: string; status: string; error: string | null; outputs: Record<string, any>; attempts: number; duration_ms: number | null; cost_usd: number | null };
-export type PipelineBody = { id: string; status: string; error: string | null; attempt: number; steps: Step[]; cost_usd: number };
+export type Step = {
+  name: string;
+  status: string;
+  error: string | null;
+  outputs: Record<string, any>;
+  attempts: number;
+  duration_ms: number | null;
+  cost_usd: number | null;
+};
+export type PipelineBody = {
+  id: string;
+  status: string;
+  error: string | null;
+  attempt: number;
+  steps: Step[];
+  cost_usd: number;
+};
 
 export const getPipeline = async (h: Harness, id: string): Promise<PipelineBody> =>
   (await h.http().get(`/v1/pipelines/${id}`).set('authorization', bearer(ADMIN_KEY))).body;
@@ -22,4 +37,5 @@ export async function waitForPipeline(h: Harness, id: string, timeout = 60_000):
   return body;
 }
 
-export const stepOf = (pipeline: PipelineBody, name: string) => pipeline.steps.find((candidate) => candidate.name === name)!;
+export const stepOf = (pipeline: PipelineBody, name: string) =>
+  pipeline.steps.find((candidate) => candidate.name === name)!;

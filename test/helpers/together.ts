@@ -29,7 +29,12 @@ export const jsonl = (rows: unknown[]): string => `${rows.map((row) => JSON.stri
  * `POST /v1/files/upload`, the multipart upload the spec describes, through the SDK's generic
  * `post` (its `files.upload` cannot run in an ES module; see the fake's README).
  */
-export function uploadFile(client: Together, content: string, fileName = 'train.jsonl', purpose = 'fine-tune'): APIPromise<FileResponse> {
+export function uploadFile(
+  client: Together,
+  content: string,
+  fileName = 'train.jsonl',
+  purpose = 'fine-tune',
+): APIPromise<FileResponse> {
   const form = new FormData();
   form.set('purpose', purpose);
   form.set('file_name', fileName);

@@ -14,7 +14,12 @@ export type SplitFractions = { train: number; validation: number; test: number }
 export const NO_TEST_SPLIT: SplitFractions = { train: 0.85, validation: 0.15, test: 0 };
 
 /** A task with a split dataset version of `size` labeled titles; returns the split version's id. */
-export async function splitDataset(h: Harness, slug: string, size = 60, fractions: SplitFractions = { train: 0.7, validation: 0.15, test: 0.15 }): Promise<string> {
+export async function splitDataset(
+  h: Harness,
+  slug: string,
+  size = 60,
+  fractions: SplitFractions = { train: 0.7, validation: 0.15, test: 0.15 },
+): Promise<string> {
   await createTask(h, slug, TITLE_LABELS);
   const rows = Array.from({ length: size }, (_, i) => {
     const label = i % 2 ? 'instructional' : 'other';
@@ -52,7 +57,12 @@ export async function waitForFineTune(h: Harness, id: string, timeout = 30_000) 
 
 /** Model versions registered from a fine-tune (registration happens once, whatever retried). */
 export const modelVersionsOf = async (h: Harness, fineTuneId: string): Promise<number> =>
-  (await h.runtime.database.pool.query('SELECT count(*)::int AS n FROM model_versions WHERE source_fine_tune_id = $1', [fineTuneId])).rows[0].n;
+  (
+    await h.runtime.database.pool.query(
+      'SELECT count(*)::int AS n FROM model_versions WHERE source_fine_tune_id = $1',
+      [fineTuneId],
+    )
+  ).rows[0].n;
 
 /** A succeeded fine-tune once its automatic evaluation is decided (a step after the success). */
 export async function waitForAutoEvaluation(h: Harness, id: string, timeout = 15_000) {

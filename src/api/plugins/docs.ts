@@ -29,10 +29,16 @@ export async function installDocs(app: FastifyInstance): Promise<void> {
         { name: 'models', description: 'Model versions: prompt-only, fine-tuned and local' },
         { name: 'evaluation', description: 'Scoring models on held-out rows; reports and the leaderboard' },
         { name: 'routing', description: 'Champion, fallback, promotion policy and its audit history' },
-        { name: 'pipelines', description: 'The whole loop as one flow of steps: label, prepare, train, evaluate, promote' },
+        {
+          name: 'pipelines',
+          description: 'The whole loop as one flow of steps: label, prepare, train, evaluate, promote',
+        },
         { name: 'costs', description: 'Projected cost of ways to classify, with break-even days' },
         { name: 'classify', description: 'The production endpoint: champion first, fallback when it fails' },
-        { name: 'predictions', description: 'The prediction log, feedback, monitoring and merging feedback into datasets' },
+        {
+          name: 'predictions',
+          description: 'The prediction log, feedback, monitoring and merging feedback into datasets',
+        },
         { name: 'api-keys', description: 'Keys and their scopes (admin)' },
         { name: 'maintenance', description: 'Housekeeping jobs (admin)' },
         { name: 'health', description: 'Liveness, readiness and metrics' },
@@ -44,7 +50,8 @@ export async function installDocs(app: FastifyInstance): Promise<void> {
       if (route.config?.access !== 'public') transformed.schema['security'] = [{ bearerAuth: [] }];
       return transformed;
     },
-    transformObject: (documentObject) => documentUploads((documentObject as { openapiObject: OpenApiDocument }).openapiObject),
+    transformObject: (documentObject) =>
+      documentUploads((documentObject as { openapiObject: OpenApiDocument }).openapiObject),
     // Name shared schemas after their $id instead of def-0, def-1, ...
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, index) => String(json.$id ?? `def-${index}`) },
   });

@@ -22,7 +22,11 @@ const LONG_REQUEST_LINE = 8_192;
 const of = (code: ErrorCode, detail: string) => ({ status: ERROR_CATALOGUE[code].status, code, detail });
 
 /** The problem for an error of Node's HTTP parser, judged from the bytes it choked on. */
-function clientProblem(error: { code?: string; rawPacket?: unknown }): { status: number; code: ErrorCode; detail: string } {
+function clientProblem(error: { code?: string; rawPacket?: unknown }): {
+  status: number;
+  code: ErrorCode;
+  detail: string;
+} {
   if (error.code === 'ERR_HTTP_REQUEST_TIMEOUT') return of('request_timeout', 'The request was not received in time.');
   if (error.code === 'HPE_HEADER_OVERFLOW') {
     const packet = Buffer.isBuffer(error.rawPacket) ? error.rawPacket : Buffer.alloc(0);

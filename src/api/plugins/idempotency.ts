@@ -1,4 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, onSendAsyncHookHandler, preHandlerAsyncHookHandler, RouteOptions } from 'fastify';
+import type {
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  onSendAsyncHookHandler,
+  preHandlerAsyncHookHandler,
+  RouteOptions,
+} from 'fastify';
 import { Type, type TObject } from 'typebox';
 import { requestFingerprint } from '../../domain/idempotency/request-fingerprint.js';
 import { errors } from '../../errors.js';
@@ -31,8 +38,17 @@ const HeaderSchema = Type.String({
 });
 
 // Headers that belong to one exchange, not to the result being replayed.
-const NOT_REPLAYED = new Set(['content-length', 'connection', 'date', 'keep-alive', 'transfer-encoding', 'x-request-id', 'retry-after']);
-const isReplayed = (name: string) => !NOT_REPLAYED.has(name) && !name.startsWith('x-ratelimit-') && name !== 'idempotent-replayed';
+const NOT_REPLAYED = new Set([
+  'content-length',
+  'connection',
+  'date',
+  'keep-alive',
+  'transfer-encoding',
+  'x-request-id',
+  'retry-after',
+]);
+const isReplayed = (name: string) =>
+  !NOT_REPLAYED.has(name) && !name.startsWith('x-ratelimit-') && name !== 'idempotent-replayed';
 
 interface Pending {
   reservation: Reservation;
@@ -59,7 +75,7 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
     return requestFingerprint({ query: request.query, bodySha256: await (await streamed(request)).digest() });
   };
 
-  const reserveOrReplay: preHandlerAsyncHookHandler = async function (request: FastifyRequest, reply: FastifyReply) {
+  const reserveOrReplay: preHandlerAsyncHookHandler = async (request: FastifyRequest, reply: FastifyReply) => {
     const idempotencyKey = request.headers[IDEMPOTENCY_HEADER];
     if (typeof idempotencyKey !== 'string') return;
     const scope = `${request.principal?.keyId ?? 'anonymous'} ${request.method} ${request.url.split('?', 1)[0]}`;
@@ -67,7 +83,10 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
     if ('inFlight' in outcome) throw errors.idempotencyKeyInFlight();
     if ('reservation' in outcome) {
       const streamed = streamedBodyOf(request) !== undefined;
-      pending.set(request, { reservation: outcome.reservation, fingerprint: streamed ? undefined : await fingerprintOf(request) });
+      pending.set(request, {
+        reservation: outcome.reservation,
+        fingerprint: streamed ? undefined : await fingerprintOf(request),
+      });
       return;
     }
     if ((await fingerprintOf(request)) !== outcome.done.fingerprint) throw errors.idempotencyKeyReused();
@@ -75,7 +94,7 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
     return reply.code(status).headers(headers).header('idempotent-replayed', 'true').send(body);
   };
 
-  const keepOrRelease: onSendAsyncHookHandler<unknown> = async function (request, reply, payload) {
+  const keepOrRelease: onSendAsyncHookHandler<unknown> = async (request, reply, payload) => {
     const entry = pending.get(request);
     if (!entry) return payload;
     pending.delete(request);
@@ -85,7 +104,11 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
         await store.release(entry.reservation);
         return payload;
       }
-      const response: StoredResponse = { status: reply.statusCode, headers: replayedHeaders(reply), body: String(payload) };
+      const response: StoredResponse = {
+        status: reply.statusCode,
+        headers: replayedHeaders(reply),
+        body: String(payload),
+      };
       await store.complete(entry.reservation, entry.fingerprint ?? (await fingerprintOf(request)), response);
     } catch (error) {
       // The work is done and its answer is true; only its replay is lost, so answer anyway.
@@ -110,9 +133,11 @@ export function installIdempotency(app: FastifyInstance, store: IdempotencyStore
 function replayedHeaders(reply: FastifyReply): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(reply.getHeaders())) {
-    if (value !== undefined && isReplayed(name.toLowerCase())) kept[name] = Array.isArray(value) ? value.join(', ') : String(value);
+    if (value !== undefined && isReplayed(name.toLowerCase()))
+      kept[name] = Array.isArray(value) ? value.join(', ') : String(value);
   }
   return kept;
 }
 
-const toArray = <T>(hooks: T | T[] | undefined): T[] => (hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]);
+const toArray = <T>(hooks: T | T[] | undefined): T[] =>
+  hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks];

@@ -16,10 +16,16 @@ const PART_NAMES: Record<string, string> = { body: 'body', querystring: 'query',
 
 /** `/labels/1/name` in the body becomes `body.labels[1].name`. */
 function fieldOf(part: string, issue: AjvIssue): string {
-  const segments = issue.instancePath.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const segments = issue.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
   const extra = (issue.params['missingProperty'] ?? issue.params['additionalProperty']) as string | undefined;
   if (extra !== undefined) segments.push(extra);
-  return segments.reduce((path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : `${path}.${segment}`), part);
+  return segments.reduce(
+    (path, segment) => (/^\d+$/.test(segment) ? `${path}[${segment}]` : `${path}.${segment}`),
+    part,
+  );
 }
 
 function messageOf(issue: AjvIssue): string {
@@ -59,8 +65,7 @@ function toAppError(error: FastifyError | Error): AppError | undefined {
   if (fastifyError.validation) return validationError(fastifyError);
   const status = fastifyError.statusCode;
   if (status && status >= 400 && status < 500) {
-    const code =
-      FASTIFY_CODES[fastifyError.code] ?? (error instanceof SyntaxError ? 'malformed_json' : 'bad_request');
+    const code = FASTIFY_CODES[fastifyError.code] ?? (error instanceof SyntaxError ? 'malformed_json' : 'bad_request');
     return errors.clientError(code, status, error.message);
   }
   return undefined;
@@ -104,5 +109,7 @@ export function installProblemDetails(app: FastifyInstance): void {
     request.log.error({ err: error }, 'unhandled error');
     return sendProblem(request, reply, errors.internal());
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, errors.routeNotFound(request.method, request.url)));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, errors.routeNotFound(request.method, request.url)),
+  );
 }

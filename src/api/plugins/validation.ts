@@ -5,7 +5,13 @@ import type { FastifyInstance } from 'fastify';
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
-const common: Options = { allErrors: true, removeAdditional: false, useDefaults: true, strict: false, discriminator: true };
+const common: Options = {
+  allErrors: true,
+  removeAdditional: false,
+  useDefaults: true,
+  strict: false,
+  discriminator: true,
+};
 
 /**
  * Two validators: query strings, params and headers arrive as text and are coerced to the schema's
@@ -15,7 +21,5 @@ const common: Options = { allErrors: true, removeAdditional: false, useDefaults:
 export function installValidators(app: FastifyInstance): void {
   const coercing = addFormats(new Ajv({ ...common, coerceTypes: 'array' }));
   const strict = addFormats(new Ajv({ ...common, coerceTypes: false }));
-  app.setValidatorCompiler(({ schema, httpPart }) =>
-    (httpPart === 'body' ? strict : coercing).compile(schema),
-  );
+  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? strict : coercing).compile(schema));
 }

@@ -17,7 +17,10 @@ export const apiKeysRepository = (db: Executor) => ({
   },
 
   /** The key with the tasks it is limited to (id and slug), so a request needs no further lookup. */
-  async findByHash(keyHash: string, tx: Executor = db): Promise<(ApiKeyRow & { tasks: { id: string; slug: string }[] | null }) | undefined> {
+  async findByHash(
+    keyHash: string,
+    tx: Executor = db,
+  ): Promise<(ApiKeyRow & { tasks: { id: string; slug: string }[] | null }) | undefined> {
     const [row] = await tx
       .select({
         ...getTableColumns(apiKeys),

@@ -71,7 +71,10 @@ export const datasetRowsRepository = (db: Executor) => ({
 
   async textsByIds(ids: string[], tx: Executor = db): Promise<Map<string, string>> {
     if (ids.length === 0) return new Map();
-    const rows = await tx.select({ id: examples.id, text: examples.text }).from(examples).where(inArray(examples.id, ids));
+    const rows = await tx
+      .select({ id: examples.id, text: examples.text })
+      .from(examples)
+      .where(inArray(examples.id, ids));
     return new Map(rows.map((row) => [row.id, row.text]));
   },
 
@@ -91,7 +94,12 @@ export const datasetRowsRepository = (db: Executor) => ({
    * is cut from dataset_rows first and only then joined to the texts: with fresh, unanalysed rows
    * the planner would otherwise join every remaining row before applying the limit.
    */
-  async page(versionId: string, filter: RowFilter, page: { limit: number; afterPosition?: number }, tx: Executor = db): Promise<StoredRow[]> {
+  async page(
+    versionId: string,
+    filter: RowFilter,
+    page: { limit: number; afterPosition?: number },
+    tx: Executor = db,
+  ): Promise<StoredRow[]> {
     const slice = tx
       .select()
       .from(datasetRows)
@@ -123,19 +131,34 @@ export const datasetRowsRepository = (db: Executor) => ({
   },
 
   /** Rows matching `filter` whose stored token count plus `overhead` exceeds `limit`. */
-  async countOverTokenLimit(versionId: string, filter: RowFilter, limit: number, overhead: number, tx: Executor = db): Promise<number> {
+  async countOverTokenLimit(
+    versionId: string,
+    filter: RowFilter,
+    limit: number,
+    overhead: number,
+    tx: Executor = db,
+  ): Promise<number> {
     const [row] = await tx
       .select({ n: sql<number>`count(*)::int` })
       .from(datasetRows)
       .innerJoin(examples, eq(examples.id, datasetRows.exampleId))
       .where(
-        and(eq(datasetRows.versionId, versionId), sql`${examples.tokens} + ${overhead} > ${limit}`, ...filterConditions(filter)),
+        and(
+          eq(datasetRows.versionId, versionId),
+          sql`${examples.tokens} + ${overhead} > ${limit}`,
+          ...filterConditions(filter),
+        ),
       );
     return row?.n ?? 0;
   },
 
   /** Streams a version's rows in bounded batches (for exports of any size). */
-  async *stream(versionId: string, filter: RowFilter, batchSize = 2_000, tx: Executor = db): AsyncGenerator<StoredRow[]> {
+  async *stream(
+    versionId: string,
+    filter: RowFilter,
+    batchSize = 2_000,
+    tx: Executor = db,
+  ): AsyncGenerator<StoredRow[]> {
     let afterPosition: number | undefined;
     for (;;) {
       const batch = await this.page(versionId, filter, { limit: batchSize, afterPosition }, tx);
@@ -148,4 +171,3 @@ export const datasetRowsRepository = (db: Executor) => ({
 });
 
 export type DatasetRowsRepository = ReturnType<typeof datasetRowsRepository>;
-

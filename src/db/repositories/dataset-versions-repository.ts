@@ -31,7 +31,12 @@ export const datasetVersionsRepository = (db: Executor) => ({
    * NO KEY UPDATE, not UPDATE: the versions' foreign keys hold KEY SHARE locks on the same row,
    * which FOR UPDATE would wait on (two writers would deadlock).
    */
-  async finalize(versionId: string, datasetId: string, summary: VersionSummary, tx: Executor = db): Promise<DatasetVersionRecord> {
+  async finalize(
+    versionId: string,
+    datasetId: string,
+    summary: VersionSummary,
+    tx: Executor = db,
+  ): Promise<DatasetVersionRecord> {
     await tx.execute(sql`SELECT 1 FROM ${datasets} WHERE ${datasets.id} = ${datasetId} FOR NO KEY UPDATE`);
     const [row] = await tx
       .update(datasetVersions)
@@ -54,7 +59,12 @@ export const datasetVersionsRepository = (db: Executor) => ({
   },
 
   /** A finished version made from `parentId` by the same operation and parameters, if any. */
-  async derivation(parentId: string, operation: string, params: Record<string, unknown>, tx: Executor = db): Promise<DatasetVersionRecord | undefined> {
+  async derivation(
+    parentId: string,
+    operation: string,
+    params: Record<string, unknown>,
+    tx: Executor = db,
+  ): Promise<DatasetVersionRecord | undefined> {
     const [row] = await tx
       .select()
       .from(datasetVersions)
@@ -82,7 +92,11 @@ export const datasetVersionsRepository = (db: Executor) => ({
   },
 
   /** Newest first; `after` is the number of the last version of the previous page. */
-  async list(datasetId: string, page: { limit: number; after?: number }, tx: Executor = db): Promise<DatasetVersionRecord[]> {
+  async list(
+    datasetId: string,
+    page: { limit: number; after?: number },
+    tx: Executor = db,
+  ): Promise<DatasetVersionRecord[]> {
     return tx
       .select()
       .from(datasetVersions)

@@ -9,7 +9,11 @@ import {
 } from '../schema/evaluations.js';
 
 export const evaluationsRepository = (db: Executor) => ({
-  async insert(row: typeof evaluations.$inferInsert, items: { exampleId: string; trueLabel: string }[], tx: Executor = db) {
+  async insert(
+    row: typeof evaluations.$inferInsert,
+    items: { exampleId: string; trueLabel: string }[],
+    tx: Executor = db,
+  ) {
     const [created] = await tx.insert(evaluations).values(row).returning();
     for (let start = 0; start < items.length; start += 5_000) {
       const slice = items.slice(start, start + 5_000);
@@ -36,7 +40,10 @@ export const evaluationsRepository = (db: Executor) => ({
   },
 
   async listActive(tx: Executor = db) {
-    return tx.select().from(evaluations).where(inArray(evaluations.status, ['queued', 'running']));
+    return tx
+      .select()
+      .from(evaluations)
+      .where(inArray(evaluations.status, ['queued', 'running']));
   },
 
   /** Completed evaluations on one dataset version's split, newest first (for the leaderboard). */
@@ -60,7 +67,13 @@ export const evaluationsRepository = (db: Executor) => ({
     const [row] = await tx
       .select()
       .from(evaluations)
-      .where(and(eq(evaluations.modelVersionId, modelId), eq(evaluations.datasetVersionId, datasetVersionId), eq(evaluations.split, split)))
+      .where(
+        and(
+          eq(evaluations.modelVersionId, modelId),
+          eq(evaluations.datasetVersionId, datasetVersionId),
+          eq(evaluations.split, split),
+        ),
+      )
       .orderBy(desc(evaluations.id))
       .limit(1);
     return row;
@@ -68,10 +81,20 @@ export const evaluationsRepository = (db: Executor) => ({
 
   async latestForModels(modelIds: string[], tx: Executor = db) {
     if (modelIds.length === 0) return [];
-    return tx.select().from(evaluations).where(inArray(evaluations.modelVersionId, modelIds)).orderBy(desc(evaluations.id));
+    return tx
+      .select()
+      .from(evaluations)
+      .where(inArray(evaluations.modelVersionId, modelIds))
+      .orderBy(desc(evaluations.id));
   },
 
-  async transition(id: string, from: EvaluationStatus[], to: EvaluationStatus, changes: Partial<typeof evaluations.$inferInsert> = {}, tx: Executor = db) {
+  async transition(
+    id: string,
+    from: EvaluationStatus[],
+    to: EvaluationStatus,
+    changes: Partial<typeof evaluations.$inferInsert> = {},
+    tx: Executor = db,
+  ) {
     const [row] = await tx
       .update(evaluations)
       .set({ ...changes, status: to })
@@ -93,7 +116,9 @@ export const evaluationsRepository = (db: Executor) => ({
             tx
               .select({ one: sql`1` })
               .from(evaluationPredictions)
-              .where(and(eq(evaluationPredictions.evaluationId, id), eq(evaluationPredictions.seq, evaluationItems.seq))),
+              .where(
+                and(eq(evaluationPredictions.evaluationId, id), eq(evaluationPredictions.seq, evaluationItems.seq)),
+              ),
           ),
         ),
       )
@@ -101,7 +126,11 @@ export const evaluationsRepository = (db: Executor) => ({
   },
 
   async recordPrediction(row: typeof evaluationPredictions.$inferInsert, tx: Executor = db): Promise<boolean> {
-    const inserted = await tx.insert(evaluationPredictions).values(row).onConflictDoNothing().returning({ seq: evaluationPredictions.seq });
+    const inserted = await tx
+      .insert(evaluationPredictions)
+      .values(row)
+      .onConflictDoNothing()
+      .returning({ seq: evaluationPredictions.seq });
     return inserted.length > 0;
   },
 
@@ -132,7 +161,10 @@ export const evaluationsRepository = (db: Executor) => ({
       .from(evaluationItems)
       .leftJoin(
         evaluationPredictions,
-        and(eq(evaluationPredictions.evaluationId, evaluationItems.evaluationId), eq(evaluationPredictions.seq, evaluationItems.seq)),
+        and(
+          eq(evaluationPredictions.evaluationId, evaluationItems.evaluationId),
+          eq(evaluationPredictions.seq, evaluationItems.seq),
+        ),
       )
       .where(eq(evaluationItems.evaluationId, id))
       .orderBy(asc(evaluationItems.seq));

@@ -34,7 +34,10 @@ export const fineTunesRepository = (db: Executor) => ({
   },
 
   async listActive(tx: Executor = db): Promise<FineTuneRecord[]> {
-    return tx.select().from(fineTunes).where(notInArray(fineTunes.status, [...TERMINAL_FINE_TUNE_STATUSES]));
+    return tx
+      .select()
+      .from(fineTunes)
+      .where(notInArray(fineTunes.status, [...TERMINAL_FINE_TUNE_STATUSES]));
   },
 
   /** Succeeded with a model, finished before `before`, and no automatic evaluation decided yet. */
@@ -42,7 +45,14 @@ export const fineTunesRepository = (db: Executor) => ({
     return tx
       .select()
       .from(fineTunes)
-      .where(and(eq(fineTunes.status, 'succeeded'), isNotNull(fineTunes.modelVersionId), isNull(fineTunes.autoEvaluation), lt(fineTunes.finishedAt, before)));
+      .where(
+        and(
+          eq(fineTunes.status, 'succeeded'),
+          isNotNull(fineTunes.modelVersionId),
+          isNull(fineTunes.autoEvaluation),
+          lt(fineTunes.finishedAt, before),
+        ),
+      );
   },
 
   async update(id: string, changes: Changes, tx: Executor = db): Promise<FineTuneRecord> {
@@ -82,11 +92,19 @@ export const fineTunesRepository = (db: Executor) => ({
   },
 
   async transitions(id: string, tx: Executor = db) {
-    return tx.select().from(fineTuneTransitions).where(eq(fineTuneTransitions.fineTuneId, id)).orderBy(asc(fineTuneTransitions.seq));
+    return tx
+      .select()
+      .from(fineTuneTransitions)
+      .where(eq(fineTuneTransitions.fineTuneId, id))
+      .orderBy(asc(fineTuneTransitions.seq));
   },
 
   /** Stores events; ones already stored (same id) are skipped. */
-  async addEvents(id: string, events: Omit<typeof fineTuneEvents.$inferInsert, 'fineTuneId'>[], tx: Executor = db): Promise<void> {
+  async addEvents(
+    id: string,
+    events: Omit<typeof fineTuneEvents.$inferInsert, 'fineTuneId'>[],
+    tx: Executor = db,
+  ): Promise<void> {
     if (events.length === 0) return;
     await tx
       .insert(fineTuneEvents)
@@ -95,7 +113,10 @@ export const fineTunesRepository = (db: Executor) => ({
   },
 
   async eventIds(id: string, tx: Executor = db): Promise<Set<string>> {
-    const rows = await tx.select({ id: fineTuneEvents.eventId }).from(fineTuneEvents).where(eq(fineTuneEvents.fineTuneId, id));
+    const rows = await tx
+      .select({ id: fineTuneEvents.eventId })
+      .from(fineTuneEvents)
+      .where(eq(fineTuneEvents.fineTuneId, id));
     return new Set(rows.map((row) => row.id));
   },
 
@@ -108,7 +129,11 @@ export const fineTunesRepository = (db: Executor) => ({
       .limit(limit);
   },
 
-  async addCheckpoints(id: string, checkpoints: Omit<typeof fineTuneCheckpoints.$inferInsert, 'fineTuneId'>[], tx: Executor = db) {
+  async addCheckpoints(
+    id: string,
+    checkpoints: Omit<typeof fineTuneCheckpoints.$inferInsert, 'fineTuneId'>[],
+    tx: Executor = db,
+  ) {
     if (checkpoints.length === 0) return;
     await tx
       .insert(fineTuneCheckpoints)
@@ -117,7 +142,11 @@ export const fineTunesRepository = (db: Executor) => ({
   },
 
   async checkpoints(id: string, tx: Executor = db) {
-    return tx.select().from(fineTuneCheckpoints).where(eq(fineTuneCheckpoints.fineTuneId, id)).orderBy(asc(fineTuneCheckpoints.step));
+    return tx
+      .select()
+      .from(fineTuneCheckpoints)
+      .where(eq(fineTuneCheckpoints.fineTuneId, id))
+      .orderBy(asc(fineTuneCheckpoints.step));
   },
 
   async byIds(ids: string[], tx: Executor = db) {

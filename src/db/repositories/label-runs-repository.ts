@@ -1,6 +1,13 @@
 import { and, asc, desc, eq, gte, inArray, lt, notExists, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import { labelResults, labelRunItems, labelRuns, type LabelResultRecord, type LabelRunRecord, type LabelRunStatus } from '../schema/label-runs.js';
+import {
+  labelResults,
+  labelRunItems,
+  labelRuns,
+  type LabelResultRecord,
+  type LabelRunRecord,
+  type LabelRunStatus,
+} from '../schema/label-runs.js';
 
 export interface RunProgress {
   labeled: number;
@@ -32,7 +39,11 @@ export const labelRunsRepository = (db: Executor) => ({
     return row;
   },
 
-  async listForVersion(versionId: string, page: { limit: number; after?: string }, tx: Executor = db): Promise<LabelRunRecord[]> {
+  async listForVersion(
+    versionId: string,
+    page: { limit: number; after?: string },
+    tx: Executor = db,
+  ): Promise<LabelRunRecord[]> {
     return tx
       .select()
       .from(labelRuns)
@@ -43,7 +54,10 @@ export const labelRunsRepository = (db: Executor) => ({
 
   /** Runs not yet finished: what a restarted worker pool must make sure is queued. */
   async listActive(tx: Executor = db): Promise<LabelRunRecord[]> {
-    return tx.select().from(labelRuns).where(inArray(labelRuns.status, ['queued', 'running']));
+    return tx
+      .select()
+      .from(labelRuns)
+      .where(inArray(labelRuns.status, ['queued', 'running']));
   },
 
   /** Moves a run between states only from the states given, so concurrent workers cannot both win. */
@@ -67,7 +81,12 @@ export const labelRunsRepository = (db: Executor) => ({
   },
 
   /** Items of a chunk that have no result yet, in order. */
-  async pendingItems(runId: string, fromSeq: number, toSeq: number, tx: Executor = db): Promise<{ seq: number; exampleId: string }[]> {
+  async pendingItems(
+    runId: string,
+    fromSeq: number,
+    toSeq: number,
+    tx: Executor = db,
+  ): Promise<{ seq: number; exampleId: string }[]> {
     return tx
       .select({ seq: labelRunItems.seq, exampleId: labelRunItems.exampleId })
       .from(labelRunItems)
@@ -89,7 +108,11 @@ export const labelRunsRepository = (db: Executor) => ({
 
   /** Records an answer once: a second writer for the same example changes nothing. */
   async recordResult(result: NewResult, tx: Executor = db): Promise<boolean> {
-    const inserted = await tx.insert(labelResults).values(result).onConflictDoNothing().returning({ id: labelResults.exampleId });
+    const inserted = await tx
+      .insert(labelResults)
+      .values(result)
+      .onConflictDoNothing()
+      .returning({ id: labelResults.exampleId });
     return inserted.length > 0;
   },
 
@@ -113,11 +136,20 @@ export const labelRunsRepository = (db: Executor) => ({
     return tx.select().from(labelResults).where(eq(labelResults.runId, runId));
   },
 
-  async resultsPage(runId: string, page: { limit: number; afterExampleId?: string }, tx: Executor = db): Promise<LabelResultRecord[]> {
+  async resultsPage(
+    runId: string,
+    page: { limit: number; afterExampleId?: string },
+    tx: Executor = db,
+  ): Promise<LabelResultRecord[]> {
     return tx
       .select()
       .from(labelResults)
-      .where(and(eq(labelResults.runId, runId), page.afterExampleId ? sql`${labelResults.exampleId} > ${page.afterExampleId}` : undefined))
+      .where(
+        and(
+          eq(labelResults.runId, runId),
+          page.afterExampleId ? sql`${labelResults.exampleId} > ${page.afterExampleId}` : undefined,
+        ),
+      )
       .orderBy(asc(labelResults.exampleId))
       .limit(page.limit + 1);
   },

@@ -11,7 +11,11 @@ export const modelVersionsRepository = (db: Executor) => ({
       .onConflictDoNothing({ target: modelVersions.sourceFineTuneId })
       .returning();
     if (created || !row.sourceFineTuneId) return created!;
-    const [existing] = await tx.select().from(modelVersions).where(eq(modelVersions.sourceFineTuneId, row.sourceFineTuneId!)).limit(1);
+    const [existing] = await tx
+      .select()
+      .from(modelVersions)
+      .where(eq(modelVersions.sourceFineTuneId, row.sourceFineTuneId!))
+      .limit(1);
     return existing!;
   },
 
@@ -25,7 +29,11 @@ export const modelVersionsRepository = (db: Executor) => ({
     return row;
   },
 
-  async list(taskId: string, page: { limit: number; after?: string }, tx: Executor = db): Promise<ModelVersionRecord[]> {
+  async list(
+    taskId: string,
+    page: { limit: number; after?: string },
+    tx: Executor = db,
+  ): Promise<ModelVersionRecord[]> {
     return tx
       .select()
       .from(modelVersions)
@@ -34,7 +42,11 @@ export const modelVersionsRepository = (db: Executor) => ({
       .limit(page.limit + 1);
   },
 
-  async update(id: string, changes: Partial<typeof modelVersions.$inferInsert>, tx: Executor = db): Promise<ModelVersionRecord | undefined> {
+  async update(
+    id: string,
+    changes: Partial<typeof modelVersions.$inferInsert>,
+    tx: Executor = db,
+  ): Promise<ModelVersionRecord | undefined> {
     const [row] = await tx.update(modelVersions).set(changes).where(eq(modelVersions.id, id)).returning();
     return row;
   },

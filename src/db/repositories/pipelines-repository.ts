@@ -14,7 +14,11 @@ const namedIn = (waitedOn: WaitedOn): Record<string, unknown> =>
       : { evaluations: [{ evaluation_id: waitedOn.evaluationId }] };
 
 export const pipelinesRepository = (db: Executor) => ({
-  async insert(pipeline: typeof pipelines.$inferInsert, steps: (typeof pipelineSteps.$inferInsert)[], tx: Executor = db): Promise<void> {
+  async insert(
+    pipeline: typeof pipelines.$inferInsert,
+    steps: (typeof pipelineSteps.$inferInsert)[],
+    tx: Executor = db,
+  ): Promise<void> {
     await tx.insert(pipelines).values(pipeline);
     await tx.insert(pipelineSteps).values(steps);
   },
@@ -41,12 +45,21 @@ export const pipelinesRepository = (db: Executor) => ({
     return tx.select().from(pipelines).where(eq(pipelines.status, 'running'));
   },
 
-  async update(id: string, changes: Partial<typeof pipelines.$inferInsert>, tx: Executor = db): Promise<PipelineRecord | undefined> {
+  async update(
+    id: string,
+    changes: Partial<typeof pipelines.$inferInsert>,
+    tx: Executor = db,
+  ): Promise<PipelineRecord | undefined> {
     const [row] = await tx.update(pipelines).set(changes).where(eq(pipelines.id, id)).returning();
     return row;
   },
 
-  async updateStep(id: string, name: string, changes: Partial<typeof pipelineSteps.$inferInsert>, tx: Executor = db): Promise<PipelineStepRecord | undefined> {
+  async updateStep(
+    id: string,
+    name: string,
+    changes: Partial<typeof pipelineSteps.$inferInsert>,
+    tx: Executor = db,
+  ): Promise<PipelineStepRecord | undefined> {
     const [row] = await tx
       .update(pipelineSteps)
       .set(changes)
@@ -60,7 +73,10 @@ export const pipelinesRepository = (db: Executor) => ({
    * named by the train step, yet its automatic evaluation is what the evaluate step waits on: the
    * step to wake is the pipeline's running one, whichever step named it.
    */
-  async runningStepsWaitingOn(waitedOn: WaitedOn, tx: Executor = db): Promise<{ pipelineId: string; attempt: number; name: string }[]> {
+  async runningStepsWaitingOn(
+    waitedOn: WaitedOn,
+    tx: Executor = db,
+  ): Promise<{ pipelineId: string; attempt: number; name: string }[]> {
     const named = JSON.stringify(namedIn(waitedOn));
     return tx
       .select({ pipelineId: pipelineSteps.pipelineId, attempt: pipelines.attempt, name: pipelineSteps.name })
@@ -80,7 +96,13 @@ export const pipelinesRepository = (db: Executor) => ({
     await tx
       .update(pipelineSteps)
       .set({ status: 'blocked', error: reason })
-      .where(and(eq(pipelineSteps.pipelineId, id), gt(pipelineSteps.position, position), notInArray(pipelineSteps.status, ['completed', 'skipped'])));
+      .where(
+        and(
+          eq(pipelineSteps.pipelineId, id),
+          gt(pipelineSteps.position, position),
+          notInArray(pipelineSteps.status, ['completed', 'skipped']),
+        ),
+      );
   },
 });
 

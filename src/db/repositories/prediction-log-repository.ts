@@ -2,7 +2,10 @@ import type pg from 'pg';
 import type { NewPrediction } from '../schema/predictions.js';
 
 /** A prediction as classify hands it to the log: the columns it always knows, and any others. */
-export type PredictionLogEntry = Required<Pick<NewPrediction, 'id' | 'taskId' | 'inputHash' | 'latencyMs' | 'createdAt'>> & NewPrediction;
+export type PredictionLogEntry = Required<
+  Pick<NewPrediction, 'id' | 'taskId' | 'inputHash' | 'latencyMs' | 'createdAt'>
+> &
+  NewPrediction;
 
 /** A prediction in column form: what the log buffers, writes, and keeps in its files as JSON lines. */
 export type PredictionLogRow = ReturnType<typeof toPredictionLogRow>;

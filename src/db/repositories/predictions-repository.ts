@@ -1,6 +1,12 @@
 import { and, asc, desc, eq, gte, isNotNull, isNull, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
-import { predictionFeedback, predictions, type PredictionFeedbackRecord, type PredictionRecord, type ServedBy } from '../schema/predictions.js';
+import {
+  predictionFeedback,
+  predictions,
+  type PredictionFeedbackRecord,
+  type PredictionRecord,
+  type ServedBy,
+} from '../schema/predictions.js';
 
 export interface PredictionFilter {
   servedBy?: ServedBy | 'failed';
@@ -27,7 +33,10 @@ export interface MonitoringRow {
 }
 
 export const predictionsRepository = (db: Executor) => ({
-  async findById(id: string, tx: Executor = db): Promise<{ prediction: PredictionRecord; feedback: PredictionFeedbackRecord | null } | undefined> {
+  async findById(
+    id: string,
+    tx: Executor = db,
+  ): Promise<{ prediction: PredictionRecord; feedback: PredictionFeedbackRecord | null } | undefined> {
     const [row] = await tx
       .select({ prediction: predictions, feedback: predictionFeedback })
       .from(predictions)
@@ -38,7 +47,10 @@ export const predictionsRepository = (db: Executor) => ({
   },
 
   /** The latest feedback replaces earlier feedback on the same prediction. */
-  async upsertFeedback(row: typeof predictionFeedback.$inferInsert, tx: Executor = db): Promise<PredictionFeedbackRecord> {
+  async upsertFeedback(
+    row: typeof predictionFeedback.$inferInsert,
+    tx: Executor = db,
+  ): Promise<PredictionFeedbackRecord> {
     const [saved] = await tx
       .insert(predictionFeedback)
       .values(row)
@@ -57,7 +69,12 @@ export const predictionsRepository = (db: Executor) => ({
         : filter.servedBy
           ? eq(predictions.servedBy, filter.servedBy)
           : undefined;
-    const feedback = filter.hasFeedback === undefined ? undefined : filter.hasFeedback ? isNotNull(predictionFeedback.predictionId) : isNull(predictionFeedback.predictionId);
+    const feedback =
+      filter.hasFeedback === undefined
+        ? undefined
+        : filter.hasFeedback
+          ? isNotNull(predictionFeedback.predictionId)
+          : isNull(predictionFeedback.predictionId);
     return tx
       .select({ prediction: predictions, feedback: predictionFeedback })
       .from(predictions)
@@ -80,7 +97,13 @@ export const predictionsRepository = (db: Executor) => ({
    * Counts, live accuracy and latency percentiles over [since, until), in one pass: for the whole
    * window, per model version, per time bucket, and per model version per bucket.
    */
-  async monitoring(taskId: string, since: Date, until: Date, bucketSeconds: number, tx: Executor = db): Promise<MonitoringRow[]> {
+  async monitoring(
+    taskId: string,
+    since: Date,
+    until: Date,
+    bucketSeconds: number,
+    tx: Executor = db,
+  ): Promise<MonitoringRow[]> {
     // The bucket is computed once, in the subquery, so SELECT and GROUP BY name the same column
     // and the width travels as a bound parameter (never spliced into the SQL text).
     const result = await tx.execute(sql`
@@ -126,7 +149,14 @@ export const predictionsRepository = (db: Executor) => ({
     const rows = await tx
       .select({ label: predictions.label, count: sql<number>`count(*)::int` })
       .from(predictions)
-      .where(and(eq(predictions.taskId, taskId), isNotNull(predictions.label), gte(predictions.createdAt, since), lt(predictions.createdAt, until)))
+      .where(
+        and(
+          eq(predictions.taskId, taskId),
+          isNotNull(predictions.label),
+          gte(predictions.createdAt, since),
+          lt(predictions.createdAt, until),
+        ),
+      )
       .groupBy(predictions.label);
     return Object.fromEntries(rows.map((row) => [row.label!, Number(row.count)]));
   },

@@ -17,7 +17,11 @@ export const routingRepository = (db: Executor) => ({
     return row!;
   },
 
-  async update(taskId: string, changes: Partial<typeof taskRouting.$inferInsert>, tx: Executor = db): Promise<TaskRoutingRecord> {
+  async update(
+    taskId: string,
+    changes: Partial<typeof taskRouting.$inferInsert>,
+    tx: Executor = db,
+  ): Promise<TaskRoutingRecord> {
     const [row] = await tx
       .update(taskRouting)
       .set({ ...changes, updatedAt: new Date() })
@@ -41,7 +45,12 @@ export const routingRepository = (db: Executor) => ({
 
   /** The most recent promotion, to roll back from. */
   async lastPromotion(taskId: string, tx: Executor = db) {
-    const rows = await tx.select().from(routingEvents).where(eq(routingEvents.taskId, taskId)).orderBy(desc(routingEvents.id)).limit(50);
+    const rows = await tx
+      .select()
+      .from(routingEvents)
+      .where(eq(routingEvents.taskId, taskId))
+      .orderBy(desc(routingEvents.id))
+      .limit(50);
     return rows.find((event) => event.action === 'promote' || event.action === 'auto_promote');
   },
 });

@@ -1,4 +1,15 @@
-import { doublePrecision, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid, boolean, index } from 'drizzle-orm/pg-core';
+import {
+  doublePrecision,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+  boolean,
+  index,
+} from 'drizzle-orm/pg-core';
 import type { FineTuneHyperparameters } from '../../domain/training/fine-tune-request.js';
 import type { CurvePoint } from '../../domain/training/result-file.js';
 import { datasetVersions } from './datasets.js';

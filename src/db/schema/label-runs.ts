@@ -1,4 +1,15 @@
-import { doublePrecision, index, integer, jsonb, pgTable, primaryKey, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  real,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import type { LabelRunParams } from '../../domain/labeling/label-run-request.js';
 import type { LabelRunPrompt } from '../../domain/labeling/prompt-config.js';
 import { datasetVersions } from './datasets.js';

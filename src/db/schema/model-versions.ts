@@ -1,4 +1,14 @@
-import { customType, doublePrecision, index, jsonb, pgTable, text, timestamp, uuid, type AnyPgColumn } from 'drizzle-orm/pg-core';
+import {
+  customType,
+  doublePrecision,
+  index,
+  jsonb,
+  pgTable,
+  text,
+  timestamp,
+  uuid,
+  type AnyPgColumn,
+} from 'drizzle-orm/pg-core';
 import type { PromptConfig } from '../../domain/labeling/prompt-config.js';
 import { datasetVersions } from './datasets.js';
 import { tasks } from './tasks.js';

@@ -1,4 +1,14 @@
-import { doublePrecision, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import {
+  doublePrecision,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import type { PipelineOutcome } from '../../domain/pipelines/outcome.js';
 import type { PipelineParams } from '../../domain/pipelines/pipeline-params.js';
 import { tasks } from './tasks.js';

@@ -3,7 +3,13 @@ import { escapeXml, formatUsd, niceStep, renderCostChart } from './cost-chart.js
 import { projectCosts, type ProjectionOption } from './projection.js';
 import { fewShot, fineTuned } from './projection.fixtures.js';
 
-const local: ProjectionOption = { name: 'local', model: 'local-linear', inputTokensPerCall: 50, outputTokensPerCall: 1, trainingCostUsd: 15 };
+const local: ProjectionOption = {
+  name: 'local',
+  model: 'local-linear',
+  inputTokensPerCall: 50,
+  outputTokensPerCall: 1,
+  trainingCostUsd: 15,
+};
 
 /**
  * Enough of an XML check for generated markup: one root element, every tag closed in order, no
@@ -41,15 +47,23 @@ function checkWellFormed(xml: string): void {
   if (roots !== 1) throw new Error(`${roots} root elements`);
 }
 
-const attribute = (element: string, name: string): string => new RegExp(`\\s${name}="([^"]*)"`).exec(element)?.[1] ?? '';
+const attribute = (element: string, name: string): string =>
+  new RegExp(`\\s${name}="([^"]*)"`).exec(element)?.[1] ?? '';
 
 describe('renderCostChart', () => {
-  const projection = projectCosts({ dailyVolume: 10_000, dailyGrowth: 0.01, horizonDays: 120, options: [fewShot, fineTuned, local] });
+  const projection = projectCosts({
+    dailyVolume: 10_000,
+    dailyGrowth: 0.01,
+    horizonDays: 120,
+    options: [fewShot, fineTuned, local],
+  });
   const svg = renderCostChart(projection);
 
   it('is one well-formed SVG 1.1 document', () => {
     expect(() => checkWellFormed(svg)).not.toThrow();
-    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" version="1\.1" width="800" height="420" viewBox="0 0 800 420"/);
+    expect(svg).toMatch(
+      /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" version="1\.1" width="800" height="420" viewBox="0 0 800 420"/,
+    );
     expect(svg.trimEnd().endsWith('</svg>')).toBe(true);
   });
 
@@ -101,7 +115,10 @@ describe('renderCostChart', () => {
       dailyVolume: 100,
       dailyGrowth: 0,
       horizonDays: 10,
-      options: [{ ...fewShot, name: '<script>&"x"' }, { ...local, name: "o'brien\u0000" }],
+      options: [
+        { ...fewShot, name: '<script>&"x"' },
+        { ...local, name: "o'brien\u0000" },
+      ],
     });
     const out = renderCostChart(hostile, { title: 'A < B & "C"' });
     expect(() => checkWellFormed(out)).not.toThrow();

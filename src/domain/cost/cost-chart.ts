@@ -20,15 +20,28 @@ const LEGEND_CHARS = 20;
 
 // Tableau 10: distinct on screen and for most colour-blind readers. Past ten options the colours
 // repeat with a dash pattern so every line stays distinguishable.
-const COLOURS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const COLOURS = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 const DASHES = ['', '8 4', '2 3', '10 3 2 3'];
 
 // XML 1.0 forbids most control characters and lone surrogates even when escaped, and names come
 // from users, so those become U+FFFD rather than breaking the document.
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const NOT_XML =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 
-export const escapeXml = (text: string): string => text.replace(NOT_XML, '\uFFFD').replace(/[&<>"']/g, (char) => ENTITIES[char]!);
+export const escapeXml = (text: string): string =>
+  text.replace(NOT_XML, '\uFFFD').replace(/[&<>"']/g, (char) => ENTITIES[char]!);
 
 /** Two decimals are sub-pixel at any sensible size and keep the output short. */
 const coord = (value: number): string => String(Math.round(value * 100) / 100);
@@ -98,14 +111,18 @@ export function renderCostChart(projection: CostProjection, options: CostChartOp
   out.push(`<line x1="${left}" y1="${top}" x2="${left}" y2="${bottom}" stroke="#333333"/>`);
   out.push(`<line x1="${left}" y1="${bottom}" x2="${right}" y2="${bottom}" stroke="#333333"/>`);
   out.push(`<text x="${coord((left + right) / 2)}" y="${height - 10}" text-anchor="middle">day</text>`);
-  out.push(`<text transform="rotate(-90)" x="${coord(-(top + bottom) / 2)}" y="16" text-anchor="middle">cumulative cost (USD)</text>`);
+  out.push(
+    `<text transform="rotate(-90)" x="${coord(-(top + bottom) / 2)}" y="16" text-anchor="middle">cumulative cost (USD)</text>`,
+  );
 
   series.forEach((option, i) => {
     const colour = COLOURS[i % COLOURS.length]!;
     const dash = DASHES[Math.floor(i / COLOURS.length) % DASHES.length]!;
     const dashAttribute = dash === '' ? '' : ` stroke-dasharray="${dash}"`;
     const points = option.cumulative_usd.map((usd, day) => `${coord(x(day))},${coord(y(usd))}`).join(' ');
-    out.push(`<polyline fill="none" stroke="${colour}" stroke-width="2"${dashAttribute} points="${points}"><title>${escapeXml(option.name)}</title></polyline>`);
+    out.push(
+      `<polyline fill="none" stroke="${colour}" stroke-width="2"${dashAttribute} points="${points}"><title>${escapeXml(option.name)}</title></polyline>`,
+    );
     const rowY = top + 8 + i * LEGEND_ROW;
     out.push(
       `<g><title>${escapeXml(`${option.name} (${option.model})`)}</title>` +

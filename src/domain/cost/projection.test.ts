@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { PRICE_TABLE_DATE } from '../pricing.js';
-import { MAX_HORIZON_DAYS, PROJECTION_PRESETS, ProjectionInputError, projectCosts, UnknownPriceError } from './projection.js';
+import {
+  MAX_HORIZON_DAYS,
+  PROJECTION_PRESETS,
+  ProjectionInputError,
+  projectCosts,
+  UnknownPriceError,
+} from './projection.js';
 import { fewShot, fineTuned } from './projection.fixtures.js';
 
 // Where the fine-tune's cumulative cost meets few-shot's (the arithmetic is in projection.fixtures.ts).
@@ -8,7 +14,12 @@ const CROSSING_USD = (6 / 0.0000069) * 0.0000231;
 
 describe('projectCosts', () => {
   it('prices each call and counts the training cost on day 0', () => {
-    const projection = projectCosts({ dailyVolume: 10_000, dailyGrowth: 0, horizonDays: 3, options: [fewShot, fineTuned] });
+    const projection = projectCosts({
+      dailyVolume: 10_000,
+      dailyGrowth: 0,
+      horizonDays: 3,
+      options: [fewShot, fineTuned],
+    });
     const [few, ft] = projection.options;
     expect(few!.per_call_usd).toBeCloseTo(0.0000231, 15);
     expect(few!.per_1000_usd).toBeCloseTo(0.0231, 12);
@@ -26,11 +37,23 @@ describe('projectCosts', () => {
   it('keeps volume flat without growth and finds the break-even day', () => {
     // Through day d, 10,000 × (d + 1) calls. 869,565.2 calls fall in day 86 (860,000 after day 85,
     // 870,000 after day 86): day 85 + 9,565.2 / 10,000 = 85.9565.
-    const projection = projectCosts({ dailyVolume: 10_000, dailyGrowth: 0, horizonDays: 120, options: [fewShot, fineTuned] });
+    const projection = projectCosts({
+      dailyVolume: 10_000,
+      dailyGrowth: 0,
+      horizonDays: 120,
+      options: [fewShot, fineTuned],
+    });
     expect(new Set(projection.volume)).toEqual(new Set([10_000]));
     expect(projection.total_volume).toBe(1_200_000);
     const [pair] = projection.break_even;
-    expect(pair).toMatchObject({ a: 'few_shot', b: 'fine_tuned', day: 86, cheaper_at_start: 'few_shot', cheaper_at_horizon: 'fine_tuned', stays_cheaper: null });
+    expect(pair).toMatchObject({
+      a: 'few_shot',
+      b: 'fine_tuned',
+      day: 86,
+      cheaper_at_start: 'few_shot',
+      cheaper_at_horizon: 'fine_tuned',
+      stays_cheaper: null,
+    });
     expect(pair!.crossing_day).toBeCloseTo(85.95652, 4);
     expect(pair!.crossing_cumulative_usd).toBeCloseTo(CROSSING_USD, 9);
     const [few, ft] = projection.options;
@@ -43,7 +66,12 @@ describe('projectCosts', () => {
     // Calls through day d: 10,000 × (1.01^(d+1) − 1) / 0.01 = 1,000,000 × (1.01^(d+1) − 1).
     // Reaching 869,565.2 needs 1.01^(d+1) ≥ 1.869565, i.e. d + 1 ≥ ln 1.869565 / ln 1.01 = 62.88,
     // so day 62 instead of 86.
-    const projection = projectCosts({ dailyVolume: 10_000, dailyGrowth: 0.01, horizonDays: 120, options: [fewShot, fineTuned] });
+    const projection = projectCosts({
+      dailyVolume: 10_000,
+      dailyGrowth: 0.01,
+      horizonDays: 120,
+      options: [fewShot, fineTuned],
+    });
     expect(projection.volume[0]).toBe(10_000);
     expect(projection.volume[2]).toBeCloseTo(10_201, 9);
     expect(projection.volume[119]).toBeCloseTo(10_000 * 1.01 ** 119, 6);
@@ -57,7 +85,12 @@ describe('projectCosts', () => {
 
   it('says which option stays cheaper when the curves never cross', () => {
     const expensiveTraining = { ...fineTuned, trainingCostUsd: 100 };
-    const projection = projectCosts({ dailyVolume: 10_000, dailyGrowth: 0, horizonDays: 30, options: [expensiveTraining, fewShot] });
+    const projection = projectCosts({
+      dailyVolume: 10_000,
+      dailyGrowth: 0,
+      horizonDays: 30,
+      options: [expensiveTraining, fewShot],
+    });
     expect(projection.break_even).toEqual([
       {
         a: 'fine_tuned',
@@ -81,13 +114,29 @@ describe('projectCosts', () => {
       options: [fewShot, { ...fewShot, name: 'copy' }],
     });
     expect(projection.volume).toEqual([1000, 500, 250, 125]);
-    expect(projection.break_even[0]).toMatchObject({ day: null, stays_cheaper: null, cheaper_at_start: null, cheaper_at_horizon: null });
+    expect(projection.break_even[0]).toMatchObject({
+      day: null,
+      stays_cheaper: null,
+      cheaper_at_start: null,
+      cheaper_at_horizon: null,
+    });
     expect(projection.cheapest_at_horizon).toBe('few_shot');
   });
 
   it('gives every unordered pair once, in input order', () => {
-    const local = { name: 'local', model: 'local-linear', inputTokensPerCall: 50, outputTokensPerCall: 1, trainingCostUsd: 0 };
-    const projection = projectCosts({ dailyVolume: 10, dailyGrowth: 0, horizonDays: 5, options: [fewShot, fineTuned, local] });
+    const local = {
+      name: 'local',
+      model: 'local-linear',
+      inputTokensPerCall: 50,
+      outputTokensPerCall: 1,
+      trainingCostUsd: 0,
+    };
+    const projection = projectCosts({
+      dailyVolume: 10,
+      dailyGrowth: 0,
+      horizonDays: 5,
+      options: [fewShot, fineTuned, local],
+    });
     expect(projection.break_even.map((pair) => [pair.a, pair.b])).toEqual([
       ['few_shot', 'fine_tuned'],
       ['few_shot', 'local'],
@@ -100,7 +149,12 @@ describe('projectCosts', () => {
   it('uses the price table, fine-tune rates and overrides when no price is given', () => {
     const { pricePerMillion: _few, ...tableFewShot } = fewShot;
     const { pricePerMillion: _ft, ...tableFineTuned } = fineTuned;
-    const projection = projectCosts({ dailyVolume: 1, dailyGrowth: 0, horizonDays: 1, options: [tableFewShot, tableFineTuned] });
+    const projection = projectCosts({
+      dailyVolume: 1,
+      dailyGrowth: 0,
+      horizonDays: 1,
+      options: [tableFewShot, tableFineTuned],
+    });
     expect(projection.options.map((option) => option.price_per_million)).toEqual([
       { input: 0.15, output: 0.6 },
       { input: 0.3, output: 1.2 },
@@ -125,7 +179,14 @@ describe('projectCosts', () => {
       expect(error).toMatchObject({ index: 1, model: 'gpt-6-luna', field: 'options[1].model' });
     }
     // An explicit price makes any model usable.
-    expect(() => projectCosts({ dailyVolume: 1, dailyGrowth: 0, horizonDays: 1, options: [{ ...unknown, pricePerMillion: { input: 1, output: 1 } }] })).not.toThrow();
+    expect(() =>
+      projectCosts({
+        dailyVolume: 1,
+        dailyGrowth: 0,
+        horizonDays: 1,
+        options: [{ ...unknown, pricePerMillion: { input: 1, output: 1 } }],
+      }),
+    ).not.toThrow();
   });
 
   it.each([
@@ -148,8 +209,18 @@ describe('projectCosts', () => {
 
 describe('PROJECTION_PRESETS', () => {
   it('holds the token counts of the usual scenarios', () => {
-    const tokens = Object.fromEntries(Object.entries(PROJECTION_PRESETS).map(([name, preset]) => [name, [preset.inputTokensPerCall, preset.outputTokensPerCall]]));
-    expect(tokens).toEqual({ just_ask: [50, 1], few_shot: [150, 1], chain_of_thought: [150, 100], fine_tuned: [50, 1] });
+    const tokens = Object.fromEntries(
+      Object.entries(PROJECTION_PRESETS).map(([name, preset]) => [
+        name,
+        [preset.inputTokensPerCall, preset.outputTokensPerCall],
+      ]),
+    );
+    expect(tokens).toEqual({
+      just_ask: [50, 1],
+      few_shot: [150, 1],
+      chain_of_thought: [150, 100],
+      fine_tuned: [50, 1],
+    });
     for (const preset of Object.values(PROJECTION_PRESETS)) expect(preset.description.length).toBeGreaterThan(0);
   });
 });

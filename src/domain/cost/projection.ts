@@ -96,7 +96,10 @@ export class UnknownPriceError extends ProjectionInputError {
     readonly index: number,
     readonly model: string,
   ) {
-    super(`options[${index}].model`, `no price is known for model ${JSON.stringify(model)}; give pricePerMillion for it`);
+    super(
+      `options[${index}].model`,
+      `no price is known for model ${JSON.stringify(model)}; give pricePerMillion for it`,
+    );
     this.name = 'UnknownPriceError';
   }
 }
@@ -111,8 +114,16 @@ export interface ProjectionPreset {
 
 /** Typical token counts per call for the usual ways of classifying with a language model. */
 export const PROJECTION_PRESETS: Readonly<Record<ProjectionPresetName, Readonly<ProjectionPreset>>> = Object.freeze({
-  just_ask: { inputTokensPerCall: 50, outputTokensPerCall: 1, description: 'Zero-shot prompt: the text and the label names in, one label token out.' },
-  few_shot: { inputTokensPerCall: 150, outputTokensPerCall: 1, description: 'Prompt with a few labelled examples, one label token out.' },
+  just_ask: {
+    inputTokensPerCall: 50,
+    outputTokensPerCall: 1,
+    description: 'Zero-shot prompt: the text and the label names in, one label token out.',
+  },
+  few_shot: {
+    inputTokensPerCall: 150,
+    outputTokensPerCall: 1,
+    description: 'Prompt with a few labelled examples, one label token out.',
+  },
   chain_of_thought: {
     inputTokensPerCall: 150,
     outputTokensPerCall: 100,
@@ -134,19 +145,27 @@ function checkNonNegative(value: unknown, field: string): void {
 
 function checkInput(input: ProjectionInput): void {
   checkNonNegative(input.dailyVolume, 'dailyVolume');
-  if (!isNumber(input.dailyGrowth) || input.dailyGrowth <= -1) throw new ProjectionInputError('dailyGrowth', 'dailyGrowth must be a number above -1');
+  if (!isNumber(input.dailyGrowth) || input.dailyGrowth <= -1)
+    throw new ProjectionInputError('dailyGrowth', 'dailyGrowth must be a number above -1');
   if (!Number.isInteger(input.horizonDays) || input.horizonDays < 1 || input.horizonDays > MAX_HORIZON_DAYS) {
     throw new ProjectionInputError('horizonDays', `horizonDays must be an integer from 1 to ${MAX_HORIZON_DAYS}`);
   }
-  if (!Array.isArray(input.options) || input.options.length === 0) throw new ProjectionInputError('options', 'options must list at least one option');
+  if (!Array.isArray(input.options) || input.options.length === 0)
+    throw new ProjectionInputError('options', 'options must list at least one option');
   const seen = new Set<string>();
   input.options.forEach((option, i) => {
     const at = `options[${i}]`;
     if (typeof option !== 'object' || option === null) throw new ProjectionInputError(at, `${at} must be an object`);
-    if (typeof option.name !== 'string' || option.name.trim() === '') throw new ProjectionInputError(`${at}.name`, `${at}.name must be a non-empty string`);
-    if (seen.has(option.name)) throw new ProjectionInputError(`${at}.name`, `${at}.name ${JSON.stringify(option.name)} is used by an earlier option`);
+    if (typeof option.name !== 'string' || option.name.trim() === '')
+      throw new ProjectionInputError(`${at}.name`, `${at}.name must be a non-empty string`);
+    if (seen.has(option.name))
+      throw new ProjectionInputError(
+        `${at}.name`,
+        `${at}.name ${JSON.stringify(option.name)} is used by an earlier option`,
+      );
     seen.add(option.name);
-    if (typeof option.model !== 'string' || option.model.trim() === '') throw new ProjectionInputError(`${at}.model`, `${at}.model must be a non-empty string`);
+    if (typeof option.model !== 'string' || option.model.trim() === '')
+      throw new ProjectionInputError(`${at}.model`, `${at}.model must be a non-empty string`);
     checkNonNegative(option.inputTokensPerCall, `${at}.inputTokensPerCall`);
     checkNonNegative(option.outputTokensPerCall, `${at}.outputTokensPerCall`);
     checkNonNegative(option.trainingCostUsd, `${at}.trainingCostUsd`);
@@ -161,14 +180,22 @@ function checkInput(input: ProjectionInput): void {
 // free), but the projection also reports the rates it used.
 function resolvePrice(option: ProjectionOption, index: number, overrides: PriceOverrides | undefined) {
   if (option.pricePerMillion) {
-    return { price: { input: option.pricePerMillion.input, output: option.pricePerMillion.output }, source: 'request' as const };
+    return {
+      price: { input: option.pricePerMillion.input, output: option.pricePerMillion.output },
+      source: 'request' as const,
+    };
   }
   const known = priceFor(option.model, overrides);
   if (!known) throw new UnknownPriceError(index, option.model);
   return { price: { input: known.input, output: known.output }, source: 'price_table' as const };
 }
 
-function projectOption(option: ProjectionOption, index: number, volume: readonly number[], overrides: PriceOverrides | undefined): OptionProjection {
+function projectOption(
+  option: ProjectionOption,
+  index: number,
+  volume: readonly number[],
+  overrides: PriceOverrides | undefined,
+): OptionProjection {
   const { price, source } = resolvePrice(option, index, overrides);
   const perCall = (option.inputTokensPerCall * price.input + option.outputTokensPerCall * price.output) / 1_000_000;
   const daily = volume.map((calls) => calls * perCall);
@@ -176,7 +203,11 @@ function projectOption(option: ProjectionOption, index: number, volume: readonly
   let running = option.trainingCostUsd;
   for (const cost of daily) cumulative.push((running += cost));
   const total = cumulative.at(-1) ?? option.trainingCostUsd;
-  if (!Number.isFinite(total)) throw new ProjectionInputError('dailyGrowth', 'the projected cost is too large to represent; lower dailyGrowth or horizonDays');
+  if (!Number.isFinite(total))
+    throw new ProjectionInputError(
+      'dailyGrowth',
+      'the projected cost is too large to represent; lower dailyGrowth or horizonDays',
+    );
   return {
     name: option.name,
     model: option.model,
@@ -206,7 +237,13 @@ function breakEven(a: OptionProjection, b: OptionProjection): BreakEven {
   const last = a.cumulative_usd.length - 1;
   const start = cheaperOn(a, b, 0);
   const summary = { a: a.name, b: b.name, cheaper_at_start: start, cheaper_at_horizon: cheaperOn(a, b, last) };
-  const never = (staysCheaper: string | null): BreakEven => ({ ...summary, day: null, crossing_day: null, crossing_cumulative_usd: null, stays_cheaper: staysCheaper });
+  const never = (staysCheaper: string | null): BreakEven => ({
+    ...summary,
+    day: null,
+    crossing_day: null,
+    crossing_cumulative_usd: null,
+    stays_cheaper: staysCheaper,
+  });
   if (start === null) {
     // Equal on day 0: a crossing right there, unless the two never differ at all.
     const differs = a.cumulative_usd.some((cost, day) => cost !== b.cumulative_usd[day]);
@@ -239,9 +276,16 @@ function breakEven(a: OptionProjection, b: OptionProjection): BreakEven {
 export function projectCosts(input: ProjectionInput, overrides?: PriceOverrides): CostProjection {
   checkInput(input);
   // Power per day rather than repeated multiplication, so rounding does not compound.
-  const volume = Array.from({ length: input.horizonDays }, (_, day) => input.dailyVolume * (1 + input.dailyGrowth) ** day);
+  const volume = Array.from(
+    { length: input.horizonDays },
+    (_, day) => input.dailyVolume * (1 + input.dailyGrowth) ** day,
+  );
   const totalVolume = volume.reduce((sum, calls) => sum + calls, 0);
-  if (!Number.isFinite(totalVolume)) throw new ProjectionInputError('dailyGrowth', 'the projected volume is too large to represent; lower dailyGrowth or horizonDays');
+  if (!Number.isFinite(totalVolume))
+    throw new ProjectionInputError(
+      'dailyGrowth',
+      'the projected volume is too large to represent; lower dailyGrowth or horizonDays',
+    );
   const options = input.options.map((option, i) => projectOption(option, i, volume, overrides));
   const pairs: BreakEven[] = [];
   for (let i = 0; i < options.length; i++) {

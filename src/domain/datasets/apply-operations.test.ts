@@ -64,9 +64,15 @@ describe('applyOperations', () => {
         throw new Error('rows were read');
       },
     });
-    const bad = [{ op: 'dedupe' }, { op: 'clean' }, { op: 'split', train: 0.8, validation: 0.3, test: 0 }] as Operation[];
+    const bad = [
+      { op: 'dedupe' },
+      { op: 'clean' },
+      { op: 'split', train: 0.8, validation: 0.3, test: 0 },
+    ] as Operation[];
     expect(() => applyOperations(untouchable, bad, ctx)).toThrow(OperationError);
-    expect(() => applyOperations(untouchable, bad, ctx)).toThrow(expect.objectContaining({ index: 2, field: 'train+validation+test' }));
+    expect(() => applyOperations(untouchable, bad, ctx)).toThrow(
+      expect.objectContaining({ index: 2, field: 'train+validation+test' }),
+    );
   });
 
   it.each([
@@ -75,13 +81,18 @@ describe('applyOperations', () => {
     [{ op: 'dedupe', mode: 'fuzzy' }, 'mode'],
     [{ op: 'clean', urls: 'yes' }, 'urls'],
   ])('rejects %j at field %s', (op, field) => {
-    expect(() => applyOperations([], [{ op: 'dedupe' }, op as never], ctx)).toThrow(expect.objectContaining({ index: 1, field }));
+    expect(() => applyOperations([], [{ op: 'dedupe' }, op as never], ctx)).toThrow(
+      expect.objectContaining({ index: 1, field }),
+    );
   });
 
   it('handles 100,000 rows (speed is measured in bench/, not here)', () => {
     const many = Array.from({ length: 100_000 }, (_, i) => {
       const n = i % 90_000;
-      return newRow(`Ticket ${n} about ${n % 7 === 0 ? 'a refund' : 'a crash'} see https://x.io/${i} @agent`, n % 7 === 0 ? 'Billing' : n % 11 === 0 ? null : 'bug');
+      return newRow(
+        `Ticket ${n} about ${n % 7 === 0 ? 'a refund' : 'a crash'} see https://x.io/${i} @agent`,
+        n % 7 === 0 ? 'Billing' : n % 11 === 0 ? null : 'bug',
+      );
     });
     const result = applyOperations(
       many,

@@ -57,7 +57,12 @@ export function applyOperations(
   let current = rows;
   bound.forEach((operation, index) => {
     const result = operation.run(current, ctx);
-    report.push({ op: (operations[index] as Operation).op, rows_before: current.length, rows_after: result.rows.length, details: result.details });
+    report.push({
+      op: (operations[index] as Operation).op,
+      rows_before: current.length,
+      rows_after: result.rows.length,
+      details: result.details,
+    });
     current = result.rows;
   });
   return { rows: current, report };

@@ -3,14 +3,22 @@ import { clean } from './clean.js';
 import { exampleIdOf, newRow, type DatasetRow } from './rows.js';
 
 const ctx = { labels: ['a', 'b'], tokenizerModel: 'gpt-4o-mini' };
-const cleanAll = (texts: string[]) => clean(texts.map((t) => newRow(t, 'a')), { op: 'clean' }, ctx);
-const cleaned = (text: string, op: Parameters<typeof clean>[1] = { op: 'clean' }) => clean([newRow(text, 'a')], op, ctx).rows[0]?.text;
+const cleanAll = (texts: string[]) =>
+  clean(
+    texts.map((t) => newRow(t, 'a')),
+    { op: 'clean' },
+    ctx,
+  );
+const cleaned = (text: string, op: Parameters<typeof clean>[1] = { op: 'clean' }) =>
+  clean([newRow(text, 'a')], op, ctx).rows[0]?.text;
 
 describe('clean', () => {
   it('removes mentions, URLs and e-mails, keeping the sentence around them', () => {
-    expect(cleaned('\uFEFFHello <@U123ABC> and @jane_doe, see https://example.com/a?b=c. Mail bob.smith+x@mail.example.co.uk!')).toBe(
-      'Hello and , see . Mail !',
-    );
+    expect(
+      cleaned(
+        '\uFEFFHello <@U123ABC> and @jane_doe, see https://example.com/a?b=c. Mail bob.smith+x@mail.example.co.uk!',
+      ),
+    ).toBe('Hello and , see . Mail !');
     expect(cleaned('Email ME@EXAMPLE.COM (or www.example.org/path), thanks @bob.')).toBe('Email (or ), thanks .');
     expect(cleaned('ping <@U024BE7LH|bob> and <@!80351110224678912>')).toBe('ping and');
   });
@@ -24,7 +32,9 @@ describe('clean', () => {
   });
 
   it('does not take the domain of an address for a handle when e-mails are kept', () => {
-    expect(cleaned('write to bob@example.com or @alice', { op: 'clean', emails: false })).toBe('write to bob@example.com or');
+    expect(cleaned('write to bob@example.com or @alice', { op: 'clean', emails: false })).toBe(
+      'write to bob@example.com or',
+    );
   });
 
   it('collapses CRLF, tabs, NBSP and ideographic spaces', () => {
@@ -43,7 +53,14 @@ describe('clean', () => {
   });
 
   it('strips a leading BOM even when nothing else is cleaned', () => {
-    const op = { op: 'clean', urls: false, mentions: false, code_blocks: false, emails: false, collapse_whitespace: false } as const;
+    const op = {
+      op: 'clean',
+      urls: false,
+      mentions: false,
+      code_blocks: false,
+      emails: false,
+      collapse_whitespace: false,
+    } as const;
     expect(cleaned('\uFEFFkeep  https://x.io\r\n', op)).toBe('keep  https://x.io\r\n');
   });
 

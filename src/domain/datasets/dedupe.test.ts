@@ -29,7 +29,14 @@ describe('dedupe', () => {
 
   it('exact mode removes only byte-identical texts, keeping the first', () => {
     const result = dedupe(rows, { op: 'dedupe' }, ctx);
-    expect(result.rows.map((r) => r.text)).toEqual(['Hello  World', 'hello world', 'ｈｅｌｌｏ　ｗｏｒｌｄ', 'HELLO\r\nWORLD\t', '👍🏽 ok', '👍🏽 OK']);
+    expect(result.rows.map((r) => r.text)).toEqual([
+      'Hello  World',
+      'hello world',
+      'ｈｅｌｌｏ　ｗｏｒｌｄ',
+      'HELLO\r\nWORLD\t',
+      '👍🏽 ok',
+      '👍🏽 OK',
+    ]);
     expect(result.rows[0]).toBe(rows[0]);
     expect(result.details).toEqual({ mode: 'exact', removed: 1, conflicting_labels: 1 });
   });
@@ -42,6 +49,9 @@ describe('dedupe', () => {
   });
 
   it('does nothing to an empty version', () => {
-    expect(dedupe([], { op: 'dedupe', mode: 'normalized' }, ctx)).toEqual({ rows: [], details: { mode: 'normalized', removed: 0, conflicting_labels: 0 } });
+    expect(dedupe([], { op: 'dedupe', mode: 'normalized' }, ctx)).toEqual({
+      rows: [],
+      details: { mode: 'normalized', removed: 0, conflicting_labels: 0 },
+    });
   });
 });

@@ -28,7 +28,13 @@ describe('exportWarnings', () => {
 
   it('warns below ten labeled examples, counting only labeled rows', () => {
     const small = { positive: 4, negative: 3, neutral: 2 };
-    const [warning] = warn({ labelCounts: small, rowsInSplit: 50, unlabeled: 41, format: 'jsonl', labelCountsBySplit: { train: small, validation: {}, test: {} } });
+    const [warning] = warn({
+      labelCounts: small,
+      rowsInSplit: 50,
+      unlabeled: 41,
+      format: 'jsonl',
+      labelCountsBySplit: { train: small, validation: {}, test: {} },
+    });
     expect(warning).toMatchObject({ code: 'too_few_examples', details: { labeled: 9, minimum: 10 } });
     expect(warning?.message).toBe('the train split has 9 labeled examples; OpenAI fine-tuning needs at least 10');
     expect(codesOf({ labelCounts: { positive: 4, negative: 3, neutral: 3 } })).not.toContain('too_few_examples');
@@ -67,7 +73,12 @@ describe('exportWarnings', () => {
     const [warning] = warn({ labelCounts: { positive: 101, negative: 30, neutral: 10 } });
     expect(warning).toMatchObject({
       code: 'class_imbalance',
-      details: { largest: { label: 'positive', count: 101 }, smallest: { label: 'neutral', count: 10 }, ratio: 10.1, empty: [] },
+      details: {
+        largest: { label: 'positive', count: 101 },
+        smallest: { label: 'neutral', count: 10 },
+        ratio: 10.1,
+        empty: [],
+      },
     });
     expect(warning?.message).toContain('"positive" has 101 examples but "neutral" only 10');
     expect(codesOf({ labelCounts: { positive: 100, negative: 30, neutral: 10 } })).toEqual([]);
@@ -86,17 +97,27 @@ describe('exportWarnings', () => {
   it('warns that unlabeled rows are skipped, only for fine-tuning formats', () => {
     const [warning] = warn({ unlabeled: 12, rowsInSplit: 102, format: 'openai-chat' });
     expect(warning).toMatchObject({ code: 'unlabeled_rows', details: { unlabeled: 12, rows: 102 } });
-    expect(warning?.message).toBe('12 of 102 rows in the train split are unlabeled and will be skipped in this fine-tuning export');
+    expect(warning?.message).toBe(
+      '12 of 102 rows in the train split are unlabeled and will be skipped in this fine-tuning export',
+    );
     expect(codesOf({ unlabeled: 12, split: 'all', format: 'openai-completions' })).toEqual(['unlabeled_rows']);
     expect(codesOf({ unlabeled: 12, format: 'jsonl' })).toEqual([]);
     expect(codesOf({ unlabeled: 12, format: 'csv' })).toEqual([]);
   });
 
   it.each([
-    ['a code without a leading space', { positive: '1', negative: ' 2', neutral: ' 3' }, 'codes must be a space then text, not so for "positive"'],
+    [
+      'a code without a leading space',
+      { positive: '1', negative: ' 2', neutral: ' 3' },
+      'codes must be a space then text, not so for "positive"',
+    ],
     ['a blank code', { positive: ' ', negative: ' 2', neutral: ' 3' }, 'not so for "positive"'],
     ['a shared code', { positive: ' 1', negative: ' 1', neutral: ' 3' }, 'two labels share a code'],
-    ['a code that starts another', { positive: ' 1', negative: ' 12', neutral: ' 3' }, 'a code is the beginning of another'],
+    [
+      'a code that starts another',
+      { positive: ' 1', negative: ' 12', neutral: ' 3' },
+      'a code is the beginning of another',
+    ],
     ['a label without a code', { positive: ' 1', negative: ' 2' }, 'no code for "neutral"'],
   ])('flags %s in completions exports', (_case, codes, message) => {
     const [warning] = warn({ codes });
@@ -108,7 +129,11 @@ describe('exportWarnings', () => {
   it('accepts the codes labelCodes makes for many labels', () => {
     const many = Array.from({ length: 30 }, (_, i) => `label ${i}`);
     const counts = Object.fromEntries(many.map((label) => [label, 10]));
-    const input = { labels: many, labelCounts: counts, labelCountsBySplit: { train: counts, validation: {}, test: {} } };
+    const input = {
+      labels: many,
+      labelCounts: counts,
+      labelCountsBySplit: { train: counts, validation: {}, test: {} },
+    };
     expect(codesOf({ ...input, codes: labelCodes(many.map((name) => ({ name }))) })).toEqual([]);
   });
 

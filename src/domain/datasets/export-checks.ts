@@ -7,7 +7,13 @@ import { SPLITS, type Split } from './rows.js';
  */
 
 export interface ExportWarning {
-  code: 'too_few_examples' | 'over_token_limit' | 'label_missing_from_split' | 'class_imbalance' | 'unlabeled_rows' | 'inconsistent_format';
+  code:
+    | 'too_few_examples'
+    | 'over_token_limit'
+    | 'label_missing_from_split'
+    | 'class_imbalance'
+    | 'unlabeled_rows'
+    | 'inconsistent_format';
   message: string;
   details?: Record<string, unknown>;
 }
@@ -35,28 +41,36 @@ const IMBALANCE_RATIO = 10;
 const FINE_TUNING_FORMATS: ReadonlySet<ExportFormat> = new Set(['openai-chat', 'openai-completions']);
 const LISTED = 10;
 
-const count = (counts: Record<string, number>, label: string): number => (Object.hasOwn(counts, label) ? (counts[label] ?? 0) : 0);
+const count = (counts: Record<string, number>, label: string): number =>
+  Object.hasOwn(counts, label) ? (counts[label] ?? 0) : 0;
 const sum = (counts: Record<string, number>): number => Object.values(counts).reduce((total, n) => total + n, 0);
 const where = (split: Split | 'all'): string => (split === 'all' ? 'the export' : `the ${split} split`);
 const list = (names: string[]): string =>
-  names.slice(0, LISTED).map((name) => JSON.stringify(name)).join(', ') + (names.length > LISTED ? `, … (${names.length - LISTED} more)` : '');
+  names
+    .slice(0, LISTED)
+    .map((name) => JSON.stringify(name))
+    .join(', ') + (names.length > LISTED ? `, … (${names.length - LISTED} more)` : '');
 
 function tooFew(input: ExportCheckInput, labeled: number): ExportWarning[] {
   if (labeled >= MIN_FINE_TUNING_EXAMPLES) return [];
-  return [{
-    code: 'too_few_examples',
-    message: `${where(input.split)} has ${labeled} labeled examples; OpenAI fine-tuning needs at least ${MIN_FINE_TUNING_EXAMPLES}`,
-    details: { labeled, minimum: MIN_FINE_TUNING_EXAMPLES },
-  }];
+  return [
+    {
+      code: 'too_few_examples',
+      message: `${where(input.split)} has ${labeled} labeled examples; OpenAI fine-tuning needs at least ${MIN_FINE_TUNING_EXAMPLES}`,
+      details: { labeled, minimum: MIN_FINE_TUNING_EXAMPLES },
+    },
+  ];
 }
 
 function overLimit(input: ExportCheckInput): ExportWarning[] {
   if (input.overTokenLimit <= 0) return [];
-  return [{
-    code: 'over_token_limit',
-    message: `${input.overTokenLimit} rows exceed the model's limit of ${input.tokenLimit} tokens; fine-tuning will truncate or reject them`,
-    details: { rows: input.overTokenLimit, tokenLimit: input.tokenLimit },
-  }];
+  return [
+    {
+      code: 'over_token_limit',
+      message: `${input.overTokenLimit} rows exceed the model's limit of ${input.tokenLimit} tokens; fine-tuning will truncate or reject them`,
+      details: { rows: input.overTokenLimit, tokenLimit: input.tokenLimit },
+    },
+  ];
 }
 
 function missingFromSplits(input: ExportCheckInput): ExportWarning[] {
@@ -67,13 +81,17 @@ function missingFromSplits(input: ExportCheckInput): ExportWarning[] {
     return present.length > 0 && absent.length > 0 ? [{ label, missingFrom: absent }] : [];
   });
   if (missing.length === 0) return [];
-  const shown = missing.slice(0, LISTED).map(({ label, missingFrom }) => `${JSON.stringify(label)} (not in ${missingFrom.join(', ')})`);
+  const shown = missing
+    .slice(0, LISTED)
+    .map(({ label, missingFrom }) => `${JSON.stringify(label)} (not in ${missingFrom.join(', ')})`);
   const more = missing.length > LISTED ? `, … (${missing.length - LISTED} more)` : '';
-  return [{
-    code: 'label_missing_from_split',
-    message: `some labels are missing from a split, so it cannot measure them: ${shown.join(', ')}${more}`,
-    details: { labels: missing },
-  }];
+  return [
+    {
+      code: 'label_missing_from_split',
+      message: `some labels are missing from a split, so it cannot measure them: ${shown.join(', ')}${more}`,
+      details: { labels: missing },
+    },
+  ];
 }
 
 function imbalance(input: ExportCheckInput, labeled: number): ExportWarning[] {
@@ -88,23 +106,31 @@ function imbalance(input: ExportCheckInput, labeled: number): ExportWarning[] {
   const ratio = largest.count / smallest.count;
   if (empty.length === 0 && ratio <= IMBALANCE_RATIO) return [];
   const parts = [
-    ...(ratio > IMBALANCE_RATIO ? [`${JSON.stringify(largest.label)} has ${largest.count} examples but ${JSON.stringify(smallest.label)} only ${smallest.count}`] : []),
+    ...(ratio > IMBALANCE_RATIO
+      ? [
+          `${JSON.stringify(largest.label)} has ${largest.count} examples but ${JSON.stringify(smallest.label)} only ${smallest.count}`,
+        ]
+      : []),
     ...(empty.length > 0 ? [`no examples of ${list(empty)}`] : []),
   ];
-  return [{
-    code: 'class_imbalance',
-    message: `${where(input.split)} is imbalanced: ${parts.join('; ')}; the model may learn to ignore rare labels`,
-    details: { largest, smallest, ratio: Math.round(ratio * 10) / 10, empty },
-  }];
+  return [
+    {
+      code: 'class_imbalance',
+      message: `${where(input.split)} is imbalanced: ${parts.join('; ')}; the model may learn to ignore rare labels`,
+      details: { largest, smallest, ratio: Math.round(ratio * 10) / 10, empty },
+    },
+  ];
 }
 
 function unlabeledRows(input: ExportCheckInput): ExportWarning[] {
   if (input.unlabeled <= 0 || !FINE_TUNING_FORMATS.has(input.format)) return [];
-  return [{
-    code: 'unlabeled_rows',
-    message: `${input.unlabeled} of ${input.rowsInSplit} rows in ${where(input.split)} are unlabeled and will be skipped in this fine-tuning export`,
-    details: { unlabeled: input.unlabeled, rows: input.rowsInSplit },
-  }];
+  return [
+    {
+      code: 'unlabeled_rows',
+      message: `${input.unlabeled} of ${input.rowsInSplit} rows in ${where(input.split)} are unlabeled and will be skipped in this fine-tuning export`,
+      details: { unlabeled: input.unlabeled, rows: input.rowsInSplit },
+    },
+  ];
 }
 
 function codeProblems(labels: string[], codes: Record<string, string>): string[] {
@@ -124,11 +150,13 @@ function inconsistentFormat(input: ExportCheckInput): ExportWarning[] {
   if (input.format !== 'openai-completions') return [];
   const problems = codeProblems(input.labels, input.codes);
   if (problems.length === 0) return [];
-  return [{
-    code: 'inconsistent_format',
-    message: `completion codes are inconsistent: ${problems.join('; ')}`,
-    details: { problems, codes: input.codes },
-  }];
+  return [
+    {
+      code: 'inconsistent_format',
+      message: `completion codes are inconsistent: ${problems.join('; ')}`,
+      details: { problems, codes: input.codes },
+    },
+  ];
 }
 
 export function exportWarnings(input: ExportCheckInput): ExportWarning[] {

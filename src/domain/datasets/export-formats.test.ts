@@ -7,12 +7,21 @@ import { newRow, type DatasetRow, type Split } from './rows.js';
 const labels = ['positive', 'negative', 'other'];
 const codes = labelCodes(labels.map((name) => ({ name })));
 const context = { instructions: 'Classify the review.', codes };
-const row = (text: string, label: string | null, split: Split | null = 'train'): DatasetRow => ({ ...newRow(text, label), split });
+const row = (text: string, label: string | null, split: Split | null = 'train'): DatasetRow => ({
+  ...newRow(text, label),
+  split,
+});
 
 describe('labelCodes', () => {
   it('uses the order of ordinal labels', () => {
     const stars = [5, 4, 3, 2, 1].map((order) => ({ name: `${order} stars`, order }));
-    expect(labelCodes(stars)).toEqual({ '5 stars': ' 5', '4 stars': ' 4', '3 stars': ' 3', '2 stars': ' 2', '1 stars': ' 1' });
+    expect(labelCodes(stars)).toEqual({
+      '5 stars': ' 5',
+      '4 stars': ' 4',
+      '3 stars': ' 3',
+      '2 stars': ' 2',
+      '1 stars': ' 1',
+    });
   });
 
   it('pads ordinal codes so none is a prefix of another', () => {
@@ -23,11 +32,21 @@ describe('labelCodes', () => {
   });
 
   it('numbers ordinal labels by order when their orders would clash', () => {
-    expect(labelCodes([{ name: 'b', order: 1.5 }, { name: 'a', order: 1 }, { name: 'c', order: -1 }])).toEqual({ c: ' 1', a: ' 2', b: ' 3' });
+    expect(
+      labelCodes([
+        { name: 'b', order: 1.5 },
+        { name: 'a', order: 1 },
+        { name: 'c', order: -1 },
+      ]),
+    ).toEqual({ c: ' 1', a: ' 2', b: ' 3' });
   });
 
   it('numbers nominal labels in the given order', () => {
-    expect(labelCodes([{ name: 'sports' }, { name: 'politics' }, { name: 'tech' }])).toEqual({ sports: ' 1', politics: ' 2', tech: ' 3' });
+    expect(labelCodes([{ name: 'sports' }, { name: 'politics' }, { name: 'tech' }])).toEqual({
+      sports: ' 1',
+      politics: ' 2',
+      tech: ' 3',
+    });
   });
 
   it('gives the first "nothing applies" label nil, whatever its case', () => {
@@ -40,12 +59,30 @@ describe('labelCodes', () => {
   });
 
   it('ignores nil names on ordinal tasks', () => {
-    expect(labelCodes([{ name: 'none', order: 0 }, { name: 'some', order: 1 }])).toEqual({ none: ' 0', some: ' 1' });
+    expect(
+      labelCodes([
+        { name: 'none', order: 0 },
+        { name: 'some', order: 1 },
+      ]),
+    ).toEqual({ none: ' 0', some: ' 1' });
   });
 
   it('pads nominal codes from ten labels on', () => {
     const result = labelCodes(Array.from({ length: 12 }, (_, i) => ({ name: `l${i}` })));
-    expect(Object.values(result)).toEqual([' 01', ' 02', ' 03', ' 04', ' 05', ' 06', ' 07', ' 08', ' 09', ' 10', ' 11', ' 12']);
+    expect(Object.values(result)).toEqual([
+      ' 01',
+      ' 02',
+      ' 03',
+      ' 04',
+      ' 05',
+      ' 06',
+      ' 07',
+      ' 08',
+      ' 09',
+      ' 10',
+      ' 11',
+      ' 12',
+    ]);
   });
 
   it('returns no codes for no labels', () => {
@@ -66,18 +103,24 @@ describe('exportLine', () => {
   });
 
   it('writes completions with the suffix and the code', () => {
-    expect(exportLine(row('good', 'positive'), 'openai-completions', context)).toBe(JSON.stringify({ prompt: `good${COMPLETION_SUFFIX}`, completion: ' 1' }));
+    expect(exportLine(row('good', 'positive'), 'openai-completions', context)).toBe(
+      JSON.stringify({ prompt: `good${COMPLETION_SUFFIX}`, completion: ' 1' }),
+    );
     expect(exportLine(row('bad', 'negative'), 'openai-completions', context)).toContain('"completion":" nil"');
     expect(exportLine(row('so-so', 'other'), 'openai-completions', context)).toContain('"completion":" 2"');
     expect(JSON.parse(exportLine(row('meh', null), 'openai-completions', context)).completion).toBe('');
   });
 
   it('refuses a label without a completion code', () => {
-    expect(() => exportLine(row('x', 'unknown'), 'openai-completions', context)).toThrow(/no completion code for label "unknown"/);
+    expect(() => exportLine(row('x', 'unknown'), 'openai-completions', context)).toThrow(
+      /no completion code for label "unknown"/,
+    );
   });
 
   it('writes jsonl with text, label and split', () => {
-    expect(exportLine(row('good', 'positive', 'test'), 'jsonl', context)).toBe('{"text":"good","label":"positive","split":"test"}');
+    expect(exportLine(row('good', 'positive', 'test'), 'jsonl', context)).toBe(
+      '{"text":"good","label":"positive","split":"test"}',
+    );
     expect(exportLine(row('meh', null, null), 'jsonl', context)).toBe('{"text":"meh","label":null,"split":null}');
   });
 
@@ -120,7 +163,11 @@ describe('export round-trip', () => {
     for (const exported of jsonRows) {
       const line = exportLine(exported, format, context);
       expect(line).not.toContain('\n');
-      expect(parseJsonLine(line, format, importOptions)).toEqual({ ok: true, text: exported.text, label: exported.label });
+      expect(parseJsonLine(line, format, importOptions)).toEqual({
+        ok: true,
+        text: exported.text,
+        label: exported.label,
+      });
     }
   });
 
@@ -128,7 +175,11 @@ describe('export round-trip', () => {
     const completionsOptions = { ...importOptions, labelMap: labelMapFromCodes(codes) };
     for (const exported of jsonRows) {
       const line = exportLine(exported, 'openai-completions', context);
-      expect(parseJsonLine(line, 'openai-completions', completionsOptions)).toEqual({ ok: true, text: exported.text, label: exported.label });
+      expect(parseJsonLine(line, 'openai-completions', completionsOptions)).toEqual({
+        ok: true,
+        text: exported.text,
+        label: exported.label,
+      });
     }
   });
 

@@ -46,10 +46,14 @@ function nominalCodes(names: string[]): string[] {
  */
 export function labelCodes(labels: { name: string; order?: number }[]): Record<string, string> {
   if (labels.length === 0) return {};
-  const ordered = labels.every((label) => label.order !== undefined) ? (labels as { name: string; order: number }[]) : undefined;
+  const ordered = labels.every((label) => label.order !== undefined)
+    ? (labels as { name: string; order: number }[])
+    : undefined;
   const byOrder = ordered && ordinalCodes(ordered);
   if (ordered && byOrder) return Object.fromEntries(ordered.map((label, i) => [label.name, byOrder[i] ?? '']));
-  const names = ordered ? [...ordered].sort((a, b) => a.order - b.order).map((label) => label.name) : labels.map((label) => label.name);
+  const names = ordered
+    ? [...ordered].sort((a, b) => a.order - b.order).map((label) => label.name)
+    : labels.map((label) => label.name);
   const codes = ordered ? padded(names.map((_, i) => i + 1)) : nominalCodes(names);
   return Object.fromEntries(names.map((name, i) => [name, codes[i] ?? '']));
 }
@@ -65,7 +69,10 @@ export const csvHeader = (): string => 'text,label,split';
  * splitlines() break lines on them; escaped, the line is the same JSON and cannot be split.
  */
 const jsonLine = (value: unknown): string =>
-  JSON.stringify(value).replace(/[\u0085\u2028\u2029]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  JSON.stringify(value).replace(
+    /[\u0085\u2028\u2029]/g,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 
 /** RFC 4180: quote only when needed, doubling inner quotes. */
 const csvField = (value: string): string => (/[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
@@ -79,7 +86,11 @@ function completion(row: DatasetRow, codes: Record<string, string>): string {
 }
 
 /** One line without its newline. Unlabeled rows still export; fine-tuning callers skip them. */
-export function exportLine(row: DatasetRow, format: ExportFormat, context: { instructions: string; codes: Record<string, string> }): string {
+export function exportLine(
+  row: DatasetRow,
+  format: ExportFormat,
+  context: { instructions: string; codes: Record<string, string> },
+): string {
   switch (format) {
     case 'openai-chat': {
       const messages = [

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { mergeFeedback } from './feedback-merge.js';
 import { exampleIdOf, newRow } from './rows.js';
 
-const row = (text: string, label: string | null, split: 'train' | 'test' | null = 'train') => ({ ...newRow(text, label), split });
+const row = (text: string, label: string | null, split: 'train' | 'test' | null = 'train') => ({
+  ...newRow(text, label),
+  split,
+});
 
 describe('mergeFeedback', () => {
   it('relabels known inputs everywhere they appear, confirms equal labels and appends new ones', () => {

@@ -31,7 +31,13 @@ export function mergeFeedback(
 ): { rows: DatasetRow[]; report: FeedbackMergeReport } {
   const latest = new Map<string, FeedbackItem>();
   for (const item of feedback) latest.set(item.inputHash, item);
-  const report: FeedbackMergeReport = { feedback: latest.size, relabeled: 0, confirmed: 0, added: 0, skipped_without_text: 0 };
+  const report: FeedbackMergeReport = {
+    feedback: latest.size,
+    relabeled: 0,
+    confirmed: 0,
+    added: 0,
+    skipped_without_text: 0,
+  };
   const present = new Set<string>();
   const merged = rows.map((row) => {
     const item = latest.get(row.exampleId);

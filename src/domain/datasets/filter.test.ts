@@ -26,8 +26,13 @@ describe('filter', () => {
     });
 
     it('falls back to the context’s tokenizer model', () => {
-      expect(filter(rows, { op: 'filter', max_tokens: o200k - 1 }, ctx).details).toMatchObject({ removed_max_tokens: 1, tokenizer_model: 'gpt-4o-mini' });
-      expect(filter(rows, { op: 'filter', max_tokens: o200k }, { ...ctx, tokenizerModel: 'gpt-3.5-turbo' }).rows).toHaveLength(1);
+      expect(filter(rows, { op: 'filter', max_tokens: o200k - 1 }, ctx).details).toMatchObject({
+        removed_max_tokens: 1,
+        tokenizer_model: 'gpt-4o-mini',
+      });
+      expect(
+        filter(rows, { op: 'filter', max_tokens: o200k }, { ...ctx, tokenizerModel: 'gpt-3.5-turbo' }).rows,
+      ).toHaveLength(1);
     });
 
     it('keeps a long ASCII text whose tokens fit even though its bytes do not', () => {
@@ -45,7 +50,13 @@ describe('filter', () => {
   });
 
   it('applies label criteria to labelled rows and drop_unlabeled to the rest, counting each criterion', () => {
-    const rows = [newRow('1', 'pos'), newRow('2', 'neg'), newRow('3', 'neutral'), newRow('4', null), newRow('5', 'pos')];
+    const rows = [
+      newRow('1', 'pos'),
+      newRow('2', 'neg'),
+      newRow('3', 'neutral'),
+      newRow('4', null),
+      newRow('5', 'pos'),
+    ];
     const kept = filter(rows, { op: 'filter', include_labels: ['pos', 'neg'], exclude_labels: ['neg'] }, ctx);
     expect(kept.rows.map((r) => r.text)).toEqual(['1', '4', '5']);
     expect(kept.details).toEqual({

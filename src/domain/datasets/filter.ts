@@ -1,4 +1,12 @@
-import { checkBoolean, checkInteger, checkLabelList, OperationError, type OperationContext, type OperationOf, type OperationResult } from './operations.js';
+import {
+  checkBoolean,
+  checkInteger,
+  checkLabelList,
+  OperationError,
+  type OperationContext,
+  type OperationOf,
+  type OperationResult,
+} from './operations.js';
 import type { DatasetRow } from './rows.js';
 import { countTokens } from './tokens.js';
 

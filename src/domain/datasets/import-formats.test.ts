@@ -29,10 +29,17 @@ describe('detectFormat', () => {
 
 describe('parseJsonLine: jsonl', () => {
   it('reads text and label and ignores other keys', () => {
-    expect(parseJsonLine('{"text":"great film","label":"positive","id":7}', 'jsonl', options)).toEqual(ok('great film', 'positive'));
+    expect(parseJsonLine('{"text":"great film","label":"positive","id":7}', 'jsonl', options)).toEqual(
+      ok('great film', 'positive'),
+    );
   });
 
-  it.each([['{"text":"x"}'], ['{"text":"x","label":null}'], ['{"text":"x","label":""}'], ['{"text":"x","label":"   "}']])('treats %s as unlabeled', (line) => {
+  it.each([
+    ['{"text":"x"}'],
+    ['{"text":"x","label":null}'],
+    ['{"text":"x","label":""}'],
+    ['{"text":"x","label":"   "}'],
+  ])('treats %s as unlabeled', (line) => {
     expect(parseJsonLine(line, 'jsonl', options)).toEqual(ok('x', null));
   });
 
@@ -41,7 +48,9 @@ describe('parseJsonLine: jsonl', () => {
   });
 
   it('trims surrounding whitespace of text and label but keeps the inside', () => {
-    expect(parseJsonLine('{"text":"  two\\n\\nlines\\t here \\n","label":" positive "}', 'jsonl', options)).toEqual(ok('two\n\nlines\t here', 'positive'));
+    expect(parseJsonLine('{"text":"  two\\n\\nlines\\t here \\n","label":" positive "}', 'jsonl', options)).toEqual(
+      ok('two\n\nlines\t here', 'positive'),
+    );
   });
 
   it('quotes the JSON.parse error', () => {
@@ -66,7 +75,11 @@ describe('parseJsonLine: jsonl', () => {
   it('reports missing, empty and wrongly typed text', () => {
     expect(reasonOf(parseJsonLine('{"label":"positive"}', 'jsonl', options))).toBe('missing_text');
     expect(reasonOf(parseJsonLine('{"text":" \\n\\t "}', 'jsonl', options))).toBe('empty_text');
-    expect(parseJsonLine('{"text":42}', 'jsonl', options)).toEqual({ ok: false, reason: 'wrong_type', message: '"text" must be a string, got number' });
+    expect(parseJsonLine('{"text":42}', 'jsonl', options)).toEqual({
+      ok: false,
+      reason: 'wrong_type',
+      message: '"text" must be a string, got number',
+    });
     expect(messageOf(parseJsonLine('{"text":null}', 'jsonl', options))).toBe('"text" must be a string, got null');
   });
 
@@ -88,7 +101,9 @@ describe('parseJsonLine: jsonl', () => {
       message: 'text contains U+0000 (NUL) at position 2; it cannot be stored',
     });
     expect(reasonOf(parseJsonLine('{"text":"x \\ud800"}', 'jsonl', options))).toBe('invalid_text');
-    expect(reasonOf(parseJsonLine('{"messages":[{"role":"user","content":"\\udc00"}]}', 'openai-chat', options))).toBe('invalid_text');
+    expect(reasonOf(parseJsonLine('{"messages":[{"role":"user","content":"\\udc00"}]}', 'openai-chat', options))).toBe(
+      'invalid_text',
+    );
     expect(reasonOf(parseJsonLine('{"prompt":"a\\u0000"}', 'openai-completions', options))).toBe('invalid_text');
     expect(reasonOf(parseCsvRecord({ text: 'a\u0000b', label: '' }, options))).toBe('invalid_text');
   });
@@ -130,7 +145,9 @@ describe('labels', () => {
 
   it('names the original label when the mapped one is unknown', () => {
     const mapped = withOptions({ labelMap: { pos: 'good' } });
-    expect(messageOf(parseJsonLine('{"text":"x","label":"pos"}', 'jsonl', mapped))).toMatch(/^unknown label "good" \(mapped from "pos"\)/);
+    expect(messageOf(parseJsonLine('{"text":"x","label":"pos"}', 'jsonl', mapped))).toMatch(
+      /^unknown label "good" \(mapped from "pos"\)/,
+    );
   });
 
   it('ignores inherited keys of the label map', () => {
@@ -145,7 +162,11 @@ describe('labels', () => {
     expect(parseJsonLine('{"text":"x","label":1}', 'jsonl', named)).toEqual(ok('x', 'negative'));
   });
 
-  it.each([['true', 'boolean'], ['{"a":1}', 'object'], ['["positive"]', 'array']])('rejects a %s label', (label, type) => {
+  it.each([
+    ['true', 'boolean'],
+    ['{"a":1}', 'object'],
+    ['["positive"]', 'array'],
+  ])('rejects a %s label', (label, type) => {
     expect(parseJsonLine(`{"text":"x","label":${label}}`, 'jsonl', options)).toEqual({
       ok: false,
       reason: 'wrong_type',
@@ -169,14 +190,22 @@ describe('parseJsonLine: openai-chat', () => {
   });
 
   it('leaves the row unlabeled when no assistant answers the last user message', () => {
-    const line = chat({ role: 'user', content: 'first' }, { role: 'assistant', content: 'negative' }, { role: 'user', content: 'last' });
+    const line = chat(
+      { role: 'user', content: 'first' },
+      { role: 'assistant', content: 'negative' },
+      { role: 'user', content: 'last' },
+    );
     expect(parseJsonLine(line, 'openai-chat', options)).toEqual(ok('last', null));
-    expect(parseJsonLine(chat({ role: 'user', content: 'x' }, { role: 'assistant', content: null }), 'openai-chat', options)).toEqual(ok('x', null));
+    expect(
+      parseJsonLine(chat({ role: 'user', content: 'x' }, { role: 'assistant', content: null }), 'openai-chat', options),
+    ).toEqual(ok('x', null));
   });
 
   it('maps and checks the assistant label', () => {
     const line = chat({ role: 'user', content: 'x' }, { role: 'assistant', content: 'bad' });
-    expect(parseJsonLine(line, 'openai-chat', withOptions({ labelMap: { bad: 'negative' } }))).toEqual(ok('x', 'negative'));
+    expect(parseJsonLine(line, 'openai-chat', withOptions({ labelMap: { bad: 'negative' } }))).toEqual(
+      ok('x', 'negative'),
+    );
     expect(reasonOf(parseJsonLine(line, 'openai-chat', options))).toBe('unknown_label');
   });
 
@@ -187,12 +216,22 @@ describe('parseJsonLine: openai-chat', () => {
       reason: 'missing_text',
       message: 'no user message in "messages"',
     });
-    expect(messageOf(parseJsonLine('{"messages":"hi"}', 'openai-chat', options))).toBe('"messages" must be an array, got string');
-    expect(messageOf(parseJsonLine(chat({ role: 'user', content: 'x' }, 'oops'), 'openai-chat', options))).toBe('"messages[1]" must be an object, got string');
+    expect(messageOf(parseJsonLine('{"messages":"hi"}', 'openai-chat', options))).toBe(
+      '"messages" must be an array, got string',
+    );
+    expect(messageOf(parseJsonLine(chat({ role: 'user', content: 'x' }, 'oops'), 'openai-chat', options))).toBe(
+      '"messages[1]" must be an object, got string',
+    );
     const parts = chat({ role: 'user', content: [{ type: 'text', text: 'x' }] });
-    expect(parseJsonLine(parts, 'openai-chat', options)).toEqual({ ok: false, reason: 'wrong_type', message: '"messages[0].content" must be a string, got array' });
+    expect(parseJsonLine(parts, 'openai-chat', options)).toEqual({
+      ok: false,
+      reason: 'wrong_type',
+      message: '"messages[0].content" must be a string, got array',
+    });
     const badAnswer = chat({ role: 'user', content: 'x' }, { role: 'assistant', content: { label: 'positive' } });
-    expect(messageOf(parseJsonLine(badAnswer, 'openai-chat', options))).toBe('"messages[1].content" must be a string, got object');
+    expect(messageOf(parseJsonLine(badAnswer, 'openai-chat', options))).toBe(
+      '"messages[1].content" must be a string, got object',
+    );
     expect(reasonOf(parseJsonLine(chat({ role: 'user', content: '  ' }), 'openai-chat', options))).toBe('empty_text');
   });
 });
@@ -208,7 +247,9 @@ describe('parseJsonLine: openai-completions', () => {
     ['great film\n\n'],
     ['great film'],
   ])('recognises the legacy suffix in %j', (prompt) => {
-    expect(parseJsonLine(line(prompt, ' positive'), 'openai-completions', options)).toEqual(ok('great film', 'positive'));
+    expect(parseJsonLine(line(prompt, ' positive'), 'openai-completions', options)).toEqual(
+      ok('great film', 'positive'),
+    );
   });
 
   it('strips only one suffix, the longest that matches', () => {
@@ -221,9 +262,12 @@ describe('parseJsonLine: openai-completions', () => {
     expect(parseJsonLine(line('a ->'), 'openai-completions', custom)).toEqual(ok('a ->', null));
   });
 
-  it.each([[' positive'], ['positive'], [' positive\n'], [' positive END'], [' positive###'], [' positive END\n']])('cleans the completion %j', (completion) => {
-    expect(parseJsonLine(line('x ->', completion), 'openai-completions', options)).toEqual(ok('x', 'positive'));
-  });
+  it.each([[' positive'], ['positive'], [' positive\n'], [' positive END'], [' positive###'], [' positive END\n']])(
+    'cleans the completion %j',
+    (completion) => {
+      expect(parseJsonLine(line('x ->', completion), 'openai-completions', options)).toEqual(ok('x', 'positive'));
+    },
+  );
 
   it('maps short codes back to labels after stripping the leading space', () => {
     const codes = withOptions({ labelMap: { '1': 'positive', '2': 'negative', nil: 'neutral' } });
@@ -236,21 +280,33 @@ describe('parseJsonLine: openai-completions', () => {
   });
 
   it('reports missing, wrongly typed and empty prompts', () => {
-    expect(parseJsonLine('{"completion":" positive"}', 'openai-completions', options)).toEqual({ ok: false, reason: 'missing_text', message: 'missing "prompt"' });
-    expect(messageOf(parseJsonLine(line(['x']), 'openai-completions', options))).toBe('"prompt" must be a string, got array');
+    expect(parseJsonLine('{"completion":" positive"}', 'openai-completions', options)).toEqual({
+      ok: false,
+      reason: 'missing_text',
+      message: 'missing "prompt"',
+    });
+    expect(messageOf(parseJsonLine(line(['x']), 'openai-completions', options))).toBe(
+      '"prompt" must be a string, got array',
+    );
     expect(reasonOf(parseJsonLine(line(' ->'), 'openai-completions', options))).toBe('empty_text');
-    expect(messageOf(parseJsonLine(line('x', true), 'openai-completions', options))).toBe('"completion" must be a string, got boolean');
+    expect(messageOf(parseJsonLine(line('x', true), 'openai-completions', options))).toBe(
+      '"completion" must be a string, got boolean',
+    );
   });
 });
 
 describe('parseCsvRecord', () => {
   it('reads the default columns', () => {
-    expect(parseCsvRecord({ text: ' hi, there ', label: 'positive', extra: '1' }, options)).toEqual(ok('hi, there', 'positive'));
+    expect(parseCsvRecord({ text: ' hi, there ', label: 'positive', extra: '1' }, options)).toEqual(
+      ok('hi, there', 'positive'),
+    );
   });
 
   it('uses configured columns', () => {
     const custom = withOptions({ textColumn: 'review', labelColumn: 'sentiment' });
-    expect(parseCsvRecord({ review: 'x', sentiment: 'neg' }, withOptions({ ...custom, labelMap: { neg: 'negative' } }))).toEqual(ok('x', 'negative'));
+    expect(
+      parseCsvRecord({ review: 'x', sentiment: 'neg' }, withOptions({ ...custom, labelMap: { neg: 'negative' } })),
+    ).toEqual(ok('x', 'negative'));
   });
 
   it('finds a header with a BOM, spaces or other case', () => {

@@ -33,7 +33,9 @@ export type LineErrorReason =
   | 'missing_column'
   | 'invalid_text';
 
-export type LineResult = { ok: true; text: string; label: string | null } | { ok: false; reason: LineErrorReason; message: string };
+export type LineResult =
+  | { ok: true; text: string; label: string | null }
+  | { ok: false; reason: LineErrorReason; message: string };
 
 /** Longest first: '\n\n###\n\n' also ends with '\n\n', and we must strip the whole separator. */
 const LEGACY_PROMPT_SUFFIXES = ['\n\n###\n\n', '\n\n###\n', '\n###\n', ' ->', '\n\n'] as const;
@@ -57,7 +59,8 @@ const normalizeLine = (line: string): string => {
 
 const typeName = (value: Json): string => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
 
-const isObject = (value: Json): value is JsonObject => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: Json): value is JsonObject =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const quote = (value: string): string => JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 
@@ -107,7 +110,10 @@ function unknownLabel(label: string, original: string, options: ImportOptions): 
   const near = options.labels.find((name) => name.toLowerCase() === label.toLowerCase());
   const hint = near === undefined ? '' : `; did you mean ${quote(near)}?`;
   const shown = options.labels.slice(0, MAX_ALLOWED_IN_MESSAGE).map(quote).join(', ');
-  const more = options.labels.length > MAX_ALLOWED_IN_MESSAGE ? `, … (${options.labels.length - MAX_ALLOWED_IN_MESSAGE} more)` : '';
+  const more =
+    options.labels.length > MAX_ALLOWED_IN_MESSAGE
+      ? `, … (${options.labels.length - MAX_ALLOWED_IN_MESSAGE} more)`
+      : '';
   return fail('unknown_label', `unknown label ${quote(label)}${mapped}${hint}; allowed: ${shown}${more}`);
 }
 
@@ -122,7 +128,12 @@ function resolveLabel(raw: string, options: ImportOptions): { ok: true; label: s
 }
 
 /** Star ratings arrive as JSON numbers, so numbers are read as their decimal string. */
-function labelValue(value: Json, field: string, options: ImportOptions, clean = (s: string) => s): { ok: true; label: string | null } | Failure {
+function labelValue(
+  value: Json,
+  field: string,
+  options: ImportOptions,
+  clean = (s: string) => s,
+): { ok: true; label: string | null } | Failure {
   if (value === undefined || value === null) return { ok: true, label: null };
   if (typeof value === 'number') return resolveLabel(String(value), options);
   if (typeof value !== 'string') return fail('wrong_type', `"${field}" must be a string, got ${typeName(value)}`);
@@ -136,7 +147,11 @@ function textValue(object: JsonObject, field: string, missing: string): { ok: tr
   return { ok: true, text: value };
 }
 
-function finish(rawText: string, label: { ok: true; label: string | null } | Failure, options: ImportOptions): LineResult {
+function finish(
+  rawText: string,
+  label: { ok: true; label: string | null } | Failure,
+  options: ImportOptions,
+): LineResult {
   const text = checkText(rawText, options);
   if (!text.ok) return text;
   if (!label.ok) return label;
@@ -159,11 +174,15 @@ function fromChat(object: JsonObject, options: ImportOptions): LineResult {
   const user = list.findLastIndex((message) => message.role === 'user');
   if (user < 0) return fail('missing_text', 'no user message in "messages"');
   const content = list[user]?.content;
-  if (typeof content !== 'string') return fail('wrong_type', `"messages[${user}].content" must be a string, got ${typeName(content)}`);
+  if (typeof content !== 'string')
+    return fail('wrong_type', `"messages[${user}].content" must be a string, got ${typeName(content)}`);
   // Only the answer to the last user turn is the label; earlier turns are few-shot context.
   const offset = list.slice(user + 1).findIndex((message) => message.role === 'assistant');
   const answer = offset < 0 ? undefined : user + 1 + offset;
-  const label = answer === undefined ? { ok: true as const, label: null } : labelValue(list[answer]?.content, `messages[${answer}].content`, options);
+  const label =
+    answer === undefined
+      ? { ok: true as const, label: null }
+      : labelValue(list[answer]?.content, `messages[${answer}].content`, options);
   return finish(content, label, options);
 }
 
@@ -191,7 +210,11 @@ function fromCompletions(object: JsonObject, options: ImportOptions): LineResult
   return finish(stripPromptSuffix(prompt.text, options.promptSuffix), label, options);
 }
 
-export function parseJsonLine(line: string, format: 'jsonl' | 'openai-chat' | 'openai-completions', options: ImportOptions): LineResult {
+export function parseJsonLine(
+  line: string,
+  format: 'jsonl' | 'openai-chat' | 'openai-completions',
+  options: ImportOptions,
+): LineResult {
   const parsed = parseJson(normalizeLine(line));
   if (!parsed.ok) return parsed;
   const value = parsed.value;
@@ -204,7 +227,11 @@ export function parseJsonLine(line: string, format: 'jsonl' | 'openai-chat' | 'o
 /** Exact header first; then ignoring a BOM, surrounding spaces and case, as spreadsheets export them. */
 function findColumn(record: Record<string, string>, column: string): string | undefined {
   if (Object.hasOwn(record, column)) return column;
-  const loose = (name: string) => name.replace(/^\uFEFF/, '').trim().toLowerCase();
+  const loose = (name: string) =>
+    name
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .toLowerCase();
   const wanted = loose(column);
   return Object.keys(record).find((key) => loose(key) === wanted);
 }
@@ -213,7 +240,9 @@ export function parseCsvRecord(record: Record<string, string>, options: ImportOp
   const textColumn = options.textColumn ?? 'text';
   const textKey = findColumn(record, textColumn);
   if (textKey === undefined) {
-    const present = Object.keys(record).map((key) => JSON.stringify(key)).join(', ');
+    const present = Object.keys(record)
+      .map((key) => JSON.stringify(key))
+      .join(', ');
     return fail('missing_column', `no column ${JSON.stringify(textColumn)}; columns present: ${present || 'none'}`);
   }
   const text = record[textKey];

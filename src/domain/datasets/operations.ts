@@ -6,11 +6,34 @@ import type { DatasetRow } from './rows.js';
  */
 export type Operation =
   | { op: 'dedupe'; mode?: 'exact' | 'normalized' }
-  | { op: 'clean'; urls?: boolean; mentions?: boolean; code_blocks?: boolean; emails?: boolean; collapse_whitespace?: boolean }
-  | { op: 'filter'; max_tokens?: number; model?: string; min_chars?: number; include_labels?: string[]; exclude_labels?: string[]; drop_unlabeled?: boolean }
+  | {
+      op: 'clean';
+      urls?: boolean;
+      mentions?: boolean;
+      code_blocks?: boolean;
+      emails?: boolean;
+      collapse_whitespace?: boolean;
+    }
+  | {
+      op: 'filter';
+      max_tokens?: number;
+      model?: string;
+      min_chars?: number;
+      include_labels?: string[];
+      exclude_labels?: string[];
+      drop_unlabeled?: boolean;
+    }
   | { op: 'relabel'; map?: Record<string, string>; overrides?: { example_id: string; label: string }[] }
   | { op: 'sample'; max_per_label?: number; balance?: 'undersample' | 'oversample'; seed?: number }
-  | { op: 'split'; train: number; validation: number; test: number; seed?: number; stratify?: boolean; min_test_rows?: number };
+  | {
+      op: 'split';
+      train: number;
+      validation: number;
+      test: number;
+      seed?: number;
+      stratify?: boolean;
+      min_test_rows?: number;
+    };
 
 export type OperationName = Operation['op'];
 export type OperationOf<K extends OperationName> = Extract<Operation, { op: K }>;
@@ -48,10 +71,17 @@ export const DEFAULT_SEED = 42;
 // Parameter checks. Operations come from JSON, so types are re-checked at runtime too.
 
 export function checkBoolean(value: unknown, index: number, field: string): void {
-  if (value !== undefined && typeof value !== 'boolean') throw new OperationError(index, field, `${field} must be a boolean`);
+  if (value !== undefined && typeof value !== 'boolean')
+    throw new OperationError(index, field, `${field} must be a boolean`);
 }
 
-export function checkInteger(value: unknown, index: number, field: string, min: number, max = Number.MAX_SAFE_INTEGER): void {
+export function checkInteger(
+  value: unknown,
+  index: number,
+  field: string,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): void {
   if (value === undefined) return;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
     throw new OperationError(index, field, `${field} must be an integer from ${min} to ${max}`);

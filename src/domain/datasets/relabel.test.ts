@@ -9,7 +9,13 @@ const ctx = { labels: ['positive', 'negative', 'neutral'], tokenizerModel: 'gpt-
 const llmRow = (text: string, label: string): DatasetRow => ({ ...newRow(text, label, 'llm'), confidence: 0.8 });
 
 describe('relabel', () => {
-  const rows = [llmRow('good', 'pos'), llmRow('bad', 'neg'), newRow('meh', 'neutral'), newRow('good', 'pos'), newRow('??', null)];
+  const rows = [
+    llmRow('good', 'pos'),
+    llmRow('bad', 'neg'),
+    newRow('meh', 'neutral'),
+    newRow('good', 'pos'),
+    newRow('??', null),
+  ];
 
   it('renames labels through the map, keeping who labelled them', () => {
     const result = relabel(rows, { op: 'relabel', map: { pos: 'positive', neg: 'negative' } }, ctx);
@@ -20,7 +26,11 @@ describe('relabel', () => {
   });
 
   it('does not chain renames', () => {
-    const result = relabel([newRow('x', 'a'), newRow('y', 'positive')], { op: 'relabel', map: { a: 'positive', positive: 'negative' } }, ctx);
+    const result = relabel(
+      [newRow('x', 'a'), newRow('y', 'positive')],
+      { op: 'relabel', map: { a: 'positive', positive: 'negative' } },
+      ctx,
+    );
     expect(result.rows.map((r) => r.label)).toEqual(['positive', 'negative']);
   });
 
@@ -45,15 +55,38 @@ describe('relabel', () => {
 
   it('can label a row that had no label', () => {
     const unlabeled = rows[4] as DatasetRow;
-    const result = relabel(rows, { op: 'relabel', overrides: [{ example_id: unlabeled.exampleId, label: 'neutral' }] }, ctx);
+    const result = relabel(
+      rows,
+      { op: 'relabel', overrides: [{ example_id: unlabeled.exampleId, label: 'neutral' }] },
+      ctx,
+    );
     expect(result.rows[4]).toMatchObject({ label: 'neutral', labelSource: 'human', confidence: null });
   });
 
   it.each([
     [{ op: 'relabel', map: { pos: 'good' } }, 'map.pos'],
-    [{ op: 'relabel', overrides: [{ example_id: 'a', label: 'neutral' }, { example_id: 'b', label: 'positive' }, { example_id: 'c', label: 'great' }] }, 'overrides[2].label'],
+    [
+      {
+        op: 'relabel',
+        overrides: [
+          { example_id: 'a', label: 'neutral' },
+          { example_id: 'b', label: 'positive' },
+          { example_id: 'c', label: 'great' },
+        ],
+      },
+      'overrides[2].label',
+    ],
     [{ op: 'relabel', overrides: [{ example_id: '', label: 'neutral' }] }, 'overrides[0].example_id'],
-    [{ op: 'relabel', overrides: [{ example_id: 'a', label: 'neutral' }, { example_id: 'a', label: 'positive' }] }, 'overrides[1].example_id'],
+    [
+      {
+        op: 'relabel',
+        overrides: [
+          { example_id: 'a', label: 'neutral' },
+          { example_id: 'a', label: 'positive' },
+        ],
+      },
+      'overrides[1].example_id',
+    ],
     [{ op: 'relabel', map: ['positive'] }, 'map'],
   ])('rejects %j with the operation index and field %s', (op, field) => {
     const operations = [{ op: 'dedupe' }, { op: 'clean' }, op] as never;

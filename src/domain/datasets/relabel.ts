@@ -1,4 +1,11 @@
-import { checkLabel, isRecord, OperationError, type OperationContext, type OperationOf, type OperationResult } from './operations.js';
+import {
+  checkLabel,
+  isRecord,
+  OperationError,
+  type OperationContext,
+  type OperationOf,
+  type OperationResult,
+} from './operations.js';
 import type { DatasetRow } from './rows.js';
 
 type RelabelOp = OperationOf<'relabel'>;
@@ -22,7 +29,11 @@ export function validateRelabel(op: RelabelOp, index: number, ctx: OperationCont
     checkLabel(label, labels, index, `overrides[${i}].label`);
     const earlier = seen.get(exampleId);
     if (earlier !== undefined && earlier !== label) {
-      throw new OperationError(index, `overrides[${i}].example_id`, `example ${exampleId} is overridden twice with different labels`);
+      throw new OperationError(
+        index,
+        `overrides[${i}].example_id`,
+        `example ${exampleId} is overridden twice with different labels`,
+      );
     }
     seen.set(exampleId, label as string);
   });

@@ -32,6 +32,17 @@ export interface StoredRow extends DatasetRow {
 /** Examples are stored once, addressed by the SHA-256 of their text (hex). */
 export const exampleIdOf = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-export function newRow(text: string, label: string | null, labelSource: LabelSource | null = label === null ? null : 'import'): DatasetRow {
-  return { exampleId: exampleIdOf(text), text, label, labelSource: label === null ? null : labelSource, confidence: null, split: null };
+export function newRow(
+  text: string,
+  label: string | null,
+  labelSource: LabelSource | null = label === null ? null : 'import',
+): DatasetRow {
+  return {
+    exampleId: exampleIdOf(text),
+    text,
+    label,
+    labelSource: label === null ? null : labelSource,
+    confidence: null,
+    split: null,
+  };
 }

@@ -78,7 +78,10 @@ export function sample(rows: DatasetRow[], op: SampleOp, _ctx: OperationContext)
     if (keep[i]) out.push(row);
   });
   for (const i of copies) out.push(rows[i] as DatasetRow);
-  const details: Record<string, number | string> = { removed: rows.length - (out.length - copies.length), added: copies.length };
+  const details: Record<string, number | string> = {
+    removed: rows.length - (out.length - copies.length),
+    added: copies.length,
+  };
   if (balanceTo !== undefined) details.balanced_to = Math.min(balanceTo, op.max_per_label ?? balanceTo);
   return { rows: out, details };
 }

@@ -7,7 +7,9 @@ const ctx = { labels: ['a', 'b', 'c'], tokenizerModel: 'gpt-4o-mini' };
 const op = { op: 'split', train: 0.8, validation: 0.1, test: 0.1 } as const;
 
 const rowsWith = (counts: Record<string, number>): DatasetRow[] =>
-  Object.entries(counts).flatMap(([label, n]) => Array.from({ length: n }, (_, i) => newRow(`${label} ${i}`, label === 'none' ? null : label)));
+  Object.entries(counts).flatMap(([label, n]) =>
+    Array.from({ length: n }, (_, i) => newRow(`${label} ${i}`, label === 'none' ? null : label)),
+  );
 
 /** split → label ("none" for unlabelled) → rows. */
 function table(rows: DatasetRow[]): Record<string, Record<string, number>> {
@@ -62,9 +64,18 @@ describe('split', () => {
   });
 
   it('changes only the split field and keeps input order', () => {
-    const rows = rowsWith({ b: 7, a: 9, none: 4 }).map((row): DatasetRow => ({ ...row, split: 'test', labelSource: row.label === null ? null : 'llm', confidence: row.label === null ? null : 0.5 }));
+    const rows = rowsWith({ b: 7, a: 9, none: 4 }).map(
+      (row): DatasetRow => ({
+        ...row,
+        split: 'test',
+        labelSource: row.label === null ? null : 'llm',
+        confidence: row.label === null ? null : 0.5,
+      }),
+    );
     const result = split(rows, op, ctx);
-    expect(result.rows.map(({ split: _split, ...rest }) => rest)).toEqual(rows.map(({ split: _split, ...rest }) => rest));
+    expect(result.rows.map(({ split: _split, ...rest }) => rest)).toEqual(
+      rows.map(({ split: _split, ...rest }) => rest),
+    );
     expect(result.rows.every((row) => row.split !== null)).toBe(true);
   });
 
@@ -87,7 +98,9 @@ describe('split', () => {
 
   it('accepts fractions that add up to 1 within floating-point error', () => {
     expect(() => validateSplit({ op: 'split', train: 0.7, validation: 0.2, test: 0.1 }, 0, ctx)).not.toThrow();
-    expect(split(rowsWith({ a: 10 }), { op: 'split', train: 0.7, validation: 0.2, test: 0.1 }, ctx).details).toMatchObject({ train: 7, validation: 2, test: 1 });
+    expect(
+      split(rowsWith({ a: 10 }), { op: 'split', train: 0.7, validation: 0.2, test: 0.1 }, ctx).details,
+    ).toMatchObject({ train: 7, validation: 2, test: 1 });
   });
 
   it.each([
@@ -119,7 +132,9 @@ describe('split with min_test_rows', () => {
 
   it('leaves a split that already meets the minimum exactly as without it', () => {
     const rows = rowsWith({ a: 300, b: 200 });
-    expect(split(rows, seventyFifteen, ctx)).toEqual(split(rows, { op: 'split', train: 0.7, validation: 0.15, test: 0.15 }, ctx));
+    expect(split(rows, seventyFifteen, ctx)).toEqual(
+      split(rows, { op: 'split', train: 0.7, validation: 0.15, test: 0.15 }, ctx),
+    );
   });
 
   it('stops at half the rows and says the minimum was not met', () => {

@@ -49,7 +49,10 @@ export function allocateStratum(n: number, fractions: readonly number[], carry: 
   const counts = quotas.map(Math.floor);
   const active = fractions.map((_, s) => s).filter((s) => (fractions[s] as number) > 0);
   const byRemainder = [...active].sort(
-    (a, b) => remainderKey(quotas[b] as number) - remainderKey(quotas[a] as number) || (carry[b] as number) - (carry[a] as number) || a - b,
+    (a, b) =>
+      remainderKey(quotas[b] as number) - remainderKey(quotas[a] as number) ||
+      (carry[b] as number) - (carry[a] as number) ||
+      a - b,
   );
   let left = n - counts.reduce((sum, count) => sum + count, 0);
   for (let k = 0; left > 0; k++, left--) counts[byRemainder[k % byRemainder.length] as number]! += 1;
@@ -59,7 +62,11 @@ export function allocateStratum(n: number, fractions: readonly number[], carry: 
       // n >= active splits and one of them is empty, so some other split holds two or more rows.
       const donor = active
         .filter((d) => (counts[d] as number) >= 2)
-        .reduce((best, d) => ((counts[d] as number) - (quotas[d] as number) > (counts[best] as number) - (quotas[best] as number) ? d : best));
+        .reduce((best, d) =>
+          (counts[d] as number) - (quotas[d] as number) > (counts[best] as number) - (quotas[best] as number)
+            ? d
+            : best,
+        );
       counts[donor]! -= 1;
       counts[s] = 1;
     }
@@ -78,7 +85,8 @@ export function split(rows: DatasetRow[], op: SplitOp, _ctx: OperationContext): 
   const total = op.train + op.validation + op.test;
   // Normalised so the quotas of a stratum add up to its size despite the 1e-9 tolerance.
   const fractions = SPLITS.map((s) => op[s] / total);
-  const strata = op.stratify === false ? new Map<string | null, number[]>([[null, rows.map((_, i) => i)]]) : indicesByLabel(rows);
+  const strata =
+    op.stratify === false ? new Map<string | null, number[]>([[null, rows.map((_, i) => i)]]) : indicesByLabel(rows);
   const assign = (shares: number[]) => {
     const rng = seededRng(op.seed ?? DEFAULT_SEED);
     const assigned = new Array<Split>(rows.length);
@@ -101,16 +109,30 @@ export function split(rows: DatasetRow[], op: SplitOp, _ctx: OperationContext): 
   if ((totals[2] ?? 0) < wanted) {
     // Rounding per stratum can land a row or two short of the share asked for: grow it a row at a time.
     const most = Math.floor(rows.length * MAX_TEST_SHARE);
-    for (let rowsAsked = Math.min(wanted, most); (totals[2] ?? 0) < Math.min(wanted, most) && rowsAsked <= most; rowsAsked += 1) {
+    for (
+      let rowsAsked = Math.min(wanted, most);
+      (totals[2] ?? 0) < Math.min(wanted, most) && rowsAsked <= most;
+      rowsAsked += 1
+    ) {
       ({ assigned, totals } = assign(withTestShare(fractions, rowsAsked / rows.length)));
     }
     details['test_share'] = Number(((totals[2] ?? 0) / rows.length).toFixed(4));
     if ((totals[2] ?? 0) < wanted) {
-      details['min_test_rows_unmet'] = `${rows.length} rows allow a test split of ${totals[2] ?? 0} (at most ${MAX_TEST_SHARE * 100} % of the rows), fewer than the ${wanted} asked for`;
+      details['min_test_rows_unmet'] =
+        `${rows.length} rows allow a test split of ${totals[2] ?? 0} (at most ${MAX_TEST_SHARE * 100} % of the rows), fewer than the ${wanted} asked for`;
     }
   }
   const out = rows.map((row, i) => (row.split === assigned[i] ? row : { ...row, split: assigned[i] as Split }));
-  return { rows: out, details: { train: totals[0] ?? 0, validation: totals[1] ?? 0, test: totals[2] ?? 0, strata: strata.size, ...details } };
+  return {
+    rows: out,
+    details: {
+      train: totals[0] ?? 0,
+      validation: totals[1] ?? 0,
+      test: totals[2] ?? 0,
+      strata: strata.size,
+      ...details,
+    },
+  };
 }
 
 /** Fractions with the test share raised to `test`, train and validation shrunk in proportion. */

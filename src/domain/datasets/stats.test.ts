@@ -42,7 +42,12 @@ describe('versionStats', () => {
   });
 
   it('has no token stats for an empty version', () => {
-    expect(versionStats([], [])).toMatchObject({ row_count: 0, duplicate_count: 0, tokens: null, label_distribution: {} });
+    expect(versionStats([], [])).toMatchObject({
+      row_count: 0,
+      duplicate_count: 0,
+      tokens: null,
+      label_distribution: {},
+    });
   });
 
   it('refuses token counts that do not line up with the rows', () => {

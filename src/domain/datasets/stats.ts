@@ -66,7 +66,12 @@ export function versionStats(rows: readonly DatasetRow[], tokenCounts: readonly 
     duplicate_count: duplicates,
     label_distribution: sortedRecord(labels),
     label_sources: sortedRecord(sources),
-    splits: { train: splitStats('train'), validation: splitStats('validation'), test: splitStats('test'), unassigned: splitStats('unassigned') },
+    splits: {
+      train: splitStats('train'),
+      validation: splitStats('validation'),
+      test: splitStats('test'),
+      unassigned: splitStats('unassigned'),
+    },
     tokens: tokenStats(tokenCounts),
   };
 }

@@ -50,7 +50,8 @@ function deviance(x: number, m: number): number {
 
 /** ln P(X = k) for X ~ Binomial(n, ½). */
 export function logBinomialHalfPmf(k: number, n: number): number {
-  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(k)) throw new RangeError(`binomial: need integers, got k=${k}, n=${n}`);
+  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(k))
+    throw new RangeError(`binomial: need integers, got k=${k}, n=${n}`);
   if (k < 0 || k > n) return Number.NEGATIVE_INFINITY;
   if (k === 0 || k === n) return n * -Math.LN2;
   const half = n / 2;
@@ -90,7 +91,8 @@ function exactLowerTail(k: number, n: number): number {
 
 /** P(X ≤ k) for X ~ Binomial(n, ½), like `scipy.stats.binom.cdf(k, n, 0.5)`. */
 export function binomialHalfCdf(k: number, n: number): number {
-  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(k)) throw new RangeError(`binomial: need integers, got k=${k}, n=${n}`);
+  if (!Number.isInteger(n) || n < 0 || !Number.isInteger(k))
+    throw new RangeError(`binomial: need integers, got k=${k}, n=${n}`);
   if (k < 0) return 0;
   if (k >= n) return 1;
   if (n <= EXACT_UP_TO) return exactLowerTail(k, n);

@@ -20,7 +20,14 @@ describe('logLoss', () => {
 
   it('renormalises rows that sum to less than 1 before taking the log', () => {
     // 0.3 / (0.3 + 0.3) = 0.5, and 0.6 / (0.6 + 0.2 + 0.1) = 2/3
-    const result = logLoss(['a', 'a'], [{ a: 0.3, b: 0.3, c: 0 }, { a: 0.6, b: 0.2, c: 0.1 }], ['a', 'b', 'c']);
+    const result = logLoss(
+      ['a', 'a'],
+      [
+        { a: 0.3, b: 0.3, c: 0 },
+        { a: 0.6, b: 0.2, c: 0.1 },
+      ],
+      ['a', 'b', 'c'],
+    );
     const eps = 1e-15;
     expect(result.value).toBeCloseTo((-Math.log(0.3 / (0.6 + eps)) - Math.log(0.6 / (0.9 + eps))) / 2, 12);
   });
@@ -122,7 +129,11 @@ describe('expectedCalibrationError', () => {
   });
 
   it('excludes rows without probabilities and rejects a bad bin count', () => {
-    expect(expectedCalibrationError(['a', 'a'], [null, { a: 1, b: 0 }], ['a', 'b'])).toEqual({ value: 0, rows: 1, excluded: 1 });
+    expect(expectedCalibrationError(['a', 'a'], [null, { a: 1, b: 0 }], ['a', 'b'])).toEqual({
+      value: 0,
+      rows: 1,
+      excluded: 1,
+    });
     expect(expectedCalibrationError(['a'], [null], ['a', 'b'])).toEqual({ value: null, rows: 0, excluded: 1 });
     expect(() => expectedCalibrationError([], [], ['a'], 0)).toThrow(RangeError);
   });

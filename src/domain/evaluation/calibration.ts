@@ -30,7 +30,12 @@ interface ScoredRow {
   probabilities: number[];
 }
 
-function scorable(name: string, yTrue: readonly string[], probabilities: readonly ProbabilityRow[], labels: readonly string[]) {
+function scorable(
+  name: string,
+  yTrue: readonly string[],
+  probabilities: readonly ProbabilityRow[],
+  labels: readonly string[],
+) {
   assertSameLength(name, yTrue, probabilities);
   const index = labelIndex(name, labels);
   const rows: ScoredRow[] = [];
@@ -45,7 +50,8 @@ function scorable(name: string, yTrue: readonly string[], probabilities: readonl
     }
     const row = labels.map((label) => {
       const p = Object.hasOwn(map, label) ? map[label]! : 0;
-      if (!(p >= 0 && p <= 1)) throw new RangeError(`${name}: probability of "${label}" on row ${i} is ${p}, outside [0, 1]`);
+      if (!(p >= 0 && p <= 1))
+        throw new RangeError(`${name}: probability of "${label}" on row ${i} is ${p}, outside [0, 1]`);
       return p;
     });
     rows.push({ trueIndex, probabilities: row });
@@ -88,7 +94,11 @@ export function logLoss(
  * 2 × the binary `brier_score_loss(y_true == positive, p_positive)` of earlier releases and of
  * 'auto', provided each row's two probabilities sum to 1.
  */
-export function brierScore(yTrue: readonly string[], probabilities: readonly ProbabilityRow[], labels: readonly string[]): CalibrationScore {
+export function brierScore(
+  yTrue: readonly string[],
+  probabilities: readonly ProbabilityRow[],
+  labels: readonly string[],
+): CalibrationScore {
   const { rows, excluded } = scorable('brierScore', yTrue, probabilities, labels);
   return meanOver(rows, excluded, ({ trueIndex, probabilities: row }) =>
     row.reduce((sum, p, j) => sum + (p - (j === trueIndex ? 1 : 0)) ** 2, 0),
@@ -109,7 +119,8 @@ export function expectedCalibrationError(
   labels: readonly string[],
   bins = 10,
 ): CalibrationScore {
-  if (!Number.isInteger(bins) || bins < 1) throw new RangeError(`expectedCalibrationError: bins must be a positive integer, got ${bins}`);
+  if (!Number.isInteger(bins) || bins < 1)
+    throw new RangeError(`expectedCalibrationError: bins must be a positive integer, got ${bins}`);
   const { rows, excluded } = scorable('expectedCalibrationError', yTrue, probabilities, labels);
   if (rows.length === 0) return { value: null, rows: 0, excluded };
   // np.linspace computes edge i as i * (1 / bins); the same product keeps ties on an edge identical.

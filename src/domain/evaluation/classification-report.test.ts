@@ -16,7 +16,11 @@ function fromMatrix(matrix: number[][], labels: string[]): { yTrue: string[]; yP
   return { yTrue, yPred };
 }
 
-function expectScores(report: ClassificationReport, label: string, expected: { precision: number; recall: number; f1: number; support: number }) {
+function expectScores(
+  report: ClassificationReport,
+  label: string,
+  expected: { precision: number; recall: number; f1: number; support: number },
+) {
   const row = report.labels.find((r) => r.label === label);
   expect(row).toBeDefined();
   expect(row!.precision).toBeCloseTo(expected.precision, 12);

@@ -10,7 +10,11 @@ import { assertSameLength, labelIndex } from './inputs.js';
  * failure encoded as some extra label, which `labels=` then excludes). A true label outside
  * `labels` is dropped from the matrix too, as scikit-learn does.
  */
-export function confusionMatrix(yTrue: readonly string[], yPred: readonly (string | null)[], labels: readonly string[]): number[][] {
+export function confusionMatrix(
+  yTrue: readonly string[],
+  yPred: readonly (string | null)[],
+  labels: readonly string[],
+): number[][] {
   assertSameLength('confusionMatrix', yTrue, yPred);
   const index = labelIndex('confusionMatrix', labels);
   const matrix = labels.map(() => labels.map(() => 0));

@@ -21,7 +21,14 @@ describe('summariseUsage', () => {
       { inputTokens: 120, outputTokens: 3, costUsd: 0.002 },
       { inputTokens: 80, outputTokens: 1, costUsd: 0.0005 },
     ]);
-    expect(summary).toMatchObject({ calls: 3, inputTokens: 300, outputTokens: 6, meanInputTokens: 100, meanOutputTokens: 2, unpricedCalls: 0 });
+    expect(summary).toMatchObject({
+      calls: 3,
+      inputTokens: 300,
+      outputTokens: 6,
+      meanInputTokens: 100,
+      meanOutputTokens: 2,
+      unpricedCalls: 0,
+    });
     expect(summary.costUsd).toBeCloseTo(0.0035, 15);
   });
 

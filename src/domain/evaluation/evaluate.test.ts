@@ -17,8 +17,23 @@ const rows: EvaluationRow[] = [
   row({ trueLabel: 'neg', predicted: 'pos', probabilities: { neg: 0.4, pos: 0.6 }, latencyMs: 200 }),
   row({ trueLabel: 'pos', predicted: 'pos', probabilities: { neg: 0.2, pos: 0.8 }, latencyMs: 300, inputTokens: 60 }),
   // A failed call: whatever came back is ignored, its latency and tokens still count.
-  row({ trueLabel: 'pos', predicted: 'pos', probabilities: { neg: 0, pos: 1 }, latencyMs: 5000, inputTokens: 0, outputTokens: 0, costUsd: 0, error: 'timeout' }),
-  row({ trueLabel: 'pos', predicted: 'maybe', probabilities: { neg: 0.5, pos: 0.5 }, inputTokens: 55, outputTokens: 2 }),
+  row({
+    trueLabel: 'pos',
+    predicted: 'pos',
+    probabilities: { neg: 0, pos: 1 },
+    latencyMs: 5000,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+    error: 'timeout',
+  }),
+  row({
+    trueLabel: 'pos',
+    predicted: 'maybe',
+    probabilities: { neg: 0.5, pos: 0.5 },
+    inputTokens: 55,
+    outputTokens: 2,
+  }),
   row({ trueLabel: 'pos', predicted: 'pos', latencyMs: 150 }),
 ];
 
@@ -104,7 +119,10 @@ describe('evaluatePredictions', () => {
   });
 
   it('leaves cost per 1,000 out when any call is unpriced', () => {
-    const result = evaluatePredictions({ labels: ['a', 'b'], rows: [row({ trueLabel: 'a' }), row({ trueLabel: 'b', costUsd: null })] });
+    const result = evaluatePredictions({
+      labels: ['a', 'b'],
+      rows: [row({ trueLabel: 'a' }), row({ trueLabel: 'b', costUsd: null })],
+    });
     expect(result.usage.cost_usd).toBe(0.001);
     expect(result.usage.unpriced_calls).toBe(1);
     expect(result.usage.cost_per_1000).toBeNull();

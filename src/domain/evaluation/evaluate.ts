@@ -57,7 +57,11 @@ export interface EvaluationMetrics {
     total: number;
   };
   /** Present when the task gave label ranks. */
-  ordinal: { one_off_accuracy: number | null; good_threshold: number | null; good_vs_bad_accuracy: number | null } | null;
+  ordinal: {
+    one_off_accuracy: number | null;
+    good_threshold: number | null;
+    good_vs_bad_accuracy: number | null;
+  } | null;
   /** Present when at least one row has probabilities; rows without them are excluded and counted. */
   calibration: {
     log_loss: number | null;
@@ -94,12 +98,14 @@ const averageJson = (scores: AverageScores): AverageJson => ({
 function checkInput(input: EvaluationInput): void {
   const index = labelIndex('evaluatePredictions', input.labels);
   for (const row of input.rows) {
-    if (!index.has(row.trueLabel)) throw new RangeError(`evaluatePredictions: true label "${row.trueLabel}" is not one of the labels`);
+    if (!index.has(row.trueLabel))
+      throw new RangeError(`evaluatePredictions: true label "${row.trueLabel}" is not one of the labels`);
   }
   if (input.order !== undefined) {
     for (const label of input.labels) {
       const rank = Object.hasOwn(input.order, label) ? input.order[label] : undefined;
-      if (rank === undefined || !Number.isFinite(rank)) throw new RangeError(`evaluatePredictions: label "${label}" has no rank in order`);
+      if (rank === undefined || !Number.isFinite(rank))
+        throw new RangeError(`evaluatePredictions: label "${label}" has no rank in order`);
     }
   }
   if (input.goodThreshold !== undefined && input.order === undefined) {
@@ -156,7 +162,8 @@ export function evaluatePredictions(input: EvaluationInput): EvaluationMetrics {
         : {
             one_off_accuracy: oneOffAccuracy(yTrue, yPred, order),
             good_threshold: goodThreshold ?? null,
-            good_vs_bad_accuracy: goodThreshold === undefined ? null : goodVsBadAccuracy(yTrue, yPred, order, goodThreshold),
+            good_vs_bad_accuracy:
+              goodThreshold === undefined ? null : goodVsBadAccuracy(yTrue, yPred, order, goodThreshold),
           },
     calibration,
     latency_ms: latency === null ? null : { ...latency, rows: latencies.length },
@@ -168,7 +175,8 @@ export function evaluatePredictions(input: EvaluationInput): EvaluationMetrics {
       mean_output_tokens: usage.meanOutputTokens,
       cost_usd: usage.costUsd,
       unpriced_calls: usage.unpricedCalls,
-      cost_per_1000: usage.unpricedCalls > 0 || usage.costUsd === null ? null : costPerThousand(usage.costUsd, usage.calls),
+      cost_per_1000:
+        usage.unpricedCalls > 0 || usage.costUsd === null ? null : costPerThousand(usage.costUsd, usage.calls),
     },
   };
 }

@@ -5,7 +5,13 @@ describe('latencyPercentiles', () => {
   it('matches numpy bit for bit', () => {
     // np.percentile(ms, [50, 95, 99]) → 10.5, 82.44999999999996, 96.49000000000001; np.mean → 27.3
     const ms = [12, 3, 7, 45, 100, 8, 9, 23, 5, 61];
-    expect(latencyPercentiles(ms)).toEqual({ p50: 10.5, p95: 82.44999999999996, p99: 96.49000000000001, mean: 27.3, max: 100 });
+    expect(latencyPercentiles(ms)).toEqual({
+      p50: 10.5,
+      p95: 82.44999999999996,
+      p99: 96.49000000000001,
+      mean: 27.3,
+      max: 100,
+    });
   });
 
   it('interpolates linearly between the neighbouring order statistics', () => {

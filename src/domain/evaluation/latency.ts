@@ -32,7 +32,8 @@ export function percentile(sorted: readonly number[], q: number): number {
 /** Percentiles, mean and max of the given latencies; null when there are none. */
 export function latencyPercentiles(ms: readonly number[]): LatencySummary | null {
   if (ms.length === 0) return null;
-  if (ms.some((value) => !Number.isFinite(value))) throw new RangeError('latencyPercentiles: latencies must be finite numbers');
+  if (ms.some((value) => !Number.isFinite(value)))
+    throw new RangeError('latencyPercentiles: latencies must be finite numbers');
   const sorted = [...ms].sort((a, b) => a - b);
   return {
     p50: percentile(sorted, 50),

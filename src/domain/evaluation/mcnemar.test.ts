@@ -48,7 +48,9 @@ describe('mcnemar', () => {
     const result = mcnemar(a, b);
     expect(result.onlyA).toBe(49000);
     // 2 · P(X ≤ 49000), X ~ Bin(100000, ½), from the exact integer sum.
-    expect(Math.abs(result.pValue - 2.58871603834689788411654385248e-10) / 2.58871603834689788411654385248e-10).toBeLessThan(1e-12);
+    expect(
+      Math.abs(result.pValue - 2.58871603834689788411654385248e-10) / 2.58871603834689788411654385248e-10,
+    ).toBeLessThan(1e-12);
   });
 
   it('matches scipy for a moderate table', () => {

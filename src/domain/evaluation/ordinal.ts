@@ -9,7 +9,8 @@ import { assertSameLength } from './inputs.js';
 
 function rankOf(name: string, order: Readonly<Record<string, number>>, label: string): number {
   const rank = Object.hasOwn(order, label) ? order[label] : undefined;
-  if (rank === undefined || !Number.isFinite(rank)) throw new RangeError(`${name}: true label "${label}" has no rank in order`);
+  if (rank === undefined || !Number.isFinite(rank))
+    throw new RangeError(`${name}: true label "${label}" has no rank in order`);
   return rank;
 }
 
@@ -53,6 +54,7 @@ export function goodVsBadAccuracy(
   order: Readonly<Record<string, number>>,
   threshold: number,
 ): number | null {
-  if (!Number.isFinite(threshold)) throw new RangeError(`goodVsBadAccuracy: threshold must be finite, got ${threshold}`);
+  if (!Number.isFinite(threshold))
+    throw new RangeError(`goodVsBadAccuracy: threshold must be finite, got ${threshold}`);
   return shareWhere('goodVsBadAccuracy', yTrue, yPred, order, (t, p) => t >= threshold === p >= threshold);
 }

@@ -12,11 +12,14 @@ function decompose(value: number): { mantissa: bigint; exponent: number } {
   const bits = view.getBigUint64(0);
   const biased = Number((bits >> 52n) & 0x7ffn);
   const fraction = bits & ((1n << 52n) - 1n);
-  return biased === 0 ? { mantissa: fraction, exponent: -1074 } : { mantissa: fraction | (1n << 52n), exponent: biased - 1075 };
+  return biased === 0
+    ? { mantissa: fraction, exponent: -1074 }
+    : { mantissa: fraction | (1n << 52n), exponent: biased - 1075 };
 }
 
 export function formatFixed(value: number, digits: number): string {
-  if (!Number.isInteger(digits) || digits < 0) throw new RangeError(`formatFixed: digits must be a non-negative integer, got ${digits}`);
+  if (!Number.isInteger(digits) || digits < 0)
+    throw new RangeError(`formatFixed: digits must be a non-negative integer, got ${digits}`);
   if (Number.isNaN(value)) return 'nan';
   if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
   const negative = value < 0 || Object.is(value, -0);

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { classificationReport } from './classification-report.js';
 import { formatClassificationReport, formatConfusionMatrix, formatFailureCounts } from './report-text.js';
 
-const repeat = (count: number, truth: string, predicted: string) => Array.from({ length: count }, () => [truth, predicted] as const);
+const repeat = (count: number, truth: string, predicted: string) =>
+  Array.from({ length: count }, () => [truth, predicted] as const);
 
 function reportFor(pairs: (readonly [string, string])[], labels: string[]) {
   return classificationReport(
@@ -58,7 +59,10 @@ describe('formatClassificationReport', () => {
   it('widens the name column for long labels and rounds exact ties to even like Python', () => {
     const long = 'a much longer label name';
     // long: TP 1 of 8 predicted and 8 true → 0.125 everywhere, which Python prints as 0.12.
-    const report = reportFor([...repeat(1, long, long), ...repeat(7, long, 'b'), ...repeat(7, 'b', long), ...repeat(49, 'b', 'b')], [long, 'b']);
+    const report = reportFor(
+      [...repeat(1, long, long), ...repeat(7, long, 'b'), ...repeat(7, 'b', long), ...repeat(49, 'b', 'b')],
+      [long, 'b'],
+    );
     expect(formatClassificationReport(report)).toBe(
       '                          precision    recall  f1-score   support\n\n' +
         'a much longer label name       0.12      0.12      0.12         8\n' +
@@ -85,7 +89,14 @@ describe('formatConfusionMatrix', () => {
         ],
         ['negative', 'pos'],
       ),
-    ).toBe(['true \\ predicted  negative  pos', '        negative         5    2', '             pos         1  122', ''].join('\n'));
+    ).toBe(
+      [
+        'true \\ predicted  negative  pos',
+        '        negative         5    2',
+        '             pos         1  122',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('rejects a matrix that does not fit the labels', () => {
@@ -104,6 +115,8 @@ describe('formatFailureCounts', () => {
   });
 
   it('prints nan for the share of no rows', () => {
-    expect(formatFailureCounts({ rows: 0, failedCalls: 0, unparseableAnswers: 0, unknownLabels: 0 })).toContain('0 of 0 (nan)');
+    expect(formatFailureCounts({ rows: 0, failedCalls: 0, unparseableAnswers: 0, unknownLabels: 0 })).toContain(
+      '0 of 0 (nan)',
+    );
   });
 });

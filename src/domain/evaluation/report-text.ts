@@ -46,7 +46,9 @@ export function formatConfusionMatrix(matrix: readonly (readonly number[])[], la
   }
   const corner = 'true \\ predicted';
   const firstWidth = Math.max(corner.length, ...labels.map((label) => [...label].length));
-  const widths = labels.map((label, j) => Math.max([...label].length, ...matrix.map((cells) => String(cells[j]).length)));
+  const widths = labels.map((label, j) =>
+    Math.max([...label].length, ...matrix.map((cells) => String(cells[j]).length)),
+  );
   const line = (first: string, cells: readonly string[]): string =>
     [alignRight(first, firstWidth), ...cells.map((text, j) => alignRight(text, widths[j]!))].join('  ') + '\n';
   return line(corner, labels) + matrix.map((cells, i) => line(labels[i]!, cells.map(String))).join('');
@@ -56,7 +58,12 @@ export function formatConfusionMatrix(matrix: readonly (readonly number[])[], la
  * One line under the report saying how many rows got no usable answer, and why: a macro F1 of
  * 0.00 reads very differently when every call failed or every answer was unparseable.
  */
-export function formatFailureCounts(counts: { rows: number; failedCalls: number; unparseableAnswers: number; unknownLabels: number }): string {
+export function formatFailureCounts(counts: {
+  rows: number;
+  failedCalls: number;
+  unparseableAnswers: number;
+  unknownLabels: number;
+}): string {
   const failures = counts.failedCalls + counts.unparseableAnswers + counts.unknownLabels;
   const share = counts.rows > 0 ? `${((failures / counts.rows) * 100).toFixed(1)} %` : 'nan';
   return `no usable answer: ${failures} of ${counts.rows} (${share}); failed calls ${counts.failedCalls}, unparseable answers ${counts.unparseableAnswers}, unknown labels ${counts.unknownLabels}\n`;

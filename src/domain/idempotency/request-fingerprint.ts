@@ -12,6 +12,8 @@ export function canonicalJson(value: unknown): string {
  * What makes two requests with one Idempotency-Key "the same": their query and their body (for a
  * streamed body, the SHA-256 of its bytes). The method, path and API key are the key's scope.
  */
-export function requestFingerprint(request: { query: unknown; body: unknown } | { query: unknown; bodySha256: string }): string {
+export function requestFingerprint(
+  request: { query: unknown; body: unknown } | { query: unknown; bodySha256: string },
+): string {
   return createHash('sha256').update(canonicalJson(request)).digest('hex');
 }

@@ -5,7 +5,12 @@ const repeat = (count: number, a: string, b: string) => Array.from({ length: cou
 
 describe('agreement', () => {
   it('matches the Wikipedia example (kappa 0.4)', () => {
-    const pairs = [...repeat(20, 'yes', 'yes'), ...repeat(5, 'yes', 'no'), ...repeat(10, 'no', 'yes'), ...repeat(15, 'no', 'no')];
+    const pairs = [
+      ...repeat(20, 'yes', 'yes'),
+      ...repeat(5, 'yes', 'no'),
+      ...repeat(10, 'no', 'yes'),
+      ...repeat(15, 'no', 'no'),
+    ];
     const result = agreement(pairs);
     expect(result.n).toBe(50);
     expect(result.accuracy).toBeCloseTo(0.7, 12);

@@ -22,7 +22,9 @@ export interface ApplyOptions {
  * Cohen's kappa) so people can see how far to trust the LLM on the rest.
  */
 export function applyLabelAnswers(rows: DatasetRow[], answers: LabelAnswer[], options: ApplyOptions) {
-  const byExample = new Map(answers.filter((answer) => answer.label !== null).map((answer) => [answer.exampleId, answer]));
+  const byExample = new Map(
+    answers.filter((answer) => answer.label !== null).map((answer) => [answer.exampleId, answer]),
+  );
   const pairs: { a: string; b: string }[] = [];
   const flagged = new Set<string>();
   let labeled = 0;

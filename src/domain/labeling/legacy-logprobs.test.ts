@@ -48,7 +48,11 @@ describe('codeProbabilities', () => {
       codes,
     });
     expect(result.label).toBe('negative');
-    expect(result.probabilities).toEqual({ positive: expect.closeTo(0.38, 10), negative: expect.closeTo(0.57, 10), other: expect.closeTo(0.05, 10) });
+    expect(result.probabilities).toEqual({
+      positive: expect.closeTo(0.38, 10),
+      negative: expect.closeTo(0.57, 10),
+      other: expect.closeTo(0.05, 10),
+    });
   });
 
   it('splits the numeric codes evenly when the answer was ` nil` (the next position is about nil)', () => {
@@ -58,7 +62,11 @@ describe('codeProbabilities', () => {
       codes,
     });
     expect(result.label).toBe('other');
-    expect(result.probabilities).toEqual({ positive: expect.closeTo(0.2, 10), negative: expect.closeTo(0.2, 10), other: expect.closeTo(0.6, 10) });
+    expect(result.probabilities).toEqual({
+      positive: expect.closeTo(0.2, 10),
+      negative: expect.closeTo(0.2, 10),
+      other: expect.closeTo(0.6, 10),
+    });
   });
 
   it('counts a code the model wrote without its space', () => {
@@ -76,11 +84,19 @@ describe('codeProbabilities', () => {
 
   it('strips a stop sequence before matching', () => {
     const result = codeProbabilities({ text: ' 2 END', topLogprobs: null, codes });
-    expect(result).toEqual({ label: 'negative', probabilities: { positive: 0, negative: 1, other: 0 }, confidence: null });
+    expect(result).toEqual({
+      label: 'negative',
+      probabilities: { positive: 0, negative: 1, other: 0 },
+      confidence: null,
+    });
   });
 
   it('returns no label for an answer that is no code, but keeps the probabilities', () => {
-    const result = codeProbabilities({ text: ' 7', topLogprobs: [map({ ' ': 1 }), map({ '7': 0.5, '1': 0.3 })], codes });
+    const result = codeProbabilities({
+      text: ' 7',
+      topLogprobs: [map({ ' ': 1 }), map({ '7': 0.5, '1': 0.3 })],
+      codes,
+    });
     expect(result.label).toBeNull();
     expect(result.confidence).toBeNull();
     expect(result.probabilities.positive).toBeCloseTo(0.3, 10);
@@ -89,8 +105,14 @@ describe('codeProbabilities', () => {
   });
 
   it('works with padded codes once a task has ten labels', () => {
-    const many = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`label${i + 1}`, ` ${String(i + 1).padStart(2, '0')}`]));
-    const result = codeProbabilities({ text: ' 10', topLogprobs: [map({ ' ': 1 }), map({ '10': 0.8, '01': 0.2 })], codes: many });
+    const many = Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [`label${i + 1}`, ` ${String(i + 1).padStart(2, '0')}`]),
+    );
+    const result = codeProbabilities({
+      text: ' 10',
+      topLogprobs: [map({ ' ': 1 }), map({ '10': 0.8, '01': 0.2 })],
+      codes: many,
+    });
     expect(result.label).toBe('label10');
     expect(result.probabilities.label10).toBeCloseTo(0.8, 10);
     expect(result.probabilities.label1).toBeCloseTo(0.2, 10);

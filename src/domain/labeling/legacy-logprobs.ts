@@ -77,7 +77,9 @@ export function codeProbabilities(input: {
   if (top === null || top.length === 0) return { label, probabilities: certain(labels, label), confidence: null };
 
   const tokenize = input.tokenize ?? cl100kTokens;
-  const paths = new Map(Object.entries(input.codes).map(([name, code]) => [name, [tokenize(code), tokenize(code.trimStart())]]));
+  const paths = new Map(
+    Object.entries(input.codes).map(([name, code]) => [name, [tokenize(code), tokenize(code.trimStart())]]),
+  );
   const sampled = input.tokens ?? sampledTokens(input.text, top);
   const positions: PathPosition[] = top.map((alternatives, i) => ({
     sampled: sampled[i],

@@ -6,7 +6,11 @@ import { labelProbabilities, matchLabel, type TokenAlternative, type TokenPositi
 const tokenize = (text: string): string[] => encode(text).map((id) => decode([id]));
 
 const alt = (token: string, p: number): TokenAlternative => ({ token, logprob: Math.log(p) });
-const position = (token: string, p: number, top: TokenAlternative[]): TokenPosition => ({ token, logprob: Math.log(p), top_logprobs: top });
+const position = (token: string, p: number, top: TokenAlternative[]): TokenPosition => ({
+  token,
+  logprob: Math.log(p),
+  top_logprobs: top,
+});
 
 describe('matchLabel', () => {
   const labels = ['positive', 'negative', 'Sci/Tech'];
@@ -39,7 +43,14 @@ describe('labelProbabilities with distinct first tokens', () => {
   it('reads each label off the first position, summing case variants', () => {
     const result = labelProbabilities({
       content: 'positive',
-      positions: [position('positive', 0.8, [alt('positive', 0.8), alt('negative', 0.15), alt('neutral', 0.03), alt('Positive', 0.01)])],
+      positions: [
+        position('positive', 0.8, [
+          alt('positive', 0.8),
+          alt('negative', 0.15),
+          alt('neutral', 0.03),
+          alt('Positive', 0.01),
+        ]),
+      ],
       labels,
       tokenize,
     });
@@ -74,16 +85,28 @@ describe('labelProbabilities with distinct first tokens', () => {
   });
 
   it('includes the sampled token when top_logprobs omit it, without counting it twice', () => {
-    const omitted = labelProbabilities({ content: 'neutral', positions: [position('neutral', 0.4, [])], labels, tokenize });
+    const omitted = labelProbabilities({
+      content: 'neutral',
+      positions: [position('neutral', 0.4, [])],
+      labels,
+      tokenize,
+    });
     expect(omitted.probabilities.neutral).toBeCloseTo(0.4, 10);
-    const listed = labelProbabilities({ content: 'neutral', positions: [position('neutral', 0.4, [alt('neutral', 0.4)])], labels, tokenize });
+    const listed = labelProbabilities({
+      content: 'neutral',
+      positions: [position('neutral', 0.4, [alt('neutral', 0.4)])],
+      labels,
+      tokenize,
+    });
     expect(listed.probabilities.neutral).toBeCloseTo(0.4, 10);
   });
 
   it('clamps to [0, 1] and treats -9999 ("not in top 20") as 0', () => {
     const result = labelProbabilities({
       content: 'positive',
-      positions: [position('positive', 1, [alt('positive', 1), alt('Positive', 0.5), { token: 'negative', logprob: -9999 }])],
+      positions: [
+        position('positive', 1, [alt('positive', 1), alt('Positive', 0.5), { token: 'negative', logprob: -9999 }]),
+      ],
       labels,
       tokenize,
     });
@@ -93,7 +116,10 @@ describe('labelProbabilities with distinct first tokens', () => {
   it('still computes probabilities when the answer is not a label', () => {
     const result = labelProbabilities({
       content: 'I think positive',
-      positions: [position('I', 0.5, [alt('I', 0.5), alt('positive', 0.3), alt('negative', 0.2)]), position(' think', 0.9, [])],
+      positions: [
+        position('I', 0.5, [alt('I', 0.5), alt('positive', 0.3), alt('negative', 0.2)]),
+        position(' think', 0.9, []),
+      ],
       labels,
       tokenize,
     });
@@ -130,7 +156,10 @@ describe('labelProbabilities with colliding first tokens (real o200k tokens)', (
   it('gives labels whose next token is absent what the shown ones left, evenly', () => {
     const result = labelProbabilities({
       content: 'Not spam',
-      positions: [position('Not', 0.9, [alt('Not', 0.9)]), position(' spam', 0.7, [alt(' spam', 0.7), alt(' really', 0.1)])],
+      positions: [
+        position('Not', 0.9, [alt('Not', 0.9)]),
+        position(' spam', 0.7, [alt(' spam', 0.7), alt(' really', 0.1)]),
+      ],
       labels: ['Not spam', 'Not sure', 'Not relevant'],
       tokenize,
     });
@@ -148,7 +177,11 @@ describe('labelProbabilities with colliding first tokens (real o200k tokens)', (
       labels: ['Spam', 'Not spam', 'Not sure'],
       tokenize,
     });
-    expect(result.probabilities).toEqual({ Spam: expect.closeTo(0.7, 10), 'Not spam': expect.closeTo(0.1, 10), 'Not sure': expect.closeTo(0.1, 10) });
+    expect(result.probabilities).toEqual({
+      Spam: expect.closeTo(0.7, 10),
+      'Not spam': expect.closeTo(0.1, 10),
+      'Not sure': expect.closeTo(0.1, 10),
+    });
   });
 
   it('splits evenly when there is no next position', () => {
@@ -159,7 +192,10 @@ describe('labelProbabilities with colliding first tokens (real o200k tokens)', (
       tokenize,
     });
     expect(result.label).toBeNull();
-    expect(result.probabilities).toEqual({ 'Not spam': expect.closeTo(0.45, 10), 'Not sure': expect.closeTo(0.45, 10) });
+    expect(result.probabilities).toEqual({
+      'Not spam': expect.closeTo(0.45, 10),
+      'Not sure': expect.closeTo(0.45, 10),
+    });
   });
 
   it('gives a label that is a prefix of another the mass not taken by the longer one', () => {
@@ -212,7 +248,12 @@ describe('labelProbabilities with colliding first tokens (real o200k tokens)', (
 
 describe('labelProbabilities without logprobs', () => {
   it('gives the matched label 1 and no confidence', () => {
-    const result = labelProbabilities({ content: 'Negative', positions: null, labels: ['positive', 'negative'], tokenize });
+    const result = labelProbabilities({
+      content: 'Negative',
+      positions: null,
+      labels: ['positive', 'negative'],
+      tokenize,
+    });
     expect(result).toEqual({ label: 'negative', probabilities: { positive: 0, negative: 1 }, confidence: null });
   });
 

@@ -60,7 +60,8 @@ const fold = (text: string): string => text.normalize('NFC').toLowerCase();
 // Wrapping quotes, bold markers and trailing punctuation are decoration, not part of the answer.
 const LEADING_DECORATION = /^[\s"'`*“”‘’«»]+/u;
 const TRAILING_DECORATION = /[\s\p{P}`]+$/u;
-const undecorated = (text: string): string => fold(text.trim()).replace(LEADING_DECORATION, '').replace(TRAILING_DECORATION, '');
+const undecorated = (text: string): string =>
+  fold(text.trim()).replace(LEADING_DECORATION, '').replace(TRAILING_DECORATION, '');
 
 /**
  * The label an answer names: exact, then trimmed case-insensitive, then ignoring wrapping quotes
@@ -98,7 +99,8 @@ export function pathProbabilities(
   };
   const massOf = (alternatives: readonly TokenAlternative[], key: string, depth: number) => {
     let mass = 0;
-    for (const alternative of alternatives) if (normalize(alternative.token, depth) === key) mass += probabilityOf(alternative.logprob);
+    for (const alternative of alternatives)
+      if (normalize(alternative.token, depth) === key) mass += probabilityOf(alternative.logprob);
     return mass;
   };
 
@@ -160,7 +162,9 @@ function chatPosition(position: TokenPosition): PathPosition {
   const listed = position.top_logprobs.some((alternative) => alternative.token === position.token);
   return {
     sampled: position.token,
-    alternatives: listed ? position.top_logprobs : [...position.top_logprobs, { token: position.token, logprob: position.logprob }],
+    alternatives: listed
+      ? position.top_logprobs
+      : [...position.top_logprobs, { token: position.token, logprob: position.logprob }],
   };
 }
 

@@ -4,11 +4,18 @@ import { taskPrompt } from './prompt-config.js';
 describe('taskPrompt', () => {
   const task = {
     instructions: 'Rate the review.',
-    labels: [{ name: '1', description: 'awful', order: 1 }, { name: '5', description: '', order: 5 }],
+    labels: [
+      { name: '1', description: 'awful', order: 1 },
+      { name: '5', description: '', order: 5 },
+    ],
   };
 
   it('gives the task’s instructions and labels, descriptions only where there are some, never the order', () => {
-    expect(taskPrompt(task)).toEqual({ instructions: 'Rate the review.', labels: [{ name: '1', description: 'awful' }, { name: '5' }], fewShot: [] });
+    expect(taskPrompt(task)).toEqual({
+      instructions: 'Rate the review.',
+      labels: [{ name: '1', description: 'awful' }, { name: '5' }],
+      fewShot: [],
+    });
   });
 
   it('takes other instructions, few-shot examples and asTrained when given', () => {

@@ -41,7 +41,10 @@ export function taskPrompt(
 ): PromptConfig {
   return {
     instructions: options.instructions ?? task.instructions,
-    labels: task.labels.map((label) => ({ name: label.name, ...(label.description ? { description: label.description } : {}) })),
+    labels: task.labels.map((label) => ({
+      name: label.name,
+      ...(label.description ? { description: label.description } : {}),
+    })),
     fewShot: options.fewShot ?? [],
     ...(options.asTrained ? { asTrained: true } : {}),
   };

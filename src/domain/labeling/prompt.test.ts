@@ -19,7 +19,8 @@ describe('chatMessages', () => {
     expect(chatMessages(prompt, 'Where is my invoice?')).toEqual([
       {
         role: 'system',
-        content: 'Classify the support ticket.\n\nAllowed labels:\n- billing: payments, invoices, refunds\n- Not sure\nAnswer with the label only.',
+        content:
+          'Classify the support ticket.\n\nAllowed labels:\n- billing: payments, invoices, refunds\n- Not sure\nAnswer with the label only.',
       },
       { role: 'user', content: 'I was charged twice' },
       { role: 'assistant', content: 'billing' },
@@ -30,7 +31,10 @@ describe('chatMessages', () => {
   });
 
   it('works without instructions or examples', () => {
-    const messages = chatMessages({ instructions: '  ', labels: [{ name: 'a', description: '' }], fewShot: [] }, 'text');
+    const messages = chatMessages(
+      { instructions: '  ', labels: [{ name: 'a', description: '' }], fewShot: [] },
+      'text',
+    );
     expect(messages).toEqual([
       { role: 'system', content: 'Allowed labels:\n- a\nAnswer with the label only.' },
       { role: 'user', content: 'text' },
@@ -66,7 +70,15 @@ describe('pickFewShot', () => {
 
   it('takes labels in turn, in sorted label order', () => {
     const picked = pickFewShotRows(rows, 7, 42);
-    expect(picked.map((example) => example.label)).toEqual(['negative', 'neutral', 'positive', 'negative', 'positive', 'negative', 'positive']);
+    expect(picked.map((example) => example.label)).toEqual([
+      'negative',
+      'neutral',
+      'positive',
+      'negative',
+      'positive',
+      'negative',
+      'positive',
+    ]);
     expect(new Set(picked.map((example) => example.exampleId)).size).toBe(7);
     expect(pickFewShot(rows, 7, 42)).toEqual(picked.map(({ text, label }) => ({ text, label })));
   });
@@ -83,6 +95,8 @@ describe('pickFewShot', () => {
     expect(pickFewShot(rows, 0, 1)).toEqual([]);
     expect(pickFewShot([], 3, 1)).toEqual([]);
     expect(pickFewShot([{ exampleId: 'x', text: 't', label: 'l' }], 1, 1)).toEqual([{ text: 't', label: 'l' }]);
-    expect(pickFewShotRows([{ exampleId: 'x', text: 't', label: 'l', extra: 1 }], 1, 1)).toEqual([{ exampleId: 'x', text: 't', label: 'l', extra: 1 }]);
+    expect(pickFewShotRows([{ exampleId: 'x', text: 't', label: 'l', extra: 1 }], 1, 1)).toEqual([
+      { exampleId: 'x', text: 't', label: 'l', extra: 1 },
+    ]);
   });
 });

@@ -85,7 +85,9 @@ export function pickFewShotRows<Row extends FewShotRow>(rows: readonly Row[], k:
   // One generator drawn label by label in sorted order: the order fixes which draws each gets.
   const labels = [...byLabel.keys()].sort();
   const queues = labels.map((label) => {
-    const members = (byLabel.get(label) ?? []).sort((a, b) => (a.exampleId < b.exampleId ? -1 : a.exampleId > b.exampleId ? 1 : 0));
+    const members = (byLabel.get(label) ?? []).sort((a, b) =>
+      a.exampleId < b.exampleId ? -1 : a.exampleId > b.exampleId ? 1 : 0,
+    );
     return shuffleInPlace(members, rng);
   });
   const picked: Row[] = [];

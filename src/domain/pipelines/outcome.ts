@@ -29,7 +29,11 @@ export function pipelineOutcome(input: {
     return { result: 'promoted', reason: decision, ...ids };
   }
   if (input.championAfter === null && input.fallbackAfter === null) {
-    return { result: 'nothing_serving', reason: `not promoted (${decision}), and the task has no champion and no fallback: classify answers 409`, ...ids };
+    return {
+      result: 'nothing_serving',
+      reason: `not promoted (${decision}), and the task has no champion and no fallback: classify answers 409`,
+      ...ids,
+    };
   }
   const serving = input.championAfter !== null ? 'the champion keeps serving' : 'only the fallback serves';
   return { result: 'no_promotion', reason: `not promoted (${decision}); ${serving}`, ...ids };

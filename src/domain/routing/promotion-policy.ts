@@ -123,7 +123,9 @@ export function decidePromotion(input: {
   }
   if (score === null) return no(`${policy.metric} is not defined for this evaluation`);
   if (!champion && fallback?.modelId === challenger.modelId) {
-    return no('the model is the fallback, which already answers while there is no champion; promote it by hand to make it champion');
+    return no(
+      'the model is the fallback, which already answers while there is no champion; promote it by hand to make it champion',
+    );
   }
   if (!incumbent) return no('there is no champion and no fallback to compare with; promote by hand');
   if (!incumbent.evaluation) {
@@ -134,17 +136,27 @@ export function decidePromotion(input: {
     );
   }
   if (compared !== null && improvement! < policy.minImprovement) {
-    return no(`${policy.metric} ${fixed(score)} vs ${role} ${fixed(compared)}: improvement ${fixed(improvement!)} < ${policy.minImprovement}`);
+    return no(
+      `${policy.metric} ${fixed(score)} vs ${role} ${fixed(compared)}: improvement ${fixed(improvement!)} < ${policy.minImprovement}`,
+    );
   }
   if (policy.maxPValue !== null) {
-    if (!challenger.correct || !incumbent.evaluation.correct) return no(`per-row results are missing, so the McNemar test against the ${role} cannot be computed`);
+    if (!challenger.correct || !incumbent.evaluation.correct)
+      return no(`per-row results are missing, so the McNemar test against the ${role} cannot be computed`);
     const test = mcnemar(challenger.correct, incumbent.evaluation.correct);
-    Object.assign(numbers, { p_value: test.pValue, only_challenger_right: test.onlyA, only_compared_right: test.onlyB });
+    Object.assign(numbers, {
+      p_value: test.pValue,
+      only_challenger_right: test.onlyA,
+      only_compared_right: test.onlyB,
+    });
     if (test.pValue > policy.maxPValue) {
-      return no(`McNemar against the ${role}: p = ${pValueText(test.pValue)} > ${policy.maxPValue} (${test.onlyA} rows only this model got right, ${test.onlyB} only the ${role})`);
+      return no(
+        `McNemar against the ${role}: p = ${pValueText(test.pValue)} > ${policy.maxPValue} (${test.onlyA} rows only this model got right, ${test.onlyB} only the ${role})`,
+      );
     }
   }
-  const significance = numbers.p_value === null ? '' : `, McNemar p = ${pValueText(numbers.p_value)} ≤ ${policy.maxPValue}`;
+  const significance =
+    numbers.p_value === null ? '' : `, McNemar p = ${pValueText(numbers.p_value)} ≤ ${policy.maxPValue}`;
   return {
     promote: true,
     reason:

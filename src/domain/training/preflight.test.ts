@@ -22,7 +22,14 @@ describe('billableTokens', () => {
 });
 
 describe('preflightProblems', () => {
-  const healthy = { trainCounts: { a: 50, b: 40 }, validationCounts: { a: 10, b: 9 }, testCounts: { a: 10, b: 9 }, labels: ['a', 'b'], overTokenLimit: 0, tokenLimit: 65_536 };
+  const healthy = {
+    trainCounts: { a: 50, b: 40 },
+    validationCounts: { a: 10, b: 9 },
+    testCounts: { a: 10, b: 9 },
+    labels: ['a', 'b'],
+    overTokenLimit: 0,
+    tokenLimit: 65_536,
+  };
 
   it('blocks fewer than 10 examples and warns about missing labels and validation', () => {
     const problems = preflightProblems({
@@ -42,25 +49,30 @@ describe('preflightProblems', () => {
   });
 
   it('passes a healthy split', () => {
-    expect(
-      preflightProblems({ ...healthy }),
-    ).toEqual([]);
+    expect(preflightProblems({ ...healthy })).toEqual([]);
   });
 
   it('warns that without labeled test rows (of the task’s labels) the model is not evaluated automatically', () => {
     for (const testCounts of [{}, { retired: 4 }] as Record<string, number>[]) {
       expect(preflightProblems({ ...healthy, testCounts })).toEqual([
-        { code: 'no_test_split', message: expect.stringContaining('will not be evaluated automatically'), blocking: false },
+        {
+          code: 'no_test_split',
+          message: expect.stringContaining('will not be evaluated automatically'),
+          blocking: false,
+        },
       ]);
     }
     expect(preflightProblems({ ...healthy, testCounts: { b: 1 } })).toEqual([]);
   });
 
   it('warns, without blocking, that a model missing from the price table cannot be costed', () => {
-    expect(preflightProblems({ ...healthy, unpricedModel: { model: 'o4-mini-2025-04-16', priceTableDate: '2026-11-22' } })).toEqual([
+    expect(
+      preflightProblems({ ...healthy, unpricedModel: { model: 'o4-mini-2025-04-16', priceTableDate: '2026-11-22' } }),
+    ).toEqual([
       {
         code: 'unpriced_model',
-        message: 'o4-mini-2025-04-16 has no training price in the price table (2026-11-22): the cost cannot be estimated (PRICE_OVERRIDES can add it)',
+        message:
+          'o4-mini-2025-04-16 has no training price in the price table (2026-11-22): the cost cannot be estimated (PRICE_OVERRIDES can add it)',
         blocking: false,
       },
     ]);

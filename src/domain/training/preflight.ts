@@ -63,7 +63,11 @@ export function preflightProblems(input: PreflightInput): PreflightProblem[] {
     });
   }
   if (total(input.validationCounts) === 0) {
-    problems.push({ code: 'no_validation', message: 'no validation split: no validation loss will be reported', blocking: false });
+    problems.push({
+      code: 'no_validation',
+      message: 'no validation split: no validation loss will be reported',
+      blocking: false,
+    });
   } else {
     const missingValidation = input.labels.filter((label) => !input.validationCounts[label]);
     if (missingValidation.length > 0) {
@@ -78,7 +82,8 @@ export function preflightProblems(input: PreflightInput): PreflightProblem[] {
   if (input.labels.every((label) => !input.testCounts[label])) {
     problems.push({
       code: 'no_test_split',
-      message: 'no labeled test rows: the model will not be evaluated automatically (evaluate it by hand on another version)',
+      message:
+        'no labeled test rows: the model will not be evaluated automatically (evaluate it by hand on another version)',
       blocking: false,
     });
   }

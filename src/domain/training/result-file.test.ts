@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseStepMetrics } from './result-file.js';
 
-const csv = 'step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy\n1,1.52347,0.0,,\n2,0.57719,0.5,0.61,0.75\n';
+const csv =
+  'step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy\n1,1.52347,0.0,,\n2,0.57719,0.5,0.61,0.75\n';
 
 describe('parseStepMetrics', () => {
   it('decodes base64 and reads columns by name, empty cells as null', () => {

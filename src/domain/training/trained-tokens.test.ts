@@ -15,11 +15,17 @@ describe('checkTrainedTokens', () => {
   });
 
   it('sets aside negative, fractional and absurd counts, saying why', () => {
-    expect(checkTrainedTokens(-5, estimate)).toEqual({ tokens: null, oddity: expect.stringContaining('trained_tokens -5, which is not a token count') });
+    expect(checkTrainedTokens(-5, estimate)).toEqual({
+      tokens: null,
+      oddity: expect.stringContaining('trained_tokens -5, which is not a token count'),
+    });
     expect(checkTrainedTokens(1.5, estimate).tokens).toBeNull();
     // 1,000 tokens an epoch × 50 epochs × 2 = 100,000 at most.
     expect(checkTrainedTokens(100_000, estimate).tokens).toBe(100_000);
-    expect(checkTrainedTokens(100_001, estimate)).toEqual({ tokens: null, oddity: expect.stringContaining('at most 100000') });
+    expect(checkTrainedTokens(100_001, estimate)).toEqual({
+      tokens: null,
+      oddity: expect.stringContaining('at most 100000'),
+    });
   });
 
   it('without an estimate, still refuses what the column cannot hold', () => {

@@ -18,15 +18,24 @@ export interface TrainedTokensCheck {
  * trained: the estimated tokens per epoch times the most epochs a job may run, with slack for our
  * tokenizer. Anything else would price a negative or a huge cost (or overflow the column).
  */
-export function checkTrainedTokens(reported: number | null, estimate: { billableTokens?: number; epochs?: number } | null): TrainedTokensCheck {
+export function checkTrainedTokens(
+  reported: number | null,
+  estimate: { billableTokens?: number; epochs?: number } | null,
+): TrainedTokensCheck {
   if (reported === null) return { tokens: null, oddity: null };
   const perEpoch = estimate?.billableTokens && estimate.epochs ? estimate.billableTokens / estimate.epochs : null;
   const ceiling = perEpoch ? Math.min(MAX_STORABLE, Math.ceil(perEpoch * MAX_EPOCHS * TOKENIZER_SLACK)) : MAX_STORABLE;
   if (!Number.isSafeInteger(reported) || reported < 0) {
-    return { tokens: null, oddity: `The provider reported trained_tokens ${reported}, which is not a token count; no cost is recorded.` };
+    return {
+      tokens: null,
+      oddity: `The provider reported trained_tokens ${reported}, which is not a token count; no cost is recorded.`,
+    };
   }
   if (reported > ceiling) {
-    return { tokens: null, oddity: `The provider reported trained_tokens ${reported}, more than this job could train (at most ${ceiling}); no cost is recorded.` };
+    return {
+      tokens: null,
+      oddity: `The provider reported trained_tokens ${reported}, more than this job could train (at most ${ceiling}); no cost is recorded.`,
+    };
   }
   return { tokens: reported, oddity: null };
 }

@@ -116,7 +116,11 @@ describe('createFewShotClassifier', () => {
   });
 
   it('follows the prompt it is given on each call', async () => {
-    const renamed: PromptConfig = { ...support, labels: [{ name: 'money' }, { name: 'other' }], fewShot: [{ text: 'refund my payment', label: 'money' }] };
+    const renamed: PromptConfig = {
+      ...support,
+      labels: [{ name: 'money' }, { name: 'other' }],
+      fewShot: [{ text: 'refund my payment', label: 'money' }],
+    };
     const result = await classifier.classify('refund please', renamed);
     expect(Object.keys(result.probabilities)).toEqual(['money', 'other']);
     expect(result.label).toBe('money');
@@ -129,7 +133,6 @@ describe('createFewShotClassifier', () => {
     );
     await expect(classifier.classify('text', support, AbortSignal.abort())).rejects.toThrow();
   });
-
 });
 
 describe('softmax', () => {

@@ -43,7 +43,8 @@ function buildModel(prompt: PromptConfig): CentroidModel {
   for (const document of documents) {
     const vector = vectorizer.vectorize(document.text);
     vector.indices.forEach((feature, i) => {
-      centroids[feature * width + document.label] = (centroids[feature * width + document.label] ?? 0) + (vector.values[i] ?? 0);
+      centroids[feature * width + document.label] =
+        (centroids[feature * width + document.label] ?? 0) + (vector.values[i] ?? 0);
     });
   }
   // Mean and sum point the same way; only direction matters for cosine, so normalise the sums.
@@ -52,7 +53,8 @@ function buildModel(prompt: PromptConfig): CentroidModel {
     for (let feature = 0; feature < vectorizer.size; feature++) norm += (centroids[feature * width + label] ?? 0) ** 2;
     if (norm === 0) continue;
     const scale = 1 / Math.sqrt(norm);
-    for (let feature = 0; feature < vectorizer.size; feature++) centroids[feature * width + label] = (centroids[feature * width + label] ?? 0) * scale;
+    for (let feature = 0; feature < vectorizer.size; feature++)
+      centroids[feature * width + label] = (centroids[feature * width + label] ?? 0) * scale;
   }
   return { labels, vectorizer, centroids };
 }
@@ -73,19 +75,25 @@ export function similarities(model: CentroidModel, text: string): number[] {
   for (let i = 0; i < vector.indices.length; i++) {
     const base = (vector.indices[i] ?? 0) * width;
     const value = vector.values[i] ?? 0;
-    for (let label = 0; label < width; label++) scores[label] = (scores[label] ?? 0) + value * (model.centroids[base + label] ?? 0);
+    for (let label = 0; label < width; label++)
+      scores[label] = (scores[label] ?? 0) + value * (model.centroids[base + label] ?? 0);
   }
   return scores;
 }
 
 // Only the labels and examples shape the model; instructions cannot be used by it.
-const promptKey = (prompt: PromptConfig): string => JSON.stringify([prompt.labels, prompt.fewShot.map((example) => [example.text, example.label])]);
+const promptKey = (prompt: PromptConfig): string =>
+  JSON.stringify([prompt.labels, prompt.fewShot.map((example) => [example.text, example.label])]);
 
 const MAX_CACHED_MODELS = 8;
 
-export function createFewShotClassifier(prompt: PromptConfig, options: { model?: string; temperature?: number } = {}): Classifier {
+export function createFewShotClassifier(
+  prompt: PromptConfig,
+  options: { model?: string; temperature?: number } = {},
+): Classifier {
   const temperature = options.temperature ?? DEFAULT_TEMPERATURE;
-  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new RangeError(`temperature must be a positive number, got ${temperature}`);
+  if (!(temperature > 0) || !Number.isFinite(temperature))
+    throw new RangeError(`temperature must be a positive number, got ${temperature}`);
   // classify() receives a prompt on every call; the usual caller passes the same object each
   // time, so look it up by identity first and rebuild only for prompts with other content.
   // Prompts are treated as immutable: mutating one after a call would keep its old model.
@@ -113,7 +121,8 @@ export function createFewShotClassifier(prompt: PromptConfig, options: { model?:
       signal?.throwIfAborted();
       const started = performance.now();
       const model = modelFor(config);
-      if (model.labels.length === 0) throw new ProviderError('permanent', 'invalid_request', 'The prompt has no labels to choose from.');
+      if (model.labels.length === 0)
+        throw new ProviderError('permanent', 'invalid_request', 'The prompt has no labels to choose from.');
       const scores = similarities(model, text);
       const probabilities = softmax(scores, temperature);
       // Strictly greater: ties go to the earlier label.

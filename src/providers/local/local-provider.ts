@@ -29,6 +29,8 @@ export const localProvider: ProviderDefinition = {
   connect: () => ({
     configured: true,
     classifier: (spec, prompt) =>
-      spec.artifact ? createTrainedClassifier(deserializeArtifact(spec.artifact), { model: spec.model }) : createFewShotClassifier(prompt, { model: spec.model }),
+      spec.artifact
+        ? createTrainedClassifier(deserializeArtifact(spec.artifact), { model: spec.model })
+        : createFewShotClassifier(prompt, { model: spec.model }),
   }),
 };

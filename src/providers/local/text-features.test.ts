@@ -7,7 +7,14 @@ describe('wordsOf', () => {
   });
 
   it('handles any script, combining marks, width forms and emoji', () => {
-    expect(wordsOf('Ｃａｆé naïve Ünïcödé 東京タワー 👍🏽ok')).toEqual(['café', 'naïve', 'ünïcödé', '東京タワー', '👍', 'ok']);
+    expect(wordsOf('Ｃａｆé naïve Ünïcödé 東京タワー 👍🏽ok')).toEqual([
+      'café',
+      'naïve',
+      'ünïcödé',
+      '東京タワー',
+      '👍',
+      'ok',
+    ]);
   });
 });
 

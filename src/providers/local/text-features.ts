@@ -40,7 +40,8 @@ export function termCounts(text: string): TermCounts {
     const points = Array.from(padded);
     const simple = points.length === padded.length;
     for (let n = MIN_CHAR_GRAM; n <= Math.min(MAX_CHAR_GRAM, points.length); n++) {
-      for (let i = 0; i + n <= points.length; i++) bump(chars, simple ? padded.slice(i, i + n) : points.slice(i, i + n).join(''));
+      for (let i = 0; i + n <= points.length; i++)
+        bump(chars, simple ? padded.slice(i, i + n) : points.slice(i, i + n).join(''));
     }
   }
   return { words, chars };

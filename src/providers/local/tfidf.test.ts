@@ -25,6 +25,8 @@ describe('fitVectorizer', () => {
 
   it('gives similar texts a higher cosine than unrelated ones', () => {
     const query = vectorizer.vectorize('cats sitting');
-    expect(dot(query, vectorizer.vectorize('the cat sat'))).toBeGreaterThan(dot(query, vectorizer.vectorize('the dog ran')));
+    expect(dot(query, vectorizer.vectorize('the cat sat'))).toBeGreaterThan(
+      dot(query, vectorizer.vectorize('the dog ran')),
+    );
   });
 });

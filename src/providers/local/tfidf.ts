@@ -26,7 +26,8 @@ export interface Vectorizer {
 
 function fitBlock(documents: readonly Map<string, number>[], offset: number): Block {
   const documentFrequency = new Map<string, number>();
-  for (const counts of documents) for (const term of counts.keys()) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
+  for (const counts of documents)
+    for (const term of counts.keys()) documentFrequency.set(term, (documentFrequency.get(term) ?? 0) + 1);
   const index = new Map<string, number>();
   const idf: number[] = [];
   const n = documents.length;
@@ -38,7 +39,13 @@ function fitBlock(documents: readonly Map<string, number>[], offset: number): Bl
 }
 
 /** One block's weights, l2-normalised and scaled by `weight`; terms outside the vocabulary drop out. */
-function weighBlock(counts: Map<string, number>, block: Block, offset: number, weight: number, into: SparseVector): void {
+function weighBlock(
+  counts: Map<string, number>,
+  block: Block,
+  offset: number,
+  weight: number,
+  into: SparseVector,
+): void {
   const start = into.indices.length;
   let norm = 0;
   for (const [term, count] of counts) {

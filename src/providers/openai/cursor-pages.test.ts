@@ -17,7 +17,11 @@ const ids = Array.from({ length: 10 }, (_, i) => `e${10 - i}`);
 describe('readCursorPages', () => {
   it('reads every page of a well-behaved list', async () => {
     const { fetchPage, calls } = list(ids, 3);
-    expect(await readCursorPages(fetchPage, { idOf, maxPages: 10 })).toEqual({ items: ids, next: null, stalled: false });
+    expect(await readCursorPages(fetchPage, { idOf, maxPages: 10 })).toEqual({
+      items: ids,
+      next: null,
+      stalled: false,
+    });
     expect(calls).toEqual([undefined, 'e8', 'e5', 'e2']);
   });
 
@@ -34,7 +38,11 @@ describe('readCursorPages', () => {
       calls += 1;
       return { data: ['e3', 'e2'], hasMore: true };
     };
-    expect(await readCursorPages(stuck, { idOf, maxPages: 100 })).toEqual({ items: ['e3', 'e2'], next: null, stalled: true });
+    expect(await readCursorPages(stuck, { idOf, maxPages: 100 })).toEqual({
+      items: ['e3', 'e2'],
+      next: null,
+      stalled: true,
+    });
     expect(calls).toBe(2);
     // The same first page again, shifted by a newer item: the last id moved, but the page overlaps the first.
     let top = ['e3', 'e2'];
@@ -43,7 +51,11 @@ describe('readCursorPages', () => {
       top = [`e${Number(top[0]!.slice(1)) + 1}`, ...top.slice(0, 1)];
       return page;
     };
-    expect(await readCursorPages(shifting, { idOf, maxPages: 100 })).toEqual({ items: ['e3', 'e2', 'e4'], next: null, stalled: true });
+    expect(await readCursorPages(shifting, { idOf, maxPages: 100 })).toEqual({
+      items: ['e3', 'e2', 'e4'],
+      next: null,
+      stalled: true,
+    });
     const empty = async (): Promise<CursorPage<string>> => ({ data: [], hasMore: true });
     expect(await readCursorPages(empty, { idOf, maxPages: 100 })).toEqual({ items: [], next: null, stalled: true });
   });

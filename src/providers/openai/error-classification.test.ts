@@ -6,7 +6,12 @@ const NOW = Date.parse('2026-11-22T12:00:00Z');
 describe('classifyOpenAIError', () => {
   it('retries a rate limit, honouring retry-after-ms first', () => {
     const headers = new Headers({ 'retry-after-ms': '1500', 'retry-after': '9' });
-    expect(classifyOpenAIError({ status: 429, code: 'rate_limit_exceeded', type: 'tokens', message: 'Rate limit reached', headers }, NOW)).toEqual({
+    expect(
+      classifyOpenAIError(
+        { status: 429, code: 'rate_limit_exceeded', type: 'tokens', message: 'Rate limit reached', headers },
+        NOW,
+      ),
+    ).toEqual({
       kind: 'retryable',
       code: 'rate_limit_exceeded',
       retryAfterMs: 1500,
@@ -14,13 +19,28 @@ describe('classifyOpenAIError', () => {
   });
 
   it('reads retry-after as seconds or an HTTP date, from Headers or a plain record', () => {
-    expect(classifyOpenAIError({ status: 429, code: 'slow_down', message: 'slow down', headers: { 'Retry-After': '3' } }, NOW)).toEqual({
+    expect(
+      classifyOpenAIError(
+        { status: 429, code: 'slow_down', message: 'slow down', headers: { 'Retry-After': '3' } },
+        NOW,
+      ),
+    ).toEqual({
       kind: 'retryable',
       code: 'slow_down',
       retryAfterMs: 3000,
     });
     const date = new Date(NOW + 20_000).toUTCString();
-    expect(classifyOpenAIError({ status: 503, code: 'server_is_overloaded', message: 'overloaded', headers: new Headers({ 'retry-after': date }) }, NOW)).toEqual({
+    expect(
+      classifyOpenAIError(
+        {
+          status: 503,
+          code: 'server_is_overloaded',
+          message: 'overloaded',
+          headers: new Headers({ 'retry-after': date }),
+        },
+        NOW,
+      ),
+    ).toEqual({
       kind: 'retryable',
       code: 'server_is_overloaded',
       retryAfterMs: 20_000,
@@ -28,16 +48,31 @@ describe('classifyOpenAIError', () => {
   });
 
   it('leaves retryAfterMs out when the server gave none', () => {
-    expect(classifyOpenAIError({ status: 429, code: null, message: 'Too many requests' })).toEqual({ kind: 'retryable', code: 'rate_limit_exceeded' });
+    expect(classifyOpenAIError({ status: 429, code: null, message: 'Too many requests' })).toEqual({
+      kind: 'retryable',
+      code: 'rate_limit_exceeded',
+    });
   });
 
   it('never retries an exhausted quota', () => {
-    expect(classifyOpenAIError({ status: 429, code: 'insufficient_quota', type: 'insufficient_quota', message: 'You exceeded your current quota' })).toEqual({
+    expect(
+      classifyOpenAIError({
+        status: 429,
+        code: 'insufficient_quota',
+        type: 'insufficient_quota',
+        message: 'You exceeded your current quota',
+      }),
+    ).toEqual({
       kind: 'permanent',
       code: 'insufficient_quota',
     });
-    expect(classifyOpenAIError({ status: 429, code: 'credit_balance_exhausted', message: 'no credit' }).kind).toBe('permanent');
-    expect(classifyOpenAIError({ status: 429, code: null, type: 'insufficient_quota', message: 'quota' })).toEqual({ kind: 'permanent', code: 'insufficient_quota' });
+    expect(classifyOpenAIError({ status: 429, code: 'credit_balance_exhausted', message: 'no credit' }).kind).toBe(
+      'permanent',
+    );
+    expect(classifyOpenAIError({ status: 429, code: null, type: 'insufficient_quota', message: 'quota' })).toEqual({
+      kind: 'permanent',
+      code: 'insufficient_quota',
+    });
   });
 
   it.each([
@@ -65,20 +100,38 @@ describe('classifyOpenAIError', () => {
   });
 
   it('retries timeouts and connection failures', () => {
-    expect(classifyOpenAIError({ message: 'Request timed out.', isTimeout: true })).toEqual({ kind: 'retryable', code: 'timeout' });
-    expect(classifyOpenAIError({ message: 'Connection error.', isConnection: true })).toEqual({ kind: 'retryable', code: 'connection_error' });
+    expect(classifyOpenAIError({ message: 'Request timed out.', isTimeout: true })).toEqual({
+      kind: 'retryable',
+      code: 'timeout',
+    });
+    expect(classifyOpenAIError({ message: 'Connection error.', isConnection: true })).toEqual({
+      kind: 'retryable',
+      code: 'connection_error',
+    });
   });
 
   it('does not retry an error with no status that is no network failure', () => {
-    expect(classifyOpenAIError({ message: 'Request was aborted.' })).toEqual({ kind: 'permanent', code: 'unknown_error' });
+    expect(classifyOpenAIError({ message: 'Request was aborted.' })).toEqual({
+      kind: 'permanent',
+      code: 'unknown_error',
+    });
   });
 
   it('believes x-should-retry: false', () => {
-    expect(classifyOpenAIError({ status: 429, code: 'rate_limit_exceeded', message: 'x', headers: { 'x-should-retry': 'false' } })).toEqual({
+    expect(
+      classifyOpenAIError({
+        status: 429,
+        code: 'rate_limit_exceeded',
+        message: 'x',
+        headers: { 'x-should-retry': 'false' },
+      }),
+    ).toEqual({
       kind: 'permanent',
       code: 'rate_limit_exceeded',
     });
-    expect(classifyOpenAIError({ status: 400, code: null, message: 'x', headers: { 'x-should-retry': 'true' } }).kind).toBe('permanent');
+    expect(
+      classifyOpenAIError({ status: 400, code: null, message: 'x', headers: { 'x-should-retry': 'true' } }).kind,
+    ).toBe('permanent');
   });
 });
 
@@ -136,7 +189,13 @@ describe('parseRateLimitHeaders', () => {
   });
 
   it('leaves out missing or malformed values', () => {
-    expect(parseRateLimitHeaders({ 'X-RateLimit-Remaining-Tokens': '12', 'x-ratelimit-reset-tokens': 'later', 'x-ratelimit-remaining-requests': '-1' })).toEqual({
+    expect(
+      parseRateLimitHeaders({
+        'X-RateLimit-Remaining-Tokens': '12',
+        'x-ratelimit-reset-tokens': 'later',
+        'x-ratelimit-remaining-requests': '-1',
+      }),
+    ).toEqual({
       remainingTokens: 12,
     });
     expect(parseRateLimitHeaders(new Headers())).toEqual({});

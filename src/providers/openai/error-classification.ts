@@ -68,7 +68,8 @@ export function classifyOpenAIError(error: OpenAIErrorLike, now: number = Date.n
     }
     if (status === 401) return { kind: 'permanent', code: 'invalid_api_key' };
     if (status === 403) return { kind: 'permanent', code: code ?? 'permission_denied' };
-    if (status === 404) return { kind: 'permanent', code: code === 'model_not_found' ? 'model_not_found' : 'not_found' };
+    if (status === 404)
+      return { kind: 'permanent', code: code === 'model_not_found' ? 'model_not_found' : 'not_found' };
     if (status === 400 || status === 422) return { kind: 'permanent', code: 'invalid_request' };
     if (status === 408) return retryable(code ?? 'request_timeout', headers, now);
     if (status === 409) return retryable(code ?? 'conflict', headers, now);
@@ -83,7 +84,16 @@ export function classifyOpenAIError(error: OpenAIErrorLike, now: number = Date.n
   return classification;
 }
 
-const UNIT_MS: Readonly<Record<string, number>> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNIT_MS: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
 const GO_DURATION = /^([-+]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$/u;
 const GO_DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/gu;
 
@@ -97,7 +107,8 @@ export function parseGoDuration(text: string): number | undefined {
   const match = GO_DURATION.exec(value);
   if (!match) return undefined;
   let total = 0;
-  for (const part of value.matchAll(GO_DURATION_PART)) total += Number(part[1]) * (UNIT_MS[part[2] ?? ''] ?? Number.NaN);
+  for (const part of value.matchAll(GO_DURATION_PART))
+    total += Number(part[1]) * (UNIT_MS[part[2] ?? ''] ?? Number.NaN);
   if (!Number.isFinite(total)) return undefined;
   const ms = Math.round(total * 1e6) / 1e6;
   return match[1] === '-' ? -ms : ms;

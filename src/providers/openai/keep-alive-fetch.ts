@@ -11,7 +11,10 @@ type Fetch = typeof fetch;
  * uploads) goes to the built-in fetch. Responses are buffered: classification answers are small.
  */
 export function keepAliveFetch(fallback: Fetch = globalThis.fetch): Fetch {
-  const agents = { 'http:': new HttpAgent({ keepAlive: true, scheduling: 'lifo' }), 'https:': new HttpsAgent({ keepAlive: true, scheduling: 'lifo' }) };
+  const agents = {
+    'http:': new HttpAgent({ keepAlive: true, scheduling: 'lifo' }),
+    'https:': new HttpsAgent({ keepAlive: true, scheduling: 'lifo' }),
+  };
 
   return (async (input: string | URL | Request, init: RequestInit = {}) => {
     const body = init.body;
@@ -26,23 +29,30 @@ export function keepAliveFetch(fallback: Fetch = globalThis.fetch): Fetch {
 
     return new Promise<Response>((resolve, reject) => {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const request = send(url, { method: init.method ?? 'GET', headers, agent: agents[url.protocol as 'http:' | 'https:'] }, (response: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        response.on('data', (chunk: Buffer) => chunks.push(chunk));
-        response.on('error', (error) => {
-          signal?.removeEventListener('abort', abort);
-          reject(new TypeError('fetch failed', { cause: error }));
-        });
-        response.on('end', () => {
-          signal?.removeEventListener('abort', abort);
-          const responseHeaders = new Headers();
-          for (let i = 0; i < response.rawHeaders.length; i += 2) responseHeaders.append(response.rawHeaders[i]!, response.rawHeaders[i + 1]!);
-          const status = response.statusCode ?? 500;
-          // Responses with these statuses may not carry a body.
-          const payload = status === 204 || status === 304 ? null : Buffer.concat(chunks);
-          resolve(new Response(payload, { status, statusText: response.statusMessage ?? '', headers: responseHeaders }));
-        });
-      });
+      const request = send(
+        url,
+        { method: init.method ?? 'GET', headers, agent: agents[url.protocol as 'http:' | 'https:'] },
+        (response: IncomingMessage) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', (error) => {
+            signal?.removeEventListener('abort', abort);
+            reject(new TypeError('fetch failed', { cause: error }));
+          });
+          response.on('end', () => {
+            signal?.removeEventListener('abort', abort);
+            const responseHeaders = new Headers();
+            for (let i = 0; i < response.rawHeaders.length; i += 2)
+              responseHeaders.append(response.rawHeaders[i]!, response.rawHeaders[i + 1]!);
+            const status = response.statusCode ?? 500;
+            // Responses with these statuses may not carry a body.
+            const payload = status === 204 || status === 304 ? null : Buffer.concat(chunks);
+            resolve(
+              new Response(payload, { status, statusText: response.statusMessage ?? '', headers: responseHeaders }),
+            );
+          });
+        },
+      );
       const abort = () => {
         request.destroy();
         reject(signal?.reason ?? new DOMException('This operation was aborted', 'AbortError'));

@@ -62,7 +62,10 @@ export function createOpenAIClassifier(client: OpenAI, model: string, labelCodes
     const choice = data.choices[0];
     const content = choice?.message.content ?? '';
     const mapped = labelProbabilities({ content, positions: choice?.logprobs?.content ?? null, labels, tokenize });
-    const usage = boundedUsage(data.usage, { maxInputTokens: promptTokenBound(messages.map((message) => message.content)), maxOutputTokens });
+    const usage = boundedUsage(data.usage, {
+      maxInputTokens: promptTokenBound(messages.map((message) => message.content)),
+      maxOutputTokens,
+    });
     return { mapped, content, usage, headers: response.headers };
   };
 
@@ -71,12 +74,18 @@ export function createOpenAIClassifier(client: OpenAI, model: string, labelCodes
     const longest = Math.max(1, ...Object.values(codes).map((code) => tokenize(code).length));
     const legacyText = legacyPrompt(text);
     const { data, response } = await client.completions
-      .create({ model, prompt: legacyText, max_tokens: longest + 1, temperature: 0, logprobs: 5, stop: ['\n'] }, { signal })
+      .create(
+        { model, prompt: legacyText, max_tokens: longest + 1, temperature: 0, logprobs: 5, stop: ['\n'] },
+        { signal },
+      )
       .withResponse();
     const choice = data.choices[0];
     const content = choice?.text ?? '';
     const mapped = codeProbabilities({ text: content, topLogprobs: choice?.logprobs?.top_logprobs ?? null, codes });
-    const usage = boundedUsage(data.usage, { maxInputTokens: promptTokenBound([legacyText]), maxOutputTokens: longest + 1 });
+    const usage = boundedUsage(data.usage, {
+      maxInputTokens: promptTokenBound([legacyText]),
+      maxOutputTokens: longest + 1,
+    });
     return { mapped, content, usage, headers: response.headers };
   };
 

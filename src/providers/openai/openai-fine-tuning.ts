@@ -1,4 +1,5 @@
-import OpenAI, { toFile } from 'openai';
+import type OpenAI from 'openai';
+import { toFile } from 'openai';
 import { readCursorPages } from './cursor-pages.js';
 import type { FineTuningApi, ProviderCheckpoint, ProviderEvent, ProviderFileStatus, ProviderJob } from '../provider.js';
 import { toProviderError } from './provider-errors.js';
@@ -24,7 +25,10 @@ const presentJob = (job: OpenAI.FineTuning.FineTuningJob): ProviderJob => ({
   fineTunedModel: job.fine_tuned_model,
   trainedTokens: job.trained_tokens,
   resultFiles: job.result_files,
-  error: job.error && (job.error.code || job.error.message) ? { code: job.error.code ?? null, message: job.error.message ?? null } : null,
+  error:
+    job.error && (job.error.code || job.error.message)
+      ? { code: job.error.code ?? null, message: job.error.message ?? null }
+      : null,
   hyperparameters: (job.method?.supervised?.hyperparameters ?? job.hyperparameters ?? {}) as Record<string, unknown>,
 });
 
@@ -43,7 +47,10 @@ export function openAIFineTuning(client: OpenAI): FineTuningApi {
     /** The job earlier created for this fine-tune, if any: found by metadata after a crash. */
     findJob: (fineTuneId: string) =>
       wrap(async () => {
-        const page = await client.fineTuning.jobs.list({ metadata: { [FINE_TUNE_METADATA_KEY]: fineTuneId }, limit: 10 });
+        const page = await client.fineTuning.jobs.list({
+          metadata: { [FINE_TUNE_METADATA_KEY]: fineTuneId },
+          limit: 10,
+        });
         const job = page.data.find((candidate) => candidate.metadata?.[FINE_TUNE_METADATA_KEY] === fineTuneId);
         return job ? presentJob(job) : undefined;
       }),
@@ -76,10 +83,18 @@ export function openAIFineTuning(client: OpenAI): FineTuningApi {
       wrap(async () => {
         const read = await readCursorPages(
           async (cursor) => {
-            const page = await client.fineTuning.jobs.listEvents(id, { limit: PAGE_SIZE, ...(cursor ? { after: cursor } : {}) });
+            const page = await client.fineTuning.jobs.listEvents(id, {
+              limit: PAGE_SIZE,
+              ...(cursor ? { after: cursor } : {}),
+            });
             return { data: page.data, hasMore: page.has_more };
           },
-          { idOf: (event) => event.id, maxPages: MAX_PAGES_PER_POLL, ...(after ? { after } : {}), until: (event) => known.has(event.id) },
+          {
+            idOf: (event) => event.id,
+            maxPages: MAX_PAGES_PER_POLL,
+            ...(after ? { after } : {}),
+            until: (event) => known.has(event.id),
+          },
         );
         const events: ProviderEvent[] = read.items.map((event) => ({
           id: event.id,
@@ -97,7 +112,10 @@ export function openAIFineTuning(client: OpenAI): FineTuningApi {
       wrap(async () => {
         const read = await readCursorPages(
           async (cursor) => {
-            const page = await client.fineTuning.jobs.checkpoints.list(id, { limit: PAGE_SIZE, ...(cursor ? { after: cursor } : {}) });
+            const page = await client.fineTuning.jobs.checkpoints.list(id, {
+              limit: PAGE_SIZE,
+              ...(cursor ? { after: cursor } : {}),
+            });
             return { data: page.data, hasMore: page.has_more };
           },
           { idOf: (checkpoint) => checkpoint.id, maxPages: MAX_PAGES_PER_POLL },
@@ -116,6 +134,8 @@ export function openAIFineTuning(client: OpenAI): FineTuningApi {
 
     /** The provider's shutdown date for a model (YYYY-MM-DD), or null when none is announced. */
     shutdownDate: (model: string) =>
-      wrap(async () => ((await client.models.retrieve(model)) as { shutdown_date?: string | null }).shutdown_date ?? null),
+      wrap(
+        async () => ((await client.models.retrieve(model)) as { shutdown_date?: string | null }).shutdown_date ?? null,
+      ),
   };
 }

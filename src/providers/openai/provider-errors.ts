@@ -30,5 +30,9 @@ function providerError(
   status?: number,
   rateLimit?: ReturnType<typeof parseRateLimitHeaders>,
 ): ProviderError {
-  return new ProviderError(classified.kind, classified.code, message, { status, retryAfterMs: classified.retryAfterMs, rateLimit });
+  return new ProviderError(classified.kind, classified.code, message, {
+    status,
+    retryAfterMs: classified.retryAfterMs,
+    rateLimit,
+  });
 }

@@ -60,12 +60,25 @@ export function classifyService(deps: {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers,
   });
-  const served = new Counter({ name: 'tuneline_classify_total', help: 'Classifications by task and outcome (champion, fallback, failed)', labelNames: ['task', 'outcome'] as const, registers });
-  const fallbacks = new Counter({ name: 'tuneline_classify_fallbacks_total', help: 'Classifications the fallback served, by why the champion did not', labelNames: ['task', 'reason'] as const, registers });
+  const served = new Counter({
+    name: 'tuneline_classify_total',
+    help: 'Classifications by task and outcome (champion, fallback, failed)',
+    labelNames: ['task', 'outcome'] as const,
+    registers,
+  });
+  const fallbacks = new Counter({
+    name: 'tuneline_classify_fallbacks_total',
+    help: 'Classifications the fallback served, by why the champion did not',
+    labelNames: ['task', 'reason'] as const,
+    registers,
+  });
 
   const ask = async (route: Route, model: ServingModel, text: string): Promise<ClassifyOutcome> => {
-    const answer = await deps.breakers.fire(model.id, route.timeoutMs, (signal) => model.target.classifier.classify(text, model.target.prompt, signal));
-    if (answer.label === null) throw new UnparseableAnswer(`answered "${answer.rawOutput.slice(0, 100)}", which is not a label`);
+    const answer = await deps.breakers.fire(model.id, route.timeoutMs, (signal) =>
+      model.target.classifier.classify(text, model.target.prompt, signal),
+    );
+    if (answer.label === null)
+      throw new UnparseableAnswer(`answered "${answer.rawOutput.slice(0, 100)}", which is not a label`);
     return answer;
   };
 
@@ -82,14 +95,18 @@ export function classifyService(deps: {
         [model, servedBy] = [candidate, role];
         return null;
       } catch (error) {
-        if (error instanceof ProviderError && error.modelGone) deps.table.retire(candidate, MODEL_GONE_REASON, 'model_not_found');
+        if (error instanceof ProviderError && error.modelGone)
+          deps.table.retire(candidate, MODEL_GONE_REASON, 'model_not_found');
         return reasonOf(error);
       }
     };
     const championError = route.champion ? await turn(route.champion, 'champion') : 'no_champion';
     let fallbackError: string | null = null;
     if (!answer) {
-      fallbackError = route.fallback && route.fallback.id !== route.champion?.id ? await turn(route.fallback, 'fallback') : 'no_fallback';
+      fallbackError =
+        route.fallback && route.fallback.id !== route.champion?.id
+          ? await turn(route.fallback, 'fallback')
+          : 'no_fallback';
     }
     const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
     const record = {
@@ -103,7 +120,11 @@ export function classifyService(deps: {
     };
     if (!answer || !model || !servedBy) {
       served.inc({ task: route.slug, outcome: 'failed' });
-      await deps.log.record({ ...record, errorCode: 'no_model_answered', error: `champion: ${championError}; fallback: ${fallbackError}` });
+      await deps.log.record({
+        ...record,
+        errorCode: 'no_model_answered',
+        error: `champion: ${championError}; fallback: ${fallbackError}`,
+      });
       return { prediction_id: id, champion_error: championError, fallback_error: fallbackError };
     }
     const fallbackReason = servedBy === 'fallback' ? championError : null;
@@ -132,7 +153,11 @@ export function classifyService(deps: {
     };
   };
 
-  const classify = async (taskRef: string, inputs: string[], caller: { apiKeyId: string }): Promise<{ results: Prediction[] }> => {
+  const classify = async (
+    taskRef: string,
+    inputs: string[],
+    caller: { apiKeyId: string },
+  ): Promise<{ results: Prediction[] }> => {
     const route = await deps.table.get(taskRef);
     if (route.archived) throw errors.archived('task', taskRef);
     if (!route.champion && !route.fallback) {

@@ -29,8 +29,18 @@ const STATE_VALUE = { closed: 0, half_open: 1, open: 2 } as const;
 export function modelBreakers(settings: CircuitSettings, metrics: Registry) {
   const breakers = new Map<string, CircuitBreaker<[Call<unknown>, number], unknown>>();
   const registers = [metrics];
-  const stateGauge = new Gauge({ name: 'tuneline_circuit_state', help: 'Circuit per model version: 0 closed, 1 half-open, 2 open', labelNames: ['model_version'] as const, registers });
-  const transitions = new Counter({ name: 'tuneline_circuit_transitions_total', help: 'Circuit state changes per model version', labelNames: ['model_version', 'state'] as const, registers });
+  const stateGauge = new Gauge({
+    name: 'tuneline_circuit_state',
+    help: 'Circuit per model version: 0 closed, 1 half-open, 2 open',
+    labelNames: ['model_version'] as const,
+    registers,
+  });
+  const transitions = new Counter({
+    name: 'tuneline_circuit_transitions_total',
+    help: 'Circuit state changes per model version',
+    labelNames: ['model_version', 'state'] as const,
+    registers,
+  });
 
   const runWithTimeout = async (call: Call<unknown>, timeoutMs: number) => {
     const controller = new AbortController();
@@ -98,4 +108,5 @@ export function modelBreakers(settings: CircuitSettings, metrics: Registry) {
 }
 
 export type ModelBreakers = ReturnType<typeof modelBreakers>;
-export const isOpenCircuit = (error: unknown): boolean => (error as { code?: string } | undefined)?.code === 'EOPENBREAKER';
+export const isOpenCircuit = (error: unknown): boolean =>
+  (error as { code?: string } | undefined)?.code === 'EOPENBREAKER';

@@ -86,8 +86,16 @@ export function routingTable(deps: {
     // Hosted models may be past their provider's shutdown date: checked in the background, daily.
     void deps.shutdowns
       .pastShutdown(model)
-      .then((reason) => reason && retire(model, reason, reason === MODEL_GONE_REASON ? 'model_not_found' : 'shutdown_date'));
-    return { id: model.id, name: model.name, provider: model.provider, model: model.model, target: deps.classifiers.targetFor(model) };
+      .then(
+        (reason) => reason && retire(model, reason, reason === MODEL_GONE_REASON ? 'model_not_found' : 'shutdown_date'),
+      );
+    return {
+      id: model.id,
+      name: model.name,
+      provider: model.provider,
+      model: model.model,
+      target: deps.classifiers.targetFor(model),
+    };
   };
 
   const load = async (ref: string): Promise<Route> => {
@@ -130,7 +138,11 @@ export function routingTable(deps: {
       await load(taskId);
       failedReloads.delete(taskId);
     } catch (error) {
-      if (!failedReloads.has(taskId)) deps.logger.warn({ err: error, taskId }, 'could not reload routing; keeping the previous one until a reload succeeds');
+      if (!failedReloads.has(taskId))
+        deps.logger.warn(
+          { err: error, taskId },
+          'could not reload routing; keeping the previous one until a reload succeeds',
+        );
       failedReloads.add(taskId);
       retryFailedReloads();
     }

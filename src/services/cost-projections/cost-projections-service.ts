@@ -1,7 +1,14 @@
 import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
 import { renderCostChart } from '../../domain/cost/cost-chart.js';
-import { PROJECTION_PRESETS, ProjectionInputError, projectCosts, UnknownPriceError, type ProjectionOption, type ProjectionPresetName } from '../../domain/cost/projection.js';
+import {
+  PROJECTION_PRESETS,
+  ProjectionInputError,
+  projectCosts,
+  UnknownPriceError,
+  type ProjectionOption,
+  type ProjectionPresetName,
+} from '../../domain/cost/projection.js';
 import type { PriceOverrides } from '../../domain/pricing.js';
 import { errors, type FieldProblem } from '../../errors.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
@@ -36,17 +43,26 @@ export const costProjectionsService = (deps: {
   providers: Pick<Providers, 'isInProcess'>;
   priceOverrides: PriceOverrides;
 }) => {
-  const resolve = async (option: OptionInput, index: number, problems: FieldProblem[]): Promise<ProjectionOption | undefined> => {
+  const resolve = async (
+    option: OptionInput,
+    index: number,
+    problems: FieldProblem[],
+  ): Promise<ProjectionOption | undefined> => {
     const field = `body.options[${index}]`;
     if (option.model_version_id) {
       const model = await deps.modelVersionsRepo.findById(option.model_version_id);
       if (!model) return void problems.push({ field: `${field}.model_version_id`, message: 'no such model version' });
-      const [measured] = (await deps.evaluationsRepo.latestForModels([model.id])).filter((evaluation) => evaluation.status === 'completed');
+      const [measured] = (await deps.evaluationsRepo.latestForModels([model.id])).filter(
+        (evaluation) => evaluation.status === 'completed',
+      );
       const usage = measured?.metrics?.usage;
       // In-process models cost nothing per call: no measured tokens needed.
       const free = deps.providers.isInProcess(model.provider as ProviderName);
       if (!free && (!usage || usage.mean_input_tokens === null)) {
-        return void problems.push({ field: `${field}.model_version_id`, message: 'has no completed evaluation to measure tokens per call; evaluate it or give the tokens' });
+        return void problems.push({
+          field: `${field}.model_version_id`,
+          message: 'has no completed evaluation to measure tokens per call; evaluate it or give the tokens',
+        });
       }
       return {
         name: option.name ?? model.name,
@@ -60,9 +76,18 @@ export const costProjectionsService = (deps: {
     const preset = option.scenario ? PROJECTION_PRESETS[option.scenario] : undefined;
     const input = option.input_tokens_per_call ?? preset?.inputTokensPerCall;
     const output = option.output_tokens_per_call ?? preset?.outputTokensPerCall;
-    if (!option.model) problems.push({ field: `${field}.model`, message: 'is required unless model_version_id is given' });
-    if (input === undefined) problems.push({ field: `${field}.input_tokens_per_call`, message: 'is required unless a scenario or model_version_id is given' });
-    if (output === undefined) problems.push({ field: `${field}.output_tokens_per_call`, message: 'is required unless a scenario or model_version_id is given' });
+    if (!option.model)
+      problems.push({ field: `${field}.model`, message: 'is required unless model_version_id is given' });
+    if (input === undefined)
+      problems.push({
+        field: `${field}.input_tokens_per_call`,
+        message: 'is required unless a scenario or model_version_id is given',
+      });
+    if (output === undefined)
+      problems.push({
+        field: `${field}.output_tokens_per_call`,
+        message: 'is required unless a scenario or model_version_id is given',
+      });
     if (!option.model || input === undefined || output === undefined) return undefined;
     return {
       name: option.name ?? (option.scenario ? `${option.scenario} (${option.model})` : option.model),
@@ -81,13 +106,26 @@ export const costProjectionsService = (deps: {
       if (problems.length > 0) throw errors.validation('Some options cannot be projected.', problems);
       try {
         const projection = projectCosts(
-          { dailyVolume: request.daily_volume, dailyGrowth: request.daily_growth, horizonDays: request.horizon_days, options: options as ProjectionOption[] },
+          {
+            dailyVolume: request.daily_volume,
+            dailyGrowth: request.daily_growth,
+            horizonDays: request.horizon_days,
+            options: options as ProjectionOption[],
+          },
           deps.priceOverrides,
         );
-        return { projection, svg: renderCostChart(projection, { ...chart, title: `Cumulative cost over ${request.horizon_days} days` }) };
+        return {
+          projection,
+          svg: renderCostChart(projection, { ...chart, title: `Cumulative cost over ${request.horizon_days} days` }),
+        };
       } catch (error) {
         if (error instanceof UnknownPriceError) {
-          throw errors.validation('No price is known for a model.', [{ field: `body.options[${error.index}].model`, message: `no price for "${error.model}"; give price_per_million` }]);
+          throw errors.validation('No price is known for a model.', [
+            {
+              field: `body.options[${error.index}].model`,
+              message: `no price for "${error.model}"; give price_per_million`,
+            },
+          ]);
         }
         if (error instanceof ProjectionInputError) {
           const field = error.field.replace(/([A-Z])/g, (letter) => `_${letter.toLowerCase()}`);

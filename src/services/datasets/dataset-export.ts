@@ -34,15 +34,18 @@ export const datasetExportService = (deps: {
     const fineTuning = FINE_TUNING.has(request.format);
     const filter: RowFilter = { ...(request.split === 'all' ? {} : { split: request.split }), labeledOnly: fineTuning };
 
-    const inSplit = request.split === 'all' ? { rows: stats.row_count, label_distribution: stats.label_distribution } : stats.splits[request.split];
+    const inSplit =
+      request.split === 'all'
+        ? { rows: stats.row_count, label_distribution: stats.label_distribution }
+        : stats.splits[request.split];
     const labelCounts = inSplit?.label_distribution ?? {};
     const unlabeled = (inSplit?.rows ?? 0) - sum(labelCounts);
-    const overhead = request.format === 'openai-chat' ? countTokens(task.instructions, request.model) + CHAT_OVERHEAD_TOKENS : 0;
+    const overhead =
+      request.format === 'openai-chat' ? countTokens(task.instructions, request.model) + CHAT_OVERHEAD_TOKENS : 0;
     const tokenLimit = fineTuningTokenLimit(request.model);
-    const labelCountsBySplit = Object.fromEntries(SPLITS.map((split) => [split, stats.splits[split]?.label_distribution ?? {}])) as Record<
-      Split,
-      Record<string, number>
-    >;
+    const labelCountsBySplit = Object.fromEntries(
+      SPLITS.map((split) => [split, stats.splits[split]?.label_distribution ?? {}]),
+    ) as Record<Split, Record<string, number>>;
     const rowsInSplit = fineTuning ? sum(labelCounts) : (inSplit?.rows ?? 0);
     const warnings: ExportWarning[] = exportWarnings({
       split: request.split,

@@ -71,7 +71,8 @@ export async function importUpload(
       outcome.rowsRead += 1;
       if (!result.ok) {
         outcome.errorCount += 1;
-        if (outcome.errors.length < MAX_REPORTED_ERRORS) outcome.errors.push({ line, reason: result.reason, message: result.message });
+        if (outcome.errors.length < MAX_REPORTED_ERRORS)
+          outcome.errors.push({ line, reason: result.reason, message: result.message });
         continue;
       }
       if (outcome.errorCount > 0 && upload.onError === 'fail') continue;
@@ -93,8 +94,16 @@ function invalidFile(outcome: ImportOutcome): AppError {
   return errors.invalidFile(
     `${outcome.errorCount} line(s) of the file are invalid${shown}; nothing was imported. Fix them, or pass on_error=skip to import the valid rows.`,
     {
-      fields: outcome.errors.map((error) => ({ field: `line ${error.line}`, message: `${error.reason}: ${error.message}` })),
-      details: { format: outcome.format, rows_read: outcome.rowsRead, error_count: outcome.errorCount, errors: outcome.errors },
+      fields: outcome.errors.map((error) => ({
+        field: `line ${error.line}`,
+        message: `${error.reason}: ${error.message}`,
+      })),
+      details: {
+        format: outcome.format,
+        rows_read: outcome.rowsRead,
+        error_count: outcome.errorCount,
+        errors: outcome.errors,
+      },
     },
   );
 }

@@ -19,7 +19,10 @@ export interface DatasetsServiceDeps {
   db: Database;
   tasks: Pick<TasksService, 'get'>;
   datasetsRepo: Pick<DatasetsRepository, 'findById' | 'insert' | 'list'>;
-  datasetVersionsRepo: Pick<DatasetVersionsRepository, 'findById' | 'latest' | 'list' | 'derivation' | 'insertPending' | 'finalize'>;
+  datasetVersionsRepo: Pick<
+    DatasetVersionsRepository,
+    'findById' | 'latest' | 'list' | 'derivation' | 'insertPending' | 'finalize'
+  >;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'loadAll' | 'page' | 'insertExamples' | 'insertRows'>;
   limits: { maxTextChars: number; importMaxBytes: number };
 }
@@ -27,8 +30,10 @@ export interface DatasetsServiceDeps {
 export const datasetsService = (deps: DatasetsServiceDeps) => {
   const { db, datasetsRepo, datasetVersionsRepo, datasetRowsRepo } = deps;
 
-  const getDataset = (id: string): Promise<DatasetRecord> => findOr404('dataset', id, (known) => datasetsRepo.findById(known));
-  const getVersion = (id: string): Promise<DatasetVersionRecord> => findOr404('dataset version', id, (known) => datasetVersionsRepo.findById(known));
+  const getDataset = (id: string): Promise<DatasetRecord> =>
+    findOr404('dataset', id, (known) => datasetsRepo.findById(known));
+  const getVersion = (id: string): Promise<DatasetVersionRecord> =>
+    findOr404('dataset version', id, (known) => datasetVersionsRepo.findById(known));
 
   /** The dataset's task, which must not be archived for anything that writes. */
   const activeTaskOf = async (dataset: DatasetRecord): Promise<TaskRow> => {
@@ -56,7 +61,8 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
         },
       );
       if (target.parent && target.appendParent) {
-        for (const row of await datasetRowsRepo.loadAll(target.parent.id, tx)) await writer.add(stripStored(row), row.tokens);
+        for (const row of await datasetRowsRepo.loadAll(target.parent.id, tx))
+          await writer.add(stripStored(row), row.tokens);
       }
       const outcome: ImportOutcome = await importUpload(upload, {
         labels: task.labels.map((label) => label.name),
@@ -138,30 +144,37 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
       const dataset = await getDataset(datasetId);
       const task = await activeTaskOf(dataset);
       const parent = await datasetVersionsRepo.latest(dataset.id);
-      return runImport(
-        task,
-        { dataset, create: false, parent, appendParent: mode === 'append' },
-        upload,
-        { ...uploadParams(upload), mode },
-      );
+      return runImport(task, { dataset, create: false, parent, appendParent: mode === 'append' }, upload, {
+        ...uploadParams(upload),
+        mode,
+      });
     },
 
     async listDatasets(taskRef: string, page: { limit: number; cursor?: string }): Promise<Page<DatasetRecord>> {
       const task = await deps.tasks.get(taskRef);
-      return toPage(await datasetsRepo.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      return toPage(
+        await datasetsRepo.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }),
+        page.limit,
+      );
     },
 
     latestVersion: (datasetId: string) => datasetVersionsRepo.latest(datasetId),
 
     async listVersions(datasetId: string, page: { limit: number; cursor?: string }) {
       const dataset = await getDataset(datasetId);
-      const found = await datasetVersionsRepo.list(dataset.id, { limit: page.limit, after: afterNumberCursor(page.cursor) });
+      const found = await datasetVersionsRepo.list(dataset.id, {
+        limit: page.limit,
+        after: afterNumberCursor(page.cursor),
+      });
       return toPageBy(found, page.limit, (version) => version.number!);
     },
 
     async listExamples(versionId: string, filter: RowFilter, page: { limit: number; cursor?: string }) {
       const version = await getVersion(versionId);
-      const found = await datasetRowsRepo.page(version.id, filter, { limit: page.limit, afterPosition: afterNumberCursor(page.cursor) });
+      const found = await datasetRowsRepo.page(version.id, filter, {
+        limit: page.limit,
+        afterPosition: afterNumberCursor(page.cursor),
+      });
       return toPageBy(found, page.limit, (row) => row.position);
     },
 
@@ -170,7 +183,9 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
      * operations (versions are immutable, so it is the same data): a retried caller makes no copy.
      */
     async deriveOnce(versionId: string, operations: Operation[]) {
-      return (await datasetVersionsRepo.derivation(versionId, 'derive', { operations })) ?? derive(versionId, operations);
+      return (
+        (await datasetVersionsRepo.derivation(versionId, 'derive', { operations })) ?? derive(versionId, operations)
+      );
     },
 
     derive,
@@ -214,9 +229,17 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
         labels: [...labels],
         tokenizerModel: STATS_TOKENIZER_MODEL,
       });
-      return writeDerived(task, parent, parentRows, result.rows, 'review', { overrides: overrides.length }, {
-        review: result.report[0]?.details ?? {},
-      });
+      return writeDerived(
+        task,
+        parent,
+        parentRows,
+        result.rows,
+        'review',
+        { overrides: overrides.length },
+        {
+          review: result.report[0]?.details ?? {},
+        },
+      );
     },
   };
 };

@@ -50,7 +50,10 @@ async function* parseCsvUpload(stream: Readable, options: ImportOptions): AsyncG
     }),
   );
   try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
       yield { line: info.lines, result: parseCsvRecord(record, options) };
     }
   } catch (error) {

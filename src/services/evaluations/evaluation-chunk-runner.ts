@@ -66,7 +66,8 @@ export const evaluationChunkRunner = (deps: {
       const plan: ChunkPlan = {
         target: deps.classifiers.targetFor(model),
         beforeFail: async (error) => {
-          if (error.code === 'model_not_found') await deps.routing.retire(model.id, 'provider says model_not_found', 'system');
+          if (error.code === 'model_not_found')
+            await deps.routing.retire(model.id, 'provider says model_not_found', 'system');
         },
       };
       return chunks.run(evaluation.id, job, plan, signal);

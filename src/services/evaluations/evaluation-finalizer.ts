@@ -22,7 +22,9 @@ export const evaluationFinalizer = (deps: {
     if ((await deps.evaluationsRepo.answered(id)) < evaluation.total) return false;
     const task = await deps.tasks.get(evaluation.taskId);
     const rows = await deps.evaluationsRepo.rows(id);
-    const order = isOrdinal(task.labels) ? Object.fromEntries(task.labels.map((label) => [label.name, label.order!])) : undefined;
+    const order = isOrdinal(task.labels)
+      ? Object.fromEntries(task.labels.map((label) => [label.name, label.order!]))
+      : undefined;
     const labels = task.labels.map((label) => label.name);
     const metrics = evaluatePredictions({
       labels,
@@ -38,7 +40,10 @@ export const evaluationFinalizer = (deps: {
         error: row.errorCode && row.errorCode !== 'unparseable' ? row.errorCode : null,
       })),
     });
-    const done = await deps.evaluationsRepo.transition(id, ['running'], 'completed', { metrics, finishedAt: new Date() });
+    const done = await deps.evaluationsRepo.transition(id, ['running'], 'completed', {
+      metrics,
+      finishedAt: new Date(),
+    });
     if (done) await deps.routing.onEvaluationCompleted(done);
     if (done) await deps.wake.ended({ evaluationId: id });
     return Boolean(done);

@@ -3,7 +3,11 @@ import type { EvaluationsRepository } from '../../db/repositories/evaluations-re
 import type { EvaluationRecord } from '../../db/schema/evaluations.js';
 import type { Split } from '../../domain/datasets/rows.js';
 import { classificationReport } from '../../domain/evaluation/classification-report.js';
-import { formatClassificationReport, formatConfusionMatrix, formatFailureCounts } from '../../domain/evaluation/report-text.js';
+import {
+  formatClassificationReport,
+  formatConfusionMatrix,
+  formatFailureCounts,
+} from '../../domain/evaluation/report-text.js';
 import { rowOutcomes } from '../../domain/evaluation/row-outcomes.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
@@ -21,7 +25,10 @@ import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 const EVALUATION_CHUNK = 25;
 
 export const evaluationsService = (deps: {
-  evaluationsRepo: Pick<EvaluationsRepository, 'findById' | 'insert' | 'answered' | 'listForTask' | 'rows' | 'latestForModels' | 'listActive' | 'transition'>;
+  evaluationsRepo: Pick<
+    EvaluationsRepository,
+    'findById' | 'insert' | 'answered' | 'listForTask' | 'rows' | 'latestForModels' | 'listActive' | 'transition'
+  >;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
   datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
   modelVersions: Pick<ModelVersionsService, 'get'>;
@@ -29,7 +36,8 @@ export const evaluationsService = (deps: {
   tasks: Pick<TasksService, 'get'>;
   wake: Pick<PipelineWake, 'ended'>;
 }) => {
-  const get = (id: string): Promise<EvaluationRecord> => findOr404('evaluation', id, (known) => deps.evaluationsRepo.findById(known));
+  const get = (id: string): Promise<EvaluationRecord> =>
+    findOr404('evaluation', id, (known) => deps.evaluationsRepo.findById(known));
 
   const chunkJobs = (evaluation: EvaluationRecord) =>
     Array.from({ length: Math.ceil(evaluation.total / EVALUATION_CHUNK) }, (_, index) => {
@@ -57,10 +65,13 @@ export const evaluationsService = (deps: {
       const labels = new Set((await deps.tasks.get(model.taskId)).labels.map((label) => label.name));
       const items: { exampleId: string; trueLabel: string }[] = [];
       for await (const batch of deps.datasetRowsRepo.stream(version.id, { split: input.split, labeledOnly: true })) {
-        for (const row of batch) if (labels.has(row.label!)) items.push({ exampleId: row.exampleId, trueLabel: row.label! });
+        for (const row of batch)
+          if (labels.has(row.label!)) items.push({ exampleId: row.exampleId, trueLabel: row.label! });
       }
       if (items.length === 0) {
-        throw errors.validation(`The ${input.split} split has no labeled rows.`, [{ field: 'body.split', message: 'no labeled rows' }]);
+        throw errors.validation(`The ${input.split} split has no labeled rows.`, [
+          { field: 'body.split', message: 'no labeled rows' },
+        ]);
       }
       const evaluation = await deps.evaluationsRepo.insert(
         {
@@ -84,7 +95,10 @@ export const evaluationsService = (deps: {
 
     async list(taskRef: string, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);
-      return toPage(await deps.evaluationsRepo.listForTask(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      return toPage(
+        await deps.evaluationsRepo.listForTask(task.id, { limit: page.limit, after: afterCursor(page.cursor) }),
+        page.limit,
+      );
     },
 
     /** The plain-text report a person reads: scikit-learn's layout, the rows without a usable answer, then the confusion matrix. */
@@ -107,15 +121,21 @@ export const evaluationsService = (deps: {
 
     rows: (id: string) => deps.evaluationsRepo.rows(id),
 
-    latestFor: async (modelVersionId: string, limit = 5) => (await deps.evaluationsRepo.latestForModels([modelVersionId])).slice(0, limit),
+    latestFor: async (modelVersionId: string, limit = 5) =>
+      (await deps.evaluationsRepo.latestForModels([modelVersionId])).slice(0, limit),
 
-    existsFor: async (modelVersionId: string) => (await deps.evaluationsRepo.latestForModels([modelVersionId])).length > 0,
+    existsFor: async (modelVersionId: string) =>
+      (await deps.evaluationsRepo.latestForModels([modelVersionId])).length > 0,
 
     async resumeActive() {
       const active = await deps.evaluationsRepo.listActive();
       for (const evaluation of active) {
         await resumeChunks(deps.queues, 'evaluation', chunkJobs(evaluation), async (message) => {
-          await deps.evaluationsRepo.transition(evaluation.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() });
+          await deps.evaluationsRepo.transition(evaluation.id, ['queued', 'running'], 'failed', {
+            errorCode: 'job_failed',
+            errorMessage: message,
+            finishedAt: new Date(),
+          });
           await deps.wake.ended({ evaluationId: evaluation.id });
         });
       }
@@ -128,7 +148,11 @@ export const evaluationsService = (deps: {
       if (evaluation.status !== 'failed') throw errors.notFailed('evaluation', evaluation.id, evaluation.status);
       const model = await deps.modelVersions.get(evaluation.modelVersionId);
       if (model.status === 'retired') throw errors.modelRetired(`The model version ${model.id} is retired.`);
-      const queued = await deps.evaluationsRepo.transition(evaluation.id, ['failed'], 'queued', { errorCode: null, errorMessage: null, finishedAt: null });
+      const queued = await deps.evaluationsRepo.transition(evaluation.id, ['failed'], 'queued', {
+        errorCode: null,
+        errorMessage: null,
+        finishedAt: null,
+      });
       if (queued) await deps.queues.requeue('evaluation', chunkJobs(queued));
       return queued ?? get(id);
     },

@@ -21,16 +21,20 @@ export const leaderboardService = (deps: {
     const routing = await deps.routingRepo.get(task.id);
     const completed = await deps.evaluationsRepo.completedOn(task.id, datasetVersionId, split);
     // The newest evaluation of each model.
-    const latest = [...new Map(completed.reverse().map((evaluation) => [evaluation.modelVersionId, evaluation])).values()];
+    const latest = [
+      ...new Map(completed.reverse().map((evaluation) => [evaluation.modelVersionId, evaluation])).values(),
+    ];
     const outcomes = new Map<string, RowOutcomes>();
-    for (const evaluation of latest) outcomes.set(evaluation.id, rowOutcomes(await deps.evaluationsRepo.rows(evaluation.id)));
+    for (const evaluation of latest)
+      outcomes.set(evaluation.id, rowOutcomes(await deps.evaluationsRepo.rows(evaluation.id)));
     const champion = latest.find((evaluation) => evaluation.modelVersionId === routing.championId);
     const entries = await Promise.all(
       latest.map(async (evaluation) => {
         const metrics = evaluation.metrics!; // completed evaluations have them
         const model = (await deps.modelVersionsRepo.findById(evaluation.modelVersionId))!;
         const own = outcomes.get(evaluation.id)!;
-        const versusChampion = champion && champion.id !== evaluation.id ? mcnemar(own.correct, outcomes.get(champion.id)!.correct) : null;
+        const versusChampion =
+          champion && champion.id !== evaluation.id ? mcnemar(own.correct, outcomes.get(champion.id)!.correct) : null;
         return {
           model,
           evaluation,
@@ -42,7 +46,11 @@ export const leaderboardService = (deps: {
             unknown_labels: metrics.unknown_predictions,
             failure_rate: failureRate(metrics).rate,
           },
-          versusChampion: versusChampion && { only_this_right: versusChampion.onlyA, only_champion_right: versusChampion.onlyB, p_value: versusChampion.pValue },
+          versusChampion: versusChampion && {
+            only_this_right: versusChampion.onlyA,
+            only_champion_right: versusChampion.onlyB,
+            p_value: versusChampion.pValue,
+          },
         };
       }),
     );

@@ -27,7 +27,8 @@ export const autoEvaluation = (deps: {
       const evaluation = await deps.evaluations.create({ modelVersionId, datasetVersionId, split: 'test' });
       return { status: 'queued', evaluation_id: evaluation.id, reason: null };
     } catch (error) {
-      if (isAppError(error) && error.statusCode < 500) return { status: 'skipped', evaluation_id: null, reason: error.message };
+      if (isAppError(error) && error.statusCode < 500)
+        return { status: 'skipped', evaluation_id: null, reason: error.message };
       throw error;
     }
   };
@@ -35,7 +36,9 @@ export const autoEvaluation = (deps: {
   return {
     async run(fineTune: FineTuneRecord): Promise<void> {
       if (fineTune.autoEvaluation || !fineTune.modelVersionId) return;
-      await deps.fineTunesRepo.update(fineTune.id, { autoEvaluation: await decide(fineTune.modelVersionId, fineTune.datasetVersionId) });
+      await deps.fineTunesRepo.update(fineTune.id, {
+        autoEvaluation: await decide(fineTune.modelVersionId, fineTune.datasetVersionId),
+      });
       await deps.wake.ended({ fineTuneId: fineTune.id });
     },
   };

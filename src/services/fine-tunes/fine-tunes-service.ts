@@ -25,7 +25,19 @@ const AUTO_EVALUATION_GRACE_MS = 120_000;
 export type CreateFineTuneInput = FineTuneRequest<ProviderName>;
 
 export const fineTunesService = (deps: {
-  fineTunesRepo: Pick<FineTunesRepository, 'findById' | 'insert' | 'transitions' | 'events' | 'checkpoints' | 'list' | 'listActive' | 'transition' | 'listAwaitingAutoEvaluation' | 'update'>;
+  fineTunesRepo: Pick<
+    FineTunesRepository,
+    | 'findById'
+    | 'insert'
+    | 'transitions'
+    | 'events'
+    | 'checkpoints'
+    | 'list'
+    | 'listActive'
+    | 'transition'
+    | 'listAwaitingAutoEvaluation'
+    | 'update'
+  >;
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'findBySourceFineTune'>;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
   datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
@@ -36,7 +48,8 @@ export const fineTunesService = (deps: {
   wake: Pick<PipelineWake, 'ended'>;
   priceOverrides: PriceOverrides;
 }) => {
-  const getFineTune = (id: string): Promise<FineTuneRecord> => findOr404('fine-tune', id, (known) => deps.fineTunesRepo.findById(known));
+  const getFineTune = (id: string): Promise<FineTuneRecord> =>
+    findOr404('fine-tune', id, (known) => deps.fineTunesRepo.findById(known));
   const enqueue = ({ data, jobId }: JobSpec<'training'>) => deps.queues.enqueue('training', data, { jobId });
   /** The job an unfinished fine-tune waits on: its start, or its latest poll once a hosted trainer has the job. */
   const awaitedJob = (fineTune: FineTuneRecord) =>
@@ -67,25 +80,40 @@ export const fineTunesService = (deps: {
           { field: 'body.dataset_version_id', message: `not a version of task "${task.slug}"` },
         ]);
       }
-      const parent = input.parentModelVersionId ? await deps.modelVersionsRepo.findById(input.parentModelVersionId) : undefined;
+      const parent = input.parentModelVersionId
+        ? await deps.modelVersionsRepo.findById(input.parentModelVersionId)
+        : undefined;
       if (input.parentModelVersionId && (!parent || parent.taskId !== task.id)) {
-        throw errors.validation('Unknown parent model.', [{ field: 'body.parent_model_version_id', message: 'no such model version of this task' }]);
+        throw errors.validation('Unknown parent model.', [
+          { field: 'body.parent_model_version_id', message: 'no such model version of this task' },
+        ]);
       }
       const trainer = deps.providers.capabilities(input.provider).training;
-      if (!trainer) throw errors.validation('The provider does not train models.', [{ field: 'body.provider', message: `${input.provider} does not fine-tune` }]);
+      if (!trainer)
+        throw errors.validation('The provider does not train models.', [
+          { field: 'body.provider', message: `${input.provider} does not fine-tune` },
+        ]);
       const inProcess = deps.providers.trainsInProcess(input.provider);
       if (parent && parent.kind !== trainer.kind) {
         throw errors.validation('Continued training needs a model trained the same way.', [
-          { field: 'body.parent_model_version_id', message: `a ${parent.kind} model cannot be trained further with provider ${input.provider}` },
+          {
+            field: 'body.parent_model_version_id',
+            message: `a ${parent.kind} model cannot be trained further with provider ${input.provider}`,
+          },
         ]);
       }
       // An in-process trainer trains its one model. Continued training at a hosted trainer starts
       // from the parent's fine-tuned model (OpenAI accepts ft: models as a base).
-      const baseModel = inProcess ? trainer.defaultBaseModel : (parent?.model ?? input.baseModel ?? trainer.defaultBaseModel);
+      const baseModel = inProcess
+        ? trainer.defaultBaseModel
+        : (parent?.model ?? input.baseModel ?? trainer.defaultBaseModel);
       // Before anything else is computed: a job on a shut-down model trains, is billed, and is retired at once.
       refuseShutDownModel(baseModel, parent ? 'body.parent_model_version_id' : 'body.base_model');
 
-      const train = await buildTrainingFile(deps.datasetRowsRepo, task, version, 'train', { model: baseModel, format: trainer.fileFormat(baseModel) });
+      const train = await buildTrainingFile(deps.datasetRowsRepo, task, version, 'train', {
+        model: baseModel,
+        format: trainer.fileFormat(baseModel),
+      });
       const { stats } = version;
       const limit = fineTuningTokenLimit(baseModel);
       const requestedEpochs = input.hyperparameters?.n_epochs;
@@ -114,11 +142,14 @@ export const fineTunesService = (deps: {
 
       if (!preflight.ok) {
         throw errors.preflightFailed(
-          problems.filter((problem) => problem.blocking).map((problem) => ({ field: 'body.dataset_version_id', message: problem.message })),
+          problems
+            .filter((problem) => problem.blocking)
+            .map((problem) => ({ field: 'body.dataset_version_id', message: problem.message })),
           { problems },
         );
       }
-      if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider, deps.providers.configHint(input.provider));
+      if (!deps.providers.isConfigured(input.provider))
+        throw errors.providerNotConfigured(input.provider, deps.providers.configHint(input.provider));
       const fineTune = await deps.fineTunesRepo.insert({
         id: options.id ?? newId(),
         taskId: task.id,
@@ -148,7 +179,10 @@ export const fineTunesService = (deps: {
 
     async list(taskRef: string, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);
-      return toPage(await deps.fineTunesRepo.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      return toPage(
+        await deps.fineTunesRepo.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }),
+        page.limit,
+      );
     },
 
     /**
@@ -163,21 +197,34 @@ export const fineTunesService = (deps: {
       for (const fineTune of active) {
         const job = awaitedJob(fineTune);
         const failed = await deps.queues.failedReason('training', job.jobId);
-        const registered = failed === undefined ? undefined : await deps.modelVersionsRepo.findBySourceFineTune(fineTune.id);
+        const registered =
+          failed === undefined ? undefined : await deps.modelVersionsRepo.findBySourceFineTune(fineTune.id);
         if (failed === undefined) {
           await enqueue(job);
         } else if (registered) {
           // The model was trained and registered before the step gave up: that is a success, not a loss.
-          await deps.fineTunesRepo.transition(fineTune.id, 'succeeded', { modelVersionId: registered.id, finishedAt: new Date() }, `its ${job.data.step} job failed in the queue after the model was registered: ${failed}`);
+          await deps.fineTunesRepo.transition(
+            fineTune.id,
+            'succeeded',
+            { modelVersionId: registered.id, finishedAt: new Date() },
+            `its ${job.data.step} job failed in the queue after the model was registered: ${failed}`,
+          );
         } else {
           const message = `its ${job.data.step} job failed in the queue: ${failed}`;
-          await deps.fineTunesRepo.transition(fineTune.id, 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() }, message);
+          await deps.fineTunesRepo.transition(
+            fineTune.id,
+            'failed',
+            { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() },
+            message,
+          );
         }
         if (failed !== undefined) await deps.wake.ended({ fineTuneId: fineTune.id });
       }
       // A success whose step died before deciding the automatic evaluation (pipelines wait on it).
       // Only older ones: a step that is still deciding must not be raced into a second evaluation.
-      const unevaluated = await deps.fineTunesRepo.listAwaitingAutoEvaluation(new Date(Date.now() - AUTO_EVALUATION_GRACE_MS));
+      const unevaluated = await deps.fineTunesRepo.listAwaitingAutoEvaluation(
+        new Date(Date.now() - AUTO_EVALUATION_GRACE_MS),
+      );
       for (const fineTune of unevaluated) await deps.autoEvaluation.run(fineTune);
       return active.length + unevaluated.length;
     },
@@ -188,7 +235,12 @@ export const fineTunesService = (deps: {
       if (TERMINAL_FINE_TUNE_STATUSES.includes(fineTune.status)) return fineTune;
       await deps.fineTunesRepo.update(fineTune.id, { cancelRequested: true });
       if (fineTune.status === 'pending' && !fineTune.providerJobId) {
-        await deps.fineTunesRepo.transition(fineTune.id, 'cancelled', { finishedAt: new Date() }, 'cancelled before it started');
+        await deps.fineTunesRepo.transition(
+          fineTune.id,
+          'cancelled',
+          { finishedAt: new Date() },
+          'cancelled before it started',
+        );
         await deps.wake.ended({ fineTuneId: fineTune.id });
       } else {
         await enqueue(trainingJob(fineTune.id, 'cancel'));

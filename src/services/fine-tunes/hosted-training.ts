@@ -5,7 +5,12 @@ import type { PriceOverrides } from '../../domain/pricing.js';
 import type { FineTuneHyperparameters } from '../../domain/training/fine-tune-request.js';
 import { parseStepMetrics, type CurvePoint } from '../../domain/training/result-file.js';
 import { checkTrainedTokens } from '../../domain/training/trained-tokens.js';
-import { ProviderError, type HostedHyperparameters, type ProviderEvent, type ProviderJob } from '../../providers/provider.js';
+import {
+  ProviderError,
+  type HostedHyperparameters,
+  type ProviderEvent,
+  type ProviderJob,
+} from '../../providers/provider.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import { trainingJob, type Queues } from '../../queues/queue-registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
@@ -22,7 +27,14 @@ export interface PollTiming {
 }
 
 // Provider statuses we mirror as they are; anything else is running for us.
-const MIRRORED: ReadonlySet<string> = new Set(['validating_files', 'queued', 'running', 'succeeded', 'failed', 'cancelled']);
+const MIRRORED: ReadonlySet<string> = new Set([
+  'validating_files',
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'cancelled',
+]);
 
 /**
  * Drives a hosted fine-tune with short steps on the training queue: upload, then repeated polls
@@ -30,7 +42,10 @@ const MIRRORED: ReadonlySet<string> = new Set(['validating_files', 'queued', 'ru
  * the record and can run twice without creating anything twice at the provider.
  */
 export const hostedTraining = (deps: {
-  fineTunesRepo: Pick<FineTunesRepository, 'update' | 'addEvents' | 'transition' | 'eventIds' | 'addCheckpoints' | 'findById'>;
+  fineTunesRepo: Pick<
+    FineTunesRepository,
+    'update' | 'addEvents' | 'transition' | 'eventIds' | 'addCheckpoints' | 'findById'
+  >;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
   datasets: Pick<DatasetsService, 'getVersion'>;
   tasks: Pick<TasksService, 'get'>;
@@ -47,7 +62,10 @@ export const hostedTraining = (deps: {
   /** The fine-tune's provider's files and jobs. */
   const apiFor = (fineTune: FineTuneRecord) => deps.providers.fineTuning(fineTune.provider as ProviderName);
   const trainerOf = (fineTune: FineTuneRecord) => deps.providers.training(fineTune.provider as ProviderName);
-  const fileOptions = (fineTune: FineTuneRecord) => ({ model: fineTune.baseModel, format: trainerOf(fineTune).fileFormat(fineTune.baseModel) });
+  const fileOptions = (fineTune: FineTuneRecord) => ({
+    model: fineTune.baseModel,
+    format: trainerOf(fineTune).fileFormat(fineTune.baseModel),
+  });
 
   const schedulePoll = async (fineTune: FineTuneRecord) => {
     const delay = Math.min(deps.timing.maxMs, Math.round(deps.timing.initialMs * 1.5 ** Math.min(fineTune.polls, 30)));
@@ -59,11 +77,18 @@ export const hostedTraining = (deps: {
 
   /** Something odd in a provider answer, recorded once (by its fixed id) among the fine-tune's events. */
   const oddity = (fineTune: FineTuneRecord, eventId: string, message: string) =>
-    deps.fineTunesRepo.addEvents(fineTune.id, [{ eventId: `tuneline-${eventId}`, createdAt: new Date(), level: 'warn', type: 'message', message, data: null }]);
+    deps.fineTunesRepo.addEvents(fineTune.id, [
+      { eventId: `tuneline-${eventId}`, createdAt: new Date(), level: 'warn', type: 'message', message, data: null },
+    ]);
 
   /** Ends a fine-tune without a model (a success ends with its automatic evaluation, which wakes a pipeline). */
   const end = async (fineTune: FineTuneRecord, status: FineTuneStatus, code: string | null, message: string | null) => {
-    await deps.fineTunesRepo.transition(fineTune.id, status, { errorCode: code, errorMessage: message, finishedAt: new Date() }, message ?? undefined);
+    await deps.fineTunesRepo.transition(
+      fineTune.id,
+      status,
+      { errorCode: code, errorMessage: message, finishedAt: new Date() },
+      message ?? undefined,
+    );
     await deps.wake.ended({ fineTuneId: fineTune.id });
   };
 
@@ -78,15 +103,24 @@ export const hostedTraining = (deps: {
     await deps.fineTunesRepo.transition(fineTune.id, 'uploading');
     const version = await deps.datasets.getVersion(fineTune.datasetVersionId);
     const task = await deps.tasks.get(fineTune.taskId);
-    let changes: Partial<FineTuneRecord> = {};
+    const changes: Partial<FineTuneRecord> = {};
     if (!fineTune.trainingFileId) {
       const train = await buildTrainingFile(deps.datasetRowsRepo, task, version, 'train', fileOptions(fineTune));
       changes.trainingFileId = await apiFor(fineTune).uploadTrainingFile(train.content, `${fineTune.id}-train.jsonl`);
     }
     if (!fineTune.validationFileId) {
-      const validation = await buildTrainingFile(deps.datasetRowsRepo, task, version, 'validation', fileOptions(fineTune));
+      const validation = await buildTrainingFile(
+        deps.datasetRowsRepo,
+        task,
+        version,
+        'validation',
+        fileOptions(fineTune),
+      );
       if (validation.examples > 0) {
-        changes.validationFileId = await apiFor(fineTune).uploadTrainingFile(validation.content, `${fineTune.id}-validation.jsonl`);
+        changes.validationFileId = await apiFor(fineTune).uploadTrainingFile(
+          validation.content,
+          `${fineTune.id}-validation.jsonl`,
+        );
       }
     }
     if (!fineTune.filesUploadedAt) changes.filesUploadedAt = new Date();
@@ -103,7 +137,12 @@ export const hostedTraining = (deps: {
     const statuses = await Promise.all(files.map(async (id) => ({ id, ...(await api.fileStatus(id)) })));
     const broken = statuses.find((file) => file.status === 'error');
     if (broken) {
-      await end(fineTune, 'failed', 'file_error', `The provider could not process file ${broken.id}: ${broken.details ?? 'it gave no details'}.`);
+      await end(
+        fineTune,
+        'failed',
+        'file_error',
+        `The provider could not process file ${broken.id}: ${broken.details ?? 'it gave no details'}.`,
+      );
       return 'failed';
     }
     const unprocessed = statuses.find((file) => file.status !== 'processed');
@@ -146,7 +185,14 @@ export const hostedTraining = (deps: {
     const store = async (events: ProviderEvent[]) => {
       await deps.fineTunesRepo.addEvents(
         fineTune.id,
-        events.map((event) => ({ eventId: event.id, createdAt: event.createdAt, level: event.level, message: event.message, type: event.type, data: event.data })),
+        events.map((event) => ({
+          eventId: event.id,
+          createdAt: event.createdAt,
+          level: event.level,
+          message: event.message,
+          type: event.type,
+          data: event.data,
+        })),
       );
       for (const event of events) known.add(event.id);
     };
@@ -160,7 +206,12 @@ export const hostedTraining = (deps: {
       if (cursor) break;
     }
     if (cursor !== fineTune.eventsCursor) await deps.fineTunesRepo.update(fineTune.id, { eventsCursor: cursor });
-    if (stalled) await oddity(fineTune, 'events-cursor-stalled', 'The provider kept answering has_more for events with a cursor that did not advance; paging stopped there.');
+    if (stalled)
+      await oddity(
+        fineTune,
+        'events-cursor-stalled',
+        'The provider kept answering has_more for events with a cursor that did not advance; paging stopped there.',
+      );
 
     const { checkpoints, stalled: checkpointsStalled } = await api.checkpoints(job.id);
     await deps.fineTunesRepo.addCheckpoints(
@@ -173,8 +224,14 @@ export const hostedTraining = (deps: {
         createdAt: checkpoint.createdAt,
       })),
     );
-    if (checkpointsStalled) await oddity(fineTune, 'checkpoints-cursor-stalled', 'The provider kept answering has_more for checkpoints with a cursor that did not advance; paging stopped there.');
-    if (Object.keys(job.hyperparameters).length > 0) await deps.fineTunesRepo.update(fineTune.id, { resolvedHyperparameters: job.hyperparameters });
+    if (checkpointsStalled)
+      await oddity(
+        fineTune,
+        'checkpoints-cursor-stalled',
+        'The provider kept answering has_more for checkpoints with a cursor that did not advance; paging stopped there.',
+      );
+    if (Object.keys(job.hyperparameters).length > 0)
+      await deps.fineTunesRepo.update(fineTune.id, { resolvedHyperparameters: job.hyperparameters });
   };
 
   /**
@@ -183,14 +240,25 @@ export const hostedTraining = (deps: {
    */
   const succeed = async (fineTune: FineTuneRecord, job: ProviderJob) => {
     const estimate = fineTune.estimate as { billable_tokens?: number; epochs?: number } | null;
-    const tokens = checkTrainedTokens(job.trainedTokens, estimate ? { billableTokens: estimate.billable_tokens, epochs: estimate.epochs } : null);
+    const tokens = checkTrainedTokens(
+      job.trainedTokens,
+      estimate ? { billableTokens: estimate.billable_tokens, epochs: estimate.epochs } : null,
+    );
     if (tokens.oddity) await oddity(fineTune, 'trained-tokens', tokens.oddity);
     const resultFile = job.resultFiles[0] ?? null;
-    if (!resultFile) await oddity(fineTune, 'result-file', 'The provider listed no result file for the succeeded job; the fine-tune has no loss curve.');
+    if (!resultFile)
+      await oddity(
+        fineTune,
+        'result-file',
+        'The provider listed no result file for the succeeded job; the fine-tune has no loss curve.',
+      );
     const updated = await deps.fineTunesRepo.update(fineTune.id, {
       fineTunedModel: job.fineTunedModel,
       trainedTokens: tokens.tokens,
-      costUsd: tokens.tokens !== null ? trainerOf(fineTune).cost(fineTune.baseModel, tokens.tokens, deps.priceOverrides) : null,
+      costUsd:
+        tokens.tokens !== null
+          ? trainerOf(fineTune).cost(fineTune.baseModel, tokens.tokens, deps.priceOverrides)
+          : null,
       resultFileId: resultFile,
       // No result file, no curve; one to read is read after the model is safe.
       ...(resultFile ? {} : { curve: [] }),
@@ -199,7 +267,11 @@ export const hostedTraining = (deps: {
     await deps.fineTunesRepo.transition(fineTune.id, 'succeeded', { modelVersionId: model.id, finishedAt: new Date() });
     // The last events and checkpoints are worth having, not worth the model.
     await record(fineTune, job).catch((error: unknown) =>
-      oddity(fineTune, 'final-events', `The last events and checkpoints could not be read (${(error as Error).message}).`),
+      oddity(
+        fineTune,
+        'final-events',
+        `The last events and checkpoints could not be read (${(error as Error).message}).`,
+      ),
     );
     await finish((await deps.fineTunesRepo.findById(fineTune.id))!);
   };
@@ -211,7 +283,11 @@ export const hostedTraining = (deps: {
       try {
         curve = parseStepMetrics(await apiFor(fineTune).fileContent(fineTune.resultFileId));
       } catch (error) {
-        await oddity(fineTune, 'result-file', `The result file ${fineTune.resultFileId} could not be read (${(error as Error).message}); the fine-tune has no loss curve.`);
+        await oddity(
+          fineTune,
+          'result-file',
+          `The result file ${fineTune.resultFileId} could not be read (${(error as Error).message}); the fine-tune has no loss curve.`,
+        );
       }
       await deps.fineTunesRepo.update(fineTune.id, { curve });
     }
@@ -230,7 +306,9 @@ export const hostedTraining = (deps: {
 
     async poll(fineTune: FineTuneRecord) {
       try {
-        const job = fineTune.providerJobId ? await apiFor(fineTune).retrieveJob(fineTune.providerJobId) : await createJob(fineTune);
+        const job = fineTune.providerJobId
+          ? await apiFor(fineTune).retrieveJob(fineTune.providerJobId)
+          : await createJob(fineTune);
         if (job === 'failed') return;
         if (job === 'waiting') return schedulePoll(fineTune);
         const status: FineTuneStatus = MIRRORED.has(job.status) ? (job.status as FineTuneStatus) : 'running';
@@ -238,7 +316,12 @@ export const hostedTraining = (deps: {
         await record(fineTune, job);
         // The spec allows `error: null` on a failed job; the fine-tune still says it failed and that no reason was given.
         if (status === 'failed') {
-          return end(fineTune, 'failed', job.error?.code ?? 'provider_failed', job.error?.message ?? 'The provider reported the job failed but gave no reason.');
+          return end(
+            fineTune,
+            'failed',
+            job.error?.code ?? 'provider_failed',
+            job.error?.message ?? 'The provider reported the job failed but gave no reason.',
+          );
         }
         if (status === 'cancelled') return end(fineTune, 'cancelled', null, 'cancelled at the provider');
         await deps.fineTunesRepo.transition(fineTune.id, status);
@@ -261,5 +344,9 @@ export type HostedTraining = ReturnType<typeof hostedTraining>;
 
 /** The provider's hyperparameters only (the local trainer's are not sent), each defaulting to `auto`. */
 function hostedHyperparameters(given: FineTuneHyperparameters): HostedHyperparameters {
-  return { n_epochs: given.n_epochs ?? 'auto', batch_size: given.batch_size ?? 'auto', learning_rate_multiplier: given.learning_rate_multiplier ?? 'auto' };
+  return {
+    n_epochs: given.n_epochs ?? 'auto',
+    batch_size: given.batch_size ?? 'auto',
+    learning_rate_multiplier: given.learning_rate_multiplier ?? 'auto',
+  };
 }

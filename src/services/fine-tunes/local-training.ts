@@ -41,7 +41,10 @@ export const localTraining = (deps: {
   const trainAndRegister = async (fineTune: FineTuneRecord, signal?: AbortSignal) => {
     const task = await deps.tasks.get(fineTune.taskId);
     await deps.fineTunesRepo.transition(fineTune.id, 'running', {}, 'training in a worker thread');
-    const [train, validation] = await Promise.all([examples(fineTune.datasetVersionId, 'train'), examples(fineTune.datasetVersionId, 'validation')]);
+    const [train, validation] = await Promise.all([
+      examples(fineTune.datasetVersionId, 'train'),
+      examples(fineTune.datasetVersionId, 'validation'),
+    ]);
     const curve: CurvePoint[] = [];
     const cancel = new AbortController();
     signal?.addEventListener('abort', () => cancel.abort(signal.reason), { once: true });
@@ -96,7 +99,12 @@ export const localTraining = (deps: {
       costUsd: 0,
       trainedTokens: null,
       resolvedHyperparameters: result.summary.chosen,
-      summary: { ...result.summary, train_examples: train.length, validation_examples: validation.length, seconds: (Date.now() - started) / 1000 },
+      summary: {
+        ...result.summary,
+        train_examples: train.length,
+        validation_examples: validation.length,
+        seconds: (Date.now() - started) / 1000,
+      },
     });
     return deps.registrar.registerLocal(updated, result.artifact);
   };

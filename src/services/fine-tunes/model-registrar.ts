@@ -35,12 +35,15 @@ export const modelRegistrar = (deps: {
   };
 
   /** Registers once: the model an earlier attempt registered comes back. */
-  const register = async (fineTune: FineTuneRecord, row: () => Promise<Parameters<ModelVersionsRepository['insert']>[0]>) =>
-    (await deps.modelVersionsRepo.findBySourceFineTune(fineTune.id)) ?? deps.modelVersionsRepo.insert(await row());
+  const register = async (
+    fineTune: FineTuneRecord,
+    row: () => Promise<Parameters<ModelVersionsRepository['insert']>[0]>,
+  ) => (await deps.modelVersionsRepo.findBySourceFineTune(fineTune.id)) ?? deps.modelVersionsRepo.insert(await row());
 
   return {
     /** The model a fine-tune already registered (its training output, stored once), if any. */
-    registered: (fineTune: FineTuneRecord): Promise<ModelVersionRecord | undefined> => deps.modelVersionsRepo.findBySourceFineTune(fineTune.id),
+    registered: (fineTune: FineTuneRecord): Promise<ModelVersionRecord | undefined> =>
+      deps.modelVersionsRepo.findBySourceFineTune(fineTune.id),
 
     registerHosted: (fineTune: FineTuneRecord): Promise<ModelVersionRecord> =>
       register(fineTune, async () => ({

@@ -34,7 +34,13 @@ export class ItemFailedError extends Error {
   }
 }
 
-const RUN_FATAL = new Set(['insufficient_quota', 'invalid_api_key', 'model_not_found', 'permission_denied', 'training_not_available']);
+const RUN_FATAL = new Set([
+  'insufficient_quota',
+  'invalid_api_key',
+  'model_not_found',
+  'permission_denied',
+  'training_not_available',
+]);
 // Per-message framing the chat format adds on top of the texts.
 const MESSAGE_OVERHEAD_TOKENS = 4;
 const TRANSIENT_RETRIES = 3;
@@ -57,7 +63,10 @@ export const providerCalls = (deps: {
   metrics: Pick<ProviderMetrics, 'succeeded' | 'failed'>;
 }) => {
   const reservedTokens = (target: CallTarget) =>
-    maxAnswerTokens(target.prompt.labels.map((label) => label.name), tokenStrings(target.classifier.model));
+    maxAnswerTokens(
+      target.prompt.labels.map((label) => label.name),
+      tokenStrings(target.classifier.model),
+    );
   /**
    * Providers charge a request against tokens-per-minute as its prompt plus the completion tokens
    * it may use, before it runs; the estimate counts the same way, and settle() corrects it.
@@ -74,11 +83,23 @@ export const providerCalls = (deps: {
     const started = performance.now();
     try {
       const answer = await target.classifier.classify(text, target.prompt, signal);
-      deps.metrics.succeeded(provider, model, answer, inferenceCost(model, answer.usage, deps.priceOverrides), (performance.now() - started) / 1000);
+      deps.metrics.succeeded(
+        provider,
+        model,
+        answer,
+        inferenceCost(model, answer.usage, deps.priceOverrides),
+        (performance.now() - started) / 1000,
+      );
       return answer;
     } catch (error) {
       const providerError = error instanceof ProviderError ? error : undefined;
-      deps.metrics.failed(provider, model, providerError?.code ?? 'error', providerError?.details.status, (performance.now() - started) / 1000);
+      deps.metrics.failed(
+        provider,
+        model,
+        providerError?.code ?? 'error',
+        providerError?.details.status,
+        (performance.now() - started) / 1000,
+      );
       throw error;
     }
   };
@@ -96,7 +117,11 @@ export const providerCalls = (deps: {
   };
 
   return {
-    async classify(target: CallTarget, text: string, signal?: AbortSignal): Promise<{ answer: ClassifyOutcome; costUsd: number | null }> {
+    async classify(
+      target: CallTarget,
+      text: string,
+      signal?: AbortSignal,
+    ): Promise<{ answer: ClassifyOutcome; costUsd: number | null }> {
       const { classifier } = target;
       const limitKey = `${classifier.provider}:${classifier.model}`;
       const reserved = target.budget ? reservedTokens(target) : 0;

@@ -12,10 +12,30 @@ export function providerMetrics(registry: Registry) {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     registers,
   });
-  const failures = new Counter({ name: 'tuneline_provider_errors_total', help: 'Failed provider calls by error code (rate_limit_exceeded is a 429)', labelNames: [...labelNames, 'code'] as const, registers });
-  const rateLimited = new Counter({ name: 'tuneline_provider_rate_limited_total', help: 'Provider answers with HTTP 429', labelNames, registers });
-  const tokens = new Counter({ name: 'tuneline_provider_tokens_total', help: 'Tokens used, by direction (input, output)', labelNames: [...labelNames, 'direction'] as const, registers });
-  const cost = new Counter({ name: 'tuneline_provider_cost_usd_total', help: 'Money spent on provider calls, from the dated price table', labelNames, registers });
+  const failures = new Counter({
+    name: 'tuneline_provider_errors_total',
+    help: 'Failed provider calls by error code (rate_limit_exceeded is a 429)',
+    labelNames: [...labelNames, 'code'] as const,
+    registers,
+  });
+  const rateLimited = new Counter({
+    name: 'tuneline_provider_rate_limited_total',
+    help: 'Provider answers with HTTP 429',
+    labelNames,
+    registers,
+  });
+  const tokens = new Counter({
+    name: 'tuneline_provider_tokens_total',
+    help: 'Tokens used, by direction (input, output)',
+    labelNames: [...labelNames, 'direction'] as const,
+    registers,
+  });
+  const cost = new Counter({
+    name: 'tuneline_provider_cost_usd_total',
+    help: 'Money spent on provider calls, from the dated price table',
+    labelNames,
+    registers,
+  });
   const oddities = new Counter({
     name: 'tuneline_provider_oddities_total',
     help: 'Provider answers with something odd that was corrected (negative_usage, usage_over_bound, ...), by kind',

@@ -8,7 +8,10 @@ import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { LabelRunFinalizer } from './label-run-finalizer.js';
 
 export interface ChunkDeps {
-  labelRunsRepo: Pick<LabelRunsRepository, 'findById' | 'transition' | 'pendingItems' | 'recordResult' | 'progress' | 'update'>;
+  labelRunsRepo: Pick<
+    LabelRunsRepository,
+    'findById' | 'transition' | 'pendingItems' | 'recordResult' | 'progress' | 'update'
+  >;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'textsByIds'>;
   providers: Pick<Providers, 'classifier' | 'budgetFor'>;
   calls: Pick<ProviderCalls, 'classify'>;
@@ -60,7 +63,9 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
         budget: deps.providers.budgetFor(provider, params.rateLimit),
       };
       const costLimitReached = async () => {
-        const reached = params.limits?.maxCostUsd !== undefined && (await deps.labelRunsRepo.progress(run.id)).costUsd >= params.limits.maxCostUsd;
+        const reached =
+          params.limits?.maxCostUsd !== undefined &&
+          (await deps.labelRunsRepo.progress(run.id)).costUsd >= params.limits.maxCostUsd;
         if (reached) await deps.labelRunsRepo.update(run.id, { stopReason: 'max_cost' });
         return reached;
       };

@@ -24,7 +24,13 @@ export const labelRunFinalizer = (deps: {
     if (answered < run.total && !run.stopReason) return false;
 
     const won = await deps.db.transaction(async (tx) => {
-      const won = await deps.labelRunsRepo.transition(runId, ['running', 'queued'], 'completed', { finishedAt: new Date() }, tx);
+      const won = await deps.labelRunsRepo.transition(
+        runId,
+        ['running', 'queued'],
+        'completed',
+        { finishedAt: new Date() },
+        tx,
+      );
       if (!won) return false;
       const { params } = run;
       const results = await deps.labelRunsRepo.results(runId, tx);

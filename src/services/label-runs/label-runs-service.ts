@@ -30,7 +30,10 @@ export interface LabelRunView {
 
 export const labelRunsService = (deps: {
   db: Database;
-  labelRunsRepo: Pick<LabelRunsRepository, 'findById' | 'progress' | 'insert' | 'listForVersion' | 'transition' | 'resultsPage' | 'listActive'>;
+  labelRunsRepo: Pick<
+    LabelRunsRepository,
+    'findById' | 'progress' | 'insert' | 'listForVersion' | 'transition' | 'resultsPage' | 'listActive'
+  >;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'loadAll'>;
   datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
   tasks: Pick<TasksService, 'get'>;
@@ -38,9 +41,13 @@ export const labelRunsService = (deps: {
   providers: Pick<Providers, 'isConfigured' | 'configHint' | 'defaultModel'>;
   wake: Pick<PipelineWake, 'ended'>;
 }) => {
-  const getRun = (id: string): Promise<LabelRunRecord> => findOr404('label run', id, (known) => deps.labelRunsRepo.findById(known));
+  const getRun = (id: string): Promise<LabelRunRecord> =>
+    findOr404('label run', id, (known) => deps.labelRunsRepo.findById(known));
 
-  const view = async (run: LabelRunRecord): Promise<LabelRunView> => ({ run, progress: await deps.labelRunsRepo.progress(run.id) });
+  const view = async (run: LabelRunRecord): Promise<LabelRunView> => ({
+    run,
+    progress: await deps.labelRunsRepo.progress(run.id),
+  });
 
   const chunkJobs = (run: LabelRunRecord) =>
     Array.from({ length: Math.ceil(run.total / CHUNK_SIZE) }, (_, index) => {
@@ -62,7 +69,8 @@ export const labelRunsService = (deps: {
       const version = await deps.datasets.getVersion(versionId);
       const task = await deps.tasks.get((await deps.datasets.getDataset(version.datasetId)).taskId);
       if (task.archivedAt) throw errors.archived('task', task.slug);
-      if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider, deps.providers.configHint(input.provider));
+      if (!deps.providers.isConfigured(input.provider))
+        throw errors.providerNotConfigured(input.provider, deps.providers.configHint(input.provider));
       const model = input.model ?? deps.providers.defaultModel(input.provider);
       refuseShutDownModel(model, 'body.model');
       const labelNames = new Set(task.labels.map((label) => label.name));
@@ -70,7 +78,8 @@ export const labelRunsService = (deps: {
       const { fewShotExamples, ...asked } = input;
       const problems: FieldProblem[] = [];
       (fewShotExamples ?? []).forEach((example, index) => {
-        if (!labelNames.has(example.label)) problems.push({ field: `body.few_shot_examples[${index}].label`, message: 'is not a label of the task' });
+        if (!labelNames.has(example.label))
+          problems.push({ field: `body.few_shot_examples[${index}].label`, message: 'is not a label of the task' });
       });
       if (input.refine && !labelNames.has(input.refine.negativeLabel)) {
         problems.push({ field: 'body.refine.negative_label', message: 'is not a label of the task' });
@@ -108,7 +117,10 @@ export const labelRunsService = (deps: {
         throw errors.nothingToLabel();
       }
 
-      const prompt: LabelRunPrompt = { ...taskPrompt(task, { instructions: input.instructions, fewShot }), labelCodes: version.labelCodes };
+      const prompt: LabelRunPrompt = {
+        ...taskPrompt(task, { instructions: input.instructions, fewShot }),
+        labelCodes: version.labelCodes,
+      };
       const run = await deps.labelRunsRepo.insert(
         {
           id: options.id ?? newId(),
@@ -132,26 +144,35 @@ export const labelRunsService = (deps: {
 
     async list(versionId: string, page: { limit: number; cursor?: string }) {
       const version = await deps.datasets.getVersion(versionId);
-      const found = toPage(await deps.labelRunsRepo.listForVersion(version.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      const found = toPage(
+        await deps.labelRunsRepo.listForVersion(version.id, { limit: page.limit, after: afterCursor(page.cursor) }),
+        page.limit,
+      );
       return { data: await Promise.all(found.data.map(view)), nextCursor: found.nextCursor };
     },
 
     /** Stops a run; examples already answered stay recorded. Cancelling a finished run is a no-op. */
     async cancel(id: string): Promise<LabelRunView> {
       const run = await getRun(id);
-      const cancelled = await deps.labelRunsRepo.transition(run.id, ['queued', 'running'], 'cancelled', { finishedAt: new Date() });
+      const cancelled = await deps.labelRunsRepo.transition(run.id, ['queued', 'running'], 'cancelled', {
+        finishedAt: new Date(),
+      });
       if (cancelled) await deps.wake.ended({ labelRunId: run.id });
       return view(cancelled ?? (await getRun(id)));
     },
 
     async results(id: string, page: { limit: number; cursor?: string }) {
       const run = await getRun(id);
-      const afterExampleId = page.cursor === undefined ? undefined : Buffer.from(page.cursor, 'base64url').toString('utf8');
+      const afterExampleId =
+        page.cursor === undefined ? undefined : Buffer.from(page.cursor, 'base64url').toString('utf8');
       if (afterExampleId !== undefined && !/^[0-9a-f]{64}$/.test(afterExampleId)) throw errors.invalidCursor();
       const found = await deps.labelRunsRepo.resultsPage(run.id, { limit: page.limit, afterExampleId });
       const data = found.slice(0, page.limit);
       const last = data.at(-1);
-      return { data, nextCursor: found.length > page.limit && last ? Buffer.from(last.exampleId).toString('base64url') : null };
+      return {
+        data,
+        nextCursor: found.length > page.limit && last ? Buffer.from(last.exampleId).toString('base64url') : null,
+      };
     },
 
     /**
@@ -163,7 +184,11 @@ export const labelRunsService = (deps: {
       const active = await deps.labelRunsRepo.listActive();
       for (const run of active) {
         await resumeChunks(deps.queues, 'labeling', chunkJobs(run), async (message) => {
-          await deps.labelRunsRepo.transition(run.id, ['queued', 'running'], 'failed', { errorCode: 'job_failed', errorMessage: message, finishedAt: new Date() });
+          await deps.labelRunsRepo.transition(run.id, ['queued', 'running'], 'failed', {
+            errorCode: 'job_failed',
+            errorMessage: message,
+            finishedAt: new Date(),
+          });
           await deps.wake.ended({ labelRunId: run.id });
         });
       }
@@ -174,7 +199,11 @@ export const labelRunsService = (deps: {
     async retry(id: string): Promise<LabelRunView> {
       const run = await getRun(id);
       if (run.status !== 'failed') throw errors.notFailed('label run', run.id, run.status);
-      const queued = await deps.labelRunsRepo.transition(run.id, ['failed'], 'queued', { errorCode: null, errorMessage: null, finishedAt: null });
+      const queued = await deps.labelRunsRepo.transition(run.id, ['failed'], 'queued', {
+        errorCode: null,
+        errorMessage: null,
+        finishedAt: null,
+      });
       if (queued) await deps.queues.requeue('labeling', chunkJobs(queued));
       return view(queued ?? (await getRun(id)));
     },

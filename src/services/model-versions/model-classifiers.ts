@@ -18,10 +18,16 @@ export function modelClassifiers(providers: Pick<Providers, 'classifier' | 'budg
       if (model.kind === 'local_trained') {
         if (!model.artifact) throw new Error(`model version ${model.id} has no artifact`);
         // Served from its stored weights, in-process: no rate budget.
-        target = { classifier: providers.classifier({ provider, model: model.model, artifact: model.artifact }, prompt), prompt };
+        target = {
+          classifier: providers.classifier({ provider, model: model.model, artifact: model.artifact }, prompt),
+          prompt,
+        };
       } else {
         target = {
-          classifier: providers.classifier({ provider, model: model.model, labelCodes: model.labelCodes ?? undefined }, prompt),
+          classifier: providers.classifier(
+            { provider, model: model.model, labelCodes: model.labelCodes ?? undefined },
+            prompt,
+          ),
           prompt,
           budget: providers.budgetFor(provider),
         };

@@ -30,7 +30,9 @@ export function modelShutdowns(providers: Pick<Providers, 'shutdownLookup'>) {
         }
         checked.set(key, entry);
       }
-      return entry.date && entry.date <= now.toISOString().slice(0, 10) ? `past its shutdown date ${entry.date}` : undefined;
+      return entry.date && entry.date <= now.toISOString().slice(0, 10)
+        ? `past its shutdown date ${entry.date}`
+        : undefined;
     },
   };
 }

@@ -30,7 +30,8 @@ export const modelVersionsService = (deps: {
   providers: Pick<Providers, 'isConfigured' | 'configHint' | 'hostedTrainers' | 'defaultModel'>;
   routing: Pick<RoutingService, 'adoptFallback'>;
 }) => {
-  const get = (id: string): Promise<ModelVersionRecord> => findOr404('model version', id, (known) => deps.modelVersionsRepo.findById(known));
+  const get = (id: string): Promise<ModelVersionRecord> =>
+    findOr404('model version', id, (known) => deps.modelVersionsRepo.findById(known));
   return {
     get,
 
@@ -38,16 +39,23 @@ export const modelVersionsService = (deps: {
      * Registers a prompt-only model, or a fine-tuned model made elsewhere ("bring your own").
      * `options.id`: callers that record the id first (pipelines) get the model that exists.
      */
-    async register(taskRef: string, input: RegisterModelInput, options: { id?: string } = {}): Promise<ModelVersionRecord> {
+    async register(
+      taskRef: string,
+      input: RegisterModelInput,
+      options: { id?: string } = {},
+    ): Promise<ModelVersionRecord> {
       const existing = options.id ? await deps.modelVersionsRepo.findById(options.id) : undefined;
       if (existing) return existing;
       const task = await deps.tasks.get(taskRef);
       if (task.archivedAt) throw errors.archived('task', taskRef);
-      if (!deps.providers.isConfigured(input.provider)) throw errors.providerNotConfigured(input.provider, deps.providers.configHint(input.provider));
+      if (!deps.providers.isConfigured(input.provider))
+        throw errors.providerNotConfigured(input.provider, deps.providers.configHint(input.provider));
       // A fine-tuned model made elsewhere is served by a provider that fine-tunes (hosted).
       const hostedTrainers = deps.providers.hostedTrainers();
       if (input.kind === 'fine_tuned' && (!hostedTrainers.includes(input.provider) || !input.model)) {
-        throw errors.validation(`A fine-tuned model needs provider ${hostedTrainers.join(' or ')} and its model id.`, [{ field: 'body.model', message: 'required, e.g. ft:gpt-4o-mini-2024-07-18:org::abc' }]);
+        throw errors.validation(`A fine-tuned model needs provider ${hostedTrainers.join(' or ')} and its model id.`, [
+          { field: 'body.model', message: 'required, e.g. ft:gpt-4o-mini-2024-07-18:org::abc' },
+        ]);
       }
       const model = input.model ?? deps.providers.defaultModel(input.provider);
       refuseShutDownModel(model, 'body.model');
@@ -55,13 +63,20 @@ export const modelVersionsService = (deps: {
       let fewShot = input.few_shot_examples ?? [];
       if (input.few_shot_from) {
         const pool: { exampleId: string; text: string; label: string }[] = [];
-        for await (const batch of deps.datasetRowsRepo.stream(input.few_shot_from.dataset_version_id, { split: 'train', labeledOnly: true })) {
-          for (const row of batch) if (labels.has(row.label!)) pool.push({ exampleId: row.exampleId, text: row.text, label: row.label! });
+        for await (const batch of deps.datasetRowsRepo.stream(input.few_shot_from.dataset_version_id, {
+          split: 'train',
+          labeledOnly: true,
+        })) {
+          for (const row of batch)
+            if (labels.has(row.label!)) pool.push({ exampleId: row.exampleId, text: row.text, label: row.label! });
         }
         fewShot = pickFewShot(pool, input.few_shot_from.k, input.few_shot_from.seed ?? 42);
       }
       const bad = fewShot.findIndex((example) => !labels.has(example.label));
-      if (bad >= 0) throw errors.validation('A few-shot example has an unknown label.', [{ field: `body.few_shot_examples[${bad}].label`, message: 'not a label of the task' }]);
+      if (bad >= 0)
+        throw errors.validation('A few-shot example has an unknown label.', [
+          { field: `body.few_shot_examples[${bad}].label`, message: 'not a label of the task' },
+        ]);
       const registered = await deps.modelVersionsRepo.insert({
         id: options.id ?? newId(),
         taskId: task.id,
@@ -77,7 +92,10 @@ export const modelVersionsService = (deps: {
     },
     async list(taskRef: string, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);
-      return toPage(await deps.modelVersionsRepo.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      return toPage(
+        await deps.modelVersionsRepo.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }),
+        page.limit,
+      );
     },
   };
 };

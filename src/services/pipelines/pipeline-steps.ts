@@ -26,7 +26,9 @@ export type StepParams = PipelineParams<ProviderName>;
 export class StepFailed extends Error {}
 
 /** What a step run decided: finished (with outputs and cost), or look again when woken or after a while. */
-export type StepOutcome = { done: true; outputs: Record<string, unknown>; costUsd: number | null } | { done: false; outputs: Record<string, unknown>; waitMs: number };
+export type StepOutcome =
+  | { done: true; outputs: Record<string, unknown>; costUsd: number | null }
+  | { done: false; outputs: Record<string, unknown>; waitMs: number };
 
 interface CandidateState {
   provider: string;
@@ -72,7 +74,8 @@ export function pipelineSteps(deps: {
   /** Saves a step's outputs while it is still running (ids of what it started). */
   saveOutputs: (outputs: Record<string, unknown>) => Promise<void>;
 }) {
-  const outputOf = (steps: PipelineStepRecord[], name: StepName) => steps.find((step) => step.name === name)?.outputs ?? {};
+  const outputOf = (steps: PipelineStepRecord[], name: StepName) =>
+    steps.find((step) => step.name === name)?.outputs ?? {};
   /** The version later steps work on: prepare's output. */
   const preparedVersion = (steps: PipelineStepRecord[]) => outputOf(steps, 'prepare')['version_id'] as string;
 
@@ -82,7 +85,12 @@ export function pipelineSteps(deps: {
    * on the labeling provider when the pipeline labels (else the offline model). Registering it on
    * a task without a fallback makes it the fallback. The id is recorded first, as for label runs.
    */
-  const registeredBaseline = async (taskId: string, params: StepParams, step: PipelineStepRecord, version: string): Promise<string> => {
+  const registeredBaseline = async (
+    taskId: string,
+    params: StepParams,
+    step: PipelineStepRecord,
+    version: string,
+  ): Promise<string> => {
     const recorded = step.outputs['baseline'] as { model_version_id: string; registered: boolean } | undefined;
     if (recorded?.registered) return recorded.model_version_id;
     // A fallback set since the pipeline was created is the baseline it would have defaulted to.
@@ -106,29 +114,55 @@ export function pipelineSteps(deps: {
     return id;
   };
 
-  type Runner = (taskId: string, params: StepParams, step: PipelineStepRecord, steps: PipelineStepRecord[], attempt: number) => Promise<StepOutcome>;
+  type Runner = (
+    taskId: string,
+    params: StepParams,
+    step: PipelineStepRecord,
+    steps: PipelineStepRecord[],
+    attempt: number,
+  ) => Promise<StepOutcome>;
   const runners: Record<StepName, Runner> = {
     async label(_taskId, params, step, _steps, attempt) {
       let runId = step.outputs['label_run_id'] as string | undefined;
       // A run that failed in an earlier attempt is replaced by a new one on retry.
-      if (runId && (step.outputs['attempt'] as number) < attempt && (step.outputs['status'] === 'failed' || step.outputs['status'] === 'cancelled')) runId = undefined;
+      if (
+        runId &&
+        (step.outputs['attempt'] as number) < attempt &&
+        (step.outputs['status'] === 'failed' || step.outputs['status'] === 'cancelled')
+      )
+        runId = undefined;
       if (!runId || step.outputs['status'] === 'creating') {
         // The id is recorded before the run exists, so a crash in between cannot start a second run.
         runId ??= newId();
         await deps.saveOutputs({ label_run_id: runId, attempt, status: 'creating' });
         try {
-          await deps.labelRuns.create(params.datasetVersionId, { ...params.label!, onlyUnlabeled: true }, { id: runId });
+          await deps.labelRuns.create(
+            params.datasetVersionId,
+            { ...params.label!, onlyUnlabeled: true },
+            { id: runId },
+          );
         } catch (error) {
           if (isAppError(error) && error.code === 'nothing_to_label') {
-            return { done: true, outputs: { version_id: params.datasetVersionId, note: 'every row was already labeled' }, costUsd: 0 };
+            return {
+              done: true,
+              outputs: { version_id: params.datasetVersionId, note: 'every row was already labeled' },
+              costUsd: 0,
+            };
           }
           throw isAppError(error) && error.statusCode < 500 ? new StepFailed(error.message) : error;
         }
       }
       const run = (await deps.labelRunsRepo.findById(runId))!;
       const progress = await deps.labelRunsRepo.progress(run.id);
-      const outputs = { label_run_id: run.id, attempt, status: run.status, done: progress.labeled + progress.unparseable + progress.failed, total: run.total };
-      if (run.status === 'completed') return { done: true, outputs: { ...outputs, version_id: run.resultVersionId }, costUsd: progress.costUsd };
+      const outputs = {
+        label_run_id: run.id,
+        attempt,
+        status: run.status,
+        done: progress.labeled + progress.unparseable + progress.failed,
+        total: run.total,
+      };
+      if (run.status === 'completed')
+        return { done: true, outputs: { ...outputs, version_id: run.resultVersionId }, costUsd: progress.costUsd };
       if (run.status === 'failed' || run.status === 'cancelled') {
         // Saved first: a retry of the pipeline reads this status to start a new run instead.
         await deps.saveOutputs(outputs);
@@ -142,15 +176,23 @@ export function pipelineSteps(deps: {
       const source = (outputOf(steps, 'label')['version_id'] as string | undefined) ?? params.datasetVersionId;
       try {
         const version = await deps.datasets.deriveOnce(source, params.prepare.operations);
-        return { done: true, outputs: { from_version_id: source, version_id: version.id, rows: version.rowCount, stats: version.stats }, costUsd: 0 };
+        return {
+          done: true,
+          outputs: { from_version_id: source, version_id: version.id, rows: version.rowCount, stats: version.stats },
+          costUsd: 0,
+        };
       } catch (error) {
-        throw isAppError(error) && error.statusCode < 500 ? new StepFailed(`prepare: ${error.message} ${JSON.stringify(error.fields ?? [])}`) : error;
+        throw isAppError(error) && error.statusCode < 500
+          ? new StepFailed(`prepare: ${error.message} ${JSON.stringify(error.fields ?? [])}`)
+          : error;
       }
     },
 
     async train(taskId, params, step, steps, attempt) {
       const version = preparedVersion(steps);
-      const candidates: CandidateState[] = (step.outputs['candidates'] as CandidateState[] | undefined) ?? params.candidates.map((candidate) => ({ provider: candidate.provider, status: 'pending' }));
+      const candidates: CandidateState[] =
+        (step.outputs['candidates'] as CandidateState[] | undefined) ??
+        params.candidates.map((candidate) => ({ provider: candidate.provider, status: 'pending' }));
       for (const [index, candidate] of params.candidates.entries()) {
         const state = candidates[index]!;
         const failedBefore = (state.attempt ?? 0) < attempt && state.status !== 'succeeded';
@@ -163,34 +205,60 @@ export function pipelineSteps(deps: {
           await deps.saveOutputs({ candidates });
         }
         try {
-          const created = await deps.fineTunes.create(taskId, { ...candidate, datasetVersionId: version }, { id: fresh.fine_tune_id });
+          const created = await deps.fineTunes.create(
+            taskId,
+            { ...candidate, datasetVersionId: version },
+            { id: fresh.fine_tune_id },
+          );
           if (created.dryRun) throw new StepFailed('a pipeline candidate cannot be a dry run');
           Object.assign(fresh, { status: created.fineTune.status });
         } catch (error) {
           if (!(isAppError(error) && error.statusCode < 500) && !(error instanceof StepFailed)) throw error;
           const details = isAppError(error) ? ` ${JSON.stringify(error.fields ?? error.details ?? '')}` : '';
-          Object.assign(fresh, { attempt, fine_tune_id: undefined, status: 'failed', error: `${(error as Error).message}${details}` });
+          Object.assign(fresh, {
+            attempt,
+            fine_tune_id: undefined,
+            status: 'failed',
+            error: `${(error as Error).message}${details}`,
+          });
         }
         await deps.saveOutputs({ candidates });
       }
       for (const state of candidates) {
         if (!state.fine_tune_id) continue;
         const fineTune = (await deps.fineTunesRepo.findById(state.fine_tune_id))!;
-        Object.assign(state, { status: fineTune.status, model_version_id: fineTune.modelVersionId, cost_usd: fineTune.costUsd, ...(fineTune.errorMessage ? { error: fineTune.errorMessage } : {}) });
+        Object.assign(state, {
+          status: fineTune.status,
+          model_version_id: fineTune.modelVersionId,
+          cost_usd: fineTune.costUsd,
+          ...(fineTune.errorMessage ? { error: fineTune.errorMessage } : {}),
+        });
       }
       const outputs = { version_id: version, candidates };
-      if (candidates.some((state) => state.fine_tune_id && !TERMINAL_FINE_TUNE_STATUSES.includes(state.status as never))) return { done: false, outputs, waitMs: deps.safetyNetPollMs };
+      if (
+        candidates.some((state) => state.fine_tune_id && !TERMINAL_FINE_TUNE_STATUSES.includes(state.status as never))
+      )
+        return { done: false, outputs, waitMs: deps.safetyNetPollMs };
       const trained = candidates.filter((state) => state.status === 'succeeded' && state.model_version_id);
-      if (trained.length === 0) throw new StepFailed(`no candidate was trained: ${candidates.map((state) => `${state.provider}: ${state.status}${state.error ? ` (${state.error})` : ''}`).join('; ')}`);
+      if (trained.length === 0)
+        throw new StepFailed(
+          `no candidate was trained: ${candidates.map((state) => `${state.provider}: ${state.status}${state.error ? ` (${state.error})` : ''}`).join('; ')}`,
+        );
       return { done: true, outputs, costUsd: candidates.reduce((sum, state) => sum + (state.cost_usd ?? 0), 0) };
     },
 
     async evaluate(taskId, params, step, steps, attempt) {
       const version = preparedVersion(steps);
-      const trained = ((outputOf(steps, 'train')['candidates'] as CandidateState[]) ?? []).filter((state) => state.status === 'succeeded' && state.model_version_id);
+      const trained = ((outputOf(steps, 'train')['candidates'] as CandidateState[]) ?? []).filter(
+        (state) => state.status === 'succeeded' && state.model_version_id,
+      );
       const baseline = params.baselineModelVersionId ?? (await registeredBaseline(taskId, params, step, version));
       const wanted: EvaluationState[] = [
-        ...trained.map((state) => ({ model_version_id: state.model_version_id!, role: 'candidate' as const, status: 'pending' })),
+        ...trained.map((state) => ({
+          model_version_id: state.model_version_id!,
+          role: 'candidate' as const,
+          status: 'pending',
+        })),
         { model_version_id: baseline, role: 'baseline' as const, status: 'pending' },
       ];
       const states: EvaluationState[] = (step.outputs['evaluations'] as EvaluationState[] | undefined) ?? wanted;
@@ -200,38 +268,66 @@ export function pipelineSteps(deps: {
         if (state.evaluation_id && !retryOfFailed) continue;
         // A newly trained model is evaluated on its test split by its fine-tune: wait for that
         // decision rather than race it into a second (for a hosted model, billed) evaluation.
-        const fineTuneId = trained.find((candidate) => candidate.model_version_id === state.model_version_id)?.fine_tune_id;
-        const auto = fineTuneId && !retryOfFailed ? (await deps.fineTunesRepo.findById(fineTuneId))?.autoEvaluation : undefined;
+        const fineTuneId = trained.find(
+          (candidate) => candidate.model_version_id === state.model_version_id,
+        )?.fine_tune_id;
+        const auto =
+          fineTuneId && !retryOfFailed ? (await deps.fineTunesRepo.findById(fineTuneId))?.autoEvaluation : undefined;
         if (fineTuneId && !retryOfFailed && auto === null) {
           deciding = true;
           continue;
         }
         state.attempt = attempt;
-        const existing = auto?.evaluation_id ? await deps.evaluationsRepo.findById(auto.evaluation_id) : await deps.evaluationsRepo.latestOn(state.model_version_id, version, 'test');
-        state.evaluation_id = existing && existing.status !== 'failed' ? existing.id : (await deps.evaluations.create({ modelVersionId: state.model_version_id, datasetVersionId: version, split: 'test' })).id;
+        const existing = auto?.evaluation_id
+          ? await deps.evaluationsRepo.findById(auto.evaluation_id)
+          : await deps.evaluationsRepo.latestOn(state.model_version_id, version, 'test');
+        state.evaluation_id =
+          existing && existing.status !== 'failed'
+            ? existing.id
+            : (
+                await deps.evaluations.create({
+                  modelVersionId: state.model_version_id,
+                  datasetVersionId: version,
+                  split: 'test',
+                })
+              ).id;
         await deps.saveOutputs({ evaluations: states });
       }
-      if (deciding) return { done: false, outputs: { version_id: version, split: 'test', evaluations: states }, waitMs: deps.safetyNetPollMs };
+      if (deciding)
+        return {
+          done: false,
+          outputs: { version_id: version, split: 'test', evaluations: states },
+          waitMs: deps.safetyNetPollMs,
+        };
       const { metric } = await deps.routingRepo.get(taskId);
       const records: EvaluationRecord[] = [];
       for (const state of states) {
         const evaluation = (await deps.evaluationsRepo.findById(state.evaluation_id!))!;
         records.push(evaluation);
         const { metrics } = evaluation;
-        Object.assign(state, { status: evaluation.status, score: metrics ? metricValue(metrics, metric) : null, cost_usd: metrics?.usage.cost_usd ?? null });
+        Object.assign(state, {
+          status: evaluation.status,
+          score: metrics ? metricValue(metrics, metric) : null,
+          cost_usd: metrics?.usage.cost_usd ?? null,
+        });
       }
       const outputs = { version_id: version, split: 'test', metric, evaluations: states };
-      if (records.some((evaluation) => evaluation.status === 'queued' || evaluation.status === 'running')) return { done: false, outputs, waitMs: deps.safetyNetPollMs };
+      if (records.some((evaluation) => evaluation.status === 'queued' || evaluation.status === 'running'))
+        return { done: false, outputs, waitMs: deps.safetyNetPollMs };
       if (!states.some((state) => state.role === 'candidate' && state.status === 'completed')) {
         // Saved first: a retry of the pipeline reads these statuses to evaluate the failed ones again.
         await deps.saveOutputs(outputs);
-        throw new StepFailed(`no candidate could be evaluated: ${states.map((state) => `${state.model_version_id}: ${state.status}`).join('; ')}`);
+        throw new StepFailed(
+          `no candidate could be evaluated: ${states.map((state) => `${state.model_version_id}: ${state.status}`).join('; ')}`,
+        );
       }
       return { done: true, outputs, costUsd: states.reduce((sum, state) => sum + (state.cost_usd ?? 0), 0) };
     },
 
     async promote(taskId, _params, _step, steps) {
-      const evaluated = ((outputOf(steps, 'evaluate')['evaluations'] as EvaluationState[]) ?? []).filter((state) => state.role === 'candidate' && state.status === 'completed');
+      const evaluated = ((outputOf(steps, 'evaluate')['evaluations'] as EvaluationState[]) ?? []).filter(
+        (state) => state.role === 'candidate' && state.status === 'completed',
+      );
       const best = [...evaluated].sort((a, b) => (b.score ?? -1) - (a.score ?? -1))[0]!;
       const before = await deps.routingRepo.get(taskId);
       // Candidates were judged as their evaluations finished, possibly before the champion had a
@@ -267,4 +363,3 @@ export function pipelineSteps(deps: {
       runners[step.name as StepName](taskId, params, step, steps, attempt),
   };
 }
-

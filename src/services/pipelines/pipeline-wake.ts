@@ -9,14 +9,21 @@ import { pipelineStepJobId, type Queues } from '../../queues/queue-registry.js';
  * Call it after the change is committed: the step re-reads Postgres when it runs. A wake-up that
  * fails is only logged: the change is already made, and the step's slow safety-net poll finds it.
  */
-export const pipelineWake = (deps: { pipelinesRepo: Pick<PipelinesRepository, 'runningStepsWaitingOn'>; queues: Pick<Queues, 'wake'>; logger: Logger }) => ({
+export const pipelineWake = (deps: {
+  pipelinesRepo: Pick<PipelinesRepository, 'runningStepsWaitingOn'>;
+  queues: Pick<Queues, 'wake'>;
+  logger: Logger;
+}) => ({
   async ended(waitedOn: WaitedOn): Promise<void> {
     try {
       for (const step of await deps.pipelinesRepo.runningStepsWaitingOn(waitedOn)) {
         await deps.queues.wake('pipelines', pipelineStepJobId(step.pipelineId, step.attempt, step.name as StepName));
       }
     } catch (error) {
-      deps.logger.warn({ err: error, waitedOn }, 'could not wake the pipeline step waiting on this; its safety-net poll will');
+      deps.logger.warn(
+        { err: error, waitedOn },
+        'could not wake the pipeline step waiting on this; its safety-net poll will',
+      );
     }
   },
 });

@@ -46,7 +46,10 @@ export interface PipelineView {
  */
 export const pipelinesService = (deps: {
   db: Database;
-  pipelinesRepo: Pick<PipelinesRepository, 'findById' | 'steps' | 'updateStep' | 'blockAfter' | 'update' | 'list' | 'insert' | 'listRunning'>;
+  pipelinesRepo: Pick<
+    PipelinesRepository,
+    'findById' | 'steps' | 'updateStep' | 'blockAfter' | 'update' | 'list' | 'insert' | 'listRunning'
+  >;
   routingRepo: Pick<RoutingRepository, 'get'>;
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
   tasks: Pick<TasksService, 'get'>;
@@ -56,23 +59,50 @@ export const pipelinesService = (deps: {
   steps: (saveOutputs: (outputs: Record<string, unknown>) => Promise<void>) => ReturnType<typeof pipelineSteps>;
 }) => {
   const getPipeline = (id: string) => findOr404('pipeline', id, (known) => deps.pipelinesRepo.findById(known));
-  const view = async (pipeline: PipelineRecord): Promise<PipelineView> => ({ pipeline, steps: await deps.pipelinesRepo.steps(pipeline.id) });
+  const view = async (pipeline: PipelineRecord): Promise<PipelineView> => ({
+    pipeline,
+    steps: await deps.pipelinesRepo.steps(pipeline.id),
+  });
 
   const jobIdOf = (pipeline: PipelineRecord, step: StepName) => pipelineStepJobId(pipeline.id, pipeline.attempt, step);
   const schedule = (pipeline: PipelineRecord, names: StepName[]) =>
     deps.queues.addPipelineFlow(names.map((step) => pipelineStepJob(pipeline.id, pipeline.attempt, step)));
 
   /** Records a step's end; a failure blocks every later step and fails the pipeline, with the reason. */
-  const finishStep = async (pipeline: PipelineRecord, step: PipelineStepRecord, outcome: { failed?: string; outputs?: Record<string, unknown>; costUsd?: number | null }) => {
+  const finishStep = async (
+    pipeline: PipelineRecord,
+    step: PipelineStepRecord,
+    outcome: { failed?: string; outputs?: Record<string, unknown>; costUsd?: number | null },
+  ) => {
     await deps.db.transaction(async (tx) => {
       const now = new Date();
       if (outcome.failed) {
-        await deps.pipelinesRepo.updateStep(pipeline.id, step.name, { status: 'failed', error: outcome.failed, finishedAt: now }, tx);
+        await deps.pipelinesRepo.updateStep(
+          pipeline.id,
+          step.name,
+          { status: 'failed', error: outcome.failed, finishedAt: now },
+          tx,
+        );
         await deps.pipelinesRepo.blockAfter(pipeline.id, step.position, `not run: step "${step.name}" failed`, tx);
-        await deps.pipelinesRepo.update(pipeline.id, { status: 'failed', error: `${step.name}: ${outcome.failed}`, finishedAt: now }, tx);
+        await deps.pipelinesRepo.update(
+          pipeline.id,
+          { status: 'failed', error: `${step.name}: ${outcome.failed}`, finishedAt: now },
+          tx,
+        );
         return;
       }
-      await deps.pipelinesRepo.updateStep(pipeline.id, step.name, { status: 'completed', outputs: outcome.outputs ?? {}, costUsd: outcome.costUsd ?? null, error: null, finishedAt: now }, tx);
+      await deps.pipelinesRepo.updateStep(
+        pipeline.id,
+        step.name,
+        {
+          status: 'completed',
+          outputs: outcome.outputs ?? {},
+          costUsd: outcome.costUsd ?? null,
+          error: null,
+          finishedAt: now,
+        },
+        tx,
+      );
       if (step.name === 'promote') {
         // What the pipeline left serving, at the top of its record.
         const serving = (outcome.outputs?.['outcome'] as PipelineOutcome | undefined) ?? null;
@@ -86,7 +116,10 @@ export const pipelinesService = (deps: {
 
     async list(taskRef: string, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);
-      const found = toPage(await deps.pipelinesRepo.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      const found = toPage(
+        await deps.pipelinesRepo.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }),
+        page.limit,
+      );
       return { data: await Promise.all(found.data.map(view)), nextCursor: found.nextCursor };
     },
 
@@ -106,9 +139,11 @@ export const pipelinesService = (deps: {
         const hint = deps.providers.configHint(provider);
         return hint ? `not configured (${hint})` : 'not configured';
       };
-      if (input.label && !deps.providers.isConfigured(input.label.provider)) problems.push({ field: 'body.label.provider', message: notConfigured(input.label.provider) });
+      if (input.label && !deps.providers.isConfigured(input.label.provider))
+        problems.push({ field: 'body.label.provider', message: notConfigured(input.label.provider) });
       input.candidates.forEach((candidate, index) => {
-        if (!deps.providers.isConfigured(candidate.provider)) problems.push({ field: `body.candidates[${index}].provider`, message: notConfigured(candidate.provider) });
+        if (!deps.providers.isConfigured(candidate.provider))
+          problems.push({ field: `body.candidates[${index}].provider`, message: notConfigured(candidate.provider) });
       });
       const routing = await deps.routingRepo.get(task.id);
       // The baseline defaults to the task's fallback: normally its prompt-only model.
@@ -116,7 +151,10 @@ export const pipelinesService = (deps: {
       if (baseline) {
         const model = await deps.modelVersionsRepo.findById(baseline);
         if (!model || model.taskId !== task.id || model.status === 'retired') {
-          problems.push({ field: 'body.baseline_model_version_id', message: 'no such serving model version of this task' });
+          problems.push({
+            field: 'body.baseline_model_version_id',
+            message: 'no such serving model version of this task',
+          });
         }
       }
       if (problems.length > 0) throw errors.validation('The pipeline cannot run as asked.', problems);
@@ -164,9 +202,19 @@ export const pipelinesService = (deps: {
       const retried = await deps.db.transaction(async (tx) => {
         const steps = await deps.pipelinesRepo.steps(id, tx);
         for (const step of steps) {
-          if (step.status === 'failed' || step.status === 'blocked') await deps.pipelinesRepo.updateStep(id, step.name, { status: 'pending', error: null, finishedAt: null }, tx);
+          if (step.status === 'failed' || step.status === 'blocked')
+            await deps.pipelinesRepo.updateStep(
+              id,
+              step.name,
+              { status: 'pending', error: null, finishedAt: null },
+              tx,
+            );
         }
-        return (await deps.pipelinesRepo.update(id, { status: 'running', error: null, finishedAt: null, attempt: pipeline.attempt + 1 }, tx))!;
+        return (await deps.pipelinesRepo.update(
+          id,
+          { status: 'running', error: null, finishedAt: null, attempt: pipeline.attempt + 1 },
+          tx,
+        ))!;
       });
       const current = await view(retried);
       await schedule(retried, remainingSteps(current.steps));
@@ -199,7 +247,9 @@ export const pipelinesService = (deps: {
               break;
             }
           }
-          await finishStep(pipeline, steps.find((step) => step.name === broken.name)!, { failed: `its job failed in the queue: ${broken.reason}` });
+          await finishStep(pipeline, steps.find((step) => step.name === broken.name)!, {
+            failed: `its job failed in the queue: ${broken.reason}`,
+          });
         }
         changed += 1;
       }
@@ -210,14 +260,21 @@ export const pipelinesService = (deps: {
      * One step job: run the step; `done: false` means the job should look again later. Jobs of an
      * older attempt (before a retry) and steps already finished are no-ops.
      */
-    async runStep(job: { pipelineId: string; step: StepName; attempt: number }, isLastAttempt: boolean): Promise<{ waitMs?: number }> {
+    async runStep(
+      job: { pipelineId: string; step: StepName; attempt: number },
+      isLastAttempt: boolean,
+    ): Promise<{ waitMs?: number }> {
       const pipeline = await deps.pipelinesRepo.findById(job.pipelineId);
       if (!pipeline || pipeline.attempt !== job.attempt || pipeline.status !== 'running') return {};
       const steps = await deps.pipelinesRepo.steps(pipeline.id);
       let step = steps.find((candidate) => candidate.name === job.step)!;
       if (step.status === 'completed' || step.status === 'skipped') return {};
       if (step.status !== 'running') {
-        step = (await deps.pipelinesRepo.updateStep(pipeline.id, step.name, { status: 'running', startedAt: step.startedAt ?? new Date(), attempts: step.attempts + 1 }))!;
+        step = (await deps.pipelinesRepo.updateStep(pipeline.id, step.name, {
+          status: 'running',
+          startedAt: step.startedAt ?? new Date(),
+          attempts: step.attempts + 1,
+        }))!;
       }
       const saveOutputs = async (outputs: Record<string, unknown>) => {
         step.outputs = { ...step.outputs, ...outputs };
@@ -226,7 +283,9 @@ export const pipelinesService = (deps: {
       let outcome: StepOutcome;
       try {
         // Stored params name providers as plain strings; they were registered names when the pipeline was accepted.
-        outcome = await deps.steps(saveOutputs).run(pipeline.taskId, pipeline.params as StepParams, step, steps, pipeline.attempt);
+        outcome = await deps
+          .steps(saveOutputs)
+          .run(pipeline.taskId, pipeline.params as StepParams, step, steps, pipeline.attempt);
       } catch (error) {
         if (error instanceof StepFailed || isLastAttempt) {
           await finishStep(pipeline, step, { failed: error instanceof Error ? error.message : String(error) });
@@ -237,7 +296,8 @@ export const pipelinesService = (deps: {
       if (!outcome.done) {
         // A waiting step is woken by what it waits on, or looks again after the safety-net poll;
         // most looks change nothing worth a write.
-        if (!isDeepStrictEqual({ ...step.outputs, ...outcome.outputs }, step.outputs)) await saveOutputs(outcome.outputs);
+        if (!isDeepStrictEqual({ ...step.outputs, ...outcome.outputs }, step.outputs))
+          await saveOutputs(outcome.outputs);
         return { waitMs: outcome.waitMs };
       }
       await finishStep(pipeline, step, { outputs: outcome.outputs, costUsd: outcome.costUsd });

@@ -31,7 +31,21 @@ const figures = (row: MonitoringRow) => ({
   live_accuracy: ratio(row.correct, row.feedback),
 });
 
-const EMPTY: MonitoringRow = { bucket: null, model_version_id: null, by_model: false, by_bucket: false, predictions: 0, champion: 0, fallback: 0, failed: 0, feedback: 0, correct: 0, p50: null, p95: null, p99: null };
+const EMPTY: MonitoringRow = {
+  bucket: null,
+  model_version_id: null,
+  by_model: false,
+  by_bucket: false,
+  predictions: 0,
+  champion: 0,
+  fallback: 0,
+  failed: 0,
+  feedback: 0,
+  correct: 0,
+  p50: null,
+  p95: null,
+  p99: null,
+};
 
 /**
  * How a task is doing in production over a time window: traffic, fallback and error rates,
@@ -52,12 +66,15 @@ export const monitoringService = (deps: {
       const { championId } = await deps.routingRepo.get(taskId);
       const champion = championId ? await deps.modelVersionsRepo.findById(championId) : undefined;
       versionId = champion?.trainedOnVersionId ?? undefined;
-      if (!versionId) return { reason: 'the champion was not trained on a dataset version here; pass reference_version_id' };
+      if (!versionId)
+        return { reason: 'the champion was not trained on a dataset version here; pass reference_version_id' };
     }
     const version = await deps.datasets.getVersion(versionId);
     const dataset = await deps.datasets.getDataset(version.datasetId);
     if (dataset.taskId !== taskId) {
-      throw errors.validation('The reference version belongs to another task.', [{ field: 'query.reference_version_id', message: 'not a version of this task' }]);
+      throw errors.validation('The reference version belongs to another task.', [
+        { field: 'query.reference_version_id', message: 'not a version of this task' },
+      ]);
     }
     const { stats } = version;
     const train = stats.splits?.train;
@@ -71,10 +88,14 @@ export const monitoringService = (deps: {
       const task = await deps.tasks.get(taskRef);
       const until = query.until ?? new Date();
       const since = query.since ?? new Date(until.getTime() - 24 * HOUR_MS);
-      if (since >= until) throw errors.validation('The window is empty.', [{ field: 'query.since', message: 'must be before until' }]);
-      const bucketSeconds = query.bucketSeconds ?? Math.max(60, Math.ceil((until.getTime() - since.getTime()) / 1000 / 24 / 60) * 60);
+      if (since >= until)
+        throw errors.validation('The window is empty.', [{ field: 'query.since', message: 'must be before until' }]);
+      const bucketSeconds =
+        query.bucketSeconds ?? Math.max(60, Math.ceil((until.getTime() - since.getTime()) / 1000 / 24 / 60) * 60);
       if ((until.getTime() - since.getTime()) / 1000 / bucketSeconds > MAX_BUCKETS) {
-        throw errors.validation(`The window would have more than ${MAX_BUCKETS} buckets.`, [{ field: 'query.bucket_seconds', message: 'too small for this window' }]);
+        throw errors.validation(`The window would have more than ${MAX_BUCKETS} buckets.`, [
+          { field: 'query.bucket_seconds', message: 'too small for this window' },
+        ]);
       }
       const [rows, predicted, reference] = await Promise.all([
         deps.predictionsRepo.monitoring(task.id, since, until, bucketSeconds),
@@ -92,7 +113,11 @@ export const monitoringService = (deps: {
               return {
                 reference_version_id: reference.versionId,
                 reference_split: reference.split,
-                ...(result ?? { psi: null, level: null, reason: 'no labeled predictions or reference rows to compare' }),
+                ...(result ?? {
+                  psi: null,
+                  level: null,
+                  reason: 'no labeled predictions or reference rows to compare',
+                }),
               };
             })();
       return {
@@ -108,7 +133,13 @@ export const monitoringService = (deps: {
             start: row.bucket!.toISOString(),
             ...figures(row),
             models: rows
-              .filter((other) => other.by_bucket && other.by_model && other.model_version_id && other.bucket?.getTime() === row.bucket!.getTime())
+              .filter(
+                (other) =>
+                  other.by_bucket &&
+                  other.by_model &&
+                  other.model_version_id &&
+                  other.bucket?.getTime() === row.bucket!.getTime(),
+              )
               .map(perModel),
           })),
         predicted_labels: Object.fromEntries(labels.map((label) => [label, predicted[label] ?? 0])),

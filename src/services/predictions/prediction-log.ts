@@ -44,7 +44,12 @@ class Closed extends Error {}
  * file, so one record can never stop the log. `close()` writes what it can before the pool closes
  * at shutdown and spills the rest to a file.
  */
-export function predictionLog(deps: { predictionLogRepo: Pick<PredictionLogRepository, 'insertBatch'>; logger: Logger; metrics: Registry; settings: PredictionLogSettings }) {
+export function predictionLog(deps: {
+  predictionLogRepo: Pick<PredictionLogRepository, 'insertBatch'>;
+  logger: Logger;
+  metrics: Registry;
+  settings: PredictionLogSettings;
+}) {
   const { settings, logger } = deps;
   let buffer: PredictionLogRow[] = [];
   let flushing: Promise<void> | undefined;
@@ -58,12 +63,39 @@ export function predictionLog(deps: { predictionLogRepo: Pick<PredictionLogRepos
   const quarantineFile = spillFile(settings.spillDir, 'quarantine');
 
   const registers = [deps.metrics];
-  new Gauge({ name: 'tuneline_prediction_log_buffered', help: 'Prediction records waiting to be written', registers, collect() { this.set(buffer.length); } });
-  const written = new Counter({ name: 'tuneline_prediction_log_written_total', help: 'Prediction records written to Postgres', registers });
-  const backpressure = new Counter({ name: 'tuneline_prediction_log_full_total', help: 'Times a request waited because the prediction log buffer was full', registers });
-  const failures = new Counter({ name: 'tuneline_prediction_log_write_errors_total', help: 'Batch INSERTs that failed (retried, or split when Postgres refused their content)', registers });
-  const quarantined = new Counter({ name: 'tuneline_prediction_log_quarantined_total', help: 'Prediction records Postgres refused, kept in a quarantine file instead', registers });
-  const spilled = new Counter({ name: 'tuneline_prediction_log_spilled_total', help: 'Prediction records not written by shutdown, kept in a file instead', registers });
+  new Gauge({
+    name: 'tuneline_prediction_log_buffered',
+    help: 'Prediction records waiting to be written',
+    registers,
+    collect() {
+      this.set(buffer.length);
+    },
+  });
+  const written = new Counter({
+    name: 'tuneline_prediction_log_written_total',
+    help: 'Prediction records written to Postgres',
+    registers,
+  });
+  const backpressure = new Counter({
+    name: 'tuneline_prediction_log_full_total',
+    help: 'Times a request waited because the prediction log buffer was full',
+    registers,
+  });
+  const failures = new Counter({
+    name: 'tuneline_prediction_log_write_errors_total',
+    help: 'Batch INSERTs that failed (retried, or split when Postgres refused their content)',
+    registers,
+  });
+  const quarantined = new Counter({
+    name: 'tuneline_prediction_log_quarantined_total',
+    help: 'Prediction records Postgres refused, kept in a quarantine file instead',
+    registers,
+  });
+  const spilled = new Counter({
+    name: 'tuneline_prediction_log_spilled_total',
+    help: 'Prediction records not written by shutdown, kept in a file instead',
+    registers,
+  });
 
   const wakeWaiters = () => {
     const ready = waiting;
@@ -86,7 +118,10 @@ export function predictionLog(deps: { predictionLogRepo: Pick<PredictionLogRepos
       await quarantineFile.append([{ ...row, quarantine: { sqlstate, reason, at: new Date().toISOString() } }]);
       logger.error(about, 'prediction record refused by Postgres; quarantined to the file named here');
     } catch (fileError) {
-      logger.error({ ...about, file_error: (fileError as Error).message }, 'prediction record refused by Postgres and could not be kept: lost');
+      logger.error(
+        { ...about, file_error: (fileError as Error).message },
+        'prediction record refused by Postgres and could not be kept: lost',
+      );
     }
   };
 
@@ -113,7 +148,10 @@ export function predictionLog(deps: { predictionLogRepo: Pick<PredictionLogRepos
           await writeRows(rows.slice(half));
           return;
         }
-        logger.error({ sqlstate: sqlstateOf(error), reason: (error as Error).message, records: rows.length, attempt }, 'prediction log write failed; retrying');
+        logger.error(
+          { sqlstate: sqlstateOf(error), reason: (error as Error).message, records: rows.length, attempt },
+          'prediction log write failed; retrying',
+        );
         await sleep(RETRY_MS[Math.min(attempt, RETRY_MS.length - 1)]!);
       }
     }
@@ -157,9 +195,15 @@ export function predictionLog(deps: { predictionLogRepo: Pick<PredictionLogRepos
     try {
       await file.append(rows);
       spilled.inc(rows.length);
-      logger.error({ records: rows.length, file: file.path }, 'prediction records not written before shutdown; kept in the file named here');
+      logger.error(
+        { records: rows.length, file: file.path },
+        'prediction records not written before shutdown; kept in the file named here',
+      );
     } catch (fileError) {
-      logger.error({ records: rows.length, file: file.path, file_error: (fileError as Error).message }, 'prediction records not written before shutdown and could not be kept: lost');
+      logger.error(
+        { records: rows.length, file: file.path, file_error: (fileError as Error).message },
+        'prediction records not written before shutdown and could not be kept: lost',
+      );
     }
   };
 
@@ -201,7 +245,8 @@ export function predictionLog(deps: { predictionLogRepo: Pick<PredictionLogRepos
     /** Down when the buffer is full or records have waited `stallMs` without any write succeeding. */
     health(): PredictionLogHealth {
       const buffered = buffer.length;
-      if (buffered >= settings.buffer) return { status: 'down', buffered, error: `buffer full (${buffered} records); requests are waiting` };
+      if (buffered >= settings.buffer)
+        return { status: 'down', buffered, error: `buffer full (${buffered} records); requests are waiting` };
       const stalledMs = Date.now() - progressAt;
       if (buffered > 0 && stalledMs > settings.stallMs) {
         return { status: 'down', buffered, error: `no write for ${stalledMs} ms with ${buffered} records pending` };

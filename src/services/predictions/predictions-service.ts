@@ -39,7 +39,10 @@ export const predictionsService = (deps: {
       const task = await deps.tasks.get(prediction.taskId);
       if (!task.labels.some((label) => label.name === input.label)) {
         throw errors.validation('The label is not one of the task\u2019s.', [
-          { field: 'body.label', message: `is not a label of task "${task.slug}" (${task.labels.map((label) => label.name).join(', ')})` },
+          {
+            field: 'body.label',
+            message: `is not a label of task "${task.slug}" (${task.labels.map((label) => label.name).join(', ')})`,
+          },
         ]);
       }
       const feedback = await deps.predictionsRepo.upsertFeedback({
@@ -54,7 +57,10 @@ export const predictionsService = (deps: {
 
     async list(taskRef: string, filter: PredictionFilter, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);
-      const found = await deps.predictionsRepo.list(task.id, filter, { limit: page.limit, after: afterCursor(page.cursor) });
+      const found = await deps.predictionsRepo.list(task.id, filter, {
+        limit: page.limit,
+        after: afterCursor(page.cursor),
+      });
       return toPageBy(found, page.limit, (row) => row.prediction.id);
     },
 
@@ -67,7 +73,9 @@ export const predictionsService = (deps: {
       const task = await deps.datasets.activeTaskOf(await deps.datasets.getDataset(version.datasetId));
       const feedback = await deps.predictionsRepo.feedbackInputs(task.id, options);
       if (feedback.length === 0) {
-        throw errors.conflict(`Task "${task.slug}" has no feedback${options.since || options.until ? ' in that window' : ''} to merge.`);
+        throw errors.conflict(
+          `Task "${task.slug}" has no feedback${options.since || options.until ? ' in that window' : ''} to merge.`,
+        );
       }
       const params = {
         split: options.split,

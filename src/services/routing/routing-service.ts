@@ -8,7 +8,13 @@ import type { TaskRoutingRecord } from '../../db/schema/routing.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { rowOutcomes } from '../../domain/evaluation/row-outcomes.js';
-import { decidePromotion, metricValue, type Incumbent, type PromotionPolicy, type RankingMetric } from '../../domain/routing/promotion-policy.js';
+import {
+  decidePromotion,
+  metricValue,
+  type Incumbent,
+  type PromotionPolicy,
+  type RankingMetric,
+} from '../../domain/routing/promotion-policy.js';
 import { errors } from '../../errors.js';
 import type { ChangeNotices } from '../../lib/change-notices.js';
 import type { TasksService } from '../tasks-service.js';
@@ -48,7 +54,11 @@ export const routingService = (deps: {
 
   /** Keeps each model's status in step with the routing row. */
   const syncStatuses = async (before: TaskRoutingRecord, after: TaskRoutingRecord, tx: Executor) => {
-    const touched = new Set([before.championId, before.fallbackId, after.championId, after.fallbackId].filter((id): id is string => Boolean(id)));
+    const touched = new Set(
+      [before.championId, before.fallbackId, after.championId, after.fallbackId].filter((id): id is string =>
+        Boolean(id),
+      ),
+    );
     for (const id of touched) {
       const model = await deps.modelVersionsRepo.findById(id, tx);
       if (!model || model.status === 'retired') continue;
@@ -59,7 +69,23 @@ export const routingService = (deps: {
 
   const change = async (
     taskId: string,
-    apply: (current: TaskRoutingRecord, tx: Executor) => Promise<{ changes: Partial<TaskRoutingRecord>; event?: { action: string; from?: string | null; to?: string | null; reason: string; numbers?: Record<string, unknown>; actor: string } } | undefined>,
+    apply: (
+      current: TaskRoutingRecord,
+      tx: Executor,
+    ) => Promise<
+      | {
+          changes: Partial<TaskRoutingRecord>;
+          event?: {
+            action: string;
+            from?: string | null;
+            to?: string | null;
+            reason: string;
+            numbers?: Record<string, unknown>;
+            actor: string;
+          };
+        }
+      | undefined
+    >,
   ) => {
     const updated = await deps.db.transaction(async (tx) => {
       const current = await deps.routingRepo.lock(taskId, tx);
@@ -141,7 +167,9 @@ export const routingService = (deps: {
     async promote(taskRef: string, modelId: string, reason: string, actor: string) {
       const task = await deps.tasks.get(taskRef);
       const model = await modelOfTask(task.id, modelId, 'body.model_version_id');
-      const [latest] = (await deps.evaluationsRepo.latestForModels([model.id])).filter((evaluation) => evaluation.status === 'completed');
+      const [latest] = (await deps.evaluationsRepo.latestForModels([model.id])).filter(
+        (evaluation) => evaluation.status === 'completed',
+      );
       return change(task.id, async (current) =>
         current.championId === model.id
           ? undefined
@@ -152,7 +180,9 @@ export const routingService = (deps: {
                 from: current.championId,
                 to: model.id,
                 reason,
-                numbers: latest ? { evaluation_id: latest.id, [current.metric]: metricValue(latest.metrics!, current.metric) } : {},
+                numbers: latest
+                  ? { evaluation_id: latest.id, [current.metric]: metricValue(latest.metrics!, current.metric) }
+                  : {},
                 actor,
               },
             },
@@ -167,13 +197,23 @@ export const routingService = (deps: {
       const previous = await modelOfTask(task.id, last.fromModelId, 'path.task');
       return change(task.id, async (current) => ({
         changes: { championId: previous.id },
-        event: { action: 'rollback', from: current.championId, to: previous.id, reason, numbers: { undoes: last.id }, actor },
+        event: {
+          action: 'rollback',
+          from: current.championId,
+          to: previous.id,
+          reason,
+          numbers: { undoes: last.id },
+          actor,
+        },
       }));
     },
 
     async history(taskRef: string, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);
-      return toPage(await deps.routingRepo.history(task.id, { limit: page.limit, after: afterCursor(page.cursor) }), page.limit);
+      return toPage(
+        await deps.routingRepo.history(task.id, { limit: page.limit, after: afterCursor(page.cursor) }),
+        page.limit,
+      );
     },
 
     /** Takes a model out of service for good: it leaves routing and can never be champion again. */
@@ -181,7 +221,11 @@ export const routingService = (deps: {
       const model = await deps.modelVersionsRepo.findById(modelId);
       if (!model || model.status === 'retired') return model;
       await change(model.taskId, async (current, tx) => {
-        await deps.modelVersionsRepo.update(model.id, { status: 'retired', retiredAt: new Date(), retiredReason: reason }, tx);
+        await deps.modelVersionsRepo.update(
+          model.id,
+          { status: 'retired', retiredAt: new Date(), retiredReason: reason },
+          tx,
+        );
         return {
           changes: {
             ...(current.championId === model.id ? { championId: null } : {}),
@@ -203,7 +247,13 @@ export const routingService = (deps: {
           ? undefined
           : {
               changes: { fallbackId: modelId },
-              event: { action: 'set_fallback', from: null, to: modelId, reason: 'the task had no fallback; a prompt-only model was registered', actor: 'system' },
+              event: {
+                action: 'set_fallback',
+                from: null,
+                to: modelId,
+                reason: 'the task had no fallback; a prompt-only model was registered',
+                actor: 'system',
+              },
             },
       );
     },
@@ -218,10 +268,18 @@ export const routingService = (deps: {
       await change(evaluation.taskId, async (current) => {
         const policy = policyOf(current);
         // Models are only compared on the same rows: the incumbents' evaluations on this version and split.
-        const same = await deps.evaluationsRepo.completedOn(evaluation.taskId, evaluation.datasetVersionId, evaluation.split);
-        const incumbent = async (modelId: string | null): Promise<(Incumbent & { evaluationId: string | null }) | null> => {
+        const same = await deps.evaluationsRepo.completedOn(
+          evaluation.taskId,
+          evaluation.datasetVersionId,
+          evaluation.split,
+        );
+        const incumbent = async (
+          modelId: string | null,
+        ): Promise<(Incumbent & { evaluationId: string | null }) | null> => {
           if (!modelId) return null;
-          const found = same.find((candidate) => candidate.modelVersionId === modelId && candidate.id !== evaluation.id);
+          const found = same.find(
+            (candidate) => candidate.modelVersionId === modelId && candidate.id !== evaluation.id,
+          );
           return {
             modelId,
             evaluationId: found?.id ?? null,
@@ -241,7 +299,11 @@ export const routingService = (deps: {
           champion,
           fallback,
         });
-        const numbers = { ...decision.numbers, evaluation_id: evaluation.id, compared_evaluation_id: (champion ?? fallback)?.evaluationId ?? null };
+        const numbers = {
+          ...decision.numbers,
+          evaluation_id: evaluation.id,
+          compared_evaluation_id: (champion ?? fallback)?.evaluationId ?? null,
+        };
         const action = decision.promote ? 'auto_promote' : 'no_promotion';
         return {
           changes: decision.promote ? { championId: model.id } : {},

@@ -12,7 +12,11 @@ import { chunkProcessor } from './chunk-processor.js';
 import { trainingProcessor } from './training-processor.js';
 import { pipelineProcessor } from './pipeline-processor.js';
 
-export type Processor<N extends QueueName> = (job: Job<QueuePayloads[N]>, token?: string, signal?: AbortSignal) => Promise<unknown>;
+export type Processor<N extends QueueName> = (
+  job: Job<QueuePayloads[N]>,
+  token?: string,
+  signal?: AbortSignal,
+) => Promise<unknown>;
 export type Processors = { [N in QueueName]: Processor<N> };
 
 /** The services the workers run jobs with; the composition root (src/start) builds them. */
@@ -25,7 +29,11 @@ export interface ProcessorServices {
 }
 
 /** One processor per queue; the type makes adding a queue without its processor a compile error. */
-export const createProcessors = (services: ProcessorServices, queues: Pick<Queues, 'get' | 'takeWake'>, metrics: Registry): Processors => ({
+export const createProcessors = (
+  services: ProcessorServices,
+  queues: Pick<Queues, 'get' | 'takeWake'>,
+  metrics: Registry,
+): Processors => ({
   housekeeping: housekeepingProcessor({ maintenance: services.maintenance }),
   labeling: chunkProcessor('labeling', queues, services.labelChunks.run),
   evaluation: chunkProcessor('evaluation', queues, services.evaluationChunks.run),

@@ -26,7 +26,13 @@ export const pipelineProcessor = ({
   const runs = sharedMetric(
     metrics,
     STEP_RUNS,
-    () => new Counter({ name: STEP_RUNS, help: 'Runs of pipeline step jobs, by step (a waiting step runs once per wake-up or safety-net poll)', labelNames: ['step'] as const, registers: [metrics] }),
+    () =>
+      new Counter({
+        name: STEP_RUNS,
+        help: 'Runs of pipeline step jobs, by step (a waiting step runs once per wake-up or safety-net poll)',
+        labelNames: ['step'] as const,
+        registers: [metrics],
+      }),
   );
   return async (job: Job<PipelineJob>, token?: string) => {
     runs.inc({ step: job.data.step });

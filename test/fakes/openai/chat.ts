@@ -40,7 +40,8 @@ export function chatRoutes(app: FastifyInstance, ctx: FakeContext): void {
     const tokenizer = tokenizerForModel(chat.model, ctx.options().tokenizer);
     const promptTokens =
       chat.messages.reduce(
-        (sum, message) => sum + TOKENS_PER_MESSAGE + tokenizer.count(message.content) + (message.name ? TOKENS_PER_NAME : 0),
+        (sum, message) =>
+          sum + TOKENS_PER_MESSAGE + tokenizer.count(message.content) + (message.name ? TOKENS_PER_NAME : 0),
         0,
       ) + REPLY_PRIMING_TOKENS;
     enforceRateLimit(ctx, request, chat.model, promptTokens + (chat.maxTokens ?? 0) * chat.n);
@@ -75,13 +76,20 @@ export function chatRoutes(app: FastifyInstance, ctx: FakeContext): void {
       choices: Array.from({ length: chat.n }, (_, index) => ({
         index,
         message: { role: 'assistant', content: generation.text, refusal: null, annotations: [] },
-        logprobs: chat.logprobs ? { content: generation.tokens.map((token) => tokenLogprob(token, chat.topLogprobs)), refusal: null } : null,
+        logprobs: chat.logprobs
+          ? { content: generation.tokens.map((token) => tokenLogprob(token, chat.topLogprobs)), refusal: null }
+          : null,
         finish_reason: generation.finishReason,
       })),
       usage: {
         ...reportedUsage(options.faults.usage, promptTokens, completionTokens),
         prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-        completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+        completion_tokens_details: {
+          reasoning_tokens: 0,
+          audio_tokens: 0,
+          accepted_prediction_tokens: 0,
+          rejected_prediction_tokens: 0,
+        },
       },
       service_tier: 'default',
       system_fingerprint: 'fp_0fake0000',
@@ -94,7 +102,9 @@ function tokenLogprob(token: GeneratedToken, topLogprobs: number) {
     token: token.token,
     logprob: token.logprob,
     bytes: token.bytes,
-    top_logprobs: token.alternatives.slice(0, topLogprobs).map(({ token: text, logprob, bytes }) => ({ token: text, logprob, bytes })),
+    top_logprobs: token.alternatives
+      .slice(0, topLogprobs)
+      .map(({ token: text, logprob, bytes }) => ({ token: text, logprob, bytes })),
   };
 }
 
@@ -110,29 +120,51 @@ function parseChatRequest(body: Body): ChatRequest {
   const logprobs = optionalBoolean(body, 'logprobs') ?? false;
   const topLogprobs = optionalNumber(body, 'top_logprobs', { min: 0, max: 20, integer: true });
   if (topLogprobs !== null && !logprobs) {
-    throw errors.invalidRequest("Invalid value for 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used.", 'top_logprobs');
+    throw errors.invalidRequest(
+      "Invalid value for 'top_logprobs': 'logprobs' must be set to true when 'top_logprobs' is used.",
+      'top_logprobs',
+    );
   }
   const maxTokens = optionalNumber(body, 'max_tokens', { min: 1, integer: true });
   const maxCompletionTokens = optionalNumber(body, 'max_completion_tokens', { min: 1, integer: true });
   if (maxTokens !== null && REASONING_MODEL.test(model)) {
-    throw errors.unsupportedParameter('max_tokens', "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.");
+    throw errors.unsupportedParameter(
+      'max_tokens',
+      "Unsupported parameter: 'max_tokens' is not supported with this model. Use 'max_completion_tokens' instead.",
+    );
   }
   parseLogitBias(body['logit_bias']);
-  return { model, messages, maxTokens: maxCompletionTokens ?? maxTokens, n, logprobs, topLogprobs: topLogprobs ?? 0, stop: optionalStop(body) };
+  return {
+    model,
+    messages,
+    maxTokens: maxCompletionTokens ?? maxTokens,
+    n,
+    logprobs,
+    topLogprobs: topLogprobs ?? 0,
+    stop: optionalStop(body),
+  };
 }
 
 function parseMessages(value: unknown): ChatRequest['messages'] {
   if (value === undefined || value === null) throw errors.missingParameter('messages');
   if (!Array.isArray(value)) throw errors.invalidType('messages', 'an array', value);
   if (value.length === 0) {
-    throw errors.invalidRequest("Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.", 'messages', 'empty_array');
+    throw errors.invalidRequest(
+      "Invalid 'messages': empty array. Expected an array with minimum length 1, but got an empty array instead.",
+      'messages',
+      'empty_array',
+    );
   }
   return value.map((message: unknown, index) => {
     const param = `messages[${index}]`;
     if (!message || typeof message !== 'object') throw errors.invalidType(param, 'an object', message);
     const { role, content, name } = message as { role?: unknown; content?: unknown; name?: unknown };
     if (typeof role !== 'string' || !ROLES.has(role)) {
-      throw errors.invalidRequest(`Invalid value: '${String(role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`, `${param}.role`, 'invalid_value');
+      throw errors.invalidRequest(
+        `Invalid value: '${String(role)}'. Supported values are: 'system', 'assistant', 'user', 'function', 'tool', and 'developer'.`,
+        `${param}.role`,
+        'invalid_value',
+      );
     }
     return { role, content: textOf(content, `${param}.content`, role), ...(typeof name === 'string' ? { name } : {}) };
   });
@@ -159,9 +191,13 @@ export function parseLogitBias(value: unknown): void {
   if (value === undefined || value === null) return;
   if (typeof value !== 'object' || Array.isArray(value)) throw errors.invalidType('logit_bias', 'an object', value);
   for (const [token, bias] of Object.entries(value)) {
-    if (!/^\d+$/.test(token)) throw errors.invalidRequest(`Invalid key in 'logit_bias': ${token}. Should be a token ID.`, 'logit_bias');
+    if (!/^\d+$/.test(token))
+      throw errors.invalidRequest(`Invalid key in 'logit_bias': ${token}. Should be a token ID.`, 'logit_bias');
     if (typeof bias !== 'number' || bias < -100 || bias > 100) {
-      throw errors.invalidRequest(`Invalid value for 'logit_bias': ${String(bias)}. Should be a number between -100 and 100.`, 'logit_bias');
+      throw errors.invalidRequest(
+        `Invalid value for 'logit_bias': ${String(bias)}. Should be a number between -100 and 100.`,
+        'logit_bias',
+      );
     }
   }
 }

@@ -73,9 +73,11 @@ const json = (flag: string, path: string | undefined): unknown => {
 
 const config = (json('config', values.config) ?? {}) as FakeOptions;
 const timing = values['job-timing']?.split(',').map((part) => number('job-timing', part));
-if (timing && timing.length !== 3) problems.push('--job-timing takes three comma-separated numbers: validating,queued,running');
+if (timing && timing.length !== 3)
+  problems.push('--job-timing takes three comma-separated numbers: validating,queued,running');
 const script = json('script', values.script);
-if (script !== undefined && !isSerializableScript(script)) problems.push('--script must hold {table, default?} or {rules, default}');
+if (script !== undefined && !isSerializableScript(script))
+  problems.push('--script must hold {table, default?} or {rules, default}');
 
 const options: FakeOptions = {
   ...config,
@@ -93,11 +95,15 @@ const options: FakeOptions = {
   faults: {
     ...config.faults,
     ...(values['latency-ms'] !== undefined ? { latencyMs: number('latency-ms', values['latency-ms']) } : {}),
-    ...(values['latency-jitter-ms'] !== undefined ? { latencyJitterMs: number('latency-jitter-ms', values['latency-jitter-ms']) } : {}),
+    ...(values['latency-jitter-ms'] !== undefined
+      ? { latencyJitterMs: number('latency-jitter-ms', values['latency-jitter-ms']) }
+      : {}),
     ...(values['error-rate'] !== undefined ? { errorRate: number('error-rate', values['error-rate']) } : {}),
     ...(values.retired ? { retiredModels: values.retired.split(',').map((model) => model.trim()) } : {}),
   },
-  ...(timing && timing.length === 3 ? { jobTiming: { validatingMs: timing[0] ?? 50, queuedMs: timing[1] ?? 50, runningMs: timing[2] ?? 200 } } : {}),
+  ...(timing && timing.length === 3
+    ? { jobTiming: { validatingMs: timing[0] ?? 50, queuedMs: timing[1] ?? 50, runningMs: timing[2] ?? 200 } }
+    : {}),
   ...(script !== undefined && isSerializableScript(script) ? { script } : {}),
 };
 

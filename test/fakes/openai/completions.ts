@@ -8,7 +8,15 @@ import { ids, unixSeconds } from './ids.js';
 import { enforceQuota, enforceRateLimit } from './pipeline.js';
 import { reportedUsage } from './usage.js';
 import { tokenizerForModel, type Tokenizer } from './tokens.js';
-import { bodyObject, optionalBoolean, optionalNumber, optionalStop, rejectStreaming, requiredString, type Body } from './validation.js';
+import {
+  bodyObject,
+  optionalBoolean,
+  optionalNumber,
+  optionalStop,
+  rejectStreaming,
+  requiredString,
+  type Body,
+} from './validation.js';
 
 /**
  * `POST /v1/completions` (notes §5), for babbage-002 / davinci-002 and their fine-tunes. The script
@@ -46,7 +54,13 @@ export function completionRoutes(app: FastifyInstance, ctx: FakeContext): void {
       const userText = prompt.endsWith(LEGACY_PROMPT_SUFFIX) ? prompt.slice(0, -LEGACY_PROMPT_SUFFIX.length) : prompt;
       const resolved = resolveAnswer(
         options.script,
-        { model: modelName, messages: [{ role: 'user', content: prompt }], userText, systemText: '', endpoint: 'completions' },
+        {
+          model: modelName,
+          messages: [{ role: 'user', content: prompt }],
+          userText,
+          systemText: '',
+          endpoint: 'completions',
+        },
         options.answerProbability,
       );
       const generation = generate(resolved, tokenizer, { maxTokens, stop, alternatives: logprobs ?? 0 });
@@ -87,7 +101,9 @@ function legacyLogprobs(generation: Generation, promptLength: number, wanted: nu
     tokens: generation.tokens.map((token) => token.token),
     token_logprobs: generation.tokens.map((token) => token.logprob),
     top_logprobs: generation.tokens.map((token) => {
-      const top = Object.fromEntries(token.alternatives.slice(0, wanted).map((alternative) => [alternative.token, alternative.logprob]));
+      const top = Object.fromEntries(
+        token.alternatives.slice(0, wanted).map((alternative) => [alternative.token, alternative.logprob]),
+      );
       top[token.token] ??= token.logprob;
       return top;
     }),
@@ -107,5 +123,9 @@ function parsePrompts(body: Body, tokenizer: Tokenizer): string[] {
       return (prompt as number[][]).map((ids) => tokenizer.decode(ids));
     }
   }
-  throw errors.invalidType('prompt', 'a string, an array of strings, an array of integers or an array of integer arrays', prompt);
+  throw errors.invalidType(
+    'prompt',
+    'a string, an array of strings, an array of integers or an array of integer arrays',
+    prompt,
+  );
 }

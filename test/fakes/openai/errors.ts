@@ -59,7 +59,8 @@ export const errors = {
       param,
       `${kind}_${bound}_${bound === 'above' ? 'max' : 'min'}_value`,
     ),
-  unsupportedParameter: (param: string, message: string) => new OpenAIError(400, INVALID, message, param, 'unsupported_parameter'),
+  unsupportedParameter: (param: string, message: string) =>
+    new OpenAIError(400, INVALID, message, param, 'unsupported_parameter'),
   invalidJson: () =>
     new OpenAIError(
       400,
@@ -68,7 +69,13 @@ export const errors = {
     ),
   invalidUrl: (method: string, path: string) => new OpenAIError(404, INVALID, `Invalid URL (${method} ${path})`),
   modelNotFound: (model: string) =>
-    new OpenAIError(404, INVALID, `The model \`${model}\` does not exist or you do not have access to it.`, null, 'model_not_found'),
+    new OpenAIError(
+      404,
+      INVALID,
+      `The model \`${model}\` does not exist or you do not have access to it.`,
+      null,
+      'model_not_found',
+    ),
   notAChatModel: () =>
     new OpenAIError(
       404,
@@ -84,7 +91,8 @@ export const errors = {
       'model',
     ),
   noSuchObject: (kind: string, id: string) => new OpenAIError(404, INVALID, `No such ${kind} object: ${id}`, 'id'),
-  jobNotFound: (id: string) => new OpenAIError(404, INVALID, `Could not find fine tune: ${id}`, null, 'fine_tune_not_found'),
+  jobNotFound: (id: string) =>
+    new OpenAIError(404, INVALID, `Could not find fine tune: ${id}`, null, 'fine_tune_not_found'),
   trainingNotAvailable: () =>
     new OpenAIError(
       403,
@@ -94,9 +102,19 @@ export const errors = {
       'training_not_available',
     ),
   modelNotAvailableForFineTuning: (model: string) =>
-    new OpenAIError(400, INVALID, `Model ${model} is not available for fine-tuning or does not exist.`, 'model', 'model_not_available'),
+    new OpenAIError(
+      400,
+      INVALID,
+      `Model ${model} is not available for fine-tuning or does not exist.`,
+      'model',
+      'model_not_available',
+    ),
   cannotDeleteModel: (model: string) =>
-    new OpenAIError(403, INVALID, `You do not have permission to delete ${model}. Only fine-tuned models owned by your organization can be deleted.`),
+    new OpenAIError(
+      403,
+      INVALID,
+      `You do not have permission to delete ${model}. Only fine-tuned models owned by your organization can be deleted.`,
+    ),
   insufficientQuota: (headers: Record<string, string>) =>
     new OpenAIError(
       429,
@@ -113,7 +131,13 @@ export const errors = {
       'The server had an error while processing your request. Sorry about that! You can retry your request, or contact us through our help center at help.openai.com if the error persists.',
     ),
   overloaded: () =>
-    new OpenAIError(503, 'service_unavailable_error', 'The server is overloaded or not ready yet.', null, 'server_is_overloaded'),
+    new OpenAIError(
+      503,
+      'service_unavailable_error',
+      'The server is overloaded or not ready yet.',
+      null,
+      'server_is_overloaded',
+    ),
 };
 
 function describe(value: unknown): string {

@@ -1,4 +1,9 @@
-import { createFaultInjector as createInjector, retryAfterHeaders, type FaultInjector as Injector, type StatusFault } from '../shared/fault-injector.js';
+import {
+  createFaultInjector as createInjector,
+  retryAfterHeaders,
+  type FaultInjector as Injector,
+  type StatusFault,
+} from '../shared/fault-injector.js';
 import { errors, OpenAIError } from './errors.js';
 import type { StatsRecorder } from './stats.js';
 
@@ -15,7 +20,8 @@ export const createFaultInjector = (stats: StatsRecorder, random: () => number):
 
 /** The canonical error for a status, as the real API words it where known (notes §8). */
 function injectedError(fault: StatusFault): OpenAIError {
-  const retryHeaders = (defaultMs: number): Record<string, string> => retryAfterHeaders(fault.retryAfterMs ?? defaultMs);
+  const retryHeaders = (defaultMs: number): Record<string, string> =>
+    retryAfterHeaders(fault.retryAfterMs ?? defaultMs);
   const base = canonical(fault.status, retryHeaders);
   return new OpenAIError(
     fault.status,
@@ -33,17 +39,34 @@ function canonical(
 ): { type: string; message: string; code: string | null; headers: Record<string, string> } {
   switch (status) {
     case 401:
-      return { type: 'invalid_request_error', message: 'Incorrect API key provided: sk-fake***. You can find your API key at https://platform.openai.com/account/api-keys.', code: 'invalid_api_key', headers: {} };
+      return {
+        type: 'invalid_request_error',
+        message:
+          'Incorrect API key provided: sk-fake***. You can find your API key at https://platform.openai.com/account/api-keys.',
+        code: 'invalid_api_key',
+        headers: {},
+      };
     case 403:
-      return { type: 'invalid_request_error', message: 'Country, region, or territory not supported', code: 'unsupported_country_region_territory', headers: {} };
+      return {
+        type: 'invalid_request_error',
+        message: 'Country, region, or territory not supported',
+        code: 'unsupported_country_region_territory',
+        headers: {},
+      };
     case 408:
       return { type: 'invalid_request_error', message: 'Request timed out.', code: 'timeout', headers: {} };
     case 409:
-      return { type: 'invalid_request_error', message: 'The request conflicted with another request. Please retry.', code: 'conflict', headers: {} };
+      return {
+        type: 'invalid_request_error',
+        message: 'The request conflicted with another request. Please retry.',
+        code: 'conflict',
+        headers: {},
+      };
     case 429:
       return {
         type: 'requests',
-        message: 'Rate limit reached for requests. Please try again in 1s. Visit https://platform.openai.com/account/rate-limits to learn more.',
+        message:
+          'Rate limit reached for requests. Please try again in 1s. Visit https://platform.openai.com/account/rate-limits to learn more.',
         code: 'rate_limit_exceeded',
         headers: retryHeaders(1000),
       };

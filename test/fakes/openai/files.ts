@@ -71,8 +71,10 @@ export function fileRoutes(app: FastifyInstance, ctx: FakeContext): void {
   app.get<{ Querystring: Record<string, string | undefined> }>('/files', async (request) => {
     const { purpose, after, order = 'desc' } = request.query;
     const limit = Number(request.query['limit'] ?? DEFAULT_LIST_LIMIT);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw errors.invalidRequest("Invalid 'limit': must be an integer between 1 and 10000.", 'limit');
-    if (order !== 'asc' && order !== 'desc') throw errors.invalidRequest("Invalid 'order': expected 'asc' or 'desc'.", 'order');
+    if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+      throw errors.invalidRequest("Invalid 'limit': must be an integer between 1 and 10000.", 'limit');
+    if (order !== 'asc' && order !== 'desc')
+      throw errors.invalidRequest("Invalid 'order': expected 'asc' or 'desc'.", 'order');
     let files = [...ctx.state.files.values()].filter((file) => !purpose || file.purpose === purpose);
     files.sort((a, b) => (order === 'asc' ? a.seq - b.seq : b.seq - a.seq));
     if (after) {
@@ -80,14 +82,23 @@ export function fileRoutes(app: FastifyInstance, ctx: FakeContext): void {
       files = at >= 0 ? files.slice(at + 1) : files;
     }
     const page = files.slice(0, limit).map((file) => fileObject(file, ctx.now()));
-    return { object: 'list', data: page, first_id: page[0]?.id ?? null, last_id: page.at(-1)?.id ?? null, has_more: files.length > limit };
+    return {
+      object: 'list',
+      data: page,
+      first_id: page[0]?.id ?? null,
+      last_id: page.at(-1)?.id ?? null,
+      has_more: files.length > limit,
+    };
   });
 
-  app.get<{ Params: { id: string } }>('/files/:id', async (request) => fileObject(findFile(ctx, request.params.id), ctx.now()));
+  app.get<{ Params: { id: string } }>('/files/:id', async (request) =>
+    fileObject(findFile(ctx, request.params.id), ctx.now()),
+  );
 
   app.get<{ Params: { id: string } }>('/files/:id/content', async (request, reply) => {
     const file = findFile(ctx, request.params.id);
-    if (file.purpose === 'fine-tune-results' && ctx.options().faults.unreadableResultFiles) throw errors.noSuchObject('File', file.id);
+    if (file.purpose === 'fine-tune-results' && ctx.options().faults.unreadableResultFiles)
+      throw errors.noSuchObject('File', file.id);
     return reply.type('application/octet-stream').send(file.content);
   });
 
@@ -105,7 +116,8 @@ export function findFile(ctx: FakeContext, id: string): FileRecord {
 }
 
 async function readUpload(request: FastifyRequest): Promise<NewFile> {
-  if (!request.isMultipart()) throw errors.invalidRequest('Uploads must be sent as multipart/form-data with `file` and `purpose` fields.');
+  if (!request.isMultipart())
+    throw errors.invalidRequest('Uploads must be sent as multipart/form-data with `file` and `purpose` fields.');
   const fields: Record<string, string> = {};
   let file: { filename: string; content: Buffer; contentType: string } | undefined;
   for await (const part of request.parts()) {
@@ -117,16 +129,26 @@ async function readUpload(request: FastifyRequest): Promise<NewFile> {
     }
   }
   const info = requestInfo(request);
-  if (info) info.entry.body = { ...fields, ...(file ? { file: { filename: file.filename, bytes: file.content.length, contentType: file.contentType } } : {}) };
+  if (info)
+    info.entry.body = {
+      ...fields,
+      ...(file ? { file: { filename: file.filename, bytes: file.content.length, contentType: file.contentType } } : {}),
+    };
 
   if (!file) throw errors.missingParameter('file');
   const purpose = fields['purpose'];
   if (!purpose) throw errors.missingParameter('purpose');
   if (!UPLOAD_PURPOSES.has(purpose as FilePurpose)) {
-    throw errors.invalidRequest(`'${purpose}' is not one of ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'] - 'purpose'`, 'purpose');
+    throw errors.invalidRequest(
+      `'${purpose}' is not one of ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'] - 'purpose'`,
+      'purpose',
+    );
   }
   if ((purpose === 'fine-tune' || purpose === 'batch') && !file.filename.toLowerCase().endsWith('.jsonl')) {
-    throw errors.invalidRequest(`Invalid file format for ${purpose === 'batch' ? 'Batch API' : 'Fine-Tuning API'}. Must be .jsonl`, 'file');
+    throw errors.invalidRequest(
+      `Invalid file format for ${purpose === 'batch' ? 'Batch API' : 'Fine-Tuning API'}. Must be .jsonl`,
+      'file',
+    );
   }
   return { filename: file.filename, purpose: purpose as FilePurpose, content: file.content, ...expiresAfter(fields) };
 }
@@ -136,9 +158,13 @@ function expiresAfter(fields: Record<string, string>): { expiresAfterSeconds?: n
   const raw = fields['expires_after[seconds]'];
   if (anchor === undefined && raw === undefined) return {};
   const seconds = Number(raw);
-  if (anchor !== 'created_at') throw errors.invalidRequest("Invalid 'expires_after[anchor]': expected 'created_at'.", 'expires_after.anchor');
+  if (anchor !== 'created_at')
+    throw errors.invalidRequest("Invalid 'expires_after[anchor]': expected 'created_at'.", 'expires_after.anchor');
   if (!Number.isInteger(seconds) || seconds < 3600 || seconds > 2_592_000) {
-    throw errors.invalidRequest("Invalid 'expires_after[seconds]': must be an integer between 3600 and 2592000.", 'expires_after.seconds');
+    throw errors.invalidRequest(
+      "Invalid 'expires_after[seconds]': must be an integer between 3600 and 2592000.",
+      'expires_after.seconds',
+    );
   }
   return { expiresAfterSeconds: seconds };
 }

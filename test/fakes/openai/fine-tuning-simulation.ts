@@ -148,7 +148,9 @@ function startRunning(job: JobRecord, startedAt: number, finishedAt: number): vo
     n_epochs: job.requested.n_epochs === 'auto' ? autoEpochs(examples) : job.requested.n_epochs,
     batch_size: job.requested.batch_size === 'auto' ? autoBatchSize(examples) : job.requested.batch_size,
     learning_rate_multiplier:
-      job.requested.learning_rate_multiplier === 'auto' ? AUTO_LEARNING_RATE_MULTIPLIER : job.requested.learning_rate_multiplier,
+      job.requested.learning_rate_multiplier === 'auto'
+        ? AUTO_LEARNING_RATE_MULTIPLIER
+        : job.requested.learning_rate_multiplier,
   };
   job.resolved = resolved;
   job.stepsPerEpoch = Math.max(1, Math.ceil(examples / resolved.batch_size));
@@ -169,7 +171,8 @@ function emitSteps(job: JobRecord, until: number, startedAt: number, finishedAt:
     if (atMs > until) break;
     job.stepsEmitted = step;
     const metrics = job.curve[step - 1];
-    if (metrics && (step % every === 0 || step === total)) addEvent(job, atMs, stepMessage(metrics, total), stepEvent(metrics, total));
+    if (metrics && (step % every === 0 || step === total))
+      addEvent(job, atMs, stepMessage(metrics, total), stepEvent(metrics, total));
     const epoch = step / job.stepsPerEpoch;
     // Like the real API, keep checkpoints of the last three epochs only.
     if (metrics && Number.isInteger(epoch) && epoch > epochs - 3) addCheckpoint(job, metrics, atMs);
@@ -202,9 +205,12 @@ function succeed(job: JobRecord, finishedAt: number, effects: JobEffects): void 
   const name = fineTunedName(job);
   const epochs = job.resolved?.n_epochs ?? 1;
   const cap = exampleTokenCap(job.model);
-  job.trainedTokens = job.reportedTrainedTokens ?? job.training.tokens.reduce((sum, tokens) => sum + Math.min(cap, tokens), 0) * epochs;
+  job.trainedTokens =
+    job.reportedTrainedTokens ?? job.training.tokens.reduce((sum, tokens) => sum + Math.min(cap, tokens), 0) * epochs;
   job.fineTunedModel = name;
-  job.resultFiles = [effects.createResultFile(job, Buffer.from(stepMetricsCsv(job.curve)).toString('base64'), finishedAt)];
+  job.resultFiles = [
+    effects.createResultFile(job, Buffer.from(stepMetricsCsv(job.curve)).toString('base64'), finishedAt),
+  ];
   effects.registerModel(name, job.nameBase, finishedAt, job.id);
   addEvent(job, finishedAt, `New fine-tuned model created: ${name}`);
   addEvent(job, finishedAt, 'The job has successfully completed');
@@ -267,4 +273,3 @@ export function stepMetricsCsv(curve: StepMetrics[]): string {
 }
 
 const round = (value: number): number => Math.round(value * 1e5) / 1e5;
-

@@ -30,7 +30,11 @@ export interface FineTuning {
 export function fineTuningRoutes(app: FastifyInstance, ctx: FakeContext): FineTuning {
   const effects: JobEffects = {
     createResultFile: (_job, base64Csv, atMs) =>
-      createFile(ctx, { filename: 'step_metrics.csv', purpose: 'fine-tune-results', content: Buffer.from(base64Csv) }, atMs).id,
+      createFile(
+        ctx,
+        { filename: 'step_metrics.csv', purpose: 'fine-tune-results', content: Buffer.from(base64Csv) },
+        atMs,
+      ).id,
     registerModel: (name, base, atMs, jobId) => ctx.models.register(name, base, atMs, jobId),
   };
   const advance = (job: JobRecord): JobRecord => {
@@ -61,36 +65,53 @@ export function fineTuningRoutes(app: FastifyInstance, ctx: FakeContext): FineTu
 
   app.post<{ Params: { id: string } }>('/fine_tuning/jobs/:id/cancel', async (request) => {
     const job = findJob(request.params.id);
-    if (TERMINAL.has(job.status)) throw errors.invalidRequest(`Job ${job.id} has already ${job.status === 'cancelled' ? 'been cancelled' : 'completed'}.`);
+    if (TERMINAL.has(job.status))
+      throw errors.invalidRequest(
+        `Job ${job.id} has already ${job.status === 'cancelled' ? 'been cancelled' : 'completed'}.`,
+      );
     cancelJob(job, ctx.now());
     return present(job);
   });
 
   app.get<{ Params: { id: string }; Querystring: Query }>('/fine_tuning/jobs/:id/events', async (request) => {
     const job = findJob(request.params.id);
-    const page = cursorPage([...job.events].reverse(), request.query, 20, endless(), (event) => event.id, (event) => ({
-      object: 'fine_tuning.job.event',
-      id: event.id,
-      created_at: unixSeconds(event.atMs),
-      level: event.level,
-      message: event.message,
-      data: event.data,
-      type: event.type,
-    }));
+    const page = cursorPage(
+      [...job.events].reverse(),
+      request.query,
+      20,
+      endless(),
+      (event) => event.id,
+      (event) => ({
+        object: 'fine_tuning.job.event',
+        id: event.id,
+        created_at: unixSeconds(event.atMs),
+        level: event.level,
+        message: event.message,
+        data: event.data,
+        type: event.type,
+      }),
+    );
     return { object: page.object, data: page.data, has_more: page.has_more };
   });
 
   app.get<{ Params: { id: string }; Querystring: Query }>('/fine_tuning/jobs/:id/checkpoints', async (request) => {
     const job = findJob(request.params.id);
-    return cursorPage([...job.checkpoints].reverse(), request.query, 10, endless(), (checkpoint) => checkpoint.id, (checkpoint) => ({
-      object: 'fine_tuning.job.checkpoint',
-      id: checkpoint.id,
-      created_at: unixSeconds(checkpoint.atMs),
-      fine_tuned_model_checkpoint: checkpoint.modelName,
-      fine_tuning_job_id: job.id,
-      metrics: checkpoint.metrics,
-      step_number: checkpoint.step,
-    }));
+    return cursorPage(
+      [...job.checkpoints].reverse(),
+      request.query,
+      10,
+      endless(),
+      (checkpoint) => checkpoint.id,
+      (checkpoint) => ({
+        object: 'fine_tuning.job.checkpoint',
+        id: checkpoint.id,
+        created_at: unixSeconds(checkpoint.atMs),
+        fine_tuned_model_checkpoint: checkpoint.modelName,
+        fine_tuning_job_id: job.id,
+        metrics: checkpoint.metrics,
+        step_number: checkpoint.step,
+      }),
+    );
   });
 
   return {
@@ -106,7 +127,9 @@ function createJob(ctx: FakeContext, request: FastifyRequest): JobRecord {
   const trainingFileId = requiredString(body, 'training_file');
   const validationFileId = optionalString(body, 'validation_file');
   const suffix = optionalString(body, 'suffix', { min: 1, max: 64 });
-  const seed = optionalNumber(body, 'seed', { min: 0, max: 2_147_483_647, integer: true }) ?? Math.floor(ctx.random() * 2_147_483_647);
+  const seed =
+    optionalNumber(body, 'seed', { min: 0, max: 2_147_483_647, integer: true }) ??
+    Math.floor(ctx.random() * 2_147_483_647);
   const method = parseMethod(body);
   const metadata = parseMetadata(body['metadata']);
 
@@ -140,11 +163,14 @@ function createJob(ctx: FakeContext, request: FastifyRequest): JobRecord {
     // Files are read now, like the real service copying them; a later delete does not matter.
     training: withForcedFailure(
       analyseDataset(trainingFile.content.toString('utf8'), format, tokenizer, 'training'),
-      options.faults.failJobs ?? (options.faults.failJobsWithoutError ? { code: 'unknown', message: 'Fine-tuning job failed.' } : undefined),
+      options.faults.failJobs ??
+        (options.faults.failJobsWithoutError ? { code: 'unknown', message: 'Fine-tuning job failed.' } : undefined),
     ),
     hideError: options.faults.failJobsWithoutError === true,
     reportedTrainedTokens: options.faults.trainedTokens ?? null,
-    validation: validationFile ? analyseDataset(validationFile.content.toString('utf8'), format, tokenizer, 'validation') : null,
+    validation: validationFile
+      ? analyseDataset(validationFile.content.toString('utf8'), format, tokenizer, 'validation')
+      : null,
     status: 'validating_files',
     error: null,
     finishedAtMs: null,
@@ -168,13 +194,20 @@ function fineTuneFile(ctx: FakeContext, id: string, param: 'training_file' | 'va
   const file = ctx.state.files.get(id);
   if (!file) throw errors.invalidRequest(`invalid ${param}: ${id}`, param);
   if (file.purpose !== 'fine-tune') {
-    throw errors.invalidRequest(`File ${id} has purpose '${file.purpose}'; fine-tuning files must have purpose 'fine-tune'.`, param);
+    throw errors.invalidRequest(
+      `File ${id} has purpose '${file.purpose}'; fine-tuning files must have purpose 'fine-tune'.`,
+      param,
+    );
   }
   if (file.error !== null && ctx.now() >= file.processedAtMs) {
     throw errors.invalidRequest(`File ${id} failed processing: ${file.error}`, param, 'invalid_file');
   }
   if (ctx.now() < file.processedAtMs) {
-    throw errors.invalidRequest(`File ${id} is still being processed and is not ready to be used for fine-tuning. Please try again later.`, param, 'file_not_ready');
+    throw errors.invalidRequest(
+      `File ${id} is still being processed and is not ready to be used for fine-tuning. Please try again later.`,
+      param,
+      'file_not_ready',
+    );
   }
   return file;
 }
@@ -183,7 +216,10 @@ function parseMethod(body: Body): { type: JobRecord['methodType']; hyperparamete
   const method = (body['method'] ?? null) as { type?: unknown; [key: string]: unknown } | null;
   const type = method?.type ?? 'supervised';
   if (type !== 'supervised' && type !== 'dpo' && type !== 'reinforcement') {
-    throw errors.invalidRequest("Invalid 'method.type': expected one of 'supervised', 'dpo', 'reinforcement'.", 'method.type');
+    throw errors.invalidRequest(
+      "Invalid 'method.type': expected one of 'supervised', 'dpo', 'reinforcement'.",
+      'method.type',
+    );
   }
   const section = (method?.[type] ?? {}) as { hyperparameters?: Record<string, unknown> };
   const raw = section.hyperparameters ?? (body['hyperparameters'] as Record<string, unknown> | undefined) ?? {};
@@ -192,7 +228,11 @@ function parseMethod(body: Body): { type: JobRecord['methodType']; hyperparamete
     hyperparameters: {
       n_epochs: autoOrNumber(raw['n_epochs'], 'hyperparameters.n_epochs', { min: 1, max: 50, integer: true }),
       batch_size: autoOrNumber(raw['batch_size'], 'hyperparameters.batch_size', { min: 1, max: 256, integer: true }),
-      learning_rate_multiplier: autoOrNumber(raw['learning_rate_multiplier'], 'hyperparameters.learning_rate_multiplier', { min: 0, exclusiveMin: true }),
+      learning_rate_multiplier: autoOrNumber(
+        raw['learning_rate_multiplier'],
+        'hyperparameters.learning_rate_multiplier',
+        { min: 0, exclusiveMin: true },
+      ),
     },
   };
 }
@@ -200,8 +240,15 @@ function parseMethod(body: Body): { type: JobRecord['methodType']; hyperparamete
 function parseMetadata(value: unknown): Record<string, string> | null {
   if (value === undefined || value === null) return null;
   const entries = typeof value === 'object' && !Array.isArray(value) ? Object.entries(value) : null;
-  if (!entries || entries.length > 16 || entries.some(([key, item]) => key.length > 64 || typeof item !== 'string' || item.length > 512)) {
-    throw errors.invalidRequest("Invalid 'metadata': at most 16 string pairs, keys up to 64 and values up to 512 characters.", 'metadata');
+  if (
+    !entries ||
+    entries.length > 16 ||
+    entries.some(([key, item]) => key.length > 64 || typeof item !== 'string' || item.length > 512)
+  ) {
+    throw errors.invalidRequest(
+      "Invalid 'metadata': at most 16 string pairs, keys up to 64 and values up to 512 characters.",
+      'metadata',
+    );
   }
   return Object.fromEntries(entries) as Record<string, string>;
 }
@@ -218,7 +265,8 @@ function metadataFilter(query: Query): Record<string, string> {
 
 export function jobObject(job: JobRecord, errorWhenOk: 'null' | 'empty' | 'nulls') {
   const hyperparameters = job.resolved ?? job.requested;
-  const okError = errorWhenOk === 'empty' ? {} : errorWhenOk === 'nulls' ? { code: null, message: null, param: null } : null;
+  const okError =
+    errorWhenOk === 'empty' ? {} : errorWhenOk === 'nulls' ? { code: null, message: null, param: null } : null;
   return {
     object: 'fine_tuning.job',
     id: job.id,
@@ -248,9 +296,17 @@ export function jobObject(job: JobRecord, errorWhenOk: 'null' | 'empty' | 'nulls
  * `endless` (faults.endlessPages): `after` is ignored and `has_more` is always true, so the same
  * page (and the same last id) comes back for ever.
  */
-function cursorPage<T, R>(items: T[], query: Query, defaultLimit: number, endless: boolean, idOf: (item: T) => string, present: (item: T) => R) {
+function cursorPage<T, R>(
+  items: T[],
+  query: Query,
+  defaultLimit: number,
+  endless: boolean,
+  idOf: (item: T) => string,
+  present: (item: T) => R,
+) {
   const limit = query['limit'] === undefined ? defaultLimit : Number(query['limit']);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw errors.invalidRequest("Invalid 'limit': must be an integer between 1 and 100.", 'limit');
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw errors.invalidRequest("Invalid 'limit': must be an integer between 1 and 100.", 'limit');
   const after = query['after'];
   const start = after && !endless ? items.findIndex((item) => idOf(item) === after) + 1 : 0;
   const page = items.slice(start, start + limit);
@@ -263,9 +319,14 @@ function cursorPage<T, R>(items: T[], query: Query, defaultLimit: number, endles
   };
 }
 
-
 /** `faults.failJobs`: the job fails validation with the given error whatever its files hold. */
-function withForcedFailure<T extends { problem: unknown }>(analysis: T, failure: { code: string; message: string; param?: string } | undefined): T {
+function withForcedFailure<T extends { problem: unknown }>(
+  analysis: T,
+  failure: { code: string; message: string; param?: string } | undefined,
+): T {
   if (!failure) return analysis;
-  return { ...analysis, problem: { code: failure.code, message: failure.message, param: failure.param ?? 'training_file' } };
+  return {
+    ...analysis,
+    problem: { code: failure.code, message: failure.message, param: failure.param ?? 'training_file' },
+  };
 }

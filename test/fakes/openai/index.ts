@@ -12,7 +12,15 @@ export type {
   RateLimitOptions,
   StatusFault,
 } from './options.js';
-export type { ScriptAnswer, ScriptFunction, ScriptInput, ScriptRule, KeywordScript, TableScript, SerializableScript } from '../shared/scripting.js';
+export type {
+  ScriptAnswer,
+  ScriptFunction,
+  ScriptInput,
+  ScriptRule,
+  KeywordScript,
+  TableScript,
+  SerializableScript,
+} from '../shared/scripting.js';
 export { labelsIn } from '../shared/scripting.js';
 export type { FakeStats, ModelStats } from './stats.js';
 export type { RecordedRequest } from '../shared/request-log.js';

@@ -116,7 +116,11 @@ export function createModelRegistry(
       const completionsOnly = COMPLETIONS_ONLY.test(baseOf(id));
       if (use === 'chat' && completionsOnly) throw errors.notAChatModel();
       if (use === 'completions' && !completionsOnly) throw errors.notACompletionsModel();
-      if (use === 'fine-tune' && !id.startsWith('ft:') && !FINE_TUNABLE.some((prefix) => snapshot(id).startsWith(prefix))) {
+      if (
+        use === 'fine-tune' &&
+        !id.startsWith('ft:') &&
+        !FINE_TUNABLE.some((prefix) => snapshot(id).startsWith(prefix))
+      ) {
         throw errors.modelNotAvailableForFineTuning(id);
       }
       return snapshot(id);

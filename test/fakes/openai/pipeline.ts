@@ -13,7 +13,12 @@ import { rateLimitHeaders, rateLimitMessage } from './rate-limiter.js';
  * Rate limits are taken by the model endpoints themselves (`enforceRateLimit`), because the
  * token estimate needs the parsed request.
  */
-export function installPipeline(app: FastifyInstance, ctx: FakeContext, faults: FaultInjector, hung: Set<Socket>): void {
+export function installPipeline(
+  app: FastifyInstance,
+  ctx: FakeContext,
+  faults: FaultInjector,
+  hung: Set<Socket>,
+): void {
   app.addHook('onRequest', async (request, reply) => {
     const requestId = ids.request();
     const path = request.url.split('?', 1)[0] ?? request.url;
@@ -52,7 +57,9 @@ export function installPipeline(app: FastifyInstance, ctx: FakeContext, faults: 
     void reply.headers({
       ...rateLimitHeaders(snapshot),
       'x-request-id': info?.requestId ?? ids.request(),
-      'openai-processing-ms': String(Math.max(1, Math.round(performance.now() - (info?.startedAt ?? performance.now())))),
+      'openai-processing-ms': String(
+        Math.max(1, Math.round(performance.now() - (info?.startedAt ?? performance.now()))),
+      ),
       'openai-version': '2020-10-01',
       'openai-organization': organizationOf(ctx, request),
       ...(info?.model ? { 'openai-model': info.model } : {}),
@@ -112,7 +119,14 @@ export function enforceRateLimit(ctx: FakeContext, request: FastifyRequest, mode
   } else if (ctx.options().faults.sendShouldRetryHeader) {
     headers['x-should-retry'] = 'false';
   }
-  throw new OpenAIError(429, decision.kind, rateLimitMessage(decision, organizationOf(ctx, request)), null, 'rate_limit_exceeded', headers);
+  throw new OpenAIError(
+    429,
+    decision.kind,
+    rateLimitMessage(decision, organizationOf(ctx, request)),
+    null,
+    'rate_limit_exceeded',
+    headers,
+  );
 }
 
 /** The billing 429; the real API sends no retry hint, so the SDK retries it unless told not to. */
@@ -130,7 +144,9 @@ function toOpenAIError(error: FastifyError | OpenAIError): OpenAIError {
     return new OpenAIError(413, 'invalid_request_error', 'The request body is too large.');
   }
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return errors.invalidRequest('Unsupported content type; send application/json (or multipart/form-data for uploads).');
+    return errors.invalidRequest(
+      'Unsupported content type; send application/json (or multipart/form-data for uploads).',
+    );
   }
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) return errors.invalidRequest(error.message);

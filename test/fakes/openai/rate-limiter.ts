@@ -132,7 +132,10 @@ export function rateLimitHeaders(snapshot: RateLimitSnapshot): Record<string, st
 }
 
 /** The real wording (notes §8), e.g. "... on tokens per min (TPM): Limit 10000, Used 8554, Requested 3082. ..." */
-export function rateLimitMessage(decision: Extract<RateLimitDecision, { allowed: false }>, organization: string): string {
+export function rateLimitMessage(
+  decision: Extract<RateLimitDecision, { allowed: false }>,
+  organization: string,
+): string {
   const unit = decision.kind === 'tokens' ? 'tokens per min (TPM)' : 'requests per min (RPM)';
   if (decision.tooLarge) {
     return `Request too large for ${decision.model} in organization ${organization} on ${unit}: Limit ${decision.limit}, Requested ${decision.requested}. The input or output tokens must be reduced in order to run successfully. Visit https://platform.openai.com/account/rate-limits to learn more.`;

@@ -55,7 +55,11 @@ export async function startOpenAIFake(initial: FakeOptions = {}): Promise<OpenAI
   const faults = createFaultInjector(stats, () => random());
   faults.reset(options.faults);
   let advanceJobs = (): void => undefined;
-  const models = createModelRegistry(() => options, state, () => advanceJobs());
+  const models = createModelRegistry(
+    () => options,
+    state,
+    () => advanceJobs(),
+  );
   const ctx: FakeContext = { options: () => options, now, random: () => random(), state, limiter, stats, log, models };
   const hung = new Set<Socket>();
 

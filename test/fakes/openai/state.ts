@@ -2,7 +2,16 @@ import type { JobRecord } from './fine-tuning-simulation.js';
 
 /** Everything the fake remembers, in memory. Exposed as `fake.state` for white-box assertions. */
 
-export type FilePurpose = 'assistants' | 'assistants_output' | 'batch' | 'batch_output' | 'fine-tune' | 'fine-tune-results' | 'vision' | 'user_data' | 'evals';
+export type FilePurpose =
+  | 'assistants'
+  | 'assistants_output'
+  | 'batch'
+  | 'batch_output'
+  | 'fine-tune'
+  | 'fine-tune-results'
+  | 'vision'
+  | 'user_data'
+  | 'evals';
 
 export interface FileRecord {
   id: string;

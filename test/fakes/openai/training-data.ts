@@ -44,10 +44,22 @@ export function analyseDataset(
       value = JSON.parse(line);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      return { examples: lines.length, tokens, problem: fail(`invalid_${role}_file`, `Example ${example} cannot be parsed. Error: line contains invalid json: ${reason} (line ${example})`) };
+      return {
+        examples: lines.length,
+        tokens,
+        problem: fail(
+          `invalid_${role}_file`,
+          `Example ${example} cannot be parsed. Error: line contains invalid json: ${reason} (line ${example})`,
+        ),
+      };
     }
     const counted = countExample(value, format, tokenizer);
-    if (typeof counted === 'string') return { examples: lines.length, tokens, problem: fail(`invalid_${role}_file`, `Example ${example}: ${counted}`) };
+    if (typeof counted === 'string')
+      return {
+        examples: lines.length,
+        tokens,
+        problem: fail(`invalid_${role}_file`, `Example ${example}: ${counted}`),
+      };
     tokens.push(counted);
   }
   if (role === 'training' && lines.length < MIN_TRAINING_EXAMPLES) {
@@ -86,7 +98,8 @@ function countExample(value: unknown, format: DatasetFormat, tokenizer: Tokenize
   const counted = countMessages(record['messages'], tokenizer);
   if (typeof counted === 'string') return counted;
   const messages = record['messages'] as { role?: unknown }[];
-  if (!messages.some((message) => message.role === 'assistant')) return 'messages must contain at least one assistant message.';
+  if (!messages.some((message) => message.role === 'assistant'))
+    return 'messages must contain at least one assistant message.';
   return counted + REPLY_PRIMING_TOKENS;
 }
 
@@ -98,7 +111,8 @@ function countMessages(messages: unknown, tokenizer: Tokenizer): number | string
   for (const [i, message] of messages.entries()) {
     const { role, content } = (message ?? {}) as { role?: unknown; content?: unknown };
     if (typeof role !== 'string' || !ROLES.has(role)) return `message ${i + 1} has an invalid role.`;
-    if (typeof content !== 'string' && !(role === 'assistant' && content == null)) return `message ${i + 1} has no string content.`;
+    if (typeof content !== 'string' && !(role === 'assistant' && content == null))
+      return `message ${i + 1} has no string content.`;
     total += TOKENS_PER_MESSAGE + (typeof content === 'string' ? tokenizer.count(content) : 0);
   }
   return total;

@@ -9,7 +9,8 @@ export type Body = Record<string, unknown>;
 
 export function bodyObject(body: unknown): Body {
   if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw errors.invalidRequest('The request body must be a JSON object.');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw errors.invalidRequest('The request body must be a JSON object.');
   return body as Body;
 }
 
@@ -17,7 +18,12 @@ export function requiredString(body: Body, key: string): string {
   const value = body[key];
   if (value === undefined || value === null) throw errors.missingParameter(key);
   if (typeof value !== 'string') throw errors.invalidType(key, 'a string', value);
-  if (value.length === 0) throw errors.invalidRequest(`Invalid '${key}': empty string. Expected a string with minimum length 1, but got an empty string instead.`, key, 'empty_string');
+  if (value.length === 0)
+    throw errors.invalidRequest(
+      `Invalid '${key}': empty string. Expected a string with minimum length 1, but got an empty string instead.`,
+      key,
+      'empty_string',
+    );
   return value;
 }
 
@@ -26,10 +32,18 @@ export function optionalString(body: Body, key: string, limits: { min?: number; 
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string') throw errors.invalidType(key, 'a string', value);
   if (limits.min !== undefined && value.length < limits.min) {
-    throw errors.invalidRequest(`Invalid '${key}': string too short. Expected a string with minimum length ${limits.min}, but got a string with length ${value.length} instead.`, key, 'string_below_min_length');
+    throw errors.invalidRequest(
+      `Invalid '${key}': string too short. Expected a string with minimum length ${limits.min}, but got a string with length ${value.length} instead.`,
+      key,
+      'string_below_min_length',
+    );
   }
   if (limits.max !== undefined && value.length > limits.max) {
-    throw errors.invalidRequest(`Invalid '${key}': string too long. Expected a string with maximum length ${limits.max}, but got a string with length ${value.length} instead.`, key, 'string_above_max_length');
+    throw errors.invalidRequest(
+      `Invalid '${key}': string too long. Expected a string with maximum length ${limits.max}, but got a string with length ${value.length} instead.`,
+      key,
+      'string_above_max_length',
+    );
   }
   return value;
 }
@@ -62,7 +76,8 @@ export function optionalStop(body: Body): string[] {
   const value = body['stop'];
   if (value === undefined || value === null) return [];
   if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.length <= 4 && value.every((item) => typeof item === 'string')) return value as string[];
+  if (Array.isArray(value) && value.length <= 4 && value.every((item) => typeof item === 'string'))
+    return value as string[];
   throw errors.invalidRequest("Invalid 'stop': expected a string or an array of at most 4 strings.", 'stop');
 }
 
@@ -81,7 +96,11 @@ export function autoOrNumber(
   if (value === undefined || value === null || value === 'auto') return 'auto';
   const kind = limits.integer ? 'integer' : 'decimal';
   if (typeof value !== 'number' || !Number.isFinite(value) || (limits.integer && !Number.isInteger(value))) {
-    throw errors.invalidRequest(`Invalid '${param}': expected 'auto' or ${limits.integer ? 'an integer' : 'a number'}.`, param, 'invalid_type');
+    throw errors.invalidRequest(
+      `Invalid '${param}': expected 'auto' or ${limits.integer ? 'an integer' : 'a number'}.`,
+      param,
+      'invalid_type',
+    );
   }
   if (limits.max !== undefined && value > limits.max) throw errors.outOfRange(param, kind, 'above', limits.max, value);
   if (limits.min !== undefined && (value < limits.min || (limits.exclusiveMin && value === limits.min))) {

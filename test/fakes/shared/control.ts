@@ -28,7 +28,8 @@ export function controlRoutes<Options extends object>(app: FastifyInstance, targ
 
   app.post('/configure', async (request) => {
     const patch = request.body;
-    if (!patch || typeof patch !== 'object' || Array.isArray(patch)) throw badRequest('Send a JSON object of options to change.');
+    if (!patch || typeof patch !== 'object' || Array.isArray(patch))
+      throw badRequest('Send a JSON object of options to change.');
     const options = { ...(patch as Record<string, unknown>) };
     for (const key of NOT_SERIALIZABLE) delete options[key];
     if ('script' in options && options['script'] !== null && !isSerializableScript(options['script'])) {
@@ -42,7 +43,9 @@ export function controlRoutes<Options extends object>(app: FastifyInstance, targ
   app.post('/script', async (request) => {
     const rule = request.body ?? null;
     if (rule !== null && !isSerializableScript(rule)) {
-      throw badRequest('script must be { table, default? } or { rules: [{ contains, answer }], default }, or null to clear it.');
+      throw badRequest(
+        'script must be { table, default? } or { rules: [{ contains, answer }], default }, or null to clear it.',
+      );
     }
     target.script(rule);
     return { ok: true, script: rule };

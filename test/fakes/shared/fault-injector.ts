@@ -50,7 +50,11 @@ export interface InjectedErrors<E> {
   serverError(): E;
 }
 
-export function createFaultInjector<E>(stats: FaultCounter, random: () => number, injected: InjectedErrors<E>): FaultInjector<E> {
+export function createFaultInjector<E>(
+  stats: FaultCounter,
+  random: () => number,
+  injected: InjectedErrors<E>,
+): FaultInjector<E> {
   let faults: InjectableFaults = {};
   let queue: (number | StatusFault)[] = [];
   let hangsLeft = 0;
@@ -58,7 +62,8 @@ export function createFaultInjector<E>(stats: FaultCounter, random: () => number
   const load = (next: InjectableFaults, changed: InjectableFaults) => {
     faults = next;
     if (changed.statusSequence !== undefined) queue = [...changed.statusSequence];
-    if (changed.hang !== undefined) hangsLeft = typeof changed.hang === 'object' ? changed.hang.count : changed.hang ? Infinity : 0;
+    if (changed.hang !== undefined)
+      hangsLeft = typeof changed.hang === 'object' ? changed.hang.count : changed.hang ? Infinity : 0;
   };
 
   // Both fakes serve under /v1; `paths` may be given with or without it.

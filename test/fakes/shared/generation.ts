@@ -52,7 +52,10 @@ export function generate(resolved: ResolvedAnswer, tokenizer: Tokenizer, options
     text = tokenizer.decode(ids);
     finishReason = 'length';
   }
-  const candidates = resolved.candidates.map((candidate) => ({ ids: tokenizer.encode(candidate.text), mass: candidate.mass }));
+  const candidates = resolved.candidates.map((candidate) => ({
+    ids: tokenizer.encode(candidate.text),
+    mass: candidate.mass,
+  }));
   const tokens = ids.map((id, position) => tokenAt(ids, position, id, candidates, tokenizer, options.alternatives));
   return { text, finishReason, tokens };
 }

@@ -43,7 +43,11 @@ export interface ResolvedAnswer {
 
 const UNKNOWN = 'unknown';
 
-export function resolveAnswer(rule: ScriptRule | undefined, input: ScriptInput, answerProbability: number): ResolvedAnswer {
+export function resolveAnswer(
+  rule: ScriptRule | undefined,
+  input: ScriptInput,
+  answerProbability: number,
+): ResolvedAnswer {
   const labels = labelsIn(input.systemText);
   const scripted = rule === undefined ? undefined : applyRule(rule, input);
   const fallback = input.endpoint === 'completions' ? ` ${UNKNOWN}` : (labels[0] ?? UNKNOWN);
@@ -53,7 +57,10 @@ export function resolveAnswer(rule: ScriptRule | undefined, input: ScriptInput, 
   // the script can give (how legacy codes such as " 2" become alternatives) share what is left.
   const others = dedupe([...labels, ...possibleAnswers(rule)]).filter((label) => label !== answer);
   const rest = others.length > 0 ? (1 - answerProbability) / others.length : 0;
-  return { answer, candidates: [{ text: answer, mass: answerProbability }, ...others.map((text) => ({ text, mass: rest }))] };
+  return {
+    answer,
+    candidates: [{ text: answer, mass: answerProbability }, ...others.map((text) => ({ text, mass: rest }))],
+  };
 }
 
 function applyRule(rule: ScriptRule, input: ScriptInput): ScriptAnswer | undefined {
@@ -86,7 +93,8 @@ function fromDistribution(answer: string, distribution: Record<string, number>):
 }
 
 /** Lines such as `Labels: a, b, c`, `Answer with one of: a | b`, `Categories - a/b`. */
-const LIST_LINE = /\b(?:labels?|categories|category|classes|class|options|choices|one of(?: the following)?(?: labels?| categories)?)\s*(?:are|is)?\s*[:=\-–]\s*(.+)$/i;
+const LIST_LINE =
+  /\b(?:labels?|categories|category|classes|class|options|choices|one of(?: the following)?(?: labels?| categories)?)\s*(?:are|is)?\s*[:=\-–]\s*(.+)$/i;
 /** Bullets such as `- positive: happy text`, `* "negative"`, `1. neutral — meh`. */
 const BULLET = /^\s*(?:[-*•]|\d+[.)])\s+["'`]?([^\s"'`:,—–-][^"'`:,—–]*?)["'`]?\s*(?:[:—–-].*)?$/;
 
@@ -116,7 +124,12 @@ function splitList(raw: string): string[] {
     raw
       .replace(/\.$/, '')
       .split(/\s*(?:,|\||\/|;|\bor\b)\s*/)
-      .map((item) => item.trim().replace(/^["'`]|["'`]$/g, '').trim())
+      .map((item) =>
+        item
+          .trim()
+          .replace(/^["'`]|["'`]$/g, '')
+          .trim(),
+      )
       .filter((item) => item.length > 0 && item.length <= 64),
   );
 }
@@ -132,14 +145,22 @@ export function isSerializableScript(value: unknown): value is SerializableScrip
   if ('table' in rule) {
     const table = rule['table'];
     return (
-      !!table && typeof table === 'object' && Object.values(table).every(isAnswer) && (rule['default'] === undefined || isAnswer(rule['default']))
+      !!table &&
+      typeof table === 'object' &&
+      Object.values(table).every(isAnswer) &&
+      (rule['default'] === undefined || isAnswer(rule['default']))
     );
   }
   if ('rules' in rule) {
     const rules = rule['rules'];
     return (
       Array.isArray(rules) &&
-      rules.every((entry: unknown) => !!entry && typeof (entry as { contains?: unknown }).contains === 'string' && isAnswer((entry as { answer?: unknown }).answer)) &&
+      rules.every(
+        (entry: unknown) =>
+          !!entry &&
+          typeof (entry as { contains?: unknown }).contains === 'string' &&
+          isAnswer((entry as { answer?: unknown }).answer),
+      ) &&
       isAnswer(rule['default'])
     );
   }

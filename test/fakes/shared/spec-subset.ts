@@ -98,10 +98,19 @@ export function extractSubset(text: string, parse: YamlParse, recipe: SubsetReci
     queue.push(...next);
   }
 
-  const sortedKeys = (record: Record<string, Json>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+  const sortedKeys = (record: Record<string, Json>) =>
+    Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
   return {
-    source: { ...recipe.source, sha256: createHash('sha256').update(text).digest('hex'), extractedBy: recipe.extractedBy },
+    source: {
+      ...recipe.source,
+      sha256: createHash('sha256').update(text).digest('hex'),
+      extractedBy: recipe.extractedBy,
+    },
     operations,
-    components: Object.fromEntries(Object.entries(components).sort(([a], [b]) => a.localeCompare(b)).map(([kind, items]) => [kind, sortedKeys(items)])),
+    components: Object.fromEntries(
+      Object.entries(components)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([kind, items]) => [kind, sortedKeys(items)]),
+    ),
   };
 }

@@ -46,7 +46,10 @@ export function normalise(value: Json): Json {
     if (key === 'enum' || key === 'const' || key === 'default') out[key] = item;
     else out[key] = normalise(item);
   }
-  for (const [flag, bound] of [['exclusiveMinimum', 'minimum'], ['exclusiveMaximum', 'maximum']] as const) {
+  for (const [flag, bound] of [
+    ['exclusiveMinimum', 'minimum'],
+    ['exclusiveMaximum', 'maximum'],
+  ] as const) {
     if (typeof out[flag] === 'boolean') {
       if (out[flag] === true && typeof out[bound] === 'number') {
         out[flag] = out[bound];
@@ -84,12 +87,15 @@ export interface ValidatorSettings {
 export function createSpecValidator(spec: SpecSubset, settings: ValidatorSettings): SpecValidator {
   const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: true });
   // ajv-formats ships as CommonJS with a default export; under NodeNext the namespace comes back.
-  const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (instance: Ajv2020) => void;
+  const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (
+    instance: Ajv2020,
+  ) => void;
   addFormats(ajv);
   ajv.addFormat('unixtime', { type: 'number', validate: (n: number) => Number.isInteger(n) && n >= 0 });
   ajv.addFormat('binary', true);
   // OpenAPI's numeric formats: sizes, not constraints JSON Schema knows; ajv would warn on each.
-  for (const format of ['int32', 'int64']) ajv.addFormat(format, { type: 'number', validate: (n: number) => Number.isInteger(n) });
+  for (const format of ['int32', 'int64'])
+    ajv.addFormat(format, { type: 'number', validate: (n: number) => Number.isInteger(n) });
   for (const format of ['float', 'double']) ajv.addFormat(format, { type: 'number', validate: () => true });
 
   // Inline schemas (request bodies and responses written in the operation) get names of their own
@@ -134,7 +140,10 @@ export function createSpecValidator(spec: SpecSubset, settings: ValidatorSetting
   };
   const inlineRun = (operation: string, where: string, data: unknown): string[] => {
     const name = inlineName.get(`${operation} ${where}`);
-    if (!name) throw new Error(`${operation}: the spec gives no ${where === 'request' ? 'request body' : `${where} response`} schema`);
+    if (!name)
+      throw new Error(
+        `${operation}: the spec gives no ${where === 'request' ? 'request body' : `${where} response`} schema`,
+      );
     return run(`/inline/${name}`, data);
   };
   const schemaRef = (operation: string, content: Content | undefined, what: string): string => {

@@ -21,8 +21,11 @@ const AS_PLAIN_TEXT = { disallowedSpecial: new Set<string>() };
 function tokenizerFor(encoding: Encoding): Tokenizer {
   // gpt-tokenizer has no public per-token bytes API; its core keeps each token as a string
   // (valid UTF-8) or a Uint8Array (a fragment). Read that when present, else re-encode the text.
-  const core = (encoding.default as unknown as { bytePairEncodingCoreProcessor?: { tryDecodeToken?: (t: number) => string | Uint8Array | undefined } })
-    .bytePairEncodingCoreProcessor;
+  const core = (
+    encoding.default as unknown as {
+      bytePairEncodingCoreProcessor?: { tryDecodeToken?: (t: number) => string | Uint8Array | undefined };
+    }
+  ).bytePairEncodingCoreProcessor;
   const raw = (token: number): string | Uint8Array | undefined => core?.tryDecodeToken?.(token);
   const bytes = (token: number): number[] => {
     const value = raw(token);
@@ -36,7 +39,8 @@ function tokenizerFor(encoding: Encoding): Tokenizer {
     bytes,
     display(token) {
       const value = raw(token);
-      if (value instanceof Uint8Array) return `bytes:${[...value].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')}`;
+      if (value instanceof Uint8Array)
+        return `bytes:${[...value].map((b) => `\\x${b.toString(16).padStart(2, '0')}`).join('')}`;
       return typeof value === 'string' ? value : encoding.decode([token]);
     },
   };

@@ -29,16 +29,68 @@ export interface FineTunableModel {
 }
 
 export const SERVERLESS_MODELS: ServerlessModel[] = [
-  { id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo', displayName: 'Meta Llama 3.3 70B Instruct Turbo', organization: 'Meta', contextLength: 131072, paramsB: 70, input: 0.88, output: 0.88, created: 1733443200 },
-  { id: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo', displayName: 'Meta Llama 3.1 8B Instruct Turbo', organization: 'Meta', contextLength: 131072, paramsB: 8, input: 0.18, output: 0.18, created: 1721692800 },
-  { id: 'Qwen/Qwen2.5-7B-Instruct-Turbo', displayName: 'Qwen 2.5 7B Instruct Turbo', organization: 'Qwen', contextLength: 32768, paramsB: 7, input: 0.3, output: 0.3, created: 1726617600 },
-  { id: 'Qwen/Qwen2.5-72B-Instruct-Turbo', displayName: 'Qwen 2.5 72B Instruct Turbo', organization: 'Qwen', contextLength: 32768, paramsB: 72, input: 1.2, output: 1.2, created: 1726617600 },
-  { id: 'mistralai/Mistral-7B-Instruct-v0.3', displayName: 'Mistral (7B) Instruct v0.3', organization: 'mistralai', contextLength: 32768, paramsB: 7, input: 0.2, output: 0.2, created: 1716336000 },
+  {
+    id: 'meta-llama/Llama-3.3-70B-Instruct-Turbo',
+    displayName: 'Meta Llama 3.3 70B Instruct Turbo',
+    organization: 'Meta',
+    contextLength: 131072,
+    paramsB: 70,
+    input: 0.88,
+    output: 0.88,
+    created: 1733443200,
+  },
+  {
+    id: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo',
+    displayName: 'Meta Llama 3.1 8B Instruct Turbo',
+    organization: 'Meta',
+    contextLength: 131072,
+    paramsB: 8,
+    input: 0.18,
+    output: 0.18,
+    created: 1721692800,
+  },
+  {
+    id: 'Qwen/Qwen2.5-7B-Instruct-Turbo',
+    displayName: 'Qwen 2.5 7B Instruct Turbo',
+    organization: 'Qwen',
+    contextLength: 32768,
+    paramsB: 7,
+    input: 0.3,
+    output: 0.3,
+    created: 1726617600,
+  },
+  {
+    id: 'Qwen/Qwen2.5-72B-Instruct-Turbo',
+    displayName: 'Qwen 2.5 72B Instruct Turbo',
+    organization: 'Qwen',
+    contextLength: 32768,
+    paramsB: 72,
+    input: 1.2,
+    output: 1.2,
+    created: 1726617600,
+  },
+  {
+    id: 'mistralai/Mistral-7B-Instruct-v0.3',
+    displayName: 'Mistral (7B) Instruct v0.3',
+    organization: 'mistralai',
+    contextLength: 32768,
+    paramsB: 7,
+    input: 0.2,
+    output: 0.2,
+    created: 1716336000,
+  },
 ];
 
 const LORA_MODULES = ['q_proj', 'k_proj', 'v_proj', 'o_proj', 'gate_proj', 'up_proj', 'down_proj'];
 
-const base = (id: string, displayName: string, organization: string, contextLength: number, paramsB: number, created: number): FineTunableModel => {
+const base = (
+  id: string,
+  displayName: string,
+  organization: string,
+  contextLength: number,
+  paramsB: number,
+  created: number,
+): FineTunableModel => {
   const large = paramsB >= 30;
   return {
     id,
@@ -47,15 +99,31 @@ const base = (id: string, displayName: string, organization: string, contextLeng
     contextLength,
     paramsB,
     supportsFullTraining: paramsB <= 16,
-    lora: large ? { minBatch: 8, maxBatch: 32, maxBatchDpo: 16, maxRank: 64 } : { minBatch: 8, maxBatch: 64, maxBatchDpo: 32, maxRank: 64 },
+    lora: large
+      ? { minBatch: 8, maxBatch: 32, maxBatchDpo: 16, maxRank: 64 }
+      : { minBatch: 8, maxBatch: 64, maxBatchDpo: 32, maxRank: 64 },
     full: { minBatch: 8, maxBatch: large ? 16 : 32, maxBatchDpo: large ? 8 : 16 },
     created,
   };
 };
 
 export const FINE_TUNABLE_MODELS: FineTunableModel[] = [
-  base('meta-llama/Meta-Llama-3.1-8B-Instruct-Reference', 'Meta Llama 3.1 8B Instruct Reference', 'Meta', 131072, 8, 1721692800),
-  base('meta-llama/Meta-Llama-3.1-70B-Instruct-Reference', 'Meta Llama 3.1 70B Instruct Reference', 'Meta', 131072, 70, 1721692800),
+  base(
+    'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference',
+    'Meta Llama 3.1 8B Instruct Reference',
+    'Meta',
+    131072,
+    8,
+    1721692800,
+  ),
+  base(
+    'meta-llama/Meta-Llama-3.1-70B-Instruct-Reference',
+    'Meta Llama 3.1 70B Instruct Reference',
+    'Meta',
+    131072,
+    70,
+    1721692800,
+  ),
   base('meta-llama/Llama-3.2-3B-Instruct', 'Meta Llama 3.2 3B Instruct', 'Meta', 131072, 3, 1727222400),
   base('Qwen/Qwen2.5-7B-Instruct', 'Qwen 2.5 7B Instruct', 'Qwen', 32768, 7, 1726617600),
   base('Qwen/Qwen2.5-14B-Instruct', 'Qwen 2.5 14B Instruct', 'Qwen', 32768, 14, 1726617600),
@@ -73,7 +141,13 @@ export function limitsObject(model: FineTunableModel) {
   return {
     model_name: model.id,
     ...(model.supportsFullTraining
-      ? { full_training: { max_batch_size: model.full.maxBatch, max_batch_size_dpo: model.full.maxBatchDpo, min_batch_size: model.full.minBatch } }
+      ? {
+          full_training: {
+            max_batch_size: model.full.maxBatch,
+            max_batch_size_dpo: model.full.maxBatchDpo,
+            min_batch_size: model.full.minBatch,
+          },
+        }
       : {}),
     lora_training: {
       max_batch_size: model.lora.maxBatch,

@@ -41,9 +41,12 @@ export function chatRoutes(app: FastifyInstance, ctx: FakeContext): void {
     ctx.stats.modelRequested(chat.model);
     const route = ctx.models.route(chat.model);
     const servedModel = route.kind === 'endpoint' ? route.endpoint.model : chat.model;
-    const promptTokens = TOKENS_PER_PROMPT + chat.messages.reduce((sum, message) => sum + TOKENS_PER_MESSAGE + O200K.count(message.content), 0);
+    const promptTokens =
+      TOKENS_PER_PROMPT +
+      chat.messages.reduce((sum, message) => sum + TOKENS_PER_MESSAGE + O200K.count(message.content), 0);
     const maxTokens = fitContext(ctx, servedModel, chat, promptTokens);
-    if (route.kind === 'serverless') enforceRateLimit(ctx, request, chat.model, promptTokens + (maxTokens ?? 0) * chat.n);
+    if (route.kind === 'serverless')
+      enforceRateLimit(ctx, request, chat.model, promptTokens + (maxTokens ?? 0) * chat.n);
     else route.endpoint.lastActiveMs = ctx.now();
 
     const options = ctx.options();
@@ -53,7 +56,10 @@ export function chatRoutes(app: FastifyInstance, ctx: FakeContext): void {
         model: chat.model,
         messages: chat.messages,
         userText: chat.messages.findLast((message) => message.role === 'user')?.content ?? '',
-        systemText: chat.messages.filter((message) => message.role === 'system').map((message) => message.content).join('\n\n'),
+        systemText: chat.messages
+          .filter((message) => message.role === 'system')
+          .map((message) => message.content)
+          .join('\n\n'),
         endpoint: 'chat',
       },
       options.answerProbability,
@@ -78,15 +84,22 @@ export function chatRoutes(app: FastifyInstance, ctx: FakeContext): void {
         // Together says `eos` when the model ended its answer, `stop` when a stop sequence cut it.
         finish_reason: generation.finishReason === 'length' ? 'length' : stopped ? 'stop' : 'eos',
         message: { role: 'assistant', content: generation.text, tool_calls: [] },
-        ...(withLogprobs ? { logprobs: logprobsPart(generation.tokens, chat.logprobs ?? 0, options.topLogprobsShape) } : {}),
+        ...(withLogprobs
+          ? { logprobs: logprobsPart(generation.tokens, chat.logprobs ?? 0, options.topLogprobsShape) }
+          : {}),
       })),
-      usage: faults.nullUsage ? null : { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
+      usage: faults.nullUsage
+        ? null
+        : { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion },
     };
   });
 }
 
 function logprobsPart(tokens: GeneratedToken[], wanted: number, shape: 'spec' | 'per-token') {
-  const top = (token: GeneratedToken) => Object.fromEntries(token.alternatives.slice(0, wanted).map((alternative) => [alternative.token, alternative.logprob]));
+  const top = (token: GeneratedToken) =>
+    Object.fromEntries(
+      token.alternatives.slice(0, wanted).map((alternative) => [alternative.token, alternative.logprob]),
+    );
   return {
     token_ids: tokens.map((token) => token.id),
     tokens: tokens.map((token) => token.token),
@@ -101,7 +114,8 @@ function logprobsPart(tokens: GeneratedToken[], wanted: number, shape: 'spec' | 
  */
 function fitContext(ctx: FakeContext, model: string, chat: ChatRequest, promptTokens: number): number | null {
   const tuned = ctx.models.fineTuned(model);
-  const context = ctx.models.serverless(model)?.contextLength ?? ctx.models.fineTunable(tuned?.base ?? model)?.contextLength ?? 8192;
+  const context =
+    ctx.models.serverless(model)?.contextLength ?? ctx.models.fineTunable(tuned?.base ?? model)?.contextLength ?? 8192;
   if (chat.maxTokens === null || promptTokens + chat.maxTokens <= context) return chat.maxTokens;
   if (chat.contextBehaviour === 'truncate') return Math.max(1, context - promptTokens);
   throw errors.invalidRequest(
@@ -128,7 +142,12 @@ function enforceRateLimit(ctx: FakeContext, request: FastifyRequest, model: stri
 }
 
 function parseChatRequest(body: Body): ChatRequest {
-  if (body['stream'] === true) throw errors.invalidRequest('The Together fake does not stream; send stream: false.', 'stream', 'unsupported_parameter');
+  if (body['stream'] === true)
+    throw errors.invalidRequest(
+      'The Together fake does not stream; send stream: false.',
+      'stream',
+      'unsupported_parameter',
+    );
   const model = requiredString(body, 'model');
   const messages = parseMessages(body['messages']);
   optionalNumber(body, 'temperature', { min: 0 });
@@ -139,7 +158,13 @@ function parseChatRequest(body: Body): ChatRequest {
   optionalNumber(body, 'presence_penalty', { min: -2, max: 2 });
   optionalNumber(body, 'frequency_penalty', { min: -2, max: 2 });
   const logitBias = body['logit_bias'];
-  if (logitBias !== undefined && logitBias !== null && (typeof logitBias !== 'object' || Array.isArray(logitBias) || Object.values(logitBias).some((bias) => typeof bias !== 'number'))) {
+  if (
+    logitBias !== undefined &&
+    logitBias !== null &&
+    (typeof logitBias !== 'object' ||
+      Array.isArray(logitBias) ||
+      Object.values(logitBias).some((bias) => typeof bias !== 'number'))
+  ) {
     throw errors.invalidType('logit_bias', 'an object of token → number');
   }
   return {
@@ -166,13 +191,18 @@ function parseStop(value: unknown): string[] {
 
 function parseMessages(value: unknown): ScriptMessage[] {
   if (value === undefined || value === null) throw errors.missingParameter('messages');
-  if (!Array.isArray(value) || value.length === 0) throw errors.invalidRequest('messages must be a non-empty list of messages.', 'messages');
+  if (!Array.isArray(value) || value.length === 0)
+    throw errors.invalidRequest('messages must be a non-empty list of messages.', 'messages');
   return value.map((message: unknown, index) => {
     const param = `messages[${index}]`;
     if (!message || typeof message !== 'object') throw errors.invalidType(param, 'an object');
     const { role, content } = message as { role?: unknown; content?: unknown };
     if (typeof role !== 'string' || !ROLES.has(role)) {
-      throw errors.invalidRequest(`Invalid role ${JSON.stringify(role)} in ${param}. Expected one of ${[...ROLES].join(', ')}.`, `${param}.role`, 'invalid_value');
+      throw errors.invalidRequest(
+        `Invalid role ${JSON.stringify(role)} in ${param}. Expected one of ${[...ROLES].join(', ')}.`,
+        `${param}.role`,
+        'invalid_value',
+      );
     }
     return { role, content: textOf(content, `${param}.content`, role) };
   });
@@ -194,4 +224,3 @@ function textOf(content: unknown, param: string, role: string): string {
   }
   throw errors.invalidType(param, 'a string or a list of content parts');
 }
-

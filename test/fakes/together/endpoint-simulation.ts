@@ -65,7 +65,8 @@ function stopIfIdle(endpoint: EndpointRecord, now: number, timing: EndpointTimin
   const last = endpoint.schedule.at(-1);
   if (last?.state !== 'STARTED') return;
   const idleAt = Math.max(endpoint.lastActiveMs, last.atMs) + endpoint.inactiveTimeout * 60_000;
-  if (now >= idleAt) endpoint.schedule.push({ atMs: idleAt, state: 'STOPPING' }, { atMs: idleAt + timing.stoppingMs, state: 'STOPPED' });
+  if (now >= idleAt)
+    endpoint.schedule.push({ atMs: idleAt, state: 'STOPPING' }, { atMs: idleAt + timing.stoppingMs, state: 'STOPPED' });
 }
 
 export function endpointObject(endpoint: EndpointRecord, state: EndpointState) {

@@ -2,10 +2,25 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { SERVERLESS_MODELS } from './catalogue.js';
 import type { FakeContext } from './context.js';
-import { type Autoscaling, type EndpointRecord, endpointObject, endpointState, startEndpoint, stopEndpoint } from './endpoint-simulation.js';
+import {
+  type Autoscaling,
+  type EndpointRecord,
+  endpointObject,
+  endpointState,
+  startEndpoint,
+  stopEndpoint,
+} from './endpoint-simulation.js';
 import { errors } from './errors.js';
 import { findHardware, fits, HARDWARE, hardwareObject } from './hardware.js';
-import { type Body, bodyObject, optionalEnum, optionalNumber, optionalObject, optionalString, requiredString } from './validation.js';
+import {
+  type Body,
+  bodyObject,
+  optionalEnum,
+  optionalNumber,
+  optionalObject,
+  optionalString,
+  requiredString,
+} from './validation.js';
 
 /**
  * Dedicated endpoints (`/v1/endpoints…`) and the hardware they run on (`/v1/hardware`). An
@@ -29,13 +44,32 @@ export function endpointRoutes(app: FastifyInstance, ctx: FakeContext): void {
     const body = bodyObject(request.body);
     const model = requiredString(body, 'model');
     const size = ctx.models.deployableSize(model);
-    if (size === undefined) throw errors.invalidRequest(`Model ${model} cannot be deployed on a dedicated endpoint: it does not exist or you do not have access to it.`, 'model', 'model_not_available');
+    if (size === undefined)
+      throw errors.invalidRequest(
+        `Model ${model} cannot be deployed on a dedicated endpoint: it does not exist or you do not have access to it.`,
+        'model',
+        'model_not_available',
+      );
     const hardwareId = requiredString(body, 'hardware');
     const hardware = findHardware(hardwareId);
-    if (!hardware) throw errors.invalidRequest(`Unknown hardware ${hardwareId}. GET /v1/hardware lists the configurations.`, 'hardware', 'invalid_value');
-    if (!fits(hardware, size)) throw errors.invalidRequest(`Hardware ${hardwareId} is too small for ${model}. GET /v1/hardware?model=… lists the configurations that fit.`, 'hardware', 'insufficient_hardware');
+    if (!hardware)
+      throw errors.invalidRequest(
+        `Unknown hardware ${hardwareId}. GET /v1/hardware lists the configurations.`,
+        'hardware',
+        'invalid_value',
+      );
+    if (!fits(hardware, size))
+      throw errors.invalidRequest(
+        `Hardware ${hardwareId} is too small for ${model}. GET /v1/hardware?model=… lists the configurations that fit.`,
+        'hardware',
+        'insufficient_hardware',
+      );
     if (ctx.options().faults.unavailableHardware?.includes(hardwareId)) {
-      throw errors.invalidRequest(`Hardware ${hardwareId} is currently unavailable. Try another configuration or retry later.`, 'hardware', 'hardware_unavailable');
+      throw errors.invalidRequest(
+        `Hardware ${hardwareId} is currently unavailable. Try another configuration or retry later.`,
+        'hardware',
+        'hardware_unavailable',
+      );
     }
     const now = ctx.now();
     const shortName = model.split('/').at(-1) ?? model;
@@ -55,7 +89,8 @@ export function endpointRoutes(app: FastifyInstance, ctx: FakeContext): void {
     };
     endpoint.displayName ||= endpoint.name;
     // The spec: "Create a dedicated endpoint, it will start automatically" unless state says STOPPED.
-    if ((optionalEnum(body, 'state', ['STARTED', 'STOPPED'] as const) ?? 'STARTED') === 'STARTED') startEndpoint(endpoint, now, timing());
+    if ((optionalEnum(body, 'state', ['STARTED', 'STOPPED'] as const) ?? 'STARTED') === 'STARTED')
+      startEndpoint(endpoint, now, timing());
     ctx.state.endpoints.set(endpoint.id, endpoint);
     return present(endpoint);
   });
@@ -92,7 +127,8 @@ export function endpointRoutes(app: FastifyInstance, ctx: FakeContext): void {
     const state = optionalEnum(body, 'state', ['STARTED', 'STOPPED'] as const);
     if (displayName !== null) endpoint.displayName = displayName;
     if (autoscaling) endpoint.autoscaling = autoscaling;
-    if ('inactive_timeout' in body) endpoint.inactiveTimeout = optionalNumber(body, 'inactive_timeout', { min: 0, integer: true });
+    if ('inactive_timeout' in body)
+      endpoint.inactiveTimeout = optionalNumber(body, 'inactive_timeout', { min: 0, integer: true });
     if (state === 'STARTED') startEndpoint(endpoint, ctx.now(), timing());
     if (state === 'STOPPED') stopEndpoint(endpoint, ctx.now(), timing());
     return present(endpoint);
@@ -109,11 +145,18 @@ export function endpointRoutes(app: FastifyInstance, ctx: FakeContext): void {
     const unavailable = new Set(ctx.options().faults.unavailableHardware ?? []);
     if (model === undefined) return { object: 'list', data: HARDWARE.map((hardware) => hardwareObject(hardware, now)) };
     const size = ctx.models.deployableSize(model);
-    if (size === undefined) throw errors.invalidRequest(`Model ${model} cannot be deployed on a dedicated endpoint.`, 'model', 'model_not_available');
+    if (size === undefined)
+      throw errors.invalidRequest(
+        `Model ${model} cannot be deployed on a dedicated endpoint.`,
+        'model',
+        'model_not_available',
+      );
     // With a model: only the configurations it fits on, each with its availability.
     return {
       object: 'list',
-      data: HARDWARE.filter((hardware) => fits(hardware, size)).map((hardware) => hardwareObject(hardware, now, unavailable.has(hardware.id) ? 'unavailable' : 'available')),
+      data: HARDWARE.filter((hardware) => fits(hardware, size)).map((hardware) =>
+        hardwareObject(hardware, now, unavailable.has(hardware.id) ? 'unavailable' : 'available'),
+      ),
     };
   });
 }
@@ -128,6 +171,11 @@ function parseAutoscaling(body: Body, required: boolean): Autoscaling | null {
   const max = optionalNumber(raw, 'max_replicas', { min: 1, integer: true }, 'autoscaling.max_replicas');
   if (min === null) throw errors.missingParameter('autoscaling.min_replicas');
   if (max === null) throw errors.missingParameter('autoscaling.max_replicas');
-  if (max < min) throw errors.invalidRequest('autoscaling.max_replicas must be at least min_replicas.', 'autoscaling.max_replicas', 'invalid_value');
+  if (max < min)
+    throw errors.invalidRequest(
+      'autoscaling.max_replicas must be at least min_replicas.',
+      'autoscaling.max_replicas',
+      'invalid_value',
+    );
   return { min_replicas: min, max_replicas: max };
 }

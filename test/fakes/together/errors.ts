@@ -25,7 +25,10 @@ export class TogetherError extends Error {
   }
 
   toBody(): object {
-    return this.body ?? ({ error: { message: this.message, type: this.type, param: this.param, code: this.code } } satisfies ErrorBody);
+    return (
+      this.body ??
+      ({ error: { message: this.message, type: this.type, param: this.param, code: this.code } } satisfies ErrorBody)
+    );
   }
 }
 
@@ -42,9 +45,12 @@ export const errors = {
       null,
       'invalid_api_key',
     ),
-  invalidRequest: (message: string, param: string | null = null, code: string | null = null) => new TogetherError(400, INVALID, message, param, code),
-  missingParameter: (param: string) => new TogetherError(400, INVALID, `Missing required parameter: ${param}`, param, 'missing_required_parameter'),
-  invalidType: (param: string, expected: string) => new TogetherError(400, INVALID, `Invalid type for ${param}: expected ${expected}.`, param, 'invalid_type'),
+  invalidRequest: (message: string, param: string | null = null, code: string | null = null) =>
+    new TogetherError(400, INVALID, message, param, code),
+  missingParameter: (param: string) =>
+    new TogetherError(400, INVALID, `Missing required parameter: ${param}`, param, 'missing_required_parameter'),
+  invalidType: (param: string, expected: string) =>
+    new TogetherError(400, INVALID, `Invalid type for ${param}: expected ${expected}.`, param, 'invalid_type'),
   outOfRange: (param: string, min: number | undefined, max: number | undefined, got: unknown) =>
     new TogetherError(
       400,
@@ -54,7 +60,8 @@ export const errors = {
       'invalid_value',
     ),
   invalidJson: () => new TogetherError(400, INVALID, 'Invalid JSON in request body.', null, 'invalid_json'),
-  notFound: (what: string, id: string) => new TogetherError(404, INVALID, `${what} ${id} not found.`, null, 'not_found'),
+  notFound: (what: string, id: string) =>
+    new TogetherError(404, INVALID, `${what} ${id} not found.`, null, 'not_found'),
   unknownModel: (model: string) =>
     new TogetherError(
       404,
@@ -82,9 +89,26 @@ export const errors = {
     ),
   /** `GET /fine-tunes/models/limits` declares its own 404 body: `{ message }`. */
   noLimits: (model: string) =>
-    new TogetherError(404, INVALID, `Model ${model} is not available for fine-tuning.`, null, null, {}, { message: `Model ${model} is not available for fine-tuning.` }),
-  invalidUrl: (method: string, path: string) => new TogetherError(404, INVALID, `Unknown request URL: ${method} ${path}.`, null, 'not_found'),
-  serverError: () => new TogetherError(500, 'server_error', 'Internal server error. Please try again later.', null, null),
+    new TogetherError(
+      404,
+      INVALID,
+      `Model ${model} is not available for fine-tuning.`,
+      null,
+      null,
+      {},
+      { message: `Model ${model} is not available for fine-tuning.` },
+    ),
+  invalidUrl: (method: string, path: string) =>
+    new TogetherError(404, INVALID, `Unknown request URL: ${method} ${path}.`, null, 'not_found'),
+  serverError: () =>
+    new TogetherError(500, 'server_error', 'Internal server error. Please try again later.', null, null),
   overloaded: (retryHeaders: Record<string, string>) =>
-    new TogetherError(503, 'service_unavailable', 'The server is overloaded or not ready yet. Please try again later.', null, 'service_unavailable', retryHeaders),
+    new TogetherError(
+      503,
+      'service_unavailable',
+      'The server is overloaded or not ready yet. Please try again later.',
+      null,
+      'service_unavailable',
+      retryHeaders,
+    ),
 };

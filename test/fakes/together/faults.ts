@@ -1,4 +1,9 @@
-import { createFaultInjector as createInjector, type FaultInjector as Injector, retryAfterHeaders, type StatusFault } from '../shared/fault-injector.js';
+import {
+  createFaultInjector as createInjector,
+  type FaultInjector as Injector,
+  retryAfterHeaders,
+  type StatusFault,
+} from '../shared/fault-injector.js';
 import { errors, TogetherError } from './errors.js';
 import type { StatsRecorder } from './stats.js';
 
@@ -26,15 +31,28 @@ function injectedError(fault: StatusFault): TogetherError {
   );
 }
 
-function canonical(status: number, retry: Record<string, string>): { type: string; message: string; code: string | null; headers: Record<string, string> } {
+function canonical(
+  status: number,
+  retry: Record<string, string>,
+): { type: string; message: string; code: string | null; headers: Record<string, string> } {
   switch (status) {
     case 401:
       return { ...parts(errors.missingApiKey()), headers: {} };
     case 403:
-      return { type: 'invalid_request_error', message: 'You do not have access to this resource.', code: 'forbidden', headers: {} };
+      return {
+        type: 'invalid_request_error',
+        message: 'You do not have access to this resource.',
+        code: 'forbidden',
+        headers: {},
+      };
     case 429:
       // Together's dynamic rate limits: above your dynamic rate a request gets 429 with this error type.
-      return { type: 'dynamic_request_limited', message: 'Request was rejected due to request rate limiting. Please slow down and retry.', code: 'rate_limit_exceeded', headers: retry };
+      return {
+        type: 'dynamic_request_limited',
+        message: 'Request was rejected due to request rate limiting. Please slow down and retry.',
+        code: 'rate_limit_exceeded',
+        headers: retry,
+      };
     case 500:
       return { ...parts(errors.serverError()), headers: {} };
     case 502:
@@ -43,7 +61,12 @@ function canonical(status: number, retry: Record<string, string>): { type: strin
       // At or below your dynamic rate, a burst the platform cannot absorb is a 503: the model is overloaded.
       return { ...parts(errors.overloaded({})), headers: retry };
     case 504:
-      return { type: 'server_error', message: 'Gateway timeout. The request took too long.', code: 'timeout', headers: {} };
+      return {
+        type: 'server_error',
+        message: 'Gateway timeout. The request took too long.',
+        code: 'timeout',
+        headers: {},
+      };
     default:
       return {
         type: status >= 500 ? 'server_error' : 'invalid_request_error',

@@ -14,7 +14,15 @@ import { validateTrainingFile } from './training-data.js';
  * retrieves the file. Content arriving that way is checked after the fact, like a processing step.
  */
 
-const PURPOSES: FilePurpose[] = ['fine-tune', 'eval', 'eval-sample', 'eval-output', 'eval-summary', 'batch-generated', 'batch-api'];
+const PURPOSES: FilePurpose[] = [
+  'fine-tune',
+  'eval',
+  'eval-sample',
+  'eval-output',
+  'eval-summary',
+  'batch-generated',
+  'batch-api',
+];
 const FILE_TYPES: FileType[] = ['jsonl', 'csv', 'parquet'];
 
 export function fileObject(file: FileRecord, now: number) {
@@ -30,7 +38,14 @@ export function fileObject(file: FileRecord, now: number) {
     FileType: file.fileType,
     Processed: processed,
     // Not in the spec's FileResponse (which allows more properties); the SDK's type has them.
-    processing_status: file.content === null ? 'PENDING' : !processed ? 'RUNNING' : report && !report.valid ? 'INVALID_FORMAT' : 'COMPLETED',
+    processing_status:
+      file.content === null
+        ? 'PENDING'
+        : !processed
+          ? 'RUNNING'
+          : report && !report.valid
+            ? 'INVALID_FORMAT'
+            : 'COMPLETED',
     ...(report
       ? {
           validation_report: {
@@ -59,8 +74,10 @@ export function fileRoutes(app: FastifyInstance, ctx: FakeContext): void {
 
   app.post('/files/upload', async (request) => {
     const upload = await readMultipart(request);
-    const report = upload.purpose === 'fine-tune' ? validateTrainingFile(upload.content, upload.purpose, upload.fileType) : null;
-    if (report && !report.valid) throw errors.invalidRequest(report.error ?? 'Invalid file format', 'file', 'invalid_file_format');
+    const report =
+      upload.purpose === 'fine-tune' ? validateTrainingFile(upload.content, upload.purpose, upload.fileType) : null;
+    if (report && !report.valid)
+      throw errors.invalidRequest(report.error ?? 'Invalid file format', 'file', 'invalid_file_format');
     const file = addFile(ctx, { ...upload, report, uploadToken: null });
     return fileObject(file, ctx.now());
   });
@@ -70,14 +87,19 @@ export function fileRoutes(app: FastifyInstance, ctx: FakeContext): void {
     const described = describedUpload(fields);
     const token = randomBytes(16).toString('hex');
     const file = addFile(ctx, { ...described, content: null, report: null, uploadToken: token });
-    return reply.code(302).headers({ location: `${ctx.origin()}/_storage/${token}`, 'x-together-file-id': file.id }).send();
+    return reply
+      .code(302)
+      .headers({ location: `${ctx.origin()}/_storage/${token}`, 'x-together-file-id': file.id })
+      .send();
   });
 
   app.get('/files', async () => ({
     data: [...ctx.state.files.values()].sort((a, b) => b.seq - a.seq).map((file) => fileObject(file, ctx.now())),
   }));
 
-  app.get<{ Params: { id: string } }>('/files/:id', async (request) => fileObject(findFile(ctx, request.params.id), ctx.now()));
+  app.get<{ Params: { id: string } }>('/files/:id', async (request) =>
+    fileObject(findFile(ctx, request.params.id), ctx.now()),
+  );
 
   app.delete<{ Params: { id: string } }>('/files/:id', async (request) => {
     const file = findFile(ctx, request.params.id);
@@ -87,7 +109,8 @@ export function fileRoutes(app: FastifyInstance, ctx: FakeContext): void {
 
   app.get<{ Params: { id: string } }>('/files/:id/content', async (request, reply) => {
     const file = findFile(ctx, request.params.id);
-    if (file.content === null) throw errors.invalidRequest(`File ${file.id} has no content yet: its upload has not arrived.`, 'id');
+    if (file.content === null)
+      throw errors.invalidRequest(`File ${file.id} has no content yet: its upload has not arrived.`, 'id');
     return reply.type('text/plain; charset=utf-8').send(file.content);
   });
 }
@@ -99,7 +122,11 @@ export function storageRoutes(app: FastifyInstance, ctx: FakeContext, maxBytes: 
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: maxBytes }, (_request, body, done) => done(null, body));
   app.put<{ Params: { token: string } }>('/:token', async (request, reply) => {
     const file = [...ctx.state.files.values()].find((candidate) => candidate.uploadToken === request.params.token);
-    if (!file) return reply.code(403).type('application/xml').send('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
+    if (!file)
+      return reply
+        .code(403)
+        .type('application/xml')
+        .send('<Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>');
     const content = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
     const info = requestInfo(request);
     if (info) info.entry.body = { bytes: content.length, contentType: request.headers['content-type'] ?? null };
@@ -133,25 +160,40 @@ function addFile(ctx: FakeContext, file: NewFile): FileRecord {
   return record;
 }
 
-function describedUpload(fields: Record<string, string | undefined>): { filename: string; purpose: FilePurpose; fileType: FileType } {
+function describedUpload(fields: Record<string, string | undefined>): {
+  filename: string;
+  purpose: FilePurpose;
+  fileType: FileType;
+} {
   const filename = fields['file_name'];
   if (!filename) throw errors.missingParameter('file_name');
   const purpose = fields['purpose'];
   if (!purpose) throw errors.missingParameter('purpose');
   if (!PURPOSES.includes(purpose as FilePurpose)) {
-    throw errors.invalidRequest(`Invalid purpose: ${purpose}. Expected one of ${PURPOSES.join(', ')}.`, 'purpose', 'invalid_value');
+    throw errors.invalidRequest(
+      `Invalid purpose: ${purpose}. Expected one of ${PURPOSES.join(', ')}.`,
+      'purpose',
+      'invalid_value',
+    );
   }
   const fileType = fields['file_type'] ?? extensionOf(filename) ?? 'jsonl';
   if (!FILE_TYPES.includes(fileType as FileType)) {
-    throw errors.invalidRequest(`Invalid file_type: ${fileType}. Expected one of ${FILE_TYPES.join(', ')}.`, 'file_type', 'invalid_value');
+    throw errors.invalidRequest(
+      `Invalid file_type: ${fileType}. Expected one of ${FILE_TYPES.join(', ')}.`,
+      'file_type',
+      'invalid_value',
+    );
   }
   return { filename, purpose: purpose as FilePurpose, fileType: fileType as FileType };
 }
 
 const extensionOf = (filename: string): string | undefined => /\.([a-z]+)$/i.exec(filename)?.[1]?.toLowerCase();
 
-async function readMultipart(request: FastifyRequest): Promise<{ filename: string; purpose: FilePurpose; fileType: FileType; content: Buffer }> {
-  if (!request.isMultipart()) throw errors.invalidRequest('Uploads must be multipart/form-data with purpose, file_name and file fields.');
+async function readMultipart(
+  request: FastifyRequest,
+): Promise<{ filename: string; purpose: FilePurpose; fileType: FileType; content: Buffer }> {
+  if (!request.isMultipart())
+    throw errors.invalidRequest('Uploads must be multipart/form-data with purpose, file_name and file fields.');
   const fields: Record<string, string> = {};
   let file: { filename: string; content: Buffer; contentType: string } | undefined;
   for await (const part of request.parts()) {
@@ -163,7 +205,11 @@ async function readMultipart(request: FastifyRequest): Promise<{ filename: strin
     }
   }
   const info = requestInfo(request);
-  if (info) info.entry.body = { ...fields, ...(file ? { file: { filename: file.filename, bytes: file.content.length, contentType: file.contentType } } : {}) };
+  if (info)
+    info.entry.body = {
+      ...fields,
+      ...(file ? { file: { filename: file.filename, bytes: file.content.length, contentType: file.contentType } } : {}),
+    };
   if (!file) throw errors.missingParameter('file');
   return { ...describedUpload(fields), content: file.content };
 }

@@ -11,7 +11,9 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 /** Trained tokens, once the data has been read (from `running` on). */
 function tokenCount(job: JobRecord): number {
   if (job.reportedTokenCount !== null) return job.reportedTokenCount;
-  return job.statusSinceMs >= milestones(job).running || job.status === 'error' ? job.trainTokens * job.settings.nEpochs : 0;
+  return job.statusSinceMs >= milestones(job).running || job.status === 'error'
+    ? job.trainTokens * job.settings.nEpochs
+    : 0;
 }
 
 /** Nanodollars, the unit Together's clients divide `total_price` by. */
@@ -24,14 +26,19 @@ function totalPrice(job: JobRecord): number {
 function progress(job: JobRecord, now: number) {
   const at = milestones(job);
   const next = [at.queued, at.running, at.compressing, at.uploading, at.completed].find((ms) => ms > now);
-  const available = !TERMINAL.has(job.status) && job.cancelRequestedAtMs === null && next !== undefined && Number.isFinite(next);
-  return { estimate_available: available, seconds_remaining: available && next !== undefined ? Math.ceil((next - now) / 1000) : 0 };
+  const available =
+    !TERMINAL.has(job.status) && job.cancelRequestedAtMs === null && next !== undefined && Number.isFinite(next);
+  return {
+    estimate_available: available,
+    seconds_remaining: available && next !== undefined ? Math.ceil((next - now) / 1000) : 0,
+  };
 }
 
 /** The hyperparameters both shapes share. `train_on_inputs` is resolved: the spec types it boolean there. */
 function parameters(job: JobRecord) {
   const s = job.settings;
-  const method = s.trainingMethod.method === 'sft' ? { method: 'sft' as const, train_on_inputs: s.trainOnInputs } : s.trainingMethod;
+  const method =
+    s.trainingMethod.method === 'sft' ? { method: 'sft' as const, train_on_inputs: s.trainOnInputs } : s.trainingMethod;
   return {
     training_file: s.trainingFile.id,
     ...(s.validationFile ? { validation_file: s.validationFile.id } : {}),
@@ -55,7 +62,12 @@ function parameters(job: JobRecord) {
 }
 
 export function truncatedJobObject(job: JobRecord, now: number, minimal: boolean) {
-  const required = { id: job.id, status: job.status, created_at: iso(job.createdAtMs), updated_at: iso(job.updatedAtMs) };
+  const required = {
+    id: job.id,
+    status: job.status,
+    created_at: iso(job.createdAtMs),
+    updated_at: iso(job.updatedAtMs),
+  };
   if (minimal) return required;
   return {
     ...required,
@@ -96,7 +108,12 @@ export function jobObject(job: JobRecord, now: number, minimal: boolean) {
     total_price: totalPrice(job),
     epochs_completed: Math.floor(job.stepsDone / job.stepsPerEpoch),
     queue_depth: job.status === 'queued' ? (job.stuck ? 1 : 0) : 0,
-    ...(job.settings.wandb ? { wandb_project_name: job.settings.wandb.project, wandb_url: `https://wandb.ai/fake/${job.settings.wandb.project}/runs/${job.id}` } : {}),
+    ...(job.settings.wandb
+      ? {
+          wandb_project_name: job.settings.wandb.project,
+          wandb_url: `https://wandb.ai/fake/${job.settings.wandb.project}/runs/${job.id}`,
+        }
+      : {}),
     progress: progress(job, now),
   };
 }
@@ -110,7 +127,8 @@ export function eventObject(job: JobRecord, event: JobEvent) {
     message: event.message,
     type: event.type,
     param_count: Math.round(job.settings.model.paramsB * 1e9),
-    token_count: event.type === 'training_start' || event.type === 'job_complete' ? job.trainTokens * job.settings.nEpochs : 0,
+    token_count:
+      event.type === 'training_start' || event.type === 'job_complete' ? job.trainTokens * job.settings.nEpochs : 0,
     total_steps: job.totalSteps,
     wandb_url: job.settings.wandb ? `https://wandb.ai/fake/${job.settings.wandb.project}/runs/${job.id}` : '',
     step: event.step,

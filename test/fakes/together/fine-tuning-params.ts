@@ -1,9 +1,24 @@
-import { type FineTunableModel, LEARNING_RATE_RANGE, LORA_TARGET_MODULES, MAX_CHECKPOINTS, MAX_EPOCHS, MAX_EVALS } from './catalogue.js';
+import {
+  type FineTunableModel,
+  LEARNING_RATE_RANGE,
+  LORA_TARGET_MODULES,
+  MAX_CHECKPOINTS,
+  MAX_EPOCHS,
+  MAX_EVALS,
+} from './catalogue.js';
 import type { FakeContext } from './context.js';
 import { errors } from './errors.js';
 import type { FileRecord } from './state.js';
 import type { ValidationReport } from './training-data.js';
-import { type Body, optionalBoolean, optionalEnum, optionalNumber, optionalObject, optionalString, requiredString } from './validation.js';
+import {
+  type Body,
+  optionalBoolean,
+  optionalEnum,
+  optionalNumber,
+  optionalObject,
+  optionalString,
+  requiredString,
+} from './validation.js';
 
 /**
  * `POST /v1/fine-tunes` and `/estimate-price` bodies, checked against the spec's request schema
@@ -17,7 +32,14 @@ export type TrainingType =
 
 export type TrainingMethod =
   | { method: 'sft'; train_on_inputs: boolean | 'auto' }
-  | { method: 'dpo'; dpo_beta: number; rpo_alpha: number; dpo_normalize_logratios_by_length: boolean; dpo_reference_free: boolean; simpo_gamma: number };
+  | {
+      method: 'dpo';
+      dpo_beta: number;
+      rpo_alpha: number;
+      dpo_normalize_logratios_by_length: boolean;
+      dpo_reference_free: boolean;
+      simpo_gamma: number;
+    };
 
 export interface LrScheduler {
   lr_scheduler_type: 'linear' | 'cosine';
@@ -53,7 +75,11 @@ export interface JobSettings {
 
 const SUFFIX = /^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/;
 
-export function parseJobSettings(ctx: FakeContext, body: Body, resolveCheckpoint: (reference: string) => string): JobSettings {
+export function parseJobSettings(
+  ctx: FakeContext,
+  body: Body,
+  resolveCheckpoint: (reference: string) => string,
+): JobSettings {
   const modelName = requiredString(body, 'model');
   const model = ctx.models.fineTunable(modelName);
   if (!model) throw errors.notFineTunable(modelName);
@@ -64,23 +90,38 @@ export function parseJobSettings(ctx: FakeContext, body: Body, resolveCheckpoint
   const validation = validationId === null ? null : readyFile(ctx, validationId, 'validation_file');
   const preference = training.report.datasetFormat === 'preference_openai';
   if (trainingMethod.method === 'dpo' && !preference) {
-    throw errors.invalidRequest('DPO training needs a preference dataset (input, preferred_output, non_preferred_output).', 'training_method');
+    throw errors.invalidRequest(
+      'DPO training needs a preference dataset (input, preferred_output, non_preferred_output).',
+      'training_method',
+    );
   }
   if (trainingMethod.method === 'sft' && preference) {
-    throw errors.invalidRequest('The training file is a preference dataset; use training_method { method: "dpo" } for it.', 'training_method');
+    throw errors.invalidRequest(
+      'The training file is a preference dataset; use training_method { method: "dpo" } for it.',
+      'training_method',
+    );
   }
 
   const nEpochs = optionalNumber(body, 'n_epochs', { min: 1, max: MAX_EPOCHS, integer: true }) ?? 1;
-  const nCheckpoints = optionalNumber(body, 'n_checkpoints', { min: 1, max: Math.min(MAX_CHECKPOINTS, nEpochs), integer: true }) ?? 1;
+  const nCheckpoints =
+    optionalNumber(body, 'n_checkpoints', { min: 1, max: Math.min(MAX_CHECKPOINTS, nEpochs), integer: true }) ?? 1;
   const nEvals = optionalNumber(body, 'n_evals', { min: 0, max: MAX_EVALS, integer: true }) ?? 0;
-  if (nEvals > 0 && !validation) throw errors.invalidRequest('n_evals > 0 needs a validation_file to evaluate on.', 'n_evals');
+  if (nEvals > 0 && !validation)
+    throw errors.invalidRequest('n_evals > 0 needs a validation_file to evaluate on.', 'n_evals');
   const suffix = optionalString(body, 'suffix');
   if (suffix !== null && !SUFFIX.test(suffix)) {
-    throw errors.invalidRequest('suffix must be 1 to 40 letters, digits, ".", "_" or "-", starting with a letter or digit.', 'suffix', 'invalid_value');
+    throw errors.invalidRequest(
+      'suffix must be 1 to 40 letters, digits, ".", "_" or "-", starting with a letter or digit.',
+      'suffix',
+      'invalid_value',
+    );
   }
   const fromCheckpoint = optionalString(body, 'from_checkpoint');
   if (fromCheckpoint !== null && resolveCheckpoint(fromCheckpoint) !== model.id) {
-    throw errors.invalidRequest(`from_checkpoint ${fromCheckpoint} was trained from another base model than ${model.id}.`, 'from_checkpoint');
+    throw errors.invalidRequest(
+      `from_checkpoint ${fromCheckpoint} was trained from another base model than ${model.id}.`,
+      'from_checkpoint',
+    );
   }
   const wandbKey = optionalString(body, 'wandb_api_key');
   return {
@@ -93,7 +134,8 @@ export function parseJobSettings(ctx: FakeContext, body: Body, resolveCheckpoint
     nCheckpoints,
     nEvals,
     batchSize: parseBatchSize(body, model, trainingType, trainingMethod),
-    learningRate: optionalNumber(body, 'learning_rate', { min: LEARNING_RATE_RANGE.min, max: LEARNING_RATE_RANGE.max }) ?? 0.00001,
+    learningRate:
+      optionalNumber(body, 'learning_rate', { min: LEARNING_RATE_RANGE.min, max: LEARNING_RATE_RANGE.max }) ?? 0.00001,
     lrScheduler: parseScheduler(body),
     warmupRatio: optionalNumber(body, 'warmup_ratio', { min: 0, max: 1 }) ?? 0,
     maxGradNorm: optionalNumber(body, 'max_grad_norm', { min: 0 }) ?? 1,
@@ -104,8 +146,16 @@ export function parseJobSettings(ctx: FakeContext, body: Body, resolveCheckpoint
     trainOnInputs: resolveTrainOnInputs(body, trainingMethod, training.report),
     randomSeed: optionalNumber(body, 'random_seed', { integer: true }),
     packing: optionalBoolean(body, 'packing') ?? true,
-    maxSeqLength: optionalNumber(body, 'max_seq_length', { min: 512, max: model.contextLength, integer: true }) ?? Math.min(model.contextLength, 32768),
-    wandb: wandbKey === null ? null : { project: optionalString(body, 'wandb_project_name') ?? 'together', name: optionalString(body, 'wandb_name') },
+    maxSeqLength:
+      optionalNumber(body, 'max_seq_length', { min: 512, max: model.contextLength, integer: true }) ??
+      Math.min(model.contextLength, 32768),
+    wandb:
+      wandbKey === null
+        ? null
+        : {
+            project: optionalString(body, 'wandb_project_name') ?? 'together',
+            name: optionalString(body, 'wandb_name'),
+          },
     fromCheckpoint,
   };
 }
@@ -114,11 +164,21 @@ export function parseJobSettings(ctx: FakeContext, body: Body, resolveCheckpoint
 export function readyFile(ctx: FakeContext, id: string, param: string): { file: FileRecord; report: ValidationReport } {
   const file = ctx.state.files.get(id);
   if (!file) throw errors.invalidRequest(`File ${id} not found.`, param, 'file_not_found');
-  if (file.purpose !== 'fine-tune') throw errors.invalidRequest(`File ${id} has purpose ${file.purpose}; fine-tuning needs purpose fine-tune.`, param);
+  if (file.purpose !== 'fine-tune')
+    throw errors.invalidRequest(`File ${id} has purpose ${file.purpose}; fine-tuning needs purpose fine-tune.`, param);
   if (file.content === null || ctx.now() < file.processedAtMs || !file.report) {
-    throw errors.invalidRequest(`File ${id} is still being processed. Please try again later.`, param, 'file_not_ready');
+    throw errors.invalidRequest(
+      `File ${id} is still being processed. Please try again later.`,
+      param,
+      'file_not_ready',
+    );
   }
-  if (!file.report.valid) throw errors.invalidRequest(`File ${id} is not a valid fine-tuning file: ${file.report.error}`, param, 'invalid_file_format');
+  if (!file.report.valid)
+    throw errors.invalidRequest(
+      `File ${id} is not a valid fine-tuning file: ${file.report.error}`,
+      param,
+      'invalid_file_format',
+    );
   return { file, report: file.report };
 }
 
@@ -127,20 +187,36 @@ export function parseTrainingType(body: Body, model: FineTunableModel): Training
   const type = raw === null ? 'Lora' : optionalEnum(raw, 'type', ['Full', 'Lora'] as const, 'training_type.type');
   if (type === null) throw errors.missingParameter('training_type.type');
   if (type === 'Full') {
-    if (!model.supportsFullTraining) throw errors.invalidRequest(`Full training is not supported for ${model.id}; use LoRA.`, 'training_type');
+    if (!model.supportsFullTraining)
+      throw errors.invalidRequest(`Full training is not supported for ${model.id}; use LoRA.`, 'training_type');
     return { type };
   }
   const fields = raw ?? {};
   // Like the official clients: the rank defaults to the model's maximum, alpha to twice the rank.
-  const rank = optionalNumber(fields, 'lora_r', { min: 1, max: model.lora.maxRank, integer: true }, 'training_type.lora_r');
+  const rank = optionalNumber(
+    fields,
+    'lora_r',
+    { min: 1, max: model.lora.maxRank, integer: true },
+    'training_type.lora_r',
+  );
   if (raw !== null && rank === null) throw errors.missingParameter('training_type.lora_r');
   const loraR = rank ?? model.lora.maxRank;
   const alpha = optionalNumber(fields, 'lora_alpha', { min: 1, integer: true }, 'training_type.lora_alpha');
   if (raw !== null && alpha === null) throw errors.missingParameter('training_type.lora_alpha');
-  const modules = optionalString(fields, 'lora_trainable_modules', 'training_type.lora_trainable_modules') ?? 'all-linear';
-  const unknown = modules === 'all-linear' ? [] : modules.split(',').map((name) => name.trim()).filter((name) => !LORA_TARGET_MODULES.includes(name));
+  const modules =
+    optionalString(fields, 'lora_trainable_modules', 'training_type.lora_trainable_modules') ?? 'all-linear';
+  const unknown =
+    modules === 'all-linear'
+      ? []
+      : modules
+          .split(',')
+          .map((name) => name.trim())
+          .filter((name) => !LORA_TARGET_MODULES.includes(name));
   if (unknown.length > 0) {
-    throw errors.invalidRequest(`Unknown LoRA target modules: ${unknown.join(', ')}. Available: all-linear or ${LORA_TARGET_MODULES.join(', ')}.`, 'training_type.lora_trainable_modules');
+    throw errors.invalidRequest(
+      `Unknown LoRA target modules: ${unknown.join(', ')}. Available: all-linear or ${LORA_TARGET_MODULES.join(', ')}.`,
+      'training_type.lora_trainable_modules',
+    );
   }
   return {
     type,
@@ -158,7 +234,8 @@ export function parseTrainingMethod(body: Body): TrainingMethod {
   const fields = raw ?? {};
   if (method === 'sft') {
     const value = fields['train_on_inputs'] ?? body['train_on_inputs'] ?? 'auto';
-    if (value !== 'auto' && typeof value !== 'boolean') throw errors.invalidType('training_method.train_on_inputs', "a boolean or 'auto'");
+    if (value !== 'auto' && typeof value !== 'boolean')
+      throw errors.invalidType('training_method.train_on_inputs', "a boolean or 'auto'");
     return { method, train_on_inputs: value };
   }
   const number = (key: string, fallback: number, limits: { min?: number; max?: number } = {}) =>
@@ -179,7 +256,8 @@ function parseBatchSize(body: Body, model: FineTunableModel, type: TrainingType,
   const max = method.method === 'dpo' ? limits.maxBatchDpo : limits.maxBatch;
   const value = body['batch_size'];
   if (value === undefined || value === null || value === 'max') return max;
-  if (typeof value !== 'number' || !Number.isInteger(value)) throw errors.invalidType('batch_size', "an integer or 'max'");
+  if (typeof value !== 'number' || !Number.isInteger(value))
+    throw errors.invalidType('batch_size', "an integer or 'max'");
   if (value < limits.minBatch || value > max) throw errors.outOfRange('batch_size', limits.minBatch, max, value);
   return value;
 }
@@ -190,9 +268,12 @@ function parseScheduler(body: Body): LrScheduler {
   const type = optionalEnum(raw, 'lr_scheduler_type', ['linear', 'cosine'] as const, 'lr_scheduler.lr_scheduler_type');
   if (type === null) throw errors.missingParameter('lr_scheduler.lr_scheduler_type');
   const args = optionalObject(raw, 'lr_scheduler_args', 'lr_scheduler.lr_scheduler_args') ?? {};
-  const minLrRatio = optionalNumber(args, 'min_lr_ratio', { min: 0, max: 1 }, 'lr_scheduler.lr_scheduler_args.min_lr_ratio') ?? 0;
+  const minLrRatio =
+    optionalNumber(args, 'min_lr_ratio', { min: 0, max: 1 }, 'lr_scheduler.lr_scheduler_args.min_lr_ratio') ?? 0;
   if (type === 'linear') return { lr_scheduler_type: type, lr_scheduler_args: { min_lr_ratio: minLrRatio } };
-  const cycles = optionalNumber(args, 'num_cycles', { min: 0, exclusiveMin: true }, 'lr_scheduler.lr_scheduler_args.num_cycles') ?? 0.5;
+  const cycles =
+    optionalNumber(args, 'num_cycles', { min: 0, exclusiveMin: true }, 'lr_scheduler.lr_scheduler_args.num_cycles') ??
+    0.5;
   return { lr_scheduler_type: type, lr_scheduler_args: { min_lr_ratio: minLrRatio, num_cycles: cycles } };
 }
 

@@ -12,7 +12,16 @@ import type { JobTiming } from './options.js';
  * job's metrics (`GET /fine-tunes/{id}/metrics`), not in the events, as on Together.
  */
 
-export type JobStatus = 'pending' | 'queued' | 'running' | 'compressing' | 'uploading' | 'cancel_requested' | 'cancelled' | 'error' | 'completed';
+export type JobStatus =
+  | 'pending'
+  | 'queued'
+  | 'running'
+  | 'compressing'
+  | 'uploading'
+  | 'cancel_requested'
+  | 'cancelled'
+  | 'error'
+  | 'completed';
 
 export type EventType =
   | 'job_pending'
@@ -95,7 +104,13 @@ export interface JobEffects {
   registerModel(model: FineTunedModelRecord): void;
 }
 
-export function addEvent(job: JobRecord, atMs: number, type: EventType, message: string, extra: Partial<JobEvent> = {}): void {
+export function addEvent(
+  job: JobRecord,
+  atMs: number,
+  type: EventType,
+  message: string,
+  extra: Partial<JobEvent> = {},
+): void {
   job.events.push({ atMs, type, level: 'info', message, step: 0, checkpointPath: '', modelPath: '', ...extra });
   job.updatedAtMs = Math.max(job.updatedAtMs, atMs);
 }
@@ -129,7 +144,13 @@ export function advanceJob(job: JobRecord, now: number, effects: JobEffects): vo
     addEvent(job, at.running, 'job_start', `Job started at ${iso(at.running)}`);
     addEvent(job, at.running, 'model_download_complete', `Model data downloaded for ${model} at ${iso(at.running)}`);
     addEvent(job, at.running, 'training_data_download_complete', `Data downloaded for ${model} at ${iso(at.running)}`);
-    if (job.settings.validationFile) addEvent(job, at.running, 'validation_data_download_complete', `Validation data downloaded for ${model} at ${iso(at.running)}`);
+    if (job.settings.validationFile)
+      addEvent(
+        job,
+        at.running,
+        'validation_data_download_complete',
+        `Validation data downloaded for ${model} at ${iso(at.running)}`,
+      );
     if (job.settings.wandb) addEvent(job, at.running, 'wandb_init', 'WandB run initialized.');
     if (job.failure !== null) {
       addEvent(job, at.running, 'job_error', job.failure, { level: 'error' });
@@ -187,8 +208,14 @@ function trainUntil(job: JobRecord, until: number, startedAt: number, endsAt: nu
     job.stepsDone = step;
     const progress = step / job.totalSteps;
     const loss = round(Math.max(0.01, 0.1 + 1.6 * Math.exp(-3.5 * progress) + (random() - 0.5) * 0.12));
-    const values: Record<string, number> = { global_step: step, epoch: round(step / job.stepsPerEpoch), train_loss: loss, learning_rate: learningRateAt(job, step) };
-    if (evalEvery && (step % evalEvery === 0 || step === job.totalSteps)) values['eval_loss'] = round(loss * (1.05 + random() * 0.1));
+    const values: Record<string, number> = {
+      global_step: step,
+      epoch: round(step / job.stepsPerEpoch),
+      train_loss: loss,
+      learning_rate: learningRateAt(job, step),
+    };
+    if (evalEvery && (step % evalEvery === 0 || step === job.totalSteps))
+      values['eval_loss'] = round(loss * (1.05 + random() * 0.1));
     job.metrics.push({ atMs, values });
     job.updatedAtMs = Math.max(job.updatedAtMs, atMs);
     const epoch = step / job.stepsPerEpoch;

@@ -5,7 +5,14 @@ import type { FakeContext } from './context.js';
 import { errors } from './errors.js';
 import { parseJobSettings, parseTrainingMethod, parseTrainingType } from './fine-tuning-params.js';
 import { checkpointObject, eventObject, jobObject, truncatedJobObject } from './fine-tuning-objects.js';
-import { addEvent, advanceJob, type JobEffects, type JobRecord, requestCancel, TERMINAL } from './fine-tuning-simulation.js';
+import {
+  addEvent,
+  advanceJob,
+  type JobEffects,
+  type JobRecord,
+  requestCancel,
+  TERMINAL,
+} from './fine-tuning-simulation.js';
 import { bodyObject, optionalNumber, optionalString } from './validation.js';
 
 /**
@@ -33,7 +40,13 @@ export function fineTuningRoutes(app: FastifyInstance, ctx: FakeContext): FineTu
   };
   const minimal = () => ctx.options().faults.minimalJobs === true;
 
-  app.post('/fine-tunes', async (request) => truncatedJobObject(createJob(ctx, request, (reference) => checkpointBase(ctx, reference)), ctx.now(), minimal()));
+  app.post('/fine-tunes', async (request) =>
+    truncatedJobObject(
+      createJob(ctx, request, (reference) => checkpointBase(ctx, reference)),
+      ctx.now(),
+      minimal(),
+    ),
+  );
 
   app.get('/fine-tunes', async () => ({
     data: [...ctx.state.jobs.values()].reverse().map((job) => truncatedJobObject(advance(job), ctx.now(), minimal())),
@@ -53,18 +66,22 @@ export function fineTuningRoutes(app: FastifyInstance, ctx: FakeContext): FineTu
 
   app.post('/fine-tunes/estimate-price', async (request) => estimatePrice(ctx, request));
 
-  app.get<{ Params: { id: string } }>('/fine-tunes/:id', async (request) => jobObject(findJob(request.params.id), ctx.now(), minimal()));
+  app.get<{ Params: { id: string } }>('/fine-tunes/:id', async (request) =>
+    jobObject(findJob(request.params.id), ctx.now(), minimal()),
+  );
 
   app.delete<{ Params: { id: string } }>('/fine-tunes/:id', async (request) => {
     const job = findJob(request.params.id);
-    if (!TERMINAL.has(job.status)) throw errors.invalidRequest(`Fine-tune job ${job.id} is ${job.status}; cancel it before deleting it.`, 'id');
+    if (!TERMINAL.has(job.status))
+      throw errors.invalidRequest(`Fine-tune job ${job.id} is ${job.status}; cancel it before deleting it.`, 'id');
     ctx.state.jobs.delete(job.id);
     return { message: `Fine-tune job ${job.id} deleted.` };
   });
 
   app.post<{ Params: { id: string } }>('/fine-tunes/:id/cancel', async (request) => {
     const job = findJob(request.params.id);
-    if (TERMINAL.has(job.status)) throw errors.invalidRequest(`Fine-tune job ${job.id} is already ${job.status}; it cannot be cancelled.`, 'id');
+    if (TERMINAL.has(job.status))
+      throw errors.invalidRequest(`Fine-tune job ${job.id} is already ${job.status}; it cannot be cancelled.`, 'id');
     if (job.cancelRequestedAtMs === null) requestCancel(job, ctx.now());
     return truncatedJobObject(advance(job), ctx.now(), minimal());
   });
@@ -87,7 +104,8 @@ export function fineTuningRoutes(app: FastifyInstance, ctx: FakeContext): FineTu
     const stepTo = Number(filters['global_step_to'] ?? Infinity);
     const from = filters['logged_at_from'] ? Date.parse(filters['logged_at_from']) : -Infinity;
     const to = filters['logged_at_to'] ? Date.parse(filters['logged_at_to']) : Infinity;
-    if ([stepFrom, stepTo, from, to].some(Number.isNaN)) throw errors.invalidRequest('Invalid metrics filter: steps must be integers, times ISO-8601.');
+    if ([stepFrom, stepTo, from, to].some(Number.isNaN))
+      throw errors.invalidRequest('Invalid metrics filter: steps must be integers, times ISO-8601.');
     const metrics = job.metrics.filter((point) => {
       const step = point.values['global_step'] ?? 0;
       return step >= stepFrom && step <= stepTo && point.atMs >= from && point.atMs <= to;
@@ -102,7 +120,11 @@ export function fineTuningRoutes(app: FastifyInstance, ctx: FakeContext): FineTu
   };
 }
 
-function createJob(ctx: FakeContext, request: FastifyRequest, resolveCheckpoint: (reference: string) => string): JobRecord {
+function createJob(
+  ctx: FakeContext,
+  request: FastifyRequest,
+  resolveCheckpoint: (reference: string) => string,
+): JobRecord {
   const settings = parseJobSettings(ctx, bodyObject(request.body), resolveCheckpoint);
   const options = ctx.options();
   const now = ctx.now();
@@ -129,7 +151,11 @@ function createJob(ctx: FakeContext, request: FastifyRequest, resolveCheckpoint:
     totalSteps: stepsPerEpoch * settings.nEpochs,
     trainTokens: sum(settings.trainingReport.tokens),
     evalTokens: sum(settings.validationReport?.tokens),
-    pricePerMillion: fineTunePricePerMillion(settings.model.paramsB, settings.trainingMethod.method, settings.trainingType.type),
+    pricePerMillion: fineTunePricePerMillion(
+      settings.model.paramsB,
+      settings.trainingMethod.method,
+      settings.trainingType.type,
+    ),
     failure: faults.failJobs?.message ?? null,
     stuck: faults.stuckJobs === true,
     reportedTokenCount: faults.tokenCount ?? null,
@@ -139,7 +165,7 @@ function createJob(ctx: FakeContext, request: FastifyRequest, resolveCheckpoint:
     checkpoints: [],
     metrics: [],
     stepsDone: 0,
-    seed: settings.randomSeed ?? (options.seed ?? Math.floor(Math.random() * 2 ** 31)),
+    seed: settings.randomSeed ?? options.seed ?? Math.floor(Math.random() * 2 ** 31),
   };
   addEvent(job, now, 'job_pending', 'Fine tune request created');
   ctx.state.jobs.set(id, job);
@@ -155,16 +181,25 @@ function checkpointBase(ctx: FakeContext, reference: string): string {
   const name = match?.[1] ?? reference;
   const step = match?.[2] === undefined ? null : Number(match[2]);
   const job = [...ctx.state.jobs.values()].find((candidate) => candidate.id === name || candidate.outputName === name);
-  if (job?.status !== 'completed') throw errors.invalidRequest(`Checkpoint ${reference} not found: no completed fine-tune ${name}.`, 'from_checkpoint');
+  if (job?.status !== 'completed')
+    throw errors.invalidRequest(
+      `Checkpoint ${reference} not found: no completed fine-tune ${name}.`,
+      'from_checkpoint',
+    );
   if (step !== null && !job.checkpoints.some((checkpoint) => checkpoint.step === step)) {
-    throw errors.invalidRequest(`Checkpoint ${reference} not found: ${name} has no checkpoint at step ${step}.`, 'from_checkpoint');
+    throw errors.invalidRequest(
+      `Checkpoint ${reference} not found: ${name} has no checkpoint at step ${step}.`,
+      'from_checkpoint',
+    );
   }
   return job.settings.model.id;
 }
 
 function estimatePrice(ctx: FakeContext, request: FastifyRequest) {
   const body = bodyObject(request.body);
-  const modelName = optionalString(body, 'model') ?? (optionalString(body, 'from_checkpoint') ? checkpointBase(ctx, String(body['from_checkpoint'])) : null);
+  const modelName =
+    optionalString(body, 'model') ??
+    (optionalString(body, 'from_checkpoint') ? checkpointBase(ctx, String(body['from_checkpoint'])) : null);
   if (modelName === null) throw errors.missingParameter('model');
   const model = ctx.models.fineTunable(modelName);
   if (!model) throw errors.notFineTunable(modelName);
@@ -172,11 +207,18 @@ function estimatePrice(ctx: FakeContext, request: FastifyRequest) {
   const method = parseTrainingMethod(body);
   const epochs = optionalNumber(body, 'n_epochs', { min: 1, integer: true }) ?? 1;
   const evals = optionalNumber(body, 'n_evals', { min: 0, integer: true }) ?? 0;
-  const tokensOf = (param: 'training_file' | 'validation_file', id: string | null): number | 'not_validated' | 'invalid' => {
+  const tokensOf = (
+    param: 'training_file' | 'validation_file',
+    id: string | null,
+  ): number | 'not_validated' | 'invalid' => {
     if (id === null) return 0;
     const file = ctx.state.files.get(id);
     if (!file) throw errors.invalidRequest(`File ${id} not found.`, param, 'file_not_found');
-    if (file.purpose !== 'fine-tune') throw errors.invalidRequest(`File ${id} has purpose ${file.purpose}; fine-tuning needs purpose fine-tune.`, param);
+    if (file.purpose !== 'fine-tune')
+      throw errors.invalidRequest(
+        `File ${id} has purpose ${file.purpose}; fine-tuning needs purpose fine-tune.`,
+        param,
+      );
     if (file.content === null || ctx.now() < file.processedAtMs || !file.report) return 'not_validated';
     return file.report.valid ? file.report.tokens.reduce((total, count) => total + count, 0) : 'invalid';
   };
@@ -185,11 +227,20 @@ function estimatePrice(ctx: FakeContext, request: FastifyRequest) {
   const train = tokensOf('training_file', trainingFile);
   const evaluation = tokensOf('validation_file', optionalString(body, 'validation_file'));
   // The SDK types an answer without an estimate; the spec's schema (no required fields) allows it.
-  if (typeof train !== 'number') return { estimation_available: false, unavailable_reason: train === 'invalid' ? 'train_file_invalid' : 'train_file_not_validated' };
-  if (typeof evaluation !== 'number') return { estimation_available: false, unavailable_reason: evaluation === 'invalid' ? 'eval_file_invalid' : 'eval_file_not_validated' };
+  if (typeof train !== 'number')
+    return {
+      estimation_available: false,
+      unavailable_reason: train === 'invalid' ? 'train_file_invalid' : 'train_file_not_validated',
+    };
+  if (typeof evaluation !== 'number')
+    return {
+      estimation_available: false,
+      unavailable_reason: evaluation === 'invalid' ? 'eval_file_invalid' : 'eval_file_not_validated',
+    };
   const trainTokens = train * epochs;
   const evalTokens = evaluation * evals;
-  const price = Math.round((trainTokens + evalTokens) * fineTunePricePerMillion(model.paramsB, method.method, type.type)) / 1e6;
+  const price =
+    Math.round((trainTokens + evalTokens) * fineTunePricePerMillion(model.paramsB, method.method, type.type)) / 1e6;
   const limit = ctx.options().creditLimitUsd;
   return {
     estimation_available: true,

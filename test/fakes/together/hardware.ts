@@ -35,14 +35,24 @@ export const HARDWARE: Hardware[] = [
 export const findHardware = (id: string): Hardware | undefined => HARDWARE.find((hardware) => hardware.id === id);
 
 /** Weights in 16 bits plus a fifth for the KV cache: what a model of `paramsB` billion parameters needs. */
-export const fits = (hardware: Hardware, paramsB: number): boolean => hardware.gpuMemoryGb * hardware.gpuCount >= paramsB * 2 * 1.2;
+export const fits = (hardware: Hardware, paramsB: number): boolean =>
+  hardware.gpuMemoryGb * hardware.gpuCount >= paramsB * 2 * 1.2;
 
-export function hardwareObject(hardware: Hardware, updatedAtMs: number, availability?: 'available' | 'unavailable' | 'insufficient') {
+export function hardwareObject(
+  hardware: Hardware,
+  updatedAtMs: number,
+  availability?: 'available' | 'unavailable' | 'insufficient',
+) {
   return {
     object: 'hardware' as const,
     id: hardware.id,
     pricing: { cents_per_minute: hardware.centsPerMinute },
-    specs: { gpu_type: hardware.gpuType, gpu_link: hardware.gpuLink, gpu_memory: hardware.gpuMemoryGb, gpu_count: hardware.gpuCount },
+    specs: {
+      gpu_type: hardware.gpuType,
+      gpu_link: hardware.gpuLink,
+      gpu_memory: hardware.gpuMemoryGb,
+      gpu_count: hardware.gpuCount,
+    },
     ...(availability ? { availability: { status: availability } } : {}),
     updated_at: new Date(updatedAtMs).toISOString(),
   };

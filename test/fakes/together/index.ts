@@ -3,8 +3,24 @@
  * See README.md in this folder.
  */
 export { startTogetherFake, type TogetherFake } from './server.js';
-export type { EndpointTiming, JobTiming, Limits, RateLimitOptions, StatusFault, TogetherFakeOptions, TogetherFaultOptions } from './options.js';
-export type { KeywordScript, ScriptAnswer, ScriptFunction, ScriptInput, ScriptRule, SerializableScript, TableScript } from '../shared/scripting.js';
+export type {
+  EndpointTiming,
+  JobTiming,
+  Limits,
+  RateLimitOptions,
+  StatusFault,
+  TogetherFakeOptions,
+  TogetherFaultOptions,
+} from './options.js';
+export type {
+  KeywordScript,
+  ScriptAnswer,
+  ScriptFunction,
+  ScriptInput,
+  ScriptRule,
+  SerializableScript,
+  TableScript,
+} from '../shared/scripting.js';
 export { labelsIn } from '../shared/scripting.js';
 export type { FakeStats, ModelStats } from './stats.js';
 export type { RecordedRequest } from '../shared/request-log.js';

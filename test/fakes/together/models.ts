@@ -42,7 +42,9 @@ export function createModelRegistry(
   };
   const deployableSize = (id: string): number | undefined => {
     const tuned = fineTuned(id);
-    return serverless(id)?.paramsB ?? fineTunable(id)?.paramsB ?? (tuned ? fineTunable(tuned.base)?.paramsB : undefined);
+    return (
+      serverless(id)?.paramsB ?? fineTunable(id)?.paramsB ?? (tuned ? fineTunable(tuned.base)?.paramsB : undefined)
+    );
   };
   const started = (endpoint: EndpointRecord) => endpointState(endpoint, now(), options().endpointTiming) === 'STARTED';
 
@@ -72,7 +74,14 @@ export function createModelRegistry(
     list(dedicatedOnly) {
       refresh();
       const zero = { hourly: 0, input: 0, output: 0, base: 0, finetune: 0 };
-      const info = (id: string, created: number, displayName: string, organization: string, contextLength: number, pricing: typeof zero) => ({
+      const info = (
+        id: string,
+        created: number,
+        displayName: string,
+        organization: string,
+        contextLength: number,
+        pricing: typeof zero,
+      ) => ({
         id,
         object: 'model',
         created,
@@ -85,7 +94,11 @@ export function createModelRegistry(
         pricing,
       });
       const hosted = SERVERLESS_MODELS.filter((model) => !retired(model.id)).map((model) =>
-        info(model.id, model.created, model.displayName, model.organization, model.contextLength, { ...zero, input: model.input, output: model.output }),
+        info(model.id, model.created, model.displayName, model.organization, model.contextLength, {
+          ...zero,
+          input: model.input,
+          output: model.output,
+        }),
       );
       const bases = FINE_TUNABLE_MODELS.filter((model) => !retired(model.id)).map((model) =>
         info(model.id, model.created, model.displayName, model.organization, model.contextLength, zero),
@@ -94,7 +107,17 @@ export function createModelRegistry(
         .filter((model) => fineTuned(model.name))
         .map((model) => {
           const base = fineTunable(model.base);
-          return { ...info(model.name, Math.floor(model.createdAtMs / 1000), model.name, options().namespace, base?.contextLength ?? 8192, zero), link: '' };
+          return {
+            ...info(
+              model.name,
+              Math.floor(model.createdAtMs / 1000),
+              model.name,
+              options().namespace,
+              base?.contextLength ?? 8192,
+              zero,
+            ),
+            link: '',
+          };
         });
       return dedicatedOnly ? [...bases, ...tuned] : [...hosted, ...bases, ...tuned];
     },
@@ -104,7 +127,8 @@ export function createModelRegistry(
 export function modelRoutes(app: FastifyInstance, registry: ModelRegistry): void {
   app.get<{ Querystring: { dedicated?: string } }>('/models', async (request) => {
     const dedicated = request.query.dedicated;
-    if (dedicated !== undefined && dedicated !== 'true' && dedicated !== 'false') throw errors.invalidRequest('dedicated must be true or false.', 'dedicated');
+    if (dedicated !== undefined && dedicated !== 'true' && dedicated !== 'false')
+      throw errors.invalidRequest('dedicated must be true or false.', 'dedicated');
     // The spec's ModelInfoList is a bare array, not a `{ data }` page.
     return registry.list(dedicated === 'true');
   });

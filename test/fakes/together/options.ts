@@ -104,7 +104,9 @@ export interface TogetherFakeOptions {
   now?: () => number;
 }
 
-export type ResolvedOptions = Required<Omit<TogetherFakeOptions, 'script' | 'seed' | 'jobTiming' | 'endpointTiming'>> & {
+export type ResolvedOptions = Required<
+  Omit<TogetherFakeOptions, 'script' | 'seed' | 'jobTiming' | 'endpointTiming'>
+> & {
   jobTiming: JobTiming;
   endpointTiming: EndpointTiming;
   seed: number | undefined;
@@ -119,7 +121,15 @@ export function resolveOptions(options: TogetherFakeOptions = {}): ResolvedOptio
     userId: options.userId ?? 'user_fake0000000000000000',
     rateLimits: { ...options.rateLimits },
     faults: { ...options.faults },
-    jobTiming: { pendingMs: 50, queuedMs: 50, runningMs: 200, compressingMs: 20, uploadingMs: 20, cancellingMs: 20, ...options.jobTiming },
+    jobTiming: {
+      pendingMs: 50,
+      queuedMs: 50,
+      runningMs: 200,
+      compressingMs: 20,
+      uploadingMs: 20,
+      cancellingMs: 20,
+      ...options.jobTiming,
+    },
     endpointTiming: { pendingMs: 20, startingMs: 50, stoppingMs: 20, ...options.endpointTiming },
     fileProcessingMs: options.fileProcessingMs ?? 0,
     servingRequiresEndpoint: options.servingRequiresEndpoint ?? true,
@@ -136,7 +146,9 @@ export function resolveOptions(options: TogetherFakeOptions = {}): ResolvedOptio
 
 /** `configure()`: top-level keys replace, the nested option groups merge one level deep. */
 export function mergeOptions(current: ResolvedOptions, patch: TogetherFakeOptions): ResolvedOptions {
-  const defined = Object.fromEntries(Object.entries(patch).filter(([, value]) => value !== undefined)) as Partial<ResolvedOptions>;
+  const defined = Object.fromEntries(
+    Object.entries(patch).filter(([, value]) => value !== undefined),
+  ) as Partial<ResolvedOptions>;
   return {
     ...current,
     ...defined,

@@ -41,7 +41,12 @@ export function recordRequests(app: FastifyInstance, ctx: FakeContext): void {
   });
 }
 
-export function installPipeline(app: FastifyInstance, ctx: FakeContext, faults: FaultInjector, hung: Set<Socket>): void {
+export function installPipeline(
+  app: FastifyInstance,
+  ctx: FakeContext,
+  faults: FaultInjector,
+  hung: Set<Socket>,
+): void {
   recordRequests(app, ctx);
 
   app.addHook('preHandler', async (request) => {
@@ -89,7 +94,9 @@ function toTogetherError(error: FastifyError | TogetherError): TogetherError {
     return new TogetherError(413, 'invalid_request_error', 'The request body is too large.');
   }
   if (code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
-    return errors.invalidRequest('Unsupported content type; send application/json (or multipart/form-data for uploads).');
+    return errors.invalidRequest(
+      'Unsupported content type; send application/json (or multipart/form-data for uploads).',
+    );
   }
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) return errors.invalidRequest(error.message);

@@ -22,7 +22,14 @@ export interface RateLimitSnapshot {
 
 export type RateLimitDecision =
   | { allowed: true; snapshot: RateLimitSnapshot }
-  | { allowed: false; kind: 'requests' | 'tokens'; model: string; limit: number; retryAfterMs: number; snapshot: RateLimitSnapshot };
+  | {
+      allowed: false;
+      kind: 'requests' | 'tokens';
+      model: string;
+      limit: number;
+      retryAfterMs: number;
+      snapshot: RateLimitSnapshot;
+    };
 
 export interface RateLimiter {
   consume(model: string, tokens: number): RateLimitDecision;

@@ -14,7 +14,13 @@ import { createFaultInjector } from './faults.js';
 import { fileRoutes, storageRoutes } from './files.js';
 import { fineTuningRoutes } from './fine-tuning.js';
 import { createModelRegistry, modelRoutes } from './models.js';
-import { describeOptions, mergeOptions, type ResolvedOptions, resolveOptions, type TogetherFakeOptions } from './options.js';
+import {
+  describeOptions,
+  mergeOptions,
+  type ResolvedOptions,
+  resolveOptions,
+  type TogetherFakeOptions,
+} from './options.js';
 import { installPipeline, recordRequests } from './pipeline.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createState, type FakeState } from './state.js';
@@ -56,7 +62,12 @@ export async function startTogetherFake(initial: TogetherFakeOptions = {}): Prom
   const faults = createFaultInjector(stats, () => random());
   faults.reset(options.faults);
   let advanceJobs = (): void => undefined;
-  const models = createModelRegistry(() => options, state, now, () => advanceJobs());
+  const models = createModelRegistry(
+    () => options,
+    state,
+    now,
+    () => advanceJobs(),
+  );
   const ctx: FakeContext = { options: () => options, now, state, limiter, stats, log, models, origin: () => origin };
   const hung = new Set<Socket>();
 

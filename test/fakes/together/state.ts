@@ -4,7 +4,14 @@ import type { ValidationReport } from './training-data.js';
 
 /** Everything the fake remembers, in memory. Exposed as `fake.state` for white-box assertions. */
 
-export type FilePurpose = 'fine-tune' | 'eval' | 'eval-sample' | 'eval-output' | 'eval-summary' | 'batch-generated' | 'batch-api';
+export type FilePurpose =
+  | 'fine-tune'
+  | 'eval'
+  | 'eval-sample'
+  | 'eval-output'
+  | 'eval-summary'
+  | 'batch-generated'
+  | 'batch-api';
 export type FileType = 'jsonl' | 'csv' | 'parquet';
 
 export interface FileRecord {

@@ -9,7 +9,8 @@ export type Body = Record<string, unknown>;
 
 export function bodyObject(body: unknown): Body {
   if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw errors.invalidRequest('The request body must be a JSON object.');
+  if (typeof body !== 'object' || Array.isArray(body))
+    throw errors.invalidRequest('The request body must be a JSON object.');
   return body as Body;
 }
 
@@ -27,14 +28,21 @@ export function optionalString(body: Body, key: string, param = key): string | n
   return value;
 }
 
-export function optionalNumber(body: Body, key: string, limits: { min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean }, param = key): number | null {
+export function optionalNumber(
+  body: Body,
+  key: string,
+  limits: { min?: number; max?: number; integer?: boolean; exclusiveMin?: boolean },
+  param = key,
+): number | null {
   const value = body[key];
   if (value === undefined || value === null) return null;
   if (typeof value !== 'number' || !Number.isFinite(value) || (limits.integer && !Number.isInteger(value))) {
     throw errors.invalidType(param, limits.integer ? 'an integer' : 'a number');
   }
-  const belowMin = limits.min !== undefined && (value < limits.min || (limits.exclusiveMin === true && value === limits.min));
-  if (belowMin || (limits.max !== undefined && value > limits.max)) throw errors.outOfRange(param, limits.min, limits.max, value);
+  const belowMin =
+    limits.min !== undefined && (value < limits.min || (limits.exclusiveMin === true && value === limits.min));
+  if (belowMin || (limits.max !== undefined && value > limits.max))
+    throw errors.outOfRange(param, limits.min, limits.max, value);
   return value;
 }
 
@@ -49,7 +57,11 @@ export function optionalEnum<T extends string>(body: Body, key: string, allowed:
   const value = body[key];
   if (value === undefined || value === null) return null;
   if (typeof value !== 'string' || !allowed.includes(value as T)) {
-    throw errors.invalidRequest(`Invalid value for ${param}: ${JSON.stringify(value)}. Expected one of ${allowed.join(', ')}.`, param, 'invalid_value');
+    throw errors.invalidRequest(
+      `Invalid value for ${param}: ${JSON.stringify(value)}. Expected one of ${allowed.join(', ')}.`,
+      param,
+      'invalid_value',
+    );
   }
   return value as T;
 }

@@ -1,7 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiKeysService } from '../../../services/api-keys-service.js';
 import { authenticatedErrors, presentPage } from '../../schemas/common.js';
-import { ApiKey, ApiKeyPage, ApiKeyParams, CreateApiKeyBody, CreatedApiKey, ListApiKeysQuery, presentApiKey } from './schemas.js';
+import {
+  ApiKey,
+  ApiKeyPage,
+  ApiKeyParams,
+  CreateApiKeyBody,
+  CreatedApiKey,
+  ListApiKeysQuery,
+  presentApiKey,
+} from './schemas.js';
 
 const tags = ['api-keys'];
 
@@ -14,7 +22,8 @@ export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysService 
       summary: 'Create an API key; the secret is returned once',
       body: CreateApiKeyBody,
       response: { 201: CreatedApiKey, ...authenticatedErrors() },
-      description: 'Scopes: `admin` everything; `write` create and change (and read); `read` read and export; `classify` classify and feedback only.',
+      description:
+        'Scopes: `admin` everything; `write` create and change (and read); `read` read and export; `classify` classify and feedback only.',
     },
     handler: async (request, reply) => {
       const { name, scopes, expires_at, rate_limit_per_minute, task_ids } = request.body;

@@ -1,7 +1,15 @@
 import { Type, type Static } from 'typebox';
 import type { ApiKeyRow } from '../../../db/schema/api-keys.js';
 import { SCOPES } from '../../../domain/scopes.js';
-import { iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
+import {
+  iso,
+  isoOrNull,
+  Nullable,
+  NullableTimestamp,
+  pageOf,
+  pageQueryProperties,
+  Timestamp,
+} from '../../schemas/common.js';
 
 const ScopeSchema = Type.Enum([...SCOPES], {
   description:
@@ -13,7 +21,8 @@ const TaskIds = Type.Array(Type.String({ format: 'uuid' }), {
   minItems: 1,
   maxItems: 100,
   uniqueItems: true,
-  description: 'Limit the key to these tasks: any other task’s resources answer 404 and lists show only these. Not with `admin`.',
+  description:
+    'Limit the key to these tasks: any other task’s resources answer 404 and lists show only these. Not with `admin`.',
 });
 
 export const CreateApiKeyBody = Type.Object(
@@ -22,7 +31,11 @@ export const CreateApiKeyBody = Type.Object(
     scopes: Type.Array(ScopeSchema, { minItems: 1, uniqueItems: true }),
     expires_at: Type.Optional(Type.String({ format: 'date-time' })),
     rate_limit_per_minute: Type.Optional(
-      Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'Classify requests per minute; default CLASSIFY_RATE_LIMIT_PER_MINUTE' }),
+      Type.Integer({
+        minimum: 1,
+        maximum: 10_000_000,
+        description: 'Classify requests per minute; default CLASSIFY_RATE_LIMIT_PER_MINUTE',
+      }),
     ),
     task_ids: Type.Optional(TaskIds),
   },
@@ -45,7 +58,9 @@ export const ApiKey = Type.Object({
   expires_at: NullableTimestamp,
   revoked_at: NullableTimestamp,
   rate_limit_per_minute: Nullable(Type.Integer({ description: 'null: the deployment default' })),
-  task_ids: Nullable(Type.Array(Type.String({ format: 'uuid' }), { description: 'The only tasks the key may touch; null: every task' })),
+  task_ids: Nullable(
+    Type.Array(Type.String({ format: 'uuid' }), { description: 'The only tasks the key may touch; null: every task' }),
+  ),
 });
 
 export const CreatedApiKey = Type.Object({

@@ -14,7 +14,11 @@ const Result = Type.Object({
   probabilities: Type.Record(Type.String(), Type.Number(), { description: 'Probability per label' }),
   model_version_id: Type.String({ format: 'uuid' }),
   served_by: Type.Enum([...SERVED_BY]),
-  fallback_reason: Nullable(Type.String({ description: 'Why the champion did not answer: timeout, circuit_open, no_champion, a provider error code, ...' })),
+  fallback_reason: Nullable(
+    Type.String({
+      description: 'Why the champion did not answer: timeout, circuit_open, no_champion, a provider error code, ...',
+    }),
+  ),
   latency_ms: Type.Number(),
 });
 
@@ -24,7 +28,10 @@ export interface ClassifyRouteOptions {
   maxTextChars: number;
 }
 
-export const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRouteOptions> = async (app, { classify, maxBatch, maxTextChars }) => {
+export const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRouteOptions> = async (
+  app,
+  { classify, maxBatch, maxTextChars },
+) => {
   const Text = Type.String({ minLength: 1, maxLength: maxTextChars });
 
   app.post('/v1/tasks/:task/classify', {
@@ -51,7 +58,10 @@ export const classifyRoutes: FastifyPluginAsyncTypebox<ClassifyRouteOptions> = a
       const { input, inputs } = request.body;
       if ((input === undefined) === (inputs === undefined)) {
         throw errors.validation('Send exactly one of `input` and `inputs`.', [
-          { field: input === undefined ? 'body.input' : 'body.inputs', message: input === undefined ? 'is required (or inputs)' : 'cannot be sent with input' },
+          {
+            field: input === undefined ? 'body.input' : 'body.inputs',
+            message: input === undefined ? 'is required (or inputs)' : 'cannot be sent with input',
+          },
         ]);
       }
       const texts = inputs ?? [input!];

@@ -11,7 +11,12 @@ const Money = Type.Number({ minimum: 0, maximum: 1e9 });
 const OptionBody = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    model_version_id: Type.Optional(Type.String({ format: 'uuid', description: 'Tokens per call measured by its latest evaluation; its training cost' })),
+    model_version_id: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description: 'Tokens per call measured by its latest evaluation; its training cost',
+      }),
+    ),
     scenario: Type.Optional(
       Type.Enum(Object.keys(PROJECTION_PRESETS) as ProjectionPresetName[], {
         description: Object.entries(PROJECTION_PRESETS)
@@ -19,11 +24,18 @@ const OptionBody = Type.Object(
           .join('; '),
       }),
     ),
-    model: Type.Optional(Type.String({ minLength: 1, description: 'Priced model id (gpt-4o-mini, ft:…, local-linear)' })),
+    model: Type.Optional(
+      Type.String({ minLength: 1, description: 'Priced model id (gpt-4o-mini, ft:…, local-linear)' }),
+    ),
     input_tokens_per_call: Type.Optional(Tokens),
     output_tokens_per_call: Type.Optional(Tokens),
     training_cost_usd: Type.Optional(Money),
-    price_per_million: Type.Optional(Type.Object({ input: Money, output: Money }, { additionalProperties: false, description: 'USD per 1M tokens, instead of the price table' })),
+    price_per_million: Type.Optional(
+      Type.Object(
+        { input: Money, output: Money },
+        { additionalProperties: false, description: 'USD per 1M tokens, instead of the price table' },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -31,7 +43,12 @@ const OptionBody = Type.Object(
 const ProjectionBody = Type.Object(
   {
     daily_volume: Type.Number({ minimum: 0, maximum: 1e12, description: 'Classifications on day 0' }),
-    daily_growth: Type.Number({ exclusiveMinimum: -1, maximum: 10, default: 0, description: 'Compound growth per day: 0.01 is 1 %' }),
+    daily_growth: Type.Number({
+      exclusiveMinimum: -1,
+      maximum: 10,
+      default: 0,
+      description: 'Compound growth per day: 0.01 is 1 %',
+    }),
     horizon_days: Type.Integer({ minimum: 1, maximum: MAX_HORIZON_DAYS }),
     options: Type.Array(OptionBody, { minItems: 1, maxItems: 10 }),
   },
@@ -71,10 +88,15 @@ const Projection = Type.Object({
     }),
   ),
   cheapest_at_horizon: Type.String(),
-  svg: Type.String({ description: 'The cumulative costs as an SVG chart (ask with Accept: image/svg+xml for the chart alone)' }),
+  svg: Type.String({
+    description: 'The cumulative costs as an SVG chart (ask with Accept: image/svg+xml for the chart alone)',
+  }),
 });
 
-export const costProjectionsRoutes: FastifyPluginAsyncTypebox<{ costProjections: CostProjectionsService }> = async (app, { costProjections }) => {
+export const costProjectionsRoutes: FastifyPluginAsyncTypebox<{ costProjections: CostProjectionsService }> = async (
+  app,
+  { costProjections },
+) => {
   app.post('/v1/cost-projections', {
     config: { access: 'read', idempotent: true, tasks: [inBody('options[].model_version_id', 'modelVersion')] },
     schema: {
@@ -87,7 +109,11 @@ export const costProjectionsRoutes: FastifyPluginAsyncTypebox<{ costProjections:
     handler: async (request, reply) => {
       const { projection, svg } = await costProjections.project(request.body);
       // The chart alone for clients that ask for it (a browser, an <img>); JSON for everyone else.
-      if (request.headers.accept?.includes('image/svg+xml')) return reply.type('image/svg+xml').serializer(String).send(svg as never);
+      if (request.headers.accept?.includes('image/svg+xml'))
+        return reply
+          .type('image/svg+xml')
+          .serializer(String)
+          .send(svg as never);
       return { ...projection, svg };
     },
   });

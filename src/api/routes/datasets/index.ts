@@ -37,7 +37,10 @@ export interface DatasetsRoutesOptions {
   importMaxBytes: number;
 }
 
-export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = async (app, { datasets, exports, importMaxBytes }) => {
+export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = async (
+  app,
+  { datasets, exports, importMaxBytes },
+) => {
   const presentImport = (result: Awaited<ReturnType<DatasetsService['createFromUpload']>>) => ({
     dataset: presentDataset(result.dataset),
     version: presentVersion(result.version),
@@ -56,14 +59,19 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
         tags,
         operationId: 'createDataset',
         summary: 'Create a dataset from a file (JSONL, OpenAI chat or legacy JSONL, CSV): version 1',
-        description: 'Send the file as multipart/form-data (one file part) or as the raw body. Options are query parameters.',
+        description:
+          'Send the file as multipart/form-data (one file part) or as the raw body. Options are query parameters.',
         params: TaskParams,
         querystring: CreateDatasetQuery,
         response: { 201: ImportResult, ...authenticatedErrors(404, 409, 413, 415) },
       },
       handler: async (request, reply) => {
         const { name, description } = request.query;
-        const result = await datasets.createFromUpload(request.params.task, { name, description }, await uploadFrom(request, request.query));
+        const result = await datasets.createFromUpload(
+          request.params.task,
+          { name, description },
+          await uploadFrom(request, request.query),
+        );
         return reply.status(201).header('location', `/v1/datasets/${result.dataset.id}`).send(presentImport(result));
       },
     });
@@ -80,8 +88,15 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
         response: { 201: ImportResult, ...authenticatedErrors(404, 409, 413, 415) },
       },
       handler: async (request, reply) => {
-        const result = await datasets.importVersion(request.params.dataset, request.query.mode, await uploadFrom(request, request.query));
-        return reply.status(201).header('location', `/v1/dataset-versions/${result.version.id}`).send(presentImport(result));
+        const result = await datasets.importVersion(
+          request.params.dataset,
+          request.query.mode,
+          await uploadFrom(request, request.query),
+        );
+        return reply
+          .status(201)
+          .header('location', `/v1/dataset-versions/${result.version.id}`)
+          .send(presentImport(result));
       },
     });
   });
@@ -116,7 +131,6 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
       return { ...presentDataset(dataset), latest_version: latest ? presentVersion(latest) : null };
     },
   });
-
 
   app.get('/v1/datasets/:dataset/versions', {
     config: { access: 'read', tasks: [inPath('dataset', 'dataset')] },
@@ -158,7 +172,11 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
     },
     handler: async (request) => {
       const { limit, cursor, split, label, label_source } = request.query;
-      const page = await datasets.listExamples(request.params.version, { split, label, labelSource: label_source }, { limit, cursor });
+      const page = await datasets.listExamples(
+        request.params.version,
+        { split, label, labelSource: label_source },
+        { limit, cursor },
+      );
       return presentPage(page, presentExample);
     },
   });
@@ -221,7 +239,10 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
       querystring: ExportQuery,
       produces: ['application/jsonl', 'text/csv'],
       // Documented as text; the handler sends the export as a stream.
-      response: { 200: Type.Unsafe<Readable>({ type: 'string', description: 'One record per line' }), ...authenticatedErrors(404) },
+      response: {
+        200: Type.Unsafe<Readable>({ type: 'string', description: 'One record per line' }),
+        ...authenticatedErrors(404),
+      },
     },
     handler: async (request, reply) => {
       const exported = await exports.open(request.params.version, request.query);

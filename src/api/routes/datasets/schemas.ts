@@ -20,7 +20,9 @@ const uploadQueryProperties = {
   label_map: Type.Optional(
     Type.String({ description: 'JSON object mapping the file’s labels to the task’s, e.g. {"pos":"positive"}' }),
   ),
-  prompt_suffix: Type.Optional(Type.String({ description: 'Legacy prompt suffix to strip (common ones are recognised)' })),
+  prompt_suffix: Type.Optional(
+    Type.String({ description: 'Legacy prompt suffix to strip (common ones are recognised)' }),
+  ),
   text_column: Type.Optional(Type.String({ minLength: 1, description: 'CSV text column (default "text")' })),
   label_column: Type.Optional(Type.String({ minLength: 1, description: 'CSV label column (default "label")' })),
 };
@@ -60,7 +62,12 @@ export const ExamplesQuery = Type.Object(
   { additionalProperties: false },
 );
 
-const op = <T extends Record<string, TSchema>>(name: string, description: string, properties: T, required: string[] = []) =>
+const op = <T extends Record<string, TSchema>>(
+  name: string,
+  description: string,
+  properties: T,
+  required: string[] = [],
+) =>
   ({
     type: 'object',
     description,
@@ -99,7 +106,9 @@ export const OperationSchema = Type.Unsafe<Operation>({
     }),
     op('relabel', 'Rename labels, or set the label of given examples', {
       map: Type.Record(Type.String(), Type.String()),
-      overrides: Type.Array(Type.Object({ example_id: Type.String(), label: Type.String() }, { additionalProperties: false })),
+      overrides: Type.Array(
+        Type.Object({ example_id: Type.String(), label: Type.String() }, { additionalProperties: false }),
+      ),
     }),
     op('sample', 'Cap rows per label, or balance labels', {
       max_per_label: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
@@ -118,7 +127,8 @@ export const OperationSchema = Type.Unsafe<Operation>({
         min_test_rows: Type.Integer({
           minimum: 0,
           maximum: 1_000_000,
-          description: 'Grow the test split to at least this many rows (taken from train and validation in proportion) while it stays at most half the rows',
+          description:
+            'Grow the test split to at least this many rows (taken from train and validation in proportion) while it stays at most half the rows',
         }),
       },
       ['train', 'validation', 'test'],
@@ -231,9 +241,7 @@ export const ExportChecks = Type.Object({
   model: Type.String(),
   rows: Type.Integer({ description: 'Rows the export contains (fine-tuning formats leave unlabeled rows out)' }),
   label_codes: Type.Record(Type.String(), Type.String()),
-  warnings: Type.Array(
-    Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Loose) }),
-  ),
+  warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Loose) })),
 });
 
 export const DatasetPage = pageOf(Dataset);

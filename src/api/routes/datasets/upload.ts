@@ -59,7 +59,9 @@ export function openUpload(request: FastifyRequest): Promise<OpenedUpload> {
         const sent = hashedStream(request.body as Readable);
         return { ...sent, stream: decoded(sent.stream, request.headers['content-encoding']) };
       }
-      throw errors.unsupportedMediaType(`Send the file as multipart/form-data or as one of: ${RAW_UPLOAD_TYPES.join(', ')}.`);
+      throw errors.unsupportedMediaType(
+        `Send the file as multipart/form-data or as one of: ${RAW_UPLOAD_TYPES.join(', ')}.`,
+      );
     })();
     opened.set(request, upload);
   }
@@ -85,7 +87,8 @@ export async function uploadFrom(request: FastifyRequest, query: UploadQuery): P
 
 function parseLabelMap(raw: string | undefined): Record<string, string> {
   if (raw === undefined) return {};
-  const invalid = (message: string) => errors.validation('label_map is invalid.', [{ field: 'query.label_map', message }]);
+  const invalid = (message: string) =>
+    errors.validation('label_map is invalid.', [{ field: 'query.label_map', message }]);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw);
@@ -112,7 +115,8 @@ const malformedMultipart = (error: unknown) =>
 function piped(source: Readable, stages: Transform[], toError: (error: unknown) => AppError): Readable {
   const streams: Readable[] = [source, ...stages];
   const last = streams.at(-1)!;
-  for (const stream of streams.slice(0, -1)) stream.on('error', (error) => last.destroy(isAppError(error) ? error : toError(error)));
+  for (const stream of streams.slice(0, -1))
+    stream.on('error', (error) => last.destroy(isAppError(error) ? error : toError(error)));
   // The import attaches its reader later; a stream that failed before that keeps its error
   // (`errored`) and the reader meets it then, so nothing is lost by not crashing meanwhile.
   last.on('error', () => {});
@@ -120,7 +124,12 @@ function piped(source: Readable, stages: Transform[], toError: (error: unknown) 
   return last;
 }
 
-const DECODERS: Record<string, () => Transform> = { gzip: createGunzip, 'x-gzip': createGunzip, deflate: createInflate, br: createBrotliDecompress };
+const DECODERS: Record<string, () => Transform> = {
+  gzip: createGunzip,
+  'x-gzip': createGunzip,
+  deflate: createInflate,
+  br: createBrotliDecompress,
+};
 
 /** A body sent with Content-Encoding is decompressed as it streams; an unknown coding is refused. */
 function decoded(body: Readable, encoding: string | string[] | undefined): Readable {
@@ -128,11 +137,18 @@ function decoded(body: Readable, encoding: string | string[] | undefined): Reada
   if (coding === '' || coding === 'identity') return body;
   const decoder = DECODERS[coding];
   if (!decoder) throw errors.unsupportedMediaType(`Content-Encoding "${coding}" is not supported (gzip, deflate, br).`);
-  return piped(body, [decoder()], (error) => errors.invalidFile(`The body is not valid ${coding}: ${(error as Error).message}.`));
+  return piped(body, [decoder()], (error) =>
+    errors.invalidFile(`The body is not valid ${coding}: ${(error as Error).message}.`),
+  );
 }
 
 // Bytes that never start a text file: gzip, zip, PNG, PDF.
-const BINARY_MAGIC = [Buffer.from([0x1f, 0x8b]), Buffer.from('PK\x03\x04', 'latin1'), Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.from('%PDF')];
+const BINARY_MAGIC = [
+  Buffer.from([0x1f, 0x8b]),
+  Buffer.from('PK\x03\x04', 'latin1'),
+  Buffer.from([0x89, 0x50, 0x4e, 0x47]),
+  Buffer.from('%PDF'),
+];
 const SNIFF_BYTES = 8_192;
 
 /**
@@ -146,8 +162,14 @@ function refuseBinary(source: Readable): Readable {
   let judged = false;
   const judge = (chunk: Buffer, out: Transform): boolean => {
     const binary =
-      BINARY_MAGIC.some((magic) => chunk.subarray(0, magic.length).equals(magic)) || mostlyControlBytes(chunk.subarray(0, SNIFF_BYTES));
-    if (binary) out.destroy(errors.invalidFile('The file is binary, not text (compressed? send Content-Encoding: gzip, or the uncompressed file).'));
+      BINARY_MAGIC.some((magic) => chunk.subarray(0, magic.length).equals(magic)) ||
+      mostlyControlBytes(chunk.subarray(0, SNIFF_BYTES));
+    if (binary)
+      out.destroy(
+        errors.invalidFile(
+          'The file is binary, not text (compressed? send Content-Encoding: gzip, or the uncompressed file).',
+        ),
+      );
     return !binary;
   };
   const out = new Transform({
@@ -164,12 +186,15 @@ function refuseBinary(source: Readable): Readable {
       if (judge(head, this)) done(null, head);
     },
   });
-  return piped(source, [out], (error) => errors.invalidFile(`The upload could not be read: ${(error as Error).message}.`));
+  return piped(source, [out], (error) =>
+    errors.invalidFile(`The upload could not be read: ${(error as Error).message}.`),
+  );
 }
 
 /** More than a tenth of the block is control bytes other than tab, line feed and carriage return. */
 function mostlyControlBytes(block: Buffer): boolean {
   let control = 0;
-  for (const byte of block) if ((byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) || byte === 0x7f) control += 1;
+  for (const byte of block)
+    if ((byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) || byte === 0x7f) control += 1;
   return block.length > 0 && control * 10 > block.length;
 }

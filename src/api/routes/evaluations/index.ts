@@ -4,7 +4,16 @@ import { EVALUATION_STATUSES, type EvaluationRecord } from '../../../db/schema/e
 import { SPLITS } from '../../../domain/datasets/rows.js';
 import type { EvaluationsService } from '../../../services/evaluations/evaluations-service.js';
 import type { LeaderboardService } from '../../../services/evaluations/leaderboard.js';
-import { authenticatedErrors, iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
+import {
+  authenticatedErrors,
+  iso,
+  isoOrNull,
+  Nullable,
+  NullableTimestamp,
+  pageOf,
+  pageQueryProperties,
+  Timestamp,
+} from '../../schemas/common.js';
 import { metricsSummary } from '../../schemas/metrics-summary.js';
 import { ModelVersion, presentModelVersion } from '../model-versions/index.js';
 import { inBody, inPath, inQuery, taskInPath } from '../../task-bindings.js';
@@ -46,20 +55,29 @@ const present = (evaluation: EvaluationRecord, answered: number) => ({
 
 const Split = Type.Enum([...SPLITS], { default: 'test' });
 
-export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: EvaluationsService; leaderboard: LeaderboardService }> = async (
-  app,
-  { evaluations, leaderboard },
-) => {
-  const withProgress = async (evaluation: EvaluationRecord) => present(evaluation, (await evaluations.progress(evaluation)).answered);
+export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
+  evaluations: EvaluationsService;
+  leaderboard: LeaderboardService;
+}> = async (app, { evaluations, leaderboard }) => {
+  const withProgress = async (evaluation: EvaluationRecord) =>
+    present(evaluation, (await evaluations.progress(evaluation)).answered);
 
   app.post('/v1/evaluations', {
-    config: { access: 'write', idempotent: true, tasks: [inBody('model_version_id', 'modelVersion'), inBody('dataset_version_id', 'datasetVersion')] },
+    config: {
+      access: 'write',
+      idempotent: true,
+      tasks: [inBody('model_version_id', 'modelVersion'), inBody('dataset_version_id', 'datasetVersion')],
+    },
     schema: {
       tags,
       operationId: 'createEvaluation',
       summary: 'Score a model version on a dataset version’s split (default test), in the background',
       body: Type.Object(
-        { model_version_id: Type.String({ format: 'uuid' }), dataset_version_id: Type.String({ format: 'uuid' }), split: Split },
+        {
+          model_version_id: Type.String({ format: 'uuid' }),
+          dataset_version_id: Type.String({ format: 'uuid' }),
+          split: Split,
+        },
         { additionalProperties: false },
       ),
       response: { 202: Evaluation, ...authenticatedErrors(404, 409) },
@@ -95,7 +113,8 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
     schema: {
       tags,
       operationId: 'getEvaluation',
-      summary: 'Status, progress and (when completed) every metric: report, confusion matrix, calibration, latency, cost',
+      summary:
+        'Status, progress and (when completed) every metric: report, confusion matrix, calibration, latency, cost',
       params: Type.Object({ evaluation: Type.String({ format: 'uuid' }) }),
       response: { 200: Evaluation, ...authenticatedErrors(404) },
     },
@@ -111,7 +130,8 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
       params: Type.Object({ evaluation: Type.String({ format: 'uuid' }) }),
       response: { 202: Evaluation, ...authenticatedErrors(404, 409) },
     },
-    handler: async (request, reply) => reply.status(202).send(await withProgress(await evaluations.retry(request.params.evaluation))),
+    handler: async (request, reply) =>
+      reply.status(202).send(await withProgress(await evaluations.retry(request.params.evaluation))),
   });
 
   app.get('/v1/evaluations/:evaluation/report', {
@@ -119,12 +139,14 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
     schema: {
       tags,
       operationId: 'getEvaluationReport',
-      summary: 'The classification report as text, laid out like scikit-learn’s, then failed and unparseable counts and the confusion matrix',
+      summary:
+        'The classification report as text, laid out like scikit-learn’s, then failed and unparseable counts and the confusion matrix',
       params: Type.Object({ evaluation: Type.String({ format: 'uuid' }) }),
       produces: ['text/plain'],
       response: { 200: Type.String(), ...authenticatedErrors(404, 409) },
     },
-    handler: async (request, reply) => reply.type('text/plain; charset=utf-8').send(await evaluations.textReport(request.params.evaluation)),
+    handler: async (request, reply) =>
+      reply.type('text/plain; charset=utf-8').send(await evaluations.textReport(request.params.evaluation)),
   });
 
   app.get('/v1/evaluations/:evaluation/predictions', {
@@ -177,7 +199,10 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
       operationId: 'getLeaderboard',
       summary: 'Every model evaluated on the same rows, ranked by the task’s metric, each tested against the champion',
       params: Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) }),
-      querystring: Type.Object({ dataset_version_id: Type.String({ format: 'uuid' }), split: Split }, { additionalProperties: false }),
+      querystring: Type.Object(
+        { dataset_version_id: Type.String({ format: 'uuid' }), split: Split },
+        { additionalProperties: false },
+      ),
       response: {
         200: Type.Object({
           metric: Type.String(),
@@ -198,9 +223,14 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{ evaluations: Evaluat
               failed_calls: Type.Integer({ description: 'Rows whose call errored: no answer came back' }),
               unparseable_answers: Type.Integer({ description: 'Rows whose answer named no label' }),
               unknown_labels: Type.Integer({ description: 'Rows answered with a label outside the task' }),
-              failure_rate: Nullable(Type.Number({ description: 'All three over the rows: what the policy’s max_failure_rate limits' })),
+              failure_rate: Nullable(
+                Type.Number({ description: 'All three over the rows: what the policy’s max_failure_rate limits' }),
+              ),
               versus_champion: Nullable(
-                Type.Object({ only_this_right: Type.Integer(), only_champion_right: Type.Integer(), p_value: Type.Number() }, { description: 'Exact McNemar test' }),
+                Type.Object(
+                  { only_this_right: Type.Integer(), only_champion_right: Type.Integer(), p_value: Type.Number() },
+                  { description: 'Exact McNemar test' },
+                ),
               ),
             }),
           ),

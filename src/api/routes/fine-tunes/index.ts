@@ -18,9 +18,20 @@ import { inBody, inPath, taskInPath } from '../../task-bindings.js';
 
 const tags = ['training'];
 
-export const fineTunesRoutes: FastifyPluginAsyncTypebox<{ fineTunes: FineTunesService }> = async (app, { fineTunes }) => {
+export const fineTunesRoutes: FastifyPluginAsyncTypebox<{ fineTunes: FineTunesService }> = async (
+  app,
+  { fineTunes },
+) => {
   app.post('/v1/tasks/:task/fine-tunes', {
-    config: { access: 'write', idempotent: true, tasks: [taskInPath, inBody('dataset_version_id', 'datasetVersion'), inBody('parent_model_version_id', 'modelVersion')] },
+    config: {
+      access: 'write',
+      idempotent: true,
+      tasks: [
+        taskInPath,
+        inBody('dataset_version_id', 'datasetVersion'),
+        inBody('parent_model_version_id', 'modelVersion'),
+      ],
+    },
     schema: {
       tags,
       operationId: 'createFineTune',
@@ -32,9 +43,19 @@ export const fineTunesRoutes: FastifyPluginAsyncTypebox<{ fineTunes: FineTunesSe
     handler: async (request, reply) => {
       const result = await fineTunes.create(request.params.task, fineTuneInput(request.body));
       if (result.dryRun) {
-        return reply.status(200).send({ dry_run: true as const, base_model: result.baseModel, preflight: result.preflight, estimate: result.estimate });
+        return reply
+          .status(200)
+          .send({
+            dry_run: true as const,
+            base_model: result.baseModel,
+            preflight: result.preflight,
+            estimate: result.estimate,
+          });
       }
-      return reply.status(202).header('location', `/v1/fine-tunes/${result.fineTune.id}`).send(presentFineTune(result.fineTune));
+      return reply
+        .status(202)
+        .header('location', `/v1/fine-tunes/${result.fineTune.id}`)
+        .send(presentFineTune(result.fineTune));
     },
   });
 
@@ -74,5 +95,4 @@ export const fineTunesRoutes: FastifyPluginAsyncTypebox<{ fineTunes: FineTunesSe
     },
     handler: async (request) => presentFineTune(await fineTunes.cancel(request.params.fine_tune)),
   });
-
 };

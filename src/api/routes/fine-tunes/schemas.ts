@@ -3,23 +3,40 @@ import { FINE_TUNE_STATUSES, type FineTuneRecord } from '../../../db/schema/fine
 import type { FineTuneRequest } from '../../../domain/training/fine-tune-request.js';
 import { PROVIDERS } from '../../../providers/registry.js';
 import type { CreateFineTuneInput, FineTunesService } from '../../../services/fine-tunes/fine-tunes-service.js';
-import { iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
+import {
+  iso,
+  isoOrNull,
+  Nullable,
+  NullableTimestamp,
+  pageOf,
+  pageQueryProperties,
+  Timestamp,
+} from '../../schemas/common.js';
 
 const Loose = Type.Object({}, { additionalProperties: true });
 const AutoOr = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Literal('auto')]);
 
 export const CreateFineTuneBody = Type.Object(
   {
-    dataset_version_id: Type.String({ format: 'uuid', description: 'Trains on its train split; validates on its validation split' }),
-    provider: Type.Enum([...PROVIDERS], { description: '`openai`: hosted fine-tuning; `local`: the in-process trainer' }),
-    base_model: Type.Optional(Type.String({ minLength: 1, description: 'Hosted base model (default gpt-4o-mini-2024-07-18)' })),
+    dataset_version_id: Type.String({
+      format: 'uuid',
+      description: 'Trains on its train split; validates on its validation split',
+    }),
+    provider: Type.Enum([...PROVIDERS], {
+      description: '`openai`: hosted fine-tuning; `local`: the in-process trainer',
+    }),
+    base_model: Type.Optional(
+      Type.String({ minLength: 1, description: 'Hosted base model (default gpt-4o-mini-2024-07-18)' }),
+    ),
     hyperparameters: Type.Optional(
       Type.Object(
         {
           n_epochs: Type.Optional(AutoOr(Type.Integer({ minimum: 1, maximum: 50 }))),
           batch_size: Type.Optional(AutoOr(Type.Integer({ minimum: 1, maximum: 256 }))),
           learning_rate_multiplier: Type.Optional(AutoOr(Type.Number({ exclusiveMinimum: 0, maximum: 10 }))),
-          regularization: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, description: 'Local trainer only' })),
+          regularization: Type.Optional(
+            Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000, description: 'Local trainer only' }),
+          ),
           epochs: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, description: 'Local trainer only' })),
         },
         { additionalProperties: false },
@@ -27,7 +44,9 @@ export const CreateFineTuneBody = Type.Object(
     ),
     suffix: Type.Optional(Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9_-]+$' })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
-    parent_model_version_id: Type.Optional(Type.String({ format: 'uuid', description: 'Continue training this model on newer data' })),
+    parent_model_version_id: Type.Optional(
+      Type.String({ format: 'uuid', description: 'Continue training this model on newer data' }),
+    ),
     dry_run: Type.Boolean({ default: false, description: 'Only check the data and estimate epochs, tokens and cost' }),
   },
   { additionalProperties: false },
@@ -96,7 +115,10 @@ const AutoEvaluation = Type.Object(
     evaluation_id: Nullable(Type.String({ format: 'uuid' })),
     reason: Nullable(Type.String({ description: 'Why it was skipped, e.g. the version has no labeled test rows' })),
   },
-  { description: 'The automatic test evaluation of the trained model, decided after it was registered; null until then. A skipped one does not fail the fine-tune.' },
+  {
+    description:
+      'The automatic test evaluation of the trained model, decided after it was registered; null until then. A skipped one does not fail the fine-tune.',
+  },
 );
 
 export const FineTune = Type.Object({
@@ -106,7 +128,9 @@ export const FineTune = Type.Object({
   provider: Type.String(),
   base_model: Type.String(),
   parent_model_version_id: Nullable(Type.String()),
-  status: Type.Enum([...FINE_TUNE_STATUSES], { description: '`refused`: the provider will not train for this organisation' }),
+  status: Type.Enum([...FINE_TUNE_STATUSES], {
+    description: '`refused`: the provider will not train for this organisation',
+  }),
   cancel_requested: Type.Boolean(),
   hyperparameters: Loose,
   resolved_hyperparameters: Nullable(Loose),
@@ -130,10 +154,19 @@ export const FineTuneDetail = Type.Object({
   ...FineTune.properties,
   timeline: Type.Array(Type.Object({ status: Type.String(), at: Timestamp, detail: Nullable(Type.String()) })),
   events: Type.Array(
-    Type.Object({ id: Type.String(), created_at: Timestamp, level: Type.String(), type: Nullable(Type.String()), message: Type.String(), data: Nullable(Loose) }),
+    Type.Object({
+      id: Type.String(),
+      created_at: Timestamp,
+      level: Type.String(),
+      type: Nullable(Type.String()),
+      message: Type.String(),
+      data: Nullable(Loose),
+    }),
     { description: 'Newest first (the latest 100)' },
   ),
-  checkpoints: Type.Array(Type.Object({ id: Type.String(), step: Type.Integer(), model: Type.String(), metrics: Nullable(Loose) })),
+  checkpoints: Type.Array(
+    Type.Object({ id: Type.String(), step: Type.Integer(), model: Type.String(), metrics: Nullable(Loose) }),
+  ),
 });
 
 export const FineTunePage = pageOf(FineTune);
@@ -165,9 +198,21 @@ export const presentFineTune = (f: FineTuneRecord) => ({
   finished_at: isoOrNull(f.finishedAt),
 });
 
-export const presentDetail = ({ fineTune, transitions, events, checkpoints }: Awaited<ReturnType<FineTunesService['detail']>>) => ({
+export const presentDetail = ({
+  fineTune,
+  transitions,
+  events,
+  checkpoints,
+}: Awaited<ReturnType<FineTunesService['detail']>>) => ({
   ...presentFineTune(fineTune),
   timeline: transitions.map((t) => ({ status: t.status, at: iso(t.at), detail: t.detail })),
-  events: events.map((e) => ({ id: e.eventId, created_at: iso(e.createdAt), level: e.level, type: e.type, message: e.message, data: e.data })),
+  events: events.map((e) => ({
+    id: e.eventId,
+    created_at: iso(e.createdAt),
+    level: e.level,
+    type: e.type,
+    message: e.message,
+    data: e.data,
+  })),
   checkpoints: checkpoints.map((c) => ({ id: c.checkpointId, step: c.step, model: c.model, metrics: c.metrics })),
 });

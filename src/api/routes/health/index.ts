@@ -14,7 +14,11 @@ const Check = Type.Object({
 const PredictionLogCheck = Type.Object({
   status: Type.Enum(['up', 'down']),
   buffered: Type.Integer({ description: 'Prediction records waiting to be written' }),
-  error: Type.Optional(Type.String({ description: 'Why it cannot write: buffer full, or no write for PREDICTION_LOG_STALL_MS with records pending' })),
+  error: Type.Optional(
+    Type.String({
+      description: 'Why it cannot write: buffer full, or no write for PREDICTION_LOG_STALL_MS with records pending',
+    }),
+  ),
 });
 
 const Readiness = Type.Object({
@@ -44,7 +48,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthService; me
     schema: {
       tags,
       operationId: 'ready',
-      summary: 'Postgres and Redis answer, the prediction log is writing and the instance is not shutting down; 503 otherwise',
+      summary:
+        'Postgres and Redis answer, the prediction log is writing and the instance is not shutting down; 503 otherwise',
       response: { 200: Readiness, ...errorResponses(503) },
     },
     handler: async () => {
@@ -52,7 +57,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ health: HealthService; me
       if (draining) throw errors.unavailable('Not ready: shutting down.', { checks, draining: true });
       if (!ready) {
         const down = Object.entries(checks).filter(([, check]) => check.status === 'down');
-        const reasons = down.map(([name, check]) => (name === 'prediction_log' ? `prediction_log cannot write (${check.error})` : `${name} unreachable`));
+        const reasons = down.map(([name, check]) =>
+          name === 'prediction_log' ? `prediction_log cannot write (${check.error})` : `${name} unreachable`,
+        );
         throw errors.unavailable(`Not ready: ${reasons.join('; ')}.`, { checks, down: down.map(([name]) => name) });
       }
       return { status: 'ready' as const, checks };

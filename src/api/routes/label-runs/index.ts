@@ -21,7 +21,10 @@ import { inPath } from '../../task-bindings.js';
 const tags = ['labeling'];
 const PROGRESS_INTERVAL_MS = 1_000;
 
-export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsService }> = async (app, { labelRuns }) => {
+export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsService }> = async (
+  app,
+  { labelRuns },
+) => {
   const openStream = eventStreams(app);
 
   app.post('/v1/dataset-versions/:version/label-runs', {
@@ -35,7 +38,10 @@ export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsSe
       response: { 202: LabelRun, ...authenticatedErrors(404, 409) },
     },
     handler: async (request, reply) => {
-      const run = await labelRuns.create(request.params.version, { ...labelingInput(request.body), onlyUnlabeled: request.body.only_unlabeled });
+      const run = await labelRuns.create(request.params.version, {
+        ...labelingInput(request.body),
+        onlyUnlabeled: request.body.only_unlabeled,
+      });
       return reply.status(202).header('location', `/v1/label-runs/${run.run.id}`).send(presentRun(run));
     },
   });
@@ -73,7 +79,10 @@ export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsSe
       summary: 'Progress as server-sent events (`progress` every second, the last when the run ends)',
       params: RunParams,
       produces: ['text/event-stream'],
-      response: { 200: Type.String({ description: 'text/event-stream of `progress` events' }), ...authenticatedErrors(404) },
+      response: {
+        200: Type.String({ description: 'text/event-stream of `progress` events' }),
+        ...authenticatedErrors(404),
+      },
     },
     handler: async (request, reply) => {
       await labelRuns.get(request.params.run); // 404 before the stream starts

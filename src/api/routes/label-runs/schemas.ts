@@ -4,23 +4,47 @@ import { LABEL_RUN_STATUSES } from '../../../db/schema/label-runs.js';
 import { LABELING_MODES, type LabelRunRequest } from '../../../domain/labeling/label-run-request.js';
 import { PROVIDERS } from '../../../providers/registry.js';
 import type { CreateLabelRunInput, LabelRunView } from '../../../services/label-runs/label-runs-service.js';
-import { iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
+import {
+  iso,
+  isoOrNull,
+  Nullable,
+  NullableTimestamp,
+  pageOf,
+  pageQueryProperties,
+  Timestamp,
+} from '../../schemas/common.js';
 
 const Loose = Type.Object({}, { additionalProperties: true });
 const Probability = Type.Number({ minimum: 0, maximum: 1 });
 
 export const CreateLabelRunBody = Type.Object(
   {
-    provider: Type.Enum([...PROVIDERS], { description: '`openai`: any OpenAI-compatible endpoint; `local`: offline TF-IDF few-shot model' }),
-    model: Type.Optional(Type.String({ minLength: 1, description: 'Default gpt-4o-mini (openai) or few-shot-tfidf (local)' })),
+    provider: Type.Enum([...PROVIDERS], {
+      description: '`openai`: any OpenAI-compatible endpoint; `local`: offline TF-IDF few-shot model',
+    }),
+    model: Type.Optional(
+      Type.String({ minLength: 1, description: 'Default gpt-4o-mini (openai) or few-shot-tfidf (local)' }),
+    ),
     mode: Type.Enum([...LABELING_MODES], { default: 'zero_shot' }),
-    k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, description: 'Few-shot examples drawn stratified from labeled rows (default 8)' })),
-    few_shot_examples: Type.Optional(
-      Type.Array(Type.Object({ text: Type.String({ minLength: 1 }), label: Type.String({ minLength: 1 }) }, { additionalProperties: false }), {
-        minItems: 1,
-        maxItems: 100,
-        description: 'Given examples instead of drawn ones',
+    k: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        description: 'Few-shot examples drawn stratified from labeled rows (default 8)',
       }),
+    ),
+    few_shot_examples: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { text: Type.String({ minLength: 1 }), label: Type.String({ minLength: 1 }) },
+          { additionalProperties: false },
+        ),
+        {
+          minItems: 1,
+          maxItems: 100,
+          description: 'Given examples instead of drawn ones',
+        },
+      ),
     ),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 4294967295 })),
     instructions: Type.Optional(Type.String({ minLength: 1, maxLength: 20_000, description: 'Instead of the task’s' })),
@@ -31,7 +55,10 @@ export const CreateLabelRunBody = Type.Object(
           negative_label: Type.String({ minLength: 1 }),
           min_confidence: Probability,
         },
-        { additionalProperties: false, description: 'Signal-strength pass: answers under min_confidence become negative_label' },
+        {
+          additionalProperties: false,
+          description: 'Signal-strength pass: answers under min_confidence become negative_label',
+        },
       ),
     ),
     limits: Type.Optional(
@@ -45,8 +72,14 @@ export const CreateLabelRunBody = Type.Object(
     ),
     rate_limit: Type.Optional(
       Type.Object(
-        { rpm: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })), tpm: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_000_000_000 })) },
-        { additionalProperties: false, description: 'The provider’s limits for this model (default OPENAI_RPM / OPENAI_TPM)' },
+        {
+          rpm: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+          tpm: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_000_000_000 })),
+        },
+        {
+          additionalProperties: false,
+          description: 'The provider’s limits for this model (default OPENAI_RPM / OPENAI_TPM)',
+        },
       ),
     ),
     low_confidence_threshold: Type.Optional(Probability),
@@ -82,7 +115,10 @@ export const labelingBody = (request: Omit<LabelRunRequest, 'onlyUnlabeled'> & {
   seed: request.seed,
   instructions: request.instructions,
   only_unlabeled: request.onlyUnlabeled,
-  refine: request.refine && { negative_label: request.refine.negativeLabel, min_confidence: request.refine.minConfidence },
+  refine: request.refine && {
+    negative_label: request.refine.negativeLabel,
+    min_confidence: request.refine.minConfidence,
+  },
   limits: request.limits && { max_examples: request.limits.maxExamples, max_cost_usd: request.limits.maxCostUsd },
   rate_limit: request.rateLimit,
   low_confidence_threshold: request.lowConfidenceThreshold,

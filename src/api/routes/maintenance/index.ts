@@ -8,7 +8,10 @@ const EnqueuedJob = Type.Object({
   job_id: Type.String({ description: 'Repeated requests within the hour return the same job' }),
 });
 
-export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ maintenance: MaintenanceService }> = async (app, { maintenance }) => {
+export const maintenanceRoutes: FastifyPluginAsyncTypebox<{ maintenance: MaintenanceService }> = async (
+  app,
+  { maintenance },
+) => {
   app.post('/v1/maintenance/purge-revoked-keys', {
     config: { access: 'admin' },
     schema: {

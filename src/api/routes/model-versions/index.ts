@@ -5,10 +5,19 @@ import type { ModelVersionsService } from '../../../services/model-versions/mode
 import type { RoutingService } from '../../../services/routing/routing-service.js';
 import type { EvaluationsService } from '../../../services/evaluations/evaluations-service.js';
 import { PROVIDERS } from '../../../providers/registry.js';
-import { authenticatedErrors, iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
+import {
+  authenticatedErrors,
+  iso,
+  isoOrNull,
+  Nullable,
+  NullableTimestamp,
+  pageOf,
+  pageQueryProperties,
+  presentPage,
+  Timestamp,
+} from '../../schemas/common.js';
 import { metricsSummary } from '../../schemas/metrics-summary.js';
 import { inBody, inPath, taskInPath } from '../../task-bindings.js';
-
 
 export const ModelVersion = Type.Object({
   id: Type.String({ format: 'uuid' }),
@@ -53,17 +62,37 @@ const tags = ['models'];
 const RegisterBody = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-    kind: Type.Enum(['prompt', 'fine_tuned'], { description: '`prompt`: prompt-only; `fine_tuned`: a fine-tune made elsewhere (bring your own)' }),
+    kind: Type.Enum(['prompt', 'fine_tuned'], {
+      description: '`prompt`: prompt-only; `fine_tuned`: a fine-tune made elsewhere (bring your own)',
+    }),
     provider: Type.Enum([...PROVIDERS]),
-    model: Type.Optional(Type.String({ minLength: 1, description: 'Provider model id; default gpt-4o-mini (openai) or few-shot-tfidf (local)' })),
+    model: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'Provider model id; default gpt-4o-mini (openai) or few-shot-tfidf (local)',
+      }),
+    ),
     instructions: Type.Optional(Type.String({ minLength: 1, maxLength: 20_000 })),
     few_shot_examples: Type.Optional(
-      Type.Array(Type.Object({ text: Type.String({ minLength: 1 }), label: Type.String({ minLength: 1 }) }, { additionalProperties: false }), { maxItems: 100 }),
+      Type.Array(
+        Type.Object(
+          { text: Type.String({ minLength: 1 }), label: Type.String({ minLength: 1 }) },
+          { additionalProperties: false },
+        ),
+        { maxItems: 100 },
+      ),
     ),
     few_shot_from: Type.Optional(
       Type.Object(
-        { dataset_version_id: Type.String({ format: 'uuid' }), k: Type.Integer({ minimum: 1, maximum: 100 }), seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffff_ffff })) },
-        { additionalProperties: false, description: 'Draw k examples, stratified, from a version’s labeled train rows' },
+        {
+          dataset_version_id: Type.String({ format: 'uuid' }),
+          k: Type.Integer({ minimum: 1, maximum: 100 }),
+          seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffff_ffff })),
+        },
+        {
+          additionalProperties: false,
+          description: 'Draw k examples, stratified, from a version’s labeled train rows',
+        },
       ),
     ),
   },
@@ -85,10 +114,11 @@ const ModelVersionDetail = Type.Object({
   latest_evaluations: Type.Array(LatestEvaluation, { description: 'Newest first (up to 5)' }),
 });
 
-export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ modelVersions: ModelVersionsService; routing: RoutingService; evaluations: EvaluationsService }> = async (
-  app,
-  { modelVersions, routing, evaluations },
-) => {
+export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{
+  modelVersions: ModelVersionsService;
+  routing: RoutingService;
+  evaluations: EvaluationsService;
+}> = async (app, { modelVersions, routing, evaluations }) => {
   const detail = async (model: ModelVersionRecord) => ({
     ...presentModelVersion(model),
     latest_evaluations: (await evaluations.latestFor(model.id)).map((evaluation) => {
@@ -106,7 +136,11 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ modelVersions: Mod
   });
 
   app.post('/v1/tasks/:task/model-versions', {
-    config: { access: 'write', idempotent: true, tasks: [taskInPath, inBody('few_shot_from.dataset_version_id', 'datasetVersion')] },
+    config: {
+      access: 'write',
+      idempotent: true,
+      tasks: [taskInPath, inBody('few_shot_from.dataset_version_id', 'datasetVersion')],
+    },
     schema: {
       tags,
       operationId: 'registerModelVersion',
@@ -115,7 +149,8 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ modelVersions: Mod
       body: RegisterBody,
       response: { 201: ModelVersion, ...authenticatedErrors(404, 409) },
     },
-    handler: async (request, reply) => reply.status(201).send(presentModelVersion(await modelVersions.register(request.params.task, request.body))),
+    handler: async (request, reply) =>
+      reply.status(201).send(presentModelVersion(await modelVersions.register(request.params.task, request.body))),
   });
 
   app.post('/v1/model-versions/:model_version/retire', {
@@ -125,12 +160,18 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ modelVersions: Mod
       operationId: 'retireModelVersion',
       summary: 'Take a model out of service for good (it leaves routing); idempotent',
       params: Type.Object({ model_version: Type.String({ format: 'uuid' }) }),
-      body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
+      body: Type.Optional(
+        Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
+      ),
       response: { 200: ModelVersion, ...authenticatedErrors(404) },
     },
     handler: async (request) => {
       const model = await modelVersions.get(request.params.model_version);
-      await routing.retire(model.id, request.body?.reason ?? 'retired on request', request.principal?.keyId ?? 'unknown');
+      await routing.retire(
+        model.id,
+        request.body?.reason ?? 'retired on request',
+        request.principal?.keyId ?? 'unknown',
+      );
       return presentModelVersion(await modelVersions.get(model.id));
     },
   });
@@ -145,7 +186,8 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{ modelVersions: Mod
       querystring: Type.Object({ ...pageQueryProperties }, { additionalProperties: false }),
       response: { 200: pageOf(ModelVersion), ...authenticatedErrors(404) },
     },
-    handler: async (request) => presentPage(await modelVersions.list(request.params.task, request.query), presentModelVersion),
+    handler: async (request) =>
+      presentPage(await modelVersions.list(request.params.task, request.query), presentModelVersion),
   });
 
   app.get('/v1/model-versions/:model_version', {

@@ -2,8 +2,22 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type, type Static } from 'typebox';
 import { STEP_STATUSES, PIPELINE_STATUSES } from '../../../db/schema/pipelines.js';
 import type { PipelineParams } from '../../../domain/pipelines/pipeline-params.js';
-import type { CreatePipelineInput, PipelinesService, PipelineView } from '../../../services/pipelines/pipelines-service.js';
-import { authenticatedErrors, iso, isoOrNull, Nullable, NullableTimestamp, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
+import type {
+  CreatePipelineInput,
+  PipelinesService,
+  PipelineView,
+} from '../../../services/pipelines/pipelines-service.js';
+import {
+  authenticatedErrors,
+  iso,
+  isoOrNull,
+  Nullable,
+  NullableTimestamp,
+  pageOf,
+  pageQueryProperties,
+  presentPage,
+  Timestamp,
+} from '../../schemas/common.js';
 import { OperationSchema } from '../datasets/schemas.js';
 import { candidateBody, candidateInput, CreateFineTuneBody } from '../fine-tunes/schemas.js';
 import { CreateLabelRunBody, labelingBody, labelingInput } from '../label-runs/schemas.js';
@@ -15,20 +29,36 @@ const PipelineParams = Type.Object({ pipeline: Type.String({ format: 'uuid' }) }
 
 const CreatePipelineBody = Type.Object(
   {
-    dataset_version_id: Type.String({ format: 'uuid', description: 'Where the data comes from; unlabeled rows are labeled first when `label` is given' }),
-    label: Type.Optional(Type.Omit(CreateLabelRunBody, ['only_unlabeled'], { additionalProperties: false, description: 'Label the unlabeled rows with this model first' })),
+    dataset_version_id: Type.String({
+      format: 'uuid',
+      description: 'Where the data comes from; unlabeled rows are labeled first when `label` is given',
+    }),
+    label: Type.Optional(
+      Type.Omit(CreateLabelRunBody, ['only_unlabeled'], {
+        additionalProperties: false,
+        description: 'Label the unlabeled rows with this model first',
+      }),
+    ),
     prepare: Type.Optional(
       Type.Object(
         { operations: Type.Array(OperationSchema, { minItems: 1, maxItems: 50 }) },
-        { additionalProperties: false, description: 'Default: drop unlabeled, dedupe (normalized), clean, split 70/15/15 stratified (seed 42)' },
+        {
+          additionalProperties: false,
+          description: 'Default: drop unlabeled, dedupe (normalized), clean, split 70/15/15 stratified (seed 42)',
+        },
       ),
     ),
-    candidates: Type.Array(Type.Omit(CreateFineTuneBody, ['dataset_version_id', 'dry_run'], { additionalProperties: false }), {
-      minItems: 1,
-      maxItems: 5,
-      description: 'Models to train on the prepared train split: hosted (`openai`) and/or `local`',
-    }),
-    baseline_model_version_id: Type.Optional(Type.String({ format: 'uuid', description: 'Prompt-only model to compare with; default the task’s fallback' })),
+    candidates: Type.Array(
+      Type.Omit(CreateFineTuneBody, ['dataset_version_id', 'dry_run'], { additionalProperties: false }),
+      {
+        minItems: 1,
+        maxItems: 5,
+        description: 'Models to train on the prepared train split: hosted (`openai`) and/or `local`',
+      },
+    ),
+    baseline_model_version_id: Type.Optional(
+      Type.String({ format: 'uuid', description: 'Prompt-only model to compare with; default the task’s fallback' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -60,7 +90,13 @@ const Step = Type.Object({
   duration_ms: Nullable(Type.Integer()),
   cost_usd: Nullable(Type.Number()),
   error: Nullable(Type.String()),
-  outputs: Type.Object({}, { additionalProperties: true, description: 'Ids and figures the step produced (label run, versions, fine-tunes, evaluations, decision)' }),
+  outputs: Type.Object(
+    {},
+    {
+      additionalProperties: true,
+      description: 'Ids and figures the step produced (label run, versions, fine-tunes, evaluations, decision)',
+    },
+  ),
 });
 
 const Pipeline = Type.Object({
@@ -112,9 +148,21 @@ const present = ({ pipeline, steps }: PipelineView) => ({
   finished_at: isoOrNull(pipeline.finishedAt),
 });
 
-export const pipelinesRoutes: FastifyPluginAsyncTypebox<{ pipelines: PipelinesService }> = async (app, { pipelines }) => {
+export const pipelinesRoutes: FastifyPluginAsyncTypebox<{ pipelines: PipelinesService }> = async (
+  app,
+  { pipelines },
+) => {
   app.post('/v1/tasks/:task/pipelines', {
-    config: { access: 'write', idempotent: true, tasks: [taskInPath, inBody('dataset_version_id', 'datasetVersion'), inBody('candidates[].parent_model_version_id', 'modelVersion'), inBody('baseline_model_version_id', 'modelVersion')] },
+    config: {
+      access: 'write',
+      idempotent: true,
+      tasks: [
+        taskInPath,
+        inBody('dataset_version_id', 'datasetVersion'),
+        inBody('candidates[].parent_model_version_id', 'modelVersion'),
+        inBody('baseline_model_version_id', 'modelVersion'),
+      ],
+    },
     schema: {
       tags,
       operationId: 'createPipeline',
@@ -144,7 +192,13 @@ export const pipelinesRoutes: FastifyPluginAsyncTypebox<{ pipelines: PipelinesSe
 
   app.get('/v1/pipelines/:pipeline', {
     config: { access: 'read', tasks: [inPath('pipeline', 'pipeline')] },
-    schema: { tags, operationId: 'getPipeline', summary: 'Every step’s state, timings, cost and outputs', params: PipelineParams, response: { 200: Pipeline, ...authenticatedErrors(404) } },
+    schema: {
+      tags,
+      operationId: 'getPipeline',
+      summary: 'Every step’s state, timings, cost and outputs',
+      params: PipelineParams,
+      response: { 200: Pipeline, ...authenticatedErrors(404) },
+    },
     handler: async (request) => present(await pipelines.get(request.params.pipeline)),
   });
 

@@ -19,13 +19,19 @@ import { inPath, inQuery, taskInPath } from '../../task-bindings.js';
 const tags = ['predictions'];
 const dateOrUndefined = (value: string | undefined) => (value === undefined ? undefined : new Date(value));
 
-export const predictionsRoutes: FastifyPluginAsyncTypebox<{ predictions: PredictionsService; monitoring: MonitoringService }> = async (
-  app,
-  { predictions, monitoring },
-) => {
+export const predictionsRoutes: FastifyPluginAsyncTypebox<{
+  predictions: PredictionsService;
+  monitoring: MonitoringService;
+}> = async (app, { predictions, monitoring }) => {
   app.get('/v1/predictions/:prediction', {
     config: { access: 'read', tasks: [inPath('prediction', 'prediction')] },
-    schema: { tags, operationId: 'getPrediction', summary: 'A logged prediction with its feedback', params: PredictionParams, response: { 200: StoredPrediction, ...authenticatedErrors(404) } },
+    schema: {
+      tags,
+      operationId: 'getPrediction',
+      summary: 'A logged prediction with its feedback',
+      params: PredictionParams,
+      response: { 200: StoredPrediction, ...authenticatedErrors(404) },
+    },
     handler: async (request) => presentPrediction(await predictions.get(request.params.prediction)),
   });
 
@@ -40,7 +46,11 @@ export const predictionsRoutes: FastifyPluginAsyncTypebox<{ predictions: Predict
       response: { 200: StoredPrediction, ...authenticatedErrors(404) },
     },
     handler: async (request) => {
-      const { prediction, feedback } = await predictions.giveFeedback(request.params.prediction, request.body, request.principal!.keyId);
+      const { prediction, feedback } = await predictions.giveFeedback(
+        request.params.prediction,
+        request.body,
+        request.principal!.keyId,
+      );
       return presentPrediction({ prediction, feedback });
     },
   });
@@ -59,7 +69,12 @@ export const predictionsRoutes: FastifyPluginAsyncTypebox<{ predictions: Predict
       const { served_by, has_feedback, since, until, limit, cursor } = request.query;
       const page = await predictions.list(
         request.params.task,
-        { servedBy: served_by, hasFeedback: has_feedback, since: dateOrUndefined(since), until: dateOrUndefined(until) },
+        {
+          servedBy: served_by,
+          hasFeedback: has_feedback,
+          since: dateOrUndefined(since),
+          until: dateOrUndefined(until),
+        },
         { limit, cursor },
       );
       return presentPage(page, presentPrediction);

@@ -57,8 +57,16 @@ export const MonitoringQuery = Type.Object(
   {
     since: Type.Optional(Type.String({ format: 'date-time', description: 'Default: 24 hours before `until`' })),
     until: Type.Optional(Type.String({ format: 'date-time', description: 'Default: now' })),
-    bucket_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 366 * 24 * 3600, description: 'Width of each series bucket; default: about 24 buckets' })),
-    reference_version_id: Type.Optional(Type.String({ format: 'uuid', description: 'Training data to measure drift against; default: the champion’s' })),
+    bucket_seconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 366 * 24 * 3600,
+        description: 'Width of each series bucket; default: about 24 buckets',
+      }),
+    ),
+    reference_version_id: Type.Optional(
+      Type.String({ format: 'uuid', description: 'Training data to measure drift against; default: the champion’s' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -87,23 +95,34 @@ export const Monitoring = Type.Object({
   models: Type.Array(ModelFigures),
   series: Type.Array(Type.Object({ start: Timestamp, ...Figures, models: Type.Array(ModelFigures) })),
   predicted_labels: Type.Record(Type.String(), Type.Integer()),
-  drift: Type.Object(
-    {
-      psi: Nullable(Type.Number({ description: 'Population stability index of predicted labels against the reference' })),
-      level: Nullable(Type.Enum(['stable', 'moderate', 'significant'], { description: '< 0.1 stable, 0.1–0.25 moderate, > 0.25 significant' })),
-      reason: Type.Optional(Type.String()),
-      reference_version_id: Type.Optional(Type.String({ format: 'uuid' })),
-      reference_split: Type.Optional(Type.Enum(['train', 'all'])),
-      labels: Type.Optional(
-        Type.Array(Type.Object({ label: Type.String(), expected_share: Type.Number(), actual_share: Type.Number(), contribution: Type.Number() })),
+  drift: Type.Object({
+    psi: Nullable(Type.Number({ description: 'Population stability index of predicted labels against the reference' })),
+    level: Nullable(
+      Type.Enum(['stable', 'moderate', 'significant'], {
+        description: '< 0.1 stable, 0.1–0.25 moderate, > 0.25 significant',
+      }),
+    ),
+    reason: Type.Optional(Type.String()),
+    reference_version_id: Type.Optional(Type.String({ format: 'uuid' })),
+    reference_split: Type.Optional(Type.Enum(['train', 'all'])),
+    labels: Type.Optional(
+      Type.Array(
+        Type.Object({
+          label: Type.String(),
+          expected_share: Type.Number(),
+          actual_share: Type.Number(),
+          contribution: Type.Number(),
+        }),
       ),
-    },
-  ),
+    ),
+  }),
 });
 
 export const MergeFeedbackBody = Type.Object(
   {
-    split: Type.Optional(Nullable(Type.Enum([...SPLITS], { description: 'Split of inputs the version lacks; default train' }))),
+    split: Type.Optional(
+      Nullable(Type.Enum([...SPLITS], { description: 'Split of inputs the version lacks; default train' })),
+    ),
     since: Type.Optional(Type.String({ format: 'date-time', description: 'Only feedback given from then on' })),
     until: Type.Optional(Type.String({ format: 'date-time', description: 'Only feedback given before then' })),
   },
@@ -118,7 +137,13 @@ const presentFeedback = (feedback: PredictionFeedbackRecord) => ({
   updated_at: iso(feedback.updatedAt),
 });
 
-export const presentPrediction = ({ prediction, feedback }: { prediction: PredictionRecord; feedback: PredictionFeedbackRecord | null }) => ({
+export const presentPrediction = ({
+  prediction,
+  feedback,
+}: {
+  prediction: PredictionRecord;
+  feedback: PredictionFeedbackRecord | null;
+}) => ({
   id: prediction.id,
   task_id: prediction.taskId,
   model_version_id: prediction.modelVersionId,

@@ -3,7 +3,15 @@ import { Type } from 'typebox';
 import type { RoutingEventRecord, TaskRoutingRecord } from '../../../db/schema/routing.js';
 import { RANKING_METRICS } from '../../../domain/routing/promotion-policy.js';
 import type { RoutingService } from '../../../services/routing/routing-service.js';
-import { authenticatedErrors, iso, Nullable, pageOf, pageQueryProperties, presentPage, Timestamp } from '../../schemas/common.js';
+import {
+  authenticatedErrors,
+  iso,
+  Nullable,
+  pageOf,
+  pageQueryProperties,
+  presentPage,
+  Timestamp,
+} from '../../schemas/common.js';
 import { inBody, taskInPath } from '../../task-bindings.js';
 
 const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -18,8 +26,14 @@ const Routing = Type.Object({
     min_improvement: Type.Number(),
     min_test_size: Type.Integer(),
     auto_promote: Type.Boolean(),
-    max_failure_rate: Type.Number({ description: 'Most share of a challenger’s predictions that may have failed, named no label or an unknown one' }),
-    max_p_value: Nullable(Type.Number({ description: 'When set, an exact McNemar test against the compared model must give p ≤ this; null: off' })),
+    max_failure_rate: Type.Number({
+      description: 'Most share of a challenger’s predictions that may have failed, named no label or an unknown one',
+    }),
+    max_p_value: Nullable(
+      Type.Number({
+        description: 'When set, an exact McNemar test against the compared model must give p ≤ this; null: off',
+      }),
+    ),
   }),
   serving: Type.Object({
     timeout_ms: Type.Integer({ description: 'How long classify waits for the champion, then for the fallback' }),
@@ -30,7 +44,9 @@ const Routing = Type.Object({
 
 const RoutingEvent = Type.Object({
   id: Type.String(),
-  action: Type.String({ description: 'promote, auto_promote, no_promotion, rollback, set_fallback, update_policy, retire' }),
+  action: Type.String({
+    description: 'promote, auto_promote, no_promotion, rollback, set_fallback, update_policy, retire',
+  }),
   from_model_id: Nullable(Type.String()),
   to_model_id: Nullable(Type.String()),
   reason: Type.String(),
@@ -71,7 +87,13 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
 
   app.get('/v1/tasks/:task/routing', {
     config: { access: 'read', tasks: [taskInPath] },
-    schema: { tags, operationId: 'getRouting', summary: 'Champion, fallback and promotion policy', params: TaskParams, response: { 200: Routing, ...authenticatedErrors(404) } },
+    schema: {
+      tags,
+      operationId: 'getRouting',
+      summary: 'Champion, fallback and promotion policy',
+      params: TaskParams,
+      response: { 200: Routing, ...authenticatedErrors(404) },
+    },
     handler: async (request) => present(await routing.get(request.params.task)),
   });
 
@@ -88,11 +110,26 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
           min_improvement: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
           min_test_size: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
           auto_promote: Type.Optional(Type.Boolean()),
-          max_failure_rate: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Share of failed or unparseable predictions a challenger may have' })),
-          max_p_value: Type.Optional(
-            Nullable(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'McNemar p-value a challenger must reach against the compared model; null turns the test off' })),
+          max_failure_rate: Type.Optional(
+            Type.Number({
+              minimum: 0,
+              maximum: 1,
+              description: 'Share of failed or unparseable predictions a challenger may have',
+            }),
           ),
-          timeout_ms: Type.Optional(Type.Integer({ minimum: 10, maximum: 120_000, description: 'Classify budget per model call' })),
+          max_p_value: Type.Optional(
+            Nullable(
+              Type.Number({
+                exclusiveMinimum: 0,
+                maximum: 1,
+                description:
+                  'McNemar p-value a challenger must reach against the compared model; null turns the test off',
+              }),
+            ),
+          ),
+          timeout_ms: Type.Optional(
+            Type.Integer({ minimum: 10, maximum: 120_000, description: 'Classify budget per model call' }),
+          ),
           log_inputs: Type.Optional(Type.Boolean({ description: 'false: the prediction log keeps only input hashes' })),
           fallback_model_version_id: Type.Optional(Nullable(Type.String({ format: 'uuid' }))),
         },
@@ -110,10 +147,19 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
       operationId: 'promoteModel',
       summary: 'Make a model version champion by hand',
       params: TaskParams,
-      body: Type.Object({ model_version_id: Type.String({ format: 'uuid' }), reason: Type.String({ minLength: 1, maxLength: 500, default: 'promoted by hand' }) }, { additionalProperties: false }),
+      body: Type.Object(
+        {
+          model_version_id: Type.String({ format: 'uuid' }),
+          reason: Type.String({ minLength: 1, maxLength: 500, default: 'promoted by hand' }),
+        },
+        { additionalProperties: false },
+      ),
       response: { 200: Routing, ...authenticatedErrors(404, 409) },
     },
-    handler: async (request) => present(await routing.promote(request.params.task, request.body.model_version_id, request.body.reason, actor(request))),
+    handler: async (request) =>
+      present(
+        await routing.promote(request.params.task, request.body.model_version_id, request.body.reason, actor(request)),
+      ),
   });
 
   app.post('/v1/tasks/:task/routing/rollback', {
@@ -123,10 +169,15 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
       operationId: 'rollbackChampion',
       summary: 'Put back the champion the latest promotion replaced',
       params: TaskParams,
-      body: Type.Optional(Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false })),
+      body: Type.Optional(
+        Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false }),
+      ),
       response: { 200: Routing, ...authenticatedErrors(404, 409) },
     },
-    handler: async (request) => present(await routing.rollback(request.params.task, request.body?.reason ?? 'rolled back by hand', actor(request))),
+    handler: async (request) =>
+      present(
+        await routing.rollback(request.params.task, request.body?.reason ?? 'rolled back by hand', actor(request)),
+      ),
   });
 
   app.get('/v1/tasks/:task/routing/history', {

@@ -1,15 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { TasksService } from '../../../services/tasks-service.js';
 import { authenticatedErrors, presentPage } from '../../schemas/common.js';
-import {
-  CreateTaskBody,
-  ListTasksQuery,
-  presentTask,
-  Task,
-  TaskPage,
-  TaskParams,
-  UpdateTaskBody,
-} from './schemas.js';
+import { CreateTaskBody, ListTasksQuery, presentTask, Task, TaskPage, TaskParams, UpdateTaskBody } from './schemas.js';
 import { NO_TASK, taskInPath } from '../../task-bindings.js';
 
 const tags = ['tasks'];
@@ -43,7 +35,12 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = a
     handler: async (request) => {
       const { limit, cursor, include_archived } = request.query;
       const only = request.principal?.tasks?.ids;
-      const page = await tasks.list({ limit, cursor, includeArchived: include_archived, ...(only ? { onlyIds: [...only] } : {}) });
+      const page = await tasks.list({
+        limit,
+        cursor,
+        includeArchived: include_archived,
+        ...(only ? { onlyIds: [...only] } : {}),
+      });
       return presentPage(page, presentTask);
     },
   });

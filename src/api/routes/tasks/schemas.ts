@@ -13,7 +13,11 @@ export const Label = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 100, pattern: LABEL_NAME_PATTERN }),
     description: Type.Optional(Type.String({ maxLength: 2000, description: 'Shown to LLMs and people' })),
     order: Type.Optional(
-      Type.Integer({ minimum: -1_000_000, maximum: 1_000_000, description: 'Position on an ordinal scale (e.g. stars); give it on every label or none' }),
+      Type.Integer({
+        minimum: -1_000_000,
+        maximum: 1_000_000,
+        description: 'Position on an ordinal scale (e.g. stars); give it on every label or none',
+      }),
     ),
   },
   { additionalProperties: false },

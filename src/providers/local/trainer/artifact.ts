@@ -54,7 +54,8 @@ export function serializeArtifact(artifact: LocalModelArtifact): Buffer {
   return gzipSync(JSON.stringify(artifact));
 }
 
-const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
 
 /** Parses and checks shape and sizes, so a corrupt or foreign blob fails here, not mid-prediction. */
 export function deserializeArtifact(buffer: Uint8Array): LocalModelArtifact {
@@ -65,17 +66,32 @@ export function deserializeArtifact(buffer: Uint8Array): LocalModelArtifact {
     throw new InvalidArtifactError(`not gzip-compressed JSON (${(error as Error).message})`);
   }
   const artifact = parsed as LocalModelArtifact;
-  if (typeof parsed !== 'object' || parsed === null || artifact.format !== ARTIFACT_FORMAT) throw new InvalidArtifactError(`format is not ${ARTIFACT_FORMAT}`);
-  if (artifact.version !== ARTIFACT_VERSION) throw new InvalidArtifactError(`version ${String(artifact.version)} is not supported (expected ${ARTIFACT_VERSION})`);
-  if (!isStringArray(artifact.labels) || artifact.labels.length === 0) throw new InvalidArtifactError('labels must be a non-empty string array');
-  if (!isStringArray(artifact.vocabulary?.words) || !isStringArray(artifact.vocabulary?.chars)) throw new InvalidArtifactError('vocabulary must hold word and char arrays');
+  if (typeof parsed !== 'object' || parsed === null || artifact.format !== ARTIFACT_FORMAT)
+    throw new InvalidArtifactError(`format is not ${ARTIFACT_FORMAT}`);
+  if (artifact.version !== ARTIFACT_VERSION)
+    throw new InvalidArtifactError(
+      `version ${String(artifact.version)} is not supported (expected ${ARTIFACT_VERSION})`,
+    );
+  if (!isStringArray(artifact.labels) || artifact.labels.length === 0)
+    throw new InvalidArtifactError('labels must be a non-empty string array');
+  if (!isStringArray(artifact.vocabulary?.words) || !isStringArray(artifact.vocabulary?.chars))
+    throw new InvalidArtifactError('vocabulary must hold word and char arrays');
   const terms = artifact.vocabulary.words.length + artifact.vocabulary.chars.length;
-  if (typeof artifact.idf !== 'string' || decodeFloat32(artifact.idf).length !== terms) throw new InvalidArtifactError('idf does not match the vocabulary');
-  if (typeof artifact.weights !== 'string' || decodeFloat32(artifact.weights).length !== terms * artifact.labels.length) throw new InvalidArtifactError('weights do not match vocabulary × labels');
-  if (!Array.isArray(artifact.bias) || artifact.bias.length !== artifact.labels.length || !artifact.bias.every(Number.isFinite)) throw new InvalidArtifactError('bias must hold one number per label');
+  if (typeof artifact.idf !== 'string' || decodeFloat32(artifact.idf).length !== terms)
+    throw new InvalidArtifactError('idf does not match the vocabulary');
+  if (typeof artifact.weights !== 'string' || decodeFloat32(artifact.weights).length !== terms * artifact.labels.length)
+    throw new InvalidArtifactError('weights do not match vocabulary × labels');
+  if (
+    !Array.isArray(artifact.bias) ||
+    artifact.bias.length !== artifact.labels.length ||
+    !artifact.bias.every(Number.isFinite)
+  )
+    throw new InvalidArtifactError('bias must hold one number per label');
   const temperature = artifact.calibration?.temperature;
-  if (artifact.calibration?.method !== 'temperature' || typeof temperature !== 'number' || !(temperature > 0)) throw new InvalidArtifactError('calibration must be a positive temperature');
+  if (artifact.calibration?.method !== 'temperature' || typeof temperature !== 'number' || !(temperature > 0))
+    throw new InvalidArtifactError('calibration must be a positive temperature');
   const { minCharGram, maxCharGram, wordWeight } = artifact.features ?? {};
-  if (!Number.isInteger(minCharGram) || !Number.isInteger(maxCharGram) || typeof wordWeight !== 'number') throw new InvalidArtifactError('features must give minCharGram, maxCharGram and wordWeight');
+  if (!Number.isInteger(minCharGram) || !Number.isInteger(maxCharGram) || typeof wordWeight !== 'number')
+    throw new InvalidArtifactError('features must give minCharGram, maxCharGram and wordWeight');
   return artifact;
 }

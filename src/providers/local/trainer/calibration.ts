@@ -9,7 +9,13 @@
 export const DEFAULT_TEMPERATURE = 1;
 
 /** softmax(scores[offset .. offset + classes) / temperature) into `out`. */
-export function softmaxInto(scores: ArrayLike<number>, offset: number, classes: number, temperature: number, out: Float64Array): Float64Array {
+export function softmaxInto(
+  scores: ArrayLike<number>,
+  offset: number,
+  classes: number,
+  temperature: number,
+  out: Float64Array,
+): Float64Array {
   let max = -Infinity;
   for (let k = 0; k < classes; k++) max = Math.max(max, scores[offset + k]! / temperature);
   let sum = 0;

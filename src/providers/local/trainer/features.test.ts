@@ -4,7 +4,14 @@ import { GramTable } from './gram-table.js';
 import { PairTable } from './pair-table.js';
 import { concatRows, type SparseRows } from './sparse-rows.js';
 
-const OPTIONS: FitOptions = { minDf: 1, maxWordFeatures: 1000, maxCharFeatures: 1000, minCharGram: 2, maxCharGram: 5, wordWeight: Math.SQRT1_2 };
+const OPTIONS: FitOptions = {
+  minDf: 1,
+  maxWordFeatures: 1000,
+  maxCharFeatures: 1000,
+  minCharGram: 2,
+  maxCharGram: 5,
+  wordWeight: Math.SQRT1_2,
+};
 
 const rowOf = (rows: SparseRows, i: number) => {
   const start = rows.offsets[i]!;
@@ -13,7 +20,8 @@ const rowOf = (rows: SparseRows, i: number) => {
 };
 
 describe('GramTable', () => {
-  const gramsOf = (table: GramTable, word: string, min: number, max: number, add = true) => table.gramsOf(` ${word} `, min, max, add, []).map((id) => table.grams[id]);
+  const gramsOf = (table: GramTable, word: string, min: number, max: number, add = true) =>
+    table.gramsOf(` ${word} `, min, max, add, []).map((id) => table.grams[id]);
 
   it('takes 2–5-grams of the space-padded word, by code point', () => {
     const table = new GramTable(4);
@@ -86,8 +94,16 @@ describe('fitTransform', () => {
 
 describe('concatRows', () => {
   it('appends the rows of the second matrix', () => {
-    const a: SparseRows = { offsets: Int32Array.from([0, 1]), indices: Int32Array.from([3]), values: Float32Array.from([1]) };
-    const b: SparseRows = { offsets: Int32Array.from([0, 2, 2]), indices: Int32Array.from([1, 2]), values: Float32Array.from([0.5, 0.5]) };
+    const a: SparseRows = {
+      offsets: Int32Array.from([0, 1]),
+      indices: Int32Array.from([3]),
+      values: Float32Array.from([1]),
+    };
+    const b: SparseRows = {
+      offsets: Int32Array.from([0, 2, 2]),
+      indices: Int32Array.from([1, 2]),
+      values: Float32Array.from([0.5, 0.5]),
+    };
     const joined = concatRows(a, b);
     expect(Array.from(joined.offsets)).toEqual([0, 1, 3, 3]);
     expect(Array.from(joined.indices)).toEqual([3, 1, 2]);

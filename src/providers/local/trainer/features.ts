@@ -51,7 +51,10 @@ function selectTerms(df: ArrayLike<number>, minDf: number, max: number): number[
  * kept as word ids, so vectorising them needs no second pass over strings; the result equals
  * `createVectorizer(features).transform(texts)`.
  */
-export function fitTransform(texts: readonly string[], options: FitOptions): { features: FeatureSet; rows: SparseRows } {
+export function fitTransform(
+  texts: readonly string[],
+  options: FitOptions,
+): { features: FeatureSet; rows: SparseRows } {
   // Pass 1 interns words, their character grams (once per distinct word) and bigrams, and keeps
   // each text as a sequence of word ids and one of bigram ids.
   const wordIds = new Map<string, number>();
@@ -75,7 +78,8 @@ export function fitTransform(texts: readonly string[], options: FitOptions): { f
         wordIds.set(word, id);
         wordKeys.push(word);
         gramsStart.push(gramsOfWord.length);
-        for (const gram of gramTable.gramsOf(` ${word} `, options.minCharGram, options.maxCharGram, true, [])) gramsOfWord.push(gram);
+        for (const gram of gramTable.gramsOf(` ${word} `, options.minCharGram, options.maxCharGram, true, []))
+          gramsOfWord.push(gram);
       }
       sequence[position] = id;
       if (position > 0) {
@@ -153,13 +157,21 @@ export function fitTransform(texts: readonly string[], options: FitOptions): { f
     gramIndex[gram] = wordCount + i;
     return gramKeys[gram]!;
   });
-  const features: FeatureSet = { minCharGram: options.minCharGram, maxCharGram: options.maxCharGram, wordWeight: options.wordWeight, words, chars, idf };
+  const features: FeatureSet = {
+    minCharGram: options.minCharGram,
+    maxCharGram: options.maxCharGram,
+    wordWeight: options.wordWeight,
+    words,
+    chars,
+    idf,
+  };
 
   // Same terms in the same order as Vectorizer.vectorize: word, its grams, then the bigram.
   const builder = new TfIdfBuilder(idf, wordCount, options.wordWeight);
   const termsOfWord = Array.from({ length: unigramCount }, (_, id) => {
     const terms = [unigramIndex[id]!];
-    for (let g = starts[id]!; g < starts[id + 1]!; g++) if (gramIndex[grams[g]!]! >= 0) terms.push(gramIndex[grams[g]!]!);
+    for (let g = starts[id]!; g < starts[id + 1]!; g++)
+      if (gramIndex[grams[g]!]! >= 0) terms.push(gramIndex[grams[g]!]!);
     return Int32Array.from(terms);
   });
   const vectors = wordSequences.map((sequence, index) => {
@@ -208,7 +220,9 @@ export function createVectorizer(features: FeatureSet): Vectorizer {
   const termsOfWord = (word: string): Int32Array => {
     let terms = cache.get(word);
     if (terms) return terms;
-    const found = charIndex.gramsOf(` ${word} `, features.minCharGram, features.maxCharGram, false, [wordIndex.get(word) ?? -1]);
+    const found = charIndex.gramsOf(` ${word} `, features.minCharGram, features.maxCharGram, false, [
+      wordIndex.get(word) ?? -1,
+    ]);
     for (let i = 1; i < found.length; i++) found[i]! += wordCount;
     terms = Int32Array.from(found);
     if (cache.size >= MAX_CACHED_WORDS) cache.clear();

@@ -58,7 +58,9 @@ export class GramTable {
     const points = bounds.length - 1;
     for (let n = min; n <= Math.min(max, points); n++) {
       for (let i = 0; i + n <= points; i++) {
-        const id = add ? this.intern(padded, bounds[i]!, bounds[i + n]!) : this.find(padded, bounds[i]!, bounds[i + n]!);
+        const id = add
+          ? this.intern(padded, bounds[i]!, bounds[i + n]!)
+          : this.find(padded, bounds[i]!, bounds[i + n]!);
         if (id >= 0) into.push(id);
       }
     }
@@ -94,4 +96,3 @@ function sameChars(gram: string, text: string, start: number): boolean {
   for (let i = 0; i < gram.length; i++) if (gram.charCodeAt(i) !== text.charCodeAt(start + i)) return false;
   return true;
 }
-

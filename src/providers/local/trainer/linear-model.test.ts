@@ -26,7 +26,14 @@ describe('trainLinearSvm', () => {
 
   it('separates separable data, converging before the epoch cap', () => {
     const losses: number[] = [];
-    const fit = trainLinearSvm(x, y, rows, shape, { regularization: 1, epochs: 100, tolerance: 0.01, seed: 1 }, { onEpoch: (epoch) => losses.push(epoch.loss) });
+    const fit = trainLinearSvm(
+      x,
+      y,
+      rows,
+      shape,
+      { regularization: 1, epochs: 100, tolerance: 0.01, seed: 1 },
+      { onEpoch: (epoch) => losses.push(epoch.loss) },
+    );
     expect(fit.epochs).toBeLessThan(100);
     expect(losses).toHaveLength(fit.epochs);
     expect(accuracy(y, argmaxRows(scoreRows(fit.model, x, rows), 3))).toBe(1);
@@ -56,7 +63,7 @@ describe('calibration', () => {
 });
 
 describe('selection metrics', () => {
-  it("computes macro-F1 as scikit-learn does, over labels present in truth or predictions", () => {
+  it('computes macro-F1 as scikit-learn does, over labels present in truth or predictions', () => {
     // Truth a a b c, predicted a b b b: F1(a) = 2/3, F1(b) = 2/4, F1(c) = 0; label d absent.
     expect(macroF1([0, 0, 1, 2], [0, 1, 1, 1], 4)).toBeCloseTo((2 / 3 + 0.5 + 0) / 3, 12);
     expect(accuracy([0, 0, 1, 2], [0, 1, 1, 1])).toBe(0.5);

@@ -239,7 +239,12 @@ export function trainLinearSvm(
 }
 
 /** Margins of one sparse vector for every label, into `out`. */
-export function scoreVector(model: LinearScorer, indices: ArrayLike<number>, values: ArrayLike<number>, out: Float64Array): Float64Array {
+export function scoreVector(
+  model: LinearScorer,
+  indices: ArrayLike<number>,
+  values: ArrayLike<number>,
+  out: Float64Array,
+): Float64Array {
   const { classes, weights, bias } = model;
   for (let k = 0; k < classes; k++) out[k] = bias[k]! * BIAS;
   for (let p = 0; p < indices.length; p++) {

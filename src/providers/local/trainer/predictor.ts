@@ -26,7 +26,11 @@ export function loadPredictor(artifact: LocalModelArtifact): Predictor {
     idf: decodeFloat32(artifact.idf),
   });
   const classes = artifact.labels.length;
-  const scorer: LinearScorer = { classes, weights: decodeFloat32(artifact.weights), bias: Float64Array.from(artifact.bias) };
+  const scorer: LinearScorer = {
+    classes,
+    weights: decodeFloat32(artifact.weights),
+    bias: Float64Array.from(artifact.bias),
+  };
   const { temperature } = artifact.calibration;
   const margins = new Float64Array(classes);
   const predictor: Predictor = {

@@ -54,4 +54,3 @@ export function concatRows(a: SparseRows, b: SparseRows): SparseRows {
   values.set(b.values, a.values.length);
   return { offsets, indices, values };
 }
-

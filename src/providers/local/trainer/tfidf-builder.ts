@@ -49,4 +49,3 @@ export class TfIdfBuilder {
     return { indices, values };
   }
 }
-

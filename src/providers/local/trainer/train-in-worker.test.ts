@@ -15,7 +15,10 @@ describe('trainInWorker', () => {
   it('returns the same model as training in-process, and reports every epoch', async () => {
     const events: LocalTrainEvent[] = [];
     const inProcess = trainLocalModelSerialized({ train, labels, options: { seed: 3 } });
-    const threaded = await trainInWorker({ train, labels, options: { seed: 3 } }, { onEpoch: (event) => events.push(event) });
+    const threaded = await trainInWorker(
+      { train, labels, options: { seed: 3 } },
+      { onEpoch: (event) => events.push(event) },
+    );
     expect(threaded.artifact.equals(inProcess.buffer)).toBe(true);
     expect(threaded.summary).toEqual(inProcess.summary);
     expect(deserializeArtifact(threaded.artifact).labels).toEqual(labels);

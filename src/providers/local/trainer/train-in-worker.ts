@@ -27,7 +27,10 @@ export interface TrainInWorkerOptions {
   onEpoch?: (event: LocalTrainEvent) => void;
 }
 
-const THREAD_URL = new URL(import.meta.url.endsWith('.ts') ? './train-thread.ts' : './train-thread.js', import.meta.url);
+const THREAD_URL = new URL(
+  import.meta.url.endsWith('.ts') ? './train-thread.ts' : './train-thread.js',
+  import.meta.url,
+);
 
 function startThread(request: TrainThreadRequest): Worker {
   const options = { workerData: request, name: 'local-trainer' };
@@ -41,7 +44,10 @@ function asError(error: unknown): Error {
   return error instanceof Error ? error : new Error(String(error));
 }
 
-export function trainInWorker(request: TrainThreadRequest, options: TrainInWorkerOptions = {}): Promise<TrainInWorkerResult> {
+export function trainInWorker(
+  request: TrainThreadRequest,
+  options: TrainInWorkerOptions = {},
+): Promise<TrainInWorkerResult> {
   const { signal, onEpoch } = options;
   return new Promise<TrainInWorkerResult>((resolve, reject) => {
     if (signal?.aborted) {
@@ -73,12 +79,16 @@ export function trainInWorker(request: TrainThreadRequest, options: TrainInWorke
         }
       } else if (message.type === 'done') {
         const { artifact, summary } = message;
-        settle(() => resolve({ artifact: Buffer.from(artifact.buffer, artifact.byteOffset, artifact.byteLength), summary }));
+        settle(() =>
+          resolve({ artifact: Buffer.from(artifact.buffer, artifact.byteOffset, artifact.byteLength), summary }),
+        );
       } else {
         fail(asError(message.error));
       }
     });
     worker.on('error', (error) => fail(error));
-    worker.on('exit', (code) => settle(() => reject(new Error(`the training thread exited with code ${code} before it finished`))));
+    worker.on('exit', (code) =>
+      settle(() => reject(new Error(`the training thread exited with code ${code} before it finished`))),
+    );
   });
 }

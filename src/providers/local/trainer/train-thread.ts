@@ -1,5 +1,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { trainLocalModelSerialized, type LocalTrainEvent, type LocalTrainInput, type LocalTrainSummary } from './trainer.js';
+import {
+  trainLocalModelSerialized,
+  type LocalTrainEvent,
+  type LocalTrainInput,
+  type LocalTrainSummary,
+} from './trainer.js';
 
 /**
  * Entry point of the training worker thread started by `trainInWorker`: trains on the rows in

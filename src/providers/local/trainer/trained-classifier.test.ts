@@ -33,7 +33,9 @@ describe('createTrainedClassifier', () => {
   });
 
   it('names the model it was given and gives a full distribution for empty text', async () => {
-    const classifier = createTrainedClassifier(deserializeArtifact(serializeArtifact(artifact)), { model: 'ft:local-linear:v3' });
+    const classifier = createTrainedClassifier(deserializeArtifact(serializeArtifact(artifact)), {
+      model: 'ft:local-linear:v3',
+    });
     expect(classifier.model).toBe('ft:local-linear:v3');
     const result = await classifier.classify('', prompt);
     expect(['billing', 'bug']).toContain(result.label);

@@ -14,7 +14,8 @@ const LABELS = ['billing', 'bugs', 'feature', 'account', 'shipping', 'praise'];
 function generate(count: number, seed: number): LabeledText[] {
   const rng = seededRng(seed);
   const int = (max: number) => uniformInt(rng, 0, max - 1);
-  const word = (prefix: string, i: number) => `${prefix}${'abcdefghij'[i % 10]}${'klmnopqrst'[Math.floor(i / 10) % 10]}`;
+  const word = (prefix: string, i: number) =>
+    `${prefix}${'abcdefghij'[i % 10]}${'klmnopqrst'[Math.floor(i / 10) % 10]}`;
   const own = LABELS.map((_, k) => Array.from({ length: 10 }, (_, i) => word(`w${k}`, i)));
   const common = Array.from({ length: 60 }, (_, i) => word('c', i));
   const sizes = [6, 5, 4, 3, 2, 1];
@@ -24,7 +25,9 @@ function generate(count: number, seed: number): LabeledText[] {
     let k = 0;
     while (pick >= sizes[k]!) pick -= sizes[k++]!;
     const vocabulary = [...own[k]!, ...own[(k + 1) % LABELS.length]!.slice(0, 3)];
-    const words = Array.from({ length: 4 + int(6) }, (_, i) => (i < 1 + int(2) ? vocabulary[int(vocabulary.length)]! : common[int(common.length)]!));
+    const words = Array.from({ length: 4 + int(6) }, (_, i) =>
+      i < 1 + int(2) ? vocabulary[int(vocabulary.length)]! : common[int(common.length)]!,
+    );
     const text = words.map((w) => (int(10) === 0 ? `${w.slice(0, -1)}z` : w)).join(' ');
     return { text, label: int(20) === 0 ? LABELS[int(LABELS.length)]! : LABELS[k]! };
   });
@@ -43,7 +46,13 @@ describe('trainLocalModel', () => {
 
   it('scores well above the majority baseline on held-out rows', () => {
     const majority = test.filter((row) => row.label === 'billing').length / test.length;
-    const accuracy = accuracyOn(test, predictBatch(artifact, test.map((row) => row.text)));
+    const accuracy = accuracyOn(
+      test,
+      predictBatch(
+        artifact,
+        test.map((row) => row.text),
+      ),
+    );
     // About 15 % of the texts carry only words the next label shares, and 5 % a random label.
     expect(majority).toBeLessThan(0.35);
     expect(accuracy).toBeGreaterThan(0.78);
@@ -54,7 +63,10 @@ describe('trainLocalModel', () => {
   });
 
   it('gives probabilities over every label that sum to 1, calibrated to be neither certain nor uniform', () => {
-    const predictions = predictBatch(artifact, test.map((row) => row.text));
+    const predictions = predictBatch(
+      artifact,
+      test.map((row) => row.text),
+    );
     for (const prediction of predictions) {
       expect(Object.keys(prediction.probabilities)).toEqual(LABELS);
       const sum = Object.values(prediction.probabilities).reduce((a, b) => a + b, 0);
@@ -93,10 +105,20 @@ describe('trainLocalModel', () => {
 describe('trainLocalModel with a validation split', () => {
   it('searches C on the validation split by macro-F1 and reports every epoch', () => {
     const events: LocalTrainEvent[] = [];
-    const { artifact, summary } = trainLocalModel({ train, validation, labels: LABELS, options: { epochs: 3 }, onEpoch: (event) => events.push(event) });
+    const { artifact, summary } = trainLocalModel({
+      train,
+      validation,
+      labels: LABELS,
+      options: { epochs: 3 },
+      onEpoch: (event) => events.push(event),
+    });
     expect(summary.chosen).toMatchObject({ selectedOn: 'validation', candidates: 3 });
     expect([1 / 3, 1, 3]).toContain(summary.chosen['regularization']);
-    expect(artifact.options).toMatchObject({ epochs: 3, search: true, regularization: summary.chosen['regularization'] });
+    expect(artifact.options).toMatchObject({
+      epochs: 3,
+      search: true,
+      regularization: summary.chosen['regularization'],
+    });
     // Three candidates of up to 3 epochs each, numbered on one grid; no refit with a validation split.
     expect(events.length).toBeGreaterThanOrEqual(3);
     expect(events.every((event) => event.epochs === 9 && event.epoch <= 9)).toBe(true);
@@ -107,12 +129,26 @@ describe('trainLocalModel with a validation split', () => {
       expect(event.validationAccuracy).toBeGreaterThan(0);
       expect(event.validationLoss).toBeGreaterThan(0);
     }
-    expect(accuracyOn(test, predictBatch(artifact, test.map((row) => row.text)))).toBeGreaterThan(0.78);
+    expect(
+      accuracyOn(
+        test,
+        predictBatch(
+          artifact,
+          test.map((row) => row.text),
+        ),
+      ),
+    ).toBeGreaterThan(0.78);
   });
 
   it('trains one candidate when search is off, and the training loss falls epoch by epoch', () => {
     const losses: number[] = [];
-    const { summary } = trainLocalModel({ train, validation, labels: LABELS, options: { search: false, regularization: 0.5 }, onEpoch: (event) => losses.push(event.trainLoss) });
+    const { summary } = trainLocalModel({
+      train,
+      validation,
+      labels: LABELS,
+      options: { search: false, regularization: 0.5 },
+      onEpoch: (event) => losses.push(event.trainLoss),
+    });
     expect(summary.chosen).toMatchObject({ candidates: 1, regularization: 0.5 });
     expect(losses[losses.length - 1]).toBeLessThan(losses[0]!);
   });
@@ -134,12 +170,20 @@ describe('trainLocalModel edge cases', () => {
   });
 
   it('rejects rows with labels outside the list, empty inputs and bad options', () => {
-    expect(() => trainLocalModel({ train: [{ text: 'x', label: 'nope' }], labels: ['a'] })).toThrow(/train\[0\] has label "nope"/);
-    expect(() => trainLocalModel({ train: [{ text: 'x', label: 'a' }], validation: [{ text: 'y', label: 'b' }], labels: ['a'] })).toThrow(/validation\[0\]/);
+    expect(() => trainLocalModel({ train: [{ text: 'x', label: 'nope' }], labels: ['a'] })).toThrow(
+      /train\[0\] has label "nope"/,
+    );
+    expect(() =>
+      trainLocalModel({ train: [{ text: 'x', label: 'a' }], validation: [{ text: 'y', label: 'b' }], labels: ['a'] }),
+    ).toThrow(/validation\[0\]/);
     expect(() => trainLocalModel({ train: [], labels: ['a'] })).toThrow(/at least one row/);
     expect(() => trainLocalModel({ train: [{ text: 'x', label: 'a' }], labels: [] })).toThrow(/at least one label/);
-    expect(() => trainLocalModel({ train: [{ text: 'x', label: 'a' }], labels: ['a'], options: { epochs: 0 } })).toThrow(RangeError);
-    expect(() => trainLocalModel({ train: [{ text: 'x', label: 'a' }], labels: ['a'], options: { regularization: -1 } })).toThrow(RangeError);
+    expect(() =>
+      trainLocalModel({ train: [{ text: 'x', label: 'a' }], labels: ['a'], options: { epochs: 0 } }),
+    ).toThrow(RangeError);
+    expect(() =>
+      trainLocalModel({ train: [{ text: 'x', label: 'a' }], labels: ['a'], options: { regularization: -1 } }),
+    ).toThrow(RangeError);
   });
 
   it('caps the vocabulary at maxFeatures', () => {

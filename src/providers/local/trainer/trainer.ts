@@ -1,4 +1,10 @@
-import { ARTIFACT_FORMAT, ARTIFACT_VERSION, encodeFloat32, serializeArtifact, type LocalModelArtifact } from './artifact.js';
+import {
+  ARTIFACT_FORMAT,
+  ARTIFACT_VERSION,
+  encodeFloat32,
+  serializeArtifact,
+  type LocalModelArtifact,
+} from './artifact.js';
 import { fitTemperature, logLoss } from './calibration.js';
 import { createVectorizer, fitTransform } from './features.js';
 import { scoreRows, trainLinearSvm, type LinearModel, type SvmResult } from './linear-model.js';
@@ -104,18 +110,24 @@ function resolveOptions(options: LocalTrainOptions = {}): ResolvedOptions {
     maxFeatures: options.maxFeatures ?? DEFAULT_LOCAL_TRAIN_OPTIONS.maxFeatures,
   };
   const { seed, epochs, regularization, maxFeatures, search } = resolved;
-  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff) throw new RangeError(`seed must be an integer from 0 to 2^32 - 1, got ${seed}`);
-  if (!Number.isSafeInteger(epochs) || epochs < 1) throw new RangeError(`epochs must be a positive integer, got ${epochs}`);
-  if (typeof regularization !== 'number' || !(regularization > 0) || !Number.isFinite(regularization)) throw new RangeError(`regularization must be a positive number, got ${regularization}`);
-  if (!Number.isSafeInteger(maxFeatures) || maxFeatures < 2) throw new RangeError(`maxFeatures must be an integer of at least 2, got ${maxFeatures}`);
-  if (search !== undefined && typeof search !== 'boolean') throw new RangeError(`search must be a boolean, got ${String(search)}`);
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed > 0xffff_ffff)
+    throw new RangeError(`seed must be an integer from 0 to 2^32 - 1, got ${seed}`);
+  if (!Number.isSafeInteger(epochs) || epochs < 1)
+    throw new RangeError(`epochs must be a positive integer, got ${epochs}`);
+  if (typeof regularization !== 'number' || !(regularization > 0) || !Number.isFinite(regularization))
+    throw new RangeError(`regularization must be a positive number, got ${regularization}`);
+  if (!Number.isSafeInteger(maxFeatures) || maxFeatures < 2)
+    throw new RangeError(`maxFeatures must be an integer of at least 2, got ${maxFeatures}`);
+  if (search !== undefined && typeof search !== 'boolean')
+    throw new RangeError(`search must be a boolean, got ${String(search)}`);
   return resolved;
 }
 
 function labelIndices(rows: readonly LabeledText[], index: ReadonlyMap<string, number>, split: string): Int32Array {
   return Int32Array.from(rows, (row, i) => {
     const label = index.get(row.label);
-    if (label === undefined) throw new RangeError(`${split}[${i}] has label "${row.label}", which is not one of the labels`);
+    if (label === undefined)
+      throw new RangeError(`${split}[${i}] has label "${row.label}", which is not one of the labels`);
     return label;
   });
 }
@@ -129,7 +141,11 @@ interface Candidate {
 }
 
 /** Trains and also returns the serialised artifact, so a caller that stores it serialises once. */
-export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: LocalModelArtifact; buffer: Buffer; summary: LocalTrainSummary } {
+export function trainLocalModelSerialized(input: LocalTrainInput): {
+  artifact: LocalModelArtifact;
+  buffer: Buffer;
+  summary: LocalTrainSummary;
+} {
   const options = resolveOptions(input.options);
   const labels = [...new Set(input.labels)];
   if (labels.length === 0) throw new RangeError('labels must name at least one label');
@@ -154,7 +170,10 @@ export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: L
     },
   );
   // Validation rows use the training vocabulary and follow the training rows in `x`.
-  const x: SparseRows = validation.length > 0 ? concatRows(trainX, createVectorizer(features).transform(validation.map((row) => row.text))) : trainX;
+  const x: SparseRows =
+    validation.length > 0
+      ? concatRows(trainX, createVectorizer(features).transform(validation.map((row) => row.text)))
+      : trainX;
   const y = Int32Array.from([...trainY, ...validationY]);
   const n = input.train.length;
   const split = heldOutSplit(trainY, validationY, classes, SETTINGS.holdoutFraction, options.seed);
@@ -166,7 +185,12 @@ export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: L
   const totalEpochs = (factors.length + (split.refit ? 1 : 0)) * options.epochs;
   let epochCount = 0;
   const shape = { classes, features: features.idf.length };
-  const svmOptions = (regularization: number) => ({ regularization, epochs: options.epochs, tolerance: SETTINGS.tolerance, seed: options.seed });
+  const svmOptions = (regularization: number) => ({
+    regularization,
+    epochs: options.epochs,
+    tolerance: SETTINGS.tolerance,
+    seed: options.seed,
+  });
   const report = (regularization: number, scoreHeld: boolean) => (epoch: { loss: number; model: LinearModel }) => {
     epochCount++;
     if (!input.onEpoch) return;
@@ -201,7 +225,12 @@ export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: L
       accuracy: accuracy(heldTruth, predicted),
       temperature: fitTemperature(scores, heldTruth, classes),
     };
-    if (!best || candidate.macroF1 > best.macroF1 || (candidate.macroF1 === best.macroF1 && candidate.accuracy > best.accuracy)) best = candidate;
+    if (
+      !best ||
+      candidate.macroF1 > best.macroF1 ||
+      (candidate.macroF1 === best.macroF1 && candidate.accuracy > best.accuracy)
+    )
+      best = candidate;
   }
   const chosen = best as Candidate;
   let final = chosen.fit;
@@ -223,7 +252,13 @@ export function trainLocalModelSerialized(input: LocalTrainInput): { artifact: L
     weights: encodeFloat32(final.model.weights),
     bias: Array.from(final.model.bias, (value) => Math.fround(value)),
     calibration: { method: 'temperature', temperature: chosen.temperature },
-    options: { ...options, search, regularization: chosen.regularization, minDf: SETTINGS.minDf, maxCharDf: SETTINGS.maxCharDf },
+    options: {
+      ...options,
+      search,
+      regularization: chosen.regularization,
+      minDf: SETTINGS.minDf,
+      maxCharDf: SETTINGS.maxCharDf,
+    },
   };
   const buffer = serializeArtifact(artifact);
   const selectedOn = validation.length > 0 ? 'validation' : hasHeld ? 'holdout' : 'none';

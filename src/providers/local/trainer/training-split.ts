@@ -16,7 +16,13 @@ export interface HeldOutSplit {
  * With validation rows, they are the held-out rows. Without, `fraction` of each label's training
  * rows (rounded; none from a label with a single row) are held out, chosen by a seeded shuffle.
  */
-export function heldOutSplit(trainY: Int32Array, validationY: Int32Array, classes: number, fraction: number, seed: number): HeldOutSplit {
+export function heldOutSplit(
+  trainY: Int32Array,
+  validationY: Int32Array,
+  classes: number,
+  fraction: number,
+  seed: number,
+): HeldOutSplit {
   const n = trainY.length;
   const all = Int32Array.from({ length: n }, (_, row) => row);
   if (validationY.length > 0) return { fit: all, held: Int32Array.from(validationY, (_, i) => n + i), refit: false };
@@ -31,7 +37,9 @@ export function heldOutSplit(trainY: Int32Array, validationY: Int32Array, classe
     for (const row of rows.slice(0, count)) isHeld[row] = 1;
   }
   const held = all.filter((row) => isHeld[row] === 1);
-  return held.length === 0 ? { fit: all, held, refit: false } : { fit: all.filter((row) => isHeld[row] === 0), held, refit: true };
+  return held.length === 0
+    ? { fit: all, held, refit: false }
+    : { fit: all.filter((row) => isHeld[row] === 0), held, refit: true };
 }
 
 /**

@@ -46,12 +46,19 @@ export const OPERATIONS: [string, string][] = [
 const EXTRA_SCHEMAS = ['ErrorResponse', 'Error', 'FineTuningJobEvent', 'FineTuningJobCheckpoint'];
 
 // The spec file next to the repository (../shared), where the team keeps the providers' API descriptions.
-export const DEFAULT_SPEC_PATH = fileURLToPath(new URL('../../../../../shared/openai-openapi/openapi.yaml', import.meta.url));
+export const DEFAULT_SPEC_PATH = fileURLToPath(
+  new URL('../../../../../shared/openai-openapi/openapi.yaml', import.meta.url),
+);
 export const SUBSET_PATH = fileURLToPath(new URL('./openai-spec-subset.json', import.meta.url));
 
 /** The subset as written to openai-spec-subset.json. */
 export const extractSubset = (text: string, parse: YamlParse): Record<string, unknown> =>
-  extractFrom(text, parse, { source: SOURCE, operations: OPERATIONS, extraSchemas: EXTRA_SCHEMAS, extractedBy: 'test/fakes/openai/schemas/extract-spec-subset.ts' });
+  extractFrom(text, parse, {
+    source: SOURCE,
+    operations: OPERATIONS,
+    extraSchemas: EXTRA_SCHEMAS,
+    extractedBy: 'test/fakes/openai/schemas/extract-spec-subset.ts',
+  });
 
 async function main(): Promise<void> {
   const text = readFileSync(process.argv[2] ?? DEFAULT_SPEC_PATH, 'utf8');

@@ -53,12 +53,19 @@ export const OPERATIONS: [string, string][] = [
 /** Schemas the contract test names directly, besides those the operations reference. */
 const EXTRA_SCHEMAS = ['ErrorData'];
 
-export const DEFAULT_SPEC_PATH = fileURLToPath(new URL('../../../../../shared/together-openapi/openapi.yaml', import.meta.url));
+export const DEFAULT_SPEC_PATH = fileURLToPath(
+  new URL('../../../../../shared/together-openapi/openapi.yaml', import.meta.url),
+);
 export const SUBSET_PATH = fileURLToPath(new URL('./together-spec-subset.json', import.meta.url));
 
 /** The subset as written to together-spec-subset.json. */
 export const extractSubset = (text: string, parse: YamlParse): Record<string, unknown> =>
-  extractFrom(text, parse, { source: SOURCE, operations: OPERATIONS, extraSchemas: EXTRA_SCHEMAS, extractedBy: 'test/fakes/together/schemas/extract-spec-subset.ts' });
+  extractFrom(text, parse, {
+    source: SOURCE,
+    operations: OPERATIONS,
+    extraSchemas: EXTRA_SCHEMAS,
+    extractedBy: 'test/fakes/together/schemas/extract-spec-subset.ts',
+  });
 
 async function main(): Promise<void> {
   const text = readFileSync(process.argv[2] ?? DEFAULT_SPEC_PATH, 'utf8');
