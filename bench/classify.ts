@@ -43,6 +43,13 @@ const TOPICS = {
   other: ['please add dark mode', 'love the new design', 'how do I invite a colleague', 'where is your office'],
 } as const;
 
+/** The fields of a fine-tune this script reads while it waits for the training. */
+interface FineTuneState {
+  id: string;
+  status: string;
+  model_version_id: string | null;
+}
+
 const freePort = () =>
   new Promise<number>((resolve) => {
     const server = createServer();
@@ -184,15 +191,20 @@ async function main() {
       if (ready) break;
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    const call = async (method: string, path: string, body?: unknown, type = 'application/json') => {
+    const call = async <T = Record<string, unknown>>(
+      method: string,
+      path: string,
+      body?: unknown,
+      type = 'application/json',
+    ): Promise<T> => {
       const response = await fetch(`${base}${path}`, {
         method,
         headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': type }) },
         body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
       });
-      const json = (await response.json()) as Record<string, any>;
+      const json: unknown = await response.json();
       if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-      return json;
+      return json as T;
     };
 
     // A task, 600 labeled tickets, a split, a local model trained by a worker, a hosted and a prompt-only model.
@@ -205,21 +217,26 @@ async function main() {
       const label = (['billing', 'bug', 'other'] as const)[i % 3]!;
       return JSON.stringify({ text: `Ticket ${i}: ${TOPICS[label][i % 4]}`, label });
     }).join('\n');
-    const imported = await call('POST', '/v1/tasks/tickets/datasets?name=tickets', rows, 'application/jsonl');
-    const split = await call('POST', `/v1/dataset-versions/${imported['version'].id}/derive`, {
+    const imported = await call<{ version: { id: string } }>(
+      'POST',
+      '/v1/tasks/tickets/datasets?name=tickets',
+      rows,
+      'application/jsonl',
+    );
+    const split = await call('POST', `/v1/dataset-versions/${imported.version.id}/derive`, {
       operations: [{ op: 'split', train: 0.8, validation: 0, test: 0.2 }],
     });
     const worker = start('src/start/worker.ts', ['--queues', 'training', '--concurrency', '1'], env);
     children.push(worker.child);
-    const fineTune = await call('POST', '/v1/tasks/tickets/fine-tunes', {
+    const fineTune = await call<FineTuneState>('POST', '/v1/tasks/tickets/fine-tunes', {
       dataset_version_id: split['id'],
       provider: 'local',
       seed: 1,
     });
-    let trained: Record<string, any> = fineTune;
+    let trained = fineTune;
     while (!['succeeded', 'failed'].includes(trained['status'])) {
       await new Promise((resolve) => setTimeout(resolve, 300));
-      trained = await call('GET', `/v1/fine-tunes/${fineTune['id']}`);
+      trained = await call<FineTuneState>('GET', `/v1/fine-tunes/${fineTune['id']}`);
     }
     await stop(worker.child);
     if (trained['status'] !== 'succeeded') throw new Error(`local training ${trained['status']}`);

@@ -66,7 +66,7 @@ async function main() {
       }),
     });
 
-    const body = Buffer.from(Array.from({ length: ROWS }, (_, i) => row(i)).join('\n') + '\n');
+    const body = Buffer.from(`${Array.from({ length: ROWS }, (_, i) => row(i)).join('\n')}\n`);
     console.log(`rows: ${ROWS}, file: ${(body.length / 1e6).toFixed(1)} MB`);
 
     // Probe liveness every 100 ms while the import runs.

@@ -28,6 +28,17 @@ const SUBJECTS = [
   'the invoice total is wrong',
 ];
 
+/** The fields of a label run this script reads while it follows the run. */
+interface LabelRunState {
+  id: string;
+  status: string;
+  done: number;
+  total: number;
+  rate_per_minute: number;
+  started_at: string;
+  finished_at: string;
+}
+
 async function main() {
   const fake = await startOpenAIFake({
     rateLimits: { rpm: RPM, tpm: TPM },
@@ -49,13 +60,18 @@ async function main() {
   const app = await buildApp({ ...runtime, logger });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  const call = async (method: string, path: string, body?: unknown, type = 'application/json') => {
+  const call = async <T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    type = 'application/json',
+  ): Promise<T> => {
     const response = await fetch(`${base}${path}`, {
       method,
       headers: { authorization: `Bearer ${ADMIN}`, ...(body ? { 'content-type': type } : {}) },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
-    return (await response.json()) as Record<string, any>;
+    return (await response.json()) as T;
   };
 
   const workers: ChildProcess[] = [];
@@ -79,12 +95,17 @@ async function main() {
     const file = Array.from({ length: EXAMPLES }, (_, i) =>
       JSON.stringify({ text: `Ticket ${i}: ${SUBJECTS[i % SUBJECTS.length]}, please help` }),
     ).join('\n');
-    const imported = await call('POST', '/v1/tasks/bench/datasets?name=bench', file, 'application/jsonl');
+    const imported = await call<{ version: { id: string } }>(
+      'POST',
+      '/v1/tasks/bench/datasets?name=bench',
+      file,
+      'application/jsonl',
+    );
     console.log(
       `examples: ${EXAMPLES}, worker processes: ${WORKERS} × concurrency 8, fake limits: ${RPM} RPM / ${TPM} TPM, latency 50±20 ms`,
     );
 
-    const run = await call('POST', `/v1/dataset-versions/${imported['version'].id}/label-runs`, {
+    const run = await call<LabelRunState>('POST', `/v1/dataset-versions/${imported.version.id}/label-runs`, {
       provider: 'openai',
       mode: 'zero_shot',
       rate_limit: { rpm: RPM, tpm: TPM },
@@ -92,7 +113,7 @@ async function main() {
     let state = run;
     for (;;) {
       await new Promise((resolve) => setTimeout(resolve, 2_000));
-      state = await call('GET', `/v1/label-runs/${run['id']}`);
+      state = await call<LabelRunState>('GET', `/v1/label-runs/${run['id']}`);
       process.stdout.write(
         `\r  ${state['done']}/${state['total']} ${state['status']}, ${state['rate_per_minute']}/min   `,
       );

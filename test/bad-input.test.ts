@@ -99,10 +99,10 @@ function sampleString(schema: Schema, seed: number): string {
   if (schema.format === 'date-time') return '2099-01-01T00:00:00.000Z';
   if (schema.format === 'date') return '2099-01-01';
   const letter = String.fromCharCode(97 + (seed % 26));
-  const fit = (s: string) => s.padEnd(schema.minLength ?? 1, letter).slice(0, schema.maxLength ?? Infinity);
-  const candidates = [letter, letter.repeat(64), `${letter}1`, 'A'].map(fit);
+  const fitLength = (s: string) => s.padEnd(schema.minLength ?? 1, letter).slice(0, schema.maxLength ?? Infinity);
+  const candidates = [letter, letter.repeat(64), `${letter}1`, 'A'].map(fitLength);
   const pattern = schema.pattern ? new RegExp(schema.pattern, 'u') : undefined;
-  return candidates.find((c) => !pattern || pattern.test(c)) ?? fit(letter);
+  return candidates.find((c) => !pattern || pattern.test(c)) ?? fitLength(letter);
 }
 
 function sampleNumber(schema: Schema, integer: boolean): number {

@@ -92,7 +92,7 @@ describe('import formats', () => {
     ]);
     const response = await upload(
       h,
-      '/v1/tasks/stars/datasets?name=legacy&label_map=' + encodeURIComponent('{"three":"3"}'),
+      `/v1/tasks/stars/datasets?name=legacy&label_map=${encodeURIComponent('{"three":"3"}')}`,
       body,
     );
     expect(response.status).toBe(201);

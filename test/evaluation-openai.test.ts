@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { ADMIN_KEY, bearer, createHarness, type Harness } from './helpers/harness.js';
 import { spawnEntry, type Spawned } from './helpers/processes.js';
+import type { ResponseJson } from './helpers/response-json.js';
 import { splitDataset } from './helpers/training.js';
 
 let fake: OpenAIFake;
@@ -45,7 +46,7 @@ const register = async (model: string) =>
   };
 
 const evaluation = async (id: string) =>
-  (await h.http().get(`/v1/evaluations/${id}`).set('authorization', auth)).body as Record<string, any>;
+  (await h.http().get(`/v1/evaluations/${id}`).set('authorization', auth)).body as ResponseJson;
 
 describe('evaluating hosted models', () => {
   it('scores every row exactly once when a worker is killed with SIGKILL mid-run', async () => {

@@ -5,6 +5,7 @@ import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { classify, registerModel, route } from './helpers/classify.js';
 import { jsonl, upload } from './helpers/datasets.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
+import type { ResponseJson } from './helpers/response-json.js';
 import { splitDataset, waitForFineTune } from './helpers/training.js';
 
 let fake: OpenAIFake;
@@ -77,7 +78,7 @@ interface CreatingRoute {
   send(request: Test, variant: Variant, nonce: string): Test;
   /** How many records this route has created so far. */
   records(): Promise<number>;
-  idOf(body: Record<string, any>): unknown;
+  idOf(body: ResponseJson): unknown;
 }
 
 const json = (bodies: Record<Variant, object>) => (request: Test, variant: Variant) => request.send(bodies[variant]);

@@ -73,7 +73,7 @@ const trainingRows = (n: number) =>
       { role: 'assistant', content: i % 3 ? 'ham' : 'spam' },
     ],
   }));
-const jsonl = (rows: unknown[]) => rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+const jsonl = (rows: unknown[]) => `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`;
 const uploadTraining = async (n: number) =>
   client.files.create({ file: await toFile(Buffer.from(jsonl(trainingRows(n))), 'train.jsonl'), purpose: 'fine-tune' });
 

@@ -48,7 +48,7 @@ async function rejection(promise: Promise<unknown>): Promise<InstanceType<typeof
   throw new Error('expected the call to fail');
 }
 
-const jsonl = (rows: unknown[]) => rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+const jsonl = (rows: unknown[]) => `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`;
 const chatExamples = (n: number) =>
   Array.from({ length: n }, (_, i) => ({
     messages: [
@@ -418,7 +418,7 @@ describe('fine-tuning', () => {
     expect(raw.startsWith('step,')).toBe(false);
     const csv = Buffer.from(raw, 'base64').toString('utf8').trim().split('\n');
     expect(csv[0]).toBe('step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy');
-    expect(csv).toHaveLength(1 + (metrics?.data as { total_steps: number }).total_steps);
+    expect(csv).toHaveLength(1 + (metrics!.data as { total_steps: number }).total_steps);
 
     const model = job.fine_tuned_model ?? '';
     fake.script({ table: {}, default: 'negative' });

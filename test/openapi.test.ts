@@ -58,7 +58,10 @@ describe('OpenAPI document', () => {
     const unbounded: string[] = [];
     const walk = (schema: Schema | undefined, where: string): void => {
       if (!schema) return;
-      if (schema.$ref) return walk(document.components?.schemas?.[schema.$ref.split('/').pop()!], where);
+      if (schema.$ref) {
+        walk(document.components?.schemas?.[schema.$ref.split('/').pop()!], where);
+        return;
+      }
       const types = ([] as string[]).concat(schema.type ?? []);
       // Integer columns are 32-bit; 1e309 parses as Infinity, which JSON Schema still calls an integer.
       if (

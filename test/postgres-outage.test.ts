@@ -126,7 +126,12 @@ function loop(once: () => Promise<Answer>) {
   const done = (async () => {
     while (running) answers.push(await once());
   })();
-  return { answers, stop: async () => ((running = false), await done, answers) };
+  const stop = async () => {
+    running = false;
+    await done;
+    return answers;
+  };
+  return { answers, stop };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -61,7 +61,10 @@ describe('feedback, monitoring and the feedback loop', () => {
     ];
     const response = await classify(h, 'titles', { inputs });
     expect(response.status).toBe(200);
-    for (const result of response.body.results) ids.push(result.prediction_id), labels.push(result.label);
+    for (const result of response.body.results) {
+      ids.push(result.prediction_id);
+      labels.push(result.label);
+    }
     expect(labels).toEqual([...Array(4).fill('instructional'), ...Array(6).fill('other')]);
 
     // Feedback can arrive before the batched record is written: it waits for it.

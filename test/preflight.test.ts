@@ -44,7 +44,7 @@ async function registeredBeforeShutdown(kind: 'prompt' | 'fine_tuned', model: st
 }
 
 function expectShutDown(
-  response: { status: number; headers: Record<string, string>; body: any },
+  response: { status: number; headers: Record<string, string>; body: { detail: string; errors: unknown[] } },
   model: string,
   date: string,
   field: string,

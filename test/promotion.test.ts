@@ -3,6 +3,7 @@ import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { classify, registerModel } from './helpers/classify.js';
 import { evaluateAndWait } from './helpers/evaluations.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
+import type { ResponseJson } from './helpers/response-json.js';
 import { splitDataset } from './helpers/training.js';
 
 const BYO = 'ft:gpt-4o-mini-2024-07-18:fake-org:byo:abc123';
@@ -52,12 +53,12 @@ const latestEvent = async (task: string) =>
   (await h.http().get(`/v1/tasks/${task}/routing/history?limit=1`).set('authorization', auth)).body.data[0];
 
 /** The policy's verdict on an evaluation: recorded just after the evaluation shows `completed`. */
-async function decisionOn(task: string, evaluation: Record<string, any>) {
-  let decision: Record<string, any> | undefined;
+async function decisionOn(task: string, evaluation: ResponseJson) {
+  let decision: ResponseJson | undefined;
   await expect
     .poll(async () => {
       const history = (await h.http().get(`/v1/tasks/${task}/routing/history?limit=5`).set('authorization', auth)).body
-        .data as Record<string, any>[];
+        .data as ResponseJson[];
       decision = history.find((event) => event['numbers']?.evaluation_id === evaluation['id']);
       return decision !== undefined;
     })

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import { newId } from '../src/domain/ids.js';
+import type { ResponseJson } from './helpers/response-json.js';
 import {
   createFineTune,
   modelVersionsOf,
@@ -45,7 +46,7 @@ describe('the local trainer', () => {
     });
     expect(model.artifact_bytes).toBeGreaterThan(1_000);
 
-    let evaluation: Record<string, any> | undefined;
+    let evaluation: ResponseJson | undefined;
     await expect
       .poll(
         async () => {

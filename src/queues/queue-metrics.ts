@@ -15,12 +15,10 @@ export function installQueueMetrics(registry: Registry, queues: Queues): void {
     registers: [registry],
     async collect() {
       const perQueue = await Promise.all(
-        queues
-          .all()
-          .map(async (queue) => ({
-            queue: queue.name,
-            counts: await queue.getJobCounts(...STATES).catch(() => undefined),
-          })),
+        queues.all().map(async (queue) => ({
+          queue: queue.name,
+          counts: await queue.getJobCounts(...STATES).catch(() => undefined),
+        })),
       );
       for (const { queue, counts } of perQueue) {
         if (!counts) continue; // Redis unreachable: leave the series out rather than report zeros

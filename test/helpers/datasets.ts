@@ -1,6 +1,6 @@
 import { ADMIN_KEY, bearer, type Harness } from './harness.js';
 
-export const jsonl = (rows: object[]): string => rows.map((row) => JSON.stringify(row)).join('\n') + '\n';
+export const jsonl = (rows: object[]): string => `${rows.map((row) => JSON.stringify(row)).join('\n')}\n`;
 
 export async function createTask(h: Harness, slug: string, labels: (string | { name: string; order?: number })[]) {
   const response = await h

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 import { ADMIN_KEY, bearer, type Harness } from './harness.js';
+import type { ResponseJson } from './response-json.js';
 
 /** Evaluates a model on a version's test split through the API and returns the evaluation once it has ended. */
 export async function evaluateAndWait(
@@ -7,7 +8,7 @@ export async function evaluateAndWait(
   modelId: string,
   versionId: string,
   timeout = 30_000,
-): Promise<Record<string, any>> {
+): Promise<ResponseJson> {
   const auth = bearer(ADMIN_KEY);
   const created = await h
     .http()
@@ -15,7 +16,7 @@ export async function evaluateAndWait(
     .set('authorization', auth)
     .send({ model_version_id: modelId, dataset_version_id: versionId });
   expect(created.status, JSON.stringify(created.body)).toBe(202);
-  let evaluation: Record<string, any> = {};
+  let evaluation: ResponseJson = {};
   await expect
     .poll(
       async () => {

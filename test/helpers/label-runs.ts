@@ -1,7 +1,8 @@
 import { expect } from 'vitest';
 import { ADMIN_KEY, bearer, type Harness } from './harness.js';
+import type { ResponseJson } from './response-json.js';
 
-export type Run = Record<string, any> & { id: string; status: string };
+export type Run = ResponseJson & { id: string; status: string };
 
 export async function startRun(h: Harness, versionId: string, body: Record<string, unknown>): Promise<Run> {
   const response = await h

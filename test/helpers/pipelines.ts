@@ -1,11 +1,12 @@
 import { expect } from 'vitest';
 import { ADMIN_KEY, bearer, type Harness } from './harness.js';
+import type { ResponseJson } from './response-json.js';
 
 export type Step = {
   name: string;
   status: string;
   error: string | null;
-  outputs: Record<string, any>;
+  outputs: ResponseJson;
   attempts: number;
   duration_ms: number | null;
   cost_usd: number | null;

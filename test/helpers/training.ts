@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { createTask, jsonl, upload } from './datasets.js';
 import { ADMIN_KEY, bearer, type Harness } from './harness.js';
+import type { ResponseJson } from './response-json.js';
 
 export const TITLE_LABELS = ['instructional', 'other'];
 /** Words that make a video title one label or the other. */
@@ -39,10 +40,10 @@ export const createFineTune = (h: Harness, task: string, body: Record<string, un
   h.http().post(`/v1/tasks/${task}/fine-tunes`).set('authorization', bearer(ADMIN_KEY)).send(body);
 
 export const getFineTune = async (h: Harness, id: string) =>
-  (await h.http().get(`/v1/fine-tunes/${id}`).set('authorization', bearer(ADMIN_KEY))).body as Record<string, any>;
+  (await h.http().get(`/v1/fine-tunes/${id}`).set('authorization', bearer(ADMIN_KEY))).body as ResponseJson;
 
 export async function waitForFineTune(h: Harness, id: string, timeout = 30_000) {
-  let fineTune: Record<string, any> = {};
+  let fineTune: ResponseJson = {};
   await expect
     .poll(
       async () => {
@@ -66,7 +67,7 @@ export const modelVersionsOf = async (h: Harness, fineTuneId: string): Promise<n
 
 /** A succeeded fine-tune once its automatic evaluation is decided (a step after the success). */
 export async function waitForAutoEvaluation(h: Harness, id: string, timeout = 15_000) {
-  let fineTune: Record<string, any> = {};
+  let fineTune: ResponseJson = {};
   await expect
     .poll(
       async () => {

@@ -45,7 +45,9 @@ function validationError(error: FastifyError): AppError {
     if (issue.keyword === 'anyOf' || issue.keyword === 'oneOf') continue;
     const problem = { field: fieldOf(part, issue), message: messageOf(issue) };
     const key = `${problem.field}\u0000${problem.message}`;
-    if (!seen.has(key)) fields.push(problem), seen.add(key);
+    if (seen.has(key)) continue;
+    fields.push(problem);
+    seen.add(key);
   }
   return errors.validation(`The request ${part} is invalid.`, fields);
 }

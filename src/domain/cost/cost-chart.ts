@@ -37,6 +37,7 @@ const DASHES = ['', '8 4', '2 3', '10 3 2 3'];
 // XML 1.0 forbids most control characters and lone surrogates even when escaped, and names come
 // from users, so those become U+FFFD rather than breaking the document.
 const NOT_XML =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching the control characters XML forbids is the point
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' };
 

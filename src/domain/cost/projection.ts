@@ -201,7 +201,10 @@ function projectOption(
   const daily = volume.map((calls) => calls * perCall);
   const cumulative: number[] = [];
   let running = option.trainingCostUsd;
-  for (const cost of daily) cumulative.push((running += cost));
+  for (const cost of daily) {
+    running += cost;
+    cumulative.push(running);
+  }
   const total = cumulative.at(-1) ?? option.trainingCostUsd;
   if (!Number.isFinite(total))
     throw new ProjectionInputError(

@@ -52,7 +52,7 @@ export function applyOperations(
   ctx: OperationContext,
 ): { rows: DatasetRow[]; report: OperationReport[] } {
   const bound = operations.map((op, index) => bind(op, index));
-  bound.forEach((operation, index) => operation.validate(index, ctx));
+  for (const [index, operation] of bound.entries()) operation.validate(index, ctx);
   const report: OperationReport[] = [];
   let current = rows;
   bound.forEach((operation, index) => {

@@ -54,6 +54,20 @@ function urlTail(url: string): string {
   return url.slice(end);
 }
 
+/** Replaces every match of `pattern` (by one space unless `by` says otherwise), counting each under `kind`. */
+function removeCounted(
+  text: string,
+  pattern: RegExp,
+  kind: keyof Removals,
+  counts: Removals,
+  by: (match: string) => string = () => ' ',
+): string {
+  return text.replace(pattern, (match) => {
+    counts[kind]++;
+    return by(match);
+  });
+}
+
 function cleanText(input: string, flags: Record<Flag, boolean>, counts: Removals): string {
   let text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   // exampleIdOf hashes UTF-8, which turns every lone surrogate into U+FFFD; doing it here keeps
@@ -61,14 +75,14 @@ function cleanText(input: string, flags: Record<Flag, boolean>, counts: Removals
   text = text.replace(LONE_SURROGATE, '\uFFFD');
   if (flags.code_blocks) {
     text = removeFencedBlocks(text, counts);
-    text = text.replace(INLINE_CODE, () => (counts.code_blocks++, ' '));
+    text = removeCounted(text, INLINE_CODE, 'code_blocks', counts);
   }
-  if (flags.urls) text = text.replace(URL, (url) => (counts.urls++, ` ${urlTail(url)}`));
+  if (flags.urls) text = removeCounted(text, URL, 'urls', counts, (url) => ` ${urlTail(url)}`);
   // E-mails before handles, or `@example.com` of an address would be taken for a handle.
-  if (flags.emails) text = text.replace(EMAIL, () => (counts.emails++, ' '));
+  if (flags.emails) text = removeCounted(text, EMAIL, 'emails', counts);
   if (flags.mentions) {
-    text = text.replace(USER_REF, () => (counts.mentions++, ' '));
-    text = text.replace(HANDLE, () => (counts.mentions++, ' '));
+    text = removeCounted(text, USER_REF, 'mentions', counts);
+    text = removeCounted(text, HANDLE, 'mentions', counts);
   }
   if (flags.collapse_whitespace) text = text.replace(WHITESPACE, ' ').trim();
   return text;

@@ -106,7 +106,7 @@ export function checkLabel(value: unknown, labels: ReadonlySet<string>, index: n
 export function checkLabelList(value: unknown, labels: ReadonlySet<string>, index: number, field: string): void {
   if (value === undefined) return;
   if (!Array.isArray(value)) throw new OperationError(index, field, `${field} must be an array of labels`);
-  value.forEach((label, i) => checkLabel(label, labels, index, `${field}[${i}]`));
+  for (const [i, label] of value.entries()) checkLabel(label, labels, index, `${field}[${i}]`);
 }
 
 export const isRecord = (value: unknown): value is Record<string, unknown> =>

@@ -15,7 +15,9 @@ const rowsWith = (counts: Record<string, number>): DatasetRow[] =>
 function table(rows: DatasetRow[]): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   for (const row of rows) {
-    const bySplit = (out[row.split ?? 'unassigned'] ??= {});
+    const split = row.split ?? 'unassigned';
+    out[split] ??= {};
+    const bySplit = out[split];
     bySplit[row.label ?? 'none'] = (bySplit[row.label ?? 'none'] ?? 0) + 1;
   }
   return out;

@@ -71,7 +71,7 @@ export function allocateStratum(n: number, fractions: readonly number[], carry: 
       counts[s] = 1;
     }
   }
-  counts.forEach((count, s) => (carry[s]! += (quotas[s] as number) - count));
+  for (const [s, count] of counts.entries()) carry[s]! += (quotas[s] as number) - count;
   return counts;
 }
 

@@ -6,7 +6,9 @@
  * writes the log-density as small corrections that keep full precision.
  */
 
+// biome-ignore lint/correctness/noPrecisionLoss: the published digits, rounded to the nearest double on purpose
 const LN_2PI = 1.837877066409345483560659472811;
+// biome-ignore lint/correctness/noPrecisionLoss: the published digits, rounded to the nearest double on purpose
 const LN_SQRT_2PI = 0.918938533204672741780329736406;
 
 /** ln n! exactly as a double for n ≤ 15 (15! < 2^53, so the product is exact). */

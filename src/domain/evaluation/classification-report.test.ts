@@ -5,14 +5,14 @@ import { classificationReport, type ClassificationReport } from './classificatio
 function fromMatrix(matrix: number[][], labels: string[]): { yTrue: string[]; yPred: string[] } {
   const yTrue: string[] = [];
   const yPred: string[] = [];
-  matrix.forEach((cells, i) =>
-    cells.forEach((count, j) => {
+  for (const [i, cells] of matrix.entries()) {
+    for (const [j, count] of cells.entries()) {
       for (let k = 0; k < count; k++) {
         yTrue.push(labels[i]!);
         yPred.push(labels[j]!);
       }
-    }),
-  );
+    }
+  }
   return { yTrue, yPred };
 }
 

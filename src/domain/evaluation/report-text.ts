@@ -50,7 +50,7 @@ export function formatConfusionMatrix(matrix: readonly (readonly number[])[], la
     Math.max([...label].length, ...matrix.map((cells) => String(cells[j]).length)),
   );
   const line = (first: string, cells: readonly string[]): string =>
-    [alignRight(first, firstWidth), ...cells.map((text, j) => alignRight(text, widths[j]!))].join('  ') + '\n';
+    `${[alignRight(first, firstWidth), ...cells.map((text, j) => alignRight(text, widths[j]!))].join('  ')}\n`;
   return line(corner, labels) + matrix.map((cells, i) => line(labels[i]!, cells.map(String))).join('');
 }
 

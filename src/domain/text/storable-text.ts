@@ -5,6 +5,7 @@ import type { FieldProblem } from '../../errors.js';
  * UTF-8 form (jsonb rejects the escape; a text parameter would silently become U+FFFD). Text like
  * that is refused where it enters, so it never reaches a table or the prediction log.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 is matched on purpose, Postgres refuses it
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /** Why a string cannot be stored, or undefined when it can. */
@@ -28,7 +29,7 @@ export function findUnstorableText(value: unknown, root: string): FieldProblem[]
       const reason = unstorableReason(node);
       if (reason) problems.push({ field, message: reason });
     } else if (Array.isArray(node)) {
-      node.forEach((item, index) => visit(item, `${field}[${index}]`));
+      for (const [index, item] of node.entries()) visit(item, `${field}[${index}]`);
     } else if (isParsedObject(node)) {
       for (const [key, item] of Object.entries(node)) {
         const keyReason = unstorableReason(key);

@@ -25,7 +25,7 @@ export function keepAliveFetch(fallback: Fetch = globalThis.fetch): Fetch {
     const signal = init.signal ?? undefined;
     signal?.throwIfAborted();
     const headers: Record<string, string> = {};
-    new Headers(init.headers).forEach((value, name) => (headers[name] = value));
+    for (const [name, value] of new Headers(init.headers)) headers[name] = value;
 
     return new Promise<Response>((resolve, reject) => {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;

@@ -104,7 +104,7 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
     const parent = await getVersion(versionId);
     const task = await activeTaskOf(await getDataset(parent.datasetId));
     const parentRows = await datasetRowsRepo.loadAll(parent.id);
-    let result;
+    let result: ReturnType<typeof applyOperations>;
     try {
       result = applyOperations(parentRows.map(stripStored), operations, {
         labels: task.labels.map((label) => label.name),

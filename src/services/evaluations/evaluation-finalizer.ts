@@ -18,7 +18,7 @@ export const evaluationFinalizer = (deps: {
 }) => ({
   async finalizeIfDone(id: string): Promise<boolean> {
     const evaluation = await deps.evaluationsRepo.findById(id);
-    if (!evaluation || evaluation.status !== 'running') return false;
+    if (evaluation?.status !== 'running') return false;
     if ((await deps.evaluationsRepo.answered(id)) < evaluation.total) return false;
     const task = await deps.tasks.get(evaluation.taskId);
     const rows = await deps.evaluationsRepo.rows(id);

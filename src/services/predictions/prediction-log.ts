@@ -158,7 +158,10 @@ export function predictionLog(deps: {
   };
 
   const flush = (): Promise<void> => {
-    if (timer) clearTimeout(timer), (timer = undefined);
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
     flushing ??= (async () => {
       try {
         while (buffer.length > 0 && !closed) {
@@ -234,7 +237,10 @@ export function predictionLog(deps: {
       let timeout: NodeJS.Timeout | undefined;
       await Promise.race([drain(), new Promise<void>((resolve) => (timeout = setTimeout(resolve, withinMs)))]);
       clearTimeout(timeout);
-      if (timer) clearTimeout(timer), (timer = undefined);
+      if (timer) {
+        clearTimeout(timer);
+        timer = undefined;
+      }
       closed = true;
       const left = buffer.filter((row) => !settled.has(row));
       buffer = [];

@@ -193,7 +193,7 @@ export const routingService = (deps: {
     async rollback(taskRef: string, reason: string, actor: string) {
       const task = await deps.tasks.get(taskRef);
       const last = await deps.routingRepo.lastPromotion(task.id);
-      if (!last || !last.fromModelId) throw errors.nothingToRollBack();
+      if (!last?.fromModelId) throw errors.nothingToRollBack();
       const previous = await modelOfTask(task.id, last.fromModelId, 'path.task');
       return change(task.id, async (current) => ({
         changes: { championId: previous.id },

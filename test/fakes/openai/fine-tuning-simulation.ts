@@ -269,7 +269,7 @@ export function stepMetricsCsv(curve: StepMetrics[]): string {
   const rows = curve.map((m) =>
     [m.step, m.train_loss, m.train_accuracy, m.valid_loss ?? '', m.valid_mean_token_accuracy ?? ''].join(','),
   );
-  return ['step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy', ...rows].join('\n') + '\n';
+  return `${['step,train_loss,train_accuracy,valid_loss,valid_mean_token_accuracy', ...rows].join('\n')}\n`;
 }
 
 const round = (value: number): number => Math.round(value * 1e5) / 1e5;

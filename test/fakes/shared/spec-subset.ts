@@ -43,8 +43,9 @@ function strip(value: Json): Json {
 
 /** `$ref`s as `<kind>/<name>`, e.g. `schemas/Error` or `responses/TooManyRequests`. */
 function refsIn(value: Json, found: Set<string>): void {
-  if (Array.isArray(value)) value.forEach((item) => refsIn(item, found));
-  else if (value && typeof value === 'object') {
+  if (Array.isArray(value)) {
+    for (const item of value) refsIn(item, found);
+  } else if (value && typeof value === 'object') {
     for (const [key, item] of Object.entries(value)) {
       if (key === '$ref' && typeof item === 'string') {
         const match = /^#\/components\/((?:schemas|responses|parameters)\/.+)$/.exec(item);
@@ -88,7 +89,8 @@ export function extractSubset(text: string, parse: YamlParse, recipe: SubsetReci
   while (queue.length > 0) {
     const ref = queue.pop() as string;
     const [kind = '', name = ''] = ref.split(/\/(.*)/s);
-    const bucket = (components[kind] ??= {});
+    components[kind] ??= {};
+    const bucket = components[kind];
     if (name in bucket) continue;
     const found = spec.components[kind]?.[name];
     if (found === undefined) throw new Error(`components/${ref} is not in the spec`);

@@ -43,14 +43,12 @@ export const fineTunesRoutes: FastifyPluginAsyncTypebox<{ fineTunes: FineTunesSe
     handler: async (request, reply) => {
       const result = await fineTunes.create(request.params.task, fineTuneInput(request.body));
       if (result.dryRun) {
-        return reply
-          .status(200)
-          .send({
-            dry_run: true as const,
-            base_model: result.baseModel,
-            preflight: result.preflight,
-            estimate: result.estimate,
-          });
+        return reply.status(200).send({
+          dry_run: true as const,
+          base_model: result.baseModel,
+          preflight: result.preflight,
+          estimate: result.estimate,
+        });
       }
       return reply
         .status(202)

@@ -25,7 +25,7 @@ import { inBody, inPath, taskInPath } from '../../task-bindings.js';
 
 const tags = ['pipelines'];
 const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
-const PipelineParams = Type.Object({ pipeline: Type.String({ format: 'uuid' }) });
+const PipelinePathParams = Type.Object({ pipeline: Type.String({ format: 'uuid' }) });
 
 const CreatePipelineBody = Type.Object(
   {
@@ -196,7 +196,7 @@ export const pipelinesRoutes: FastifyPluginAsyncTypebox<{ pipelines: PipelinesSe
       tags,
       operationId: 'getPipeline',
       summary: 'Every step’s state, timings, cost and outputs',
-      params: PipelineParams,
+      params: PipelinePathParams,
       response: { 200: Pipeline, ...authenticatedErrors(404) },
     },
     handler: async (request) => present(await pipelines.get(request.params.pipeline)),
@@ -208,7 +208,7 @@ export const pipelinesRoutes: FastifyPluginAsyncTypebox<{ pipelines: PipelinesSe
       tags,
       operationId: 'retryPipeline',
       summary: 'Run a failed pipeline again from its failed step; finished steps are kept',
-      params: PipelineParams,
+      params: PipelinePathParams,
       response: { 202: Pipeline, ...authenticatedErrors(404, 409) },
     },
     handler: async (request, reply) => reply.status(202).send(present(await pipelines.retry(request.params.pipeline))),

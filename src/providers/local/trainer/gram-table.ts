@@ -88,7 +88,7 @@ export class GramTable {
   private grow(): void {
     this.slots = new Int32Array((this.mask + 1) * 2).fill(-1);
     this.mask = this.slots.length - 1;
-    this.grams.forEach((gram, id) => (this.slots[this.slot(gram, 0, gram.length)] = id));
+    for (const [id, gram] of this.grams.entries()) this.slots[this.slot(gram, 0, gram.length)] = id;
   }
 }
 

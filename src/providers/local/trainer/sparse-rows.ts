@@ -30,7 +30,7 @@ export class IntList {
 /** Packs vectors into CSR rows. */
 export function toRows(vectors: readonly SparseVector[]): SparseRows {
   const offsets = new Int32Array(vectors.length + 1);
-  vectors.forEach((vector, i) => (offsets[i + 1] = offsets[i]! + vector.indices.length));
+  for (const [i, vector] of vectors.entries()) offsets[i + 1] = offsets[i]! + vector.indices.length;
   const indices = new Int32Array(offsets[vectors.length]!);
   const values = new Float32Array(indices.length);
   vectors.forEach((vector, i) => {

@@ -29,7 +29,7 @@ export function heldOutSplit(
   // A generator of its own: the SVM's shuffles draw from the same seed.
   const rng = seededRng(seed ^ 0x5eed);
   const byLabel: number[][] = Array.from({ length: classes }, () => []);
-  trainY.forEach((label, row) => byLabel[label]!.push(row));
+  for (const [row, label] of trainY.entries()) byLabel[label]!.push(row);
   const isHeld = new Uint8Array(n);
   for (const rows of byLabel) {
     shuffleInPlace(rows, rng);
