@@ -133,7 +133,7 @@ export function enforceRateLimit(ctx: FakeContext, request: FastifyRequest, mode
 export function enforceQuota(ctx: FakeContext): void {
   const faults = ctx.options().faults;
   if (!faults.insufficientQuota) return;
-  ctx.stats.insufficientQuota();
+  ctx.stats.count('insufficientQuota');
   throw errors.insufficientQuota(faults.sendShouldRetryHeader ? { 'x-should-retry': 'false' } : {});
 }
 

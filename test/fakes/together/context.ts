@@ -4,7 +4,7 @@ import type { ModelRegistry } from './models.js';
 import type { ResolvedOptions } from './options.js';
 import type { RateLimiter, RateLimitSnapshot } from './rate-limiter.js';
 import type { FakeState } from './state.js';
-import type { StatsRecorder } from './stats.js';
+import type { StatsRecorder } from '../shared/stats.js';
 
 /** The parts every route shares; built once per fake in server.ts. */
 export interface FakeContext {

@@ -5,7 +5,7 @@ import {
   type StatusFault,
 } from '../shared/fault-injector.js';
 import { errors, TogetherError } from './errors.js';
-import type { StatsRecorder } from './stats.js';
+import type { StatsRecorder } from '../shared/stats.js';
 
 /**
  * Injected failures on the Together surface, applied before the route runs (see

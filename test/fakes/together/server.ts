@@ -24,7 +24,7 @@ import {
 import { installPipeline, recordRequests } from './pipeline.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createState, type FakeState } from './state.js';
-import { createStats, type FakeStats } from './stats.js';
+import { createStats, type FakeStats } from '../shared/stats.js';
 
 export interface TogetherFake {
   /** Base URL for the SDK, e.g. `http://127.0.0.1:54321/v1`. */
@@ -55,7 +55,7 @@ export async function startTogetherFake(initial: TogetherFakeOptions = {}): Prom
   let random = randomFor(options.seed);
   let origin = '';
   const state = createState();
-  const stats = createStats();
+  const stats = createStats({});
   const log = createRequestLog(() => options.maxLoggedRequests);
   const now = () => options.now();
   const limiter = createRateLimiter(() => options.rateLimits, now);
