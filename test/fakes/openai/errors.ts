@@ -9,8 +9,6 @@ export class OpenAIError extends ProviderError {
   override readonly name = 'OpenAIError';
 }
 
-export const isOpenAIError = (error: unknown): error is OpenAIError => error instanceof OpenAIError;
-
 const INVALID = 'invalid_request_error';
 
 export const errors = {

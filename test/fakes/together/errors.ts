@@ -27,8 +27,6 @@ export class TogetherError extends ProviderError {
   }
 }
 
-export const isTogetherError = (error: unknown): error is TogetherError => error instanceof TogetherError;
-
 const INVALID = 'invalid_request_error';
 
 export const errors = {
