@@ -12,13 +12,10 @@ import { fileURLToPath } from 'node:url';
 import {
   extractSubset as extractFrom,
   isEntryPoint,
-  loadYamlParser,
   specNextToRepository,
   writeSubset,
   type YamlParse,
 } from '../../shared/spec-subset.js';
-
-export { loadYamlParser, type YamlParse };
 
 export const SOURCE = {
   repository: 'github.com/togethercomputer/openapi',
