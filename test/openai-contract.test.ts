@@ -8,6 +8,7 @@ import {
   expectRequestsInSpec,
   expectValid as expectNoProblems,
   onTheWire,
+  postMalformedJson,
   rawRequests,
 } from './helpers/spec-contract.js';
 
@@ -205,18 +206,7 @@ describe('responses of the fake', () => {
       ['missing file', () => raw('GET', '/files/file-missing'), 404],
       ['missing job', () => raw('GET', '/fine_tuning/jobs/ftjob-missing'), 404],
       ['unknown url', () => raw('GET', '/nowhere'), 404],
-      [
-        'invalid json',
-        async () => {
-          const response = await fetch(`${fake.url}/chat/completions`, {
-            method: 'POST',
-            headers: { authorization: 'Bearer test', 'content-type': 'application/json' },
-            body: '{"model":',
-          });
-          return { status: response.status, headers: response.headers, body: await response.json() };
-        },
-        400,
-      ],
+      ['invalid json', () => postMalformedJson(`${fake.url}/chat/completions`), 400],
     ];
     for (const [name, call, status] of cases) {
       const response = await call();

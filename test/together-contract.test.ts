@@ -8,6 +8,7 @@ import {
   expectRequestsInSpec,
   expectValid,
   onTheWire,
+  postMalformedJson,
   rawRequests,
 } from './helpers/spec-contract.js';
 import { BASE_MODEL, chatRows, jsonl, SERVERLESS_MODEL, SYSTEM, uploadFile } from './helpers/together.js';
@@ -256,18 +257,7 @@ describe('responses of the fake', () => {
       ['missing endpoint', () => raw('GET', '/endpoints/endpoint-missing'), 404],
       ['unsupported base', () => raw('POST', '/fine-tunes', { model: SERVERLESS_MODEL, training_file: 'file-x' }), 400],
       ['unknown url', () => raw('GET', '/nowhere'), 404],
-      [
-        'invalid json',
-        async () => {
-          const response = await fetch(`${fake.url}/chat/completions`, {
-            method: 'POST',
-            headers: { authorization: 'Bearer test', 'content-type': 'application/json' },
-            body: '{"model":',
-          });
-          return { status: response.status, body: await response.json() };
-        },
-        400,
-      ],
+      ['invalid json', () => postMalformedJson(`${fake.url}/chat/completions`), 400],
     ];
     for (const [name, call, status] of cases) {
       const response = await call();

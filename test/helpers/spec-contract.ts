@@ -48,6 +48,16 @@ export const rawRequests =
     return { status: response.status, headers: response.headers, body: (await response.json()) as unknown };
   };
 
+/** A POST whose JSON body does not parse, for the provider's invalid-JSON error. */
+export async function postMalformedJson(url: string) {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: 'Bearer test', 'content-type': 'application/json' },
+    body: '{"model":',
+  });
+  return { status: response.status, headers: response.headers, body: (await response.json()) as unknown };
+}
+
 export interface ExcerptSource {
   /** Where the spec file the excerpt names is looked for (next to the repository). */
   specPath: string;
