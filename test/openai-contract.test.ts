@@ -1,15 +1,16 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
-import {
-  DEFAULT_SPEC_PATH,
-  extractSubset,
-  loadYamlParser,
-  SOURCE,
-} from './fakes/openai/schemas/extract-spec-subset.js';
+import { DEFAULT_SPEC_PATH, extractSubset, SOURCE } from './fakes/openai/schemas/extract-spec-subset.js';
 import { createSpecValidator, loadSpecSubset } from './fakes/openai/schemas/load-spec.js';
+import {
+  excerptMatchesSpecFile,
+  expectRequestsInSpec,
+  expectValid as expectNoProblems,
+  onTheWire,
+  postMalformedJson,
+  rawRequests,
+} from './helpers/spec-contract.js';
 
 /**
  * Holds the fake to the official OpenAPI description: its responses must validate against the
@@ -19,8 +20,6 @@ import { createSpecValidator, loadSpecSubset } from './fakes/openai/schemas/load
  */
 
 const spec = createSpecValidator();
-const yamlParse = await loadYamlParser();
-const specAvailable = existsSync(DEFAULT_SPEC_PATH);
 
 let clock = Date.now();
 let fake: OpenAIFake;
@@ -37,33 +36,14 @@ afterAll(async () => {
   await fake?.close();
 });
 
-function expectValid(schemaName: string, data: unknown): void {
-  expect(spec.validate(schemaName, data), `${schemaName}: ${JSON.stringify(data).slice(0, 400)}`).toEqual([]);
-}
+const expectValid = (schemaName: string, data: unknown): void =>
+  expectNoProblems(spec.validate(schemaName, data), data, schemaName);
 
 /** Sends through the SDK, then validates the body on the wire against the operation's 200 schema. */
-async function wire(call: { asResponse(): Promise<Response> }, operation: string): Promise<Record<string, unknown>> {
-  const response = await call.asResponse();
-  expect(response.status).toBe(200);
-  const body = (await response.json()) as Record<string, unknown>;
-  expectValid(spec.responseSchema(operation), body);
-  return body;
-}
+const wire = (call: { asResponse(): Promise<Response> }, operation: string) =>
+  onTheWire(call, 200, (body) => spec.validate(spec.responseSchema(operation), body), operation);
 
-/** A raw request, for error bodies (the SDK throws before showing them). */
-async function raw(
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = { authorization: 'Bearer test' },
-) {
-  const response = await fetch(`${fake.url}${path}`, {
-    method,
-    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as unknown };
-}
+const raw = rawRequests(() => fake.url);
 
 const trainingRows = (n: number) =>
   Array.from({ length: n }, (_, i) => ({
@@ -88,19 +68,7 @@ describe('the spec excerpt', () => {
     expect(Object.keys(subset.operations)).toHaveLength(16);
   });
 
-  it.skipIf(!specAvailable)('matches the spec file it names (same bytes)', () => {
-    const digest = createHash('sha256').update(readFileSync(DEFAULT_SPEC_PATH)).digest('hex');
-    expect(digest).toBe(loadSpecSubset().source.sha256);
-  });
-
-  it.skipIf(!specAvailable || !yamlParse)(
-    'is what extract-spec-subset.ts produces from that file (not stale)',
-    () => {
-      const fresh = extractSubset(readFileSync(DEFAULT_SPEC_PATH, 'utf8'), yamlParse as NonNullable<typeof yamlParse>);
-      expect(JSON.parse(JSON.stringify(fresh))).toEqual(loadSpecSubset());
-    },
-    60_000,
-  );
+  excerptMatchesSpecFile({ specPath: DEFAULT_SPEC_PATH, loadSubset: loadSpecSubset, extract: extractSubset });
 
   it('rejects what the spec forbids, so passing means something', () => {
     expect(spec.validate('Error', { message: 'm', type: 't', param: null })).not.toEqual([]);
@@ -238,18 +206,7 @@ describe('responses of the fake', () => {
       ['missing file', () => raw('GET', '/files/file-missing'), 404],
       ['missing job', () => raw('GET', '/fine_tuning/jobs/ftjob-missing'), 404],
       ['unknown url', () => raw('GET', '/nowhere'), 404],
-      [
-        'invalid json',
-        async () => {
-          const response = await fetch(`${fake.url}/chat/completions`, {
-            method: 'POST',
-            headers: { authorization: 'Bearer test', 'content-type': 'application/json' },
-            body: '{"model":',
-          });
-          return { status: response.status, headers: response.headers, body: await response.json() };
-        },
-        400,
-      ],
+      ['invalid json', () => postMalformedJson(`${fake.url}/chat/completions`), 400],
     ];
     for (const [name, call, status] of cases) {
       const response = await call();
@@ -326,24 +283,9 @@ describe('requests our SDK sends', () => {
       stop: ['\n'],
     });
 
-    let checked = 0;
-    for (const entry of fake.requests) {
-      const operation = spec.operationFor(entry.method, entry.path);
-      expect(operation, `${entry.method} ${entry.path} is an operation of the spec`).toBeDefined();
-      if (!operation) continue;
-      const declared = new Set(
-        (spec.spec.operations[operation]?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
-      );
-      for (const name of Object.keys(entry.query))
-        expect(declared, `${operation} ?${name}`).toContain(name.replace(/\[.*$/, ''));
-      if (!spec.spec.operations[operation]?.requestBody || entry.body === undefined) continue;
-      const body =
-        operation === 'POST /files'
-          ? { ...(entry.body as Record<string, unknown>), file: '(binary)' } // multipart: the file part is binary
-          : entry.body;
-      expectValid(spec.requestSchema(operation), body);
-      checked += 1;
-    }
+    const checked = expectRequestsInSpec(spec, fake.requests, 'POST /files', (operation, body) =>
+      spec.validate(spec.requestSchema(operation), body),
+    );
     expect(checked).toBeGreaterThanOrEqual(4);
   });
 });

@@ -1,15 +1,16 @@
-import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
 import Together from 'together-ai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTogetherFake, type TogetherFake } from './fakes/together/index.js';
-import {
-  DEFAULT_SPEC_PATH,
-  extractSubset,
-  loadYamlParser,
-  SOURCE,
-} from './fakes/together/schemas/extract-spec-subset.js';
+import { DEFAULT_SPEC_PATH, extractSubset, SOURCE } from './fakes/together/schemas/extract-spec-subset.js';
 import { createSpecValidator, loadSpecSubset } from './fakes/together/schemas/load-spec.js';
+import {
+  excerptMatchesSpecFile,
+  expectRequestsInSpec,
+  expectValid,
+  onTheWire,
+  postMalformedJson,
+  rawRequests,
+} from './helpers/spec-contract.js';
 import { BASE_MODEL, chatRows, jsonl, SERVERLESS_MODEL, SYSTEM, uploadFile } from './helpers/together.js';
 
 /**
@@ -21,8 +22,6 @@ import { BASE_MODEL, chatRows, jsonl, SERVERLESS_MODEL, SYSTEM, uploadFile } fro
  */
 
 const spec = createSpecValidator();
-const yamlParse = await loadYamlParser();
-const specAvailable = existsSync(DEFAULT_SPEC_PATH);
 
 let clock = Date.now();
 let fake: TogetherFake;
@@ -49,37 +48,11 @@ afterAll(async () => {
   await fake?.close();
 });
 
-function expectValid(problems: string[], data: unknown, what: string): void {
-  expect(problems, `${what}: ${JSON.stringify(data).slice(0, 600)}`).toEqual([]);
-}
-
 /** Sends through the SDK, then validates the body on the wire against the operation's declared response. */
-async function wire(
-  call: { asResponse(): Promise<Response> },
-  operation: string,
-  status = '200',
-): Promise<Record<string, unknown>> {
-  const response = await call.asResponse();
-  expect(response.status, operation).toBe(Number(status));
-  const body = (await response.json()) as Record<string, unknown>;
-  expectValid(spec.validateResponse(operation, status, body), body, operation);
-  return body;
-}
+const wire = (call: { asResponse(): Promise<Response> }, operation: string) =>
+  onTheWire(call, 200, (body) => spec.validateResponse(operation, '200', body), operation);
 
-/** A raw request, for error bodies (the SDK throws before showing them). */
-async function raw(
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = { authorization: 'Bearer test' },
-) {
-  const response = await fetch(`${fake.url}${path}`, {
-    method,
-    headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  return { status: response.status, headers: response.headers, body: (await response.json()) as unknown };
-}
+const raw = rawRequests(() => fake.url);
 
 const trainingFile = async (rows = 24) => (await uploadFile(client, jsonl(chatRows(rows)))).id;
 
@@ -94,19 +67,7 @@ describe('the spec excerpt', () => {
     expect(Object.keys(subset.operations)).toHaveLength(24);
   });
 
-  it.skipIf(!specAvailable)('matches the spec file it names (same bytes)', () => {
-    const digest = createHash('sha256').update(readFileSync(DEFAULT_SPEC_PATH)).digest('hex');
-    expect(digest).toBe(loadSpecSubset().source.sha256);
-  });
-
-  it.skipIf(!specAvailable || !yamlParse)(
-    'is what extract-spec-subset.ts produces from that file (not stale)',
-    () => {
-      const fresh = extractSubset(readFileSync(DEFAULT_SPEC_PATH, 'utf8'), yamlParse as NonNullable<typeof yamlParse>);
-      expect(JSON.parse(JSON.stringify(fresh))).toEqual(loadSpecSubset());
-    },
-    60_000,
-  );
+  excerptMatchesSpecFile({ specPath: DEFAULT_SPEC_PATH, loadSubset: loadSpecSubset, extract: extractSubset });
 
   it('rejects what the spec forbids, so passing means something', () => {
     expect(spec.validate('ErrorData', { error: { message: 'm' } })).not.toEqual([]);
@@ -296,18 +257,7 @@ describe('responses of the fake', () => {
       ['missing endpoint', () => raw('GET', '/endpoints/endpoint-missing'), 404],
       ['unsupported base', () => raw('POST', '/fine-tunes', { model: SERVERLESS_MODEL, training_file: 'file-x' }), 400],
       ['unknown url', () => raw('GET', '/nowhere'), 404],
-      [
-        'invalid json',
-        async () => {
-          const response = await fetch(`${fake.url}/chat/completions`, {
-            method: 'POST',
-            headers: { authorization: 'Bearer test', 'content-type': 'application/json' },
-            body: '{"model":',
-          });
-          return { status: response.status, body: await response.json() };
-        },
-        400,
-      ],
+      ['invalid json', () => postMalformedJson(`${fake.url}/chat/completions`), 400],
     ];
     for (const [name, call, status] of cases) {
       const response = await call();
@@ -368,24 +318,9 @@ describe('requests the SDK sends', () => {
     await client.endpoints.update(endpoint.id, { state: 'STARTED', display_name: 'renamed' });
     await client.endpoints.list({ type: 'dedicated', usage_type: 'on-demand' });
 
-    let checked = 0;
-    for (const entry of fake.requests) {
-      const operation = spec.operationFor(entry.method, entry.path);
-      expect(operation, `${entry.method} ${entry.path} is an operation of the spec`).toBeDefined();
-      if (!operation) continue;
-      const declared = new Set(
-        (spec.spec.operations[operation]?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
-      );
-      for (const name of Object.keys(entry.query)) expect(declared, `${operation} ?${name}`).toContain(name);
-      if (!spec.spec.operations[operation]?.requestBody || entry.body === undefined) continue;
-      // Multipart: the file part is binary.
-      const body =
-        operation === 'POST /files/upload'
-          ? { ...(entry.body as Record<string, unknown>), file: '(binary)' }
-          : entry.body;
-      expectValid(spec.validateRequest(operation, body), body, operation);
-      checked += 1;
-    }
+    const checked = expectRequestsInSpec(spec, fake.requests, 'POST /files/upload', (operation, body) =>
+      spec.validateRequest(operation, body),
+    );
     expect(checked).toBeGreaterThanOrEqual(5);
   });
 

@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
-import type { RecordedRequest, RequestLog } from '../shared/request-log.js';
+import { type RequestInfo as SharedRequestInfo, requestInfo as sharedRequestInfo } from '../shared/pipeline.js';
+import type { RequestLog } from '../shared/request-log.js';
 import type { ModelRegistry } from './models.js';
 import type { ResolvedOptions } from './options.js';
 import type { RateLimiter, RateLimitSnapshot } from './rate-limiter.js';
@@ -18,20 +19,11 @@ export interface FakeContext {
   models: ModelRegistry;
 }
 
-/** Per-request bookkeeping, kept off the Fastify request type so no global typing leaks out. */
-export interface RequestInfo {
-  requestId: string;
-  startedAt: number;
-  entry: RecordedRequest;
+/** The shared per-request bookkeeping, and what the model endpoints note for the response headers. */
+export interface RequestInfo extends SharedRequestInfo {
   /** The model the request is about, for the rate-limit headers. */
   model?: string;
   rateLimit?: RateLimitSnapshot;
 }
 
-const infos = new WeakMap<FastifyRequest, RequestInfo>();
-
-export const setRequestInfo = (request: FastifyRequest, info: RequestInfo): void => {
-  infos.set(request, info);
-};
-
-export const requestInfo = (request: FastifyRequest): RequestInfo | undefined => infos.get(request);
+export const requestInfo: (request: FastifyRequest) => RequestInfo | undefined = sharedRequestInfo;

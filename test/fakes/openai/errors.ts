@@ -3,30 +3,11 @@
  * errors the fake answers with. The SDK only fills `err.code`, `err.type` and `err.param` from
  * `body.error`, so every error path must go through `OpenAIError` (notes §1, §8, §11.1).
  */
+import { ProviderError } from '../shared/provider-error.js';
 
-export interface ErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
+export class OpenAIError extends ProviderError {
+  override readonly name = 'OpenAIError';
 }
-
-export class OpenAIError extends Error {
-  constructor(
-    readonly status: number,
-    readonly type: string,
-    message: string,
-    readonly param: string | null = null,
-    readonly code: string | null = null,
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(message);
-    this.name = 'OpenAIError';
-  }
-
-  toBody(): ErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
-  }
-}
-
-export const isOpenAIError = (error: unknown): error is OpenAIError => error instanceof OpenAIError;
 
 const INVALID = 'invalid_request_error';
 

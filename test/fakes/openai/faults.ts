@@ -1,8 +1,8 @@
 import {
+  type CanonicalError,
+  canonicalFrom,
   createFaultInjector as createInjector,
-  retryAfterHeaders,
   type FaultInjector as Injector,
-  type StatusFault,
 } from '../shared/fault-injector.js';
 import { errors, OpenAIError } from './errors.js';
 import type { StatsRecorder } from './stats.js';
@@ -16,27 +16,10 @@ import type { StatsRecorder } from './stats.js';
 export type FaultInjector = Injector<OpenAIError>;
 
 export const createFaultInjector = (stats: StatsRecorder, random: () => number): FaultInjector =>
-  createInjector(stats, random, { errorFor: injectedError, serverError: errors.serverError });
+  createInjector(stats, random, { ErrorClass: OpenAIError, canonical, serverError: errors.serverError });
 
-/** The canonical error for a status, as the real API words it where known (notes §8). */
-function injectedError(fault: StatusFault): OpenAIError {
-  const retryHeaders = (defaultMs: number): Record<string, string> =>
-    retryAfterHeaders(fault.retryAfterMs ?? defaultMs);
-  const base = canonical(fault.status, retryHeaders);
-  return new OpenAIError(
-    fault.status,
-    fault.type ?? base.type,
-    fault.message ?? base.message,
-    fault.param !== undefined ? fault.param : null,
-    fault.code !== undefined ? fault.code : base.code,
-    { ...base.headers, ...fault.headers },
-  );
-}
-
-function canonical(
-  status: number,
-  retryHeaders: (defaultMs: number) => Record<string, string>,
-): { type: string; message: string; code: string | null; headers: Record<string, string> } {
+/** The error for a queued status, as the real API words it where known (notes §8). */
+function canonical(status: number, retryHeaders: Record<string, string>): CanonicalError {
   switch (status) {
     case 401:
       return {
@@ -68,14 +51,14 @@ function canonical(
         message:
           'Rate limit reached for requests. Please try again in 1s. Visit https://platform.openai.com/account/rate-limits to learn more.',
         code: 'rate_limit_exceeded',
-        headers: retryHeaders(1000),
+        headers: retryHeaders,
       };
     case 500:
-      return { ...errorParts(errors.serverError()), headers: {} };
+      return canonicalFrom(errors.serverError());
     case 502:
       return { type: 'server_error', message: 'Bad gateway.', code: null, headers: {} };
     case 503:
-      return { ...errorParts(errors.overloaded()), headers: retryHeaders(1000) };
+      return canonicalFrom(errors.overloaded(), retryHeaders);
     case 504:
       return { type: 'server_error', message: 'Gateway timeout.', code: null, headers: {} };
     default:
@@ -87,5 +70,3 @@ function canonical(
       };
   }
 }
-
-const errorParts = (error: OpenAIError) => ({ type: error.type, message: error.message, code: error.code });

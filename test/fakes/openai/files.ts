@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { requestInfo, type FakeContext } from './context.js';
+import { readUploadParts } from '../shared/uploads.js';
+import type { FakeContext } from './context.js';
 import { errors } from './errors.js';
 import { ids, unixSeconds } from './ids.js';
 import type { FilePurpose, FileRecord } from './state.js';
@@ -118,23 +119,7 @@ export function findFile(ctx: FakeContext, id: string): FileRecord {
 async function readUpload(request: FastifyRequest): Promise<NewFile> {
   if (!request.isMultipart())
     throw errors.invalidRequest('Uploads must be sent as multipart/form-data with `file` and `purpose` fields.');
-  const fields: Record<string, string> = {};
-  let file: { filename: string; content: Buffer; contentType: string } | undefined;
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      const content = await part.toBuffer();
-      if (part.fieldname === 'file') file = { filename: part.filename, content, contentType: part.mimetype };
-    } else {
-      fields[part.fieldname] = String(part.value);
-    }
-  }
-  const info = requestInfo(request);
-  if (info)
-    info.entry.body = {
-      ...fields,
-      ...(file ? { file: { filename: file.filename, bytes: file.content.length, contentType: file.contentType } } : {}),
-    };
-
+  const { fields, file } = await readUploadParts(request);
   if (!file) throw errors.missingParameter('file');
   const purpose = fields['purpose'];
   if (!purpose) throw errors.missingParameter('purpose');

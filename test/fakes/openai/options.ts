@@ -180,9 +180,3 @@ export function mergeOptions(current: ResolvedOptions, patch: FakeOptions): Reso
 
 const definedEntries = <T extends object>(value: T): Partial<T> =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-
-/** The options as JSON (no clock, no function script), for `GET /_fake/options`. */
-export function describeOptions(options: ResolvedOptions): Record<string, unknown> {
-  const { now: _now, script, ...rest } = options;
-  return { ...rest, script: typeof script === 'function' ? '[function]' : (script ?? null) };
-}

@@ -1,10 +1,4 @@
-import type { Socket } from 'node:net';
-import multipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { controlRoutes } from '../shared/control.js';
-import { acceptEmptyJson } from '../shared/empty-json.js';
-import { createRequestLog, type RecordedRequest } from '../shared/request-log.js';
-import type { ScriptRule } from '../shared/scripting.js';
+import { type ProviderFake, startFake } from '../shared/server.js';
 import { chatRoutes } from './chat.js';
 import { completionRoutes } from './completions.js';
 import type { FakeContext } from './context.js';
@@ -12,125 +6,51 @@ import { errors } from './errors.js';
 import { createFaultInjector } from './faults.js';
 import { fileRoutes } from './files.js';
 import { fineTuningRoutes } from './fine-tuning.js';
-import { seededRandom } from './ids.js';
 import { createModelRegistry, modelRoutes } from './models.js';
-import { describeOptions, mergeOptions, resolveOptions, type FakeOptions, type ResolvedOptions } from './options.js';
+import { type FakeOptions, mergeOptions, type ResolvedOptions, resolveOptions } from './options.js';
 import { installPipeline } from './pipeline.js';
 import { createRateLimiter } from './rate-limiter.js';
 import { createState, type FakeState } from './state.js';
 import { createStats, type FakeStats } from './stats.js';
 
-export interface OpenAIFake {
-  /** Base URL for the SDK, e.g. `http://127.0.0.1:54321/v1`. */
-  url: string;
-  port: number;
-  /** Files, jobs and fine-tuned models, live. */
-  state: FakeState;
-  /** Log of OpenAI-surface requests (bounded by `maxLoggedRequests`), live. */
-  requests: RecordedRequest[];
-  /** Changes options; nested groups (faults, rateLimits, models, jobTiming) merge one level deep. */
-  configure(patch: FakeOptions): void;
-  /** Sets (or with null clears) what the model answers. */
-  script(rule: ScriptRule | null): void;
-  /** Back to the options given at start, with no files, jobs, logs, counts or used limits. */
-  reset(): void;
-  stats(): FakeStats;
-  options(): ResolvedOptions;
-  close(): Promise<void>;
-  /** The Fastify instance, e.g. for `inject()`. */
-  app: FastifyInstance;
-}
-
-const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
+/**
+ * The OpenAI fake (shared/server.ts): `state` holds files, jobs and fine-tuned models, `requests`
+ * the OpenAI-surface requests, and `configure()` merges faults, rateLimits, models and jobTiming
+ * one level deep.
+ */
+export type OpenAIFake = ProviderFake<ResolvedOptions, FakeOptions, FakeState, FakeStats>;
 
 export async function startOpenAIFake(initial: FakeOptions = {}): Promise<OpenAIFake> {
-  const startOptions = resolveOptions(initial);
-  let options = startOptions;
-  let random = randomFor(options.seed);
-  const state = createState();
-  const stats = createStats();
-  const log = createRequestLog(() => options.maxLoggedRequests);
-  const now = () => options.now();
-  const limiter = createRateLimiter(() => options.rateLimits, now);
-  const faults = createFaultInjector(stats, () => random());
-  faults.reset(options.faults);
-  let advanceJobs = (): void => undefined;
-  const models = createModelRegistry(
-    () => options,
-    state,
-    () => advanceJobs(),
-  );
-  const ctx: FakeContext = { options: () => options, now, random: () => random(), state, limiter, stats, log, models };
-  const hung = new Set<Socket>();
-
-  const app = Fastify({ logger: false, forceCloseConnections: true, bodyLimit: MAX_UPLOAD_BYTES });
-  acceptEmptyJson(app, errors.invalidJson);
-  await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1 } });
-  await app.register(
-    async (v1) => {
-      installPipeline(v1, ctx, faults, hung);
-      chatRoutes(v1, ctx);
-      completionRoutes(v1, ctx);
-      fileRoutes(v1, ctx);
-      advanceJobs = fineTuningRoutes(v1, ctx).advanceAll;
-      modelRoutes(v1, models);
+  return startFake({
+    options: resolveOptions(initial),
+    merge: mergeOptions,
+    invalidJson: errors.invalidJson,
+    build({ options, now, random, log, hung }) {
+      const state = createState();
+      const stats = createStats();
+      const limiter = createRateLimiter(() => options().rateLimits, now);
+      const faults = createFaultInjector(stats, random);
+      let advanceJobs = (): void => undefined;
+      const models = createModelRegistry(options, state, () => advanceJobs());
+      const ctx: FakeContext = { options, now, random, state, limiter, stats, log, models };
+      return {
+        state,
+        stats,
+        limiter,
+        faults,
+        routes: (app) =>
+          app.register(
+            async (v1) => {
+              installPipeline(v1, ctx, faults, hung);
+              chatRoutes(v1, ctx);
+              completionRoutes(v1, ctx);
+              fileRoutes(v1, ctx);
+              advanceJobs = fineTuningRoutes(v1, ctx).advanceAll;
+              modelRoutes(v1, models);
+            },
+            { prefix: '/v1' },
+          ),
+      };
     },
-    { prefix: '/v1' },
-  );
-
-  const fake: OpenAIFake = {
-    url: '',
-    port: 0,
-    state,
-    requests: log.entries,
-    app,
-    configure(patch) {
-      options = mergeOptions(options, patch);
-      if (patch.rateLimits) limiter.reset();
-      if (patch.seed !== undefined) random = randomFor(patch.seed);
-      if (patch.faults) faults.configure(options.faults, patch.faults);
-    },
-    script(rule) {
-      options = { ...options, script: rule ?? undefined };
-    },
-    reset() {
-      options = startOptions;
-      random = randomFor(options.seed);
-      state.clear();
-      limiter.reset();
-      stats.reset();
-      log.clear();
-      faults.reset(options.faults);
-    },
-    stats: (): FakeStats => ({ ...stats.snapshot(), pendingStatuses: faults.pending().length }),
-    options: () => options,
-    async close() {
-      for (const socket of hung) socket.destroy();
-      hung.clear();
-      await app.close();
-    },
-  };
-
-  await app.register(
-    async (control) =>
-      controlRoutes(control, {
-        configure: fake.configure,
-        script: fake.script,
-        reset: fake.reset,
-        stats: fake.stats,
-        options: () => describeOptions(options),
-        requests: log.entries,
-        clearRequests: log.clear,
-        url: () => fake.url,
-      }),
-    { prefix: '/_fake' },
-  );
-
-  await app.listen({ host: options.host, port: options.port });
-  const address = app.server.address();
-  fake.port = typeof address === 'object' && address ? address.port : options.port;
-  fake.url = `http://${options.host}:${fake.port}/v1`;
-  return fake;
+  });
 }
-
-const randomFor = (seed: number | undefined): (() => number) => (seed === undefined ? Math.random : seededRandom(seed));

@@ -1,100 +1,15 @@
-/** Counters a test or benchmark reads through `stats()` or `GET /_fake/stats`. */
+import {
+  createStats as createRecorder,
+  type StatsRecorder as Recorder,
+  type FakeStats as Shared,
+} from '../shared/stats.js';
 
-export interface ModelStats {
-  requests: number;
-  succeeded: number;
-  rateLimited: number;
-  promptTokens: number;
-  completionTokens: number;
-}
+export type { ModelStats } from '../shared/stats.js';
 
-export interface FakeStats {
-  startedAt: string;
-  requests: { total: number; byStatus: Record<string, number>; byRoute: Record<string, number> };
-  rateLimited: { requests: number; tokens: number; total: number };
-  insufficientQuota: number;
-  faults: { statusSequence: number; errorRate: number; hung: number; delayed: number };
-  tokens: { prompt: number; completion: number; total: number };
-  models: Record<string, ModelStats>;
-  inFlight: number;
-  maxInFlight: number;
-  /** Statuses still queued by `faults.statusSequence`. */
-  pendingStatuses: number;
-}
+/** OpenAI's own counter besides the shared ones: the billing 429s (`faults.insufficientQuota`). */
+type OpenAICounters = { insufficientQuota: number };
 
-export interface StatsRecorder {
-  snapshot(): FakeStats;
-  reset(): void;
-  requestStarted(): void;
-  requestFinished(): void;
-  responded(route: string, status: number): void;
-  rateLimited(kind: 'requests' | 'tokens', model: string): void;
-  insufficientQuota(): void;
-  fault(kind: keyof FakeStats['faults']): void;
-  served(model: string, promptTokens: number, completionTokens: number): void;
-  modelRequested(model: string): void;
-}
+export type FakeStats = Shared & OpenAICounters;
+export type StatsRecorder = Recorder<OpenAICounters>;
 
-const blank = (): FakeStats => ({
-  startedAt: new Date().toISOString(),
-  requests: { total: 0, byStatus: {}, byRoute: {} },
-  rateLimited: { requests: 0, tokens: 0, total: 0 },
-  insufficientQuota: 0,
-  faults: { statusSequence: 0, errorRate: 0, hung: 0, delayed: 0 },
-  tokens: { prompt: 0, completion: 0, total: 0 },
-  models: {},
-  inFlight: 0,
-  maxInFlight: 0,
-  pendingStatuses: 0,
-});
-
-export function createStats(): StatsRecorder {
-  let stats = blank();
-  const model = (name: string): ModelStats =>
-    (stats.models[name] ??= { requests: 0, succeeded: 0, rateLimited: 0, promptTokens: 0, completionTokens: 0 });
-  return {
-    snapshot: () => structuredClone(stats),
-    reset() {
-      // In-flight requests outlive a reset; keep their count so it never goes negative.
-      const inFlight = stats.inFlight;
-      stats = blank();
-      stats.inFlight = inFlight;
-      stats.maxInFlight = inFlight;
-    },
-    requestStarted() {
-      stats.inFlight += 1;
-      stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
-    },
-    requestFinished() {
-      stats.inFlight = Math.max(0, stats.inFlight - 1);
-    },
-    responded(route, status) {
-      stats.requests.total += 1;
-      stats.requests.byStatus[status] = (stats.requests.byStatus[status] ?? 0) + 1;
-      stats.requests.byRoute[route] = (stats.requests.byRoute[route] ?? 0) + 1;
-    },
-    rateLimited(kind, name) {
-      stats.rateLimited[kind] += 1;
-      stats.rateLimited.total += 1;
-      model(name).rateLimited += 1;
-    },
-    insufficientQuota() {
-      stats.insufficientQuota += 1;
-    },
-    fault(kind) {
-      stats.faults[kind] += 1;
-    },
-    served(name, promptTokens, completionTokens) {
-      const entry = model(name);
-      entry.succeeded += 1;
-      entry.promptTokens += promptTokens;
-      entry.completionTokens += completionTokens;
-      stats.tokens.prompt += promptTokens;
-      stats.tokens.completion += completionTokens;
-      stats.tokens.total += promptTokens + completionTokens;
-    },
-    modelRequested(name) {
-      model(name).requests += 1;
-    },
-  };
-}
+export const createStats = (): StatsRecorder => createRecorder({ insufficientQuota: 0 });

@@ -1,9 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { ProviderError, ProviderErrorClass } from './provider-error.js';
 
 /**
  * Injected failures a provider fake applies before a route runs, in this order:
- * hang → latency → next queued status → random 500. What an injected error looks like is the
- * provider's business (`errorFor`, `serverError`); when to inject one is shared.
+ * hang → latency → next queued status → random 500. What an injected error says is the
+ * provider's business (`canonical`, `serverError`); when to inject one, and how a queued fault
+ * overrides the canonical wording, is shared.
  */
 
 /** A status to answer next, with optional details; 2xx lets the request through normally. */
@@ -43,14 +45,23 @@ export interface FaultCounter {
   fault(kind: 'statusSequence' | 'errorRate' | 'hung' | 'delayed'): void;
 }
 
-export interface InjectedErrors<E> {
-  /** The error for a queued status (a 429 or 503 should carry its retry hints). */
-  errorFor(fault: StatusFault): E;
+/** What a provider answers for a status, unless the queued fault says otherwise. */
+export interface CanonicalError {
+  type: string;
+  message: string;
+  code: string | null;
+  headers: Record<string, string>;
+}
+
+export interface InjectedErrors<E extends ProviderError> {
+  ErrorClass: ProviderErrorClass<E>;
+  /** The canonical error for a queued status; a 429 or 503 should carry `retryHeaders`. */
+  canonical(status: number, retryHeaders: Record<string, string>): CanonicalError;
   /** The error `errorRate` answers with. */
   serverError(): E;
 }
 
-export function createFaultInjector<E>(
+export function createFaultInjector<E extends ProviderError>(
   stats: FaultCounter,
   random: () => number,
   injected: InjectedErrors<E>,
@@ -99,7 +110,7 @@ export function createFaultInjector<E>(
         const fault = typeof next === 'number' ? { status: next } : next;
         if (fault.status >= 200 && fault.status < 300) return { kind: 'pass' };
         stats.fault('statusSequence');
-        return { kind: 'error', error: injected.errorFor(fault) };
+        return { kind: 'error', error: errorFor(fault, injected) };
       }
       if (faults.errorRate && random() < faults.errorRate) {
         stats.fault('errorRate');
@@ -109,6 +120,27 @@ export function createFaultInjector<E>(
     },
   };
 }
+
+/** The canonical error for the fault's status, with each part the fault sets taking precedence. */
+function errorFor<E extends ProviderError>(fault: StatusFault, injected: InjectedErrors<E>): E {
+  const base = injected.canonical(fault.status, retryAfterHeaders(fault.retryAfterMs ?? 1000));
+  return new injected.ErrorClass(
+    fault.status,
+    fault.type ?? base.type,
+    fault.message ?? base.message,
+    fault.param !== undefined ? fault.param : null,
+    fault.code !== undefined ? fault.code : base.code,
+    { ...base.headers, ...fault.headers },
+  );
+}
+
+/** A catalogue error as a canonical one, e.g. the provider's usual 500 for an injected 500. */
+export const canonicalFrom = (error: ProviderError, headers: Record<string, string> = {}): CanonicalError => ({
+  type: error.type,
+  message: error.message,
+  code: error.code,
+  headers,
+});
 
 /** `retry-after` (whole seconds, at least 1) and `retry-after-ms` for a wait. */
 export function retryAfterHeaders(ms: number): Record<string, string> {

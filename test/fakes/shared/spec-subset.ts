@@ -8,6 +8,8 @@
  * vitest and @fastify/swagger), so it is imported by name at run time and nothing else uses it.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type YamlParse = (source: string, options?: object) => unknown;
@@ -115,4 +117,34 @@ export function extractSubset(text: string, parse: YamlParse, recipe: SubsetReci
         .map(([kind, items]) => [kind, sortedKeys(items)]),
     ),
   };
+}
+
+/**
+ * `../shared/<folder>/openapi.yaml` next to the repository, where the team keeps the providers' API
+ * descriptions (and CI links the shared folder), so the path holds in any clone.
+ */
+export const specNextToRepository = (folder: string): string =>
+  fileURLToPath(new URL(`../../../../shared/${folder}/openapi.yaml`, import.meta.url));
+
+/** Whether the module at `moduleUrl` is the script node was started with. */
+export const isEntryPoint = (moduleUrl: string): boolean =>
+  Boolean(process.argv[1]) && fileURLToPath(moduleUrl) === process.argv[1];
+
+/**
+ * What an extraction script does: cuts the excerpt from the spec file named on its command line
+ * (else `defaultSpecPath`) and writes it to `subsetPath`.
+ */
+export async function writeSubset(
+  defaultSpecPath: string,
+  subsetPath: string,
+  extract: (text: string, parse: YamlParse) => Record<string, unknown>,
+): Promise<void> {
+  const text = readFileSync(process.argv[2] ?? defaultSpecPath, 'utf8');
+  const parse = await loadYamlParser();
+  if (!parse) throw new Error("No YAML parser: install the 'yaml' package to regenerate the subset.");
+  const subset = extract(text, parse) as { operations: object; components: { schemas: object } };
+  writeFileSync(subsetPath, `${JSON.stringify(subset, null, 1)}\n`);
+  process.stdout.write(
+    `wrote ${subsetPath}: ${Object.keys(subset.operations).length} operations, ${Object.keys(subset.components.schemas).length} schemas\n`,
+  );
 }

@@ -1,10 +1,11 @@
 import type { FastifyRequest } from 'fastify';
-import type { RecordedRequest, RequestLog } from '../shared/request-log.js';
+import { type RequestInfo as SharedRequestInfo, requestInfo as sharedRequestInfo } from '../shared/pipeline.js';
+import type { RequestLog } from '../shared/request-log.js';
 import type { ModelRegistry } from './models.js';
 import type { ResolvedOptions } from './options.js';
 import type { RateLimiter, RateLimitSnapshot } from './rate-limiter.js';
 import type { FakeState } from './state.js';
-import type { StatsRecorder } from './stats.js';
+import type { StatsRecorder } from '../shared/stats.js';
 
 /** The parts every route shares; built once per fake in server.ts. */
 export interface FakeContext {
@@ -19,18 +20,9 @@ export interface FakeContext {
   origin(): string;
 }
 
-/** Per-request bookkeeping, kept off the Fastify request type so no global typing leaks out. */
-export interface RequestInfo {
-  startedAt: number;
-  entry: RecordedRequest;
-  /** Set by serverless inference, whose responses carry the rate-limit headers. */
+/** The shared per-request bookkeeping, and the rate-limit snapshot serverless inference notes for its headers. */
+export interface RequestInfo extends SharedRequestInfo {
   rateLimit?: RateLimitSnapshot;
 }
 
-const infos = new WeakMap<FastifyRequest, RequestInfo>();
-
-export const setRequestInfo = (request: FastifyRequest, info: RequestInfo): void => {
-  infos.set(request, info);
-};
-
-export const requestInfo = (request: FastifyRequest): RequestInfo | undefined => infos.get(request);
+export const requestInfo: (request: FastifyRequest) => RequestInfo | undefined = sharedRequestInfo;

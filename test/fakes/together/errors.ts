@@ -4,35 +4,28 @@
  * The SDK puts the whole body on `err.error` and stringifies it into `err.message`, so the
  * wording below is what a caller sees.
  */
+import { ProviderError } from '../shared/provider-error.js';
 
-export interface ErrorBody {
-  error: { message: string; type: string; param: string | null; code: string | null };
-}
+export class TogetherError extends ProviderError {
+  override readonly name = 'TogetherError';
 
-export class TogetherError extends Error {
   constructor(
-    readonly status: number,
-    readonly type: string,
+    status: number,
+    type: string,
     message: string,
-    readonly param: string | null = null,
-    readonly code: string | null = null,
-    readonly headers: Record<string, string> = {},
+    param: string | null = null,
+    code: string | null = null,
+    headers: Record<string, string> = {},
     /** A body other than ErrorData, for the few operations whose spec declares another error shape. */
     readonly body?: object,
   ) {
-    super(message);
-    this.name = 'TogetherError';
+    super(status, type, message, param, code, headers);
   }
 
-  toBody(): object {
-    return (
-      this.body ??
-      ({ error: { message: this.message, type: this.type, param: this.param, code: this.code } } satisfies ErrorBody)
-    );
+  override toBody(): object {
+    return this.body ?? super.toBody();
   }
 }
-
-export const isTogetherError = (error: unknown): error is TogetherError => error instanceof TogetherError;
 
 const INVALID = 'invalid_request_error';
 

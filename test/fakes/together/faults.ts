@@ -1,11 +1,11 @@
 import {
+  type CanonicalError,
+  canonicalFrom,
   createFaultInjector as createInjector,
   type FaultInjector as Injector,
-  retryAfterHeaders,
-  type StatusFault,
 } from '../shared/fault-injector.js';
 import { errors, TogetherError } from './errors.js';
-import type { StatsRecorder } from './stats.js';
+import type { StatsRecorder } from '../shared/stats.js';
 
 /**
  * Injected failures on the Together surface, applied before the route runs (see
@@ -16,28 +16,13 @@ import type { StatsRecorder } from './stats.js';
 export type FaultInjector = Injector<TogetherError>;
 
 export const createFaultInjector = (stats: StatsRecorder, random: () => number): FaultInjector =>
-  createInjector(stats, random, { errorFor: injectedError, serverError: errors.serverError });
+  createInjector(stats, random, { ErrorClass: TogetherError, canonical, serverError: errors.serverError });
 
 /** The error for a queued status, worded as Together's docs describe it where they do. */
-function injectedError(fault: StatusFault): TogetherError {
-  const base = canonical(fault.status, retryAfterHeaders(fault.retryAfterMs ?? 1000));
-  return new TogetherError(
-    fault.status,
-    fault.type ?? base.type,
-    fault.message ?? base.message,
-    fault.param !== undefined ? fault.param : null,
-    fault.code !== undefined ? fault.code : base.code,
-    { ...base.headers, ...fault.headers },
-  );
-}
-
-function canonical(
-  status: number,
-  retry: Record<string, string>,
-): { type: string; message: string; code: string | null; headers: Record<string, string> } {
+function canonical(status: number, retry: Record<string, string>): CanonicalError {
   switch (status) {
     case 401:
-      return { ...parts(errors.missingApiKey()), headers: {} };
+      return canonicalFrom(errors.missingApiKey());
     case 403:
       return {
         type: 'invalid_request_error',
@@ -54,12 +39,12 @@ function canonical(
         headers: retry,
       };
     case 500:
-      return { ...parts(errors.serverError()), headers: {} };
+      return canonicalFrom(errors.serverError());
     case 502:
       return { type: 'server_error', message: 'Bad gateway.', code: null, headers: {} };
     case 503:
       // At or below your dynamic rate, a burst the platform cannot absorb is a 503: the model is overloaded.
-      return { ...parts(errors.overloaded({})), headers: retry };
+      return canonicalFrom(errors.overloaded({}), retry);
     case 504:
       return {
         type: 'server_error',
@@ -76,5 +61,3 @@ function canonical(
       };
   }
 }
-
-const parts = (error: TogetherError) => ({ type: error.type, message: error.message, code: error.code });

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { unixSeconds } from '../shared/random.js';
+import { readUploadParts } from '../shared/uploads.js';
 import { type FakeContext, requestInfo } from './context.js';
 import { errors } from './errors.js';
 import type { FilePurpose, FileRecord, FileType } from './state.js';
@@ -194,22 +195,7 @@ async function readMultipart(
 ): Promise<{ filename: string; purpose: FilePurpose; fileType: FileType; content: Buffer }> {
   if (!request.isMultipart())
     throw errors.invalidRequest('Uploads must be multipart/form-data with purpose, file_name and file fields.');
-  const fields: Record<string, string> = {};
-  let file: { filename: string; content: Buffer; contentType: string } | undefined;
-  for await (const part of request.parts()) {
-    if (part.type === 'file') {
-      const content = await part.toBuffer();
-      if (part.fieldname === 'file') file = { filename: part.filename, content, contentType: part.mimetype };
-    } else {
-      fields[part.fieldname] = String(part.value);
-    }
-  }
-  const info = requestInfo(request);
-  if (info)
-    info.entry.body = {
-      ...fields,
-      ...(file ? { file: { filename: file.filename, bytes: file.content.length, contentType: file.contentType } } : {}),
-    };
+  const { fields, file } = await readUploadParts(request);
   if (!file) throw errors.missingParameter('file');
   return { ...describedUpload(fields), content: file.content };
 }

@@ -22,7 +22,7 @@ export type {
   TableScript,
 } from '../shared/scripting.js';
 export { labelsIn } from '../shared/scripting.js';
-export type { FakeStats, ModelStats } from './stats.js';
+export type { FakeStats, ModelStats } from '../shared/stats.js';
 export type { RecordedRequest } from '../shared/request-log.js';
 export { FINE_TUNABLE_MODELS, SERVERLESS_MODELS } from './catalogue.js';
 export { HARDWARE } from './hardware.js';

@@ -162,9 +162,3 @@ export function mergeOptions(current: ResolvedOptions, patch: TogetherFakeOption
     script: 'script' in patch ? patch.script : current.script,
   };
 }
-
-/** The options as JSON (no clock, no function script), for `GET /_fake/options`. */
-export function describeOptions(options: ResolvedOptions): Record<string, unknown> {
-  const { now: _now, script, ...rest } = options;
-  return { ...rest, script: typeof script === 'function' ? '[function]' : (script ?? null) };
-}

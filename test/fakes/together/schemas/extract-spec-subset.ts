@@ -8,11 +8,14 @@
  * The spec is looked for next to the repository (`../shared/together-openapi/openapi.yaml`, where
  * CI links the shared folder), so the path holds in any clone.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { extractSubset as extractFrom, loadYamlParser, type YamlParse } from '../../shared/spec-subset.js';
-
-export { loadYamlParser, type YamlParse };
+import {
+  extractSubset as extractFrom,
+  isEntryPoint,
+  specNextToRepository,
+  writeSubset,
+  type YamlParse,
+} from '../../shared/spec-subset.js';
 
 export const SOURCE = {
   repository: 'github.com/togethercomputer/openapi',
@@ -53,9 +56,7 @@ export const OPERATIONS: [string, string][] = [
 /** Schemas the contract test names directly, besides those the operations reference. */
 const EXTRA_SCHEMAS = ['ErrorData'];
 
-export const DEFAULT_SPEC_PATH = fileURLToPath(
-  new URL('../../../../../shared/together-openapi/openapi.yaml', import.meta.url),
-);
+export const DEFAULT_SPEC_PATH = specNextToRepository('together-openapi');
 export const SUBSET_PATH = fileURLToPath(new URL('./together-spec-subset.json', import.meta.url));
 
 /** The subset as written to together-spec-subset.json. */
@@ -67,15 +68,4 @@ export const extractSubset = (text: string, parse: YamlParse): Record<string, un
     extractedBy: 'test/fakes/together/schemas/extract-spec-subset.ts',
   });
 
-async function main(): Promise<void> {
-  const text = readFileSync(process.argv[2] ?? DEFAULT_SPEC_PATH, 'utf8');
-  const parse = await loadYamlParser();
-  if (!parse) throw new Error("No YAML parser: install the 'yaml' package to regenerate the subset.");
-  const subset = extractSubset(text, parse) as { operations: object; components: { schemas: object } };
-  writeFileSync(SUBSET_PATH, `${JSON.stringify(subset, null, 1)}\n`);
-  process.stdout.write(
-    `wrote ${SUBSET_PATH}: ${Object.keys(subset.operations).length} operations, ${Object.keys(subset.components.schemas).length} schemas\n`,
-  );
-}
-
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main();
+if (isEntryPoint(import.meta.url)) await writeSubset(DEFAULT_SPEC_PATH, SUBSET_PATH, extractSubset);

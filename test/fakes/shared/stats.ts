@@ -1,4 +1,7 @@
-/** Counters a test or benchmark reads through `stats()` or `GET /_fake/stats`. */
+/**
+ * Counters a test or benchmark reads through `stats()` or `GET /_fake/stats`. A provider may add
+ * counters of its own (`extra`, e.g. OpenAI's `insufficientQuota`), counted with `count`.
+ */
 
 export interface ModelStats {
   requests: number;
@@ -21,8 +24,8 @@ export interface FakeStats {
   pendingStatuses: number;
 }
 
-export interface StatsRecorder {
-  snapshot(): FakeStats;
+export interface StatsRecorder<Extra extends Record<string, number> = Record<never, number>> {
+  snapshot(): FakeStats & Extra;
   reset(): void;
   requestStarted(): void;
   requestFinished(): void;
@@ -31,12 +34,16 @@ export interface StatsRecorder {
   fault(kind: keyof FakeStats['faults']): void;
   served(model: string, promptTokens: number, completionTokens: number): void;
   modelRequested(model: string): void;
+  /** Adds one to a provider's own counter. */
+  count(counter: keyof Extra): void;
 }
 
-const blank = (): FakeStats => ({
+// The provider's counters sit after `rateLimited`, where the OpenAI fake has always shown its own.
+const blank = <Extra extends Record<string, number>>(extra: Extra): FakeStats & Extra => ({
   startedAt: new Date().toISOString(),
   requests: { total: 0, byStatus: {}, byRoute: {} },
   rateLimited: { requests: 0, tokens: 0, total: 0 },
+  ...extra,
   faults: { statusSequence: 0, errorRate: 0, hung: 0, delayed: 0 },
   tokens: { prompt: 0, completion: 0, total: 0 },
   models: {},
@@ -45,8 +52,8 @@ const blank = (): FakeStats => ({
   pendingStatuses: 0,
 });
 
-export function createStats(): StatsRecorder {
-  let stats = blank();
+export function createStats<Extra extends Record<string, number>>(extra: Extra): StatsRecorder<Extra> {
+  let stats = blank(extra);
   const model = (name: string): ModelStats =>
     (stats.models[name] ??= { requests: 0, succeeded: 0, rateLimited: 0, promptTokens: 0, completionTokens: 0 });
   return {
@@ -54,7 +61,7 @@ export function createStats(): StatsRecorder {
     reset() {
       // In-flight requests outlive a reset; keep their count so it never goes negative.
       const inFlight = stats.inFlight;
-      stats = blank();
+      stats = blank(extra);
       stats.inFlight = inFlight;
       stats.maxInFlight = inFlight;
     },
@@ -89,6 +96,9 @@ export function createStats(): StatsRecorder {
     },
     modelRequested(name) {
       model(name).requests += 1;
+    },
+    count(counter) {
+      (stats as Record<keyof Extra, number>)[counter] += 1;
     },
   };
 }
