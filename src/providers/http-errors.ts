@@ -45,6 +45,12 @@ export function headerValue(headers: HeaderSource | undefined, name: string): st
   return undefined;
 }
 
+/** A header's whole non-negative number (rate-limit counts), or undefined when it is missing or malformed. */
+export function nonNegativeInteger(value: string | undefined): number | undefined {
+  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
+  return Number(value.trim());
+}
+
 /** The server's requested wait: retry-after-ms, then retry-after in seconds or as an HTTP date. */
 export function retryAfterMs(headers: HeaderSource | undefined, now: number = Date.now()): number | undefined {
   const ms = headerValue(headers, 'retry-after-ms')?.trim();

@@ -6,6 +6,7 @@ import {
   type HeaderSource,
   headerValue,
   type HttpErrorLike,
+  nonNegativeInteger,
 } from '../http-errors.js';
 
 /**
@@ -49,11 +50,6 @@ export function parseGoDuration(text: string): number | undefined {
   if (!Number.isFinite(total)) return undefined;
   const ms = Math.round(total * 1e6) / 1e6;
   return match[1] === '-' ? -ms : ms;
-}
-
-function nonNegativeInteger(value: string | undefined): number | undefined {
-  if (value === undefined || !/^\d+$/.test(value.trim())) return undefined;
-  return Number(value.trim());
 }
 
 function resetMs(value: string | undefined): number | undefined {
