@@ -230,6 +230,9 @@ describe('hosted fine-tuning at Together', () => {
     expect(result.confidence).toBeCloseTo(0.9, 2);
     const chat = sent('/chat/completions').at(-1)!;
     expect(chat.body).toMatchObject({ model: done.fine_tuned_model, temperature: 0, logprobs: 20 });
+    // The key goes to Together, and into nothing Tuneline answers or stores.
+    expect(chat.headers['authorization']).toBe('Bearer tg-test-key');
+    expect(JSON.stringify([done, model.body, answer.body])).not.toContain('tg-test-key');
 
     // The whole flow's requests were checked against the spec (after each test), these among them.
     expect([...checkedRequests().operations].sort()).toEqual([

@@ -52,7 +52,7 @@ const carriesTag = (job: { suffix?: string; model_output_name?: string }, tag: s
  * error → failed; cancelled → cancelled. `cancel_requested` stays running: the job may still
  * end completed, with a model that was paid for, so polling goes on until it has ended.
  */
-const STATUSES: Readonly<Record<FinetuneResponse['status'], string>> = {
+const STATUSES: Readonly<Record<string, string>> = {
   pending: 'queued',
   queued: 'queued',
   running: 'running',
@@ -63,6 +63,10 @@ const STATUSES: Readonly<Record<FinetuneResponse['status'], string>> = {
   error: 'failed',
   cancelled: 'cancelled',
 };
+
+/** The table's word for what Together sent, else `otherwise` (own keys only: `constructor` is no status). */
+const translated = (table: Readonly<Record<string, string>>, value: string, otherwise: string): string =>
+  Object.hasOwn(table, value) ? (table[value] ?? otherwise) : otherwise;
 
 type JobObject = Pick<
   FinetuneResponse,
@@ -78,7 +82,7 @@ const presentJob = (job: JobObject, error: ProviderJob['error'] = null): Provide
   };
   return {
     id: job.id,
-    status: STATUSES[job.status] ?? job.status,
+    status: translated(STATUSES, job.status, job.status),
     fineTunedModel: job.model_output_name ?? null,
     trainedTokens: job.token_count ?? null,
     // Together has no result files: its loss curve is read with trainingCurve.
@@ -145,7 +149,7 @@ function presentEvent(event: FinetuneEvent): ProviderEvent {
   return {
     id: eventId(event),
     createdAt: dateOf(event.created_at),
-    level: LEVELS[event.level ?? ''] ?? 'info',
+    level: translated(LEVELS, event.level ?? '', 'info'),
     message: event.message,
     type: event.type ?? null,
     data: Object.keys(data).length > 0 ? data : null,
