@@ -22,6 +22,13 @@ describe('loadConfig', () => {
       rpm: 500,
       tpm: 200_000,
     });
+    expect(config.together).toEqual({
+      apiKey: undefined,
+      baseUrl: 'https://api.together.xyz/v1',
+      timeoutMs: 30_000,
+      rpm: 600,
+      tpm: 180_000,
+    });
     expect(config.priceOverrides).toEqual({});
     expect(Object.isFrozen(config)).toBe(true);
     expect(Object.isFrozen(config.openai)).toBe(true);

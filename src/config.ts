@@ -46,6 +46,13 @@ const ConfigSchema = Type.Object({
   // Default budgets for OpenAI-compatible calls when a run does not give its own (tier-1 gpt-4o-mini).
   OPENAI_RPM: Type.Integer({ default: 500, minimum: 1 }),
   OPENAI_TPM: Type.Integer({ default: 200_000, minimum: 1 }),
+  TOGETHER_API_KEY: Type.Optional(Type.String({ minLength: 1 })),
+  TOGETHER_BASE_URL: Type.String({ default: 'https://api.together.xyz/v1', pattern: '^https?://' }),
+  TOGETHER_TIMEOUT_MS: Type.Integer({ default: 30_000, minimum: 100 }),
+  // Together's limits are dynamic per account and model. 600 RPM is its former tier-1 chat limit
+  // (Together support, "Rate limits"); it published no token limit, so the TPM is a cautious guess.
+  TOGETHER_RPM: Type.Integer({ default: 600, minimum: 1 }),
+  TOGETHER_TPM: Type.Integer({ default: 180_000, minimum: 1 }),
   PRICE_OVERRIDES: Type.Optional(
     Type.String({ minLength: 2, description: 'JSON: {"model": {"input": 1, "output": 2}}' }),
   ),
@@ -103,6 +110,13 @@ export interface Config {
     readonly rpm: number;
     readonly tpm: number;
   };
+  readonly together: {
+    readonly apiKey: string | undefined;
+    readonly baseUrl: string;
+    readonly timeoutMs: number;
+    readonly rpm: number;
+    readonly tpm: number;
+  };
   readonly priceOverrides: PriceOverrides;
   readonly classify: {
     readonly rateLimitPerMinute: number;
@@ -123,6 +137,9 @@ export interface Config {
     };
   };
 }
+
+/** The settings groups the providers are built from (src/providers/registry.ts): one per provider that has settings. */
+export type ProvidersConfig = Pick<Config, 'openai' | 'together'>;
 
 export class ConfigError extends StartupError {
   constructor(readonly problems: string[]) {
@@ -177,6 +194,13 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       timeoutMs: env.OPENAI_TIMEOUT_MS,
       rpm: env.OPENAI_RPM,
       tpm: env.OPENAI_TPM,
+    },
+    together: {
+      apiKey: env.TOGETHER_API_KEY,
+      baseUrl: env.TOGETHER_BASE_URL,
+      timeoutMs: env.TOGETHER_TIMEOUT_MS,
+      rpm: env.TOGETHER_RPM,
+      tpm: env.TOGETHER_TPM,
     },
     priceOverrides,
     classify: {

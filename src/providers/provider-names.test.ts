@@ -56,10 +56,13 @@ describe('the registry answers from declared capabilities', () => {
     rpm: 500,
     tpm: 200_000,
   };
+  const together = { apiKey: undefined, baseUrl: 'http://127.0.0.1:9', timeoutMs: 1000, rpm: 500, tpm: 200_000 };
+  const unkeyedConfig = { openai, together };
+  const keyedConfig = { openai: { ...openai, apiKey: 'sk-test' }, together: { ...together, apiKey: 'tg-test' } };
 
   it('has one offline provider that needs nothing, and hosted ones need their key', () => {
-    const unkeyed = createProviders({ openai });
-    const keyed = createProviders({ openai: { ...openai, apiKey: 'sk-test' } });
+    const unkeyed = createProviders(unkeyedConfig);
+    const keyed = createProviders(keyedConfig);
     for (const name of PROVIDERS) {
       const { needsKey } = providerCapabilities(name);
       expect(unkeyed.isConfigured(name)).toBe(!needsKey);
@@ -69,7 +72,7 @@ describe('the registry answers from declared capabilities', () => {
   });
 
   it('gives in-process providers no rate budget and hosted ones the given budget or their default', () => {
-    const providers = createProviders({ openai: { ...openai, apiKey: 'sk-test' } });
+    const providers = createProviders(keyedConfig);
     for (const name of PROVIDERS) {
       if (providers.isInProcess(name)) {
         expect(providers.budgetFor(name, { rpm: 1 })).toBeUndefined();
@@ -81,7 +84,7 @@ describe('the registry answers from declared capabilities', () => {
   });
 
   it('dispatches training on the declared kind: hosted trainers have a fine-tuning API, in-process ones do not', () => {
-    const providers = createProviders({ openai: { ...openai, apiKey: 'sk-test' } });
+    const providers = createProviders(keyedConfig);
     for (const name of PROVIDERS) {
       const training = providerCapabilities(name).training;
       if (!training) continue;

@@ -1,7 +1,8 @@
-import type { Config } from '../config.js';
+import type { ProvidersConfig } from '../config.js';
 import type { ExportFormat } from '../domain/datasets/export-formats.js';
 import type { PromptConfig } from '../domain/labeling/prompt-config.js';
 import type { PriceOverrides } from '../domain/pricing.js';
+import type { CurvePoint } from '../domain/training/result-file.js';
 import type { RateLimitSnapshot } from '../lib/provider-rate-limiter.js';
 
 /**
@@ -152,6 +153,11 @@ export interface FineTuningApi {
   checkpoints(id: string): Promise<{ checkpoints: ProviderCheckpoint[]; stalled: boolean }>;
   /** A file's content as text (result files: per-step metrics). */
   fileContent(id: string): Promise<string>;
+  /**
+   * The job's loss curve, for a provider that serves it from its API rather than as a result file
+   * (Together's metrics); absent when the curve comes in a result file.
+   */
+  trainingCurve?(jobId: string): Promise<CurvePoint[]>;
   /** The provider's shutdown date for a model (YYYY-MM-DD), or null when none is announced. */
   shutdownDate(model: string): Promise<string | null>;
 }
@@ -209,8 +215,8 @@ export interface ClassifierSpec {
   artifact?: Buffer;
 }
 
-/** The configuration providers are built from. */
-export type ProvidersConfig = Pick<Config, 'openai'>;
+/** The configuration providers are built from: their settings groups, which config.ts names. */
+export type { ProvidersConfig };
 
 /** A provider as this deployment has it: configured or not, its clients created lazily. */
 export interface ProviderConnection {

@@ -2,6 +2,7 @@ import type { PromptConfig } from '../domain/labeling/prompt-config.js';
 import type { PriceOverrides } from '../domain/pricing.js';
 import { localProvider } from './local/local-provider.js';
 import { openAIProvider } from './openai/openai-provider.js';
+import { togetherProvider } from './together/together-provider.js';
 import type {
   Classifier,
   ClassifierSpec,
@@ -21,6 +22,7 @@ import type {
  */
 const DEFINITIONS = {
   openai: openAIProvider,
+  together: togetherProvider,
   local: localProvider,
 } as const satisfies Record<string, ProviderDefinition>;
 

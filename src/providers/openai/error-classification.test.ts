@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { classifyOpenAIError, parseGoDuration, parseRateLimitHeaders, retryAfterMs } from './error-classification.js';
+import { retryAfterMs } from '../http-errors.js';
+import { classifyOpenAIError, parseGoDuration, parseRateLimitHeaders } from './error-classification.js';
 
 const NOW = Date.parse('2026-11-22T12:00:00Z');
 

@@ -7,7 +7,7 @@ import { boundedUsage, promptTokenBound } from '../../domain/labeling/reported-u
 import { tokenStrings } from '../../domain/labeling/token-strings.js';
 import type { Classifier, ClassifyOutcome } from '../provider.js';
 import { parseRateLimitHeaders } from './error-classification.js';
-import { keepAliveFetch } from './keep-alive-fetch.js';
+import { keepAliveFetch } from '../keep-alive-fetch.js';
 import { toProviderError } from './provider-errors.js';
 
 export interface OpenAIConnection {
@@ -21,7 +21,7 @@ export interface OpenAIConnection {
 /**
  * One SDK client per connection. `maxRetries: 0`: the SDK would otherwise retry 429s itself
  * (sleeping for retry-after) and hide them from the rate limiter that must slow every worker down.
- * Calls go over kept-alive `node:http` connections (see keep-alive-fetch.ts), the cheaper path.
+ * Calls go over kept-alive `node:http` connections (see ../keep-alive-fetch.ts), the cheaper path.
  */
 export function openAIClient(connection: OpenAIConnection): OpenAI {
   return new OpenAI({

@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import { ProviderError } from '../provider.js';
+import { providerError } from '../http-errors.js';
 import { classifyOpenAIError, parseRateLimitHeaders } from './error-classification.js';
 
 /** Any SDK failure as a ProviderError that says whether to retry; an abort is passed through untouched. */
@@ -22,17 +22,4 @@ export function toProviderError(error: unknown, signal?: AbortSignal): unknown {
     return providerError(classified, error.message, error.status, parseRateLimitHeaders(error.headers));
   }
   return error;
-}
-
-function providerError(
-  classified: ReturnType<typeof classifyOpenAIError>,
-  message: string,
-  status?: number,
-  rateLimit?: ReturnType<typeof parseRateLimitHeaders>,
-): ProviderError {
-  return new ProviderError(classified.kind, classified.code, message, {
-    status,
-    retryAfterMs: classified.retryAfterMs,
-    rateLimit,
-  });
 }

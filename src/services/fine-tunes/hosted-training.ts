@@ -246,7 +246,9 @@ export const hostedTraining = (deps: {
     );
     if (tokens.oddity) await oddity(fineTune, 'trained-tokens', tokens.oddity);
     const resultFile = job.resultFiles[0] ?? null;
-    if (!resultFile)
+    // A provider that serves the curve from its API (Together) has no result file to list.
+    const curveFromApi = apiFor(fineTune).trainingCurve !== undefined;
+    if (!resultFile && !curveFromApi)
       await oddity(
         fineTune,
         'result-file',
@@ -260,8 +262,8 @@ export const hostedTraining = (deps: {
           ? trainerOf(fineTune).cost(fineTune.baseModel, tokens.tokens, deps.priceOverrides)
           : null,
       resultFileId: resultFile,
-      // No result file, no curve; one to read is read after the model is safe.
-      ...(resultFile ? {} : { curve: [] }),
+      // No result file (nor a curve from the API), no curve; one to read is read after the model is safe.
+      ...(resultFile || curveFromApi ? {} : { curve: [] }),
     });
     const model = await deps.registrar.registerHosted(updated);
     await deps.fineTunesRepo.transition(fineTune.id, 'succeeded', { modelVersionId: model.id, finishedAt: new Date() });
@@ -276,20 +278,29 @@ export const hostedTraining = (deps: {
     await finish((await deps.fineTunesRepo.findById(fineTune.id))!);
   };
 
-  /** What follows a success, each part at most once: the loss curve from the result file, then the automatic evaluation. */
+  /** The loss curve: the result file's, or the provider's API's; undefined when there is none to read. */
+  const readCurve = async (fineTune: FineTuneRecord): Promise<CurvePoint[] | undefined> => {
+    const api = apiFor(fineTune);
+    if (fineTune.resultFileId) return parseStepMetrics(await api.fileContent(fineTune.resultFileId));
+    if (api.trainingCurve && fineTune.providerJobId) return api.trainingCurve(fineTune.providerJobId);
+    return undefined;
+  };
+
+  /** What follows a success, each part at most once: the loss curve, then the automatic evaluation. */
   const finish = async (fineTune: FineTuneRecord) => {
-    if (fineTune.curve === null && fineTune.resultFileId) {
-      let curve: CurvePoint[] = [];
+    if (fineTune.curve === null) {
+      let curve: CurvePoint[] | undefined = [];
       try {
-        curve = parseStepMetrics(await apiFor(fineTune).fileContent(fineTune.resultFileId));
+        curve = await readCurve(fineTune);
       } catch (error) {
+        const source = fineTune.resultFileId ? `The result file ${fineTune.resultFileId}` : 'The training curve';
         await oddity(
           fineTune,
           'result-file',
-          `The result file ${fineTune.resultFileId} could not be read (${(error as Error).message}); the fine-tune has no loss curve.`,
+          `${source} could not be read (${(error as Error).message}); the fine-tune has no loss curve.`,
         );
       }
-      await deps.fineTunesRepo.update(fineTune.id, { curve });
+      if (curve) await deps.fineTunesRepo.update(fineTune.id, { curve });
     }
     await deps.autoEvaluation.run(fineTune);
   };

@@ -4,9 +4,10 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 type Fetch = typeof fetch;
 
 /**
- * A `fetch` for the OpenAI SDK on the classify path: plain `node:http` over kept-alive
- * connections. Node's built-in fetch costs about 0.8 ms more per call (WHATWG streams and
- * header objects), which is most of what Tuneline adds to a hosted model's latency and CPU.
+ * A `fetch` for the providers' SDKs (OpenAI's, Together's) on the classify path: plain
+ * `node:http` over kept-alive connections. Node's built-in fetch costs about 0.8 ms more per call
+ * (WHATWG streams and header objects), which is most of what Tuneline adds to a hosted model's
+ * latency and CPU.
  * Only requests with a string or byte body take this path; anything else (multipart file
  * uploads) goes to the built-in fetch. Responses are buffered: classification answers are small.
  */

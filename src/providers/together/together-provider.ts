@@ -1,0 +1,58 @@
+import type Together from 'together-ai';
+import type { PriceOverrides } from '../../domain/pricing.js';
+import type { ProviderDefinition } from '../provider.js';
+import { createTogetherClassifier, togetherClient } from './together-classifier.js';
+import { togetherFineTuning } from './together-fine-tuning.js';
+
+/**
+ * USD for training at Together. Its API and docs price jobs by model size band, method and type
+ * but give no per-token figures (only the pricing page does, and it changes), so Together models
+ * are unpriced unless PRICE_OVERRIDES names the base model with a `training` price. Pre-flight
+ * warns about an unpriced model; the job's own `total_price` is Together's bill.
+ */
+function trainingCost(model: string, tokens: number, overrides?: PriceOverrides): number | null {
+  const price = overrides && Object.hasOwn(overrides, model) ? overrides[model]?.training : undefined;
+  return price === undefined ? null : (tokens * price) / 1_000_000;
+}
+
+/**
+ * `together`: Together AI (TOGETHER_BASE_URL) through its official SDK: labeling and prompt-only
+ * models on its serverless chat models, hosted fine-tuning (LoRA by default), and serving the
+ * fine-tuned models where Together serves them serverless. Dedicated endpoints are not managed.
+ */
+export const togetherProvider: ProviderDefinition = {
+  capabilities: {
+    runs: 'hosted',
+    classifies: true,
+    defaultModel: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo',
+    training: {
+      kind: 'fine_tuned',
+      defaultBaseModel: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference',
+      nameTag: 'tg',
+      // Together's conversational format is Tuneline's chat export: `messages` with a system
+      // turn, then user and assistant alternating, nothing else on the line.
+      fileFormat: () => 'openai-chat',
+      cost: trainingCost,
+    },
+    needsKey: true,
+    configHint: 'set TOGETHER_API_KEY',
+    shutdownDates: false,
+  },
+
+  connect({ together }) {
+    // One client for every call, created on first use.
+    let client: Together | undefined;
+    const sharedClient = () =>
+      (client ??= togetherClient({
+        apiKey: together.apiKey ?? '',
+        baseUrl: together.baseUrl,
+        timeoutMs: together.timeoutMs,
+      }));
+    return {
+      configured: Boolean(together.apiKey),
+      classifier: (spec) => createTogetherClassifier(sharedClient(), spec.model),
+      defaultBudget: { rpm: together.rpm, tpm: together.tpm },
+      fineTuning: () => togetherFineTuning(sharedClient()),
+    };
+  },
+};
