@@ -155,7 +155,12 @@ describe('hosted fine-tuning at Together', () => {
     // The loss curve comes from Together's metrics (it lists no result files).
     expect(done.curve).toHaveLength(job.totalSteps);
     expect(done.curve[0]).toMatchObject({ step: 1, train_loss: job.metrics[0]!.values['train_loss'] });
-    expect(done.cost_usd).toBeNull();
+    // The cost is Together's bill (total_price, nanodollars), though the price table has no Together prices.
+    const nanodollars = Math.round(
+      (job.trainTokens * job.settings.nEpochs + job.evalTokens * job.settings.nEvals) * job.pricePerMillion * 1000,
+    );
+    expect(nanodollars).toBeGreaterThan(0);
+    expect(done.cost_usd).toBeCloseTo(nanodollars / 1e9, 12);
     expect(done.resolved_hyperparameters).toMatchObject({
       n_epochs: 2,
       learning_rate: 2e-5,
@@ -268,6 +273,22 @@ describe('hosted fine-tuning at Together', () => {
     expect(done.status).toBe('succeeded');
     expect(done.provider_job_id).toBe(early.id);
     expect(fake.state.jobs.size).toBe(1);
+  });
+
+  it('records no bill when Together reports one that cannot be (negative total_price), and counts the oddity', async () => {
+    fake.configure({ faults: { totalPrice: -1_500 } });
+    const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
+    // Unpriced in the price table too, so no cost at all rather than a negative one.
+    expect(done).toMatchObject({ status: 'succeeded', cost_usd: null });
+    const events = await h.runtime.database.pool.query(
+      "SELECT message FROM fine_tune_events WHERE fine_tune_id = $1 AND event_id = 'tuneline-billed-price'",
+      [done.id],
+    );
+    expect(events.rows).toHaveLength(1);
+    const metrics = (await h.http().get('/metrics')).text;
+    expect(metrics).toMatch(
+      /tuneline_provider_oddities_total\{[^}]*provider="together"[^}]*kind="invalid_billed_price"[^}]*\} 1/,
+    );
   });
 
   it('ends failed, with Together’s words, when the job fails', async () => {

@@ -82,6 +82,10 @@ export interface ProviderJob {
   resultFiles: string[];
   error: { code: string | null; message: string | null } | null;
   hyperparameters: Record<string, unknown>;
+  /** What the provider billed for the job in USD (Together's `total_price`); null or absent when it reports none. */
+  billedUsd?: number | null;
+  /** What was odd in the provider's answer and corrected (a billed amount that cannot be one, ...), for the metrics. */
+  oddities?: string[];
 }
 
 export interface ProviderEvent {
