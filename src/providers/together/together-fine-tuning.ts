@@ -13,6 +13,7 @@ import type {
   ProviderJob,
 } from '../provider.js';
 import { toProviderError } from './together-errors.js';
+import { DEFAULT_LEARNING_RATE, togetherPreflight, togetherPrice } from './together-preflight.js';
 
 /**
  * Together's lists (jobs, events, checkpoints) are not paginated: one request each, of which at
@@ -21,9 +22,6 @@ import { toProviderError } from './together-errors.js';
  */
 const MAX_EVENTS_PER_POLL = 1_000;
 const MAX_CHECKPOINTS = 100;
-
-/** Together's documented default learning rate (POST /fine-tunes `learning_rate`). */
-const DEFAULT_LEARNING_RATE = 1e-5;
 
 /** Longest suffix Together takes (letters, digits, `.`, `_`, `-`, starting with a letter or digit). */
 const MAX_SUFFIX = 40;
@@ -321,5 +319,14 @@ export function togetherFineTuning(client: Together): FineTuningApi {
 
     /** Together announces no shutdown dates through its API. */
     shutdownDate: async () => null,
+
+    preflight: (job) => wrap(() => togetherPreflight(client, job)),
+
+    estimatePrice: (job, trainingFile) => wrap(() => togetherPrice(client, job, trainingFile)),
+
+    deleteFile: (id: string) =>
+      wrap(async () => {
+        await client.files.delete(id);
+      }),
   };
 }

@@ -32,6 +32,8 @@ export const togetherProvider: ProviderDefinition = {
       // Together's conversational format is Tuneline's chat export: `messages` with a system
       // turn, then user and assistant alternating, nothing else on the line.
       fileFormat: () => 'openai-chat',
+      // Left out of the job when a request gives none (or `auto`), as Together's own default.
+      defaultEpochs: 1,
       cost: trainingCost,
     },
     needsKey: true,

@@ -2,20 +2,15 @@ import type { FineTunesRepository } from '../../db/repositories/fine-tunes-repos
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { FineTuneRecord, FineTuneStatus } from '../../db/schema/fine-tunes.js';
 import type { PriceOverrides } from '../../domain/pricing.js';
-import type { FineTuneHyperparameters } from '../../domain/training/fine-tune-request.js';
 import { parseStepMetrics, type CurvePoint } from '../../domain/training/result-file.js';
 import { checkTrainedTokens } from '../../domain/training/trained-tokens.js';
-import {
-  ProviderError,
-  type HostedHyperparameters,
-  type ProviderEvent,
-  type ProviderJob,
-} from '../../providers/provider.js';
+import { ProviderError, type ProviderEvent, type ProviderJob } from '../../providers/provider.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import { trainingJob, type Queues } from '../../queues/queue-registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { buildTrainingFile } from './training-files.js';
+import { hostedHyperparameters } from './hosted-hyperparameters.js';
 import type { AutoEvaluationStep } from './auto-evaluation.js';
 import type { ModelRegistrar } from './model-registrar.js';
 import type { ProviderMetrics } from '../inference/provider-metrics.js';
@@ -363,12 +358,3 @@ export const hostedTraining = (deps: {
 };
 
 export type HostedTraining = ReturnType<typeof hostedTraining>;
-
-/** The provider's hyperparameters only (the local trainer's are not sent), each defaulting to `auto`. */
-function hostedHyperparameters(given: FineTuneHyperparameters): HostedHyperparameters {
-  return {
-    n_epochs: given.n_epochs ?? 'auto',
-    batch_size: given.batch_size ?? 'auto',
-    learning_rate_multiplier: given.learning_rate_multiplier ?? 'auto',
-  };
-}
