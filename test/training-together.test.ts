@@ -368,12 +368,17 @@ describe('pre-flight and price at Together', () => {
   });
 
   it('refuses hyperparameters outside the model’s limits, naming each field', async () => {
-    const response = await createFineTune(h, 'titles', hosted({ hyperparameters: { n_epochs: 25, batch_size: 2 } }));
+    const response = await createFineTune(
+      h,
+      'titles',
+      hosted({ hyperparameters: { n_epochs: 25, batch_size: 2, learning_rate_multiplier: 0.0001 } }),
+    );
     expect(response.status).toBe(400);
     expect(response.body.code).toBe('preflight_failed');
     expect(response.body.errors.map((field: { field: string }) => field.field)).toEqual([
       'body.hyperparameters.n_epochs',
       'body.hyperparameters.batch_size',
+      'body.hyperparameters.learning_rate_multiplier',
     ]);
     expect(response.body.errors[1].message).toMatch(/8 to 64; 2 asked/);
     expect(fake.state.jobs.size).toBe(0);

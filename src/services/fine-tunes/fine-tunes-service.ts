@@ -18,7 +18,7 @@ import { refuseShutDownModel } from '../model-versions/shut-down-models.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { AutoEvaluationStep } from './auto-evaluation.js';
 import { hostedHyperparameters } from './hosted-hyperparameters.js';
-import { providerPrice, providerRefusals } from './provider-preflight.js';
+import { providerPrice, refuseWhatProviderWould } from './provider-preflight.js';
 import { buildTrainingFile } from './training-files.js';
 
 /** How long a succeeded fine-tune's own step has to decide its automatic evaluation before the resume chore does. */
@@ -109,8 +109,9 @@ export const fineTunesService = (deps: {
       const baseModel = inProcess
         ? trainer.defaultBaseModel
         : (parent?.model ?? input.baseModel ?? trainer.defaultBaseModel);
+      const modelField = parent ? 'body.parent_model_version_id' : 'body.base_model';
       // Before anything else is computed: a job on a shut-down model trains, is billed, and is retired at once.
-      refuseShutDownModel(baseModel, parent ? 'body.parent_model_version_id' : 'body.base_model');
+      refuseShutDownModel(baseModel, modelField);
 
       // The provider's own pre-flight (a hosted trainer that publishes its models and limits), before
       // the rows are read: what it would refuse is refused here, by field.
@@ -119,15 +120,7 @@ export const fineTunesService = (deps: {
           ? deps.providers.fineTuning(input.provider)
           : undefined;
       const planned = { model: baseModel, hyperparameters: hostedHyperparameters(input.hyperparameters) };
-      const asked = api ? await providerRefusals(api, planned) : { refusals: [], warnings: [] };
-      if (asked.refusals.length > 0) {
-        const refusals = asked.refusals.map(({ code, message }) => ({ code, message, blocking: true }));
-        throw errors.preflightFailed(
-          asked.refusals.map((refusal) => ({ field: `body.${refusal.field}`, message: refusal.message })),
-          { problems: refusals },
-          'The provider would refuse this fine-tune.',
-        );
-      }
+      const lookupWarnings = api ? await refuseWhatProviderWould(api, planned, modelField) : [];
 
       const train = await buildTrainingFile(deps.datasetRowsRepo, task, version, 'train', {
         model: baseModel,
@@ -142,23 +135,27 @@ export const fineTunesService = (deps: {
         typeof requestedEpochs === 'number' ? requestedEpochs : (trainer.defaultEpochs ?? autoEpochs(train.examples));
       // Nothing is billed in-process.
       const billable = inProcess ? 0 : billableTokens(train.tokens, epochs, limit);
-      // A dry run asks a provider that prices jobs itself (Together); the price table is the fallback.
+      const dataChecks = {
+        trainCounts: stats.splits?.['train']?.label_distribution ?? {},
+        validationCounts: stats.splits?.['validation']?.label_distribution ?? {},
+        testCounts: stats.splits?.['test']?.label_distribution ?? {},
+        labels: task.labels.map((label) => label.name),
+        overTokenLimit: train.tokens.filter((tokens) => tokens > limit).length,
+        tokenLimit: limit,
+      };
+      // A dry run of data that can be trained on asks a provider that prices jobs itself
+      // (Together); the price table is the fallback.
       const priced =
-        api && input.dryRun
+        api && input.dryRun && !preflightProblems(dataChecks).some((problem) => problem.blocking)
           ? await providerPrice(api, planned, { content: train.content, filename: `dry-run-${newId()}-train.jsonl` })
           : {};
       const costUsd = priced.usd ?? trainer.cost(baseModel, billable, deps.priceOverrides);
       const problems = [
         ...preflightProblems({
-          trainCounts: stats.splits?.['train']?.label_distribution ?? {},
-          validationCounts: stats.splits?.['validation']?.label_distribution ?? {},
-          testCounts: stats.splits?.['test']?.label_distribution ?? {},
-          labels: task.labels.map((label) => label.name),
-          overTokenLimit: train.tokens.filter((tokens) => tokens > limit).length,
-          tokenLimit: limit,
+          ...dataChecks,
           ...(costUsd === null ? { unpricedModel: { model: baseModel, priceTableDate: PRICE_TABLE_DATE } } : {}),
         }),
-        ...asked.warnings,
+        ...lookupWarnings,
         ...(priced.warning ? [priced.warning] : []),
       ];
       const estimate = {

@@ -1,11 +1,12 @@
 import type { PreflightProblem } from '../../domain/training/preflight.js';
+import { errors } from '../../errors.js';
 import type { FineTuningApi, PlannedJob, ProviderPreflightProblem } from '../../providers/provider.js';
 
 /** How long a file uploaded only to be priced may take to be validated before the estimate is given up. */
 const PRICE_FILE_WAIT_MS = 5_000;
 const PRICE_FILE_POLL_MS = 200;
 
-export interface ProviderAnswers {
+interface ProviderAnswers {
   /** What the provider would refuse: the request fails with 400 naming each field. */
   refusals: ProviderPreflightProblem[];
   /** Lookups that failed or gave no answer: warnings, never a refusal. */
@@ -18,7 +19,7 @@ const reasonOf = (error: unknown): string => (error instanceof Error ? error.mes
  * The provider's own pre-flight of a planned job (the models it trains, their limits). A lookup
  * that fails does not block the job: the provider still checks it when it is created.
  */
-export async function providerRefusals(api: FineTuningApi, job: PlannedJob): Promise<ProviderAnswers> {
+async function providerRefusals(api: FineTuningApi, job: PlannedJob): Promise<ProviderAnswers> {
   if (!api.preflight) return { refusals: [], warnings: [] };
   try {
     return { refusals: await api.preflight(job), warnings: [] };
@@ -34,6 +35,28 @@ export async function providerRefusals(api: FineTuningApi, job: PlannedJob): Pro
       ],
     };
   }
+}
+
+/**
+ * Refuses (400 preflight_failed) what the provider would refuse, naming each request field; the
+ * model's field is `modelField` (the parent's, when the base is a parent's model). Answers the
+ * warnings of lookups that failed.
+ */
+export async function refuseWhatProviderWould(
+  api: FineTuningApi,
+  job: PlannedJob,
+  modelField: string,
+): Promise<PreflightProblem[]> {
+  const { refusals, warnings } = await providerRefusals(api, job);
+  if (refusals.length === 0) return warnings;
+  throw errors.preflightFailed(
+    refusals.map((refusal) => ({
+      field: refusal.field === 'base_model' ? modelField : `body.${refusal.field}`,
+      message: refusal.message,
+    })),
+    { problems: refusals.map(({ code, message }) => ({ code, message, blocking: true })) },
+    'The provider would refuse this fine-tune.',
+  );
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
