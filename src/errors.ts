@@ -29,7 +29,8 @@ export const ERROR_CATALOGUE = {
   model_shut_down: { status: 400, summary: 'The model is past its shutdown date.' },
   preflight_failed: {
     status: 400,
-    summary: 'The data cannot be used for training as it is; `details.problems` says why.',
+    summary:
+      'The data (or the provider, for the base model and hyperparameters) rules the fine-tune out; `details.problems` says why.',
   },
   nothing_to_label: { status: 400, summary: 'No row of the version needs labeling.' },
   invalid_file: {
@@ -196,8 +197,11 @@ export const errors = {
     problem('nothing_to_label', 'No rows of this version need labeling (pass only_unlabeled=false to relabel).'),
   pipelineNotFailed: (id: string, status: string) =>
     problem('pipeline_not_failed', `Pipeline ${id} is ${status}; only a failed pipeline can be retried.`),
-  preflightFailed: (fields: FieldProblem[], details: Record<string, unknown>) =>
-    problem('preflight_failed', 'The data cannot be used for training as it is.', { fields, details }),
+  preflightFailed: (
+    fields: FieldProblem[],
+    details: Record<string, unknown>,
+    message = 'The data cannot be used for training as it is.',
+  ) => problem('preflight_failed', message, { fields, details }),
   noModelRouted: (slug: string) =>
     problem('no_model_routed', `Task "${slug}" has neither a champion nor a fallback model to answer.`, {
       details: {

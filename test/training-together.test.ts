@@ -113,18 +113,6 @@ const sent = (path: string, method = 'POST') =>
   fake.requests.filter((request) => request.method === method && request.path === `/v1${path}`);
 
 describe('hosted fine-tuning at Together', () => {
-  it('estimates without creating anything, and warns that Together training is unpriced (dry run)', async () => {
-    const response = await createFineTune(h, 'titles', hosted({ dry_run: true }));
-    expect(response.status).toBe(200);
-    expect(response.body.base_model).toBe(BASE_MODEL);
-    expect(response.body.preflight.ok).toBe(true);
-    expect(response.body.preflight.problems).toEqual([
-      expect.objectContaining({ code: 'unpriced_model', blocking: false }),
-    ]);
-    expect(response.body.estimate).toMatchObject({ train_examples: 42, cost_usd: null });
-    expect(fake.requests).toHaveLength(0);
-  });
-
   it('uploads, creates a LoRA job, polls it to completion, stores events and checkpoints, registers, evaluates, promotes and serves the model', async () => {
     const created = await createFineTune(
       h,
@@ -155,7 +143,12 @@ describe('hosted fine-tuning at Together', () => {
     // The loss curve comes from Together's metrics (it lists no result files).
     expect(done.curve).toHaveLength(job.totalSteps);
     expect(done.curve[0]).toMatchObject({ step: 1, train_loss: job.metrics[0]!.values['train_loss'] });
-    expect(done.cost_usd).toBeNull();
+    // The cost is Together's bill (total_price, nanodollars), though the price table has no Together prices.
+    const nanodollars = Math.round(
+      (job.trainTokens * job.settings.nEpochs + job.evalTokens * job.settings.nEvals) * job.pricePerMillion * 1000,
+    );
+    expect(nanodollars).toBeGreaterThan(0);
+    expect(done.cost_usd).toBeCloseTo(nanodollars / 1e9, 12);
     expect(done.resolved_hyperparameters).toMatchObject({
       n_epochs: 2,
       learning_rate: 2e-5,
@@ -238,6 +231,9 @@ describe('hosted fine-tuning at Together', () => {
     expect([...checkedRequests().operations].sort()).toEqual([
       'GET /files/{id}',
       'GET /fine-tunes',
+      // Creation's pre-flight: the models Together trains, and this one's limits.
+      'GET /fine-tunes/models/limits',
+      'GET /fine-tunes/models/supported',
       'GET /fine-tunes/{id}',
       'GET /fine-tunes/{id}/checkpoints',
       'GET /fine-tunes/{id}/events',
@@ -270,6 +266,22 @@ describe('hosted fine-tuning at Together', () => {
     expect(fake.state.jobs.size).toBe(1);
   });
 
+  it('records no bill when Together reports one that cannot be (negative total_price), and counts the oddity', async () => {
+    fake.configure({ faults: { totalPrice: -1_500 } });
+    const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
+    // Unpriced in the price table too, so no cost at all rather than a negative one.
+    expect(done).toMatchObject({ status: 'succeeded', cost_usd: null });
+    const events = await h.runtime.database.pool.query(
+      "SELECT message FROM fine_tune_events WHERE fine_tune_id = $1 AND event_id = 'tuneline-billed-price'",
+      [done.id],
+    );
+    expect(events.rows).toHaveLength(1);
+    const metrics = (await h.http().get('/metrics')).text;
+    expect(metrics).toMatch(
+      /tuneline_provider_oddities_total\{[^}]*provider="together"[^}]*kind="invalid_billed_price"[^}]*\} 1/,
+    );
+  });
+
   it('ends failed, with Together’s words, when the job fails', async () => {
     fake.configure({ faults: { failJobs: { message: 'Training data has fewer samples than the batch size.' } } });
     const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
@@ -280,7 +292,8 @@ describe('hosted fine-tuning at Together', () => {
     });
   });
 
-  it('ends failed at once when Together refuses the job', async () => {
+  it('ends failed at once when Together refuses the job (its limits could not be read before)', async () => {
+    fake.configure({ faults: { statusSequence: [503, 503], paths: ['/fine-tunes/models'] } });
     const done = await waitForFineTune(
       h,
       (await createFineTune(h, 'titles', hosted({ hyperparameters: { batch_size: 2 } }))).body.id,
@@ -303,6 +316,88 @@ describe('hosted fine-tuning at Together', () => {
     const done = await waitForFineTune(h, created.body.id);
     expect(done.status).toBe('cancelled');
     expect(fake.state.jobs.get(done.provider_job_id)!.cancelRequestedAtMs).not.toBeNull();
+  });
+});
+
+describe('pre-flight and price at Together', () => {
+  it('prices the dry run with Together’s estimate, for the epochs Together will train, creating nothing', async () => {
+    const response = await createFineTune(h, 'titles', hosted({ dry_run: true }));
+    expect(response.status).toBe(200);
+    expect(response.body.base_model).toBe(BASE_MODEL);
+    expect(response.body.preflight).toEqual({ ok: true, problems: [] });
+    // Together trains 1 epoch when none is asked (n_epochs is left out of job and estimate alike).
+    expect(response.body.estimate).toMatchObject({ train_examples: 42, epochs: 1, cost_source: 'provider_estimate' });
+    expect(response.body.estimate.cost_usd).toBeGreaterThan(0);
+    expect(sent('/fine-tunes/models/supported', 'GET')).toHaveLength(1);
+    expect(sent('/fine-tunes/models/limits', 'GET')).toHaveLength(1);
+    const [asked] = sent('/fine-tunes/estimate-price');
+    expect(asked!.body).toMatchObject({ model: BASE_MODEL });
+    expect(asked!.body).not.toHaveProperty('n_epochs');
+    // The file uploaded to be priced is deleted again; no job.
+    expect(sent('/files/upload')).toHaveLength(1);
+    expect(fake.state.files.size).toBe(0);
+    expect(fake.state.jobs.size).toBe(0);
+  });
+
+  it('bills what the dry run estimated', async () => {
+    const dry = await createFineTune(h, 'titles', hosted({ dry_run: true }));
+    const done = await waitForFineTune(h, (await createFineTune(h, 'titles', hosted())).body.id);
+    expect(done.status).toBe('succeeded');
+    expect(fake.state.jobs.get(done.provider_job_id)!.settings.nEpochs).toBe(dry.body.estimate.epochs);
+    expect(done.cost_usd).toBeCloseTo(dry.body.estimate.cost_usd, 5);
+  });
+
+  it('refuses a base model Together does not fine-tune, naming it, before anything is uploaded', async () => {
+    for (const dryRun of [true, false]) {
+      const response = await createFineTune(
+        h,
+        'titles',
+        hosted({ base_model: 'meta-llama/Llama-2-7b-hf', dry_run: dryRun }),
+      );
+      expect(response.status).toBe(400);
+      expect(response.body.code).toBe('preflight_failed');
+      expect(response.body.errors).toEqual([
+        { field: 'body.base_model', message: expect.stringContaining('meta-llama/Llama-2-7b-hf') },
+      ]);
+      expect(response.body.details.problems).toEqual([
+        expect.objectContaining({ code: 'unsupported_base_model', blocking: true }),
+      ]);
+    }
+    expect(sent('/files/upload')).toHaveLength(0);
+    expect(fake.state.jobs.size).toBe(0);
+  });
+
+  it('refuses hyperparameters outside the model’s limits, naming each field', async () => {
+    const response = await createFineTune(
+      h,
+      'titles',
+      hosted({ hyperparameters: { n_epochs: 25, batch_size: 2, learning_rate_multiplier: 0.0001 } }),
+    );
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe('preflight_failed');
+    expect(response.body.errors.map((field: { field: string }) => field.field)).toEqual([
+      'body.hyperparameters.n_epochs',
+      'body.hyperparameters.batch_size',
+      'body.hyperparameters.learning_rate_multiplier',
+    ]);
+    expect(response.body.errors[1].message).toMatch(/8 to 64; 2 asked/);
+    expect(fake.state.jobs.size).toBe(0);
+  });
+
+  it('warns, and does not block, when Together’s models, limits or estimate cannot be read', async () => {
+    fake.configure({
+      faults: { statusSequence: [503, 503], paths: ['/fine-tunes/models', '/fine-tunes/estimate-price'] },
+    });
+    const response = await createFineTune(h, 'titles', hosted({ dry_run: true }));
+    expect(response.status).toBe(200);
+    expect(response.body.preflight.ok).toBe(true);
+    expect(response.body.preflight.problems.map((problem: { code: string }) => problem.code).sort()).toEqual([
+      'preflight_unavailable',
+      'provider_estimate_unavailable',
+      'unpriced_model',
+    ]);
+    expect(response.body.estimate).toMatchObject({ cost_usd: null, cost_source: 'price_table' });
+    expect(fake.state.files.size).toBe(0);
   });
 });
 

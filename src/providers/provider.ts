@@ -82,6 +82,10 @@ export interface ProviderJob {
   resultFiles: string[];
   error: { code: string | null; message: string | null } | null;
   hyperparameters: Record<string, unknown>;
+  /** What the provider billed for the job in USD (Together's `total_price`); null or absent when it reports none. */
+  billedUsd?: number | null;
+  /** What was odd in the provider's answer and corrected (a billed amount that cannot be one, ...), for the metrics. */
+  oddities?: string[];
 }
 
 export interface ProviderEvent {
@@ -126,6 +130,22 @@ export interface CreateJobInput {
   hyperparameters: HostedHyperparameters;
 }
 
+/** What a job would be, for the provider's own pre-flight and price estimate before anything is created. */
+export interface PlannedJob {
+  model: string;
+  hyperparameters: HostedHyperparameters;
+}
+
+/** Something in a planned job the provider would refuse; `field` is the request field (`base_model`, `hyperparameters.n_epochs`, ...). */
+export interface ProviderPreflightProblem {
+  code: 'unsupported_base_model' | 'hyperparameter_out_of_range';
+  field: string;
+  message: string;
+}
+
+/** The provider's estimate of a job's price, or why it has none yet (a file still being validated, ...). */
+export type ProviderPriceEstimate = { available: true; usd: number } | { available: false; reason: string };
+
 /**
  * Files and fine-tuning jobs at a hosted provider, for training steps that each do a little and
  * return (upload, then polls). Every call throws ProviderError on failure. Lists are read within a
@@ -160,6 +180,19 @@ export interface FineTuningApi {
   trainingCurve?(jobId: string): Promise<CurvePoint[]>;
   /** The provider's shutdown date for a model (YYYY-MM-DD), or null when none is announced. */
   shutdownDate(model: string): Promise<string | null>;
+  /**
+   * What the provider would refuse in the job, asked of it (the models it trains, their limits),
+   * for a provider that publishes them; absent when there is nothing to ask. Throws ProviderError
+   * when it cannot tell (the caller then goes on without), within a short timeout.
+   */
+  preflight?(job: PlannedJob): Promise<ProviderPreflightProblem[]>;
+  /**
+   * The provider's price for training `job` on the uploaded `trainingFile`, for a provider that
+   * estimates one; absent when the price table is all there is. Bounded by a short timeout.
+   */
+  estimatePrice?(job: PlannedJob, trainingFile: string): Promise<ProviderPriceEstimate>;
+  /** Deletes an uploaded file (one uploaded only to be priced); present with estimatePrice. */
+  deleteFile?(id: string): Promise<void>;
 }
 
 // ---- What a provider declares ----
@@ -179,6 +212,11 @@ export interface TrainingCapability {
   nameTag: string;
   /** The training file format for a base model (legacy completion models train on prompt/completion lines). */
   fileFormat(model: string): ExportFormat;
+  /**
+   * The epochs the provider trains when a request gives none (Together: 1); absent for OpenAI's
+   * `auto`, which pre-flight estimates by its rule (more epochs for small files).
+   */
+  defaultEpochs?: number;
   /** USD for training `tokens` tokens on `model`; null when the price is unknown. */
   cost(model: string, tokens: number, overrides?: PriceOverrides): number | null;
 }

@@ -96,10 +96,11 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
   });
   const wake = pipelineWake({ pipelinesRepo, queues, logger });
   const labelRunFinalizing = labelRunFinalizer({ db, labelRunsRepo, datasets, wake });
+  const providerMetering = providerMetrics(metrics);
   const calls = providerCalls({
     limiter: createProviderRateLimiter({ redis, prefix: config.queuePrefix }),
     priceOverrides: config.priceOverrides,
-    metrics: providerMetrics(metrics),
+    metrics: providerMetering,
   });
   const routing = routingService({ db, routingRepo, evaluationsRepo, modelVersionsRepo, tasks, notices });
   const modelVersions = modelVersionsService({ modelVersionsRepo, tasks, datasetRowsRepo, providers, routing });
@@ -245,6 +246,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
         timing: { initialMs: config.fineTunePollMs, maxMs: config.fineTunePollMaxMs },
         fileProcessingTimeoutMs: config.fileProcessingTimeoutMs,
         priceOverrides: config.priceOverrides,
+        metrics: providerMetering,
       }),
       local: localTraining({
         fineTunesRepo,

@@ -24,7 +24,7 @@ export interface PreflightInput {
   labels: string[];
   overTokenLimit: number;
   tokenLimit: number;
-  /** Set when the price table has no training price for this base model (the cost is unknown). */
+  /** Set when neither the provider nor the price table prices this base model (the cost is unknown). */
   unpricedModel?: { model: string; priceTableDate: string };
 }
 
@@ -36,7 +36,12 @@ export interface PreflightProblem {
     | 'over_token_limit'
     | 'no_validation'
     | 'no_test_split'
-    | 'unpriced_model';
+    | 'unpriced_model'
+    // Asked of the provider (services/fine-tunes/provider-preflight.ts):
+    | 'unsupported_base_model'
+    | 'hyperparameter_out_of_range'
+    | 'preflight_unavailable'
+    | 'provider_estimate_unavailable';
   message: string;
   blocking: boolean;
 }

@@ -13,6 +13,7 @@ import type {
   ProviderJob,
 } from '../provider.js';
 import { toProviderError } from './together-errors.js';
+import { DEFAULT_LEARNING_RATE, togetherPreflight, togetherPrice } from './together-preflight.js';
 
 /**
  * Together's lists (jobs, events, checkpoints) are not paginated: one request each, of which at
@@ -21,9 +22,6 @@ import { toProviderError } from './together-errors.js';
  */
 const MAX_EVENTS_PER_POLL = 1_000;
 const MAX_CHECKPOINTS = 100;
-
-/** Together's documented default learning rate (POST /fine-tunes `learning_rate`). */
-const DEFAULT_LEARNING_RATE = 1e-5;
 
 /** Longest suffix Together takes (letters, digits, `.`, `_`, `-`, starting with a letter or digit). */
 const MAX_SUFFIX = 40;
@@ -70,8 +68,30 @@ const translated = (table: Readonly<Record<string, string>>, value: string, othe
 
 type JobObject = Pick<
   FinetuneResponse,
-  'id' | 'status' | 'model_output_name' | 'token_count' | 'n_epochs' | 'batch_size' | 'learning_rate' | 'training_type'
+  | 'id'
+  | 'status'
+  | 'model_output_name'
+  | 'token_count'
+  | 'total_price'
+  | 'n_epochs'
+  | 'batch_size'
+  | 'learning_rate'
+  | 'training_type'
 >;
+
+/** Together's `total_price` unit: nanodollars (its own clients divide by 1e9). */
+const NANODOLLARS_PER_USD = 1e9;
+
+/**
+ * The job's bill in USD. The spec types `total_price` as a plain integer, so a negative or
+ * non-number one is no bill: null, named as an oddity so it is counted.
+ */
+function billed(totalPrice: unknown): { usd: number | null; oddity?: string } {
+  if (totalPrice === undefined || totalPrice === null) return { usd: null };
+  if (typeof totalPrice !== 'number' || !Number.isFinite(totalPrice) || totalPrice < 0)
+    return { usd: null, oddity: 'invalid_billed_price' };
+  return { usd: totalPrice / NANODOLLARS_PER_USD };
+}
 
 const presentJob = (job: JobObject, error: ProviderJob['error'] = null): ProviderJob => {
   const resolved = {
@@ -80,6 +100,7 @@ const presentJob = (job: JobObject, error: ProviderJob['error'] = null): Provide
     learning_rate: job.learning_rate,
     training_type: job.training_type,
   };
+  const bill = billed(job.total_price);
   return {
     id: job.id,
     status: translated(STATUSES, job.status, job.status),
@@ -89,6 +110,8 @@ const presentJob = (job: JobObject, error: ProviderJob['error'] = null): Provide
     resultFiles: [],
     error,
     hyperparameters: Object.fromEntries(Object.entries(resolved).filter(([, value]) => value !== undefined)),
+    billedUsd: bill.usd,
+    ...(bill.oddity ? { oddities: [bill.oddity] } : {}),
   };
 };
 
@@ -296,5 +319,14 @@ export function togetherFineTuning(client: Together): FineTuningApi {
 
     /** Together announces no shutdown dates through its API. */
     shutdownDate: async () => null,
+
+    preflight: (job) => wrap(() => togetherPreflight(client, job)),
+
+    estimatePrice: (job, trainingFile) => wrap(() => togetherPrice(client, job, trainingFile)),
+
+    deleteFile: (id: string) =>
+      wrap(async () => {
+        await client.files.delete(id);
+      }),
   };
 }

@@ -5,10 +5,11 @@ import { createTogetherClassifier, togetherClient } from './together-classifier.
 import { togetherFineTuning } from './together-fine-tuning.js';
 
 /**
- * USD for training at Together. Its API and docs price jobs by model size band, method and type
- * but give no per-token figures (only the pricing page does, and it changes), so Together models
- * are unpriced unless PRICE_OVERRIDES names the base model with a `training` price. Pre-flight
- * warns about an unpriced model; the job's own `total_price` is Together's bill.
+ * USD for training at Together by the price table. Its API and docs price jobs by model size band,
+ * method and type but give no per-token figures (only the pricing page does, and it changes), so
+ * Together models are unpriced here unless PRICE_OVERRIDES names the base model with a `training`
+ * price. This is only the fallback: a dry run asks Together's estimate-price, and a finished job's
+ * cost is its own `total_price`, Together's bill.
  */
 function trainingCost(model: string, tokens: number, overrides?: PriceOverrides): number | null {
   const price = overrides && Object.hasOwn(overrides, model) ? overrides[model]?.training : undefined;
@@ -32,6 +33,8 @@ export const togetherProvider: ProviderDefinition = {
       // Together's conversational format is Tuneline's chat export: `messages` with a system
       // turn, then user and assistant alternating, nothing else on the line.
       fileFormat: () => 'openai-chat',
+      // Left out of the job when a request gives none (or `auto`), as Together's own default.
+      defaultEpochs: 1,
       cost: trainingCost,
     },
     needsKey: true,

@@ -17,6 +17,8 @@ import { findOr404 } from '../lookup.js';
 import { refuseShutDownModel } from '../model-versions/shut-down-models.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { AutoEvaluationStep } from './auto-evaluation.js';
+import { hostedHyperparameters } from './hosted-hyperparameters.js';
+import { providerPrice, refuseWhatProviderWould } from './provider-preflight.js';
 import { buildTrainingFile } from './training-files.js';
 
 /** How long a succeeded fine-tune's own step has to decide its automatic evaluation before the resume chore does. */
@@ -43,7 +45,7 @@ export const fineTunesService = (deps: {
   datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
   tasks: Pick<TasksService, 'get'>;
   queues: Pick<Queues, 'enqueue' | 'failedReason'>;
-  providers: Pick<Providers, 'isConfigured' | 'configHint' | 'trainsInProcess' | 'capabilities'>;
+  providers: Pick<Providers, 'isConfigured' | 'configHint' | 'trainsInProcess' | 'capabilities' | 'fineTuning'>;
   autoEvaluation: Pick<AutoEvaluationStep, 'run'>;
   wake: Pick<PipelineWake, 'ended'>;
   priceOverrides: PriceOverrides;
@@ -107,8 +109,18 @@ export const fineTunesService = (deps: {
       const baseModel = inProcess
         ? trainer.defaultBaseModel
         : (parent?.model ?? input.baseModel ?? trainer.defaultBaseModel);
+      const modelField = parent ? 'body.parent_model_version_id' : 'body.base_model';
       // Before anything else is computed: a job on a shut-down model trains, is billed, and is retired at once.
-      refuseShutDownModel(baseModel, parent ? 'body.parent_model_version_id' : 'body.base_model');
+      refuseShutDownModel(baseModel, modelField);
+
+      // The provider's own pre-flight (a hosted trainer that publishes its models and limits), before
+      // the rows are read: what it would refuse is refused here, by field.
+      const api =
+        trainer.kind === 'fine_tuned' && deps.providers.isConfigured(input.provider)
+          ? deps.providers.fineTuning(input.provider)
+          : undefined;
+      const planned = { model: baseModel, hyperparameters: hostedHyperparameters(input.hyperparameters) };
+      const lookupWarnings = api ? await refuseWhatProviderWould(api, planned, modelField) : [];
 
       const train = await buildTrainingFile(deps.datasetRowsRepo, task, version, 'train', {
         model: baseModel,
@@ -116,25 +128,42 @@ export const fineTunesService = (deps: {
       });
       const { stats } = version;
       const limit = fineTuningTokenLimit(baseModel);
+      // The epochs the provider will train: those asked, else its default (Together's 1, left out
+      // of the job), else OpenAI's `auto` rule.
       const requestedEpochs = input.hyperparameters?.n_epochs;
-      const epochs = typeof requestedEpochs === 'number' ? requestedEpochs : autoEpochs(train.examples);
+      const epochs =
+        typeof requestedEpochs === 'number' ? requestedEpochs : (trainer.defaultEpochs ?? autoEpochs(train.examples));
       // Nothing is billed in-process.
       const billable = inProcess ? 0 : billableTokens(train.tokens, epochs, limit);
-      const costUsd = trainer.cost(baseModel, billable, deps.priceOverrides);
-      const problems = preflightProblems({
+      const dataChecks = {
         trainCounts: stats.splits?.['train']?.label_distribution ?? {},
         validationCounts: stats.splits?.['validation']?.label_distribution ?? {},
         testCounts: stats.splits?.['test']?.label_distribution ?? {},
         labels: task.labels.map((label) => label.name),
         overTokenLimit: train.tokens.filter((tokens) => tokens > limit).length,
         tokenLimit: limit,
-        ...(costUsd === null ? { unpricedModel: { model: baseModel, priceTableDate: PRICE_TABLE_DATE } } : {}),
-      });
+      };
+      // A dry run of data that can be trained on asks a provider that prices jobs itself
+      // (Together); the price table is the fallback.
+      const priced =
+        api && input.dryRun && !preflightProblems(dataChecks).some((problem) => problem.blocking)
+          ? await providerPrice(api, planned, { content: train.content, filename: `dry-run-${newId()}-train.jsonl` })
+          : {};
+      const costUsd = priced.usd ?? trainer.cost(baseModel, billable, deps.priceOverrides);
+      const problems = [
+        ...preflightProblems({
+          ...dataChecks,
+          ...(costUsd === null ? { unpricedModel: { model: baseModel, priceTableDate: PRICE_TABLE_DATE } } : {}),
+        }),
+        ...lookupWarnings,
+        ...(priced.warning ? [priced.warning] : []),
+      ];
       const estimate = {
         train_examples: train.examples,
         epochs,
         billable_tokens: billable,
         cost_usd: costUsd,
+        cost_source: priced.usd !== undefined ? ('provider_estimate' as const) : ('price_table' as const),
         price_table_date: PRICE_TABLE_DATE,
       };
       const preflight = { ok: !problems.some((problem) => problem.blocking), problems };

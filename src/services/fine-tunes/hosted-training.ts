@@ -2,22 +2,18 @@ import type { FineTunesRepository } from '../../db/repositories/fine-tunes-repos
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { FineTuneRecord, FineTuneStatus } from '../../db/schema/fine-tunes.js';
 import type { PriceOverrides } from '../../domain/pricing.js';
-import type { FineTuneHyperparameters } from '../../domain/training/fine-tune-request.js';
 import { parseStepMetrics, type CurvePoint } from '../../domain/training/result-file.js';
 import { checkTrainedTokens } from '../../domain/training/trained-tokens.js';
-import {
-  ProviderError,
-  type HostedHyperparameters,
-  type ProviderEvent,
-  type ProviderJob,
-} from '../../providers/provider.js';
+import { ProviderError, type ProviderEvent, type ProviderJob } from '../../providers/provider.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import { trainingJob, type Queues } from '../../queues/queue-registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { buildTrainingFile } from './training-files.js';
+import { hostedHyperparameters } from './hosted-hyperparameters.js';
 import type { AutoEvaluationStep } from './auto-evaluation.js';
 import type { ModelRegistrar } from './model-registrar.js';
+import type { ProviderMetrics } from '../inference/provider-metrics.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 
 export interface PollTiming {
@@ -58,6 +54,7 @@ export const hostedTraining = (deps: {
   /** How long uploaded files may stay unprocessed at the provider. */
   fileProcessingTimeoutMs: number;
   priceOverrides: PriceOverrides;
+  metrics: Pick<ProviderMetrics, 'oddity'>;
 }) => {
   /** The fine-tune's provider's files and jobs. */
   const apiFor = (fineTune: FineTuneRecord) => deps.providers.fineTuning(fineTune.provider as ProviderName);
@@ -236,9 +233,17 @@ export const hostedTraining = (deps: {
 
   /**
    * The job trained and was billed: record the model, tokens and cost, register the model and
-   * mark the fine-tune succeeded before anything that may fail (the curve, the evaluation).
+   * mark the fine-tune succeeded before anything that may fail (the curve, the evaluation). The
+   * cost is the provider's bill when it reports one, else the price table's for the trained tokens.
    */
   const succeed = async (fineTune: FineTuneRecord, job: ProviderJob) => {
+    for (const kind of job.oddities ?? []) deps.metrics.oddity(fineTune.provider, fineTune.baseModel, kind);
+    if (job.oddities?.includes('invalid_billed_price'))
+      await oddity(
+        fineTune,
+        'billed-price',
+        'The provider reported a bill that cannot be one (negative or not a number); the cost is the price table estimate.',
+      );
     const estimate = fineTune.estimate as { billable_tokens?: number; epochs?: number } | null;
     const tokens = checkTrainedTokens(
       job.trainedTokens,
@@ -258,9 +263,10 @@ export const hostedTraining = (deps: {
       fineTunedModel: job.fineTunedModel,
       trainedTokens: tokens.tokens,
       costUsd:
-        tokens.tokens !== null
+        job.billedUsd ??
+        (tokens.tokens !== null
           ? trainerOf(fineTune).cost(fineTune.baseModel, tokens.tokens, deps.priceOverrides)
-          : null,
+          : null),
       resultFileId: resultFile,
       // No result file (nor a curve from the API), no curve; one to read is read after the model is safe.
       ...(resultFile || curveFromApi ? {} : { curve: [] }),
@@ -352,12 +358,3 @@ export const hostedTraining = (deps: {
 };
 
 export type HostedTraining = ReturnType<typeof hostedTraining>;
-
-/** The provider's hyperparameters only (the local trainer's are not sent), each defaulting to `auto`. */
-function hostedHyperparameters(given: FineTuneHyperparameters): HostedHyperparameters {
-  return {
-    n_epochs: given.n_epochs ?? 'auto',
-    batch_size: given.batch_size ?? 'auto',
-    learning_rate_multiplier: given.learning_rate_multiplier ?? 'auto',
-  };
-}

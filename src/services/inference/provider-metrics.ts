@@ -51,6 +51,10 @@ export function providerMetrics(registry: Registry) {
       if (costUsd) cost.inc({ provider, model }, costUsd);
       for (const kind of answer.oddities ?? []) oddities.inc({ provider, model, kind });
     },
+    /** Something odd outside a call's answer (a fine-tune's bill), counted with the answers' oddities. */
+    oddity(provider: string, model: string, kind: string) {
+      oddities.inc({ provider, model, kind });
+    },
     failed(provider: string, model: string, code: string, status: number | undefined, seconds: number) {
       duration.observe({ provider, model, outcome: 'error' }, seconds);
       failures.inc({ provider, model, code });

@@ -97,6 +97,10 @@ export const Preflight = Type.Object({
     epochs: Type.Integer(),
     billable_tokens: Type.Integer(),
     cost_usd: Nullable(Type.Number()),
+    cost_source: Type.Enum(['provider_estimate', 'price_table'], {
+      description:
+        "Where cost_usd comes from: the provider's own estimate (Together's), or Tuneline's dated price table",
+    }),
     price_table_date: Type.String(),
   }),
 });
