@@ -8,6 +8,7 @@ import { classify, registerModel, route } from './helpers/classify.js';
 import { allExamples, createTask, jsonl, upload } from './helpers/datasets.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import { startRun, waitForRun } from './helpers/label-runs.js';
+import { createFineTune, splitDataset, waitForFineTune } from './helpers/training.js';
 
 // Two OpenAI-compatible servers at once: one labels (with logprobs), the other serves the
 // task's prompt-only fallback and, like many local servers, answers without logprobs.
@@ -47,6 +48,8 @@ beforeAll(async () => {
       rpm: 120,
     },
     { name: 'serve', kind: 'openai-compatible', base_url: server.url, default_model: 'gpt-4o-mini' },
+    // The labeler's server also implements OpenAI's fine-tuning job API.
+    { name: 'trainer', kind: 'openai-compatible', base_url: labeler.url, fine_tuning: true },
     {
       name: 'keyless',
       kind: 'openai-compatible',
@@ -54,8 +57,13 @@ beforeAll(async () => {
       api_key_env: 'KEYLESS_API_KEY',
     },
   ]);
-  h = await createHarness({ PROVIDER_CONNECTIONS_FILE: file, LAB_KEY });
-  workers = await startWorkers(h, ['labeling'], 2);
+  h = await createHarness({
+    PROVIDER_CONNECTIONS_FILE: file,
+    LAB_KEY,
+    FINE_TUNE_POLL_MS: '40',
+    FINE_TUNE_POLL_MAX_MS: '100',
+  });
+  workers = await startWorkers(h, ['labeling', 'training'], 2);
   await createTask(h, 'tickets', ['billing', 'bug', 'other']);
   version = (await upload(h, '/v1/tasks/tickets/datasets?name=inbox', jsonl(TICKETS.map((text) => ({ text }))))).body
     .version.id;
@@ -158,7 +166,7 @@ describe('named openai-compatible connections', () => {
     const byName = Object.fromEntries(
       (response.body.data as { name: string }[]).map((provider) => [provider.name, provider]),
     );
-    expect(Object.keys(byName)).toEqual(['openai', 'together', 'local', 'lab', 'serve', 'keyless']);
+    expect(Object.keys(byName)).toEqual(['openai', 'together', 'local', 'lab', 'serve', 'trainer', 'keyless']);
     expect(byName['lab']).toMatchObject({
       kind: 'openai-compatible',
       configured: true,
@@ -167,6 +175,9 @@ describe('named openai-compatible connections', () => {
       health: { ok: true },
     });
     expect(byName['serve']).toMatchObject({ configured: true, health: { ok: true } });
+    expect(byName['trainer']).toMatchObject({
+      capabilities: { fine_tunes: true, training_kind: 'fine_tuned', needs_key: false, config_hint: null },
+    });
     expect(byName['keyless']).toMatchObject({ configured: false, health: null });
     expect(byName['openai']).toMatchObject({ kind: 'openai', configured: false, health: null });
     expect(byName['local']).toMatchObject({
@@ -177,9 +188,29 @@ describe('named openai-compatible connections', () => {
       health: { ok: true, latency_ms: 0 },
     });
     await list();
+    // `lab` and `trainer` share a server: one probe each, each with its own credentials.
     const probes = labeler.requests.filter((request) => request.path === '/v1/models');
-    expect(probes).toHaveLength(1);
-    expect(probes[0]!.headers['authorization']).toBe(`Bearer ${LAB_KEY}`);
+    expect(probes.map((request) => request.headers['authorization']).sort()).toEqual([
+      `Bearer ${LAB_KEY}`,
+      'Bearer none',
+    ]);
+  });
+
+  it('fine-tunes on a connection whose server trains, and refuses one whose server does not', async () => {
+    const split = await splitDataset(h, 'titles');
+    const refused = await createFineTune(h, 'titles', { dataset_version_id: split, provider: 'serve' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.errors).toEqual([{ field: 'body.provider', message: 'serve does not fine-tune' }]);
+    const unknown = await createFineTune(h, 'titles', { dataset_version_id: split, provider: 'nowhere' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.code).toBe('unknown_provider');
+
+    const created = await createFineTune(h, 'titles', { dataset_version_id: split, provider: 'trainer' });
+    expect(created.status).toBe(202);
+    const done = await waitForFineTune(h, created.body.id);
+    expect(done).toMatchObject({ status: 'succeeded', provider: 'trainer' });
+    expect(labeler.state.jobs.has(done['provider_job_id'] as string)).toBe(true);
+    expect(server.state.jobs.size).toBe(0);
   });
 
   it('needs the read scope', async () => {

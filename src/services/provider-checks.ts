@@ -11,8 +11,17 @@ export function providerProblem(providers: Checked, provider: ProviderName): str
   return hint ? `not configured (${hint})` : 'not configured';
 }
 
+/** Refuses a connection this deployment lacks (400 `unknown_provider`), before anything asks what it can do. */
+export function requireKnownProvider(
+  providers: Pick<Providers, 'has'>,
+  provider: ProviderName,
+  field = 'body.provider',
+) {
+  if (!providers.has(provider)) throw errors.unknownProvider(provider, field);
+}
+
 /** Refuses a connection this deployment lacks (400 `unknown_provider`) or has without its key. */
 export function requireUsableProvider(providers: Checked, provider: ProviderName, field = 'body.provider'): void {
-  if (!providers.has(provider)) throw errors.unknownProvider(provider, field);
+  requireKnownProvider(providers, provider, field);
   if (!providers.isConfigured(provider)) throw errors.providerNotConfigured(provider, providers.configHint(provider));
 }

@@ -14,7 +14,7 @@ import { trainingJob, type JobSpec, type Queues } from '../../queues/queue-regis
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
-import { requireUsableProvider } from '../provider-checks.js';
+import { requireKnownProvider, requireUsableProvider } from '../provider-checks.js';
 import { refuseShutDownModel } from '../model-versions/shut-down-models.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { AutoEvaluationStep } from './auto-evaluation.js';
@@ -89,6 +89,7 @@ export const fineTunesService = (deps: {
           { field: 'body.parent_model_version_id', message: 'no such model version of this task' },
         ]);
       }
+      requireKnownProvider(deps.providers, input.provider);
       const trainer = deps.providers.capabilities(input.provider).training;
       if (!trainer)
         throw errors.validation('The provider does not train models.', [
