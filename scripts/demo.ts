@@ -33,12 +33,14 @@ import {
   surviveOutage,
   whereToLook,
 } from './demo/production-steps.js';
+import { listProviders } from './demo/provider-steps.js';
 import { apiClient, heading, ONLINE, show, type Demo, type Step } from './demo/support.js';
 
 /** The walkthrough, in order; a step may use what the steps before it made. */
 const STEPS: Step[] = [
   createTask,
   createClientKey,
+  listProviders,
   importSample,
   deriveSplit,
   labelUnlabeled,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { StartupError } from './lib/startup-error.js';
@@ -53,6 +54,8 @@ const ConfigSchema = Type.Object({
   // (Together support, "Rate limits"); it published no token limit, so the TPM is a cautious guess.
   TOGETHER_RPM: Type.Integer({ default: 600, minimum: 1 }),
   TOGETHER_TPM: Type.Integer({ default: 180_000, minimum: 1 }),
+  // A JSON file of further provider connections (README, "Provider connections").
+  PROVIDER_CONNECTIONS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   PRICE_OVERRIDES: Type.Optional(
     Type.String({ minLength: 2, description: 'JSON: {"model": {"input": 1, "output": 2}}' }),
   ),
@@ -117,6 +120,8 @@ export interface Config {
     readonly rpm: number;
     readonly tpm: number;
   };
+  /** The connections PROVIDER_CONNECTIONS_FILE adds to the built-in ones. */
+  readonly connections: readonly ConnectionConfig[];
   readonly priceOverrides: PriceOverrides;
   readonly classify: {
     readonly rateLimitPerMinute: number;
@@ -139,7 +144,34 @@ export interface Config {
 }
 
 /** The settings groups the providers are built from (src/providers/registry.ts): one per provider that has settings. */
-export type ProvidersConfig = Pick<Config, 'openai' | 'together'>;
+export type ProvidersConfig = Pick<Config, 'openai' | 'together' | 'connections'>;
+
+/** The kinds a connection file may name; each is a ProviderDefinition in src/providers. */
+export const CONNECTION_KINDS = ['openai', 'azure-openai', 'together', 'openai-compatible'] as const;
+export type ConnectionKind = (typeof CONNECTION_KINDS)[number];
+/** Connections every deployment has, from their own settings groups; a file may not redefine them. */
+export const BUILT_IN_CONNECTIONS = ['openai', 'together', 'local'] as const;
+export const CONNECTION_NAME_PATTERN = '^[a-z][a-z0-9-]{0,39}$';
+
+/** A named connection to a provider, from PROVIDER_CONNECTIONS_FILE. */
+export interface ConnectionConfig {
+  readonly name: string;
+  readonly kind: ConnectionKind;
+  readonly baseUrl: string;
+  /** The environment variable the key was read from (the key itself is kept only in memory). */
+  readonly apiKeyEnv: string | undefined;
+  readonly apiKey: string | undefined;
+  readonly rpm: number;
+  readonly tpm: number;
+  readonly timeoutMs: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Azure OpenAI's `api-version`. */
+  readonly apiVersion: string | undefined;
+  /** The server implements OpenAI's fine-tuning job API (openai-compatible). */
+  readonly fineTuning: boolean;
+  /** The model a request naming none gets, instead of the kind's. */
+  readonly defaultModel: string | undefined;
+}
 
 export class ConfigError extends StartupError {
   constructor(readonly problems: string[]) {
@@ -163,6 +195,10 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
   } catch (error) {
     problems.push((error as Error).message);
   }
+  const connections =
+    typeof env.PROVIDER_CONNECTIONS_FILE === 'string'
+      ? loadConnectionsFile(env.PROVIDER_CONNECTIONS_FILE, source, problems)
+      : [];
   if (problems.length > 0) throw new ConfigError([...new Set(problems)]);
   return deepFreeze({
     host: env.HOST,
@@ -202,6 +238,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
       rpm: env.TOGETHER_RPM,
       tpm: env.TOGETHER_TPM,
     },
+    connections,
     priceOverrides,
     classify: {
       rateLimitPerMinute: env.CLASSIFY_RATE_LIMIT_PER_MINUTE,
@@ -244,6 +281,115 @@ function describeProblem(error: { instancePath: string; message?: string; params
   // Never echo values: some of them are secrets.
   return `${name}: ${error.message ?? 'invalid'}${allowed ? ` (${allowed.join(', ')})` : ''}`;
 }
+
+const CONNECTION_FIELDS = new Set([
+  'name',
+  'kind',
+  'base_url',
+  'api_key_env',
+  'rpm',
+  'tpm',
+  'headers',
+  'timeout_ms',
+  'api_version',
+  'fine_tuning',
+  'default_model',
+]);
+
+/**
+ * Reads and checks the connections file, adding every problem (with its place, never a value) to
+ * `problems`. Keys are read from `source` under the variable each connection names. JSON only:
+ * YAML would need a parser Tuneline does not depend on.
+ */
+function loadConnectionsFile(
+  path: string,
+  source: Record<string, string | undefined>,
+  problems: string[],
+): ConnectionConfig[] {
+  const where = 'PROVIDER_CONNECTIONS_FILE';
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    problems.push(`${where}: ${code ? `cannot read the file (${code})` : 'not valid JSON'}`);
+    return [];
+  }
+  const list = isObject(parsed) ? parsed['connections'] : undefined;
+  if (!Array.isArray(list)) {
+    problems.push(`${where}: must be an object with a "connections" array`);
+    return [];
+  }
+  const seen = new Set<string>(BUILT_IN_CONNECTIONS);
+  const connections: ConnectionConfig[] = [];
+  list.forEach((entry: unknown, index) => {
+    const at = `${where} connections[${index}]`;
+    if (!isObject(entry)) {
+      problems.push(`${at}: must be an object`);
+      return;
+    }
+    const before = problems.length;
+    const problem = (field: string, message: string) => problems.push(`${at}.${field}: ${message}`);
+    for (const field of Object.keys(entry)) if (!CONNECTION_FIELDS.has(field)) problem(field, 'unknown field');
+    const text = (field: string, required: boolean, pattern?: RegExp): string | undefined => {
+      const value = entry[field];
+      if (value === undefined && !required) return undefined;
+      if (typeof value !== 'string' || value === '') problem(field, 'must be a non-empty string');
+      else if (pattern && !pattern.test(value)) problem(field, `must match ${pattern.source}`);
+      else return value;
+      return undefined;
+    };
+    const integer = (field: string, fallback: number, minimum: number): number => {
+      const value = entry[field] ?? fallback;
+      if (!Number.isInteger(value) || (value as number) < minimum) problem(field, `must be an integer ≥ ${minimum}`);
+      return value as number;
+    };
+    const name = text('name', true, new RegExp(CONNECTION_NAME_PATTERN));
+    if (name !== undefined) {
+      if (seen.has(name))
+        problem(
+          'name',
+          (BUILT_IN_CONNECTIONS as readonly string[]).includes(name) ? 'is a built-in connection' : 'is not unique',
+        );
+      seen.add(name);
+    }
+    const kind = entry['kind'];
+    if (!(CONNECTION_KINDS as readonly unknown[]).includes(kind))
+      problem('kind', `must be one of ${CONNECTION_KINDS.join(', ')}`);
+    const baseUrl = text('base_url', true, /^https?:\/\//);
+    // A local server (vLLM, Ollama, ...) may need no key; every hosted kind does.
+    const apiKeyEnv = text('api_key_env', kind !== 'openai-compatible', /^[A-Za-z_][A-Za-z0-9_]*$/);
+    const apiVersion = text('api_version', kind === 'azure-openai');
+    const defaultModel = text('default_model', false);
+    const headers = entry['headers'] ?? {};
+    if (!isObject(headers) || !Object.values(headers).every((value) => typeof value === 'string'))
+      problem('headers', 'must be an object of strings');
+    const fineTuning = entry['fine_tuning'] ?? false;
+    if (typeof fineTuning !== 'boolean') problem('fine_tuning', 'must be true or false');
+    const rpm = integer('rpm', 500, 1);
+    const tpm = integer('tpm', 200_000, 1);
+    const timeoutMs = integer('timeout_ms', 30_000, 100);
+    if (problems.length > before) return;
+    connections.push({
+      name: name!,
+      kind: kind as ConnectionKind,
+      baseUrl: baseUrl!,
+      apiKeyEnv,
+      apiKey: apiKeyEnv && source[apiKeyEnv] ? source[apiKeyEnv] : undefined,
+      rpm,
+      tpm,
+      timeoutMs,
+      headers: headers as Record<string, string>,
+      apiVersion,
+      fineTuning: fineTuning as boolean,
+      defaultModel,
+    });
+  });
+  return connections;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 function deepFreeze<T extends object>(value: T): T {
   for (const inner of Object.values(value)) {

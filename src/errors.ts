@@ -26,6 +26,10 @@ export const ERROR_CATALOGUE = {
   empty_body: { status: 400, summary: 'A JSON content type with an empty body.' },
   invalid_content_length: { status: 400, summary: 'A Content-Length that does not match the body.' },
   provider_not_configured: { status: 400, summary: 'The provider has no API key in this deployment.' },
+  unknown_provider: {
+    status: 400,
+    summary: 'No provider connection of that name in this deployment (`GET /v1/providers`).',
+  },
   model_shut_down: { status: 400, summary: 'The model is past its shutdown date.' },
   preflight_failed: {
     status: 400,
@@ -154,6 +158,12 @@ export const errors = {
         fields: [{ field: 'body.provider', message: 'not configured' }],
       },
     ),
+  /** A provider connection name this deployment does not have. */
+  unknownProvider: (provider: string, field: string) =>
+    problem('unknown_provider', `No provider connection "${provider}" here; GET /v1/providers lists them.`, {
+      details: { provider },
+      fields: [{ field, message: 'unknown provider connection' }],
+    }),
   /** A retry of something that has not failed (it is still running, or finished well). */
   notFailed: (resource: string, id: string, status: string) =>
     problem('not_failed', `The ${resource} "${id}" is ${status}; only a failed one can be retried.`, {

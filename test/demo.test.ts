@@ -22,6 +22,7 @@ describe('npm run demo', () => {
     expect(output).toContain(`created database ${database}`);
     expect(output).toContain('task grappling-titles');
     expect(output).toContain('it may not manage keys: 403 forbidden');
+    expect(output).toMatch(/local +local +configured +in-process +trains +health: ok/);
     expect(output).toContain('version 1 (import): 360 rows, 260 labeled, 100 unlabeled, 14 duplicates');
     expect(output).toMatch(
       /version 2 \(derive\): 340 rows, .*\n.*\n {2}splits: train \d+, validation \d+, test \d+, unassigned 0/,

@@ -17,6 +17,7 @@ import type { MaintenanceService } from '../services/maintenance-service.js';
 import type { LabelRunsService } from '../services/label-runs/label-runs-service.js';
 import type { ModelVersionsService } from '../services/model-versions/model-versions-service.js';
 import type { PipelinesService } from '../services/pipelines/pipelines-service.js';
+import type { ProvidersService } from '../services/providers-service.js';
 import type { MonitoringService } from '../services/predictions/monitoring-service.js';
 import type { PredictionsService } from '../services/predictions/predictions-service.js';
 import type { RoutingService } from '../services/routing/routing-service.js';
@@ -49,6 +50,7 @@ import { predictionsRoutes } from './routes/predictions/index.js';
 import { installRateLimit } from './plugins/rate-limit.js';
 import { pipelinesRoutes } from './routes/pipelines/index.js';
 import { costProjectionsRoutes } from './routes/cost-projections/index.js';
+import { providersRoutes } from './routes/providers/index.js';
 
 /** The services the HTTP app calls; the composition root (src/start) builds them. */
 export interface AppServices {
@@ -71,6 +73,7 @@ export interface AppServices {
   predictions: PredictionsService;
   monitoring: MonitoringService;
   maintenance: MaintenanceService;
+  providers: ProvidersService;
 }
 
 export interface AppDeps {
@@ -147,6 +150,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
   await app.register(costProjectionsRoutes, { costProjections: services.costProjections });
   await app.register(predictionsRoutes, { predictions: services.predictions, monitoring: services.monitoring });
   await app.register(apiKeysRoutes, { apiKeys: services.apiKeys });
+  await app.register(providersRoutes, { providers: services.providers });
   await app.register(maintenanceRoutes, { maintenance: services.maintenance });
   return app;
 }

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { createProviders, PROVIDERS, providerCapabilities } from './registry.js';
+import { BUILT_IN_PROVIDERS, createProviders, kindCapabilities, PROVIDER_KINDS } from './registry.js';
 
 const SRC = fileURLToPath(new URL('..', import.meta.url));
 
@@ -32,14 +32,16 @@ function hits(pattern: RegExp): string[] {
 }
 
 describe('provider names stay in src/providers', () => {
-  it('no source outside src/providers and src/config.ts has a provider name as a string literal', () => {
-    const names = PROVIDERS.map((name) => name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&')).join('|');
+  it('no source outside src/providers and src/config.ts has a provider name or kind as a string literal', () => {
+    const names = [...new Set([...BUILT_IN_PROVIDERS, ...PROVIDER_KINDS])]
+      .map((name) => name.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&'))
+      .join('|');
     expect(hits(new RegExp(`(['"])(?:${names})\\1`))).toEqual([]);
   });
 
   it('no source outside them names a setting a provider declares it needs', () => {
-    const settings = PROVIDERS.flatMap(
-      (name) => providerCapabilities(name).configHint?.match(/\b[A-Z][A-Z0-9_]{2,}\b/g) ?? [],
+    const settings = PROVIDER_KINDS.flatMap(
+      (kind) => kindCapabilities(kind).configHint?.match(/\b[A-Z][A-Z0-9_]{2,}\b/g) ?? [],
     );
     expect(settings.length).toBeGreaterThan(0);
     expect(hits(new RegExp(`\\b(?:${settings.join('|')})\\b`))).toEqual([]);
@@ -57,14 +59,18 @@ describe('the registry answers from declared capabilities', () => {
     tpm: 200_000,
   };
   const together = { apiKey: undefined, baseUrl: 'http://127.0.0.1:9', timeoutMs: 1000, rpm: 500, tpm: 200_000 };
-  const unkeyedConfig = { openai, together };
-  const keyedConfig = { openai: { ...openai, apiKey: 'sk-test' }, together: { ...together, apiKey: 'tg-test' } };
+  const unkeyedConfig = { openai, together, connections: [] };
+  const keyedConfig = {
+    openai: { ...openai, apiKey: 'sk-test' },
+    together: { ...together, apiKey: 'tg-test' },
+    connections: [],
+  };
 
   it('has one offline provider that needs nothing, and hosted ones need their key', () => {
     const unkeyed = createProviders(unkeyedConfig);
     const keyed = createProviders(keyedConfig);
-    for (const name of PROVIDERS) {
-      const { needsKey } = providerCapabilities(name);
+    for (const name of keyed.names()) {
+      const { needsKey } = keyed.capabilities(name);
       expect(unkeyed.isConfigured(name)).toBe(!needsKey);
       expect(keyed.isConfigured(name)).toBe(true);
       if (needsKey) expect(unkeyed.configHint(name)).toMatch(/^set [A-Z_]+$/);
@@ -73,7 +79,7 @@ describe('the registry answers from declared capabilities', () => {
 
   it('gives in-process providers no rate budget and hosted ones the given budget or their default', () => {
     const providers = createProviders(keyedConfig);
-    for (const name of PROVIDERS) {
+    for (const name of providers.names()) {
       if (providers.isInProcess(name)) {
         expect(providers.budgetFor(name, { rpm: 1 })).toBeUndefined();
       } else {
@@ -85,8 +91,8 @@ describe('the registry answers from declared capabilities', () => {
 
   it('dispatches training on the declared kind: hosted trainers have a fine-tuning API, in-process ones do not', () => {
     const providers = createProviders(keyedConfig);
-    for (const name of PROVIDERS) {
-      const training = providerCapabilities(name).training;
+    for (const name of providers.names()) {
+      const training = providers.capabilities(name).training;
       if (!training) continue;
       expect(providers.trainsInProcess(name)).toBe(training.kind === 'local_trained');
       if (training.kind === 'fine_tuned') {

@@ -256,9 +256,36 @@ export interface ClassifierSpec {
 /** The configuration providers are built from: their settings groups, which config.ts names. */
 export type { ProvidersConfig };
 
-/** A provider as this deployment has it: configured or not, its clients created lazily. */
+/**
+ * What one named connection is built from: a built-in settings group (OPENAI_*, TOGETHER_*) or an
+ * entry of the connections file. The key is only ever held here, in memory.
+ */
+export interface ConnectionSettings {
+  name: string;
+  apiKey: string | undefined;
+  /** Where the key comes from, for `set ...` hints; undefined when the connection needs none. */
+  apiKeyEnv?: string | undefined;
+  baseUrl: string;
+  timeoutMs: number;
+  rpm: number;
+  tpm: number;
+  headers?: Readonly<Record<string, string>>;
+  organization?: string | undefined;
+  project?: string | undefined;
+  apiVersion?: string | undefined;
+  fineTuning?: boolean;
+  defaultModel?: string | undefined;
+}
+
+/** A provider connection as this deployment has it: configured or not, its clients created lazily. */
 export interface ProviderConnection {
   readonly configured: boolean;
+  /** Where this connection differs from its kind's declaration (a server that trains, its own default model, ...). */
+  readonly capabilities?: Partial<ProviderCapabilities>;
+  /** The address calls go to, for listings; never with credentials. */
+  readonly baseUrl?: string;
+  /** A cheap call that proves the connection works (hosted kinds: list the models); throws when it does not. */
+  probe?(signal: AbortSignal): Promise<void>;
   classifier(spec: ClassifierSpec, prompt: PromptConfig): Classifier;
   /** Default per-minute budgets (hosted providers); a run may bring its own. */
   readonly defaultBudget?: DefaultBudget;
@@ -268,8 +295,9 @@ export interface ProviderConnection {
   shutdownDate?(model: string): Promise<string | null>;
 }
 
+/** A kind of provider: what it can do, and how to build a connection of it. */
 export interface ProviderDefinition {
   capabilities: ProviderCapabilities;
-  /** Builds its connection from configuration; nothing connects until first used. */
-  connect(config: ProvidersConfig): ProviderConnection;
+  /** Builds a connection from its settings; nothing connects until first used. */
+  connect(settings: ConnectionSettings): ProviderConnection;
 }

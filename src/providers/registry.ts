@@ -1,11 +1,15 @@
+import { CONNECTION_NAME_PATTERN, type ConnectionConfig } from '../config.js';
 import type { PromptConfig } from '../domain/labeling/prompt-config.js';
 import type { PriceOverrides } from '../domain/pricing.js';
+import { azureOpenAIProvider } from './azure-openai/azure-openai-provider.js';
 import { localProvider } from './local/local-provider.js';
+import { openAICompatibleProvider } from './openai-compatible/openai-compatible-provider.js';
 import { openAIProvider } from './openai/openai-provider.js';
 import { togetherProvider } from './together/together-provider.js';
 import type {
   Classifier,
   ClassifierSpec,
+  ConnectionSettings,
   DefaultBudget,
   FineTuningApi,
   ProviderCapabilities,
@@ -16,107 +20,170 @@ import type {
 } from './provider.js';
 
 /**
- * Every provider Tuneline knows, in the order the API lists them. Adding one is a folder under
- * src/providers with its ProviderDefinition, and a line here. Only src/providers knows their names:
- * services ask the registry what a provider can do.
+ * Every kind of provider Tuneline knows. Adding one is a folder under src/providers with its
+ * ProviderDefinition, and a line here. A deployment has named connections of these kinds: the
+ * built-in ones below, and those of its connections file. Only src/providers knows kinds and
+ * built-in names: services ask the registry about a connection by its name.
  */
-const DEFINITIONS = {
+const KINDS = {
   openai: openAIProvider,
+  'azure-openai': azureOpenAIProvider,
   together: togetherProvider,
+  'openai-compatible': openAICompatibleProvider,
   local: localProvider,
-} as const satisfies Record<string, ProviderDefinition>;
+} as const satisfies Record<ConnectionConfig['kind'] | 'local', ProviderDefinition>;
 
-export type ProviderName = keyof typeof DEFINITIONS;
-export const PROVIDERS = Object.keys(DEFINITIONS) as ProviderName[];
+export type ProviderKind = keyof typeof KINDS;
+export const PROVIDER_KINDS = Object.keys(KINDS) as ProviderKind[];
+
+/** A connection's name: a built-in one or one of the connections file. */
+export type ProviderName = string;
+export const PROVIDER_NAME_PATTERN = CONNECTION_NAME_PATTERN;
+
+/** The connections every deployment has, and their kinds, in the order the API lists them. */
+const BUILT_IN = { openai: 'openai', together: 'together', local: 'local' } as const satisfies Record<
+  string,
+  ProviderKind
+>;
+export const BUILT_IN_PROVIDERS = Object.keys(BUILT_IN) as ProviderName[];
 
 export interface ModelSpec extends ClassifierSpec {
   provider: ProviderName;
 }
 
-/** The declared capabilities of a provider; no configuration needed. */
-export const providerCapabilities = (provider: ProviderName): ProviderCapabilities =>
-  DEFINITIONS[provider].capabilities;
+/** A connection name this deployment does not have; services answer it with a 400 naming it. */
+export class UnknownProviderError extends Error {
+  constructor(readonly provider: string) {
+    super(`unknown provider connection ${provider}`);
+    this.name = 'UnknownProviderError';
+  }
+}
 
-/** The provider that needs nothing configured and runs in-process: what works offline, by default. */
-export const OFFLINE_PROVIDER: ProviderName = PROVIDERS.find((name) => {
-  const capabilities = providerCapabilities(name);
+/** The declared capabilities of a kind; no configuration needed. */
+export const kindCapabilities = (kind: ProviderKind): ProviderCapabilities => KINDS[kind].capabilities;
+
+/** The built-in connection that needs nothing configured and runs in-process: what works offline, by default. */
+export const OFFLINE_PROVIDER: ProviderName = BUILT_IN_PROVIDERS.find((name) => {
+  const capabilities = kindCapabilities(BUILT_IN[name as keyof typeof BUILT_IN]);
   return capabilities.runs === 'in-process' && !capabilities.needsKey && capabilities.classifies;
 })!;
 
-/** Builds each provider's connection from configuration (clients are created on first use) and answers for them. */
+interface Connection {
+  kind: ProviderKind;
+  capabilities: ProviderCapabilities;
+  live: ProviderConnection;
+}
+
+/** Each connection's kind and settings: the built-in groups, then the connections file. */
+function connectionSettings(config: ProvidersConfig): { kind: ProviderKind; settings: ConnectionSettings }[] {
+  return [
+    { kind: BUILT_IN.openai, settings: { name: 'openai', ...config.openai } },
+    { kind: BUILT_IN.together, settings: { name: 'together', ...config.together } },
+    { kind: BUILT_IN.local, settings: { name: 'local', apiKey: undefined, baseUrl: '', timeoutMs: 0, rpm: 0, tpm: 0 } },
+    ...config.connections.map(({ kind, ...settings }) => ({ kind, settings })),
+  ];
+}
+
+/** Builds each connection from configuration (clients are created on first use) and answers for them by name. */
 export function createProviders(config: ProvidersConfig) {
-  const connections = new Map<ProviderName, ProviderConnection>(
-    PROVIDERS.map((name) => [name, DEFINITIONS[name].connect(config)]),
+  const connections = new Map<ProviderName, Connection>(
+    connectionSettings(config).map(({ kind, settings }) => {
+      const live = KINDS[kind].connect(settings);
+      return [settings.name, { kind, live, capabilities: { ...KINDS[kind].capabilities, ...live.capabilities } }];
+    }),
   );
-  const connection = (provider: ProviderName): ProviderConnection => {
+  const connection = (provider: ProviderName): Connection => {
     const found = connections.get(provider);
-    if (!found) throw new Error(`unknown provider ${provider}`);
+    if (!found) throw new UnknownProviderError(provider);
     return found;
   };
+  const capabilities = (provider: ProviderName): ProviderCapabilities => connection(provider).capabilities;
   const trainingOf = (provider: ProviderName): TrainingCapability => {
-    const training = providerCapabilities(provider).training;
+    const training = capabilities(provider).training;
     if (!training) throw new Error(`provider ${provider} does not train`);
     return training;
   };
+  const names = [...connections.keys()];
 
   return {
-    capabilities: providerCapabilities,
+    /** Every connection's name, built-in ones first. */
+    names: (): ProviderName[] => names,
 
-    /** Whether the provider can be used at all in this deployment (a hosted one needs its key). */
-    isConfigured: (provider: ProviderName): boolean => connection(provider).configured,
+    /** Whether this deployment has a connection of that name. */
+    has: (provider: string): boolean => connections.has(provider),
 
-    /** What to set to configure the provider, for messages (null when there is nothing to set). */
-    configHint: (provider: ProviderName): string | null => providerCapabilities(provider).configHint,
+    kind: (provider: ProviderName): ProviderKind => connection(provider).kind,
+
+    /** The kind's declared capabilities, as the connection's settings change them. */
+    capabilities,
+
+    /** Whether the connection can be used at all in this deployment (a hosted one needs its key). */
+    isConfigured: (provider: ProviderName): boolean => connection(provider).live.configured,
+
+    /** What to set to configure the connection, for messages (null when there is nothing to set). */
+    configHint: (provider: ProviderName): string | null => capabilities(provider).configHint,
 
     /** Runs in Tuneline's own processes: no network, no rate budget, no bill. */
-    isInProcess: (provider: ProviderName): boolean => providerCapabilities(provider).runs === 'in-process',
+    isInProcess: (provider: ProviderName): boolean => capabilities(provider).runs === 'in-process',
 
     /** The model a request that names none gets. */
-    defaultModel: (provider: ProviderName): string => providerCapabilities(provider).defaultModel,
+    defaultModel: (provider: ProviderName): string => capabilities(provider).defaultModel,
 
-    /** The providers whose fine-tunes are jobs at the provider (and that serve fine-tuned models made elsewhere). */
-    hostedTrainers: (): ProviderName[] =>
-      PROVIDERS.filter((name) => providerCapabilities(name).training?.kind === 'fine_tuned'),
+    /** The connections whose fine-tunes are jobs at the provider (and that serve fine-tuned models made elsewhere). */
+    hostedTrainers: (): ProviderName[] => names.filter((name) => capabilities(name).training?.kind === 'fine_tuned'),
 
     /**
      * Its fine-tunes run in Tuneline's in-process trainer (one step, weights stored with the model)
      * rather than as jobs at the provider (upload, then polls).
      */
-    trainsInProcess: (provider: ProviderName): boolean =>
-      providerCapabilities(provider).training?.kind === 'local_trained',
+    trainsInProcess: (provider: ProviderName): boolean => capabilities(provider).training?.kind === 'local_trained',
 
-    /** How the provider trains; throws for one that does not. */
+    /** How the connection trains; throws for one that does not. */
     training: trainingOf,
 
+    /** The address calls go to (hosted connections), for listings. */
+    baseUrl: (provider: ProviderName): string | null => connection(provider).live.baseUrl ?? null,
+
+    /** Runs the connection's cheap health call; false when it has none (in-process connections). */
+    async probe(provider: ProviderName, signal: AbortSignal): Promise<boolean> {
+      const { probe } = connection(provider).live;
+      if (!probe) return false;
+      await probe(signal);
+      return true;
+    },
+
+    /** The connection's classifier, answering under the connection's name (rate budgets and records are per connection). */
     classifier(spec: ModelSpec, prompt: PromptConfig): Classifier {
       const { provider, ...rest } = spec;
-      return connection(provider).classifier(rest, prompt);
+      const classifier = connection(provider).live.classifier(rest, prompt);
+      if (classifier.provider === provider) return classifier;
+      return { provider, model: classifier.model, classify: (...args) => classifier.classify(...args) };
     },
 
     /**
-     * The per-minute budget calls to the provider keep to: the one given (a run's own), else the
-     * provider's default. None for in-process providers, whose calls are never rate-limited.
+     * The per-minute budget calls to the connection keep to: the one given (a run's own), else the
+     * connection's default. None for in-process connections, whose calls are never rate-limited.
      */
     budgetFor(provider: ProviderName, given?: DefaultBudget): DefaultBudget | undefined {
-      if (providerCapabilities(provider).runs === 'in-process') return undefined;
-      return given ?? connection(provider).defaultBudget ?? {};
+      if (capabilities(provider).runs === 'in-process') return undefined;
+      return given ?? connection(provider).live.defaultBudget ?? {};
     },
 
     /** Files and fine-tuning jobs at a hosted trainer. */
     fineTuning(provider: ProviderName): FineTuningApi {
-      const api = connection(provider).fineTuning;
-      if (!api) throw new Error(`provider ${provider} has no fine-tuning API`);
+      const api = connection(provider).live.fineTuning;
+      if (!api || !capabilities(provider).training) throw new Error(`provider ${provider} has no fine-tuning API`);
       return api();
     },
 
-    /** The provider's lookup of announced shutdown dates, when it has one and is configured here. */
+    /** The connection's lookup of announced shutdown dates, when it has one and is configured here. */
     shutdownLookup(provider: ProviderName): ((model: string) => Promise<string | null>) | undefined {
       const found = connections.get(provider);
-      if (!found?.configured || !found.shutdownDate || !providerCapabilities(provider).shutdownDates) return undefined;
-      return (model) => found.shutdownDate!(model);
+      if (!found?.live.configured || !found.live.shutdownDate || !found.capabilities.shutdownDates) return undefined;
+      return (model) => found.live.shutdownDate!(model);
     },
 
-    /** USD for training `tokens` tokens of `model` at the provider; null when unpriced. */
+    /** USD for training `tokens` tokens of `model` at the connection; null when unpriced. */
     trainingCost: (provider: ProviderName, model: string, tokens: number, overrides?: PriceOverrides): number | null =>
       trainingOf(provider).cost(model, tokens, overrides),
   };

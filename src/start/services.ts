@@ -25,6 +25,7 @@ import type { Queues } from '../queues/queue-registry.js';
 import { apiKeysService } from '../services/api-keys-service.js';
 import { healthService } from '../services/health-service.js';
 import { maintenanceService } from '../services/maintenance-service.js';
+import { providersService } from '../services/providers-service.js';
 import { tasksService } from '../services/tasks-service.js';
 import { datasetRowsRepository } from '../db/repositories/dataset-rows-repository.js';
 import { datasetVersionsRepository } from '../db/repositories/dataset-versions-repository.js';
@@ -277,6 +278,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       revokedKeyRetentionDays: config.revokedKeyRetentionDays,
     }),
     health: healthService({ pool, redis, predictionLog: predictionLogWriter }),
+    providers: providersService({ providers }),
   };
 }
 

@@ -1,4 +1,5 @@
 import { Type, type TSchema } from 'typebox';
+import { PROVIDER_NAME_PATTERN } from '../../providers/registry.js';
 
 export const ProblemSchema = Type.Object(
   {
@@ -79,3 +80,7 @@ export const presentPage = <T, R>(page: { data: T[]; nextCursor: string | null }
   data: page.data.map(present),
   next_cursor: page.nextCursor,
 });
+
+/** A provider connection's name (`GET /v1/providers` lists them); the service refuses one this deployment lacks. */
+export const ProviderConnectionName = (description: string) =>
+  Type.String({ pattern: PROVIDER_NAME_PATTERN, description });

@@ -16,6 +16,8 @@ export interface OpenAIConnection {
   organization?: string;
   project?: string;
   timeoutMs: number;
+  /** Sent with every request (a gateway's own headers). */
+  headers?: Readonly<Record<string, string>> | undefined;
 }
 
 /**
@@ -32,7 +34,17 @@ export function openAIClient(connection: OpenAIConnection): OpenAI {
     maxRetries: 0,
     timeout: connection.timeoutMs,
     fetch: keepAliveFetch(),
+    ...(connection.headers ? { defaultHeaders: { ...connection.headers } } : {}),
   });
+}
+
+/** The cheapest authenticated call: one page of the model list. */
+export async function probeModels(client: OpenAI, signal: AbortSignal): Promise<void> {
+  try {
+    await client.models.list({ signal });
+  } catch (error) {
+    throw toProviderError(error, signal);
+  }
 }
 
 /** Legacy prompt/completion fine-tunes (babbage-002, davinci-002 and their ft: models) use /completions. */

@@ -1,7 +1,8 @@
 import type OpenAI from 'openai';
 import { trainingCost } from '../../domain/pricing.js';
 import type { ProviderDefinition } from '../provider.js';
-import { createOpenAIClassifier, openAIClient, usesLegacyCompletions } from './openai-classifier.js';
+import { connectionOverrides } from '../connection-overrides.js';
+import { createOpenAIClassifier, openAIClient, probeModels, usesLegacyCompletions } from './openai-classifier.js';
 import { openAIFineTuning } from './openai-fine-tuning.js';
 
 /**
@@ -26,21 +27,25 @@ export const openAIProvider: ProviderDefinition = {
     shutdownDates: true,
   },
 
-  connect({ openai }) {
+  connect(settings) {
     // One client for every call, created on first use.
     let client: OpenAI | undefined;
     const sharedClient = () =>
       (client ??= openAIClient({
-        apiKey: openai.apiKey ?? '',
-        baseUrl: openai.baseUrl,
-        organization: openai.organization,
-        project: openai.project,
-        timeoutMs: openai.timeoutMs,
+        apiKey: settings.apiKey ?? '',
+        baseUrl: settings.baseUrl,
+        organization: settings.organization,
+        project: settings.project,
+        timeoutMs: settings.timeoutMs,
+        headers: settings.headers,
       }));
     return {
-      configured: Boolean(openai.apiKey),
+      configured: Boolean(settings.apiKey),
+      capabilities: connectionOverrides(settings),
+      baseUrl: settings.baseUrl,
+      probe: (signal) => probeModels(sharedClient(), signal),
       classifier: (spec) => createOpenAIClassifier(sharedClient(), spec.model, spec.labelCodes),
-      defaultBudget: { rpm: openai.rpm, tpm: openai.tpm },
+      defaultBudget: { rpm: settings.rpm, tpm: settings.tpm },
       fineTuning: () => openAIFineTuning(sharedClient()),
       shutdownDate: (model) => openAIFineTuning(sharedClient()).shutdownDate(model),
     };

@@ -42,7 +42,7 @@ export const togetherProvider: ProviderDefinition = {
     shutdownDates: false,
   },
 
-  connect({ together }) {
+  connect(together) {
     // One client for every call, created on first use.
     let client: Together | undefined;
     const sharedClient = () =>

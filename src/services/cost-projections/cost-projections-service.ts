@@ -40,7 +40,7 @@ export interface ProjectionRequest {
 export const costProjectionsService = (deps: {
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
   evaluationsRepo: Pick<EvaluationsRepository, 'latestForModels'>;
-  providers: Pick<Providers, 'isInProcess'>;
+  providers: Pick<Providers, 'has' | 'isInProcess'>;
   priceOverrides: PriceOverrides;
 }) => {
   const resolve = async (
@@ -56,8 +56,9 @@ export const costProjectionsService = (deps: {
         (evaluation) => evaluation.status === 'completed',
       );
       const usage = measured?.metrics?.usage;
-      // In-process models cost nothing per call: no measured tokens needed.
-      const free = deps.providers.isInProcess(model.provider as ProviderName);
+      // In-process models cost nothing per call: no measured tokens needed. (A connection since
+      // taken out of the configuration counts as hosted.)
+      const free = deps.providers.has(model.provider) && deps.providers.isInProcess(model.provider as ProviderName);
       if (!free && (!usage || usage.mean_input_tokens === null)) {
         return void problems.push({
           field: `${field}.model_version_id`,

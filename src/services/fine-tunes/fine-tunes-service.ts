@@ -14,6 +14,7 @@ import { trainingJob, type JobSpec, type Queues } from '../../queues/queue-regis
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
+import { requireKnownProvider, requireUsableProvider } from '../provider-checks.js';
 import { refuseShutDownModel } from '../model-versions/shut-down-models.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { AutoEvaluationStep } from './auto-evaluation.js';
@@ -45,7 +46,7 @@ export const fineTunesService = (deps: {
   datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
   tasks: Pick<TasksService, 'get'>;
   queues: Pick<Queues, 'enqueue' | 'failedReason'>;
-  providers: Pick<Providers, 'isConfigured' | 'configHint' | 'trainsInProcess' | 'capabilities' | 'fineTuning'>;
+  providers: Pick<Providers, 'has' | 'isConfigured' | 'configHint' | 'trainsInProcess' | 'capabilities' | 'fineTuning'>;
   autoEvaluation: Pick<AutoEvaluationStep, 'run'>;
   wake: Pick<PipelineWake, 'ended'>;
   priceOverrides: PriceOverrides;
@@ -90,6 +91,7 @@ export const fineTunesService = (deps: {
           { field: 'body.parent_model_version_id', message: 'no such model version of this task' },
         ]);
       }
+      requireKnownProvider(deps.providers, input.provider);
       const trainer = deps.providers.capabilities(input.provider).training;
       if (!trainer)
         throw errors.validation('The provider does not train models.', [
@@ -177,8 +179,7 @@ export const fineTunesService = (deps: {
           { problems },
         );
       }
-      if (!deps.providers.isConfigured(input.provider))
-        throw errors.providerNotConfigured(input.provider, deps.providers.configHint(input.provider));
+      requireUsableProvider(deps.providers, input.provider);
       const fineTune = await deps.fineTunesRepo.insert({
         id: options.id ?? newId(),
         taskId: task.id,

@@ -15,6 +15,7 @@ import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { TasksService } from '../tasks-service.js';
 import { resumeChunks } from '../chunk-resume.js';
 import { findOr404 } from '../lookup.js';
+import { requireUsableProvider } from '../provider-checks.js';
 import { refuseShutDownModel } from '../model-versions/shut-down-models.js';
 
 /** Examples per job on the labeling queue: small enough that a retried job redoes little. */
@@ -38,7 +39,7 @@ export const labelRunsService = (deps: {
   datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
   tasks: Pick<TasksService, 'get'>;
   queues: Pick<Queues, 'enqueueMany' | 'requeue' | 'firstFailed'>;
-  providers: Pick<Providers, 'isConfigured' | 'configHint' | 'defaultModel'>;
+  providers: Pick<Providers, 'has' | 'isConfigured' | 'configHint' | 'defaultModel'>;
   wake: Pick<PipelineWake, 'ended'>;
 }) => {
   const getRun = (id: string): Promise<LabelRunRecord> =>
@@ -69,8 +70,7 @@ export const labelRunsService = (deps: {
       const version = await deps.datasets.getVersion(versionId);
       const task = await deps.tasks.get((await deps.datasets.getDataset(version.datasetId)).taskId);
       if (task.archivedAt) throw errors.archived('task', task.slug);
-      if (!deps.providers.isConfigured(input.provider))
-        throw errors.providerNotConfigured(input.provider, deps.providers.configHint(input.provider));
+      requireUsableProvider(deps.providers, input.provider);
       const model = input.model ?? deps.providers.defaultModel(input.provider);
       refuseShutDownModel(model, 'body.model');
       const labelNames = new Set(task.labels.map((label) => label.name));

@@ -1,4 +1,5 @@
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
+import { ProviderError, type Classifier } from '../../providers/provider.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { CallTarget } from '../inference/provider-calls.js';
 
@@ -6,7 +7,19 @@ import type { CallTarget } from '../inference/provider-calls.js';
  * A model version as something to call: its classifier, prompt and rate budget. Local trained
  * models are parsed from their artifact once and kept, since a model version never changes.
  */
-export function modelClassifiers(providers: Pick<Providers, 'classifier' | 'budgetFor'>) {
+/**
+ * The classifier of a model version whose connection was taken out of the configuration since it
+ * was registered: every call fails for good, so classify falls back and evaluations fail saying why.
+ */
+const withoutConnection = (provider: string, model: string): Classifier => ({
+  provider,
+  model,
+  classify: async () => {
+    throw new ProviderError('permanent', 'unknown_provider', `no provider connection "${provider}" in this deployment`);
+  },
+});
+
+export function modelClassifiers(providers: Pick<Providers, 'has' | 'classifier' | 'budgetFor'>) {
   const cache = new Map<string, CallTarget>();
   return {
     targetFor(model: ModelVersionRecord): CallTarget {
@@ -15,7 +28,9 @@ export function modelClassifiers(providers: Pick<Providers, 'classifier' | 'budg
       const { prompt } = model;
       const provider = model.provider as ProviderName;
       let target: CallTarget;
-      if (model.kind === 'local_trained') {
+      if (!providers.has(provider)) {
+        target = { classifier: withoutConnection(provider, model.model), prompt };
+      } else if (model.kind === 'local_trained') {
         if (!model.artifact) throw new Error(`model version ${model.id} has no artifact`);
         // Served from its stored weights, in-process: no rate budget.
         target = {

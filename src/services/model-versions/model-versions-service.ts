@@ -10,6 +10,7 @@ import { errors } from '../../errors.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
+import { requireUsableProvider } from '../provider-checks.js';
 import { refuseShutDownModel } from './shut-down-models.js';
 
 export interface RegisterModelInput {
@@ -27,7 +28,7 @@ export const modelVersionsService = (deps: {
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'insert' | 'list'>;
   tasks: Pick<TasksService, 'get'>;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
-  providers: Pick<Providers, 'isConfigured' | 'configHint' | 'hostedTrainers' | 'defaultModel'>;
+  providers: Pick<Providers, 'has' | 'isConfigured' | 'configHint' | 'hostedTrainers' | 'defaultModel'>;
   routing: Pick<RoutingService, 'adoptFallback'>;
 }) => {
   const get = (id: string): Promise<ModelVersionRecord> =>
@@ -48,8 +49,7 @@ export const modelVersionsService = (deps: {
       if (existing) return existing;
       const task = await deps.tasks.get(taskRef);
       if (task.archivedAt) throw errors.archived('task', taskRef);
-      if (!deps.providers.isConfigured(input.provider))
-        throw errors.providerNotConfigured(input.provider, deps.providers.configHint(input.provider));
+      requireUsableProvider(deps.providers, input.provider);
       // A fine-tuned model made elsewhere is served by a provider that fine-tunes (hosted).
       const hostedTrainers = deps.providers.hostedTrainers();
       if (input.kind === 'fine_tuned' && (!hostedTrainers.includes(input.provider) || !input.model)) {

@@ -10,10 +10,11 @@ import { afterCursor, toPage } from '../../domain/pagination.js';
 import type { PipelineOutcome } from '../../domain/pipelines/outcome.js';
 import { remainingSteps, STEP_NAMES, type StepName } from '../../domain/pipelines/steps.js';
 import { errors, isAppError, type FieldProblem } from '../../errors.js';
-import type { ProviderName, Providers } from '../../providers/registry.js';
+import type { Providers } from '../../providers/registry.js';
 import { pipelineStepJob, pipelineStepJobId, type Queues } from '../../queues/queue-registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import { findOr404 } from '../lookup.js';
+import { providerProblem } from '../provider-checks.js';
 import type { TasksService } from '../tasks-service.js';
 import { StepFailed, type pipelineSteps, type StepOutcome, type StepParams } from './pipeline-steps.js';
 
@@ -54,7 +55,7 @@ export const pipelinesService = (deps: {
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
   tasks: Pick<TasksService, 'get'>;
   datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
-  providers: Pick<Providers, 'isConfigured' | 'configHint'>;
+  providers: Pick<Providers, 'has' | 'isConfigured' | 'configHint'>;
   queues: Pick<Queues, 'addPipelineFlow' | 'get' | 'failedReason'>;
   steps: (saveOutputs: (outputs: Record<string, unknown>) => Promise<void>) => ReturnType<typeof pipelineSteps>;
 }) => {
@@ -135,15 +136,11 @@ export const pipelinesService = (deps: {
       if (!version || (await deps.datasets.getDataset(version.datasetId)).taskId !== task.id) {
         problems.push({ field: 'body.dataset_version_id', message: `no such dataset version of task "${task.slug}"` });
       }
-      const notConfigured = (provider: ProviderName) => {
-        const hint = deps.providers.configHint(provider);
-        return hint ? `not configured (${hint})` : 'not configured';
-      };
-      if (input.label && !deps.providers.isConfigured(input.label.provider))
-        problems.push({ field: 'body.label.provider', message: notConfigured(input.label.provider) });
+      const labelProblem = input.label && providerProblem(deps.providers, input.label.provider);
+      if (labelProblem) problems.push({ field: 'body.label.provider', message: labelProblem });
       input.candidates.forEach((candidate, index) => {
-        if (!deps.providers.isConfigured(candidate.provider))
-          problems.push({ field: `body.candidates[${index}].provider`, message: notConfigured(candidate.provider) });
+        const problem = providerProblem(deps.providers, candidate.provider);
+        if (problem) problems.push({ field: `body.candidates[${index}].provider`, message: problem });
       });
       const routing = await deps.routingRepo.get(task.id);
       // The baseline defaults to the task's fallback: normally its prompt-only model.

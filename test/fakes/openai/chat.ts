@@ -61,10 +61,11 @@ export function chatRoutes(app: FastifyInstance, ctx: FakeContext): void {
       },
       options.answerProbability,
     );
+    const withLogprobs = chat.logprobs && options.logprobs;
     const generation = generate(resolved, tokenizer, {
       maxTokens: chat.maxTokens,
       stop: chat.stop,
-      alternatives: chat.logprobs ? chat.topLogprobs : 0,
+      alternatives: withLogprobs ? chat.topLogprobs : 0,
     });
     const completionTokens = generation.tokens.length * chat.n;
     ctx.stats.served(chat.model, promptTokens, completionTokens);
@@ -76,7 +77,7 @@ export function chatRoutes(app: FastifyInstance, ctx: FakeContext): void {
       choices: Array.from({ length: chat.n }, (_, index) => ({
         index,
         message: { role: 'assistant', content: generation.text, refusal: null, annotations: [] },
-        logprobs: chat.logprobs
+        logprobs: withLogprobs
           ? { content: generation.tokens.map((token) => tokenLogprob(token, chat.topLogprobs)), refusal: null }
           : null,
         finish_reason: generation.finishReason,

@@ -89,6 +89,11 @@ export interface FakeOptions {
   /** Probability of the scripted answer when the rule gives no distribution. */
   answerProbability?: number;
   tokenizer?: TokenizerChoice;
+  /**
+   * `false`: chat answers carry `logprobs: null` even when asked for them, as OpenAI-compatible
+   * servers without logprob support do (the spec makes a choice's `logprobs` nullable).
+   */
+  logprobs?: boolean;
   /** How a job that has not failed shows `error`: `null` (spec), `{}` or all-null fields (seen live). */
   jobErrorWhenOk?: 'null' | 'empty' | 'nulls';
   /** Ring size of the request log. */
@@ -149,6 +154,7 @@ export function resolveOptions(options: FakeOptions = {}): ResolvedOptions {
     fileProcessingMs: options.fileProcessingMs ?? 0,
     answerProbability: options.answerProbability ?? 0.9,
     tokenizer: options.tokenizer ?? 'o200k_base',
+    logprobs: options.logprobs ?? true,
     jobErrorWhenOk: options.jobErrorWhenOk ?? 'null',
     maxLoggedRequests: options.maxLoggedRequests ?? 10_000,
     seed: options.seed,

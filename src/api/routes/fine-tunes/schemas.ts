@@ -1,7 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { FINE_TUNE_STATUSES, type FineTuneRecord } from '../../../db/schema/fine-tunes.js';
 import type { FineTuneRequest } from '../../../domain/training/fine-tune-request.js';
-import { PROVIDERS } from '../../../providers/registry.js';
 import type { CreateFineTuneInput, FineTunesService } from '../../../services/fine-tunes/fine-tunes-service.js';
 import {
   iso,
@@ -10,6 +9,7 @@ import {
   NullableTimestamp,
   pageOf,
   pageQueryProperties,
+  ProviderConnectionName,
   Timestamp,
 } from '../../schemas/common.js';
 
@@ -22,9 +22,9 @@ export const CreateFineTuneBody = Type.Object(
       format: 'uuid',
       description: 'Trains on its train split; validates on its validation split',
     }),
-    provider: Type.Enum([...PROVIDERS], {
-      description: '`openai`: hosted fine-tuning; `local`: the in-process trainer',
-    }),
+    provider: ProviderConnectionName(
+      'A connection that trains: `openai` (hosted fine-tuning), `local` (the in-process trainer), or one from the connections file (`GET /v1/providers`)',
+    ),
     base_model: Type.Optional(
       Type.String({ minLength: 1, description: 'Hosted base model (default gpt-4o-mini-2024-07-18)' }),
     ),

@@ -2,7 +2,6 @@ import { Type, type Static } from 'typebox';
 import type { LabelResultRecord } from '../../../db/schema/label-runs.js';
 import { LABEL_RUN_STATUSES } from '../../../db/schema/label-runs.js';
 import { LABELING_MODES, type LabelRunRequest } from '../../../domain/labeling/label-run-request.js';
-import { PROVIDERS } from '../../../providers/registry.js';
 import type { CreateLabelRunInput, LabelRunView } from '../../../services/label-runs/label-runs-service.js';
 import {
   iso,
@@ -11,6 +10,7 @@ import {
   NullableTimestamp,
   pageOf,
   pageQueryProperties,
+  ProviderConnectionName,
   Timestamp,
 } from '../../schemas/common.js';
 
@@ -19,9 +19,9 @@ const Probability = Type.Number({ minimum: 0, maximum: 1 });
 
 export const CreateLabelRunBody = Type.Object(
   {
-    provider: Type.Enum([...PROVIDERS], {
-      description: '`openai`: any OpenAI-compatible endpoint; `local`: offline TF-IDF few-shot model',
-    }),
+    provider: ProviderConnectionName(
+      'A connection: `openai`, `together`, `local` (offline TF-IDF few-shot model), or one from the connections file (`GET /v1/providers`)',
+    ),
     model: Type.Optional(
       Type.String({ minLength: 1, description: 'Default gpt-4o-mini (openai) or few-shot-tfidf (local)' }),
     ),

@@ -4,7 +4,6 @@ import { MODEL_KINDS, MODEL_STATUSES, type ModelVersionRecord } from '../../../d
 import type { ModelVersionsService } from '../../../services/model-versions/model-versions-service.js';
 import type { RoutingService } from '../../../services/routing/routing-service.js';
 import type { EvaluationsService } from '../../../services/evaluations/evaluations-service.js';
-import { PROVIDERS } from '../../../providers/registry.js';
 import {
   authenticatedErrors,
   iso,
@@ -14,6 +13,7 @@ import {
   pageOf,
   pageQueryProperties,
   presentPage,
+  ProviderConnectionName,
   Timestamp,
 } from '../../schemas/common.js';
 import { metricsSummary } from '../../schemas/metrics-summary.js';
@@ -65,7 +65,7 @@ const RegisterBody = Type.Object(
     kind: Type.Enum(['prompt', 'fine_tuned'], {
       description: '`prompt`: prompt-only; `fine_tuned`: a fine-tune made elsewhere (bring your own)',
     }),
-    provider: Type.Enum([...PROVIDERS]),
+    provider: ProviderConnectionName('A provider connection (`GET /v1/providers`)'),
     model: Type.Optional(
       Type.String({
         minLength: 1,

@@ -1,0 +1,51 @@
+import { AzureOpenAI } from 'openai';
+import { connectionOverrides } from '../connection-overrides.js';
+import { keepAliveFetch } from '../keep-alive-fetch.js';
+import { createOpenAIClassifier, probeModels } from '../openai/openai-classifier.js';
+import { openAIFineTuning } from '../openai/openai-fine-tuning.js';
+import { openAIProvider } from '../openai/openai-provider.js';
+import type { ConnectionSettings, ProviderDefinition } from '../provider.js';
+
+/**
+ * The OpenAI SDK's Azure client: `base_url` is the resource endpoint, the key goes in the
+ * `api-key` header, every call carries `api-version`, and a request's model is a deployment name
+ * (the SDK puts it in the path). No retries of its own, as for OpenAI (see ../openai/openai-classifier.ts).
+ */
+function azureClient(settings: ConnectionSettings): AzureOpenAI {
+  return new AzureOpenAI({
+    endpoint: settings.baseUrl,
+    apiKey: settings.apiKey ?? '',
+    apiVersion: settings.apiVersion ?? '',
+    maxRetries: 0,
+    timeout: settings.timeoutMs,
+    fetch: keepAliveFetch(),
+    ...(settings.headers ? { defaultHeaders: { ...settings.headers } } : {}),
+  });
+}
+
+/**
+ * `azure-openai`: Azure OpenAI, the same shape as OpenAI with deployments as models: labeling,
+ * prompt-only and fine-tuned models, and fine-tuning through the OpenAI adapter. Azure retires
+ * models on its own schedule, which its API does not announce, so no shutdown dates.
+ */
+export const azureOpenAIProvider: ProviderDefinition = {
+  capabilities: {
+    ...openAIProvider.capabilities,
+    configHint: null,
+    shutdownDates: false,
+  },
+
+  connect(settings) {
+    let client: AzureOpenAI | undefined;
+    const sharedClient = () => (client ??= azureClient(settings));
+    return {
+      configured: Boolean(settings.apiKey),
+      capabilities: connectionOverrides(settings),
+      baseUrl: settings.baseUrl,
+      probe: (signal) => probeModels(sharedClient(), signal),
+      classifier: (spec) => createOpenAIClassifier(sharedClient(), spec.model, spec.labelCodes),
+      defaultBudget: { rpm: settings.rpm, tpm: settings.tpm },
+      fineTuning: () => openAIFineTuning(sharedClient()),
+    };
+  },
+};
