@@ -1,9 +1,7 @@
 import { AzureOpenAI } from 'openai';
-import { connectionOverrides } from '../connection-overrides.js';
 import { keepAliveFetch } from '../keep-alive-fetch.js';
-import { createOpenAIClassifier, probeModels } from '../openai/openai-classifier.js';
-import { openAIFineTuning } from '../openai/openai-fine-tuning.js';
 import { openAIProvider } from '../openai/openai-provider.js';
+import { sdkConnection } from '../openai/sdk-connection.js';
 import type { ConnectionSettings, ProviderDefinition } from '../provider.js';
 
 /**
@@ -35,17 +33,5 @@ export const azureOpenAIProvider: ProviderDefinition = {
     shutdownDates: false,
   },
 
-  connect(settings) {
-    let client: AzureOpenAI | undefined;
-    const sharedClient = () => (client ??= azureClient(settings));
-    return {
-      configured: Boolean(settings.apiKey),
-      capabilities: connectionOverrides(settings),
-      baseUrl: settings.baseUrl,
-      probe: (signal) => probeModels(sharedClient(), signal),
-      classifier: (spec) => createOpenAIClassifier(sharedClient(), spec.model, spec.labelCodes),
-      defaultBudget: { rpm: settings.rpm, tpm: settings.tpm },
-      fineTuning: () => openAIFineTuning(sharedClient()),
-    };
-  },
+  connect: (settings) => sdkConnection(settings, () => azureClient(settings)),
 };

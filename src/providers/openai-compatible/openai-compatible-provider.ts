@@ -1,8 +1,7 @@
-import type OpenAI from 'openai';
 import { connectionOverrides } from '../connection-overrides.js';
-import { createOpenAIClassifier, openAIClient, probeModels } from '../openai/openai-classifier.js';
-import { openAIFineTuning } from '../openai/openai-fine-tuning.js';
+import { openAIClient } from '../openai/openai-classifier.js';
 import { openAIProvider } from '../openai/openai-provider.js';
+import { sdkConnection } from '../openai/sdk-connection.js';
 import type { ProviderDefinition } from '../provider.js';
 
 /**
@@ -25,27 +24,21 @@ export const openAICompatibleProvider: ProviderDefinition = {
     shutdownDates: false,
   },
 
-  connect(settings) {
-    let client: OpenAI | undefined;
-    const sharedClient = () =>
-      (client ??= openAIClient({
+  connect: (settings) => ({
+    ...sdkConnection(settings, () =>
+      openAIClient({
         // The SDK insists on a key; a server that wants none ignores it.
         apiKey: settings.apiKey ?? 'none',
         baseUrl: settings.baseUrl,
         timeoutMs: settings.timeoutMs,
         headers: settings.headers,
-      }));
-    return {
-      configured: !settings.apiKeyEnv || Boolean(settings.apiKey),
-      capabilities: {
-        ...connectionOverrides(settings),
-        ...(settings.fineTuning ? { training: openAIProvider.capabilities.training } : {}),
-      },
-      baseUrl: settings.baseUrl,
-      probe: (signal) => probeModels(sharedClient(), signal),
-      classifier: (spec) => createOpenAIClassifier(sharedClient(), spec.model, spec.labelCodes),
-      defaultBudget: { rpm: settings.rpm, tpm: settings.tpm },
-      fineTuning: () => openAIFineTuning(sharedClient()),
-    };
-  },
+      }),
+    ),
+    // Local servers often need no key; a connection naming `api_key_env` needs that variable set.
+    configured: !settings.apiKeyEnv || Boolean(settings.apiKey),
+    capabilities: {
+      ...connectionOverrides(settings),
+      ...(settings.fineTuning ? { training: openAIProvider.capabilities.training } : {}),
+    },
+  }),
 };

@@ -1,9 +1,8 @@
-import type OpenAI from 'openai';
 import { trainingCost } from '../../domain/pricing.js';
 import type { ProviderDefinition } from '../provider.js';
-import { connectionOverrides } from '../connection-overrides.js';
-import { createOpenAIClassifier, openAIClient, probeModels, usesLegacyCompletions } from './openai-classifier.js';
+import { openAIClient, usesLegacyCompletions } from './openai-classifier.js';
 import { openAIFineTuning } from './openai-fine-tuning.js';
+import { sdkConnection } from './sdk-connection.js';
 
 /**
  * `openai`: any OpenAI-compatible endpoint through the official SDK (OPENAI_BASE_URL): labeling,
@@ -27,27 +26,18 @@ export const openAIProvider: ProviderDefinition = {
     shutdownDates: true,
   },
 
-  connect(settings) {
-    // One client for every call, created on first use.
-    let client: OpenAI | undefined;
-    const sharedClient = () =>
-      (client ??= openAIClient({
-        apiKey: settings.apiKey ?? '',
-        baseUrl: settings.baseUrl,
-        organization: settings.organization,
-        project: settings.project,
-        timeoutMs: settings.timeoutMs,
-        headers: settings.headers,
-      }));
-    return {
-      configured: Boolean(settings.apiKey),
-      capabilities: connectionOverrides(settings),
-      baseUrl: settings.baseUrl,
-      probe: (signal) => probeModels(sharedClient(), signal),
-      classifier: (spec) => createOpenAIClassifier(sharedClient(), spec.model, spec.labelCodes),
-      defaultBudget: { rpm: settings.rpm, tpm: settings.tpm },
-      fineTuning: () => openAIFineTuning(sharedClient()),
-      shutdownDate: (model) => openAIFineTuning(sharedClient()).shutdownDate(model),
-    };
-  },
+  connect: (settings) =>
+    sdkConnection(
+      settings,
+      () =>
+        openAIClient({
+          apiKey: settings.apiKey ?? '',
+          baseUrl: settings.baseUrl,
+          organization: settings.organization,
+          project: settings.project,
+          timeoutMs: settings.timeoutMs,
+          headers: settings.headers,
+        }),
+      (client) => ({ shutdownDate: (model) => openAIFineTuning(client()).shutdownDate(model) }),
+    ),
 };
