@@ -17,7 +17,7 @@ const operations = securedOperations().filter(
 const UNKNOWN_UUID = '01890a5d-ac96-774b-bcce-b302099a8057';
 const UPLOADS = new Set(['createDataset', 'importDatasetVersion']);
 // Lists and creates that name no task; checked on their own below.
-const NAME_NO_TASK = new Set(['createTask', 'listTasks']);
+const NAME_NO_TASK = new Set(['createTask', 'listTasks', 'listProviders']);
 
 /** Ids of one task's resources, by the path parameter that names them. */
 type Resources = Record<
@@ -186,6 +186,12 @@ describe('a key limited to task A', () => {
 describe('creating limited keys', () => {
   const createKey = (body: Record<string, unknown>) =>
     h.http().post('/v1/api-keys').set('authorization', admin).send(body);
+
+  it('reads the deployment’s provider connections, which belong to no task', async () => {
+    const response = await h.http().get('/v1/providers').set('authorization', bearer(limited));
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.body.data.map((provider: { name: string }) => provider.name)).toContain('local');
+  });
 
   it('refuses unknown tasks and admin keys limited to tasks', async () => {
     const unknown = await createKey({ name: 'x', scopes: ['read'], task_ids: [UNKNOWN_UUID] });

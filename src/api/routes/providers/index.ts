@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { ProviderView, ProvidersService } from '../../../services/providers-service.js';
+import { NO_TASK } from '../../task-bindings.js';
 import { authenticatedErrors, iso, Nullable, Timestamp } from '../../schemas/common.js';
 
 const Provider = Type.Object({
@@ -61,7 +62,8 @@ export const providersRoutes: FastifyPluginAsyncTypebox<{ providers: ProvidersSe
   { providers },
 ) => {
   app.get('/v1/providers', {
-    config: { access: 'read' },
+    // The deployment's connections, not any task's data: keys limited to tasks may read them too.
+    config: { access: 'read', tasks: NO_TASK },
     schema: {
       tags: ['providers'],
       operationId: 'listProviders',
