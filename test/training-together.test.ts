@@ -450,6 +450,35 @@ describe('labeling at Together', () => {
   });
 });
 
+describe('health of the together connection', () => {
+  const listed = async (harness: Harness) => {
+    const response = await harness.http().get('/v1/providers').set('authorization', bearer(ADMIN_KEY));
+    expect(response.status).toBe(200);
+    const together = (response.body.data as { name: string }[]).find((provider) => provider.name === 'together');
+    return { text: response.text, together };
+  };
+
+  it('is probed with the model list, and ok while Together answers', async () => {
+    const { together } = await listed(h);
+    expect(together).toMatchObject({ kind: 'together', configured: true, health: { ok: true } });
+    expect(sent('/models', 'GET')).toHaveLength(1);
+  });
+
+  it('is not ok, with a code and never Together’s words, when Together answers 503', async () => {
+    // A harness of its own: the first one's health is cached for 30 s.
+    const other = await createHarness({ TOGETHER_API_KEY: 'tg-test-key', TOGETHER_BASE_URL: fake.url });
+    try {
+      fake.configure({ faults: { statusSequence: [503], paths: ['/models'] } });
+      const { text, together } = await listed(other);
+      expect(together).toMatchObject({ health: { ok: false, error: 'service_unavailable' } });
+      expect(text).not.toContain('overloaded');
+      expect(sent('/models', 'GET')).toHaveLength(1);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('without TOGETHER_API_KEY', () => {
   let bare: Harness;
   let versionId: string;

@@ -44,6 +44,18 @@ export function togetherClient(connection: TogetherConnection): Together {
 }
 
 /**
+ * The cheapest authenticated call: the model list (`GET /models`, one unpaginated answer). A
+ * failure is thrown classified, so the health listing can show its code.
+ */
+export async function probeTogetherModels(client: Together, signal: AbortSignal): Promise<void> {
+  try {
+    await client.models.list(null, { signal });
+  } catch (error) {
+    throw toProviderError(error, signal);
+  }
+}
+
+/**
  * Classifies with Together chat completions: the same prompt as every chat provider, temperature
  * 0, and logprobs turned into label probabilities by the domain's mapping. A model that sends no
  * logprobs (some fine-tunes, some endpoints) still answers: its label is read from the text, with

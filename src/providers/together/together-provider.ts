@@ -1,7 +1,7 @@
 import type Together from 'together-ai';
 import type { PriceOverrides } from '../../domain/pricing.js';
 import type { ProviderDefinition } from '../provider.js';
-import { createTogetherClassifier, togetherClient } from './together-classifier.js';
+import { createTogetherClassifier, probeTogetherModels, togetherClient } from './together-classifier.js';
 import { togetherFineTuning } from './together-fine-tuning.js';
 
 /**
@@ -53,6 +53,7 @@ export const togetherProvider: ProviderDefinition = {
       }));
     return {
       configured: Boolean(together.apiKey),
+      probe: (signal) => probeTogetherModels(sharedClient(), signal),
       classifier: (spec) => createTogetherClassifier(sharedClient(), spec.model),
       defaultBudget: { rpm: together.rpm, tpm: together.tpm },
       fineTuning: () => togetherFineTuning(sharedClient()),
