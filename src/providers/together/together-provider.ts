@@ -1,6 +1,7 @@
 import type Together from 'together-ai';
 import type { PriceOverrides } from '../../domain/pricing.js';
 import type { ProviderDefinition } from '../provider.js';
+import { connectionOverrides } from '../connection-overrides.js';
 import { createTogetherClassifier, probeTogetherModels, togetherClient } from './together-classifier.js';
 import { togetherFineTuning } from './together-fine-tuning.js';
 
@@ -53,6 +54,8 @@ export const togetherProvider: ProviderDefinition = {
       }));
     return {
       configured: Boolean(together.apiKey),
+      capabilities: connectionOverrides(together),
+      baseUrl: together.baseUrl,
       probe: (signal) => probeTogetherModels(sharedClient(), signal),
       classifier: (spec) => createTogetherClassifier(sharedClient(), spec.model),
       defaultBudget: { rpm: together.rpm, tpm: together.tpm },
