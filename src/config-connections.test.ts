@@ -12,8 +12,8 @@ const minimal = {
 
 const dir = mkdtempSync(join(tmpdir(), 'tuneline-connections-'));
 let files = 0;
-const fileWith = (content: unknown): string => {
-  const path = join(dir, `connections-${files++}.json`);
+const fileWith = (content: unknown, extension = 'json'): string => {
+  const path = join(dir, `connections-${files++}.${extension}`);
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
   return path;
 };
@@ -104,7 +104,39 @@ describe('PROVIDER_CONNECTIONS_FILE', () => {
     ]);
   });
 
-  it('says when the file cannot be read or is not JSON (YAML is not supported)', () => {
+  it('reads a .yaml file as YAML, checked like JSON', () => {
+    const yaml = [
+      'connections:',
+      '  - name: ollama',
+      '    kind: openai-compatible',
+      '    base_url: http://127.0.0.1:11434/v1',
+      '    default_model: llama3.1',
+      '  - name: together-eu',
+      '    kind: together',
+      '    base_url: https://api.together.xyz/v1',
+      '    api_key_env: TOGETHER_EU_KEY',
+      '    rpm: 0',
+    ].join('\n');
+    expect(problemsOf({ PROVIDER_CONNECTIONS_FILE: fileWith(yaml, 'yaml') })).toEqual([
+      'PROVIDER_CONNECTIONS_FILE connections[1].rpm: must be an integer ≥ 1',
+    ]);
+    const config = loadConfig({
+      ...minimal,
+      PROVIDER_CONNECTIONS_FILE: fileWith(yaml.replace('rpm: 0', 'rpm: 30'), 'yml'),
+      TOGETHER_EU_KEY: 'tg-secret',
+    });
+    expect(
+      config.connections.map(({ name, kind, baseUrl, apiKey, rpm }) => ({ name, kind, baseUrl, apiKey, rpm })),
+    ).toEqual([
+      { name: 'ollama', kind: 'openai-compatible', baseUrl: 'http://127.0.0.1:11434/v1', apiKey: undefined, rpm: 500 },
+      { name: 'together-eu', kind: 'together', baseUrl: 'https://api.together.xyz/v1', apiKey: 'tg-secret', rpm: 30 },
+    ]);
+    expect(problemsOf({ PROVIDER_CONNECTIONS_FILE: fileWith('connections: [unclosed', 'yaml') })).toEqual([
+      'PROVIDER_CONNECTIONS_FILE: not valid YAML (line 1)',
+    ]);
+  });
+
+  it('says when the file cannot be read or is not JSON', () => {
     expect(problemsOf({ PROVIDER_CONNECTIONS_FILE: join(dir, 'missing.json') })).toEqual([
       'PROVIDER_CONNECTIONS_FILE: cannot read the file (ENOENT)',
     ]);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
 import { StartupError } from './lib/startup-error.js';
@@ -54,7 +55,7 @@ const ConfigSchema = Type.Object({
   // (Together support, "Rate limits"); it published no token limit, so the TPM is a cautious guess.
   TOGETHER_RPM: Type.Integer({ default: 600, minimum: 1 }),
   TOGETHER_TPM: Type.Integer({ default: 180_000, minimum: 1 }),
-  // A JSON file of further provider connections (README, "Provider connections").
+  // A JSON or YAML file of further provider connections (README, "Provider connections").
   PROVIDER_CONNECTIONS_FILE: Type.Optional(Type.String({ minLength: 1 })),
   PRICE_OVERRIDES: Type.Optional(
     Type.String({ minLength: 2, description: 'JSON: {"model": {"input": 1, "output": 2}}' }),
@@ -298,8 +299,8 @@ const CONNECTION_FIELDS = new Set([
 
 /**
  * Reads and checks the connections file, adding every problem (with its place, never a value) to
- * `problems`. Keys are read from `source` under the variable each connection names. JSON only:
- * YAML would need a parser Tuneline does not depend on.
+ * `problems`. Keys are read from `source` under the variable each connection names. A `.yaml` or
+ * `.yml` file is read as YAML, anything else as JSON.
  */
 function loadConnectionsFile(
   path: string,
@@ -307,12 +308,21 @@ function loadConnectionsFile(
   problems: string[],
 ): ConnectionConfig[] {
   const where = 'PROVIDER_CONNECTIONS_FILE';
+  const isYaml = /\.ya?ml$/i.test(path);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    problems.push(`${where}: cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'unreadable'})`);
+    return [];
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = isYaml ? parseYaml(text) : JSON.parse(text);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    problems.push(`${where}: ${code ? `cannot read the file (${code})` : 'not valid JSON'}`);
+    // YAML says where (never what: the file may hold header values); JSON's message names no line.
+    const line = error instanceof YAMLParseError ? error.linePos?.[0]?.line : undefined;
+    problems.push(`${where}: not valid ${isYaml ? 'YAML' : 'JSON'}${line ? ` (line ${line})` : ''}`);
     return [];
   }
   const list = isObject(parsed) ? parsed['connections'] : undefined;
