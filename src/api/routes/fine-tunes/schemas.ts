@@ -23,10 +23,13 @@ export const CreateFineTuneBody = Type.Object(
       description: 'Trains on its train split; validates on its validation split',
     }),
     provider: ProviderConnectionName(
-      'A connection that trains: `openai` (hosted fine-tuning), `local` (the in-process trainer), or one from the connections file (`GET /v1/providers`)',
+      'A connection that trains: `openai` or `together` (hosted fine-tuning), `local` (the in-process trainer), or one from the connections file (`GET /v1/providers`)',
     ),
     base_model: Type.Optional(
-      Type.String({ minLength: 1, description: 'Hosted base model (default gpt-4o-mini-2024-07-18)' }),
+      Type.String({
+        minLength: 1,
+        description: "Hosted base model (default: the connection's `default_base_model` in `GET /v1/providers`)",
+      }),
     ),
     hyperparameters: Type.Optional(
       Type.Object(

@@ -23,7 +23,7 @@ export const CreateLabelRunBody = Type.Object(
       'A connection: `openai`, `together`, `local` (offline TF-IDF few-shot model), or one from the connections file (`GET /v1/providers`)',
     ),
     model: Type.Optional(
-      Type.String({ minLength: 1, description: 'Default gpt-4o-mini (openai) or few-shot-tfidf (local)' }),
+      Type.String({ minLength: 1, description: "Default: the connection's `default_model` in `GET /v1/providers`" }),
     ),
     mode: Type.Enum([...LABELING_MODES], { default: 'zero_shot' }),
     k: Type.Optional(
