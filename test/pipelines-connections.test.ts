@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { startTogetherFake, type TogetherFake } from './fakes/together/index.js';
-import { registerModel } from './helpers/classify.js';
-import { createTask, jsonl, upload } from './helpers/datasets.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
-import { stepOf, waitForPipeline } from './helpers/pipelines.js';
+import { seedTitlesTask, stepOf, waitForPipeline } from './helpers/pipelines.js';
 import type { ResponseJson } from './helpers/response-json.js';
 import { TITLE_WORDS } from './helpers/training.js';
 
@@ -50,24 +48,7 @@ beforeAll(async () => {
     FILE_PROCESSING_TIMEOUT_MS: '2000',
   });
   workers = await startWorkers(h, ['labeling', 'training', 'evaluation', 'pipelines'], 4);
-  await createTask(h, 'titles', ['instructional', 'other']);
-  // 240 titles, the last 40 unlabeled: the pipeline labels them first.
-  const rows = Array.from({ length: 240 }, (_, i) => {
-    const label = i % 2 ? 'instructional' : 'other';
-    const pool = TITLE_WORDS[label];
-    return {
-      text: `${pool[i % pool.length]} ${pool[(i * 7 + 3) % pool.length]} video ${i}`,
-      ...(i < 200 ? { label } : {}),
-    };
-  });
-  source = (await upload(h, '/v1/tasks/titles/datasets?name=titles', jsonl(rows))).body.version.id;
-  baseline = await registerModel(h, 'titles', { kind: 'prompt', provider: 'local', name: 'prompt-only' });
-  await h
-    .http()
-    .patch('/v1/tasks/titles/routing')
-    .set('authorization', auth)
-    .send({ fallback_model_version_id: baseline, min_test_size: 20 })
-    .expect(200);
+  ({ source, baseline } = await seedTitlesTask(h));
 });
 afterAll(async () => {
   await workers?.close();

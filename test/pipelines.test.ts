@@ -3,10 +3,10 @@ import { newId } from '../src/domain/ids.js';
 import { STEP_NAMES } from '../src/domain/pipelines/steps.js';
 import { defaultPrepare } from '../src/services/pipelines/pipelines-service.js';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
-import { classify, registerModel } from './helpers/classify.js';
+import { classify } from './helpers/classify.js';
 import { createTask, jsonl, upload } from './helpers/datasets.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
-import { stepOf, waitForPipeline, type Step } from './helpers/pipelines.js';
+import { seedTitlesTask, stepOf, waitForPipeline, type Step } from './helpers/pipelines.js';
 import { TITLE_WORDS } from './helpers/training.js';
 
 let fake: OpenAIFake;
@@ -25,24 +25,7 @@ beforeAll(async () => {
     FINE_TUNE_POLL_MAX_MS: '200',
   });
   workers = await startWorkers(h, ['labeling', 'training', 'evaluation', 'pipelines'], 4);
-  await createTask(h, 'titles', ['instructional', 'other']);
-  // 240 titles, the last 40 unlabeled: the pipeline labels them first.
-  const rows = Array.from({ length: 240 }, (_, i) => {
-    const label = i % 2 ? 'instructional' : 'other';
-    const pool = TITLE_WORDS[label];
-    return {
-      text: `${pool[i % pool.length]} ${pool[(i * 7 + 3) % pool.length]} video ${i}`,
-      ...(i < 200 ? { label } : {}),
-    };
-  });
-  source = (await upload(h, '/v1/tasks/titles/datasets?name=titles', jsonl(rows))).body.version.id;
-  baseline = await registerModel(h, 'titles', { kind: 'prompt', provider: 'local', name: 'prompt-only' });
-  await h
-    .http()
-    .patch('/v1/tasks/titles/routing')
-    .set('authorization', auth)
-    .send({ fallback_model_version_id: baseline, min_test_size: 20 })
-    .expect(200);
+  ({ source, baseline } = await seedTitlesTask(h));
 });
 afterAll(async () => {
   await workers?.close();

@@ -1,6 +1,9 @@
 import { expect } from 'vitest';
+import { registerModel } from './classify.js';
+import { createTask, jsonl, upload } from './datasets.js';
 import { ADMIN_KEY, bearer, type Harness } from './harness.js';
 import type { ResponseJson } from './response-json.js';
+import { TITLE_WORDS } from './training.js';
 
 export type Step = {
   name: string;
@@ -40,3 +43,29 @@ export async function waitForPipeline(h: Harness, id: string, timeout = 60_000):
 
 export const stepOf = (pipeline: PipelineBody, name: string) =>
   pipeline.steps.find((candidate) => candidate.name === name)!;
+
+/**
+ * The task most pipeline tests start from: `titles` with 240 titles, the last 40 unlabeled (so a
+ * pipeline labels them first), and a local prompt-only model as its fallback, which a promotion
+ * must beat on at least 20 test rows.
+ */
+export async function seedTitlesTask(h: Harness): Promise<{ source: string; baseline: string }> {
+  await createTask(h, 'titles', ['instructional', 'other']);
+  const rows = Array.from({ length: 240 }, (_, i) => {
+    const label = i % 2 ? 'instructional' : 'other';
+    const pool = TITLE_WORDS[label];
+    return {
+      text: `${pool[i % pool.length]} ${pool[(i * 7 + 3) % pool.length]} video ${i}`,
+      ...(i < 200 ? { label } : {}),
+    };
+  });
+  const source = (await upload(h, '/v1/tasks/titles/datasets?name=titles', jsonl(rows))).body.version.id as string;
+  const baseline = await registerModel(h, 'titles', { kind: 'prompt', provider: 'local', name: 'prompt-only' });
+  await h
+    .http()
+    .patch('/v1/tasks/titles/routing')
+    .set('authorization', bearer(ADMIN_KEY))
+    .send({ fallback_model_version_id: baseline, min_test_size: 20 })
+    .expect(200);
+  return { source, baseline };
+}
