@@ -225,6 +225,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       modelVersionsRepo,
       datasetRowsRepo,
       classifiers,
+      endpoints: modelEndpoints,
       calls,
       finalizer: evaluationFinalizer({ evaluationsRepo, tasks, routing, wake }),
       routing,

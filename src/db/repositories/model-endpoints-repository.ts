@@ -31,7 +31,10 @@ export const modelEndpointsRepository = (db: Executor) => ({
       .select()
       .from(modelEndpoints)
       .where(
-        and(eq(modelEndpoints.modelVersionId, modelVersionId), inArray(modelEndpoints.state, [...LIVE_ENDPOINT_STATES])),
+        and(
+          eq(modelEndpoints.modelVersionId, modelVersionId),
+          inArray(modelEndpoints.state, [...LIVE_ENDPOINT_STATES]),
+        ),
       )
       .limit(1);
     if (live) return live;

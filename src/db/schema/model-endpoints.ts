@@ -9,7 +9,15 @@ import { modelVersions } from './model-versions.js';
  * and has not yet seen the provider confirm. `stopped`, `failed` (the provider refused it or it
  * ended in ERROR): nothing is billed any more.
  */
-export const ENDPOINT_STATES = ['requested', 'pending', 'starting', 'started', 'stopping', 'stopped', 'failed'] as const;
+export const ENDPOINT_STATES = [
+  'requested',
+  'pending',
+  'starting',
+  'started',
+  'stopping',
+  'stopped',
+  'failed',
+] as const;
 export type EndpointState = (typeof ENDPOINT_STATES)[number];
 /** States in which the endpoint may be billed: Tuneline keeps track of these until stopped. */
 export const LIVE_ENDPOINT_STATES = ['requested', 'pending', 'starting', 'started', 'stopping'] as const;

@@ -180,8 +180,7 @@ function checkInput(input: ProjectionInput): void {
     checkNonNegative(option.inputTokensPerCall, `${at}.inputTokensPerCall`);
     checkNonNegative(option.outputTokensPerCall, `${at}.outputTokensPerCall`);
     checkNonNegative(option.trainingCostUsd, `${at}.trainingCostUsd`);
-    if (option.endpointUsdPerDay !== undefined)
-      checkNonNegative(option.endpointUsdPerDay, `${at}.endpointUsdPerDay`);
+    if (option.endpointUsdPerDay !== undefined) checkNonNegative(option.endpointUsdPerDay, `${at}.endpointUsdPerDay`);
     if (option.pricePerMillion !== undefined) {
       checkNonNegative(option.pricePerMillion?.input, `${at}.pricePerMillion.input`);
       checkNonNegative(option.pricePerMillion?.output, `${at}.pricePerMillion.output`);

@@ -64,7 +64,9 @@ export const costProjectionsService = (deps: {
       const usage = measured?.metrics?.usage;
       const endpoint = (await deps.endpoints.latestForModels([model.id])).get(model.id);
       const endpointUsdPerDay =
-        endpoint && BILLED_ENDPOINT_STATES.has(endpoint.state) ? endpoint.pricePerMinuteUsd * MINUTES_PER_DAY : undefined;
+        endpoint && BILLED_ENDPOINT_STATES.has(endpoint.state)
+          ? endpoint.pricePerMinuteUsd * MINUTES_PER_DAY
+          : undefined;
       // In-process models cost nothing per call, and calls to a dedicated endpoint are paid by the
       // minute: no measured tokens needed. (A connection since taken out of the configuration counts as hosted.)
       const free =

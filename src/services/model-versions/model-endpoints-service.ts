@@ -87,11 +87,15 @@ export const modelEndpointsService = (deps: {
       let providerId = row.providerEndpointId;
       if (!providerId) {
         const model = await deps.modelVersionsRepo.findById(row.modelVersionId);
-        const found = model && (await within(callTimeoutMs, () => apiOf(row).findEndpoint(row.displayName, model.model)));
+        const found =
+          model && (await within(callTimeoutMs, () => apiOf(row).findEndpoint(row.displayName, model.model)));
         if (found) providerId = found.id;
         else if (now().getTime() - row.createdAt.getTime() < NEVER_CREATED_AFTER_MS)
           // The create call may still be under way: the next attempt looks again.
-          return await save(row, { lastError: 'endpoint not found at the provider yet', stopAttempts: row.stopAttempts + 1 });
+          return await save(row, {
+            lastError: 'endpoint not found at the provider yet',
+            stopAttempts: row.stopAttempts + 1,
+          });
       }
       if (providerId) await within(callTimeoutMs, () => apiOf(row).stop(providerId));
       return await save(row, {
@@ -147,7 +151,8 @@ export const modelEndpointsService = (deps: {
     try {
       if (!row.providerEndpointId) {
         const model = await deps.modelVersionsRepo.findById(row.modelVersionId);
-        const found = model && (await within(callTimeoutMs, () => apiOf(row).findEndpoint(row.displayName, model.model)));
+        const found =
+          model && (await within(callTimeoutMs, () => apiOf(row).findEndpoint(row.displayName, model.model)));
         if (found) return follow(row, found);
         if (now().getTime() - row.createdAt.getTime() < NEVER_CREATED_AFTER_MS) return row;
         return save(row, { state: 'failed', lastError: row.lastError ?? 'the provider never created the endpoint' });

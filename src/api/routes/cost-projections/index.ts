@@ -75,7 +75,8 @@ const Projection = Type.Object({
       per_1000_usd: Type.Number(),
       training_cost_usd: Type.Number(),
       endpoint_usd_per_day: Type.Number({
-        description: 'USD a day for the model version’s dedicated endpoint (per-minute price × 1440), in every day; 0 without one',
+        description:
+          'USD a day for the model version’s dedicated endpoint (per-minute price × 1440), in every day; 0 without one',
       }),
       daily_usd: Series,
       cumulative_usd: Series,

@@ -308,7 +308,8 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{
     schema: {
       tags,
       operationId: 'getModelEndpoint',
-      summary: 'The model version’s dedicated endpoint (its running one, else its latest), as the provider reports it now',
+      summary:
+        'The model version’s dedicated endpoint (its running one, else its latest), as the provider reports it now',
       params: ModelVersionParams,
       response: { 200: ModelEndpoint, ...authenticatedErrors(404) },
     },
