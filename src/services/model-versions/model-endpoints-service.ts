@@ -6,7 +6,12 @@ import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
 import { newId } from '../../domain/ids.js';
 import { errors } from '../../errors.js';
 import type { ChangeNotices } from '../../lib/change-notices.js';
-import { ProviderError, type DedicatedEndpointsApi, type ProviderEndpoint } from '../../providers/provider.js';
+import {
+  ProviderError,
+  type DedicatedEndpointsApi,
+  type EndpointHardware,
+  type ProviderEndpoint,
+} from '../../providers/provider.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import { findOr404 } from '../lookup.js';
 
@@ -215,7 +220,7 @@ export const modelEndpointsService = (deps: {
           state: live.state,
         });
       const api = deps.providers.dedicatedEndpoints(model.provider);
-      let offered;
+      let offered: EndpointHardware[];
       try {
         offered = await within(callTimeoutMs, () => api.hardware(model.model));
       } catch (error) {
