@@ -12,6 +12,8 @@ import {
   rawRequests,
 } from './helpers/spec-contract.js';
 import { BASE_MODEL, chatRows, jsonl, SERVERLESS_MODEL, SYSTEM, uploadFile } from './helpers/together.js';
+import { togetherClient } from '../src/providers/together/together-classifier.js';
+import { togetherEndpoints } from '../src/providers/together/together-endpoints.js';
 
 /**
  * Holds the Together fake to Together's official OpenAPI description: its responses must validate
@@ -322,6 +324,48 @@ describe('requests the SDK sends', () => {
       spec.validateRequest(operation, body),
     );
     expect(checked).toBeGreaterThanOrEqual(5);
+  });
+
+  it("Tuneline's dedicated-endpoint calls (hardware, create, get, find by name, stop) validate, and read what the fake answers", async () => {
+    fake.reset();
+    const endpoints = togetherEndpoints(togetherClient({ apiKey: 'test', baseUrl: fake.url, timeoutMs: 5_000 }));
+    const hardware = await endpoints.hardware(BASE_MODEL);
+    expect(hardware.find((offer) => offer.id === '1x_nvidia_h100_80gb_sxm')).toEqual({
+      id: '1x_nvidia_h100_80gb_sxm',
+      pricePerMinuteUsd: 5.6 / 100,
+      availability: 'available',
+    });
+    const created = await endpoints.create({
+      model: BASE_MODEL,
+      hardware: '1x_nvidia_h100_80gb_sxm',
+      minReplicas: 1,
+      maxReplicas: 2,
+      displayName: 'tuneline-contract',
+    });
+    expect(created).toMatchObject({ model: BASE_MODEL, displayName: 'tuneline-contract', state: 'PENDING' });
+    clock += 2_000;
+    expect((await endpoints.get(created.id)).state).toBe('STARTED');
+    expect((await endpoints.findEndpoint('tuneline-contract', BASE_MODEL))?.id).toBe(created.id);
+    expect(await endpoints.findEndpoint('tuneline-other', BASE_MODEL)).toBeUndefined();
+    await endpoints.stop(created.id);
+    // Stopping one already gone is no failure: nothing is billed either way.
+    await endpoints.stop(created.id);
+    expect(fake.state.endpoints.size).toBe(0);
+
+    const operations = new Set(
+      fake.requests.map((entry) => spec.operationFor(entry.method, entry.path)).filter((operation) => operation),
+    );
+    expect([...operations].sort()).toEqual([
+      'DELETE /endpoints/{endpointId}',
+      'GET /endpoints',
+      'GET /endpoints/{endpointId}',
+      'GET /hardware',
+      'POST /endpoints',
+    ]);
+    const checked = expectRequestsInSpec(spec, fake.requests, 'POST /files/upload', (operation, body) =>
+      spec.validateRequest(operation, body),
+    );
+    expect(checked).toBeGreaterThanOrEqual(1);
   });
 
   it("`train_on_inputs: 'auto'` (the SDK's default type allows it) breaks the spec's `type: boolean`", () => {

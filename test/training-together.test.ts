@@ -50,7 +50,8 @@ let workers: Awaited<ReturnType<typeof startWorkers>>;
 let version: string;
 
 beforeAll(async () => {
-  // Fine-tuned models answer serverless, as LoRA adapters; dedicated endpoints are not managed yet.
+  // Fine-tuned models answer serverless, as LoRA adapters; test/together-endpoints.test.ts serves
+  // them on dedicated endpoints.
   fake = await startTogetherFake({ servingRequiresEndpoint: false, jobTiming: JOB_TIMING, script: TITLES_SCRIPT });
   h = await createHarness({
     TOGETHER_API_KEY: 'tg-test-key',

@@ -40,6 +40,7 @@ import { datasetsRoutes } from './routes/datasets/index.js';
 import { labelRunsRoutes } from './routes/label-runs/index.js';
 import { fineTunesRoutes } from './routes/fine-tunes/index.js';
 import { modelVersionsRoutes } from './routes/model-versions/index.js';
+import type { ModelEndpointsService } from '../services/model-versions/model-endpoints-service.js';
 import { evaluationsRoutes } from './routes/evaluations/index.js';
 import { routingRoutes } from './routes/routing/index.js';
 import { healthRoutes } from './routes/health/index.js';
@@ -64,6 +65,7 @@ export interface AppServices {
   labelRuns: LabelRunsService;
   fineTunes: FineTunesService;
   modelVersions: ModelVersionsService;
+  modelEndpoints: ModelEndpointsService;
   routing: RoutingService;
   evaluations: EvaluationsService;
   leaderboard: LeaderboardService;
@@ -138,6 +140,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
     modelVersions: services.modelVersions,
     routing: services.routing,
     evaluations: services.evaluations,
+    modelEndpoints: services.modelEndpoints,
   });
   await app.register(evaluationsRoutes, { evaluations: services.evaluations, leaderboard: services.leaderboard });
   await app.register(routingRoutes, { routing: services.routing });

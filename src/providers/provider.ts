@@ -195,6 +195,53 @@ export interface FineTuningApi {
   deleteFile?(id: string): Promise<void>;
 }
 
+// ---- Dedicated endpoints (paid per minute of uptime) ----
+
+/** A hardware configuration for dedicated endpoints, with its price. */
+export interface EndpointHardware {
+  id: string;
+  /** USD per minute of uptime, per replica. */
+  pricePerMinuteUsd: number;
+  /** `available`, `unavailable` or `insufficient` when the provider said for a model; null when it did not. */
+  availability: string | null;
+}
+
+/** A dedicated endpoint as the provider reports it. */
+export interface ProviderEndpoint {
+  id: string;
+  /** The name chat requests give as the model to be served by this endpoint. */
+  name: string;
+  displayName: string | null;
+  model: string;
+  hardware: string | null;
+  /** PENDING, STARTING, STARTED, STOPPING, STOPPED or ERROR. */
+  state: string;
+}
+
+export interface CreateEndpointInput {
+  model: string;
+  hardware: string;
+  minReplicas: number;
+  maxReplicas: number;
+  /** Tuneline's name for it, kept by the provider: how findEndpoint finds it again after a crash. */
+  displayName: string;
+}
+
+/**
+ * Dedicated endpoints at a hosted provider: a model served on hardware of its own, billed per
+ * minute while started. Every call throws ProviderError on failure, within the connection's timeout.
+ */
+export interface DedicatedEndpointsApi {
+  /** Hardware that fits `model`, with prices and availability. */
+  hardware(model: string): Promise<EndpointHardware[]>;
+  create(input: CreateEndpointInput): Promise<ProviderEndpoint>;
+  get(id: string): Promise<ProviderEndpoint>;
+  /** The caller's endpoint of that display name and model, if any (an endpoint created before a crash lost its answer). */
+  findEndpoint(displayName: string, model: string): Promise<ProviderEndpoint | undefined>;
+  /** Stops and deletes the endpoint, so nothing is billed; an endpoint already gone counts as stopped. */
+  stop(id: string): Promise<void>;
+}
+
 // ---- What a provider declares ----
 
 /** What a fine-tune on a provider becomes: a model at the provider, or local weights stored with the model version. */
@@ -236,6 +283,8 @@ export interface ProviderCapabilities {
   configHint: string | null;
   /** Announces shutdown dates for its models (looked up before serving one). */
   shutdownDates: boolean;
+  /** Serves models on dedicated endpoints Tuneline can start and stop (billed per minute). */
+  dedicatedEndpoints: boolean;
 }
 
 /** Per-minute budgets for calls to a hosted provider. */
@@ -293,6 +342,8 @@ export interface ProviderConnection {
   fineTuning?(): FineTuningApi;
   /** Present when it announces shutdown dates. */
   shutdownDate?(model: string): Promise<string | null>;
+  /** Present when it serves models on dedicated endpoints. */
+  dedicatedEndpoints?(): DedicatedEndpointsApi;
 }
 
 /** A kind of provider: what it can do, and how to build a connection of it. */

@@ -10,6 +10,7 @@ import type {
   Classifier,
   ClassifierSpec,
   ConnectionSettings,
+  DedicatedEndpointsApi,
   DefaultBudget,
   FineTuningApi,
   ProviderCapabilities,
@@ -173,6 +174,20 @@ export function createProviders(config: ProvidersConfig) {
     fineTuning(provider: ProviderName): FineTuningApi {
       const api = connection(provider).live.fineTuning;
       if (!api || !capabilities(provider).training) throw new Error(`provider ${provider} has no fine-tuning API`);
+      return api();
+    },
+
+    /** Whether the connection can start dedicated endpoints in this deployment (its kind has them, and it is configured). */
+    hasDedicatedEndpoints(provider: ProviderName): boolean {
+      const found = connections.get(provider);
+      return Boolean(found?.live.configured && found.live.dedicatedEndpoints && found.capabilities.dedicatedEndpoints);
+    },
+
+    /** Dedicated endpoints at a connection that has them; throws for one that does not. */
+    dedicatedEndpoints(provider: ProviderName): DedicatedEndpointsApi {
+      const api = connection(provider).live.dedicatedEndpoints;
+      if (!api || !capabilities(provider).dedicatedEndpoints)
+        throw new Error(`provider ${provider} has no dedicated endpoints`);
       return api();
     },
 

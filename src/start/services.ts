@@ -42,6 +42,8 @@ import { labelRunFinalizer } from '../services/label-runs/label-run-finalizer.js
 import { labelRunsService } from '../services/label-runs/label-runs-service.js';
 import { fineTunesRepository } from '../db/repositories/fine-tunes-repository.js';
 import { modelVersionsRepository } from '../db/repositories/model-versions-repository.js';
+import { modelEndpointsRepository } from '../db/repositories/model-endpoints-repository.js';
+import { modelEndpointsService } from '../services/model-versions/model-endpoints-service.js';
 import { fineTunesService } from '../services/fine-tunes/fine-tunes-service.js';
 import { hostedTraining } from '../services/fine-tunes/hosted-training.js';
 import { localTraining } from '../services/fine-tunes/local-training.js';
@@ -103,8 +105,31 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     priceOverrides: config.priceOverrides,
     metrics: providerMetering,
   });
-  const routing = routingService({ db, routingRepo, evaluationsRepo, modelVersionsRepo, tasks, notices });
-  const modelVersions = modelVersionsService({ modelVersionsRepo, tasks, datasetRowsRepo, providers, routing });
+  const modelEndpoints = modelEndpointsService({
+    modelEndpointsRepo: modelEndpointsRepository(db),
+    modelVersionsRepo,
+    providers,
+    notices,
+    logger,
+  });
+  const routing = routingService({
+    db,
+    routingRepo,
+    evaluationsRepo,
+    modelVersionsRepo,
+    tasks,
+    notices,
+    endpoints: modelEndpoints,
+    logger,
+  });
+  const modelVersions = modelVersionsService({
+    modelVersionsRepo,
+    tasks,
+    datasetRowsRepo,
+    providers,
+    routing,
+    endpoints: modelEndpoints,
+  });
   const classifiers = modelClassifiers(providers);
   const shutdowns = modelShutdowns(providers);
   const predictionLogWriter = predictionLog({
@@ -120,6 +145,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     routing,
     modelVersionsRepo,
     classifiers,
+    endpoints: modelEndpoints,
     shutdowns,
     notices,
     logger,
@@ -159,6 +185,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
   return {
     costProjections: costProjectionsService({
       modelVersionsRepo,
+      endpoints: modelEndpoints,
       evaluationsRepo,
       providers,
       priceOverrides: config.priceOverrides,
@@ -189,6 +216,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
         }),
     }),
     modelVersions,
+    modelEndpoints,
     routing,
     leaderboard: leaderboardService({ evaluationsRepo, modelVersionsRepo, routingRepo, tasks }),
     evaluations,
@@ -197,6 +225,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       modelVersionsRepo,
       datasetRowsRepo,
       classifiers,
+      endpoints: modelEndpoints,
       calls,
       finalizer: evaluationFinalizer({ evaluationsRepo, tasks, routing, wake }),
       routing,

@@ -15,6 +15,8 @@ const RESUMERS = [
   { queue: 'training', service: 'fineTunes' },
   { queue: 'evaluation', service: 'evaluations' },
   { queue: 'pipelines', service: 'pipelines' },
+  // Dedicated endpoints: adopt those whose create answer was lost, follow them, retry failed stops.
+  { queue: 'housekeeping', service: 'modelEndpoints' },
 ] as const satisfies { queue: QueueName; service: keyof Runtime['services'] }[];
 
 export function startWorkers(runtime: Runtime, args: WorkerArgs): Promise<WorkerPool> {

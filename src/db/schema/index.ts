@@ -8,3 +8,4 @@ export * from './evaluations.js';
 export * from './routing.js';
 export * from './predictions.js';
 export * from './pipelines.js';
+export * from './model-endpoints.js';

@@ -17,6 +17,12 @@ export interface ProjectionOption {
   trainingCostUsd: number;
   /** USD per 1M tokens; wins over the price table. */
   pricePerMillion?: { input: number; output: number };
+  /**
+   * USD a day for a dedicated endpoint that serves the option, paid whatever the volume (its
+   * per-minute price × 1440). Tokens on a dedicated endpoint are not billed, so without
+   * `pricePerMillion` the option's calls cost nothing on top.
+   */
+  endpointUsdPerDay?: number;
 }
 
 export interface ProjectionInput {
@@ -32,11 +38,16 @@ export interface OptionProjection {
   name: string;
   model: string;
   price_per_million: { input: number; output: number };
-  /** `request` when the option gave its price, else `price_table` (which includes PRICE_OVERRIDES). */
-  price_source: 'request' | 'price_table';
+  /**
+   * `request` when the option gave its price, `dedicated_endpoint` when a dedicated endpoint serves
+   * it (tokens unbilled, see endpoint_usd_per_day), else `price_table` (which includes PRICE_OVERRIDES).
+   */
+  price_source: 'request' | 'price_table' | 'dedicated_endpoint';
   per_call_usd: number;
   per_1000_usd: number;
   training_cost_usd: number;
+  /** The dedicated endpoint's uptime per day, in every day's cost; 0 without one. */
+  endpoint_usd_per_day: number;
   daily_usd: number[];
   /** Running total per day; day 0 already includes the training cost. */
   cumulative_usd: number[];
@@ -169,6 +180,7 @@ function checkInput(input: ProjectionInput): void {
     checkNonNegative(option.inputTokensPerCall, `${at}.inputTokensPerCall`);
     checkNonNegative(option.outputTokensPerCall, `${at}.outputTokensPerCall`);
     checkNonNegative(option.trainingCostUsd, `${at}.trainingCostUsd`);
+    if (option.endpointUsdPerDay !== undefined) checkNonNegative(option.endpointUsdPerDay, `${at}.endpointUsdPerDay`);
     if (option.pricePerMillion !== undefined) {
       checkNonNegative(option.pricePerMillion?.input, `${at}.pricePerMillion.input`);
       checkNonNegative(option.pricePerMillion?.output, `${at}.pricePerMillion.output`);
@@ -185,6 +197,8 @@ function resolvePrice(option: ProjectionOption, index: number, overrides: PriceO
       source: 'request' as const,
     };
   }
+  if (option.endpointUsdPerDay !== undefined)
+    return { price: { input: 0, output: 0 }, source: 'dedicated_endpoint' as const };
   const known = priceFor(option.model, overrides);
   if (!known) throw new UnknownPriceError(index, option.model);
   return { price: { input: known.input, output: known.output }, source: 'price_table' as const };
@@ -198,7 +212,8 @@ function projectOption(
 ): OptionProjection {
   const { price, source } = resolvePrice(option, index, overrides);
   const perCall = (option.inputTokensPerCall * price.input + option.outputTokensPerCall * price.output) / 1_000_000;
-  const daily = volume.map((calls) => calls * perCall);
+  const endpointDaily = option.endpointUsdPerDay ?? 0;
+  const daily = volume.map((calls) => calls * perCall + endpointDaily);
   const cumulative: number[] = [];
   let running = option.trainingCostUsd;
   for (const cost of daily) {
@@ -219,6 +234,7 @@ function projectOption(
     per_call_usd: perCall,
     per_1000_usd: perCall * 1000,
     training_cost_usd: option.trainingCostUsd,
+    endpoint_usd_per_day: endpointDaily,
     daily_usd: daily,
     cumulative_usd: cumulative,
     total_usd: total,
@@ -234,7 +250,8 @@ function cheaperOn(a: OptionProjection, b: OptionProjection, day: number): strin
 /**
  * With a constant cost per call and non-negative volume, the gap between two cumulative curves
  * moves one way only, so they cross at most once; scanning for the first day the dearer option
- * catches up finds that crossing.
+ * catches up finds that crossing. A fixed daily cost (a dedicated endpoint) under changing volume
+ * can make the gap turn once; the first crossing is the one reported.
  */
 function breakEven(a: OptionProjection, b: OptionProjection): BreakEven {
   const last = a.cumulative_usd.length - 1;

@@ -22,6 +22,7 @@ export const openAICompatibleProvider: ProviderDefinition = {
     needsKey: false,
     configHint: null,
     shutdownDates: false,
+    dedicatedEndpoints: false,
   },
 
   connect: (settings) => ({

@@ -24,6 +24,7 @@ export const openAIProvider: ProviderDefinition = {
     needsKey: true,
     configHint: 'set OPENAI_API_KEY',
     shutdownDates: true,
+    dedicatedEndpoints: false,
   },
 
   connect: (settings) =>

@@ -3,6 +3,7 @@ import type { PriceOverrides } from '../../domain/pricing.js';
 import type { ProviderDefinition } from '../provider.js';
 import { connectionOverrides } from '../connection-overrides.js';
 import { createTogetherClassifier, probeTogetherModels, togetherClient } from './together-classifier.js';
+import { togetherEndpoints } from './together-endpoints.js';
 import { togetherFineTuning } from './together-fine-tuning.js';
 
 /**
@@ -20,7 +21,8 @@ function trainingCost(model: string, tokens: number, overrides?: PriceOverrides)
 /**
  * `together`: Together AI (TOGETHER_BASE_URL) through its official SDK: labeling and prompt-only
  * models on its serverless chat models, hosted fine-tuning (LoRA by default), and serving the
- * fine-tuned models where Together serves them serverless. Dedicated endpoints are not managed.
+ * fine-tuned models serverless where Together serves them so, and on dedicated endpoints
+ * (billed per minute) that Tuneline starts when asked and stops when their model leaves service.
  */
 export const togetherProvider: ProviderDefinition = {
   capabilities: {
@@ -41,6 +43,7 @@ export const togetherProvider: ProviderDefinition = {
     needsKey: true,
     configHint: 'set TOGETHER_API_KEY',
     shutdownDates: false,
+    dedicatedEndpoints: true,
   },
 
   connect(together) {
@@ -60,6 +63,7 @@ export const togetherProvider: ProviderDefinition = {
       classifier: (spec) => createTogetherClassifier(sharedClient(), spec.model),
       defaultBudget: { rpm: together.rpm, tpm: together.tpm },
       fineTuning: () => togetherFineTuning(sharedClient()),
+      dedicatedEndpoints: () => togetherEndpoints(sharedClient()),
     };
   },
 };

@@ -6,6 +6,7 @@ import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
 import type { ChangeNotices } from '../../lib/change-notices.js';
 import type { CallTarget } from '../inference/provider-calls.js';
 import type { ModelClassifiers } from '../model-versions/model-classifiers.js';
+import type { ModelEndpointsService } from '../model-versions/model-endpoints-service.js';
 import { MODEL_GONE_REASON, type ModelShutdowns } from '../model-versions/model-shutdowns.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import type { TasksService } from '../tasks-service.js';
@@ -47,6 +48,7 @@ export function routingTable(deps: {
   routing: Pick<RoutingService, 'retire'>;
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
   classifiers: Pick<ModelClassifiers, 'targetFor'>;
+  endpoints: Pick<ModelEndpointsService, 'servingNames'>;
   shutdowns: Pick<ModelShutdowns, 'pastShutdown'>;
   notices: Pick<ChangeNotices, 'subscribe' | 'ready'>;
   logger: Logger;
@@ -81,7 +83,7 @@ export function routingTable(deps: {
     });
   };
 
-  const serving = (model: ModelVersionRecord | undefined): ServingModel | null => {
+  const serving = (model: ModelVersionRecord | undefined, endpointNames: Map<string, string>): ServingModel | null => {
     if (!model || model.status === 'retired') return null;
     // Hosted models may be past their provider's shutdown date: checked in the background, daily.
     void deps.shutdowns
@@ -94,7 +96,7 @@ export function routingTable(deps: {
       name: model.name,
       provider: model.provider,
       model: model.model,
-      target: deps.classifiers.targetFor(model),
+      target: deps.classifiers.targetFor(model, endpointNames.get(model.id)),
     };
   };
 
@@ -106,13 +108,17 @@ export function routingTable(deps: {
       routing.championId ? deps.modelVersionsRepo.findById(routing.championId) : undefined,
       routing.fallbackId ? deps.modelVersionsRepo.findById(routing.fallbackId) : undefined,
     ]);
+    // Models served by a started dedicated endpoint are asked through it (the endpoint's name as the model).
+    const endpointNames = await deps.endpoints.servingNames(
+      [champion, fallback].flatMap((model) => (model ? [model.id] : [])),
+    );
     const route: Route = {
       taskId: task.id,
       slug: task.slug,
       archived: task.archivedAt !== null,
       labels: task.labels.map((label) => label.name),
-      champion: serving(champion),
-      fallback: serving(fallback),
+      champion: serving(champion, endpointNames),
+      fallback: serving(fallback, endpointNames),
       timeoutMs: routing.timeoutMs,
       logInputs: routing.logInputs,
     };

@@ -12,6 +12,11 @@ import {
 import type { PriceOverrides } from '../../domain/pricing.js';
 import { errors, type FieldProblem } from '../../errors.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
+import type { ModelEndpointsService } from '../model-versions/model-endpoints-service.js';
+
+/** Endpoint states billed (or about to be) per minute of uptime. */
+const BILLED_ENDPOINT_STATES = new Set(['pending', 'starting', 'started']);
+const MINUTES_PER_DAY = 24 * 60;
 
 /** One option as a client describes it: a model version (measured), a named scenario, or explicit numbers. */
 export interface OptionInput {
@@ -39,6 +44,7 @@ export interface ProjectionRequest {
  */
 export const costProjectionsService = (deps: {
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
+  endpoints: Pick<ModelEndpointsService, 'latestForModels'>;
   evaluationsRepo: Pick<EvaluationsRepository, 'latestForModels'>;
   providers: Pick<Providers, 'has' | 'isInProcess'>;
   priceOverrides: PriceOverrides;
@@ -56,9 +62,16 @@ export const costProjectionsService = (deps: {
         (evaluation) => evaluation.status === 'completed',
       );
       const usage = measured?.metrics?.usage;
-      // In-process models cost nothing per call: no measured tokens needed. (A connection since
-      // taken out of the configuration counts as hosted.)
-      const free = deps.providers.has(model.provider) && deps.providers.isInProcess(model.provider as ProviderName);
+      const endpoint = (await deps.endpoints.latestForModels([model.id])).get(model.id);
+      const endpointUsdPerDay =
+        endpoint && BILLED_ENDPOINT_STATES.has(endpoint.state)
+          ? endpoint.pricePerMinuteUsd * MINUTES_PER_DAY
+          : undefined;
+      // In-process models cost nothing per call, and calls to a dedicated endpoint are paid by the
+      // minute: no measured tokens needed. (A connection since taken out of the configuration counts as hosted.)
+      const free =
+        endpointUsdPerDay !== undefined ||
+        (deps.providers.has(model.provider) && deps.providers.isInProcess(model.provider as ProviderName));
       if (!free && (!usage || usage.mean_input_tokens === null)) {
         return void problems.push({
           field: `${field}.model_version_id`,
@@ -72,6 +85,7 @@ export const costProjectionsService = (deps: {
         outputTokensPerCall: option.output_tokens_per_call ?? usage?.mean_output_tokens ?? 0,
         trainingCostUsd: option.training_cost_usd ?? model.trainingCostUsd ?? 0,
         ...(option.price_per_million ? { pricePerMillion: option.price_per_million } : {}),
+        ...(endpointUsdPerDay !== undefined ? { endpointUsdPerDay } : {}),
       };
     }
     const preset = option.scenario ? PROJECTION_PRESETS[option.scenario] : undefined;

@@ -4,6 +4,7 @@ import type { ModelVersionsRepository } from '../../db/repositories/model-versio
 import type { EvaluationJob } from '../../queues/queue-registry.js';
 import { chunkLoop, type ChunkPlan } from '../chunk-loop.js';
 import type { ProviderCalls } from '../inference/provider-calls.js';
+import type { ModelEndpointsService } from '../model-versions/model-endpoints-service.js';
 import type { ModelClassifiers } from '../model-versions/model-classifiers.js';
 import type { ModelShutdowns } from '../model-versions/model-shutdowns.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
@@ -19,6 +20,7 @@ export const evaluationChunkRunner = (deps: {
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'textsByIds'>;
   classifiers: Pick<ModelClassifiers, 'targetFor'>;
+  endpoints: Pick<ModelEndpointsService, 'servingNames'>;
   calls: Pick<ProviderCalls, 'classify'>;
   finalizer: Pick<EvaluationFinalizer, 'finalizeIfDone'>;
   routing: Pick<RoutingService, 'retire'>;
@@ -63,8 +65,10 @@ export const evaluationChunkRunner = (deps: {
         await chunks.fail(evaluation.id, 'model_retired', gone);
         return { answered: 0 };
       }
+      // A model that only a dedicated endpoint serves is evaluated through it while it is started.
+      const servedAs = (await deps.endpoints.servingNames([model.id])).get(model.id);
       const plan: ChunkPlan = {
-        target: deps.classifiers.targetFor(model),
+        target: deps.classifiers.targetFor(model, servedAs),
         beforeFail: async (error) => {
           if (error.code === 'model_not_found')
             await deps.routing.retire(model.id, 'provider says model_not_found', 'system');

@@ -22,8 +22,10 @@ const withoutConnection = (provider: string, model: string): Classifier => ({
 export function modelClassifiers(providers: Pick<Providers, 'has' | 'classifier' | 'budgetFor'>) {
   const cache = new Map<string, CallTarget>();
   return {
-    targetFor(model: ModelVersionRecord): CallTarget {
-      const cached = cache.get(model.id);
+    /** `servedAs`: the name of a started dedicated endpoint that serves the model, asked instead of the model. */
+    targetFor(model: ModelVersionRecord, servedAs?: string): CallTarget {
+      const key = servedAs ? `${model.id} ${servedAs}` : model.id;
+      const cached = cache.get(key);
       if (cached) return cached;
       const { prompt } = model;
       const provider = model.provider as ProviderName;
@@ -40,14 +42,14 @@ export function modelClassifiers(providers: Pick<Providers, 'has' | 'classifier'
       } else {
         target = {
           classifier: providers.classifier(
-            { provider, model: model.model, labelCodes: model.labelCodes ?? undefined },
+            { provider, model: servedAs ?? model.model, labelCodes: model.labelCodes ?? undefined },
             prompt,
           ),
           prompt,
           budget: providers.budgetFor(provider),
         };
       }
-      cache.set(model.id, target);
+      cache.set(key, target);
       return target;
     },
   };

@@ -5,6 +5,8 @@ import { taskPrompt, type FewShotExample } from '../../domain/labeling/prompt-co
 import { newId } from '../../domain/ids.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
+import type { ModelEndpointRecord } from '../../db/schema/model-endpoints.js';
+import type { ModelEndpointsService } from './model-endpoints-service.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { errors } from '../../errors.js';
 import type { RoutingService } from '../routing/routing-service.js';
@@ -24,17 +26,31 @@ export interface RegisterModelInput {
   few_shot_from?: { dataset_version_id: string; k: number; seed?: number };
 }
 
+/** A model version with its dedicated endpoint (the live one, else the latest), or null when it never had one. */
+export type ModelVersionView = ModelVersionRecord & { endpoint: ModelEndpointRecord | null };
+
 export const modelVersionsService = (deps: {
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'insert' | 'list'>;
   tasks: Pick<TasksService, 'get'>;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
   providers: Pick<Providers, 'has' | 'isConfigured' | 'configHint' | 'hostedTrainers' | 'defaultModel'>;
   routing: Pick<RoutingService, 'adoptFallback'>;
+  endpoints: Pick<ModelEndpointsService, 'latestForModels'>;
 }) => {
   const get = (id: string): Promise<ModelVersionRecord> =>
     findOr404('model version', id, (known) => deps.modelVersionsRepo.findById(known));
+  const withEndpoints = async (models: ModelVersionRecord[]): Promise<ModelVersionView[]> => {
+    const endpoints = await deps.endpoints.latestForModels(models.map((model) => model.id));
+    return models.map((model) => ({ ...model, endpoint: endpoints.get(model.id) ?? null }));
+  };
   return {
     get,
+
+    /** The model version as the API shows it: with its dedicated endpoint. */
+    async view(id: string): Promise<ModelVersionView> {
+      const [view] = await withEndpoints([await get(id)]);
+      return view!;
+    },
 
     /**
      * Registers a prompt-only model, or a fine-tuned model made elsewhere ("bring your own").
@@ -93,7 +109,9 @@ export const modelVersionsService = (deps: {
     async list(taskRef: string, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);
       return toPage(
-        await deps.modelVersionsRepo.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }),
+        await withEndpoints(
+          await deps.modelVersionsRepo.list(task.id, { limit: page.limit, after: afterCursor(page.cursor) }),
+        ),
         page.limit,
       );
     },

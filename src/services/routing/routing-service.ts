@@ -17,6 +17,7 @@ import {
 } from '../../domain/routing/promotion-policy.js';
 import { errors } from '../../errors.js';
 import type { ChangeNotices } from '../../lib/change-notices.js';
+import type { ModelEndpointsService } from '../model-versions/model-endpoints-service.js';
 import type { TasksService } from '../tasks-service.js';
 
 export interface PolicyChanges {
@@ -42,7 +43,23 @@ export const routingService = (deps: {
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'update'>;
   tasks: Pick<TasksService, 'get'>;
   notices: Pick<ChangeNotices, 'publish'>;
+  /** Stops the dedicated endpoints of a model that leaves service (retired, rolled back from). */
+  endpoints?: Pick<ModelEndpointsService, 'stopFor'>;
+  logger?: { error(object: object, message: string): void };
 }) => {
+  /**
+   * After the routing change is committed: its endpoints are marked to be stopped and stopped in
+   * the background (see stopFor). A failure here leaves the retirement in place; the endpoint sweep
+   * stops the endpoints of retired models it finds still running.
+   */
+  const stopEndpointsOf = async (modelId: string, reason: string) => {
+    try {
+      await deps.endpoints?.stopFor(modelId, reason);
+    } catch (error) {
+      deps.logger?.error({ err: error, modelVersionId: modelId }, 'could not mark endpoints to stop');
+    }
+  };
+
   const modelOfTask = async (taskId: string, modelId: string, field: string): Promise<ModelVersionRecord> => {
     const model = await deps.modelVersionsRepo.findById(modelId);
     if (!model || model.taskId !== taskId) {
@@ -195,17 +212,23 @@ export const routingService = (deps: {
       const last = await deps.routingRepo.lastPromotion(task.id);
       if (!last?.fromModelId) throw errors.nothingToRollBack();
       const previous = await modelOfTask(task.id, last.fromModelId, 'path.task');
-      return change(task.id, async (current) => ({
-        changes: { championId: previous.id },
-        event: {
-          action: 'rollback',
-          from: current.championId,
-          to: previous.id,
-          reason,
-          numbers: { undoes: last.id },
-          actor,
-        },
-      }));
+      let replaced = null as string | null;
+      const updated = await change(task.id, async (current) => {
+        replaced = current.championId;
+        return {
+          changes: { championId: previous.id },
+          event: {
+            action: 'rollback',
+            from: current.championId,
+            to: previous.id,
+            reason,
+            numbers: { undoes: last.id },
+            actor,
+          },
+        };
+      });
+      if (replaced && replaced !== previous.id) await stopEndpointsOf(replaced, `rolled back: ${reason}`);
+      return updated;
     },
 
     async history(taskRef: string, page: { limit: number; cursor?: string }) {
@@ -234,6 +257,7 @@ export const routingService = (deps: {
           event: { action: 'retire', from: model.id, to: null, reason, actor },
         };
       });
+      await stopEndpointsOf(model.id, `retired: ${reason}`);
       return deps.modelVersionsRepo.findById(model.id);
     },
 

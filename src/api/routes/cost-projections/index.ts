@@ -14,7 +14,8 @@ const OptionBody = Type.Object(
     model_version_id: Type.Optional(
       Type.String({
         format: 'uuid',
-        description: 'Tokens per call measured by its latest evaluation; its training cost',
+        description:
+          'Tokens per call measured by its latest evaluation; its training cost; its dedicated endpoint’s daily cost when one runs',
       }),
     ),
     scenario: Type.Optional(
@@ -66,10 +67,17 @@ const Projection = Type.Object({
       name: Type.String(),
       model: Type.String(),
       price_per_million: Type.Object({ input: Type.Number(), output: Type.Number() }),
-      price_source: Type.String(),
+      price_source: Type.String({
+        description:
+          '`request`, `price_table`, or `dedicated_endpoint` (a started dedicated endpoint serves the model version: tokens unbilled, its uptime in endpoint_usd_per_day)',
+      }),
       per_call_usd: Type.Number(),
       per_1000_usd: Type.Number(),
       training_cost_usd: Type.Number(),
+      endpoint_usd_per_day: Type.Number({
+        description:
+          'USD a day for the model version’s dedicated endpoint (per-minute price × 1440), in every day; 0 without one',
+      }),
       daily_usd: Series,
       cumulative_usd: Series,
       total_usd: Type.Number(),

@@ -1,7 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MODEL_KINDS, MODEL_STATUSES, type ModelVersionRecord } from '../../../db/schema/model-versions.js';
-import type { ModelVersionsService } from '../../../services/model-versions/model-versions-service.js';
+import type { ModelEndpointRecord } from '../../../db/schema/model-endpoints.js';
+import { ENDPOINT_STATES } from '../../../db/schema/model-endpoints.js';
+import type { ModelEndpointsService } from '../../../services/model-versions/model-endpoints-service.js';
+import type {
+  ModelVersionsService,
+  ModelVersionView,
+} from '../../../services/model-versions/model-versions-service.js';
 import type { RoutingService } from '../../../services/routing/routing-service.js';
 import type { EvaluationsService } from '../../../services/evaluations/evaluations-service.js';
 import {
@@ -57,7 +63,79 @@ export const presentModelVersion = (m: ModelVersionRecord) => ({
   retired_at: isoOrNull(m.retiredAt),
 });
 
+export const ModelEndpoint = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    state: Type.Enum([...ENDPOINT_STATES], {
+      description:
+        '`requested`: asked of the provider, not yet confirmed; `pending`/`starting`/`started` as the provider reports; `stopping`: to be stopped (retried until confirmed); `stopped`; `failed`: refused or never created',
+    }),
+    provider: Type.String(),
+    provider_endpoint_id: Nullable(Type.String()),
+    name: Nullable(Type.String({ description: 'The name chat requests give as the model while it is started' })),
+    hardware: Type.String(),
+    min_replicas: Type.Integer(),
+    max_replicas: Type.Integer(),
+    price_per_minute_usd: Type.Number({ description: 'USD per minute of uptime at min_replicas, from the provider' }),
+    price_per_day_usd: Type.Number({ description: 'price_per_minute_usd × 1440' }),
+    provider_state: Nullable(Type.String()),
+    last_error: Nullable(Type.String()),
+    created_at: Timestamp,
+    started_at: NullableTimestamp,
+    stop_requested_at: NullableTimestamp,
+    stopped_at: NullableTimestamp,
+    stop_reason: Nullable(Type.String()),
+  },
+  { description: 'A dedicated endpoint Tuneline started for the model version (billed per minute while running)' },
+);
+
+const MINUTES_PER_DAY = 24 * 60;
+
+export const presentEndpoint = (e: ModelEndpointRecord) => ({
+  id: e.id,
+  state: e.state,
+  provider: e.provider,
+  provider_endpoint_id: e.providerEndpointId,
+  name: e.endpointName,
+  hardware: e.hardware,
+  min_replicas: e.minReplicas,
+  max_replicas: e.maxReplicas,
+  price_per_minute_usd: e.pricePerMinuteUsd,
+  price_per_day_usd: e.pricePerMinuteUsd * MINUTES_PER_DAY,
+  provider_state: e.providerState,
+  last_error: e.lastError,
+  created_at: iso(e.createdAt),
+  started_at: isoOrNull(e.startedAt),
+  stop_requested_at: isoOrNull(e.stopRequestedAt),
+  stopped_at: isoOrNull(e.stoppedAt),
+  stop_reason: e.stopReason,
+});
+
+/** A model version with its dedicated endpoint (its live one, else its latest; null when it never had one). */
+export const ModelVersionWithEndpoint = Type.Object({
+  ...ModelVersion.properties,
+  endpoint: Nullable(ModelEndpoint),
+});
+
+const presentView = (m: ModelVersionView) => ({
+  ...presentModelVersion(m),
+  endpoint: m.endpoint ? presentEndpoint(m.endpoint) : null,
+});
+
 const tags = ['models'];
+
+const StartEndpointBody = Type.Object(
+  {
+    hardware: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'A hardware id the provider offers for the model (its hardware list, e.g. 1x_nvidia_h100_80gb_sxm)',
+    }),
+    min_replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 16, default: 1 })),
+    max_replicas: Type.Optional(Type.Integer({ minimum: 1, maximum: 16, default: 1 })),
+  },
+  { additionalProperties: false },
+);
 
 const RegisterBody = Type.Object(
   {
@@ -110,7 +188,7 @@ const LatestEvaluation = Type.Object({
 });
 
 const ModelVersionDetail = Type.Object({
-  ...ModelVersion.properties,
+  ...ModelVersionWithEndpoint.properties,
   latest_evaluations: Type.Array(LatestEvaluation, { description: 'Newest first (up to 5)' }),
 });
 
@@ -118,9 +196,10 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{
   modelVersions: ModelVersionsService;
   routing: RoutingService;
   evaluations: EvaluationsService;
-}> = async (app, { modelVersions, routing, evaluations }) => {
-  const detail = async (model: ModelVersionRecord) => ({
-    ...presentModelVersion(model),
+  modelEndpoints: ModelEndpointsService;
+}> = async (app, { modelVersions, routing, evaluations, modelEndpoints }) => {
+  const detail = async (model: ModelVersionView) => ({
+    ...presentView(model),
     latest_evaluations: (await evaluations.latestFor(model.id)).map((evaluation) => {
       const summary = evaluation.metrics && metricsSummary(evaluation.metrics);
       return {
@@ -147,10 +226,12 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{
       summary: 'Register a prompt-only model, or an existing fine-tuned model by id',
       params: Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) }),
       body: RegisterBody,
-      response: { 201: ModelVersion, ...authenticatedErrors(404, 409) },
+      response: { 201: ModelVersionWithEndpoint, ...authenticatedErrors(404, 409) },
     },
     handler: async (request, reply) =>
-      reply.status(201).send(presentModelVersion(await modelVersions.register(request.params.task, request.body))),
+      reply
+        .status(201)
+        .send(presentView({ ...(await modelVersions.register(request.params.task, request.body)), endpoint: null })),
   });
 
   app.post('/v1/model-versions/:model_version/retire', {
@@ -163,7 +244,7 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{
       body: Type.Optional(
         Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false }),
       ),
-      response: { 200: ModelVersion, ...authenticatedErrors(404) },
+      response: { 200: ModelVersionWithEndpoint, ...authenticatedErrors(404) },
     },
     handler: async (request) => {
       const model = await modelVersions.get(request.params.model_version);
@@ -172,7 +253,7 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{
         request.body?.reason ?? 'retired on request',
         request.principal?.keyId ?? 'unknown',
       );
-      return presentModelVersion(await modelVersions.get(model.id));
+      return presentView(await modelVersions.view(model.id));
     },
   });
 
@@ -184,10 +265,9 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{
       summary: 'A task’s model versions, newest first',
       params: Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) }),
       querystring: Type.Object({ ...pageQueryProperties }, { additionalProperties: false }),
-      response: { 200: pageOf(ModelVersion), ...authenticatedErrors(404) },
+      response: { 200: pageOf(ModelVersionWithEndpoint), ...authenticatedErrors(404) },
     },
-    handler: async (request) =>
-      presentPage(await modelVersions.list(request.params.task, request.query), presentModelVersion),
+    handler: async (request) => presentPage(await modelVersions.list(request.params.task, request.query), presentView),
   });
 
   app.get('/v1/model-versions/:model_version', {
@@ -199,6 +279,55 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{
       params: Type.Object({ model_version: Type.String({ format: 'uuid' }) }),
       response: { 200: ModelVersionDetail, ...authenticatedErrors(404) },
     },
-    handler: async (request) => detail(await modelVersions.get(request.params.model_version)),
+    handler: async (request) => detail(await modelVersions.view(request.params.model_version)),
+  });
+
+  const ModelVersionParams = Type.Object({ model_version: Type.String({ format: 'uuid' }) });
+
+  app.post('/v1/model-versions/:model_version/endpoint', {
+    config: { access: 'write', idempotent: true, tasks: [inPath('model_version', 'modelVersion')] },
+    schema: {
+      tags,
+      operationId: 'startModelEndpoint',
+      summary: 'Start a dedicated endpoint (billed per minute) that serves this hosted model version',
+      description:
+        'Only on a connection with `dedicated_endpoints` (GET /v1/providers). Classify sends the model’s requests to the endpoint once it is started; the endpoint is stopped when the model is retired or rolled back from, or on DELETE.',
+      params: ModelVersionParams,
+      body: StartEndpointBody,
+      response: { 201: ModelEndpoint, ...authenticatedErrors(404, 409, 503) },
+    },
+    handler: async (request, reply) => {
+      const { hardware, min_replicas: minReplicas = 1, max_replicas: maxReplicas = minReplicas } = request.body;
+      const started = await modelEndpoints.start(request.params.model_version, { hardware, minReplicas, maxReplicas });
+      return reply.status(201).send(presentEndpoint(started));
+    },
+  });
+
+  app.get('/v1/model-versions/:model_version/endpoint', {
+    config: { access: 'read', tasks: [inPath('model_version', 'modelVersion')] },
+    schema: {
+      tags,
+      operationId: 'getModelEndpoint',
+      summary:
+        'The model version’s dedicated endpoint (its running one, else its latest), as the provider reports it now',
+      params: ModelVersionParams,
+      response: { 200: ModelEndpoint, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => presentEndpoint(await modelEndpoints.get(request.params.model_version)),
+  });
+
+  app.delete('/v1/model-versions/:model_version/endpoint', {
+    config: { access: 'write', tasks: [inPath('model_version', 'modelVersion')] },
+    schema: {
+      tags,
+      operationId: 'stopModelEndpoint',
+      summary: 'Stop the model version’s dedicated endpoint',
+      description:
+        '`state` is `stopped` once the provider confirmed, else `stopping` with `last_error`: Tuneline retries until it is stopped.',
+      params: ModelVersionParams,
+      response: { 200: ModelEndpoint, ...authenticatedErrors(404) },
+    },
+    handler: async (request) =>
+      presentEndpoint(await modelEndpoints.stop(request.params.model_version, 'stopped on request')),
   });
 };

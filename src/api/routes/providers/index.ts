@@ -18,6 +18,9 @@ const Provider = Type.Object({
     needs_key: Type.Boolean(),
     config_hint: Nullable(Type.String({ description: 'What to set to configure it (never the value)' })),
     shutdown_dates: Type.Boolean({ description: 'Announces shutdown dates, looked up before serving a model' }),
+    dedicated_endpoints: Type.Boolean({
+      description: 'Serves models on dedicated endpoints (billed per minute): `POST /v1/model-versions/{id}/endpoint`',
+    }),
   }),
   base_url: Nullable(Type.String({ description: 'Where calls go, without credentials; null when in-process' })),
   health: Nullable(
@@ -47,6 +50,7 @@ const present = (view: ProviderView) => ({
     needs_key: view.capabilities.needsKey,
     config_hint: view.capabilities.configHint,
     shutdown_dates: view.capabilities.shutdownDates,
+    dedicated_endpoints: view.capabilities.dedicatedEndpoints,
   },
   base_url: view.baseUrl,
   health: view.health && {
