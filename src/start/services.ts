@@ -56,6 +56,8 @@ import { evaluationFinalizer } from '../services/evaluations/evaluation-finalize
 import { evaluationsService } from '../services/evaluations/evaluations-service.js';
 import { modelClassifiers } from '../services/model-versions/model-classifiers.js';
 import { modelShutdowns } from '../services/model-versions/model-shutdowns.js';
+import { modelCatalogue } from '../services/model-versions/model-catalogue.js';
+import { shutDownModels } from '../services/model-versions/shut-down-models.js';
 import { routingService } from '../services/routing/routing-service.js';
 import { leaderboardService } from '../services/evaluations/leaderboard.js';
 import { taskOwners } from '../services/task-owners.js';
@@ -74,6 +76,9 @@ export interface ServiceDeps {
 export function createServices({ config, db, pool, redis, queues, logger, metrics }: ServiceDeps) {
   const notices = changeNotices({ redis, prefix: config.queuePrefix, logger });
   const providers = createProviders(config);
+  // One catalogue per process: its cached model lists serve every service that asks.
+  const catalogue = modelCatalogue({ providers });
+  const shutDown = shutDownModels(catalogue);
   const apiKeysRepo = apiKeysRepository(db);
   const datasetsRepo = datasetsRepository(db);
   const datasetVersionsRepo = datasetVersionsRepository(db);
@@ -104,7 +109,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     metrics: providerMetering,
   });
   const routing = routingService({ db, routingRepo, evaluationsRepo, modelVersionsRepo, tasks, notices });
-  const modelVersions = modelVersionsService({ modelVersionsRepo, tasks, datasetRowsRepo, providers, routing });
+  const modelVersions = modelVersionsService({ modelVersionsRepo, tasks, datasetRowsRepo, providers, routing, shutDown });
   const classifiers = modelClassifiers(providers);
   const shutdowns = modelShutdowns(providers);
   const predictionLogWriter = predictionLog({
@@ -134,10 +139,21 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     queues,
     tasks,
     wake,
+    shutDown,
   });
   const registrar = modelRegistrar({ modelVersionsRepo, tasks, datasets, providers });
   const trainedModelEvaluation = autoEvaluation({ fineTunesRepo, evaluations, evaluationsRepo, wake });
-  const labelRuns = labelRunsService({ db, labelRunsRepo, datasetRowsRepo, datasets, tasks, queues, providers, wake });
+  const labelRuns = labelRunsService({
+    db,
+    labelRunsRepo,
+    datasetRowsRepo,
+    datasets,
+    tasks,
+    queues,
+    providers,
+    wake,
+    shutDown,
+  });
   const predictions = predictionsService({
     predictionsRepo,
     tasks,
@@ -155,6 +171,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     priceOverrides: config.priceOverrides,
     autoEvaluation: trainedModelEvaluation,
     wake,
+    shutDown,
   });
   return {
     costProjections: costProjectionsService({
@@ -278,7 +295,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       revokedKeyRetentionDays: config.revokedKeyRetentionDays,
     }),
     health: healthService({ pool, redis, predictionLog: predictionLogWriter }),
-    providers: providersService({ providers }),
+    providers: providersService({ providers, catalogue }),
   };
 }
 

@@ -2,7 +2,12 @@ import type Together from 'together-ai';
 import type { PriceOverrides } from '../../domain/pricing.js';
 import type { ProviderDefinition } from '../provider.js';
 import { connectionOverrides } from '../connection-overrides.js';
-import { createTogetherClassifier, probeTogetherModels, togetherClient } from './together-classifier.js';
+import {
+  createTogetherClassifier,
+  listTogetherModels,
+  probeTogetherModels,
+  togetherClient,
+} from './together-classifier.js';
 import { togetherFineTuning } from './together-fine-tuning.js';
 
 /**
@@ -21,6 +26,10 @@ function trainingCost(model: string, tokens: number, overrides?: PriceOverrides)
  * `together`: Together AI (TOGETHER_BASE_URL) through its official SDK: labeling and prompt-only
  * models on its serverless chat models, hosted fine-tuning (LoRA by default), and serving the
  * fine-tuned models where Together serves them serverless. Dedicated endpoints are not managed.
+ */
+/*
+ * No dated table: Together publishes no shutdown dates Tuneline could cite (its API's ModelInfo
+ * has none, and its deprecations are announced per model by e-mail), so none are invented here.
  */
 export const togetherProvider: ProviderDefinition = {
   capabilities: {
@@ -60,6 +69,9 @@ export const togetherProvider: ProviderDefinition = {
       classifier: (spec) => createTogetherClassifier(sharedClient(), spec.model),
       defaultBudget: { rpm: together.rpm, tpm: together.tpm },
       fineTuning: () => togetherFineTuning(sharedClient()),
+      listModels: (signal) => listTogetherModels(sharedClient(), signal),
+      // Its ModelInfo has no shutdown or deprecation field (together-openapi), so the list only says what exists.
+      listsShutdownDates: false,
     };
   },
 };
