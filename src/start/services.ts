@@ -59,6 +59,7 @@ import { modelShutdowns } from '../services/model-versions/model-shutdowns.js';
 import { modelCatalogue } from '../services/model-versions/model-catalogue.js';
 import { shutDownModels } from '../services/model-versions/shut-down-models.js';
 import { routingService } from '../services/routing/routing-service.js';
+import { shutdownRetrains } from '../services/routing/shutdown-retrains.js';
 import { leaderboardService } from '../services/evaluations/leaderboard.js';
 import { taskOwners } from '../services/task-owners.js';
 
@@ -108,7 +109,16 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     priceOverrides: config.priceOverrides,
     metrics: providerMetering,
   });
-  const routing = routingService({ db, routingRepo, evaluationsRepo, modelVersionsRepo, tasks, notices });
+  const routing = routingService({
+    db,
+    routingRepo,
+    evaluationsRepo,
+    modelVersionsRepo,
+    tasks,
+    notices,
+    providers,
+    pipelinesRepo,
+  });
   const modelVersions = modelVersionsService({ modelVersionsRepo, tasks, datasetRowsRepo, providers, routing, shutDown });
   const classifiers = modelClassifiers(providers);
   const shutdowns = modelShutdowns(providers);
@@ -173,6 +183,31 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     wake,
     shutDown,
   });
+  const pipelines = pipelinesService({
+    db,
+    pipelinesRepo,
+    routingRepo,
+    modelVersionsRepo,
+    tasks,
+    datasets,
+    providers,
+    queues,
+    steps: (saveOutputs) =>
+      pipelineSteps({
+        datasets,
+        labelRuns,
+        labelRunsRepo,
+        fineTunes,
+        fineTunesRepo,
+        evaluations,
+        evaluationsRepo,
+        modelVersions,
+        routing,
+        routingRepo,
+        safetyNetPollMs: config.pipelineWaitPollMs,
+        saveOutputs,
+      }),
+  });
   return {
     costProjections: costProjectionsService({
       modelVersionsRepo,
@@ -180,30 +215,16 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       providers,
       priceOverrides: config.priceOverrides,
     }),
-    pipelines: pipelinesService({
-      db,
-      pipelinesRepo,
+    pipelines,
+    shutdownRetrains: shutdownRetrains({
       routingRepo,
       modelVersionsRepo,
-      tasks,
-      datasets,
-      providers,
-      queues,
-      steps: (saveOutputs) =>
-        pipelineSteps({
-          datasets,
-          labelRuns,
-          labelRunsRepo,
-          fineTunes,
-          fineTunesRepo,
-          evaluations,
-          evaluationsRepo,
-          modelVersions,
-          routing,
-          routingRepo,
-          safetyNetPollMs: config.pipelineWaitPollMs,
-          saveOutputs,
-        }),
+      datasetsRepo,
+      datasetVersionsRepo,
+      pipelinesRepo,
+      pipelines,
+      catalogue,
+      logger,
     }),
     modelVersions,
     routing,
