@@ -49,13 +49,19 @@ export function shutdownDateIn(table: LifecycleTable, model: string): string | u
   return (own(table, name) ?? own(table, familyOf(name)))?.shutdown;
 }
 
-/**
- * The date a provider's model list announces for a model: its own entry's, else (for a fine-tune
- * the list does not show) its base's. Undefined when the list says nothing about it.
- */
+/** The date a provider's model list announces for exactly this model; undefined when it says nothing. */
 export function listedShutdownDateOf(listed: ReadonlyMap<string, string | null>, model: string): string | undefined {
-  const exact = listed.get(model);
-  if (exact) return exact;
+  return listed.get(model) ?? undefined;
+}
+
+/**
+ * The date the list announces for a fine-tune's base, for a fine-tune the list does not show (a
+ * base's own date, which its fine-tunes may outlive: only when nothing better is known).
+ */
+export function listedBaseShutdownDateOf(
+  listed: ReadonlyMap<string, string | null>,
+  model: string,
+): string | undefined {
   const base = fineTuneBaseOf(model);
   return (base !== undefined ? listed.get(base) : undefined) ?? undefined;
 }

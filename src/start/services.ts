@@ -119,7 +119,14 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     providers,
     pipelinesRepo,
   });
-  const modelVersions = modelVersionsService({ modelVersionsRepo, tasks, datasetRowsRepo, providers, routing, shutDown });
+  const modelVersions = modelVersionsService({
+    modelVersionsRepo,
+    tasks,
+    datasetRowsRepo,
+    providers,
+    routing,
+    shutDown,
+  });
   const classifiers = modelClassifiers(providers);
   const shutdowns = modelShutdowns(providers);
   const predictionLogWriter = predictionLog({

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { dayOf, daysUntil, isPast, listedShutdownDateOf, shutdownDateIn } from '../../domain/model-lifecycle.js';
+import {
+  dayOf,
+  daysUntil,
+  isPast,
+  listedBaseShutdownDateOf,
+  listedShutdownDateOf,
+  shutdownDateIn,
+} from '../../domain/model-lifecycle.js';
 import { OPENAI_LIFECYCLE } from './openai-model-lifecycle.js';
 
 const shutdownDateOf = (model: string) => shutdownDateIn(OPENAI_LIFECYCLE, model);
@@ -77,7 +84,9 @@ describe('shutDownBy', () => {
       ['gpt-4o-mini-2024-07-18', '2027-01-14'],
       ['gpt-4.1-nano', null],
     ]);
-    expect(listedShutdownDateOf(listed, 'ft:gpt-4o-mini-2024-07-18:org::abc')).toBe('2027-01-14');
+    expect(listedShutdownDateOf(listed, 'ft:gpt-4o-mini-2024-07-18:org::abc')).toBeUndefined();
+    expect(listedBaseShutdownDateOf(listed, 'ft:gpt-4o-mini-2024-07-18:org::abc')).toBe('2027-01-14');
+    expect(listedShutdownDateOf(listed, 'gpt-4o-mini-2024-07-18')).toBe('2027-01-14');
     expect(listedShutdownDateOf(listed, 'gpt-4.1-nano')).toBeUndefined();
     expect(listedShutdownDateOf(listed, 'unknown')).toBeUndefined();
   });

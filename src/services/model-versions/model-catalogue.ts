@@ -2,6 +2,7 @@ import {
   dayOf,
   isPast,
   type LifecycleTable,
+  listedBaseShutdownDateOf,
   listedShutdownDateOf,
   shutdownDateIn,
 } from '../../domain/model-lifecycle.js';
@@ -47,10 +48,7 @@ type Listing = { at: Date; models: ListedModel[] } | { at: Date; error: string }
  * request); concurrent readers share one read. A failed read leaves the table, with a warning.
  */
 export function modelCatalogue(deps: {
-  providers: Pick<
-    Providers,
-    'has' | 'lifecycleTable' | 'listsModels' | 'listsShutdownDates' | 'listModels'
-  >;
+  providers: Pick<Providers, 'has' | 'lifecycleTable' | 'listsModels' | 'listsShutdownDates' | 'listModels'>;
   listTimeoutMs?: number;
   cacheMs?: number;
   failureCacheMs?: number;
@@ -97,13 +95,16 @@ export function modelCatalogue(deps: {
     found: Listing | undefined,
     model: string,
   ): KnownShutdown | undefined => {
-    // The provider's own announcement is current; the table is what was read on its date.
-    if (found && !('error' in found)) {
-      const listed = listedShutdownDateOf(new Map(found.models.map((entry) => [entry.id, entry.shutdownDate])), model);
-      if (listed) return { date: listed, source: 'provider', asOf: dayOf(found.at) };
-    }
+    // The provider's word on this very model is current; then the table (which dates fine-tunes
+    // apart from their bases); then, for an unlisted fine-tune, the date the list gives its base.
+    const listed =
+      found && !('error' in found) ? new Map(found.models.map((entry) => [entry.id, entry.shutdownDate])) : undefined;
+    const exact = listed ? listedShutdownDateOf(listed, model) : undefined;
+    if (exact) return { date: exact, source: 'provider', asOf: dayOf(found!.at) };
     const date = table ? shutdownDateIn(table, model) : undefined;
-    return date && table ? { date, source: 'table', asOf: table.date } : undefined;
+    if (date && table) return { date, source: 'table', asOf: table.date };
+    const base = listed ? listedBaseShutdownDateOf(listed, model) : undefined;
+    return base ? { date: base, source: 'provider', asOf: dayOf(found!.at) } : undefined;
   };
 
   return {

@@ -36,7 +36,10 @@ export const createProcessors = (
   queues: Pick<Queues, 'get' | 'takeWake'>,
   metrics: Registry,
 ): Processors => ({
-  housekeeping: housekeepingProcessor({ maintenance: services.maintenance, shutdownRetrains: services.shutdownRetrains }),
+  housekeeping: housekeepingProcessor({
+    maintenance: services.maintenance,
+    shutdownRetrains: services.shutdownRetrains,
+  }),
   labeling: chunkProcessor('labeling', queues, services.labelChunks.run),
   evaluation: chunkProcessor('evaluation', queues, services.evaluationChunks.run),
   training: trainingProcessor({ runner: services.trainingRunner }),

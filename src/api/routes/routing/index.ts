@@ -22,7 +22,11 @@ const OnShutdown = Type.Object(
   {
     retrain_with: Type.Object(
       {
-        provider: Type.String({ minLength: 1, maxLength: 40, description: 'A connection that trains (GET /v1/providers)' }),
+        provider: Type.String({
+          minLength: 1,
+          maxLength: 40,
+          description: 'A connection that trains (GET /v1/providers)',
+        }),
         base_model: Type.String({ minLength: 1, maxLength: 200 }),
       },
       { additionalProperties: false },
@@ -134,7 +138,8 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
     schema: {
       tags,
       operationId: 'updateRouting',
-      summary: 'Change the promotion policy, the on_shutdown retrain, the classify budget, input logging or the fallback model',
+      summary:
+        'Change the promotion policy, the on_shutdown retrain, the classify budget, input logging or the fallback model',
       params: TaskParams,
       body: Type.Object(
         {
