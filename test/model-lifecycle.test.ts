@@ -306,6 +306,14 @@ describe('the on_shutdown policy', () => {
 
     const done = await waitForPipeline(h, pipelineId, 150_000);
     expect(done.status, JSON.stringify(done.steps)).toBe('completed');
+    expect((done as unknown as { origin: ResponseJson }).origin).toEqual({
+      trigger: 'on_shutdown',
+      champion_model_version_id: champion.id,
+      champion_model: champion.model,
+      shutdown_date: '2027-01-14',
+      shutdown_source: expect.stringMatching(/^(table|provider)$/),
+      days_before: 14,
+    });
     // It trained on the champion's data, prepared the same way: the very version the champion was judged on.
     expect(stepOf(done, 'prepare').outputs['version_id']).toBe(version);
     const [candidate] = stepOf(done, 'train').outputs['candidates'] as { provider: string; model_version_id: string }[];
