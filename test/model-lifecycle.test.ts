@@ -343,4 +343,22 @@ describe('the on_shutdown policy', () => {
     // The new champion is a Together model, which announces no shutdown: nothing more to retrain.
     expect((await retrains.check(new Date('2027-01-12T00:00:00Z'))).requested).toEqual([]);
   }, 180_000);
+
+  it('is checked by the housekeeping worker on its schedule', async () => {
+    const housekeeping = await startWorkers(h, ['housekeeping'], 1);
+    try {
+      const queue = h.runtime.queues.get('housekeeping');
+      expect(JSON.stringify(await queue.getJobSchedulers())).toContain('check-model-shutdowns');
+      // A schedule's first job runs at once; with a Together champion now, it finds nothing to do.
+      await expect
+        .poll(
+          async () =>
+            (await queue.getCompleted()).find((job) => job.data.kind === 'check-model-shutdowns')?.returnvalue,
+          { timeout: 15_000, interval: 100 },
+        )
+        .toEqual({ checked: 1, requested: [] });
+    } finally {
+      await housekeeping.close();
+    }
+  });
 });
