@@ -170,13 +170,24 @@ export const errors = {
       details: { resource, id, status },
     }),
   /** Work on a model past its shutdown date: it would be billed and then fail (or serve nothing). */
-  modelShutDown: (model: string, shutdownDate: string, field: string, tableDate: string) =>
+  /** `known.source`: the connection's dated table (as of its date) or the provider's model list (as read that day). */
+  modelShutDown: (
+    model: string,
+    shutdownDate: string,
+    field: string,
+    known: { source: 'table' | 'provider'; asOf: string },
+  ) =>
     problem(
       'model_shut_down',
       `The model "${model}" was shut down on ${shutdownDate}; it can no longer be trained, used for labeling or evaluated. Choose another model.`,
       {
         fields: [{ field, message: `model "${model}" was shut down on ${shutdownDate}` }],
-        details: { model, shutdown_date: shutdownDate, lifecycle_table_date: tableDate },
+        details: {
+          model,
+          shutdown_date: shutdownDate,
+          source: known.source,
+          ...(known.source === 'table' ? { lifecycle_table_date: known.asOf } : { listed_on: known.asOf }),
+        },
       },
     ),
   /** An Idempotency-Key sent again with another request (body, query or file). */

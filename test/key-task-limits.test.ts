@@ -17,7 +17,7 @@ const operations = securedOperations().filter(
 const UNKNOWN_UUID = '01890a5d-ac96-774b-bcce-b302099a8057';
 const UPLOADS = new Set(['createDataset', 'importDatasetVersion']);
 // Lists and creates that name no task; checked on their own below.
-const NAME_NO_TASK = new Set(['createTask', 'listTasks', 'listProviders']);
+const NAME_NO_TASK = new Set(['createTask', 'listTasks', 'listProviders', 'listProviderModels']);
 
 /** Ids of one task's resources, by the path parameter that names them. */
 type Resources = Record<
@@ -191,6 +191,8 @@ describe('creating limited keys', () => {
     const response = await h.http().get('/v1/providers').set('authorization', bearer(limited));
     expect(response.status, JSON.stringify(response.body)).toBe(200);
     expect(response.body.data.map((provider: { name: string }) => provider.name)).toContain('local');
+    const models = await h.http().get('/v1/providers/local/models').set('authorization', bearer(limited));
+    expect(models.status, JSON.stringify(models.body)).toBe(200);
   });
 
   it('refuses unknown tasks and admin keys limited to tasks', async () => {

@@ -1,6 +1,7 @@
 import type { ProvidersConfig } from '../config.js';
 import type { ExportFormat } from '../domain/datasets/export-formats.js';
 import type { PromptConfig } from '../domain/labeling/prompt-config.js';
+import type { LifecycleTable } from '../domain/model-lifecycle.js';
 import type { PriceOverrides } from '../domain/pricing.js';
 import type { CurvePoint } from '../domain/training/result-file.js';
 import type { RateLimitSnapshot } from '../lib/provider-rate-limiter.js';
@@ -344,11 +345,26 @@ export interface ProviderConnection {
   shutdownDate?(model: string): Promise<string | null>;
   /** Present when it serves models on dedicated endpoints. */
   dedicatedEndpoints?(): DedicatedEndpointsApi;
+  /**
+   * The provider's model list (one bounded read: the lists asked are unpaginated), for the model
+   * catalogue; absent when its API has none. Throws ProviderError.
+   */
+  listModels?(signal: AbortSignal): Promise<ListedModel[]>;
+  /** Whether that list carries shutdown dates (OpenAI's `shutdown_date`), so it is worth reading before refusing a model. */
+  readonly listsShutdownDates?: boolean;
+}
+
+/** A model as a provider lists it; `shutdownDate` null when it announces none. */
+export interface ListedModel {
+  id: string;
+  shutdownDate: string | null;
 }
 
 /** A kind of provider: what it can do, and how to build a connection of it. */
 export interface ProviderDefinition {
   capabilities: ProviderCapabilities;
+  /** The kind's dated table of model shutdowns, when it has one (its sources in its comments). */
+  lifecycle?: LifecycleTable;
   /** Builds a connection from its settings; nothing connects until first used. */
   connect(settings: ConnectionSettings): ProviderConnection;
 }

@@ -6,8 +6,10 @@ import { localProvider } from './local/local-provider.js';
 import { openAICompatibleProvider } from './openai-compatible/openai-compatible-provider.js';
 import { openAIProvider } from './openai/openai-provider.js';
 import { togetherProvider } from './together/together-provider.js';
+import type { LifecycleTable } from '../domain/model-lifecycle.js';
 import type {
   Classifier,
+  ListedModel,
   ClassifierSpec,
   ConnectionSettings,
   DedicatedEndpointsApi,
@@ -196,6 +198,25 @@ export function createProviders(config: ProvidersConfig) {
       const found = connections.get(provider);
       if (!found?.live.configured || !found.live.shutdownDate || !found.capabilities.shutdownDates) return undefined;
       return (model) => found.live.shutdownDate!(model);
+    },
+
+    /** The kind's dated table of model shutdowns; undefined when the kind has none. */
+    lifecycleTable: (provider: ProviderName): LifecycleTable | undefined => KINDS[connection(provider).kind].lifecycle,
+
+    /** Whether the connection's model list can be read here: its API has one and it is configured. */
+    listsModels: (provider: ProviderName): boolean => {
+      const { live } = connection(provider);
+      return live.configured && Boolean(live.listModels);
+    },
+
+    /** Whether that list carries shutdown dates, so it is worth reading before refusing a model. */
+    listsShutdownDates: (provider: ProviderName): boolean => connection(provider).live.listsShutdownDates === true,
+
+    /** The provider's model list (one bounded read); throws when it has none or the call fails. */
+    async listModels(provider: ProviderName, signal: AbortSignal): Promise<ListedModel[]> {
+      const { live } = connection(provider);
+      if (!live.listModels) throw new Error(`provider ${provider} has no model list`);
+      return live.listModels(signal);
     },
 
     /** USD for training `tokens` tokens of `model` at the connection; null when unpriced. */

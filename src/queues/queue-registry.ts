@@ -15,7 +15,8 @@ export interface QueuePayloads {
   pipelines: PipelineJob;
 }
 
-export type HousekeepingJob = { v: 1; kind: 'purge-revoked-keys' };
+/** A chore: purge dead keys, or check champions against their models' shutdown dates (on_shutdown). */
+export type HousekeepingJob = { v: 1; kind: 'purge-revoked-keys' | 'check-model-shutdowns' };
 /** Items fromSeq (inclusive) to toSeq (exclusive) of a labeling run. */
 export type LabelingJob = { v: 1; runId: string; fromSeq: number; toSeq: number };
 /** One step of a fine-tune: start it, poll the provider, or cancel it. */

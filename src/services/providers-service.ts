@@ -1,5 +1,7 @@
 import { ProviderError } from '../providers/provider.js';
+import { errors } from '../errors.js';
 import type { ProviderName, Providers } from '../providers/registry.js';
+import type { ModelCatalogue, ModelCatalogueService } from './model-versions/model-catalogue.js';
 
 export interface ProviderHealth {
   ok: boolean;
@@ -41,7 +43,11 @@ function displayUrl(url: string | null): string | null {
  * hammer a provider; concurrent listings share one probe.
  */
 export function providersService(deps: {
-  providers: Pick<Providers, 'names' | 'kind' | 'capabilities' | 'isConfigured' | 'isInProcess' | 'baseUrl' | 'probe'>;
+  providers: Pick<
+    Providers,
+    'names' | 'has' | 'kind' | 'capabilities' | 'isConfigured' | 'isInProcess' | 'baseUrl' | 'probe'
+  >;
+  catalogue: Pick<ModelCatalogueService, 'catalogue'>;
   probeTimeoutMs?: number;
   cacheMs?: number;
   now?: () => number;
@@ -83,6 +89,15 @@ export function providersService(deps: {
           health: await healthOf(name),
         })),
       );
+    },
+
+    /** The connection's dated model catalogue (404 for a connection this deployment does not have). */
+    async models(name: string): Promise<ModelCatalogue> {
+      if (!providers.has(name)) throw errors.notFound('provider connection', name);
+      const found = await deps.catalogue.catalogue(name);
+      if (!providers.isConfigured(name) && !providers.isInProcess(name) && found.listedAt === null)
+        found.warnings.push(`the connection is not configured (${name}); its model list was not read`);
+      return found;
     },
   };
 }

@@ -58,7 +58,10 @@ import { evaluationFinalizer } from '../services/evaluations/evaluation-finalize
 import { evaluationsService } from '../services/evaluations/evaluations-service.js';
 import { modelClassifiers } from '../services/model-versions/model-classifiers.js';
 import { modelShutdowns } from '../services/model-versions/model-shutdowns.js';
+import { modelCatalogue } from '../services/model-versions/model-catalogue.js';
+import { shutDownModels } from '../services/model-versions/shut-down-models.js';
 import { routingService } from '../services/routing/routing-service.js';
+import { shutdownRetrains } from '../services/routing/shutdown-retrains.js';
 import { leaderboardService } from '../services/evaluations/leaderboard.js';
 import { taskOwners } from '../services/task-owners.js';
 
@@ -76,6 +79,9 @@ export interface ServiceDeps {
 export function createServices({ config, db, pool, redis, queues, logger, metrics }: ServiceDeps) {
   const notices = changeNotices({ redis, prefix: config.queuePrefix, logger });
   const providers = createProviders(config);
+  // One catalogue per process: its cached model lists serve every service that asks.
+  const catalogue = modelCatalogue({ providers });
+  const shutDown = shutDownModels(catalogue);
   const apiKeysRepo = apiKeysRepository(db);
   const datasetsRepo = datasetsRepository(db);
   const datasetVersionsRepo = datasetVersionsRepository(db);
@@ -121,6 +127,8 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     notices,
     endpoints: modelEndpoints,
     logger,
+    providers,
+    pipelinesRepo,
   });
   const modelVersions = modelVersionsService({
     modelVersionsRepo,
@@ -129,6 +137,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     providers,
     routing,
     endpoints: modelEndpoints,
+    shutDown,
   });
   const classifiers = modelClassifiers(providers);
   const shutdowns = modelShutdowns(providers);
@@ -160,10 +169,21 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     queues,
     tasks,
     wake,
+    shutDown,
   });
   const registrar = modelRegistrar({ modelVersionsRepo, tasks, datasets, providers });
   const trainedModelEvaluation = autoEvaluation({ fineTunesRepo, evaluations, evaluationsRepo, wake });
-  const labelRuns = labelRunsService({ db, labelRunsRepo, datasetRowsRepo, datasets, tasks, queues, providers, wake });
+  const labelRuns = labelRunsService({
+    db,
+    labelRunsRepo,
+    datasetRowsRepo,
+    datasets,
+    tasks,
+    queues,
+    providers,
+    wake,
+    shutDown,
+  });
   const predictions = predictionsService({
     predictionsRepo,
     tasks,
@@ -181,6 +201,32 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     priceOverrides: config.priceOverrides,
     autoEvaluation: trainedModelEvaluation,
     wake,
+    shutDown,
+  });
+  const pipelines = pipelinesService({
+    db,
+    pipelinesRepo,
+    routingRepo,
+    modelVersionsRepo,
+    tasks,
+    datasets,
+    providers,
+    queues,
+    steps: (saveOutputs) =>
+      pipelineSteps({
+        datasets,
+        labelRuns,
+        labelRunsRepo,
+        fineTunes,
+        fineTunesRepo,
+        evaluations,
+        evaluationsRepo,
+        modelVersions,
+        routing,
+        routingRepo,
+        safetyNetPollMs: config.pipelineWaitPollMs,
+        saveOutputs,
+      }),
   });
   return {
     costProjections: costProjectionsService({
@@ -190,30 +236,16 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       providers,
       priceOverrides: config.priceOverrides,
     }),
-    pipelines: pipelinesService({
-      db,
-      pipelinesRepo,
+    pipelines,
+    shutdownRetrains: shutdownRetrains({
       routingRepo,
       modelVersionsRepo,
-      tasks,
-      datasets,
-      providers,
-      queues,
-      steps: (saveOutputs) =>
-        pipelineSteps({
-          datasets,
-          labelRuns,
-          labelRunsRepo,
-          fineTunes,
-          fineTunesRepo,
-          evaluations,
-          evaluationsRepo,
-          modelVersions,
-          routing,
-          routingRepo,
-          safetyNetPollMs: config.pipelineWaitPollMs,
-          saveOutputs,
-        }),
+      datasetsRepo,
+      datasetVersionsRepo,
+      pipelinesRepo,
+      pipelines,
+      catalogue,
+      logger,
     }),
     modelVersions,
     modelEndpoints,
@@ -307,7 +339,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       revokedKeyRetentionDays: config.revokedKeyRetentionDays,
     }),
     health: healthService({ pool, redis, predictionLog: predictionLogWriter }),
-    providers: providersService({ providers }),
+    providers: providersService({ providers, catalogue }),
   };
 }
 

@@ -26,11 +26,16 @@ export interface WorkerPool {
   close(): Promise<void>;
 }
 
-// Daily purge of dead API keys; upserting keeps one schedule however many workers start.
 /** How often workers look for jobs whose worker died (their lock ran out). */
 const stalledCheckMs = (lockMs: number): number => Math.max(250, Math.round(lockMs / 4));
 
-const HOUSEKEEPING_SCHEDULE = { id: 'purge-revoked-keys-daily', every: 24 * 3600 * 1000 };
+// Housekeeping chores on schedules; upserting keeps one schedule each however many workers start.
+// Dead API keys are purged daily; champions are checked against their models' shutdown dates
+// every 6 hours (the catalogue keeps provider model lists an hour, so each check reads them once).
+const HOUSEKEEPING_SCHEDULES = [
+  { id: 'purge-revoked-keys-daily', every: 24 * 3600 * 1000, kind: 'purge-revoked-keys' },
+  { id: 'check-model-shutdowns', every: 6 * 3600 * 1000, kind: 'check-model-shutdowns' },
+] as const;
 
 export async function startWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
   const { logger } = options;
@@ -74,13 +79,15 @@ export async function startWorkerPool(options: WorkerPoolOptions): Promise<Worke
     return worker;
   });
   if (options.queueNames.includes('housekeeping')) {
-    await options.queues
-      .get('housekeeping')
-      .upsertJobScheduler(
-        HOUSEKEEPING_SCHEDULE.id,
-        { every: HOUSEKEEPING_SCHEDULE.every },
-        { name: 'housekeeping', data: { v: 1, kind: 'purge-revoked-keys' } },
-      );
+    for (const schedule of HOUSEKEEPING_SCHEDULES) {
+      await options.queues
+        .get('housekeeping')
+        .upsertJobScheduler(
+          schedule.id,
+          { every: schedule.every },
+          { name: 'housekeeping', data: { v: 1, kind: schedule.kind } },
+        );
+    }
   }
   await Promise.all(workers.map((worker) => worker.waitUntilReady()));
   const timers = (options.recurring ?? []).map((chore) => {

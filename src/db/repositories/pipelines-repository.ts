@@ -1,5 +1,7 @@
 import { and, asc, desc, eq, gt, lt, notInArray, sql } from 'drizzle-orm';
+import type { PipelineOrigin } from '../../domain/routing/on-shutdown.js';
 import type { Executor } from '../client.js';
+import { translatePgError } from '../pg-errors.js';
 import { pipelines, pipelineSteps, type PipelineRecord, type PipelineStepRecord } from '../schema/pipelines.js';
 
 /** Something a pipeline step waits on, by the id its step recorded in its outputs. */
@@ -19,8 +21,38 @@ export const pipelinesRepository = (db: Executor) => ({
     steps: (typeof pipelineSteps.$inferInsert)[],
     tx: Executor = db,
   ): Promise<void> {
-    await tx.insert(pipelines).values(pipeline);
+    try {
+      await tx.insert(pipelines).values(pipeline);
+    } catch (error) {
+      throw translatePgError(error, { pipelines_origin_key_unique: 'A pipeline for this origin already exists.' });
+    }
     await tx.insert(pipelineSteps).values(steps);
+  },
+
+  async findByOriginKey(key: string, tx: Executor = db): Promise<PipelineRecord | undefined> {
+    const [row] = await tx.select().from(pipelines).where(eq(pipelines.originKey, key)).limit(1);
+    return row;
+  },
+
+  /** The origin of the pipeline whose train step started this fine-tune, when Tuneline started that pipeline. */
+  async originOfFineTune(
+    fineTuneId: string,
+    tx: Executor = db,
+  ): Promise<{ pipelineId: string; origin: PipelineOrigin } | undefined> {
+    const named = JSON.stringify({ candidates: [{ fine_tune_id: fineTuneId }] });
+    const [row] = await tx
+      .select({ pipelineId: pipelines.id, origin: pipelines.origin })
+      .from(pipelines)
+      .innerJoin(pipelineSteps, eq(pipelineSteps.pipelineId, pipelines.id))
+      .where(
+        and(
+          sql`${pipelines.origin} IS NOT NULL`,
+          eq(pipelineSteps.name, 'train'),
+          sql`${pipelineSteps.outputs} @> ${named}::jsonb`,
+        ),
+      )
+      .limit(1);
+    return row?.origin ? { pipelineId: row.pipelineId, origin: row.origin } : undefined;
   },
 
   async findById(id: string, tx: Executor = db): Promise<PipelineRecord | undefined> {

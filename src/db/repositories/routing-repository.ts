@@ -1,4 +1,4 @@
-import { desc, eq, lt, and } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, lt } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { routingEvents, taskRouting, type TaskRoutingRecord } from '../schema/routing.js';
 
@@ -28,6 +28,14 @@ export const routingRepository = (db: Executor) => ({
       .where(eq(taskRouting.taskId, taskId))
       .returning();
     return row!;
+  },
+
+  /** The routing rows with an on_shutdown policy and a champion: what the shutdown check looks at. */
+  async withOnShutdown(tx: Executor = db): Promise<TaskRoutingRecord[]> {
+    return tx
+      .select()
+      .from(taskRouting)
+      .where(and(isNotNull(taskRouting.onShutdown), isNotNull(taskRouting.championId)));
   },
 
   async addEvent(event: typeof routingEvents.$inferInsert, tx: Executor = db) {

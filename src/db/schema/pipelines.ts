@@ -11,6 +11,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import type { PipelineOutcome } from '../../domain/pipelines/outcome.js';
 import type { PipelineParams } from '../../domain/pipelines/pipeline-params.js';
+import type { PipelineOrigin } from '../../domain/routing/on-shutdown.js';
 import { tasks } from './tasks.js';
 
 export const PIPELINE_STATUSES = ['running', 'completed', 'failed'] as const;
@@ -34,6 +35,10 @@ export const pipelines = pgTable(
     error: text('error'),
     /** Set when the pipeline completes: what it left serving, and why. */
     outcome: jsonb('outcome').$type<PipelineOutcome>(),
+    /** Why Tuneline started it (an on_shutdown retrain); null for a pipeline asked for over the API. */
+    origin: jsonb('origin').$type<PipelineOrigin>(),
+    /** One pipeline per origin (task and shutdown date): repeated checks find it instead of starting another. */
+    originKey: text('origin_key').unique('pipelines_origin_key_unique'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     finishedAt: timestamp('finished_at', { withTimezone: true }),
   },

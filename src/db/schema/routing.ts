@@ -1,4 +1,5 @@
 import { boolean, doublePrecision, integer, jsonb, pgTable, text, timestamp, uuid, index } from 'drizzle-orm/pg-core';
+import type { OnShutdownPolicy } from '../../domain/routing/on-shutdown.js';
 import type { RankingMetric } from '../../domain/routing/promotion-policy.js';
 import { modelVersions } from './model-versions.js';
 import { tasks } from './tasks.js';
@@ -22,6 +23,8 @@ export const taskRouting = pgTable('task_routing', {
   timeoutMs: integer('timeout_ms').notNull().default(2000),
   /** Whether the prediction log keeps input texts (the hash is always kept). */
   logInputs: boolean('log_inputs').notNull().default(true),
+  /** When set, a champion whose model nears its shutdown date is retrained (null: never). */
+  onShutdown: jsonb('on_shutdown').$type<OnShutdownPolicy>(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

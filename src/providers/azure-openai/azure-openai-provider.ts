@@ -24,7 +24,9 @@ function azureClient(settings: ConnectionSettings): AzureOpenAI {
 /**
  * `azure-openai`: Azure OpenAI, the same shape as OpenAI with deployments as models: labeling,
  * prompt-only and fine-tuned models, and fine-tuning through the OpenAI adapter. Azure retires
- * models on its own schedule, which its API does not announce, so no shutdown dates.
+ * models on its own schedule, which its API does not announce, so no shutdown dates. Nor does it use
+ * OpenAI's dated table: a request names a deployment, whose base model the data-plane API does not
+ * tell, so no model list and no table (a deployment called `gpt-4o` may serve anything).
  */
 export const azureOpenAIProvider: ProviderDefinition = {
   capabilities: {
@@ -34,5 +36,9 @@ export const azureOpenAIProvider: ProviderDefinition = {
     dedicatedEndpoints: false,
   },
 
-  connect: (settings) => sdkConnection(settings, () => azureClient(settings)),
+  connect: (settings) => ({
+    ...sdkConnection(settings, () => azureClient(settings)),
+    listModels: undefined,
+    listsShutdownDates: false,
+  }),
 };

@@ -5,7 +5,7 @@ import { chatMessages, legacyPrompt, maxAnswerTokens } from '../../domain/labeli
 import type { PromptConfig } from '../../domain/labeling/prompt-config.js';
 import { boundedUsage, promptTokenBound } from '../../domain/labeling/reported-usage.js';
 import { tokenStrings } from '../../domain/labeling/token-strings.js';
-import type { Classifier, ClassifyOutcome } from '../provider.js';
+import type { Classifier, ClassifyOutcome, ListedModel } from '../provider.js';
 import { parseRateLimitHeaders } from './error-classification.js';
 import { keepAliveFetch } from '../keep-alive-fetch.js';
 import { toProviderError } from './provider-errors.js';
@@ -42,6 +42,25 @@ export function openAIClient(connection: OpenAIConnection): OpenAI {
 export async function probeModels(client: OpenAI, signal: AbortSignal): Promise<void> {
   try {
     await client.models.list({ signal });
+  } catch (error) {
+    throw toProviderError(error, signal);
+  }
+}
+
+const SHUTDOWN_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * GET /models: one unpaginated answer (`{object: "list", data}`), so one page is the whole list
+ * and nothing can page for ever. `shutdown_date` is OpenAI's (notes §0); a server that sends none,
+ * or something that is not a date, has none.
+ */
+export async function listModels(client: OpenAI, signal: AbortSignal): Promise<ListedModel[]> {
+  try {
+    const page = await client.models.list({ signal });
+    return page.data.map((model) => {
+      const date = (model as { shutdown_date?: unknown }).shutdown_date;
+      return { id: model.id, shutdownDate: typeof date === 'string' && SHUTDOWN_DATE.test(date) ? date : null };
+    });
   } catch (error) {
     throw toProviderError(error, signal);
   }

@@ -2,6 +2,7 @@ import { trainingCost } from '../../domain/pricing.js';
 import type { ProviderDefinition } from '../provider.js';
 import { openAIClient, usesLegacyCompletions } from './openai-classifier.js';
 import { openAIFineTuning } from './openai-fine-tuning.js';
+import { OPENAI_LIFECYCLE } from './openai-model-lifecycle.js';
 import { sdkConnection } from './sdk-connection.js';
 
 /**
@@ -26,6 +27,7 @@ export const openAIProvider: ProviderDefinition = {
     shutdownDates: true,
     dedicatedEndpoints: false,
   },
+  lifecycle: OPENAI_LIFECYCLE,
 
   connect: (settings) =>
     sdkConnection(

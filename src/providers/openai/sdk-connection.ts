@@ -1,7 +1,7 @@
 import type OpenAI from 'openai';
 import { connectionOverrides } from '../connection-overrides.js';
 import type { ConnectionSettings, ProviderConnection } from '../provider.js';
-import { createOpenAIClassifier, probeModels } from './openai-classifier.js';
+import { createOpenAIClassifier, listModels, probeModels } from './openai-classifier.js';
 import { openAIFineTuning } from './openai-fine-tuning.js';
 
 /**
@@ -24,6 +24,9 @@ export function sdkConnection(
     classifier: (spec) => createOpenAIClassifier(sharedClient(), spec.model, spec.labelCodes),
     defaultBudget: { rpm: settings.rpm, tpm: settings.tpm },
     fineTuning: () => openAIFineTuning(sharedClient()),
+    listModels: (signal) => listModels(sharedClient(), signal),
+    // OpenAI's list dates each model; a compatible server that sends no `shutdown_date` lists none.
+    listsShutdownDates: true,
     ...extra(sharedClient),
   };
 }

@@ -5,7 +5,7 @@ import type { PromptConfig } from '../../domain/labeling/prompt-config.js';
 import { boundedUsage, promptTokenBound } from '../../domain/labeling/reported-usage.js';
 import { tokenStrings } from '../../domain/labeling/token-strings.js';
 import { keepAliveFetch } from '../keep-alive-fetch.js';
-import type { Classifier, ClassifyOutcome } from '../provider.js';
+import type { Classifier, ClassifyOutcome, ListedModel } from '../provider.js';
 import { parseTogetherRateLimitHeaders, toProviderError } from './together-errors.js';
 import { togetherPositions } from './together-logprobs.js';
 
@@ -50,6 +50,16 @@ export function togetherClient(connection: TogetherConnection): Together {
 export async function probeTogetherModels(client: Together, signal: AbortSignal): Promise<void> {
   try {
     await client.models.list(null, { signal });
+  } catch (error) {
+    throw toProviderError(error, signal);
+  }
+}
+
+/** GET /models: one unpaginated answer (a bare array); Together announces no shutdown dates in it. */
+export async function listTogetherModels(client: Together, signal: AbortSignal): Promise<ListedModel[]> {
+  try {
+    const models = await client.models.list(null, { signal });
+    return models.map((model) => ({ id: model.id, shutdownDate: null }));
   } catch (error) {
     throw toProviderError(error, signal);
   }

@@ -2,8 +2,13 @@ import type Together from 'together-ai';
 import type { PriceOverrides } from '../../domain/pricing.js';
 import type { ProviderDefinition } from '../provider.js';
 import { connectionOverrides } from '../connection-overrides.js';
-import { createTogetherClassifier, probeTogetherModels, togetherClient } from './together-classifier.js';
 import { togetherEndpoints } from './together-endpoints.js';
+import {
+  createTogetherClassifier,
+  listTogetherModels,
+  probeTogetherModels,
+  togetherClient,
+} from './together-classifier.js';
 import { togetherFineTuning } from './together-fine-tuning.js';
 
 /**
@@ -23,6 +28,10 @@ function trainingCost(model: string, tokens: number, overrides?: PriceOverrides)
  * models on its serverless chat models, hosted fine-tuning (LoRA by default), and serving the
  * fine-tuned models serverless where Together serves them so, and on dedicated endpoints
  * (billed per minute) that Tuneline starts when asked and stops when their model leaves service.
+ */
+/*
+ * No dated table: Together publishes no shutdown dates Tuneline could cite (its API's ModelInfo
+ * has none, and its deprecations are announced per model by e-mail), so none are invented here.
  */
 export const togetherProvider: ProviderDefinition = {
   capabilities: {
@@ -64,6 +73,9 @@ export const togetherProvider: ProviderDefinition = {
       defaultBudget: { rpm: together.rpm, tpm: together.tpm },
       fineTuning: () => togetherFineTuning(sharedClient()),
       dedicatedEndpoints: () => togetherEndpoints(sharedClient()),
+      listModels: (signal) => listTogetherModels(sharedClient(), signal),
+      // Its ModelInfo has no shutdown or deprecation field (together-openapi), so the list only says what exists.
+      listsShutdownDates: false,
     };
   },
 };

@@ -18,13 +18,15 @@ import type { ModelVersionsService } from '../model-versions/model-versions-serv
 import type { TasksService } from '../tasks-service.js';
 import { resumeChunks } from '../chunk-resume.js';
 import { findOr404 } from '../lookup.js';
-import { refuseShutDownModel } from '../model-versions/shut-down-models.js';
+import type { ShutDownModels } from '../model-versions/shut-down-models.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 
 /** Rows per job on the evaluation queue. */
 const EVALUATION_CHUNK = 25;
 
 export const evaluationsService = (deps: {
+  /** Refuses models past their shutdown date on their connection, before anything is written. */
+  shutDown: Pick<ShutDownModels, 'refuse'>;
   evaluationsRepo: Pick<
     EvaluationsRepository,
     'findById' | 'insert' | 'answered' | 'listForTask' | 'rows' | 'latestForModels' | 'listActive' | 'transition'
@@ -60,7 +62,7 @@ export const evaluationsService = (deps: {
       }
       if (model.status === 'retired') throw errors.modelRetired(`The model version ${model.id} is retired.`);
       // A version registered while its model still served: every call would fail now.
-      refuseShutDownModel(model.model, 'body.model_version_id');
+      await deps.shutDown.refuse(model.provider, model.model, 'body.model_version_id');
       // Rows whose label the task no longer has cannot be scored; they are left out.
       const labels = new Set((await deps.tasks.get(model.taskId)).labels.map((label) => label.name));
       const items: { exampleId: string; trueLabel: string }[] = [];

@@ -15,7 +15,7 @@ import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
 import { requireKnownProvider, requireUsableProvider } from '../provider-checks.js';
-import { refuseShutDownModel } from '../model-versions/shut-down-models.js';
+import type { ShutDownModels } from '../model-versions/shut-down-models.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { AutoEvaluationStep } from './auto-evaluation.js';
 import { hostedHyperparameters } from './hosted-hyperparameters.js';
@@ -28,6 +28,8 @@ const AUTO_EVALUATION_GRACE_MS = 120_000;
 export type CreateFineTuneInput = FineTuneRequest<ProviderName>;
 
 export const fineTunesService = (deps: {
+  /** Refuses models past their shutdown date on their connection, before anything is written. */
+  shutDown: Pick<ShutDownModels, 'refuse'>;
   fineTunesRepo: Pick<
     FineTunesRepository,
     | 'findById'
@@ -113,7 +115,7 @@ export const fineTunesService = (deps: {
         : (parent?.model ?? input.baseModel ?? trainer.defaultBaseModel);
       const modelField = parent ? 'body.parent_model_version_id' : 'body.base_model';
       // Before anything else is computed: a job on a shut-down model trains, is billed, and is retired at once.
-      refuseShutDownModel(baseModel, modelField);
+      await deps.shutDown.refuse(input.provider, baseModel, modelField);
 
       // The provider's own pre-flight (a hosted trainer that publishes its models and limits), before
       // the rows are read: what it would refuse is refused here, by field.

@@ -16,7 +16,7 @@ import type { TasksService } from '../tasks-service.js';
 import { resumeChunks } from '../chunk-resume.js';
 import { findOr404 } from '../lookup.js';
 import { requireUsableProvider } from '../provider-checks.js';
-import { refuseShutDownModel } from '../model-versions/shut-down-models.js';
+import type { ShutDownModels } from '../model-versions/shut-down-models.js';
 
 /** Examples per job on the labeling queue: small enough that a retried job redoes little. */
 const CHUNK_SIZE = 25;
@@ -30,6 +30,8 @@ export interface LabelRunView {
 }
 
 export const labelRunsService = (deps: {
+  /** Refuses models past their shutdown date on their connection, before anything is written. */
+  shutDown: Pick<ShutDownModels, 'refuse'>;
   db: Database;
   labelRunsRepo: Pick<
     LabelRunsRepository,
@@ -72,7 +74,7 @@ export const labelRunsService = (deps: {
       if (task.archivedAt) throw errors.archived('task', task.slug);
       requireUsableProvider(deps.providers, input.provider);
       const model = input.model ?? deps.providers.defaultModel(input.provider);
-      refuseShutDownModel(model, 'body.model');
+      await deps.shutDown.refuse(input.provider, model, 'body.model');
       const labelNames = new Set(task.labels.map((label) => label.name));
       // Given few-shot examples go into the prompt; the run's params keep the rest of the request.
       const { fewShotExamples, ...asked } = input;

@@ -13,7 +13,7 @@ import type { RoutingService } from '../routing/routing-service.js';
 import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
 import { requireUsableProvider } from '../provider-checks.js';
-import { refuseShutDownModel } from './shut-down-models.js';
+import type { ShutDownModels } from './shut-down-models.js';
 
 export interface RegisterModelInput {
   name?: string;
@@ -30,6 +30,8 @@ export interface RegisterModelInput {
 export type ModelVersionView = ModelVersionRecord & { endpoint: ModelEndpointRecord | null };
 
 export const modelVersionsService = (deps: {
+  /** Refuses models past their shutdown date on their connection, before anything is written. */
+  shutDown: Pick<ShutDownModels, 'refuse'>;
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'insert' | 'list'>;
   tasks: Pick<TasksService, 'get'>;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
@@ -74,7 +76,7 @@ export const modelVersionsService = (deps: {
         ]);
       }
       const model = input.model ?? deps.providers.defaultModel(input.provider);
-      refuseShutDownModel(model, 'body.model');
+      await deps.shutDown.refuse(input.provider, model, 'body.model');
       const labels = new Set(task.labels.map((label) => label.name));
       let fewShot = input.few_shot_examples ?? [];
       if (input.few_shot_from) {

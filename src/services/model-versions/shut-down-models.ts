@@ -1,11 +1,18 @@
-import { dayOf, LIFECYCLE_TABLE_DATE, shutDownBy } from '../../domain/model-lifecycle.js';
 import { errors } from '../../errors.js';
+import type { ProviderName } from '../../providers/registry.js';
+import type { ModelCatalogueService } from './model-catalogue.js';
 
 /**
- * Refuses (400 model_shut_down) work on a model past its shutdown date, pointing at the request
- * field that chose the model. Checked before anything is written or sent, so nothing is billed.
+ * Refuses (400 model_shut_down) work on a model past its shutdown date on its connection, by that
+ * connection's catalogue, pointing at the request field that chose the model. Checked before
+ * anything is written or sent, so nothing is billed. A model the provider's list does not show is
+ * not refused for that: fine-tunes and deployments are often not listed.
  */
-export function refuseShutDownModel(model: string, field: string, now: Date = new Date()): void {
-  const date = shutDownBy(model, dayOf(now));
-  if (date !== undefined) throw errors.modelShutDown(model, date, field, LIFECYCLE_TABLE_DATE);
-}
+export const shutDownModels = (catalogue: Pick<ModelCatalogueService, 'shutDownBy'>) => ({
+  async refuse(provider: ProviderName, model: string, field: string, now: Date = new Date()): Promise<void> {
+    const known = await catalogue.shutDownBy(provider, model, now);
+    if (known) throw errors.modelShutDown(model, known.date, field, known);
+  },
+});
+
+export type ShutDownModels = ReturnType<typeof shutDownModels>;

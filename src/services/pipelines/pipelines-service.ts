@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { Database } from '../../db/client.js';
+import type { Database, Executor } from '../../db/client.js';
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
 import type { PipelinesRepository } from '../../db/repositories/pipelines-repository.js';
 import type { RoutingRepository } from '../../db/repositories/routing-repository.js';
@@ -8,6 +8,7 @@ import type { Operation } from '../../domain/datasets/operations.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import type { PipelineOutcome } from '../../domain/pipelines/outcome.js';
+import type { PipelineOrigin } from '../../domain/routing/on-shutdown.js';
 import { remainingSteps, STEP_NAMES, type StepName } from '../../domain/pipelines/steps.js';
 import { errors, isAppError, type FieldProblem } from '../../errors.js';
 import type { Providers } from '../../providers/registry.js';
@@ -124,7 +125,19 @@ export const pipelinesService = (deps: {
       return { data: await Promise.all(found.data.map(view)), nextCursor: found.nextCursor };
     },
 
-    async create(taskRef: string, input: CreatePipelineInput): Promise<PipelineView> {
+    /**
+     * `options.origin`: a pipeline Tuneline starts by itself (an on_shutdown retrain), stored under
+     * its key so only one is ever made per key (a second gets 409 conflict); `options.inTransaction`
+     * writes what goes with it (its routing event) in the same transaction.
+     */
+    async create(
+      taskRef: string,
+      input: CreatePipelineInput,
+      options: {
+        origin?: { origin: PipelineOrigin; key: string };
+        inTransaction?: (pipeline: PipelineRecord, tx: Executor) => Promise<void>;
+      } = {},
+    ): Promise<PipelineView> {
       const task = await deps.tasks.get(taskRef);
       if (task.archivedAt) throw errors.archived('task', task.slug);
       const problems: FieldProblem[] = [];
@@ -171,11 +184,13 @@ export const pipelinesService = (deps: {
         attempt: 1,
         error: null,
         outcome: null,
+        origin: options.origin?.origin ?? null,
+        originKey: options.origin?.key ?? null,
         createdAt: new Date(),
         finishedAt: null,
       };
-      await deps.db.transaction((tx) =>
-        deps.pipelinesRepo.insert(
+      await deps.db.transaction(async (tx) => {
+        await deps.pipelinesRepo.insert(
           pipeline,
           STEP_NAMES.map((name, position) => ({
             pipelineId: pipeline.id,
@@ -185,8 +200,9 @@ export const pipelinesService = (deps: {
             ...(name === 'label' && !input.label ? { outputs: { note: 'no labeling asked for' } } : {}),
           })),
           tx,
-        ),
-      );
+        );
+        await options.inTransaction?.(pipeline, tx);
+      });
       const created = await view(pipeline);
       await schedule(pipeline, remainingSteps(created.steps));
       return created;

@@ -18,6 +18,9 @@ import {
 import { errors } from '../../errors.js';
 import type { ChangeNotices } from '../../lib/change-notices.js';
 import type { ModelEndpointsService } from '../model-versions/model-endpoints-service.js';
+import type { OnShutdownPolicy } from '../../domain/routing/on-shutdown.js';
+import type { PipelinesRepository } from '../../db/repositories/pipelines-repository.js';
+import type { Providers } from '../../providers/registry.js';
 import type { TasksService } from '../tasks-service.js';
 
 export interface PolicyChanges {
@@ -30,6 +33,7 @@ export interface PolicyChanges {
   timeout_ms?: number;
   log_inputs?: boolean;
   fallback_model_version_id?: string | null;
+  on_shutdown?: { retrain_with: { provider: string; base_model: string }; days_before: number } | null;
 }
 
 /**
@@ -46,6 +50,9 @@ export const routingService = (deps: {
   /** Stops the dedicated endpoints of a model that leaves service (retired, rolled back from). */
   endpoints?: Pick<ModelEndpointsService, 'stopFor'>;
   logger?: { error(object: object, message: string): void };
+  providers: Pick<Providers, 'has' | 'capabilities'>;
+  /** Where a trained model came from, so a promotion can say it was an on_shutdown retrain. */
+  pipelinesRepo: Pick<PipelinesRepository, 'originOfFineTune'>;
 }) => {
   /**
    * After the routing change is committed: its endpoints are marked to be stopped and stopped in
@@ -58,6 +65,21 @@ export const routingService = (deps: {
     } catch (error) {
       deps.logger?.error({ err: error, modelVersionId: modelId }, 'could not mark endpoints to stop');
     }
+  };
+
+  /** The API's on_shutdown as stored; its provider must be a connection here that trains. */
+  const onShutdownOf = (given: NonNullable<PolicyChanges['on_shutdown']>): OnShutdownPolicy => {
+    const { provider, base_model: baseModel } = given.retrain_with;
+    const field = 'body.on_shutdown.retrain_with.provider';
+    if (!deps.providers.has(provider))
+      throw errors.validation('Unknown provider connection.', [
+        { field, message: `no provider connection "${provider}" in this deployment` },
+      ]);
+    if (!deps.providers.capabilities(provider).training)
+      throw errors.validation('The provider does not train models.', [
+        { field, message: `${provider} does not fine-tune` },
+      ]);
+    return { retrainWith: { provider, baseModel }, daysBefore: given.days_before };
   };
 
   const modelOfTask = async (taskId: string, modelId: string, field: string): Promise<ModelVersionRecord> => {
@@ -157,8 +179,13 @@ export const routingService = (deps: {
         changes.fallback_model_version_id === undefined || changes.fallback_model_version_id === null
           ? changes.fallback_model_version_id
           : (await modelOfTask(task.id, changes.fallback_model_version_id, 'body.fallback_model_version_id')).id;
+      const onShutdown =
+        changes.on_shutdown === undefined || changes.on_shutdown === null
+          ? changes.on_shutdown
+          : onShutdownOf(changes.on_shutdown);
       return change(task.id, async (current) => ({
         changes: {
+          ...(onShutdown !== undefined ? { onShutdown } : {}),
           ...(changes.metric !== undefined ? { metric: changes.metric } : {}),
           ...(changes.min_improvement !== undefined ? { minImprovement: changes.min_improvement } : {}),
           ...(changes.min_test_size !== undefined ? { minTestSize: changes.min_test_size } : {}),
@@ -289,7 +316,7 @@ export const routingService = (deps: {
     async onEvaluationCompleted(evaluation: EvaluationRecord) {
       const model = await deps.modelVersionsRepo.findById(evaluation.modelVersionId);
       if (!model) return;
-      await change(evaluation.taskId, async (current) => {
+      await change(evaluation.taskId, async (current, tx) => {
         const policy = policyOf(current);
         // Models are only compared on the same rows: the incumbents' evaluations on this version and split.
         const same = await deps.evaluationsRepo.completedOn(
@@ -329,9 +356,25 @@ export const routingService = (deps: {
           compared_evaluation_id: (champion ?? fallback)?.evaluationId ?? null,
         };
         const action = decision.promote ? 'auto_promote' : 'no_promotion';
+        // A model an on_shutdown retrain trained: the verdict says so, and what it was to replace.
+        const retrain = model.sourceFineTuneId
+          ? await deps.pipelinesRepo.originOfFineTune(model.sourceFineTuneId, tx)
+          : undefined;
+        const reason = retrain
+          ? `on_shutdown retrain (champion ${retrain.origin.championModel} shuts down ${retrain.origin.shutdownDate}): ${decision.reason}`
+          : decision.reason;
+        const traced = retrain
+          ? {
+              ...numbers,
+              trigger: retrain.origin.trigger,
+              pipeline_id: retrain.pipelineId,
+              replaces_model_version_id: retrain.origin.championId,
+              shutdown_date: retrain.origin.shutdownDate,
+            }
+          : numbers;
         return {
           changes: decision.promote ? { championId: model.id } : {},
-          event: { action, from: current.championId, to: model.id, reason: decision.reason, numbers, actor: 'policy' },
+          event: { action, from: current.championId, to: model.id, reason, numbers: traced, actor: 'policy' },
         };
       });
     },

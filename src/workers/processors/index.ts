@@ -8,6 +8,7 @@ import type { TrainingRunner } from '../../services/fine-tunes/training-runner.j
 import type { QueueName, QueuePayloads } from '../../queues/queue-registry.js';
 import type { Queues } from '../../queues/queue-registry.js';
 import { housekeepingProcessor } from './housekeeping-processor.js';
+import type { ShutdownRetrains } from '../../services/routing/shutdown-retrains.js';
 import { chunkProcessor } from './chunk-processor.js';
 import { trainingProcessor } from './training-processor.js';
 import { pipelineProcessor } from './pipeline-processor.js';
@@ -22,6 +23,7 @@ export type Processors = { [N in QueueName]: Processor<N> };
 /** The services the workers run jobs with; the composition root (src/start) builds them. */
 export interface ProcessorServices {
   maintenance: Pick<MaintenanceService, 'purgeDeadKeys'>;
+  shutdownRetrains: Pick<ShutdownRetrains, 'check'>;
   labelChunks: Pick<LabelChunkRunner, 'run'>;
   evaluationChunks: Pick<EvaluationChunkRunner, 'run'>;
   trainingRunner: Pick<TrainingRunner, 'run'>;
@@ -34,7 +36,10 @@ export const createProcessors = (
   queues: Pick<Queues, 'get' | 'takeWake'>,
   metrics: Registry,
 ): Processors => ({
-  housekeeping: housekeepingProcessor({ maintenance: services.maintenance }),
+  housekeeping: housekeepingProcessor({
+    maintenance: services.maintenance,
+    shutdownRetrains: services.shutdownRetrains,
+  }),
   labeling: chunkProcessor('labeling', queues, services.labelChunks.run),
   evaluation: chunkProcessor('evaluation', queues, services.evaluationChunks.run),
   training: trainingProcessor({ runner: services.trainingRunner }),

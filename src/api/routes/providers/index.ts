@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { PROVIDER_NAME_PATTERN } from '../../../providers/registry.js';
+import type { ModelCatalogue } from '../../../services/model-versions/model-catalogue.js';
 import type { ProviderView, ProvidersService } from '../../../services/providers-service.js';
 import { NO_TASK } from '../../task-bindings.js';
 import { authenticatedErrors, iso, Nullable, Timestamp } from '../../schemas/common.js';
@@ -34,6 +36,42 @@ const Provider = Type.Object({
       { description: 'A cheap call (the model list), cached for 30 s; null when not probed (not configured)' },
     ),
   ),
+});
+
+const Day = Type.String({ format: 'date', description: 'YYYY-MM-DD (UTC)' });
+
+const Catalogue = Type.Object({
+  provider: Type.String(),
+  table_date: Nullable(Type.String({ description: 'When the dated table of this kind was read; null: it has none' })),
+  listed_at: Nullable(
+    Type.String({ format: 'date-time', description: "When the provider's model list was read; null: not read" }),
+  ),
+  source: Type.Enum(['table', 'provider', 'both', 'none'], { description: 'What the catalogue was made from' }),
+  data: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      shutdown_date: Nullable(Day),
+      fine_tunes_shutdown_date: Type.Optional(Day),
+      listed: Nullable(Type.Boolean({ description: "In the provider's list; null when no list was read" })),
+      source: Type.Enum(['table', 'provider', 'both']),
+    }),
+  ),
+  warnings: Type.Optional(Type.Array(Type.String())),
+});
+
+const presentCatalogue = (catalogue: ModelCatalogue) => ({
+  provider: catalogue.provider,
+  table_date: catalogue.tableDate,
+  listed_at: catalogue.listedAt ? iso(catalogue.listedAt) : null,
+  source: catalogue.source,
+  data: catalogue.data.map((entry) => ({
+    id: entry.id,
+    shutdown_date: entry.shutdownDate,
+    ...(entry.fineTunesShutdownDate ? { fine_tunes_shutdown_date: entry.fineTunesShutdownDate } : {}),
+    listed: entry.listed,
+    source: entry.source,
+  })),
+  ...(catalogue.warnings.length > 0 ? { warnings: catalogue.warnings } : {}),
 });
 
 const present = (view: ProviderView) => ({
@@ -75,5 +113,18 @@ export const providersRoutes: FastifyPluginAsyncTypebox<{ providers: ProvidersSe
       response: { 200: Type.Object({ data: Type.Array(Provider) }), ...authenticatedErrors() },
     },
     handler: async () => ({ data: (await providers.list()).map(present) }),
+  });
+
+  app.get('/v1/providers/:name/models', {
+    config: { access: 'read', tasks: NO_TASK },
+    schema: {
+      tags: ['providers'],
+      operationId: 'listProviderModels',
+      summary:
+        "A connection's dated model catalogue: its kind's shutdown table plus the provider's model list where its API has one",
+      params: Type.Object({ name: Type.String({ pattern: PROVIDER_NAME_PATTERN }) }),
+      response: { 200: Catalogue, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => presentCatalogue(await providers.models(request.params.name)),
   });
 };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { RoutingEventRecord, TaskRoutingRecord } from '../../../db/schema/routing.js';
+import { ON_SHUTDOWN_MAX_DAYS } from '../../../domain/routing/on-shutdown.js';
 import { RANKING_METRICS } from '../../../domain/routing/promotion-policy.js';
 import type { RoutingService } from '../../../services/routing/routing-service.js';
 import {
@@ -16,6 +17,32 @@ import { inBody, taskInPath } from '../../task-bindings.js';
 
 const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
 const tags = ['routing'];
+
+const OnShutdown = Type.Object(
+  {
+    retrain_with: Type.Object(
+      {
+        provider: Type.String({
+          minLength: 1,
+          maxLength: 40,
+          description: 'A connection that trains (GET /v1/providers)',
+        }),
+        base_model: Type.String({ minLength: 1, maxLength: 200 }),
+      },
+      { additionalProperties: false },
+    ),
+    days_before: Type.Integer({
+      minimum: 1,
+      maximum: ON_SHUTDOWN_MAX_DAYS,
+      description: 'How many days before the champion’s model shuts down its retrain starts',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'When the champion’s model (a fine-tune: its base) is this close to its shutdown date, one pipeline retrains on the named connection and the promotion policy decides; null: never',
+  },
+);
 
 const Routing = Type.Object({
   task_id: Type.String({ format: 'uuid' }),
@@ -34,6 +61,7 @@ const Routing = Type.Object({
         description: 'When set, an exact McNemar test against the compared model must give p ≤ this; null: off',
       }),
     ),
+    on_shutdown: Nullable(OnShutdown),
   }),
   serving: Type.Object({
     timeout_ms: Type.Integer({ description: 'How long classify waits for the champion, then for the fallback' }),
@@ -45,7 +73,8 @@ const Routing = Type.Object({
 const RoutingEvent = Type.Object({
   id: Type.String(),
   action: Type.String({
-    description: 'promote, auto_promote, no_promotion, rollback, set_fallback, update_policy, retire',
+    description:
+      'promote, auto_promote, no_promotion, rollback, set_fallback, update_policy, retire, retrain_requested (on_shutdown)',
   }),
   from_model_id: Nullable(Type.String()),
   to_model_id: Nullable(Type.String()),
@@ -66,6 +95,13 @@ const present = (routing: TaskRoutingRecord) => ({
     auto_promote: routing.autoPromote,
     max_failure_rate: routing.maxFailureRate,
     max_p_value: routing.maxPValue,
+    on_shutdown: routing.onShutdown && {
+      retrain_with: {
+        provider: routing.onShutdown.retrainWith.provider,
+        base_model: routing.onShutdown.retrainWith.baseModel,
+      },
+      days_before: routing.onShutdown.daysBefore,
+    },
   },
   serving: { timeout_ms: routing.timeoutMs, log_inputs: routing.logInputs },
   updated_at: iso(routing.updatedAt),
@@ -102,7 +138,8 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
     schema: {
       tags,
       operationId: 'updateRouting',
-      summary: 'Change the promotion policy, the classify budget, input logging or the fallback model',
+      summary:
+        'Change the promotion policy, the on_shutdown retrain, the classify budget, input logging or the fallback model',
       params: TaskParams,
       body: Type.Object(
         {
@@ -132,6 +169,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
           ),
           log_inputs: Type.Optional(Type.Boolean({ description: 'false: the prediction log keeps only input hashes' })),
           fallback_model_version_id: Type.Optional(Nullable(Type.String({ format: 'uuid' }))),
+          on_shutdown: Type.Optional(Nullable(OnShutdown)),
         },
         { additionalProperties: false, minProperties: 1 },
       ),

@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { dayOf, shutDownBy, shutdownDateOf } from './model-lifecycle.js';
+import {
+  dayOf,
+  daysUntil,
+  isPast,
+  listedBaseShutdownDateOf,
+  listedShutdownDateOf,
+  shutdownDateIn,
+} from '../../domain/model-lifecycle.js';
+import { OPENAI_LIFECYCLE } from './openai-model-lifecycle.js';
+
+const shutdownDateOf = (model: string) => shutdownDateIn(OPENAI_LIFECYCLE, model);
+const shutDownBy = (model: string, today: string) => {
+  const date = shutdownDateOf(model);
+  return isPast(date, today) ? date : undefined;
+};
 
 describe('shutdownDateOf', () => {
   it.each([
@@ -57,6 +71,24 @@ describe('shutDownBy', () => {
     expect(shutDownBy('gpt-4o-mini', '2026-12-01')).toBeUndefined();
     expect(shutDownBy('gpt-4o-mini', '2027-01-14')).toBe('2027-01-14');
     expect(shutDownBy('gpt-4.1-nano', '2099-01-01')).toBeUndefined();
+  });
+
+  it('counts whole days to a date', () => {
+    expect(daysUntil('2027-01-14', '2027-01-02')).toBe(12);
+    expect(daysUntil('2027-01-14', '2026-12-20')).toBe(25);
+    expect(daysUntil('2026-10-23', '2026-12-01')).toBeLessThan(0);
+  });
+
+  it('reads a fine-tune the list does not show by its base', () => {
+    const listed = new Map([
+      ['gpt-4o-mini-2024-07-18', '2027-01-14'],
+      ['gpt-4.1-nano', null],
+    ]);
+    expect(listedShutdownDateOf(listed, 'ft:gpt-4o-mini-2024-07-18:org::abc')).toBeUndefined();
+    expect(listedBaseShutdownDateOf(listed, 'ft:gpt-4o-mini-2024-07-18:org::abc')).toBe('2027-01-14');
+    expect(listedShutdownDateOf(listed, 'gpt-4o-mini-2024-07-18')).toBe('2027-01-14');
+    expect(listedShutdownDateOf(listed, 'gpt-4.1-nano')).toBeUndefined();
+    expect(listedShutdownDateOf(listed, 'unknown')).toBeUndefined();
   });
 
   it('reads today in UTC', () => {
