@@ -5,12 +5,14 @@ import {
   CreateFineTuneBody,
   FineTune,
   FineTuneDetail,
+  FineTuneEventPage,
   FineTunePage,
   FineTuneParams,
   fineTuneInput,
   ListQuery,
   Preflight,
   presentDetail,
+  presentEvent,
   presentFineTune,
   TaskParams,
 } from './schemas.js';
@@ -80,6 +82,20 @@ export const fineTunesRoutes: FastifyPluginAsyncTypebox<{ fineTunes: FineTunesSe
       response: { 200: FineTuneDetail, ...authenticatedErrors(404) },
     },
     handler: async (request) => presentDetail(await fineTunes.detail(request.params.fine_tune)),
+  });
+
+  app.get('/v1/fine-tunes/:fine_tune/events', {
+    config: { access: 'read', tasks: [inPath('fine_tune', 'fineTune')] },
+    schema: {
+      tags,
+      operationId: 'listFineTuneEvents',
+      summary: 'Every stored provider (or local trainer) event of a fine-tune, newest first, paged',
+      params: FineTuneParams,
+      querystring: ListQuery,
+      response: { 200: FineTuneEventPage, ...authenticatedErrors(404) },
+    },
+    handler: async (request) =>
+      presentPage(await fineTunes.events(request.params.fine_tune, request.query), presentEvent),
   });
 
   app.post('/v1/fine-tunes/:fine_tune/cancel', {
