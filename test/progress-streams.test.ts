@@ -114,7 +114,7 @@ describe('progress of long work', () => {
       if (event.event === 'status') expect(event.data).toHaveProperty('status');
     }
     // Replaying the changes onto the snapshot gives the run as it ended.
-    const replayed = all.slice(1, -1).reduce((state, event) => ({ ...state, ...event.data }), snapshot!.data);
+    const replayed = Object.assign({}, snapshot!.data, ...all.slice(1, -1).map((event) => event.data));
     const { prompt: _prompt, ...final } = await getRun(h, run.id);
     expect(replayed).toEqual(final);
     expect(all.at(-1)).toMatchObject({ event: 'end', data: { id: run.id, status: 'completed' } });
