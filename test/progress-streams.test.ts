@@ -135,4 +135,22 @@ describe('progress of long work', () => {
       expect(fresh[0]!.data).toMatchObject({ id: other.id, status: 'completed' });
     }
   });
+
+  it('closes a stream when the client goes away', async () => {
+    const run = await startRun(h, version, { provider: 'openai', model: 'gpt-4o-mini', only_unlabeled: false });
+    const openStreams = async () =>
+      (await h.runtime.metrics.getSingleMetric('tuneline_event_streams_open')!.get()).values[0]!.value;
+    const address = await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const controller = new AbortController();
+    const response = await fetch(`${address}/v1/label-runs/${run.id}/stream`, {
+      headers: { authorization: auth },
+      signal: controller.signal,
+    });
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain('retry:');
+    expect(await openStreams()).toBe(1);
+    controller.abort();
+    await expect.poll(openStreams, { timeout: 2_000 }).toBe(0);
+    await waitForRun(h, run.id);
+  });
 });

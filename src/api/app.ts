@@ -141,6 +141,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
     intervalMs: STREAM_INTERVAL_MS,
     heartbeatMs: config.sseHeartbeatMs,
     maxDurationMs: config.sseMaxDurationMs,
+    registry: metrics,
   });
   await app.register(labelRunsRoutes, { labelRuns: services.labelRuns, streams });
   await app.register(fineTunesRoutes, { fineTunes: services.fineTunes, streams });

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Gauge, type Registry } from 'prom-client';
 import { Type } from 'typebox';
 
 type Wire = Record<string, unknown>;
@@ -18,6 +19,8 @@ export interface StreamOptions {
   intervalMs: number;
   heartbeatMs: number;
   maxDurationMs: number;
+  /** Where the count of open streams is published. */
+  registry: Registry;
 }
 
 /** States sent recently, by event id, so a client that reconnects with Last-Event-ID gets only what changed. */
@@ -54,6 +57,14 @@ export function changedFields(before: Wire, after: Wire): Wire {
  */
 export function eventStreams(app: FastifyInstance, options: StreamOptions) {
   const open = new Set<() => void>();
+  new Gauge({
+    name: 'tuneline_event_streams_open',
+    help: 'Server-sent event streams open in this API process',
+    registers: [options.registry],
+    collect() {
+      this.set(open.size);
+    },
+  });
   app.addHook('preClose', async () => {
     for (const stop of [...open]) stop();
   });
