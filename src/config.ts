@@ -34,6 +34,10 @@ const ConfigSchema = Type.Object({
   // A pipeline step waiting on a label run, fine-tunes or evaluations is woken when they end; it
   // also looks again after this long, in case a wake-up was lost (a worker died in between).
   PIPELINE_WAIT_POLL_MS: Type.Integer({ default: 60_000, minimum: 10 }),
+  // Server-sent event streams: a comment this often keeps proxies from closing an idle stream; a
+  // stream ends after the maximum duration (the client reconnects with Last-Event-ID).
+  SSE_HEARTBEAT_MS: Type.Integer({ default: 15_000, minimum: 10 }),
+  SSE_MAX_DURATION_MS: Type.Integer({ default: 1_800_000, minimum: 100 }),
   // How long an uploaded training file may stay unprocessed before the fine-tune fails.
   FILE_PROCESSING_TIMEOUT_MS: Type.Integer({ default: 1_800_000, minimum: 10 }),
   REVOKED_KEY_RETENTION_DAYS: Type.Integer({ default: 30, minimum: 0 }),
@@ -99,6 +103,8 @@ export interface Config {
   readonly fineTunePollMs: number;
   readonly fineTunePollMaxMs: number;
   readonly pipelineWaitPollMs: number;
+  readonly sseHeartbeatMs: number;
+  readonly sseMaxDurationMs: number;
   readonly fileProcessingTimeoutMs: number;
   readonly revokedKeyRetentionDays: number;
   readonly bodyLimitBytes: number;
@@ -217,6 +223,8 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     fineTunePollMs: env.FINE_TUNE_POLL_MS,
     fineTunePollMaxMs: env.FINE_TUNE_POLL_MAX_MS,
     pipelineWaitPollMs: env.PIPELINE_WAIT_POLL_MS,
+    sseHeartbeatMs: env.SSE_HEARTBEAT_MS,
+    sseMaxDurationMs: env.SSE_MAX_DURATION_MS,
     fileProcessingTimeoutMs: env.FILE_PROCESSING_TIMEOUT_MS,
     revokedKeyRetentionDays: env.REVOKED_KEY_RETENTION_DAYS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,

@@ -29,17 +29,20 @@ const FINE_TUNED = {
   training_cost_usd: 6,
   price_per_million: { input: 0.3, output: 1.2 },
 };
-const project = (body: Record<string, unknown>) =>
-  h.http().post('/v1/cost-projections').set('authorization', auth).send(body);
+const project = (body: Record<string, unknown>, query = '') =>
+  h.http().post(`/v1/cost-projections${query}`).set('authorization', auth).send(body);
 
 describe('POST /v1/cost-projections', () => {
   it('projects cumulative costs with training and finds the break-even day', async () => {
-    const response = await project({
-      daily_volume: 10_000,
-      daily_growth: 0,
-      horizon_days: 120,
-      options: [FEW_SHOT, FINE_TUNED],
-    });
+    const response = await project(
+      {
+        daily_volume: 10_000,
+        daily_growth: 0,
+        horizon_days: 120,
+        options: [FEW_SHOT, FINE_TUNED],
+      },
+      '?include=daily',
+    );
     expect(response.status).toBe(200);
     const [fewShot, fineTuned] = response.body.options;
     expect(fewShot.per_call_usd).toBeCloseTo(0.0000231, 12);
@@ -62,16 +65,47 @@ describe('POST /v1/cost-projections', () => {
   });
 
   it('grows volume by the daily rate, which brings break-even forward', async () => {
-    const response = await project({
-      daily_volume: 10_000,
-      daily_growth: 0.01,
-      horizon_days: 120,
-      options: [FEW_SHOT, FINE_TUNED],
-    });
+    const response = await project(
+      {
+        daily_volume: 10_000,
+        daily_growth: 0.01,
+        horizon_days: 120,
+        options: [FEW_SHOT, FINE_TUNED],
+      },
+      '?include=daily',
+    );
     expect(response.body.volume[1]).toBeCloseTo(10_100, 9);
     expect(response.body.volume[100]).toBeCloseTo(10_000 * 1.01 ** 100, 6);
     // 10,000 × (1.01^n − 1) / 0.01 ≥ 869,565 when n ≥ ln(1.8696) / ln(1.01) = 62.9 days.
     expect(response.body.break_even[0].day).toBe(62);
+  });
+
+  it('answers a summary without the per-day arrays unless asked for them', async () => {
+    const body = { daily_volume: 10_000, daily_growth: 0.01, horizon_days: 3650, options: [FEW_SHOT, FINE_TUNED] };
+    const summary = await project(body);
+    expect(summary.status).toBe(200);
+    expect(summary.body).not.toHaveProperty('volume');
+    for (const option of summary.body.options) {
+      expect(option).not.toHaveProperty('daily_usd');
+      expect(option).not.toHaveProperty('cumulative_usd');
+    }
+    // Everything else is there: totals, break-even, the cheapest, the chart.
+    const daily = await project(body, '?include=daily');
+    const { volume, options, ...rest } = daily.body;
+    expect(volume).toHaveLength(3650);
+    expect(summary.body).toEqual({
+      ...rest,
+      options: options.map(({ daily_usd, cumulative_usd, ...option }: Record<string, unknown>) => {
+        expect(daily_usd).toHaveLength(3650);
+        expect(cumulative_usd).toHaveLength(3650);
+        return option;
+      }),
+    });
+    expect(summary.body.break_even[0].day).toBe(62);
+    expect(summary.text.length).toBeLessThan(daily.text.length / 4);
+    const unknown = await project(body, '?include=everything');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.errors[0].field).toBe('query.include');
   });
 
   it('takes a model version with its measured figures, and returns the chart alone on request', async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allExamples, createTask, jsonl, upload } from './helpers/datasets.js';
+import { parseEventStream } from './helpers/event-stream.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import { waitForRun as waitForRunOf } from './helpers/label-runs.js';
 
@@ -101,16 +102,12 @@ describe('labeling with the offline few-shot model', () => {
     await waitForRun(created.body.id);
     const stream = await h.http().get(`/v1/label-runs/${created.body.id}/events`).set('authorization', auth);
     expect(stream.headers['content-type']).toContain('text/event-stream');
-    const events = stream.text.trim().split('\n\n');
-    const last = JSON.parse(
-      events
-        .at(-1)!
-        .split('\n')
-        .find((line) => line.startsWith('data: '))!
-        .slice(6),
-    );
-    expect(events.at(-1)).toContain('event: progress');
-    expect(last.status).toBe('completed');
+    // An ended run: its snapshot (without the bulky prompt), then the end, and the stream closes.
+    const { events } = parseEventStream(stream.text);
+    expect(events.map((event) => event.event)).toEqual(['snapshot', 'end']);
+    expect(events[0]!.data).toMatchObject({ id: created.body.id, status: 'completed', done: 4 });
+    expect(events[0]!.data).not.toHaveProperty('prompt');
+    expect(events[1]).toMatchObject({ id: events[0]!.id, data: { status: 'completed' } });
   });
 
   it('rejects bad requests precisely', async () => {

@@ -5,6 +5,7 @@ import { defaultPrepare } from '../src/services/pipelines/pipelines-service.js';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { classify } from './helpers/classify.js';
 import { createTask, jsonl, upload } from './helpers/datasets.js';
+import { parseEventStream } from './helpers/event-stream.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import { seedTitlesTask, stepOf, waitForPipeline, type Step } from './helpers/pipelines.js';
 import { TITLE_WORDS } from './helpers/training.js';
@@ -54,8 +55,23 @@ describe('pipelines', () => {
       ['promote', 'pending'],
     ]);
 
+    const watching = h
+      .http()
+      .get(`/v1/pipelines/${created.body.id}/stream`)
+      .set('authorization', auth)
+      .then((r) => r);
     const done = await waitForPipeline(h, created.body.id);
     expect(done.status, JSON.stringify(done)).toBe('completed');
+    // The stream: a snapshot, then the steps as they change, and the end.
+    const { events } = parseEventStream((await watching).text);
+    expect(events[0]).toMatchObject({ event: 'snapshot', data: { id: created.body.id, status: 'running' } });
+    expect(events.filter((event) => event.event === 'snapshot')).toHaveLength(1);
+    expect(events.slice(1, -1).some((event) => 'steps' in event.data)).toBe(true);
+    for (const event of events.slice(1, -1)) expect(event.data).not.toHaveProperty('params');
+    expect(Object.assign({}, ...events.slice(0, -1).map((event) => event.data))).toEqual(
+      (await h.http().get(`/v1/pipelines/${created.body.id}`).set('authorization', auth)).body,
+    );
+    expect(events.at(-1)).toMatchObject({ event: 'end', data: { status: 'completed' } });
     expect(done.steps.every((s) => s.status === 'completed' && s.duration_ms !== null && s.cost_usd === 0)).toBe(true);
     const label = stepOf(done, 'label').outputs;
     expect(label).toMatchObject({ status: 'completed', done: 40, total: 40 });
@@ -87,6 +103,18 @@ describe('pipelines', () => {
     expect(board.body.entries.map((entry: { model: { id: string } }) => entry.model.id).sort()).toEqual(
       [candidate, baseline].sort(),
     );
+    // An ended evaluation's stream: its snapshot and the end.
+    const evaluationId = evaluate['evaluations'][0].evaluation_id;
+    const evaluationStream = parseEventStream(
+      (await h.http().get(`/v1/evaluations/${evaluationId}/stream`).set('authorization', auth)).text,
+    ).events;
+    expect(evaluationStream.map((event) => event.event)).toEqual(['snapshot', 'end']);
+    expect(evaluationStream[0]!.data).toMatchObject({ id: evaluationId, status: 'completed', eta_seconds: 0 });
+    const unknown = await h
+      .http()
+      .get('/v1/evaluations/01890a5d-ac96-774b-bcce-b302099a8057/stream')
+      .set('authorization', auth);
+    expect(unknown.status).toBe(404);
     const promote = stepOf(done, 'promote').outputs;
     expect(promote['best_candidate']).toBe(candidate);
     const routing = await h.http().get('/v1/tasks/titles/routing').set('authorization', auth);

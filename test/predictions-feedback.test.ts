@@ -91,6 +91,7 @@ describe('feedback, monitoring and the feedback loop', () => {
 
   it('reports traffic, fallback and error rates, latency, live accuracy per model and drift', async () => {
     // Two predictions served by the fallback while the champion fails.
+    const beforeFallback = new Date(Date.now() - 5).toISOString();
     fake.configure({ faults: { errorRate: 1 } });
     const fallback = await classify(h, 'titles', { inputs: ['podcast x', 'how to y'] });
     fake.configure({ faults: { errorRate: 0 } });
@@ -151,6 +152,38 @@ describe('feedback, monitoring and the feedback loop', () => {
     }, 0);
     expect(body.drift.psi).toBeCloseTo(expected, 10);
     expect(body.drift).toMatchObject({ reference_version_id: version, reference_split: 'train' });
+    // 12 predictions are under the default minimum sample of 100: no level is claimed.
+    expect(body.drift).toMatchObject({
+      level: null,
+      significant: false,
+      insufficient_sample: true,
+      sample: { predictions: 12, reference_rows: trainTotal, min_predictions: 100 },
+    });
+    const lowered = await h
+      .http()
+      .get(
+        `/v1/tasks/titles/monitoring?since=${started.toISOString()}&until=${until}&reference_version_id=${version}&min_predictions=12`,
+      )
+      .set('authorization', auth);
+    expect(lowered.body.drift).toMatchObject({ insufficient_sample: false, sample: { min_predictions: 12 } });
+    expect(lowered.body.drift.level).toBe(expected < 0.1 ? 'stable' : expected <= 0.25 ? 'moderate' : 'significant');
+    expect(lowered.body.drift.significant).toBe(expected > 0.25);
+
+    // Only the two fallback predictions: a PSI far above 0.25 on two answers is not a shift.
+    const two = await h
+      .http()
+      .get(`/v1/tasks/titles/monitoring?since=${beforeFallback}&until=${until}&reference_version_id=${version}`)
+      .set('authorization', auth);
+    expect(two.body.totals.predictions).toBe(2);
+    expect(two.body.drift).toMatchObject({
+      significant: false,
+      insufficient_sample: true,
+      level: null,
+      sample: { predictions: 2, min_predictions: 100 },
+    });
+    const outOfBounds = await h.http().get(`/v1/tasks/titles/monitoring?min_predictions=0`).set('authorization', auth);
+    expect(outOfBounds.status).toBe(400);
+    expect(outOfBounds.body.errors[0].field).toBe('query.min_predictions');
 
     // Without a reference, a prompt-only champion has no training data to compare with.
     const noReference = await h.http().get('/v1/tasks/titles/monitoring').set('authorization', auth);

@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
+import type { ResponseJson } from './helpers/response-json.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import {
   createFineTune,
@@ -149,6 +150,60 @@ describe('hosted fine-tuning', () => {
       .get(`/v1/model-versions/${second.model_version_id}`)
       .set('authorization', bearer(ADMIN_KEY));
     expect(child.body.parent_id).toBe(model.body.id);
+  });
+
+  it('pages every event of a fine-tune with more than 100, newest first, with a cursor', async () => {
+    // Batch size 1: a step event per example per epoch, 42 × 4 = 168 of them.
+    const created = await createFineTune(h, 'titles', hosted({ hyperparameters: { n_epochs: 4, batch_size: 1 } }));
+    const done = await waitForFineTune(h, created.body.id);
+    expect(done.status).toBe('succeeded');
+    const job = fake.state.jobs.get(done.provider_job_id)!;
+    await expect.poll(async () => (await getFineTune(h, done.id)).events.length, { timeout: 10_000 }).toBe(100);
+    await expect
+      .poll(
+        async () =>
+          (await h.runtime.database.pool.query('SELECT 1 FROM fine_tune_events WHERE fine_tune_id = $1', [done.id]))
+            .rowCount,
+        { timeout: 10_000 },
+      )
+      .toBe(job.events.length);
+    expect(job.events.length).toBeGreaterThan(170);
+
+    const seen: { id: string; created_at: string }[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { status: number; body: ResponseJson } = await h
+        .http()
+        .get(`/v1/fine-tunes/${done.id}/events?limit=50${cursor ? `&cursor=${cursor}` : ''}`)
+        .set('authorization', bearer(ADMIN_KEY));
+      expect(page.status).toBe(200);
+      expect(page.body.data.length).toBeLessThanOrEqual(50);
+      seen.push(...page.body.data);
+      cursor = page.body.next_cursor;
+      pages += 1;
+    } while (cursor && pages < 20);
+    expect(pages).toBe(Math.ceil(job.events.length / 50));
+    expect(seen.map((event) => event.id).sort()).toEqual(job.events.map((event) => event.id).sort());
+    const times = seen.map((event) => event.created_at);
+    expect(times).toEqual([...times].sort().reverse());
+    // The detail's 100 are the newest of them.
+    expect((await getFineTune(h, done.id)).events.map((event: { id: string }) => event.id)).toEqual(
+      seen.slice(0, 100).map((event) => event.id),
+    );
+
+    const tooMany = await h
+      .http()
+      .get(`/v1/fine-tunes/${done.id}/events?limit=101`)
+      .set('authorization', bearer(ADMIN_KEY));
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.errors[0].field).toBe('query.limit');
+    const badCursor = await h
+      .http()
+      .get(`/v1/fine-tunes/${done.id}/events?cursor=nonsense`)
+      .set('authorization', bearer(ADMIN_KEY));
+    expect(badCursor.status).toBe(400);
+    expect(badCursor.body.code).toBe('invalid_cursor');
   });
 
   it('stores the provider’s error when the job fails', async () => {

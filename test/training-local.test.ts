@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseEventStream } from './helpers/event-stream.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import { newId } from '../src/domain/ids.js';
 import type { ResponseJson } from './helpers/response-json.js';
@@ -29,8 +30,25 @@ describe('the local trainer', () => {
   it('trains in a worker thread, records epochs and the curve, stores the model in Postgres and evaluates it', async () => {
     const created = await createFineTune(h, 'titles', { dataset_version_id: version, provider: 'local', seed: 7 });
     expect(created.status).toBe(202);
+    // Watched from the start: the stream lasts until the run ends and its evaluation is decided.
+    const watching = h
+      .http()
+      .get(`/v1/fine-tunes/${created.body.id}/stream`)
+      .set('authorization', auth)
+      .then((r) => r);
     const done = await waitForFineTune(h, created.body.id, 60_000);
     expect(done).toMatchObject({ status: 'succeeded', provider: 'local', base_model: 'local-linear', cost_usd: 0 });
+    const streamed = await watching;
+    expect(streamed.headers['content-type']).toContain('text/event-stream');
+    const { events } = parseEventStream(streamed.text);
+    expect(events[0]).toMatchObject({ event: 'snapshot', data: { id: created.body.id } });
+    expect(events.at(-1)).toMatchObject({ event: 'end', data: { id: created.body.id, status: 'succeeded' } });
+    const changes = events.slice(1, -1);
+    expect(changes.some((event) => event.event === 'status' && event.data['status'] === 'succeeded')).toBe(true);
+    for (const event of changes) expect(event.data).not.toHaveProperty('dataset_version_id');
+    const streamedFinal = Object.assign({}, events[0]!.data, ...changes.map((event) => event.data));
+    expect(streamedFinal['auto_evaluation']).not.toBeNull();
+    expect(streamedFinal['model_version_id']).toBe(done.model_version_id);
     expect(done.timeline.map((step: { status: string }) => step.status)).toEqual(['pending', 'running', 'succeeded']);
     expect(done.curve.length).toBeGreaterThan(0);
     expect(done.events.length).toBe(done.curve.length);

@@ -38,6 +38,7 @@ import { installValidators } from './plugins/validation.js';
 import { apiKeysRoutes } from './routes/api-keys/index.js';
 import { datasetsRoutes } from './routes/datasets/index.js';
 import { labelRunsRoutes } from './routes/label-runs/index.js';
+import { eventStreams } from './sse.js';
 import { fineTunesRoutes } from './routes/fine-tunes/index.js';
 import { modelVersionsRoutes } from './routes/model-versions/index.js';
 import type { ModelEndpointsService } from '../services/model-versions/model-endpoints-service.js';
@@ -85,6 +86,9 @@ export interface AppDeps {
   queues: Queues;
   metrics: Registry;
 }
+
+/** How often an event stream reads its resource. */
+const STREAM_INTERVAL_MS = 1_000;
 
 // A caller's request id is kept if it looks like one, so logs can be followed across services.
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -134,22 +138,33 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
     exports: services.datasetExports,
     importMaxBytes: config.importMaxBytes,
   });
-  await app.register(labelRunsRoutes, { labelRuns: services.labelRuns });
-  await app.register(fineTunesRoutes, { fineTunes: services.fineTunes });
+  // One event-stream mechanism for everything that runs in the background.
+  const streams = eventStreams(app, {
+    intervalMs: STREAM_INTERVAL_MS,
+    heartbeatMs: config.sseHeartbeatMs,
+    maxDurationMs: config.sseMaxDurationMs,
+    registry: metrics,
+  });
+  await app.register(labelRunsRoutes, { labelRuns: services.labelRuns, streams });
+  await app.register(fineTunesRoutes, { fineTunes: services.fineTunes, streams });
   await app.register(modelVersionsRoutes, {
     modelVersions: services.modelVersions,
     routing: services.routing,
     evaluations: services.evaluations,
     modelEndpoints: services.modelEndpoints,
   });
-  await app.register(evaluationsRoutes, { evaluations: services.evaluations, leaderboard: services.leaderboard });
+  await app.register(evaluationsRoutes, {
+    evaluations: services.evaluations,
+    leaderboard: services.leaderboard,
+    streams,
+  });
   await app.register(routingRoutes, { routing: services.routing });
   await app.register(classifyRoutes, {
     classify: services.classify,
     maxBatch: config.classify.maxBatch,
     maxTextChars: config.maxTextChars,
   });
-  await app.register(pipelinesRoutes, { pipelines: services.pipelines });
+  await app.register(pipelinesRoutes, { pipelines: services.pipelines, streams });
   await app.register(costProjectionsRoutes, { costProjections: services.costProjections });
   await app.register(predictionsRoutes, { predictions: services.predictions, monitoring: services.monitoring });
   await app.register(apiKeysRoutes, { apiKeys: services.apiKeys });

@@ -43,6 +43,17 @@ export function afterCursor(cursor: string | undefined): string | undefined {
   return after;
 }
 
+/**
+ * A composite key a cursor points after (a timestamp and an id, say), read by `parse`; a cursor
+ * this API did not make, or whose key `parse` refuses, is a 400.
+ */
+export function afterKeyCursor<T>(cursor: string | undefined, parse: (after: unknown) => T | undefined): T | undefined {
+  if (cursor === undefined) return undefined;
+  const after = parse(cursorKey(cursor));
+  if (after === undefined) throw errors.invalidCursor();
+  return after;
+}
+
 /** Repositories fetch `limit + 1` rows; the extra one only tells whether another page exists. */
 export function toPage<T extends { id: string }>(rows: T[], limit: number): Page<T> {
   return toPageBy(rows, limit, (row) => row.id);

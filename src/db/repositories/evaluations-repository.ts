@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, lt, notExists, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
+import { recentProgress, type RecentProgress } from './progress-buckets.js';
 import {
   evaluationItems,
   evaluationPredictions,
@@ -140,6 +141,16 @@ export const evaluationsRepository = (db: Executor) => ({
       .from(evaluationPredictions)
       .where(eq(evaluationPredictions.evaluationId, id));
     return row?.n ?? 0;
+  },
+
+  /** Predictions per second over the rate window: the evaluation's progress samples. */
+  async recentProgress(id: string, tx: Executor = db): Promise<RecentProgress> {
+    return recentProgress(
+      tx,
+      evaluationPredictions,
+      evaluationPredictions.createdAt,
+      eq(evaluationPredictions.evaluationId, id),
+    );
   },
 
   /** Every row with its true label and prediction, in order. */

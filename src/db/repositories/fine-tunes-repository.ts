@@ -129,6 +129,27 @@ export const fineTunesRepository = (db: Executor) => ({
       .limit(limit);
   },
 
+  /** Newest first, after `after` (the last event of the previous page) when given. */
+  async eventsPage(
+    id: string,
+    page: { limit: number; after?: { createdAt: Date; eventId: string } },
+    tx: Executor = db,
+  ) {
+    return tx
+      .select()
+      .from(fineTuneEvents)
+      .where(
+        and(
+          eq(fineTuneEvents.fineTuneId, id),
+          page.after
+            ? sql`(${fineTuneEvents.createdAt}, ${fineTuneEvents.eventId}) < (${page.after.createdAt.toISOString()}::timestamptz, ${page.after.eventId})`
+            : undefined,
+        ),
+      )
+      .orderBy(desc(fineTuneEvents.createdAt), desc(fineTuneEvents.eventId))
+      .limit(page.limit + 1);
+  },
+
   async addCheckpoints(
     id: string,
     checkpoints: Omit<typeof fineTuneCheckpoints.$inferInsert, 'fineTuneId'>[],

@@ -1,5 +1,6 @@
 import { and, asc, desc, eq, gte, inArray, lt, notExists, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
+import { recentProgress, type RecentProgress } from './progress-buckets.js';
 import {
   labelResults,
   labelRunItems,
@@ -16,8 +17,6 @@ export interface RunProgress {
   inputTokens: number;
   outputTokens: number;
   costUsd: number;
-  /** Results written in the last minute: the current rate. */
-  lastMinute: number;
 }
 
 export type NewResult = typeof labelResults.$inferInsert;
@@ -125,11 +124,15 @@ export const labelRunsRepository = (db: Executor) => ({
         inputTokens: sql<number>`coalesce(sum(${labelResults.inputTokens}), 0)::int`,
         outputTokens: sql<number>`coalesce(sum(${labelResults.outputTokens}), 0)::int`,
         costUsd: sql<number>`coalesce(sum(${labelResults.costUsd}), 0)::float8`,
-        lastMinute: sql<number>`count(*) FILTER (WHERE ${labelResults.createdAt} > now() - interval '60 seconds')::int`,
       })
       .from(labelResults)
       .where(eq(labelResults.runId, runId));
     return row!;
+  },
+
+  /** Answers per second over the rate window: the run's progress samples. */
+  async recentProgress(runId: string, tx: Executor = db): Promise<RecentProgress> {
+    return recentProgress(tx, labelResults, labelResults.createdAt, eq(labelResults.runId, runId));
   },
 
   async results(runId: string, tx: Executor = db): Promise<LabelResultRecord[]> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { populationStability } from './psi.js';
+import { driftReading, populationStability } from './psi.js';
 
 describe('populationStability', () => {
   it('is zero for identical shares, whatever the counts', () => {
@@ -32,5 +32,30 @@ describe('populationStability', () => {
     expect(result.psi).toBeGreaterThan(0.1);
     expect(result.psi).toBeLessThan(0.25);
     expect(result.level).toBe('moderate');
+  });
+});
+
+describe('driftReading', () => {
+  // Two predictions, both of the rarer label: a huge PSI that means nothing yet.
+  const tiny = populationStability({ a: 90, b: 10 }, { b: 2 }, ['a', 'b'])!;
+
+  it('never calls a shift significant below the minimum sample, and says so with the counts', () => {
+    expect(tiny.level).toBe('significant');
+    const reading = driftReading(tiny, { predictions: 2, referenceRows: 100 }, 100);
+    expect(reading).toMatchObject({
+      psi: tiny.psi,
+      level: null,
+      significant: false,
+      insufficient_sample: true,
+      sample: { predictions: 2, reference_rows: 100, min_predictions: 100 },
+    });
+  });
+
+  it('reads the level as usual from the minimum sample on', () => {
+    const enough = populationStability({ a: 90, b: 10 }, { a: 50, b: 50 }, ['a', 'b'])!;
+    const reading = driftReading(enough, { predictions: 100, referenceRows: 100 }, 100);
+    expect(reading).toMatchObject({ level: 'significant', significant: true, insufficient_sample: false });
+    const stable = populationStability({ a: 1, b: 1 }, { a: 100, b: 100 }, ['a', 'b'])!;
+    expect(driftReading(stable, { predictions: 200, referenceRows: 2 }, 100).significant).toBe(false);
   });
 });

@@ -33,3 +33,26 @@ export function populationStability(
   const psi = rows.reduce((sum, row) => sum + row.contribution, 0);
   return { psi, level: psi < 0.1 ? 'stable' : psi <= 0.25 ? 'moderate' : 'significant', labels: rows };
 }
+
+/** Below this many predictions in the window a PSI is noise (two predictions gave 7.07), not drift. */
+export const DEFAULT_MIN_DRIFT_SAMPLE = 100;
+
+/**
+ * The PSI read against a minimum sample: with fewer predictions than `minPredictions` the index is
+ * still shown, but no level is claimed and it is never `significant`.
+ */
+export function driftReading(
+  result: PsiResult,
+  counts: { predictions: number; referenceRows: number },
+  minPredictions: number,
+) {
+  const { predictions, referenceRows } = counts;
+  const insufficient = predictions < minPredictions;
+  return {
+    ...result,
+    level: insufficient ? null : result.level,
+    significant: !insufficient && result.level === 'significant',
+    insufficient_sample: insufficient,
+    sample: { predictions, reference_rows: referenceRows, min_predictions: minPredictions },
+  };
+}

@@ -11,6 +11,7 @@ import {
 import { rowOutcomes } from '../../domain/evaluation/row-outcomes.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
+import { type RateEstimate, samplesFromBuckets, slidingRate } from '../../domain/progress/sliding-rate.js';
 import { errors } from '../../errors.js';
 import { evaluationChunkJob, type Queues } from '../../queues/queue-registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
@@ -29,7 +30,15 @@ export const evaluationsService = (deps: {
   shutDown: Pick<ShutDownModels, 'refuse'>;
   evaluationsRepo: Pick<
     EvaluationsRepository,
-    'findById' | 'insert' | 'answered' | 'listForTask' | 'rows' | 'latestForModels' | 'listActive' | 'transition'
+    | 'findById'
+    | 'insert'
+    | 'answered'
+    | 'recentProgress'
+    | 'listForTask'
+    | 'rows'
+    | 'latestForModels'
+    | 'listActive'
+    | 'transition'
   >;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
   datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
@@ -91,8 +100,14 @@ export const evaluationsService = (deps: {
       return evaluation;
     },
 
-    async progress(evaluation: EvaluationRecord) {
-      return { answered: await deps.evaluationsRepo.answered(evaluation.id) };
+    /** Rows answered, and the rate and ETA from the last 30 s of answers (an ETA of 0 once it ended). */
+    async progress(evaluation: EvaluationRecord): Promise<{ answered: number; rate: RateEstimate }> {
+      const answered = await deps.evaluationsRepo.answered(evaluation.id);
+      if (!['queued', 'running'].includes(evaluation.status))
+        return { answered, rate: { perSecond: null, etaSeconds: 0 } };
+      const recent = await deps.evaluationsRepo.recentProgress(evaluation.id);
+      const rate = slidingRate(samplesFromBuckets(recent.buckets, answered), recent.nowMs, evaluation.total - answered);
+      return { answered, rate };
     },
 
     async list(taskRef: string, page: { limit: number; cursor?: string }) {

@@ -4,7 +4,7 @@ import type { ModelVersionsRepository } from '../../db/repositories/model-versio
 import { TERMINAL_FINE_TUNE_STATUSES, type FineTuneRecord } from '../../db/schema/fine-tunes.js';
 import { fineTuningTokenLimit } from '../../domain/datasets/token-limits.js';
 import { newId } from '../../domain/ids.js';
-import { afterCursor, toPage } from '../../domain/pagination.js';
+import { afterCursor, afterKeyCursor, toPage, toPageBy } from '../../domain/pagination.js';
 import { PRICE_TABLE_DATE, type PriceOverrides } from '../../domain/pricing.js';
 import type { FineTuneRequest } from '../../domain/training/fine-tune-request.js';
 import { autoEpochs, billableTokens, preflightProblems } from '../../domain/training/preflight.js';
@@ -25,6 +25,14 @@ import { buildTrainingFile } from './training-files.js';
 /** How long a succeeded fine-tune's own step has to decide its automatic evaluation before the resume chore does. */
 const AUTO_EVALUATION_GRACE_MS = 120_000;
 
+/** An events cursor's key: the last event's time and id (provider ids carry no order of their own). */
+const eventKey = (after: unknown) => {
+  if (typeof after !== 'string') return undefined;
+  const space = after.indexOf(' ');
+  const createdAt = new Date(after.slice(0, space));
+  return space > 0 && !Number.isNaN(createdAt.getTime()) ? { createdAt, eventId: after.slice(space + 1) } : undefined;
+};
+
 export type CreateFineTuneInput = FineTuneRequest<ProviderName>;
 
 export const fineTunesService = (deps: {
@@ -36,6 +44,7 @@ export const fineTunesService = (deps: {
     | 'insert'
     | 'transitions'
     | 'events'
+    | 'eventsPage'
     | 'checkpoints'
     | 'list'
     | 'listActive'
@@ -207,6 +216,16 @@ export const fineTunesService = (deps: {
         deps.fineTunesRepo.checkpoints(fineTune.id),
       ]);
       return { fineTune, transitions, events, checkpoints };
+    },
+
+    /** Every stored event, newest first, a page at a time. */
+    async events(id: string, page: { limit: number; cursor?: string }) {
+      const fineTune = await getFineTune(id);
+      const rows = await deps.fineTunesRepo.eventsPage(fineTune.id, {
+        limit: page.limit,
+        after: afterKeyCursor(page.cursor, eventKey),
+      });
+      return toPageBy(rows, page.limit, (row) => `${row.createdAt.toISOString()} ${row.eventId}`);
     },
 
     async list(taskRef: string, page: { limit: number; cursor?: string }) {

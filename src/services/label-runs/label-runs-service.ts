@@ -17,6 +17,7 @@ import { resumeChunks } from '../chunk-resume.js';
 import { findOr404 } from '../lookup.js';
 import { requireUsableProvider } from '../provider-checks.js';
 import type { ShutDownModels } from '../model-versions/shut-down-models.js';
+import { type RateEstimate, samplesFromBuckets, slidingRate } from '../../domain/progress/sliding-rate.js';
 
 /** Examples per job on the labeling queue: small enough that a retried job redoes little. */
 const CHUNK_SIZE = 25;
@@ -27,7 +28,11 @@ export type CreateLabelRunInput = LabelRunRequest<ProviderName>;
 export interface LabelRunView {
   run: LabelRunRecord;
   progress: RunProgress;
+  /** From the answers of the last 30 s; no rate and an ETA of 0 once the run has ended. */
+  rate: RateEstimate;
 }
+
+const ENDED: readonly string[] = ['completed', 'failed', 'cancelled'];
 
 export const labelRunsService = (deps: {
   /** Refuses models past their shutdown date on their connection, before anything is written. */
@@ -35,7 +40,14 @@ export const labelRunsService = (deps: {
   db: Database;
   labelRunsRepo: Pick<
     LabelRunsRepository,
-    'findById' | 'progress' | 'insert' | 'listForVersion' | 'transition' | 'resultsPage' | 'listActive'
+    | 'findById'
+    | 'progress'
+    | 'recentProgress'
+    | 'insert'
+    | 'listForVersion'
+    | 'transition'
+    | 'resultsPage'
+    | 'listActive'
   >;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'loadAll'>;
   datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
@@ -47,10 +59,14 @@ export const labelRunsService = (deps: {
   const getRun = (id: string): Promise<LabelRunRecord> =>
     findOr404('label run', id, (known) => deps.labelRunsRepo.findById(known));
 
-  const view = async (run: LabelRunRecord): Promise<LabelRunView> => ({
-    run,
-    progress: await deps.labelRunsRepo.progress(run.id),
-  });
+  const view = async (run: LabelRunRecord): Promise<LabelRunView> => {
+    const progress = await deps.labelRunsRepo.progress(run.id);
+    if (ENDED.includes(run.status)) return { run, progress, rate: { perSecond: null, etaSeconds: 0 } };
+    const answered = progress.labeled + progress.unparseable + progress.failed;
+    const recent = await deps.labelRunsRepo.recentProgress(run.id);
+    const rate = slidingRate(samplesFromBuckets(recent.buckets, answered), recent.nowMs, run.total - answered);
+    return { run, progress, rate };
+  };
 
   const chunkJobs = (run: LabelRunRecord) =>
     Array.from({ length: Math.ceil(run.total / CHUNK_SIZE) }, (_, index) => {

@@ -1,7 +1,7 @@
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
 import type { MonitoringRow, PredictionsRepository } from '../../db/repositories/predictions-repository.js';
 import type { RoutingRepository } from '../../db/repositories/routing-repository.js';
-import { populationStability } from '../../domain/monitoring/psi.js';
+import { DEFAULT_MIN_DRIFT_SAMPLE, driftReading, populationStability } from '../../domain/monitoring/psi.js';
 import { errors } from '../../errors.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
@@ -14,6 +14,8 @@ export interface MonitoringQuery {
   until?: Date;
   bucketSeconds?: number;
   referenceVersionId?: string;
+  /** Predictions the window needs before drift can be called significant. */
+  minPredictions?: number;
 }
 
 const ratio = (part: number, whole: number) => (whole === 0 ? null : part / whole);
@@ -107,17 +109,26 @@ export const monitoringService = (deps: {
       const perModel = (row: MonitoringRow) => ({ model_version_id: row.model_version_id!, ...figures(row) });
       const drift =
         'reason' in reference
-          ? { psi: null, level: null, reason: reference.reason }
+          ? { psi: null, level: null, significant: false, reason: reference.reason }
           : (() => {
               const result = populationStability(reference.distribution, predicted, labels);
+              const count = (counts: Record<string, number>) =>
+                labels.reduce((sum, label) => sum + (counts[label] ?? 0), 0);
               return {
                 reference_version_id: reference.versionId,
                 reference_split: reference.split,
-                ...(result ?? {
-                  psi: null,
-                  level: null,
-                  reason: 'no labeled predictions or reference rows to compare',
-                }),
+                ...(result
+                  ? driftReading(
+                      result,
+                      { predictions: count(predicted), referenceRows: count(reference.distribution) },
+                      query.minPredictions ?? DEFAULT_MIN_DRIFT_SAMPLE,
+                    )
+                  : {
+                      psi: null,
+                      level: null,
+                      significant: false,
+                      reason: 'no labeled predictions or reference rows to compare',
+                    }),
               };
             })();
       return {

@@ -56,7 +56,19 @@ const ProjectionBody = Type.Object(
   { additionalProperties: false },
 );
 
-const Series = Type.Array(Type.Number());
+const Series = Type.Optional(Type.Array(Type.Number(), { description: 'Per day; only with `?include=daily`' }));
+
+const ProjectionQuery = Type.Object(
+  {
+    include: Type.Optional(
+      Type.Enum(['daily'], {
+        description:
+          '`daily`: add the per-day arrays (`volume`, each option’s `daily_usd` and `cumulative_usd`); left out by default, as they are most of the answer',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
 const Projection = Type.Object({
   price_table_date: Type.String(),
   days: Type.Integer(),
@@ -111,6 +123,7 @@ export const costProjectionsRoutes: FastifyPluginAsyncTypebox<{ costProjections:
       tags: ['costs'],
       operationId: 'projectCosts',
       summary: 'Cumulative cost of each option over time, training included, with break-even days and an SVG chart',
+      querystring: ProjectionQuery,
       body: ProjectionBody,
       response: { 200: Projection, ...authenticatedErrors() },
     },
@@ -122,7 +135,13 @@ export const costProjectionsRoutes: FastifyPluginAsyncTypebox<{ costProjections:
           .type('image/svg+xml')
           .serializer(String)
           .send(svg as never);
-      return { ...projection, svg };
+      if (request.query.include === 'daily') return { ...projection, svg };
+      const { volume: _volume, options, ...summary } = projection;
+      return {
+        ...summary,
+        options: options.map(({ daily_usd: _daily, cumulative_usd: _cumulative, ...option }) => option),
+        svg,
+      };
     },
   });
 };

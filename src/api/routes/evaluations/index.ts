@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { EVALUATION_STATUSES, type EvaluationRecord } from '../../../db/schema/evaluations.js';
 import { SPLITS } from '../../../domain/datasets/rows.js';
+import type { RateEstimate } from '../../../domain/progress/sliding-rate.js';
 import type { EvaluationsService } from '../../../services/evaluations/evaluations-service.js';
 import type { LeaderboardService } from '../../../services/evaluations/leaderboard.js';
 import {
@@ -15,6 +16,7 @@ import {
   Timestamp,
 } from '../../schemas/common.js';
 import { metricsSummary } from '../../schemas/metrics-summary.js';
+import { type OpenEventStream, STREAM_SUMMARY, streamResponse } from '../../sse.js';
 import { ModelVersion, presentModelVersion } from '../model-versions/index.js';
 import { inBody, inPath, inQuery, taskInPath } from '../../task-bindings.js';
 
@@ -30,6 +32,14 @@ const Evaluation = Type.Object({
   status: Type.Enum([...EVALUATION_STATUSES]),
   total: Type.Integer(),
   answered: Type.Integer(),
+  rate_per_minute: Nullable(
+    Type.Integer({
+      description: 'Rows answered per minute over the last 30 s; null until there are 3 seconds of answers',
+    }),
+  ),
+  eta_seconds: Nullable(
+    Type.Integer({ description: 'Seconds left at that rate; null while the rate is unknown, 0 once it ended' }),
+  ),
   metrics: Nullable(Loose),
   error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
   created_at: Timestamp,
@@ -37,7 +47,13 @@ const Evaluation = Type.Object({
   finished_at: NullableTimestamp,
 });
 
-const present = (evaluation: EvaluationRecord, answered: number) => ({
+const present = (
+  evaluation: EvaluationRecord,
+  { answered, rate }: { answered: number; rate: RateEstimate } = {
+    answered: 0,
+    rate: { perSecond: null, etaSeconds: null },
+  },
+) => ({
   id: evaluation.id,
   task_id: evaluation.taskId,
   model_version_id: evaluation.modelVersionId,
@@ -46,6 +62,8 @@ const present = (evaluation: EvaluationRecord, answered: number) => ({
   status: evaluation.status,
   total: evaluation.total,
   answered,
+  rate_per_minute: rate.perSecond === null ? null : Math.round(rate.perSecond * 60),
+  eta_seconds: rate.etaSeconds,
   metrics: evaluation.metrics,
   error: evaluation.errorCode ? { code: evaluation.errorCode, message: evaluation.errorMessage ?? '' } : null,
   created_at: iso(evaluation.createdAt),
@@ -53,14 +71,17 @@ const present = (evaluation: EvaluationRecord, answered: number) => ({
   finished_at: isoOrNull(evaluation.finishedAt),
 });
 
+const TERMINAL_EVALUATION = new Set(['completed', 'failed', 'cancelled']);
+
 const Split = Type.Enum([...SPLITS], { default: 'test' });
 
 export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
   evaluations: EvaluationsService;
   leaderboard: LeaderboardService;
-}> = async (app, { evaluations, leaderboard }) => {
+  streams: OpenEventStream;
+}> = async (app, { evaluations, leaderboard, streams }) => {
   const withProgress = async (evaluation: EvaluationRecord) =>
-    present(evaluation, (await evaluations.progress(evaluation)).answered);
+    present(evaluation, await evaluations.progress(evaluation));
 
   app.post('/v1/evaluations', {
     config: {
@@ -88,7 +109,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
         datasetVersionId: request.body.dataset_version_id,
         split: request.body.split,
       });
-      return reply.status(202).header('location', `/v1/evaluations/${evaluation.id}`).send(present(evaluation, 0));
+      return reply.status(202).header('location', `/v1/evaluations/${evaluation.id}`).send(present(evaluation));
     },
   });
 
@@ -119,6 +140,27 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
       response: { 200: Evaluation, ...authenticatedErrors(404) },
     },
     handler: async (request) => withProgress(await evaluations.get(request.params.evaluation)),
+  });
+
+  app.get('/v1/evaluations/:evaluation/stream', {
+    config: { access: 'read', tasks: [inPath('evaluation', 'evaluation')] },
+    schema: {
+      tags,
+      operationId: 'streamEvaluation',
+      summary: STREAM_SUMMARY,
+      params: Type.Object({ evaluation: Type.String({ format: 'uuid' }) }),
+      produces: ['text/event-stream'],
+      response: { 200: streamResponse, ...authenticatedErrors(404) },
+    },
+    handler: async (request, reply) => {
+      const id = request.params.evaluation;
+      await evaluations.get(id); // 404 before the stream starts
+      streams(request, reply, {
+        key: `evaluation:${id}`,
+        load: async () => withProgress(await evaluations.get(id)),
+        terminal: (resource) => TERMINAL_EVALUATION.has(String(resource['status'])),
+      });
+    },
   });
 
   app.post('/v1/evaluations/:evaluation/retry', {

@@ -1,16 +1,20 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FineTunesService } from '../../../services/fine-tunes/fine-tunes-service.js';
 import { authenticatedErrors, presentPage } from '../../schemas/common.js';
+import { type OpenEventStream, STREAM_SUMMARY, streamResponse } from '../../sse.js';
+import { TERMINAL_FINE_TUNE_STATUSES } from '../../../db/schema/fine-tunes.js';
 import {
   CreateFineTuneBody,
   FineTune,
   FineTuneDetail,
+  FineTuneEventPage,
   FineTunePage,
   FineTuneParams,
   fineTuneInput,
   ListQuery,
   Preflight,
   presentDetail,
+  presentEvent,
   presentFineTune,
   TaskParams,
 } from './schemas.js';
@@ -18,10 +22,15 @@ import { inBody, inPath, taskInPath } from '../../task-bindings.js';
 
 const tags = ['training'];
 
-export const fineTunesRoutes: FastifyPluginAsyncTypebox<{ fineTunes: FineTunesService }> = async (
-  app,
-  { fineTunes },
-) => {
+/** Ended, and for a success the automatic evaluation decided too (what a pipeline waits for). */
+const streamEnded = (resource: Record<string, unknown>) =>
+  (TERMINAL_FINE_TUNE_STATUSES as readonly unknown[]).includes(resource['status']) &&
+  (resource['status'] !== 'succeeded' || resource['model_version_id'] === null || resource['auto_evaluation'] !== null);
+
+export const fineTunesRoutes: FastifyPluginAsyncTypebox<{
+  fineTunes: FineTunesService;
+  streams: OpenEventStream;
+}> = async (app, { fineTunes, streams }) => {
   app.post('/v1/tasks/:task/fine-tunes', {
     config: {
       access: 'write',
@@ -80,6 +89,41 @@ export const fineTunesRoutes: FastifyPluginAsyncTypebox<{ fineTunes: FineTunesSe
       response: { 200: FineTuneDetail, ...authenticatedErrors(404) },
     },
     handler: async (request) => presentDetail(await fineTunes.detail(request.params.fine_tune)),
+  });
+
+  app.get('/v1/fine-tunes/:fine_tune/events', {
+    config: { access: 'read', tasks: [inPath('fine_tune', 'fineTune')] },
+    schema: {
+      tags,
+      operationId: 'listFineTuneEvents',
+      summary: 'Every stored provider (or local trainer) event of a fine-tune, newest first, paged',
+      params: FineTuneParams,
+      querystring: ListQuery,
+      response: { 200: FineTuneEventPage, ...authenticatedErrors(404) },
+    },
+    handler: async (request) =>
+      presentPage(await fineTunes.events(request.params.fine_tune, request.query), presentEvent),
+  });
+
+  app.get('/v1/fine-tunes/:fine_tune/stream', {
+    config: { access: 'read', tasks: [inPath('fine_tune', 'fineTune')] },
+    schema: {
+      tags,
+      operationId: 'streamFineTune',
+      summary: `${STREAM_SUMMARY}; ends once a success has its automatic evaluation decided`,
+      params: FineTuneParams,
+      produces: ['text/event-stream'],
+      response: { 200: streamResponse, ...authenticatedErrors(404) },
+    },
+    handler: async (request, reply) => {
+      const id = request.params.fine_tune;
+      await fineTunes.getFineTune(id); // 404 before the stream starts
+      streams(request, reply, {
+        key: `fine-tune:${id}`,
+        load: async () => presentFineTune(await fineTunes.getFineTune(id)),
+        terminal: streamEnded,
+      });
+    },
   });
 
   app.post('/v1/fine-tunes/:fine_tune/cancel', {

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from 'typebox';
-import { FINE_TUNE_STATUSES, type FineTuneRecord } from '../../../db/schema/fine-tunes.js';
+import { FINE_TUNE_STATUSES, type FineTuneEventRecord, type FineTuneRecord } from '../../../db/schema/fine-tunes.js';
 import type { FineTuneRequest } from '../../../domain/training/fine-tune-request.js';
 import type { CreateFineTuneInput, FineTunesService } from '../../../services/fine-tunes/fine-tunes-service.js';
 import {
@@ -157,20 +157,23 @@ export const FineTune = Type.Object({
   finished_at: NullableTimestamp,
 });
 
+const FineTuneEvent = Type.Object({
+  id: Type.String(),
+  created_at: Timestamp,
+  level: Type.String(),
+  type: Nullable(Type.String()),
+  message: Type.String(),
+  data: Nullable(Loose),
+});
+
+export const FineTuneEventPage = pageOf(FineTuneEvent);
+
 export const FineTuneDetail = Type.Object({
   ...FineTune.properties,
   timeline: Type.Array(Type.Object({ status: Type.String(), at: Timestamp, detail: Nullable(Type.String()) })),
-  events: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      created_at: Timestamp,
-      level: Type.String(),
-      type: Nullable(Type.String()),
-      message: Type.String(),
-      data: Nullable(Loose),
-    }),
-    { description: 'Newest first (the latest 100)' },
-  ),
+  events: Type.Array(FineTuneEvent, {
+    description: 'Newest first, the latest 100; every one, paged, at `GET /v1/fine-tunes/{id}/events`',
+  }),
   checkpoints: Type.Array(
     Type.Object({ id: Type.String(), step: Type.Integer(), model: Type.String(), metrics: Nullable(Loose) }),
   ),
@@ -205,6 +208,15 @@ export const presentFineTune = (f: FineTuneRecord) => ({
   finished_at: isoOrNull(f.finishedAt),
 });
 
+export const presentEvent = (e: FineTuneEventRecord) => ({
+  id: e.eventId,
+  created_at: iso(e.createdAt),
+  level: e.level,
+  type: e.type,
+  message: e.message,
+  data: e.data,
+});
+
 export const presentDetail = ({
   fineTune,
   transitions,
@@ -213,13 +225,6 @@ export const presentDetail = ({
 }: Awaited<ReturnType<FineTunesService['detail']>>) => ({
   ...presentFineTune(fineTune),
   timeline: transitions.map((t) => ({ status: t.status, at: iso(t.at), detail: t.detail })),
-  events: events.map((e) => ({
-    id: e.eventId,
-    created_at: iso(e.createdAt),
-    level: e.level,
-    type: e.type,
-    message: e.message,
-    data: e.data,
-  })),
+  events: events.map(presentEvent),
   checkpoints: checkpoints.map((c) => ({ id: c.checkpointId, step: c.step, model: c.model, metrics: c.metrics })),
 });

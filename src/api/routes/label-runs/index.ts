@@ -1,8 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { LabelRunsService } from '../../../services/label-runs/label-runs-service.js';
 import { authenticatedErrors, presentPage } from '../../schemas/common.js';
-import { eventStreams } from '../../sse.js';
+import { type OpenEventStream, STREAM_SUMMARY, streamResponse } from '../../sse.js';
 import {
   CreateLabelRunBody,
   isTerminal,
@@ -19,14 +18,11 @@ import {
 import { inPath } from '../../task-bindings.js';
 
 const tags = ['labeling'];
-const PROGRESS_INTERVAL_MS = 1_000;
 
-export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsService }> = async (
-  app,
-  { labelRuns },
-) => {
-  const openStream = eventStreams(app);
-
+export const labelRunsRoutes: FastifyPluginAsyncTypebox<{
+  labelRuns: LabelRunsService;
+  streams: OpenEventStream;
+}> = async (app, { labelRuns, streams }) => {
   app.post('/v1/dataset-versions/:version/label-runs', {
     config: { access: 'write', idempotent: true, tasks: [inPath('version', 'datasetVersion')] },
     schema: {
@@ -71,27 +67,33 @@ export const labelRunsRoutes: FastifyPluginAsyncTypebox<{ labelRuns: LabelRunsSe
     handler: async (request) => presentRun(await labelRuns.get(request.params.run)),
   });
 
-  app.get('/v1/label-runs/:run/events', {
-    config: { access: 'read', tasks: [inPath('run', 'labelRun')] },
-    schema: {
-      tags,
-      operationId: 'streamLabelRun',
-      summary: 'Progress as server-sent events (`progress` every second, the last when the run ends)',
-      params: RunParams,
-      produces: ['text/event-stream'],
-      response: {
-        200: Type.String({ description: 'text/event-stream of `progress` events' }),
-        ...authenticatedErrors(404),
+  // `/events` is the original path of the same stream; `/stream` is the one every resource has.
+  for (const [path, operationId] of [
+    ['/v1/label-runs/:run/stream', 'streamLabelRun'],
+    ['/v1/label-runs/:run/events', 'streamLabelRunEvents'],
+  ] as const) {
+    app.get(path, {
+      config: { access: 'read', tasks: [inPath('run', 'labelRun')] },
+      schema: {
+        tags,
+        operationId,
+        summary: `${STREAM_SUMMARY}; without the prompt`,
+        params: RunParams,
+        produces: ['text/event-stream'],
+        response: { 200: streamResponse, ...authenticatedErrors(404) },
       },
-    },
-    handler: async (request, reply) => {
-      await labelRuns.get(request.params.run); // 404 before the stream starts
-      openStream(request, reply, PROGRESS_INTERVAL_MS, async () => {
-        const run = presentRun(await labelRuns.get(request.params.run));
-        return { event: 'progress', data: run, done: isTerminal(run.status) };
-      });
-    },
-  });
+      handler: async (request, reply) => {
+        const { run } = request.params;
+        await labelRuns.get(run); // 404 before the stream starts
+        streams(request, reply, {
+          key: `label-run:${run}`,
+          load: async () => presentRun(await labelRuns.get(run)),
+          terminal: (resource) => isTerminal(String(resource['status'])),
+          omit: ['prompt'],
+        });
+      },
+    });
+  }
 
   app.post('/v1/label-runs/:run/cancel', {
     config: { access: 'write', tasks: [inPath('run', 'labelRun')] },

@@ -147,8 +147,12 @@ export const LabelRun = Type.Object({
   input_tokens: Type.Integer(),
   output_tokens: Type.Integer(),
   cost_usd: Type.Number(),
-  rate_per_minute: Type.Integer({ description: 'Examples answered in the last minute' }),
-  eta_seconds: Nullable(Type.Integer()),
+  rate_per_minute: Nullable(
+    Type.Integer({ description: 'Answers per minute over the last 30 s; null until there are 3 seconds of answers' }),
+  ),
+  eta_seconds: Nullable(
+    Type.Integer({ description: 'Seconds left at that rate; null while the rate is unknown, 0 once the run ended' }),
+  ),
   error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
   stop_reason: Nullable(Type.String()),
   result_version_id: Nullable(Type.String({ format: 'uuid' })),
@@ -178,7 +182,7 @@ export const LabelResultPage = pageOf(LabelResult);
 
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 
-export function presentRun({ run, progress }: LabelRunView): Static<typeof LabelRun> {
+export function presentRun({ run, progress, rate }: LabelRunView): Static<typeof LabelRun> {
   const done = progress.labeled + progress.unparseable;
   const remaining = run.total - done - progress.failed;
   const terminal = TERMINAL.has(run.status);
@@ -201,8 +205,8 @@ export function presentRun({ run, progress }: LabelRunView): Static<typeof Label
     input_tokens: progress.inputTokens,
     output_tokens: progress.outputTokens,
     cost_usd: progress.costUsd,
-    rate_per_minute: progress.lastMinute,
-    eta_seconds: terminal ? 0 : progress.lastMinute > 0 ? Math.ceil((remaining / progress.lastMinute) * 60) : null,
+    rate_per_minute: rate.perSecond === null ? null : Math.round(rate.perSecond * 60),
+    eta_seconds: rate.etaSeconds,
     error: run.errorCode ? { code: run.errorCode, message: run.errorMessage ?? '' } : null,
     stop_reason: run.stopReason,
     result_version_id: run.resultVersionId,

@@ -22,6 +22,7 @@ import { OperationSchema } from '../datasets/schemas.js';
 import { candidateBody, candidateInput, CreateFineTuneBody } from '../fine-tunes/schemas.js';
 import { CreateLabelRunBody, labelingBody, labelingInput } from '../label-runs/schemas.js';
 import { inBody, inPath, taskInPath } from '../../task-bindings.js';
+import { type OpenEventStream, STREAM_SUMMARY, streamResponse } from '../../sse.js';
 
 const tags = ['pipelines'];
 const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -169,10 +170,10 @@ const present = ({ pipeline, steps }: PipelineView) => ({
   finished_at: isoOrNull(pipeline.finishedAt),
 });
 
-export const pipelinesRoutes: FastifyPluginAsyncTypebox<{ pipelines: PipelinesService }> = async (
-  app,
-  { pipelines },
-) => {
+export const pipelinesRoutes: FastifyPluginAsyncTypebox<{
+  pipelines: PipelinesService;
+  streams: OpenEventStream;
+}> = async (app, { pipelines, streams }) => {
   app.post('/v1/tasks/:task/pipelines', {
     config: {
       access: 'write',
@@ -221,6 +222,27 @@ export const pipelinesRoutes: FastifyPluginAsyncTypebox<{ pipelines: PipelinesSe
       response: { 200: Pipeline, ...authenticatedErrors(404) },
     },
     handler: async (request) => present(await pipelines.get(request.params.pipeline)),
+  });
+
+  app.get('/v1/pipelines/:pipeline/stream', {
+    config: { access: 'read', tasks: [inPath('pipeline', 'pipeline')] },
+    schema: {
+      tags,
+      operationId: 'streamPipeline',
+      summary: `${STREAM_SUMMARY}; \`steps\` is sent whole when a step changes`,
+      params: PipelinePathParams,
+      produces: ['text/event-stream'],
+      response: { 200: streamResponse, ...authenticatedErrors(404) },
+    },
+    handler: async (request, reply) => {
+      const id = request.params.pipeline;
+      await pipelines.get(id); // 404 before the stream starts
+      streams(request, reply, {
+        key: `pipeline:${id}`,
+        load: async () => present(await pipelines.get(id)),
+        terminal: (resource) => resource['status'] !== 'running',
+      });
+    },
   });
 
   app.post('/v1/pipelines/:pipeline/retry', {

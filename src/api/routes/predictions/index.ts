@@ -92,12 +92,13 @@ export const predictionsRoutes: FastifyPluginAsyncTypebox<{
       response: { 200: Monitoring, ...authenticatedErrors(404) },
     },
     handler: async (request) => {
-      const { since, until, bucket_seconds, reference_version_id } = request.query;
+      const { since, until, bucket_seconds, reference_version_id, min_predictions } = request.query;
       return monitoring.get(request.params.task, {
         since: dateOrUndefined(since),
         until: dateOrUndefined(until),
         bucketSeconds: bucket_seconds,
         referenceVersionId: reference_version_id,
+        minPredictions: min_predictions,
       });
     },
   });

@@ -2,6 +2,7 @@ import { Type } from 'typebox';
 import type { PredictionFeedbackRecord, PredictionRecord } from '../../../db/schema/predictions.js';
 import { SERVED_BY } from '../../../db/schema/predictions.js';
 import { SPLITS } from '../../../domain/datasets/rows.js';
+import { DEFAULT_MIN_DRIFT_SAMPLE } from '../../../domain/monitoring/psi.js';
 import { iso, Nullable, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
 export const PredictionParams = Type.Object({ prediction: Type.String({ format: 'uuid' }) });
@@ -67,6 +68,12 @@ export const MonitoringQuery = Type.Object(
     reference_version_id: Type.Optional(
       Type.String({ format: 'uuid', description: 'Training data to measure drift against; default: the champion’s' }),
     ),
+    min_predictions: Type.Integer({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: DEFAULT_MIN_DRIFT_SAMPLE,
+      description: 'Predictions the window needs before drift can be `significant`; fewer give `insufficient_sample`',
+    }),
   },
   { additionalProperties: false },
 );
@@ -99,7 +106,20 @@ export const Monitoring = Type.Object({
     psi: Nullable(Type.Number({ description: 'Population stability index of predicted labels against the reference' })),
     level: Nullable(
       Type.Enum(['stable', 'moderate', 'significant'], {
-        description: '< 0.1 stable, 0.1–0.25 moderate, > 0.25 significant',
+        description: '< 0.1 stable, 0.1–0.25 moderate, > 0.25 significant; null under the minimum sample',
+      }),
+    ),
+    significant: Type.Boolean({
+      description: 'level is significant and the window holds at least min_predictions predictions',
+    }),
+    insufficient_sample: Type.Optional(
+      Type.Boolean({ description: 'Fewer predictions than min_predictions: psi is shown, but no level is claimed' }),
+    ),
+    sample: Type.Optional(
+      Type.Object({
+        predictions: Type.Integer({ description: 'Predictions in the window with one of the task’s labels' }),
+        reference_rows: Type.Integer(),
+        min_predictions: Type.Integer(),
       }),
     ),
     reason: Type.Optional(Type.String()),
