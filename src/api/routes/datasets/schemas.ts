@@ -25,6 +25,13 @@ const uploadQueryProperties = {
   ),
   text_column: Type.Optional(Type.String({ minLength: 1, description: 'CSV text column (default "text")' })),
   label_column: Type.Optional(Type.String({ minLength: 1, description: 'CSV label column (default "label")' })),
+  text_template: Type.Optional(
+    Type.String({
+      maxLength: 2000,
+      description:
+        'CSV and JSONL: the text built from several columns or fields, e.g. "{review_title}\\n\\n{review_body}". `\\n`, `\\t` and `\\\\` are read as newline, tab and backslash; `{{` and `}}` are literal braces. Not with text_column.',
+    }),
+  ),
 };
 
 export const CreateDatasetQuery = Type.Object(
