@@ -24,7 +24,15 @@ export type Operation =
       drop_unlabeled?: boolean;
     }
   | { op: 'relabel'; map?: Record<string, string>; overrides?: { example_id: string; label: string }[] }
-  | { op: 'sample'; max_per_label?: number; balance?: 'undersample' | 'oversample'; seed?: number }
+  | {
+      op: 'sample';
+      max_per_label?: number;
+      balance?: 'undersample' | 'oversample';
+      fraction?: number;
+      within_splits?: boolean;
+      keep_splits?: ('train' | 'validation' | 'test')[];
+      seed?: number;
+    }
   | {
       op: 'split';
       train: number;

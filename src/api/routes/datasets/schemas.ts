@@ -117,9 +117,22 @@ export const OperationSchema = Type.Unsafe<Operation>({
         Type.Object({ example_id: Type.String(), label: Type.String() }, { additionalProperties: false }),
       ),
     }),
-    op('sample', 'Cap rows per label, or balance labels', {
+    op('sample', 'Cap rows per label, balance labels, or keep a fraction of each label', {
       max_per_label: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
       balance: Type.Enum(['undersample', 'oversample']),
+      fraction: Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1,
+        description: 'Keep round(fraction × rows) of each label (at least one); not with balance',
+      }),
+      within_splits: Type.Boolean({
+        default: false,
+        description: 'Sample each split on its own (stratified by label within it), unsplit rows as one more',
+      }),
+      keep_splits: Type.Array(Type.Enum([...SPLITS]), {
+        uniqueItems: true,
+        description: 'With within_splits: splits left unchanged (default ["test"]; [] samples every split)',
+      }),
       seed: Seed,
     }),
     op(
