@@ -132,6 +132,18 @@ describe('derive', () => {
     expect(zero.body.errors[0].field).toBe('body.operations[0].fraction');
   });
 
+  it('cleans keeping the \\n\\n between messages, unless collapse_paragraphs', async () => {
+    const chats = await upload(
+      h,
+      '/v1/tasks/tickets/datasets?name=chats',
+      jsonl([{ text: 'hi  there\nstill me\n\n\n\nsee https://x.io\n\nthanks', label: 'other' }]),
+    );
+    const kept = await derive(chats.body.version.id, [{ op: 'clean' }]);
+    expect((await allExamples(h, kept.body.id)).map((row) => row.text)).toEqual(['hi there still me\n\nsee\n\nthanks']);
+    const merged = await derive(chats.body.version.id, [{ op: 'clean', collapse_paragraphs: true }]);
+    expect((await allExamples(h, merged.body.id)).map((row) => row.text)).toEqual(['hi there still me see thanks']);
+  });
+
   it('rejects invalid operations with the field that is wrong, creating nothing', async () => {
     const before = (await h.http().get(`/v1/datasets/${base.id}`).set('authorization', bearer(ADMIN_KEY))).status;
     expect(before).toBe(404); // a version id is not a dataset id

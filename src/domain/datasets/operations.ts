@@ -13,6 +13,7 @@ export type Operation =
       code_blocks?: boolean;
       emails?: boolean;
       collapse_whitespace?: boolean;
+      collapse_paragraphs?: boolean;
     }
   | {
       op: 'filter';

@@ -96,12 +96,19 @@ export const OperationSchema = Type.Unsafe<Operation>({
     op('dedupe', 'Drop repeated texts, keeping the first', {
       mode: Type.Enum(['exact', 'normalized'], { description: '`normalized` ignores case and whitespace' }),
     }),
-    op('clean', 'Remove noise from texts; each switch defaults to true', {
+    op('clean', 'Remove noise from texts; each switch but collapse_paragraphs defaults to true', {
       urls: bool,
       mentions: bool,
       code_blocks: bool,
       emails: bool,
-      collapse_whitespace: bool,
+      collapse_whitespace: Type.Boolean({
+        default: true,
+        description: 'Runs of blank lines become one paragraph break (\\n\\n), other whitespace runs one space',
+      }),
+      collapse_paragraphs: Type.Boolean({
+        default: false,
+        description: 'With collapse_whitespace: paragraph breaks become one space too',
+      }),
     }),
     op('filter', 'Keep rows that pass every given test', {
       max_tokens: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
