@@ -1,4 +1,5 @@
 import type { AverageScores, ClassificationReport } from './classification-report.js';
+import type { EvaluationMetrics } from './evaluate.js';
 import { alignRight, formatFixed } from './python-format.js';
 
 const HEADERS = ['precision', 'recall', 'f1-score', 'support'] as const;
@@ -67,4 +68,33 @@ export function formatFailureCounts(counts: {
   const failures = counts.failedCalls + counts.unparseableAnswers + counts.unknownLabels;
   const share = counts.rows > 0 ? `${((failures / counts.rows) * 100).toFixed(1)} %` : 'nan';
   return `no usable answer: ${failures} of ${counts.rows} (${share}); failed calls ${counts.failedCalls}, unparseable answers ${counts.unparseableAnswers}, unknown labels ${counts.unknownLabels}\n`;
+}
+
+/** Shares and costs to four places, latencies to a tenth of a millisecond: enough to compare models. */
+const share = (value: number | null): string => (value === null ? 'nan' : value.toFixed(4));
+
+/**
+ * The figures a person compares models on besides the report: one-off and good-vs-bad accuracy
+ * (ordinal tasks), cost per 1,000 classifications and latency, one line each.
+ */
+export function formatMetricsSummary(metrics: Pick<EvaluationMetrics, 'ordinal' | 'usage' | 'latency_ms'>): string {
+  let text = '';
+  const { ordinal, usage, latency_ms: latency } = metrics;
+  if (ordinal) {
+    text += `one-off accuracy: ${share(ordinal.one_off_accuracy)}\n`;
+    text +=
+      ordinal.good_threshold === null
+        ? 'good-vs-bad accuracy: no good_threshold set (on the task or the evaluation)\n'
+        : `good-vs-bad accuracy (good: ${JSON.stringify(ordinal.good_threshold_label ?? String(ordinal.good_threshold))} and above): ${share(ordinal.good_vs_bad_accuracy)}\n`;
+  }
+  text +=
+    usage.cost_per_1000 === null
+      ? `cost per 1,000 classifications: unknown (${usage.unpriced_calls} of ${usage.calls} calls unpriced)\n`
+      : `cost per 1,000 classifications: $${usage.cost_per_1000.toFixed(4)}\n`;
+  const ms = (value: number) => value.toFixed(1);
+  text +=
+    latency === null
+      ? 'latency ms: none recorded\n'
+      : `latency ms: p50 ${ms(latency.p50)}, p95 ${ms(latency.p95)}, p99 ${ms(latency.p99)}, mean ${ms(latency.mean)}, max ${ms(latency.max)} (${latency.rows} rows)\n`;
+  return text;
 }

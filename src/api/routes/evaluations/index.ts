@@ -29,6 +29,7 @@ const Evaluation = Type.Object({
   split: Type.String(),
   status: Type.Enum([...EVALUATION_STATUSES]),
   total: Type.Integer(),
+  good_threshold: Nullable(Type.String({ description: 'Asked for this evaluation; null: the task’s' })),
   answered: Type.Integer(),
   metrics: Nullable(Loose),
   error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
@@ -45,6 +46,7 @@ const present = (evaluation: EvaluationRecord, answered: number) => ({
   split: evaluation.split,
   status: evaluation.status,
   total: evaluation.total,
+  good_threshold: evaluation.goodThreshold,
   answered,
   metrics: evaluation.metrics,
   error: evaluation.errorCode ? { code: evaluation.errorCode, message: evaluation.errorMessage ?? '' } : null,
@@ -77,6 +79,14 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
           model_version_id: Type.String({ format: 'uuid' }),
           dataset_version_id: Type.String({ format: 'uuid' }),
           split: Split,
+          good_threshold: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 100,
+              description:
+                'Ordinal tasks: the lowest label counted as good for good-vs-bad accuracy; default the task’s',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -87,6 +97,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
         modelVersionId: request.body.model_version_id,
         datasetVersionId: request.body.dataset_version_id,
         split: request.body.split,
+        goodThreshold: request.body.good_threshold,
       });
       return reply.status(202).header('location', `/v1/evaluations/${evaluation.id}`).send(present(evaluation, 0));
     },
