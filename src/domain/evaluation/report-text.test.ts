@@ -78,6 +78,37 @@ describe('formatClassificationReport', () => {
     );
   });
 
+  it('prints micro avg instead of accuracy for scikit-learn’s docstring case with labels=[1, 2, 3]', () => {
+    // print(classification_report([1, 1, 1], [1, 1, 0], labels=[1, 2, 3])), from its docstring.
+    const report = classificationReport(['1', '1', '1'], ['1', '1', '0'], ['1', '2', '3']);
+    expect(formatClassificationReport(report)).toBe(
+      [
+        '              precision    recall  f1-score   support',
+        '',
+        '           1       1.00      0.67      0.80         3',
+        '           2       0.00      0.00      0.00         0',
+        '           3       0.00      0.00      0.00         0',
+        '',
+        '   micro avg       1.00      0.67      0.80         3',
+        '   macro avg       0.33      0.22      0.27         3',
+        'weighted avg       1.00      0.67      0.80         3',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints micro avg when a failure stands for a label outside the given ones, accuracy when a label only never occurs', () => {
+    // As classification_report(['a','a','b','b'], ['a','__failed__','b','b'], labels=['a','b']) prints.
+    const failed = classificationReport(['a', 'a', 'b', 'b'], ['a', null, 'b', 'b'], ['a', 'b']);
+    expect(formatClassificationReport(failed).split('\n')[5]).toBe(
+      '   micro avg       1.00      0.75      0.86         4',
+    );
+    const unused = classificationReport(['a', 'b'], ['a', 'b'], ['a', 'b', 'c']);
+    expect(formatClassificationReport(unused).split('\n')[6]).toBe(
+      '    accuracy                           1.00         2',
+    );
+  });
+
   it('prints nan accuracy when there are no rows', () => {
     const text = formatClassificationReport(classificationReport([], [], ['a', 'b']));
     expect(text.split('\n')[5]).toBe('    accuracy                            nan         0');
