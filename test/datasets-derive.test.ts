@@ -97,6 +97,53 @@ describe('derive', () => {
     expect(Object.keys(filtered.body.stats.label_distribution)).toEqual(['bug']);
   });
 
+  it('samples half of each split by fraction, stratified, keeping the test split exactly as it was', async () => {
+    const split = (await derive(base.id, prepare)).body;
+    const halved = await derive(split.id, [{ op: 'sample', fraction: 0.5, within_splits: true, seed: 5 }]);
+    expect(halved.status).toBe(201);
+    const before = split.stats.splits;
+    const after = halved.body.stats.splits;
+    expect(after.test).toEqual(before.test);
+    for (const name of ['train', 'validation'])
+      for (const label of LABELS)
+        expect(after[name].label_distribution[label], `${label} in ${name}`).toBe(
+          Math.max(1, Math.round(before[name].label_distribution[label] * 0.5)),
+        );
+    expect(halved.body.report.operations[0]).toMatchObject({
+      op: 'sample',
+      details: { kept_splits: 'test', kept_unchanged: before.test.rows },
+    });
+    const testIds = async (id: string) => (await allExamples(h, id, '&split=test')).map((row) => row.example_id);
+    expect(await testIds(halved.body.id)).toEqual(await testIds(split.id));
+
+    const everySplit = await derive(split.id, [
+      { op: 'sample', fraction: 0.5, within_splits: true, keep_splits: [], seed: 5 },
+    ]);
+    expect(everySplit.body.stats.splits.test.rows).toBeLessThan(before.test.rows);
+
+    const bad = await derive(split.id, [{ op: 'sample', fraction: 0.5, keep_splits: ['test'] }]);
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors[0]).toEqual({
+      field: 'body.operations[0].keep_splits',
+      message: 'keep_splits needs within_splits: true',
+    });
+    const zero = await derive(split.id, [{ op: 'sample', fraction: 0 }]);
+    expect(zero.status).toBe(400);
+    expect(zero.body.errors[0].field).toBe('body.operations[0].fraction');
+  });
+
+  it('cleans keeping the \\n\\n between messages, unless collapse_paragraphs', async () => {
+    const chats = await upload(
+      h,
+      '/v1/tasks/tickets/datasets?name=chats',
+      jsonl([{ text: 'hi  there\nstill me\n\n\n\nsee https://x.io\n\nthanks', label: 'other' }]),
+    );
+    const kept = await derive(chats.body.version.id, [{ op: 'clean' }]);
+    expect((await allExamples(h, kept.body.id)).map((row) => row.text)).toEqual(['hi there still me\n\nsee\n\nthanks']);
+    const merged = await derive(chats.body.version.id, [{ op: 'clean', collapse_paragraphs: true }]);
+    expect((await allExamples(h, merged.body.id)).map((row) => row.text)).toEqual(['hi there still me see thanks']);
+  });
+
   it('rejects invalid operations with the field that is wrong, creating nothing', async () => {
     const before = (await h.http().get(`/v1/datasets/${base.id}`).set('authorization', bearer(ADMIN_KEY))).status;
     expect(before).toBe(404); // a version id is not a dataset id

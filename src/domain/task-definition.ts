@@ -54,3 +54,23 @@ export function slugProblems(slug: string, field = 'body.slug'): FieldProblem[] 
 
 export const isOrdinal = (labels: LabelDefinition[]): boolean =>
   labels.length > 0 && labels.every((label) => label.order !== undefined);
+
+/**
+ * Problems with a good-vs-bad boundary: the lowest label counted as good, on an ordinal task.
+ * The lowest-ranked label would make every row good, so it is refused.
+ */
+export function goodThresholdProblems(labels: LabelDefinition[], threshold: string, field: string): FieldProblem[] {
+  if (!isOrdinal(labels)) return [{ field, message: 'only an ordinal task (every label has an order) has one' }];
+  const label = labels.find((candidate) => candidate.name === threshold);
+  if (!label) return [{ field, message: `"${threshold}" is not one of the task's labels` }];
+  const lowest = Math.min(...labels.map((candidate) => candidate.order!));
+  if (label.order === lowest)
+    return [{ field, message: `"${threshold}" is the lowest-ranked label: every row would be good` }];
+  return [];
+}
+
+/** The rank from which labels are good, or undefined when the threshold no longer fits the labels. */
+export function goodThresholdRank(labels: LabelDefinition[], threshold: string | null): number | undefined {
+  if (threshold === null || goodThresholdProblems(labels, threshold, '').length > 0) return undefined;
+  return labels.find((label) => label.name === threshold)?.order;
+}

@@ -4,19 +4,22 @@ import type { TaskChanges, TasksRepository } from '../db/repositories/tasks-repo
 import { errors } from '../errors.js';
 import { isUuid, newId } from '../domain/ids.js';
 import { afterCursor, toPage, type Page } from '../domain/pagination.js';
-import { labelProblems, slugProblems, type LabelDefinition } from '../domain/task-definition.js';
+import { goodThresholdProblems, labelProblems, slugProblems, type LabelDefinition } from '../domain/task-definition.js';
 
 export interface CreateTaskInput {
   slug: string;
   description?: string | null;
   instructions: string;
   labels: LabelDefinition[];
+  goodThreshold?: string | null;
 }
 
 export interface UpdateTaskInput {
   description?: string | null;
   instructions?: string;
   labels?: LabelDefinition[];
+  /** null clears it. */
+  goodThreshold?: string | null;
 }
 
 export interface ListTasksInput {
@@ -58,6 +61,8 @@ export const tasksService = ({
 
     async create(input: CreateTaskInput): Promise<TaskRow> {
       const problems = [...slugProblems(input.slug), ...labelProblems(input.labels)];
+      if (problems.length === 0 && input.goodThreshold != null)
+        problems.push(...goodThresholdProblems(input.labels, input.goodThreshold, 'body.good_threshold'));
       if (problems.length > 0) throw errors.validation('The task definition is invalid.', problems);
       return tasksRepo.insert({
         id: newId(),
@@ -65,6 +70,7 @@ export const tasksService = ({
         description: input.description ?? null,
         instructions: input.instructions,
         labels: input.labels.map(normaliseLabel),
+        goodThreshold: input.goodThreshold ?? null,
       });
     },
 
@@ -85,10 +91,17 @@ export const tasksService = ({
         const problems = labelProblems(input.labels);
         if (problems.length > 0) throw errors.validation('The task definition is invalid.', problems);
       }
+      // New labels must still fit the stored boundary, unless the same change replaces or clears it.
+      const threshold = input.goodThreshold === undefined ? task.goodThreshold : input.goodThreshold;
+      if (threshold !== null && (input.labels !== undefined || input.goodThreshold !== undefined)) {
+        const problems = goodThresholdProblems(input.labels ?? task.labels, threshold, 'body.good_threshold');
+        if (problems.length > 0) throw errors.validation('The task definition is invalid.', problems);
+      }
       const changes: TaskChanges = {};
       if (input.description !== undefined) changes.description = input.description;
       if (input.instructions !== undefined) changes.instructions = input.instructions;
       if (input.labels !== undefined) changes.labels = input.labels.map(normaliseLabel);
+      if (input.goodThreshold !== undefined) changes.goodThreshold = input.goodThreshold;
       if (Object.keys(changes).length === 0) return task;
       return changed((await tasksRepo.update(task.id, changes)) ?? task);
     },

@@ -12,7 +12,9 @@ export interface TaskListFilter {
   onlyIds?: string[];
 }
 
-export type TaskChanges = Partial<Pick<TaskRow, 'description' | 'instructions' | 'labels' | 'archivedAt'>>;
+export type TaskChanges = Partial<
+  Pick<TaskRow, 'description' | 'instructions' | 'labels' | 'goodThreshold' | 'archivedAt'>
+>;
 
 export const tasksRepository = (db: Executor) => ({
   async insert(row: NewTaskRow, tx: Executor = db): Promise<TaskRow> {

@@ -35,6 +35,8 @@ export const evaluations = pgTable(
     split: text('split').notNull(),
     status: text('status').$type<EvaluationStatus>().notNull(),
     total: integer('total').notNull(),
+    /** The good-vs-bad boundary asked for this evaluation; null takes the task's. */
+    goodThreshold: text('good_threshold'),
     /** Set when the evaluation completes. */
     metrics: jsonb('metrics').$type<EvaluationMetrics>(),
     errorCode: text('error_code'),

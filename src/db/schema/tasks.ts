@@ -8,6 +8,8 @@ export const tasks = pgTable('tasks', {
   description: text('description'),
   instructions: text('instructions').notNull(),
   labels: jsonb('labels').$type<LabelDefinition[]>().notNull(),
+  /** Ordinal tasks: the lowest label counted as good, for good-vs-bad accuracy. */
+  goodThreshold: text('good_threshold'),
   createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   archivedAt: timestamp('archived_at', { withTimezone: true }),

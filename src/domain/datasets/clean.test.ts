@@ -37,8 +37,23 @@ describe('clean', () => {
     );
   });
 
-  it('collapses CRLF, tabs, NBSP and ideographic spaces', () => {
-    expect(cleaned('  x\r\n\r\ny\t\tz\u00a0\u00a0w\u3000v  ')).toBe('x y z w v');
+  it('collapses CRLF, tabs, NBSP and ideographic spaces, keeping a blank line as one paragraph break', () => {
+    expect(cleaned('  x\r\n\r\ny\t\tz\u00a0\u00a0w\u3000v  ')).toBe('x\n\ny z w v');
+  });
+
+  it('keeps the \\n\\n message separator: runs of blank lines become exactly \\n\\n, a single line break a space', () => {
+    expect(cleaned('first message\n\nsecond  message\nwraps\n\n\n\nthird')).toBe(
+      'first message\n\nsecond message wraps\n\nthird',
+    );
+    expect(cleaned('a \t\n  \n\u00a0 b\r\rc\n')).toBe('a\n\nb\n\nc');
+  });
+
+  it('merges paragraphs too with collapse_paragraphs', () => {
+    expect(cleaned('a\n\nb\n c', { op: 'clean', collapse_paragraphs: true })).toBe('a b c');
+  });
+
+  it('does not make a paragraph break of a line that held only removed text', () => {
+    expect(cleaned('see\nhttps://x.io\nthen\n\nnext')).toBe('see then\n\nnext');
   });
 
   it('keeps emoji, ZWJ sequences and accents intact', () => {

@@ -3,7 +3,16 @@ import { exampleIdOf, type DatasetRow } from './rows.js';
 
 type CleanOp = OperationOf<'clean'>;
 
-const FLAGS = ['urls', 'mentions', 'code_blocks', 'emails', 'collapse_whitespace'] as const;
+const FLAGS = ['urls', 'mentions', 'code_blocks', 'emails', 'collapse_whitespace', 'collapse_paragraphs'] as const;
+/** Each switch's default: everything on but merging paragraphs, which would lose the `\n\n` between messages. */
+const DEFAULTS: Record<Flag, boolean> = {
+  urls: true,
+  mentions: true,
+  code_blocks: true,
+  emails: true,
+  collapse_whitespace: true,
+  collapse_paragraphs: false,
+};
 type Flag = (typeof FLAGS)[number];
 
 export function validateClean(op: CleanOp, index: number, _ctx: OperationContext): void {
@@ -14,7 +23,7 @@ export function validateClean(op: CleanOp, index: number, _ctx: OperationContext
  * Every pattern below must stay linear on a 200 KB line: each one starts at a fixed delimiter
  * (`, <@, @, http, www.) or, for e-mails, only at the start of a run of address characters (the
  * lookbehind), and no quantified group can match the same text two ways. Removed spans become
- * one space so the words around them do not fuse; collapsing whitespace tidies that up.
+ * REMOVED, then one space, so the words around them do not fuse; collapsing whitespace tidies that up.
  */
 const INLINE_CODE = /`[^`\n]+`/gu;
 const URL = /\b(?:https?:\/\/|www\.)\S+/giu;
@@ -23,7 +32,16 @@ const EMAIL = /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/gu;
 const USER_REF = /<@!?\w+(?:\|[^<>\n]*)?>/gu;
 /** `@user_name`, not the middle of an address; a trailing `.` stays with the sentence. */
 const HANDLE = /(?<![\p{L}\p{N}_@.])@[\p{L}\p{N}_]+(?:[.-][\p{L}\p{N}_]+)*/gu;
-const WHITESPACE = /\s+/gu;
+/**
+ * Marks a removed span until whitespace is collapsed, so a line that held only a URL or a code
+ * block is not taken for a blank line (a paragraph break). U+0000 cannot be in a stored text:
+ * imports refuse it and Postgres cannot hold it.
+ */
+const REMOVED = '\u0000';
+const REMOVED_ALL = /\u0000/gu;
+const WHITESPACE = /[\s\u0000]+/gu;
+/** Two line breaks with only whitespace (no removed span) between them: a blank line. A CRLF is one break. */
+const BLANK_LINE = /(?:\r\n|\r(?!\n)|\n)[^\S\r\n]*(?:\r\n|\r(?!\n)|\n)/u;
 /** With the u flag, \p{Cs} matches only unpaired surrogates: a paired emoji is one code point. */
 const LONE_SURROGATE = /\p{Cs}/gu;
 const URL_TRAILING_PUNCTUATION = '.,;:!?)]}\'"';
@@ -40,7 +58,7 @@ function removeFencedBlocks(text: string, counts: Removals): string {
     if (open === -1) break;
     const close = text.indexOf(FENCE, open + FENCE.length);
     if (close === -1) break;
-    out += `${text.slice(from, open)} `;
+    out += `${text.slice(from, open)}${REMOVED}`;
     from = close + FENCE.length;
     counts.code_blocks++;
   }
@@ -60,7 +78,7 @@ function removeCounted(
   pattern: RegExp,
   kind: keyof Removals,
   counts: Removals,
-  by: (match: string) => string = () => ' ',
+  by: (match: string) => string = () => REMOVED,
 ): string {
   return text.replace(pattern, (match) => {
     counts[kind]++;
@@ -77,15 +95,17 @@ function cleanText(input: string, flags: Record<Flag, boolean>, counts: Removals
     text = removeFencedBlocks(text, counts);
     text = removeCounted(text, INLINE_CODE, 'code_blocks', counts);
   }
-  if (flags.urls) text = removeCounted(text, URL, 'urls', counts, (url) => ` ${urlTail(url)}`);
+  if (flags.urls) text = removeCounted(text, URL, 'urls', counts, (url) => `${REMOVED}${urlTail(url)}`);
   // E-mails before handles, or `@example.com` of an address would be taken for a handle.
   if (flags.emails) text = removeCounted(text, EMAIL, 'emails', counts);
   if (flags.mentions) {
     text = removeCounted(text, USER_REF, 'mentions', counts);
     text = removeCounted(text, HANDLE, 'mentions', counts);
   }
-  if (flags.collapse_whitespace) text = text.replace(WHITESPACE, ' ').trim();
-  return text;
+  if (!flags.collapse_whitespace) return text.replace(REMOVED_ALL, ' ');
+  // Runs of blank lines become one paragraph break (chat messages are joined by `\n\n`); other runs one space.
+  const keepParagraphs = !flags.collapse_paragraphs;
+  return text.replace(WHITESPACE, (run) => (keepParagraphs && BLANK_LINE.test(run) ? '\n\n' : ' ')).trim();
 }
 
 /**
@@ -93,7 +113,7 @@ function cleanText(input: string, flags: Record<Flag, boolean>, counts: Removals
  * gets a new exampleId; a text left blank is dropped rather than kept as an empty example.
  */
 export function clean(rows: DatasetRow[], op: CleanOp, _ctx: OperationContext): OperationResult {
-  const flags = Object.fromEntries(FLAGS.map((flag) => [flag, op[flag] ?? true])) as Record<Flag, boolean>;
+  const flags = Object.fromEntries(FLAGS.map((flag) => [flag, op[flag] ?? DEFAULTS[flag]])) as Record<Flag, boolean>;
   const counts: Removals = { urls: 0, mentions: 0, code_blocks: 0, emails: 0 };
   const out: DatasetRow[] = [];
   let changed = 0;

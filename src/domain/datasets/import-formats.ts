@@ -1,4 +1,5 @@
 import { unstorableReason } from '../text/storable-text.js';
+import { renderTextTemplate, type TextTemplate } from './text-template.js';
 
 /**
  * Turns one line (JSON formats) or one record (CSV) of an uploaded file into a text and a label,
@@ -20,6 +21,8 @@ export interface ImportOptions {
   promptSuffix?: string;
   textColumn?: string;
   labelColumn?: string;
+  /** Builds the text from several fields (CSV and JSONL); replaces textColumn / the "text" field. */
+  textTemplate?: TextTemplate;
 }
 
 export type LineErrorReason =
@@ -31,11 +34,18 @@ export type LineErrorReason =
   | 'unknown_label'
   | 'text_too_long'
   | 'missing_column'
+  | 'missing_field'
   | 'invalid_text';
 
 export type LineResult =
   | { ok: true; text: string; label: string | null }
-  | { ok: false; reason: LineErrorReason; message: string };
+  | {
+      ok: false;
+      reason: LineErrorReason;
+      message: string;
+      /** For missing_field: the template's fields the line lacks, so the caller can report them once. */
+      missingFields?: string[];
+    };
 
 /** Longest first: '\n\n###\n\n' also ends with '\n\n', and we must strip the whole separator. */
 const LEGACY_PROMPT_SUFFIXES = ['\n\n###\n\n', '\n\n###\n', '\n###\n', ' ->', '\n\n'] as const;
@@ -72,12 +82,14 @@ function parseJson(line: string): { ok: true; value: Json } | Failure {
   }
 }
 
-export function detectFormat(firstLine: string): ImportFormat | undefined {
+/** With a text template, any JSON object is plain JSONL: its fields are the template's to name. */
+export function detectFormat(firstLine: string, withTemplate = false): ImportFormat | undefined {
   const line = normalizeLine(firstLine).trim();
   if (line === '') return undefined;
   const parsed = parseJson(line);
   if (!parsed.ok) return /[,;\t]/.test(line) ? 'csv' : undefined;
   if (!isObject(parsed.value)) return undefined;
+  if (withTemplate) return 'jsonl';
   if (Object.hasOwn(parsed.value, 'messages')) return 'openai-chat';
   if (Object.hasOwn(parsed.value, 'prompt')) return 'openai-completions';
   if (Object.hasOwn(parsed.value, 'text')) return 'jsonl';
@@ -158,8 +170,27 @@ function finish(
   return { ok: true, text: text.text, label: label.label };
 }
 
+const fieldList = (fields: readonly string[]) => fields.map((field) => JSON.stringify(field)).join(', ');
+
+/** A template field's value: numbers and booleans as written, null as an empty string. */
+function templatedJson(object: JsonObject, template: TextTemplate): { ok: true; text: string } | Failure {
+  const missing = template.fields.filter((field) => object[field] === undefined);
+  if (missing.length > 0) return { ...fail('missing_field', `no field ${fieldList(missing)}`), missingFields: missing };
+  for (const field of template.fields) {
+    const value = object[field];
+    if (typeof value === 'object' && value !== null)
+      return fail('wrong_type', `"${field}" must be a string, got ${typeName(value)}`);
+  }
+  return {
+    ok: true,
+    text: renderTextTemplate(template, (field) => (object[field] === null ? '' : String(object[field]))),
+  };
+}
+
 function fromJsonl(object: JsonObject, options: ImportOptions): LineResult {
-  const text = textValue(object, 'text', 'missing "text"');
+  const text = options.textTemplate
+    ? templatedJson(object, options.textTemplate)
+    : textValue(object, 'text', 'missing "text"');
   if (!text.ok) return text;
   return finish(text.text, labelValue(object.label, 'label', options), options);
 }
@@ -226,17 +257,57 @@ export function parseJsonLine(
 
 /** Exact header first; then ignoring a BOM, surrounding spaces and case, as spreadsheets export them. */
 function findColumn(record: Record<string, string>, column: string): string | undefined {
-  if (Object.hasOwn(record, column)) return column;
+  return findHeader(Object.keys(record), column);
+}
+
+function findHeader(header: readonly string[], column: string): string | undefined {
+  if (header.includes(column)) return column;
   const loose = (name: string) =>
     name
       .replace(/^\uFEFF/, '')
       .trim()
       .toLowerCase();
   const wanted = loose(column);
-  return Object.keys(record).find((key) => loose(key) === wanted);
+  return header.find((key) => loose(key) === wanted);
+}
+
+/**
+ * What the CSV header lacks, judged once: a missing column would otherwise fail every record
+ * alike (one identical error per line). `option` is the query parameter that named the column.
+ */
+export function checkCsvHeader(
+  header: readonly string[],
+  options: ImportOptions,
+): { option: 'text_template' | 'text_column'; message: string } | undefined {
+  const wanted = options.textTemplate?.fields ?? [options.textColumn ?? 'text'];
+  const missing = wanted.filter((column) => findHeader(header, column) === undefined);
+  if (missing.length === 0) return undefined;
+  const present = header.map((key) => JSON.stringify(key)).join(', ');
+  return {
+    option: options.textTemplate ? 'text_template' : 'text_column',
+    message: `no column ${fieldList(missing)}; columns present: ${present || 'none'}`,
+  };
+}
+
+function templatedCsv(record: Record<string, string>, template: TextTemplate): { ok: true; text: string } | Failure {
+  const keys = template.fields.map((field) => findColumn(record, field));
+  const missing = template.fields.filter((_, i) => keys[i] === undefined);
+  if (missing.length > 0) return fail('missing_column', `no column ${fieldList(missing)}`);
+  // A short row in a ragged file leaves cells undefined; they join as empty, like an empty cell.
+  return {
+    ok: true,
+    text: renderTextTemplate(template, (field) => record[keys[template.fields.indexOf(field)] as string] ?? ''),
+  };
 }
 
 export function parseCsvRecord(record: Record<string, string>, options: ImportOptions): LineResult {
+  if (options.textTemplate) {
+    const text = templatedCsv(record, options.textTemplate);
+    if (!text.ok) return text;
+    const labelKey = findColumn(record, options.labelColumn ?? 'label');
+    const rawLabel = labelKey === undefined ? undefined : record[labelKey];
+    return finish(text.text, labelValue(rawLabel, labelKey ?? 'label', options), options);
+  }
   const textColumn = options.textColumn ?? 'text';
   const textKey = findColumn(record, textColumn);
   if (textKey === undefined) {

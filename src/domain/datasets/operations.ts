@@ -13,6 +13,7 @@ export type Operation =
       code_blocks?: boolean;
       emails?: boolean;
       collapse_whitespace?: boolean;
+      collapse_paragraphs?: boolean;
     }
   | {
       op: 'filter';
@@ -24,7 +25,15 @@ export type Operation =
       drop_unlabeled?: boolean;
     }
   | { op: 'relabel'; map?: Record<string, string>; overrides?: { example_id: string; label: string }[] }
-  | { op: 'sample'; max_per_label?: number; balance?: 'undersample' | 'oversample'; seed?: number }
+  | {
+      op: 'sample';
+      max_per_label?: number;
+      balance?: 'undersample' | 'oversample';
+      fraction?: number;
+      within_splits?: boolean;
+      keep_splits?: ('train' | 'validation' | 'test')[];
+      seed?: number;
+    }
   | {
       op: 'split';
       train: number;

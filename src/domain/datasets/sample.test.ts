@@ -70,3 +70,52 @@ describe('sample', () => {
     expect(() => validateSample(op as never, 1, ctx)).toThrow(expect.objectContaining({ index: 1, field }));
   });
 });
+
+describe('sample by fraction within splits', () => {
+  // train: a×6, b×4; test: a×3, b×3; unsplit: a×2.
+  const layout: [string, 'train' | 'test' | null][] = [
+    ...Array.from({ length: 6 }, () => ['a', 'train'] as [string, 'train']),
+    ...Array.from({ length: 4 }, () => ['b', 'train'] as [string, 'train']),
+    ...Array.from({ length: 3 }, () => ['a', 'test'] as [string, 'test']),
+    ...Array.from({ length: 3 }, () => ['b', 'test'] as [string, 'test']),
+    ['a', null],
+    ['a', null],
+  ];
+  const splitRows = layout.map(([label, split], i) => ({ ...newRow(`s${i}`, label), split }));
+  const bySplit = (out: DatasetRow[]) => {
+    const counts: Record<string, number> = {};
+    for (const row of out) counts[`${row.split}:${row.label}`] = (counts[`${row.split}:${row.label}`] ?? 0) + 1;
+    return counts;
+  };
+
+  it('halves every label of every split but test, which stays as it was', () => {
+    const result = sample(splitRows, { op: 'sample', fraction: 0.5, within_splits: true, seed: 3 }, ctx);
+    expect(bySplit(result.rows)).toEqual({ 'train:a': 3, 'train:b': 2, 'test:a': 3, 'test:b': 3, 'null:a': 1 });
+    expect(result.rows.filter((row) => row.split === 'test')).toEqual(splitRows.filter((row) => row.split === 'test'));
+    expect(result.details).toEqual({ removed: 6, added: 0, kept_splits: 'test', kept_unchanged: 6 });
+  });
+
+  it('samples every split with keep_splits: [], and keeps none fixed without within_splits', () => {
+    const all = sample(splitRows, { op: 'sample', fraction: 0.5, within_splits: true, keep_splits: [], seed: 3 }, ctx);
+    expect(bySplit(all.rows)).toEqual({ 'train:a': 3, 'train:b': 2, 'test:a': 2, 'test:b': 2, 'null:a': 1 });
+    // Over the whole version: a×11 → 6, b×7 → 4, whichever split the rows are in.
+    expect(countBy(sample(splitRows, { op: 'sample', fraction: 0.5, seed: 3 }, ctx).rows)).toEqual({ a: 6, b: 4 });
+  });
+
+  it('is deterministic for a seed', () => {
+    const op = { op: 'sample' as const, fraction: 0.3, within_splits: true, seed: 11 };
+    expect(sample(splitRows, op, ctx).rows).toEqual(sample(splitRows, op, ctx).rows);
+  });
+
+  it.each([
+    [{ fraction: 0 }, 'fraction'],
+    [{ fraction: 1.5 }, 'fraction'],
+    [{ fraction: 0.5, balance: 'undersample' }, 'fraction'],
+    [{ keep_splits: ['test'] }, 'keep_splits'],
+    [{ within_splits: true, keep_splits: ['holdout'] }, 'keep_splits[0]'],
+  ])('refuses %j', (params, field) => {
+    expect(() => validateSample({ op: 'sample', ...params } as never, 0, ctx)).toThrow(
+      expect.objectContaining({ field }),
+    );
+  });
+});

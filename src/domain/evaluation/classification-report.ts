@@ -42,6 +42,14 @@ export interface ClassificationReport {
   macro: AverageScores;
   /** Support-weighted mean; all zeros when no row's true label is among the labels. */
   weighted: AverageScores;
+  /** From the counts summed over the given labels: TP / predicted, TP / support, 2·TP / (support + predicted). */
+  micro: AverageScores;
+  /**
+   * Every true label and prediction is one of the labels (a null prediction is not): then micro
+   * precision, recall and F1 all equal accuracy, and scikit-learn prints an `accuracy` row instead of
+   * `micro avg` (its `micro_is_accuracy`).
+   */
+  microIsAccuracy: boolean;
   /** Number of rows, failed predictions included. */
   total: number;
 }
@@ -59,10 +67,12 @@ export function classificationReport(
   const predicted = labels.map(() => 0);
   const support = labels.map(() => 0);
   let correct = 0;
+  let outside = false;
   yTrue.forEach((truth, i) => {
     const guess = yPred[i] ?? null;
     const t = index.get(truth);
     const p = guess === null ? undefined : index.get(guess);
+    if (t === undefined || p === undefined) outside = true;
     if (t !== undefined) support[t]!++;
     if (p !== undefined) predicted[p]!++;
     // accuracy_score compares the raw values, so a match outside `labels` still counts as correct.
@@ -92,11 +102,20 @@ export function classificationReport(
     support: totalSupport,
   });
 
+  const tpSum = tp.reduce((sum, n) => sum + n, 0);
+  const predictedSum = predicted.reduce((sum, n) => sum + n, 0);
   return {
     labels: rows,
     accuracy: yTrue.length === 0 ? null : correct / yTrue.length,
     macro: average(mean),
     weighted: average(weightedMean),
+    micro: {
+      precision: ratio(tpSum, predictedSum),
+      recall: ratio(tpSum, totalSupport),
+      f1: ratio(2 * tpSum, totalSupport + predictedSum),
+      support: totalSupport,
+    },
+    microIsAccuracy: !outside,
     total: yTrue.length,
   };
 }

@@ -113,7 +113,12 @@ describe('evaluatePredictions', () => {
       ],
     });
     // Within one step: rows 1 and 3. Same side of 4: rows 1 and 3 (row 2 is good → bad, row 4 failed).
-    expect(result.ordinal).toEqual({ one_off_accuracy: 0.5, good_threshold: 4, good_vs_bad_accuracy: 0.5 });
+    expect(result.ordinal).toEqual({
+      one_off_accuracy: 0.5,
+      good_threshold: 4,
+      good_threshold_label: null,
+      good_vs_bad_accuracy: 0.5,
+    });
     expect(result.calibration).toBeNull();
     expect(result.latency_ms).toBeNull();
   });

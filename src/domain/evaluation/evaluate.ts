@@ -30,6 +30,8 @@ export interface EvaluationInput {
   order?: Record<string, number>;
   /** Ranks at or above this are "good"; needs `order`. */
   goodThreshold?: number;
+  /** The label whose rank is goodThreshold, shown with it. */
+  goodThresholdLabel?: string;
   rows: EvaluationRow[];
 }
 
@@ -59,7 +61,10 @@ export interface EvaluationMetrics {
   /** Present when the task gave label ranks. */
   ordinal: {
     one_off_accuracy: number | null;
+    /** Rank from which labels are good; null when the task sets no threshold. */
     good_threshold: number | null;
+    /** The lowest label counted as good. */
+    good_threshold_label: string | null;
     good_vs_bad_accuracy: number | null;
   } | null;
   /** Present when at least one row has probabilities; rows without them are excluded and counted. */
@@ -142,7 +147,7 @@ export function evaluatePredictions(input: EvaluationInput): EvaluationMetrics {
   const latency = latencyPercentiles(latencies);
 
   const usage = summariseUsage(rows);
-  const { order, goodThreshold } = input;
+  const { order, goodThreshold, goodThresholdLabel } = input;
 
   return {
     rows: rows.length,
@@ -162,6 +167,7 @@ export function evaluatePredictions(input: EvaluationInput): EvaluationMetrics {
         : {
             one_off_accuracy: oneOffAccuracy(yTrue, yPred, order),
             good_threshold: goodThreshold ?? null,
+            good_threshold_label: goodThreshold === undefined ? null : (goodThresholdLabel ?? null),
             good_vs_bad_accuracy:
               goodThreshold === undefined ? null : goodVsBadAccuracy(yTrue, yPred, order, goodThreshold),
           },

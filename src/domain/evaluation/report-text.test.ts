@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { classificationReport } from './classification-report.js';
-import { formatClassificationReport, formatConfusionMatrix, formatFailureCounts } from './report-text.js';
+import {
+  formatClassificationReport,
+  formatConfusionMatrix,
+  formatFailureCounts,
+  formatMetricsSummary,
+} from './report-text.js';
 
 const repeat = (count: number, truth: string, predicted: string) =>
   Array.from({ length: count }, () => [truth, predicted] as const);
@@ -73,6 +78,37 @@ describe('formatClassificationReport', () => {
     );
   });
 
+  it('prints micro avg instead of accuracy for scikit-learn’s docstring case with labels=[1, 2, 3]', () => {
+    // print(classification_report([1, 1, 1], [1, 1, 0], labels=[1, 2, 3])), from its docstring.
+    const report = classificationReport(['1', '1', '1'], ['1', '1', '0'], ['1', '2', '3']);
+    expect(formatClassificationReport(report)).toBe(
+      [
+        '              precision    recall  f1-score   support',
+        '',
+        '           1       1.00      0.67      0.80         3',
+        '           2       0.00      0.00      0.00         0',
+        '           3       0.00      0.00      0.00         0',
+        '',
+        '   micro avg       1.00      0.67      0.80         3',
+        '   macro avg       0.33      0.22      0.27         3',
+        'weighted avg       1.00      0.67      0.80         3',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints micro avg when a failure stands for a label outside the given ones, accuracy when a label only never occurs', () => {
+    // As classification_report(['a','a','b','b'], ['a','__failed__','b','b'], labels=['a','b']) prints.
+    const failed = classificationReport(['a', 'a', 'b', 'b'], ['a', null, 'b', 'b'], ['a', 'b']);
+    expect(formatClassificationReport(failed).split('\n')[5]).toBe(
+      '   micro avg       1.00      0.75      0.86         4',
+    );
+    const unused = classificationReport(['a', 'b'], ['a', 'b'], ['a', 'b', 'c']);
+    expect(formatClassificationReport(unused).split('\n')[6]).toBe(
+      '    accuracy                           1.00         2',
+    );
+  });
+
   it('prints nan accuracy when there are no rows', () => {
     const text = formatClassificationReport(classificationReport([], [], ['a', 'b']));
     expect(text.split('\n')[5]).toBe('    accuracy                            nan         0');
@@ -118,5 +154,55 @@ describe('formatFailureCounts', () => {
     expect(formatFailureCounts({ rows: 0, failedCalls: 0, unparseableAnswers: 0, unknownLabels: 0 })).toContain(
       '0 of 0 (nan)',
     );
+  });
+});
+
+describe('formatMetricsSummary', () => {
+  const usage = {
+    calls: 30,
+    input_tokens: 0,
+    output_tokens: 0,
+    mean_input_tokens: null,
+    mean_output_tokens: null,
+    cost_usd: 0.0123,
+    unpriced_calls: 0,
+    cost_per_1000: 0.41,
+  };
+  const latency = { p50: 12.04, p95: 30.15, p99: 40.2, mean: 14.333, max: 41, rows: 30 };
+
+  it('prints one-off and good-vs-bad accuracy, cost per 1,000 and latency', () => {
+    expect(
+      formatMetricsSummary({
+        ordinal: { one_off_accuracy: 0.8, good_threshold: 4, good_threshold_label: '4', good_vs_bad_accuracy: 0.9 },
+        usage,
+        latency_ms: latency,
+      }),
+    ).toBe(
+      'one-off accuracy: 0.8000\n' +
+        'good-vs-bad accuracy (good: "4" and above): 0.9000\n' +
+        'cost per 1,000 classifications: $0.4100\n' +
+        'latency ms: p50 12.0, p95 30.1, p99 40.2, mean 14.3, max 41.0 (30 rows)\n',
+    );
+  });
+
+  it('says what is missing: no threshold, unpriced calls, no latency; no ordinal lines for other tasks', () => {
+    expect(
+      formatMetricsSummary({
+        ordinal: {
+          one_off_accuracy: 0.5,
+          good_threshold: null,
+          good_threshold_label: null,
+          good_vs_bad_accuracy: null,
+        },
+        usage: { ...usage, unpriced_calls: 3, cost_per_1000: null },
+        latency_ms: null,
+      }),
+    ).toBe(
+      'one-off accuracy: 0.5000\n' +
+        'good-vs-bad accuracy: no good_threshold set (on the task or the evaluation)\n' +
+        'cost per 1,000 classifications: unknown (3 of 30 calls unpriced)\n' +
+        'latency ms: none recorded\n',
+    );
+    expect(formatMetricsSummary({ ordinal: null, usage, latency_ms: null })).not.toContain('accuracy');
   });
 });

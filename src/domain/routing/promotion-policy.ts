@@ -2,7 +2,13 @@ import type { EvaluationMetrics } from '../evaluation/evaluate.js';
 import { mcnemar } from '../evaluation/mcnemar.js';
 
 /** The metrics a task's models can be ranked and promoted by. */
-export const RANKING_METRICS = ['macro_f1', 'accuracy', 'weighted_f1', 'one_off_accuracy'] as const;
+export const RANKING_METRICS = [
+  'macro_f1',
+  'accuracy',
+  'weighted_f1',
+  'one_off_accuracy',
+  'good_vs_bad_accuracy',
+] as const;
 export type RankingMetric = (typeof RANKING_METRICS)[number];
 
 export interface PromotionPolicy {
@@ -28,6 +34,8 @@ export function metricValue(metrics: EvaluationMetrics, metric: RankingMetric): 
       return metrics.report.accuracy;
     case 'one_off_accuracy':
       return metrics.ordinal?.one_off_accuracy ?? null;
+    case 'good_vs_bad_accuracy':
+      return metrics.ordinal?.good_vs_bad_accuracy ?? null;
   }
 }
 

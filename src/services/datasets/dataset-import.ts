@@ -2,6 +2,7 @@ import { pipeline } from 'node:stream/promises';
 import { PassThrough, type Readable } from 'node:stream';
 import { detectFormat, type ImportFormat } from '../../domain/datasets/import-formats.js';
 import { newRow, type DatasetRow } from '../../domain/datasets/rows.js';
+import type { TextTemplate } from '../../domain/datasets/text-template.js';
 import { errors, type AppError } from '../../errors.js';
 import { byteLimit, peekFirstLine, StreamTooLargeError } from '../../lib/streams.js';
 import { parseUpload } from './upload-parser.js';
@@ -18,12 +19,15 @@ export interface UploadInput {
   promptSuffix?: string;
   textColumn?: string;
   labelColumn?: string;
+  textTemplate?: TextTemplate;
 }
 
 export interface LineError {
   line: number;
   reason: string;
   message: string;
+  /** For missing_field: how many lines lack the same fields; `line` is the first of them. */
+  count?: number;
 }
 
 export interface ImportOutcome {
@@ -54,10 +58,14 @@ export async function importUpload(
   try {
     const { firstLine, stream } = await peekFirstLine(limited);
     if (firstLine === '') throw errors.emptyFile('The upload is empty.');
-    const format = upload.format ?? detectFormat(firstLine);
+    const format = upload.format ?? detectFormat(firstLine, upload.textTemplate !== undefined);
     if (!format) {
       throw errors.unknownFormat();
     }
+    if (upload.textTemplate && format !== 'csv' && format !== 'jsonl')
+      throw errors.validation('text_template does not apply to this format.', [
+        { field: 'query.text_template', message: `applies to csv and jsonl files, not ${format}` },
+      ]);
     const outcome: ImportOutcome = { format, rowsRead: 0, imported: 0, errorCount: 0, errors: [] };
     const options = {
       labels: context.labels,
@@ -66,13 +74,26 @@ export async function importUpload(
       promptSuffix: upload.promptSuffix,
       textColumn: upload.textColumn,
       labelColumn: upload.labelColumn,
+      textTemplate: upload.textTemplate,
     };
-    for await (const { line, result } of parseUpload(stream, format, options)) {
+    // Lines lacking the same template fields are one error (first line, count), not one per line.
+    const missingFields = new Map<string, LineError>();
+    for await (const { line, result, headerOption } of parseUpload(stream, format, options)) {
+      if (headerOption) throw invalidHeader(format, line, result.ok ? '' : result.message, headerOption);
       outcome.rowsRead += 1;
       if (!result.ok) {
         outcome.errorCount += 1;
-        if (outcome.errors.length < MAX_REPORTED_ERRORS)
-          outcome.errors.push({ line, reason: result.reason, message: result.message });
+        const key = 'missingFields' in result ? result.missingFields?.join('\u0000') : undefined;
+        const same = key === undefined ? undefined : missingFields.get(key);
+        if (same) same.count = (same.count ?? 1) + 1;
+        else if (outcome.errors.length < MAX_REPORTED_ERRORS) {
+          const error: LineError = { line, reason: result.reason, message: result.message };
+          if (key !== undefined) {
+            error.count = 1;
+            missingFields.set(key, error);
+          }
+          outcome.errors.push(error);
+        }
         continue;
       }
       if (outcome.errorCount > 0 && upload.onError === 'fail') continue;
@@ -80,6 +101,8 @@ export async function importUpload(
       outcome.imported += 1;
     }
     await piping;
+    for (const error of missingFields.values())
+      if ((error.count ?? 1) > 1) error.message += ` (on ${error.count} lines, the first is line ${error.line})`;
     if (outcome.errorCount > 0 && upload.onError === 'fail') throw invalidFile(outcome);
     return outcome;
   } catch (error) {
@@ -94,10 +117,11 @@ function invalidFile(outcome: ImportOutcome): AppError {
   return errors.invalidFile(
     `${outcome.errorCount} line(s) of the file are invalid${shown}; nothing was imported. Fix them, or pass on_error=skip to import the valid rows.`,
     {
-      fields: outcome.errors.map((error) => ({
-        field: `line ${error.line}`,
-        message: `${error.reason}: ${error.message}`,
-      })),
+      fields: outcome.errors.map((error) =>
+        error.reason === 'missing_field'
+          ? { field: 'query.text_template', message: `line ${error.line}: ${error.message}` }
+          : { field: `line ${error.line}`, message: `${error.reason}: ${error.message}` },
+      ),
       details: {
         format: outcome.format,
         rows_read: outcome.rowsRead,
@@ -106,4 +130,12 @@ function invalidFile(outcome: ImportOutcome): AppError {
       },
     },
   );
+}
+
+/** A CSV header without a column the import needs: no record could be read, whatever on_error says. */
+function invalidHeader(format: ImportFormat, line: number, message: string, option: string): AppError {
+  return errors.invalidFile(`The file's header lacks a column ${option} names; nothing was imported.`, {
+    fields: [{ field: `query.${option}`, message: `line ${line} (header): ${message}` }],
+    details: { format, rows_read: 0, error_count: 1, errors: [{ line, reason: 'missing_column', message }] },
+  });
 }

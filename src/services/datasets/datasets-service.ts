@@ -263,5 +263,6 @@ const uploadParams = (upload: UploadInput): Record<string, unknown> => ({
   ...(Object.keys(upload.labelMap).length > 0 ? { label_map: upload.labelMap } : {}),
   ...(upload.promptSuffix !== undefined ? { prompt_suffix: upload.promptSuffix } : {}),
   ...(upload.textColumn !== undefined ? { text_column: upload.textColumn } : {}),
+  ...(upload.textTemplate !== undefined ? { text_template: upload.textTemplate.source } : {}),
   ...(upload.labelColumn !== undefined ? { label_column: upload.labelColumn } : {}),
 });

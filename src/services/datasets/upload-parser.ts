@@ -1,7 +1,8 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { parse as parseCsv } from 'csv-parse';
+import { parse as parseCsv, type Parser } from 'csv-parse';
 import {
+  checkCsvHeader,
   parseCsvRecord,
   parseJsonLine,
   type ImportFormat,
@@ -15,6 +16,8 @@ export interface ParsedLine {
   /** 1-based line number in the file (for CSV, the line the record ends on). */
   line: number;
   result: UploadLineResult;
+  /** Set on a header the file cannot be read by: the query parameter that named what is missing. */
+  headerOption?: 'text_template' | 'text_column';
 }
 
 /**
@@ -40,9 +43,13 @@ export async function* parseUpload(
 }
 
 async function* parseCsvUpload(stream: Readable, options: ImportOptions): AsyncGenerator<ParsedLine> {
-  const parser = stream.pipe(
+  let header: { columns: string[]; line: number } | undefined;
+  const parser: Parser = stream.pipe(
     parseCsv({
-      columns: (header: string[]) => header.map((name) => name.trim()),
+      columns: (names: string[]) => {
+        header = { columns: names.map((name) => name.trim()), line: Math.max(1, parser.info.lines) };
+        return header.columns;
+      },
       bom: true,
       skip_empty_lines: true,
       relax_column_count: true,
@@ -54,6 +61,16 @@ async function* parseCsvUpload(stream: Readable, options: ImportOptions): AsyncG
       record: Record<string, string>;
       info: { lines: number };
     }>) {
+      if (header) {
+        const problem = checkCsvHeader(header.columns, options);
+        // The header decides for every record: one error, not one per line.
+        if (problem) {
+          const result = { ok: false as const, reason: 'missing_column' as const, message: problem.message };
+          yield { line: header.line, result, headerOption: problem.option };
+          return;
+        }
+        header = undefined;
+      }
       yield { line: info.lines, result: parseCsvRecord(record, options) };
     }
   } catch (error) {

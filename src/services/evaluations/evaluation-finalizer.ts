@@ -1,6 +1,6 @@
 import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
 import { evaluatePredictions } from '../../domain/evaluation/evaluate.js';
-import { isOrdinal } from '../../domain/task-definition.js';
+import { goodThresholdRank, isOrdinal } from '../../domain/task-definition.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import type { TasksService } from '../tasks-service.js';
@@ -26,9 +26,13 @@ export const evaluationFinalizer = (deps: {
       ? Object.fromEntries(task.labels.map((label) => [label.name, label.order!]))
       : undefined;
     const labels = task.labels.map((label) => label.name);
+    // The evaluation's own boundary wins; one the labels no longer have is left out, not guessed.
+    const goodLabel = evaluation.goodThreshold ?? task.goodThreshold;
+    const goodThreshold = goodThresholdRank(task.labels, goodLabel);
     const metrics = evaluatePredictions({
       labels,
       order,
+      ...(goodThreshold !== undefined ? { goodThreshold, goodThresholdLabel: goodLabel! } : {}),
       rows: rows.map((row) => ({
         trueLabel: row.trueLabel,
         predicted: row.predicted,

@@ -7,9 +7,11 @@ import {
   formatClassificationReport,
   formatConfusionMatrix,
   formatFailureCounts,
+  formatMetricsSummary,
 } from '../../domain/evaluation/report-text.js';
 import { rowOutcomes } from '../../domain/evaluation/row-outcomes.js';
 import { newId } from '../../domain/ids.js';
+import { goodThresholdProblems } from '../../domain/task-definition.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { type RateEstimate, samplesFromBuckets, slidingRate } from '../../domain/progress/sliding-rate.js';
 import { errors } from '../../errors.js';
@@ -60,7 +62,7 @@ export const evaluationsService = (deps: {
     get,
 
     /** Scores a model on a version's split (labeled rows only), in the background. */
-    async create(input: { modelVersionId: string; datasetVersionId: string; split: Split }) {
+    async create(input: { modelVersionId: string; datasetVersionId: string; split: Split; goodThreshold?: string }) {
       const model = await deps.modelVersions.get(input.modelVersionId);
       const version = await deps.datasets.getVersion(input.datasetVersionId);
       const dataset = await deps.datasets.getDataset(version.datasetId);
@@ -72,8 +74,13 @@ export const evaluationsService = (deps: {
       if (model.status === 'retired') throw errors.modelRetired(`The model version ${model.id} is retired.`);
       // A version registered while its model still served: every call would fail now.
       await deps.shutDown.refuse(model.provider, model.model, 'body.model_version_id');
+      const task = await deps.tasks.get(model.taskId);
+      if (input.goodThreshold !== undefined) {
+        const problems = goodThresholdProblems(task.labels, input.goodThreshold, 'body.good_threshold');
+        if (problems.length > 0) throw errors.validation('The good-vs-bad threshold is invalid.', problems);
+      }
       // Rows whose label the task no longer has cannot be scored; they are left out.
-      const labels = new Set((await deps.tasks.get(model.taskId)).labels.map((label) => label.name));
+      const labels = new Set(task.labels.map((label) => label.name));
       const items: { exampleId: string; trueLabel: string }[] = [];
       for await (const batch of deps.datasetRowsRepo.stream(version.id, { split: input.split, labeledOnly: true })) {
         for (const row of batch)
@@ -93,6 +100,7 @@ export const evaluationsService = (deps: {
           split: input.split,
           status: 'queued',
           total: items.length,
+          goodThreshold: input.goodThreshold ?? null,
         },
         items,
       );
@@ -118,7 +126,10 @@ export const evaluationsService = (deps: {
       );
     },
 
-    /** The plain-text report a person reads: scikit-learn's layout, the rows without a usable answer, then the confusion matrix. */
+    /**
+     * The plain-text report a person reads: scikit-learn's layout, the rows without a usable
+     * answer, ordinal accuracies, cost and latency, then the confusion matrix.
+     */
     async textReport(id: string): Promise<string> {
       const evaluation = await get(id);
       if (evaluation.status !== 'completed' || !evaluation.metrics) {
@@ -133,7 +144,8 @@ export const evaluationsService = (deps: {
         matrix.labels,
       );
       const failures = formatFailureCounts({ rows: rows.length, failedCalls, unparseableAnswers, unknownLabels });
-      return `${formatClassificationReport(report)}\n${failures}\n${formatConfusionMatrix(matrix.matrix, matrix.labels)}\n`;
+      const summary = formatMetricsSummary(evaluation.metrics);
+      return `${formatClassificationReport(report)}\n${failures}${summary}\n${formatConfusionMatrix(matrix.matrix, matrix.labels)}\n`;
     },
 
     rows: (id: string) => deps.evaluationsRepo.rows(id),

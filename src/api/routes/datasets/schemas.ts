@@ -25,6 +25,13 @@ const uploadQueryProperties = {
   ),
   text_column: Type.Optional(Type.String({ minLength: 1, description: 'CSV text column (default "text")' })),
   label_column: Type.Optional(Type.String({ minLength: 1, description: 'CSV label column (default "label")' })),
+  text_template: Type.Optional(
+    Type.String({
+      maxLength: 2000,
+      description:
+        'CSV and JSONL: the text built from several columns or fields, e.g. "{review_title}\\n\\n{review_body}". `\\n`, `\\t` and `\\\\` are read as newline, tab and backslash; `{{` and `}}` are literal braces. Not with text_column.',
+    }),
+  ),
 };
 
 export const CreateDatasetQuery = Type.Object(
@@ -89,12 +96,19 @@ export const OperationSchema = Type.Unsafe<Operation>({
     op('dedupe', 'Drop repeated texts, keeping the first', {
       mode: Type.Enum(['exact', 'normalized'], { description: '`normalized` ignores case and whitespace' }),
     }),
-    op('clean', 'Remove noise from texts; each switch defaults to true', {
+    op('clean', 'Remove noise from texts; each switch but collapse_paragraphs defaults to true', {
       urls: bool,
       mentions: bool,
       code_blocks: bool,
       emails: bool,
-      collapse_whitespace: bool,
+      collapse_whitespace: Type.Boolean({
+        default: true,
+        description: 'Runs of blank lines become one paragraph break (\\n\\n), other whitespace runs one space',
+      }),
+      collapse_paragraphs: Type.Boolean({
+        default: false,
+        description: 'With collapse_whitespace: paragraph breaks become one space too',
+      }),
     }),
     op('filter', 'Keep rows that pass every given test', {
       max_tokens: Type.Integer({ minimum: 1, maximum: 10_000_000 }),
@@ -110,9 +124,22 @@ export const OperationSchema = Type.Unsafe<Operation>({
         Type.Object({ example_id: Type.String(), label: Type.String() }, { additionalProperties: false }),
       ),
     }),
-    op('sample', 'Cap rows per label, or balance labels', {
+    op('sample', 'Cap rows per label, balance labels, or keep a fraction of each label', {
       max_per_label: Type.Integer({ minimum: 1, maximum: 100_000_000 }),
       balance: Type.Enum(['undersample', 'oversample']),
+      fraction: Type.Number({
+        exclusiveMinimum: 0,
+        maximum: 1,
+        description: 'Keep round(fraction × rows) of each label (at least one); not with balance',
+      }),
+      within_splits: Type.Boolean({
+        default: false,
+        description: 'Sample each split on its own (stratified by label within it), unsplit rows as one more',
+      }),
+      keep_splits: Type.Array(Type.Enum([...SPLITS]), {
+        uniqueItems: true,
+        description: 'With within_splits: splits left unchanged (default ["test"]; [] samples every split)',
+      }),
       seed: Seed,
     }),
     op(

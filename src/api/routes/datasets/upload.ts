@@ -3,6 +3,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { ImportFormat } from '../../../domain/datasets/import-formats.js';
+import { parseTextTemplate, type TextTemplate } from '../../../domain/datasets/text-template.js';
 import { errors, isAppError, type AppError } from '../../../errors.js';
 import { hashedStream, type HashedStream } from '../../../lib/hashed-stream.js';
 import type { UploadInput } from '../../../services/datasets/dataset-import.js';
@@ -29,6 +30,7 @@ interface UploadQuery {
   prompt_suffix?: string;
   text_column?: string;
   label_column?: string;
+  text_template?: string;
 }
 
 interface OpenedUpload extends HashedStream {
@@ -82,7 +84,18 @@ export async function uploadFrom(request: FastifyRequest, query: UploadQuery): P
     promptSuffix: query.prompt_suffix,
     textColumn: query.text_column,
     labelColumn: query.label_column,
+    textTemplate: parseTemplate(query),
   };
+}
+
+function parseTemplate(query: UploadQuery): TextTemplate | undefined {
+  if (query.text_template === undefined) return undefined;
+  const invalid = (message: string) =>
+    errors.validation('text_template is invalid.', [{ field: 'query.text_template', message }]);
+  if (query.text_column !== undefined) throw invalid('give text_template or text_column, not both');
+  const parsed = parseTextTemplate(query.text_template);
+  if (!parsed.ok) throw invalid(parsed.message);
+  return parsed.template;
 }
 
 function parseLabelMap(raw: string | undefined): Record<string, string> {

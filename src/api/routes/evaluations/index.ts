@@ -31,6 +31,7 @@ const Evaluation = Type.Object({
   split: Type.String(),
   status: Type.Enum([...EVALUATION_STATUSES]),
   total: Type.Integer(),
+  good_threshold: Nullable(Type.String({ description: 'Asked for this evaluation; null: the task’s' })),
   answered: Type.Integer(),
   rate_per_minute: Nullable(
     Type.Integer({
@@ -61,6 +62,7 @@ const present = (
   split: evaluation.split,
   status: evaluation.status,
   total: evaluation.total,
+  good_threshold: evaluation.goodThreshold,
   answered,
   rate_per_minute: rate.perSecond === null ? null : Math.round(rate.perSecond * 60),
   eta_seconds: rate.etaSeconds,
@@ -98,6 +100,14 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
           model_version_id: Type.String({ format: 'uuid' }),
           dataset_version_id: Type.String({ format: 'uuid' }),
           split: Split,
+          good_threshold: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 100,
+              description:
+                'Ordinal tasks: the lowest label counted as good for good-vs-bad accuracy; default the task’s',
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -108,6 +118,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
         modelVersionId: request.body.model_version_id,
         datasetVersionId: request.body.dataset_version_id,
         split: request.body.split,
+        goodThreshold: request.body.good_threshold,
       });
       return reply.status(202).header('location', `/v1/evaluations/${evaluation.id}`).send(present(evaluation));
     },

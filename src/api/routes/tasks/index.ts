@@ -17,7 +17,8 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = a
       response: { 201: Task, ...authenticatedErrors(409) },
     },
     handler: async (request, reply) => {
-      const task = await tasks.create(request.body);
+      const { good_threshold, ...definition } = request.body;
+      const task = await tasks.create({ ...definition, goodThreshold: good_threshold });
       return reply.status(201).header('location', `/v1/tasks/${task.slug}`).send(presentTask(task));
     },
   });
@@ -62,12 +63,15 @@ export const tasksRoutes: FastifyPluginAsyncTypebox<{ tasks: TasksService }> = a
     schema: {
       tags,
       operationId: 'updateTask',
-      summary: 'Change a task’s description, instructions or labels',
+      summary: 'Change a task’s description, instructions, labels or good-vs-bad threshold',
       params: TaskParams,
       body: UpdateTaskBody,
       response: { 200: Task, ...authenticatedErrors(404, 409) },
     },
-    handler: async (request) => presentTask(await tasks.update(request.params.task, request.body)),
+    handler: async (request) => {
+      const { good_threshold, ...changes } = request.body;
+      return presentTask(await tasks.update(request.params.task, { ...changes, goodThreshold: good_threshold }));
+    },
   });
 
   app.post('/v1/tasks/:task/archive', {

@@ -30,6 +30,10 @@ const Labels = Type.Array(Label, {
 });
 const Instructions = Type.String({ minLength: 1, maxLength: 20_000, description: 'System prompt for LLMs' });
 const Description = Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]);
+const GoodThreshold = Type.Union([Type.String({ minLength: 1, maxLength: 100 }), Type.Null()], {
+  description:
+    'Ordinal tasks: the lowest label counted as good (e.g. "4" of 1–5 stars), for good-vs-bad accuracy; not the lowest-ranked label. null: none',
+});
 
 export const CreateTaskBody = Type.Object(
   {
@@ -37,6 +41,7 @@ export const CreateTaskBody = Type.Object(
     description: Type.Optional(Description),
     instructions: Instructions,
     labels: Labels,
+    good_threshold: Type.Optional(GoodThreshold),
   },
   { additionalProperties: false },
 );
@@ -46,6 +51,7 @@ export const UpdateTaskBody = Type.Object(
     description: Type.Optional(Description),
     instructions: Type.Optional(Instructions),
     labels: Type.Optional(Labels),
+    good_threshold: Type.Optional(GoodThreshold),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -69,6 +75,7 @@ export const Task = Type.Object({
   instructions: Type.String(),
   labels: Type.Array(Label),
   ordinal: Type.Boolean({ description: 'True when every label has an order' }),
+  good_threshold: GoodThreshold,
   archived: Type.Boolean(),
   created_at: Timestamp,
   updated_at: Timestamp,
@@ -85,6 +92,7 @@ export function presentTask(task: TaskRow): Static<typeof Task> {
     instructions: task.instructions,
     labels: task.labels,
     ordinal: isOrdinal(task.labels),
+    good_threshold: task.goodThreshold,
     archived: task.archivedAt !== null,
     created_at: iso(task.createdAt),
     updated_at: iso(task.updatedAt),

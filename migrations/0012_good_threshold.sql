@@ -1,0 +1,2 @@
+ALTER TABLE "tasks" ADD COLUMN "good_threshold" text;--> statement-breakpoint
+ALTER TABLE "evaluations" ADD COLUMN "good_threshold" text;
