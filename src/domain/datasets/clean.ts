@@ -38,7 +38,9 @@ const HANDLE = /(?<![\p{L}\p{N}_@.])@[\p{L}\p{N}_]+(?:[.-][\p{L}\p{N}_]+)*/gu;
  * imports refuse it and Postgres cannot hold it.
  */
 const REMOVED = '\u0000';
+// biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 marks removed spans on purpose (it can never be in a stored text)
 const REMOVED_ALL = /\u0000/gu;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the same marker counts as whitespace when collapsing
 const WHITESPACE = /[\s\u0000]+/gu;
 /** Two line breaks with only whitespace (no removed span) between them: a blank line. A CRLF is one break. */
 const BLANK_LINE = /(?:\r\n|\r(?!\n)|\n)[^\S\r\n]*(?:\r\n|\r(?!\n)|\n)/u;

@@ -35,7 +35,7 @@ export function validateSample(op: SampleOp, index: number, _ctx: OperationConte
       throw new OperationError(index, 'keep_splits', 'keep_splits needs within_splits: true');
     if (!Array.isArray(op.keep_splits))
       throw new OperationError(index, 'keep_splits', 'keep_splits must be an array of splits');
-    op.keep_splits.forEach((split, i) => checkOneOf(split, SPLITS, index, `keep_splits[${i}]`));
+    for (const [i, split] of op.keep_splits.entries()) checkOneOf(split, SPLITS, index, `keep_splits[${i}]`);
   }
 }
 
@@ -110,7 +110,7 @@ export function sample(rows: DatasetRow[], op: SampleOp, _ctx: OperationContext)
 function partsBySplit(rows: readonly DatasetRow[]): { split: Split | null; members: number[] }[] {
   const order: (Split | null)[] = [...SPLITS, null];
   const members = new Map<Split | null, number[]>(order.map((split) => [split, []]));
-  rows.forEach((row, i) => members.get(row.split)?.push(i));
+  for (const [i, row] of rows.entries()) members.get(row.split)?.push(i);
   return order.map((split) => ({ split, members: members.get(split) ?? [] })).filter((part) => part.members.length);
 }
 
