@@ -202,6 +202,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       routing,
       shutdowns,
       wake,
+      providers,
     }),
     classify: classifyService({ table, breakers, log: predictionLogWriter, metrics }),
     /** Idempotency-Key records, shared by every API instance (see src/api/plugins/idempotency.ts). */
@@ -234,6 +235,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     trainingRunner: trainingRunner({
       fineTunesRepo,
       providers,
+      wake,
       hosted: hostedTraining({
         fineTunesRepo,
         datasetRowsRepo,
