@@ -128,6 +128,11 @@ export interface CreateJobInput {
   suffix?: string;
   seed?: number;
   hyperparameters: HostedHyperparameters;
+  /**
+   * The earlier job this one continues (its id, or the model it made), for a provider whose
+   * training continues `from_job`; `model` is then that job's base model.
+   */
+  continueFrom?: string;
 }
 
 /** What a job would be, for the provider's own pre-flight and price estimate before anything is created. */
@@ -210,6 +215,13 @@ export interface TrainingCapability {
   defaultBaseModel: string;
   /** Tag in the names of the models it trains: `<task>-<tag>-<suffix>`. */
   nameTag: string;
+  /**
+   * How a fine-tune is trained further (continued training): `from_model`, the parent's
+   * fine-tuned model is the new job's base (OpenAI); `from_job`, the new job trains the parent's
+   * base model, starting where the parent's job ended (Together's `from_checkpoint`). Absent for
+   * an in-process trainer, which trains its one model again and records the lineage.
+   */
+  continues?: 'from_model' | 'from_job';
   /** The training file format for a base model (legacy completion models train on prompt/completion lines). */
   fileFormat(model: string): ExportFormat;
   /**

@@ -239,6 +239,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       hosted: hostedTraining({
         fineTunesRepo,
         datasetRowsRepo,
+        modelVersionsRepo,
         datasets,
         tasks,
         queues,
