@@ -35,6 +35,11 @@ export interface ClassifyOutcome extends ClassifyResult {
   rateLimit?: RateLimitSnapshot;
   /** What was odd in the provider's answer and corrected (usage counts clamped, ...), for the metrics. */
   oddities?: string[];
+  /**
+   * The answer carried no logprobs (the server gives none, or the connection does not ask for
+   * them): the label was read from the text, and confidence is null.
+   */
+  withoutLogprobs?: boolean;
 }
 
 export interface Classifier {
@@ -248,6 +253,11 @@ export interface ProviderCapabilities {
   configHint: string | null;
   /** Announces shutdown dates for its models (looked up before serving one). */
   shutdownDates: boolean;
+  /**
+   * Its answers carry confidences (token logprobs, or a local model's own scores); false for a
+   * connection whose server gives no logprobs (`logprobs: false`), which is then not asked for them.
+   */
+  confidences: boolean;
 }
 
 /** Per-minute budgets for calls to a hosted provider. */
@@ -287,6 +297,8 @@ export interface ConnectionSettings {
   apiVersion?: string | undefined;
   fineTuning?: boolean;
   defaultModel?: string | undefined;
+  /** False: the server gives no logprobs (or refuses the parameter), so none are asked for. */
+  logprobs?: boolean;
 }
 
 /** A provider connection as this deployment has it: configured or not, its clients created lazily. */

@@ -105,7 +105,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
   });
   const routing = routingService({ db, routingRepo, evaluationsRepo, modelVersionsRepo, tasks, notices });
   const modelVersions = modelVersionsService({ modelVersionsRepo, tasks, datasetRowsRepo, providers, routing });
-  const classifiers = modelClassifiers(providers);
+  const classifiers = modelClassifiers(providers, modelVersionsRepo);
   const shutdowns = modelShutdowns(providers);
   const predictionLogWriter = predictionLog({
     predictionLogRepo: predictionLogRepository(pool),

@@ -31,6 +31,7 @@ export const azureOpenAIProvider: ProviderDefinition = {
     ...openAIProvider.capabilities,
     configHint: null,
     shutdownDates: false,
+    confidences: true,
   },
 
   connect: (settings) => sdkConnection(settings, () => azureClient(settings)),

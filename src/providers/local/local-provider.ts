@@ -24,6 +24,7 @@ export const localProvider: ProviderDefinition = {
     needsKey: false,
     configHint: null,
     shutdownDates: false,
+    confidences: true,
   },
 
   connect: () => ({

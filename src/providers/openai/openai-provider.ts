@@ -26,6 +26,7 @@ export const openAIProvider: ProviderDefinition = {
     needsKey: true,
     configHint: 'set OPENAI_API_KEY',
     shutdownDates: true,
+    confidences: true,
   },
 
   connect: (settings) =>

@@ -43,6 +43,7 @@ export const togetherProvider: ProviderDefinition = {
     needsKey: true,
     configHint: 'set TOGETHER_API_KEY',
     shutdownDates: false,
+    confidences: true,
   },
 
   connect(together) {
