@@ -63,6 +63,7 @@ describe('PROVIDER_CONNECTIONS_FILE', () => {
         apiVersion: undefined,
         fineTuning: false,
         defaultModel: undefined,
+        logprobs: true,
       },
       {
         name: 'azure-eu',
@@ -77,6 +78,7 @@ describe('PROVIDER_CONNECTIONS_FILE', () => {
         apiVersion: '2024-10-21',
         fineTuning: false,
         defaultModel: undefined,
+        logprobs: true,
       },
     ]);
   });
@@ -133,6 +135,25 @@ describe('PROVIDER_CONNECTIONS_FILE', () => {
     ]);
     expect(problemsOf({ PROVIDER_CONNECTIONS_FILE: fileWith('connections: [unclosed', 'yaml') })).toEqual([
       'PROVIDER_CONNECTIONS_FILE: not valid YAML (line 1)',
+    ]);
+  });
+
+  it('takes `logprobs: false` for an openai-compatible server only, and true or false only', () => {
+    const local = { kind: 'openai-compatible', base_url: 'http://vllm:8000/v1' };
+    const config = loadConfig({
+      ...minimal,
+      PROVIDER_CONNECTIONS_FILE: fileWith({ connections: [{ name: 'vllm', ...local, logprobs: false }] }),
+    });
+    expect(config.connections[0]).toMatchObject({ name: 'vllm', logprobs: false });
+    const file = fileWith({
+      connections: [
+        { name: 'odd', ...local, logprobs: 'no' },
+        { name: 'hosted', kind: 'together', base_url: 'http://x/v1', api_key_env: 'K', logprobs: false },
+      ],
+    });
+    expect(problemsOf({ PROVIDER_CONNECTIONS_FILE: file })).toEqual([
+      'PROVIDER_CONNECTIONS_FILE connections[0].logprobs: must be true or false',
+      'PROVIDER_CONNECTIONS_FILE connections[1].logprobs: may be false for openai-compatible only',
     ]);
   });
 

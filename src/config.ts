@@ -178,6 +178,8 @@ export interface ConnectionConfig {
   readonly fineTuning: boolean;
   /** The model a request naming none gets, instead of the kind's. */
   readonly defaultModel: string | undefined;
+  /** False: the server gives no logprobs, so none are asked for (openai-compatible). */
+  readonly logprobs: boolean;
 }
 
 export class ConfigError extends StartupError {
@@ -303,6 +305,7 @@ const CONNECTION_FIELDS = new Set([
   'api_version',
   'fine_tuning',
   'default_model',
+  'logprobs',
 ]);
 
 /**
@@ -384,6 +387,10 @@ function loadConnectionsFile(
       problem('headers', 'must be an object of strings');
     const fineTuning = entry['fine_tuning'] ?? false;
     if (typeof fineTuning !== 'boolean') problem('fine_tuning', 'must be true or false');
+    // Only a server of unknown make may lack logprobs; the hosted kinds always give them.
+    const logprobs = entry['logprobs'] ?? true;
+    if (typeof logprobs !== 'boolean') problem('logprobs', 'must be true or false');
+    else if (!logprobs && kind !== 'openai-compatible') problem('logprobs', 'may be false for openai-compatible only');
     const rpm = integer('rpm', 500, 1);
     const tpm = integer('tpm', 200_000, 1);
     const timeoutMs = integer('timeout_ms', 30_000, 100);
@@ -401,6 +408,7 @@ function loadConnectionsFile(
       apiVersion,
       fineTuning: fineTuning as boolean,
       defaultModel,
+      logprobs: logprobs as boolean,
     });
   });
   return connections;

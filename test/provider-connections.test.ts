@@ -48,6 +48,8 @@ beforeAll(async () => {
       rpm: 120,
     },
     { name: 'serve', kind: 'openai-compatible', base_url: server.url, default_model: 'gpt-4o-mini' },
+    // The same server, known not to give logprobs: none are asked for.
+    { name: 'quiet', kind: 'openai-compatible', base_url: server.url, default_model: 'gpt-4o-mini', logprobs: false },
     // The labeler's server also implements OpenAI's fine-tuning job API.
     { name: 'trainer', kind: 'openai-compatible', base_url: labeler.url, fine_tuning: true },
     {
@@ -115,6 +117,35 @@ describe('named openai-compatible connections', () => {
     expect(chatCalls(server)).toHaveLength(1);
     expect(chatCalls(server)[0]!.body).toMatchObject({ logprobs: true });
     expect(chatCalls(labeler)).toHaveLength(0);
+    // The first answer without logprobs marks the model version: its confidences are none.
+    expect(model.body).toMatchObject({ confidence_source: 'model', confidence_note: null });
+    await expect
+      .poll(async () => (await h.http().get(`/v1/model-versions/${fallback}`).set('authorization', auth)).body, {
+        timeout: 5_000,
+        interval: 50,
+      })
+      .toMatchObject({
+        confidence_source: 'none',
+        confidence_note: 'the server at connection "serve" returned no logprobs; confidence is null',
+      });
+  });
+
+  it('asks a connection set `logprobs: false` for none, and its models say they have no confidences', async () => {
+    await createTask(h, 'quiet-tickets', ['billing', 'bug', 'other']);
+    const quiet = await registerModel(h, 'quiet-tickets', { kind: 'prompt', provider: 'quiet', name: 'quiet' });
+    const model = await h.http().get(`/v1/model-versions/${quiet}`).set('authorization', auth);
+    expect(model.body).toMatchObject({
+      provider: 'quiet',
+      confidence_source: 'none',
+      confidence_note: 'the connection "quiet" is set `logprobs: false` (its server gives none); confidence is null',
+    });
+    await route(h, 'quiet-tickets', { fallback: quiet });
+    const response = await classify(h, 'quiet-tickets', { input: 'The app crashes on start' });
+    expect(response.status).toBe(200);
+    expect(response.body.results[0]).toMatchObject({ label: 'bug', confidence: null });
+    const [call] = chatCalls(server);
+    expect(call!.body).not.toHaveProperty('logprobs');
+    expect(call!.body).not.toHaveProperty('top_logprobs');
   });
 
   it('answers 400 naming an unknown connection, and 400 with what to set for an unconfigured one', async () => {
@@ -166,7 +197,7 @@ describe('named openai-compatible connections', () => {
     const byName = Object.fromEntries(
       (response.body.data as { name: string }[]).map((provider) => [provider.name, provider]),
     );
-    expect(Object.keys(byName)).toEqual(['openai', 'together', 'local', 'lab', 'serve', 'trainer', 'keyless']);
+    expect(Object.keys(byName)).toEqual(['openai', 'together', 'local', 'lab', 'serve', 'quiet', 'trainer', 'keyless']);
     expect(byName['lab']).toMatchObject({
       kind: 'openai-compatible',
       configured: true,

@@ -191,6 +191,17 @@ describe('responses of the fake', () => {
     const checkpoints = await wire(client.fineTuning.listCheckpoints(id), 'GET /fine-tunes/{id}/checkpoints');
     expect((checkpoints['data'] as unknown[]).length).toBe(3);
     await wire(client.fineTuning.listMetrics(id), 'GET /fine-tunes/{id}/metrics');
+    // Continued training from the completed job: its final checkpoint (the job id), or one step of it.
+    const step = (checkpoints['data'] as { step: number }[])[0]!.step;
+    for (const from of [id, `${id}:${step}`]) {
+      const continued = await wire(
+        client.fineTuning.create({ model: BASE_MODEL, training_file: file, from_checkpoint: from }),
+        'POST /fine-tunes',
+      );
+      expect(continued['from_checkpoint']).toBe(from);
+      expect(spec.validateRequest('POST /fine-tunes', fake.requests.at(-1)!.body)).toEqual([]);
+      await wire(client.fineTuning.retrieve(String(continued['id'])), 'GET /fine-tunes/{id}');
+    }
     await wire(
       client.fineTuning.estimatePrice({ training_file: file, model: BASE_MODEL, n_epochs: 2 }),
       'POST /fine-tunes/estimate-price',

@@ -6,6 +6,7 @@ import { classify, route } from './helpers/classify.js';
 import { allExamples, createTask, jsonl, upload } from './helpers/datasets.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import { startRun, waitForRun } from './helpers/label-runs.js';
+import { checkedTogetherRequests } from './helpers/together.js';
 import {
   createFineTune,
   getFineTune,
@@ -63,36 +64,7 @@ beforeAll(async () => {
   workers = await startWorkers(h, ['training', 'evaluation', 'labeling'], 4);
   version = await splitDataset(h, 'titles');
 });
-/**
- * The spec operations of what Tuneline's Together code sent since the last reset, with the
- * problems found: every request an operation of the spec, with declared query parameters only
- * and a body its request schema accepts.
- */
-function checkedRequests(): { operations: Set<string>; problems: string[] } {
-  const operations = new Set<string>();
-  const problems: string[] = [];
-  for (const entry of fake.requests) {
-    const operation = spec.operationFor(entry.method, entry.path);
-    if (!operation) {
-      problems.push(`${entry.method} ${entry.path} is no operation of the spec`);
-      continue;
-    }
-    operations.add(operation);
-    const declared = new Set(
-      (spec.spec.operations[operation]?.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name),
-    );
-    for (const name of Object.keys(entry.query))
-      if (!declared.has(name)) problems.push(`${operation}: undeclared ?${name}`);
-    if (!spec.spec.operations[operation]?.requestBody || entry.body === undefined) continue;
-    // Multipart: the file part is binary.
-    const body =
-      operation === 'POST /files/upload'
-        ? { ...(entry.body as Record<string, unknown>), file: '(binary)' }
-        : entry.body;
-    for (const problem of spec.validateRequest(operation, body)) problems.push(`${operation}: ${problem}`);
-  }
-  return { operations, problems };
-}
+const checkedRequests = () => checkedTogetherRequests(spec, fake.requests);
 
 afterEach(() => {
   expect(checkedRequests().problems).toEqual([]);

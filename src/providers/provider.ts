@@ -36,6 +36,11 @@ export interface ClassifyOutcome extends ClassifyResult {
   rateLimit?: RateLimitSnapshot;
   /** What was odd in the provider's answer and corrected (usage counts clamped, ...), for the metrics. */
   oddities?: string[];
+  /**
+   * The answer carried no logprobs (the server gives none, or the connection does not ask for
+   * them): the label was read from the text, and confidence is null.
+   */
+  withoutLogprobs?: boolean;
 }
 
 export interface Classifier {
@@ -129,6 +134,11 @@ export interface CreateJobInput {
   suffix?: string;
   seed?: number;
   hyperparameters: HostedHyperparameters;
+  /**
+   * The earlier job this one continues (its id, or the model it made), for a provider whose
+   * training continues `from_job`; `model` is then that job's base model.
+   */
+  continueFrom?: string;
 }
 
 /** What a job would be, for the provider's own pre-flight and price estimate before anything is created. */
@@ -258,6 +268,13 @@ export interface TrainingCapability {
   defaultBaseModel: string;
   /** Tag in the names of the models it trains: `<task>-<tag>-<suffix>`. */
   nameTag: string;
+  /**
+   * How a fine-tune is trained further (continued training): `from_model`, the parent's
+   * fine-tuned model is the new job's base (OpenAI); `from_job`, the new job trains the parent's
+   * base model, starting where the parent's job ended (Together's `from_checkpoint`). Absent for
+   * an in-process trainer, which trains its one model again and records the lineage.
+   */
+  continues?: 'from_model' | 'from_job';
   /** The training file format for a base model (legacy completion models train on prompt/completion lines). */
   fileFormat(model: string): ExportFormat;
   /**
@@ -286,6 +303,11 @@ export interface ProviderCapabilities {
   shutdownDates: boolean;
   /** Serves models on dedicated endpoints Tuneline can start and stop (billed per minute). */
   dedicatedEndpoints: boolean;
+  /**
+   * Its answers carry confidences (token logprobs, or a local model's own scores); false for a
+   * connection whose server gives no logprobs (`logprobs: false`), which is then not asked for them.
+   */
+  confidences: boolean;
 }
 
 /** Per-minute budgets for calls to a hosted provider. */
@@ -325,6 +347,8 @@ export interface ConnectionSettings {
   apiVersion?: string | undefined;
   fineTuning?: boolean;
   defaultModel?: string | undefined;
+  /** False: the server gives no logprobs (or refuses the parameter), so none are asked for. */
+  logprobs?: boolean;
 }
 
 /** A provider connection as this deployment has it: configured or not, its clients created lazily. */

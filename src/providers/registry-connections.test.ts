@@ -27,6 +27,7 @@ const connection = (
   apiVersion: undefined,
   fineTuning: false,
   defaultModel: undefined,
+  logprobs: true,
   ...overrides,
 });
 

@@ -139,7 +139,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     endpoints: modelEndpoints,
     shutDown,
   });
-  const classifiers = modelClassifiers(providers);
+  const classifiers = modelClassifiers(providers, modelVersionsRepo);
   const shutdowns = modelShutdowns(providers);
   const predictionLogWriter = predictionLog({
     predictionLogRepo: predictionLogRepository(pool),
@@ -263,6 +263,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       routing,
       shutdowns,
       wake,
+      providers,
     }),
     classify: classifyService({ table, breakers, log: predictionLogWriter, metrics }),
     /** Idempotency-Key records, shared by every API instance (see src/api/plugins/idempotency.ts). */
@@ -295,9 +296,11 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     trainingRunner: trainingRunner({
       fineTunesRepo,
       providers,
+      wake,
       hosted: hostedTraining({
         fineTunesRepo,
         datasetRowsRepo,
+        modelVersionsRepo,
         datasets,
         tasks,
         queues,

@@ -46,6 +46,12 @@ export const modelVersions = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     retiredAt: timestamp('retired_at', { withTimezone: true }),
     retiredReason: text('retired_reason'),
+    /**
+     * `none`: the model gives no confidences (its server sent no logprobs, or its connection is
+     * set `logprobs: false`), with why in `confidence_note`; null: its own, as far as known.
+     */
+    confidenceSource: text('confidence_source').$type<'none'>(),
+    confidenceNote: text('confidence_note'),
   },
   (table) => [index('model_versions_task_idx').on(table.taskId)],
 );

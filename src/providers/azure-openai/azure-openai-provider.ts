@@ -34,6 +34,7 @@ export const azureOpenAIProvider: ProviderDefinition = {
     configHint: null,
     shutdownDates: false,
     dedicatedEndpoints: false,
+    confidences: true,
   },
 
   connect: (settings) => ({

@@ -25,6 +25,7 @@ export const localProvider: ProviderDefinition = {
     configHint: null,
     shutdownDates: false,
     dedicatedEndpoints: false,
+    confidences: true,
   },
 
   connect: () => ({

@@ -7,8 +7,9 @@ import type { ProviderDefinition } from '../provider.js';
 /**
  * `openai-compatible`: a server speaking OpenAI's chat API (vLLM, Ollama, llama.cpp server,
  * Nebius, ...) through the OpenAI SDK at the connection's base URL: labeling, prompt-only models
- * and classify. Logprobs are asked for; a server that answers without them gets its label from the
- * answer text, with confidence null. It trains only when the connection says the server implements
+ * and classify. Logprobs are asked for, unless the connection says the server gives none
+ * (`logprobs: false`; some refuse the parameter); an answer without them gets its label from the
+ * text, with confidence null. It trains only when the connection says the server implements
  * OpenAI's fine-tuning job API (`fine_tuning: true`); no shutdown dates are announced.
  */
 export const openAICompatibleProvider: ProviderDefinition = {
@@ -23,6 +24,7 @@ export const openAICompatibleProvider: ProviderDefinition = {
     configHint: null,
     shutdownDates: false,
     dedicatedEndpoints: false,
+    confidences: true,
   },
 
   connect: (settings) => ({
@@ -40,6 +42,8 @@ export const openAICompatibleProvider: ProviderDefinition = {
     capabilities: {
       ...connectionOverrides(settings),
       ...(settings.fineTuning ? { training: openAIProvider.capabilities.training } : {}),
+      // A server known to give no logprobs: none are asked for, and its models have no confidences.
+      ...(settings.logprobs === false ? { confidences: false } : {}),
     },
   }),
 };

@@ -69,9 +69,19 @@ export async function listModels(client: OpenAI, signal: AbortSignal): Promise<L
 /** Legacy prompt/completion fine-tunes (babbage-002, davinci-002 and their ft: models) use /completions. */
 export const usesLegacyCompletions = (model: string): boolean => /^(ft:)?(babbage|davinci)-002/.test(model);
 
-export function createOpenAIClassifier(client: OpenAI, model: string, labelCodes?: Record<string, string>): Classifier {
+/**
+ * `options.logprobs: false`: none are asked for (a server that gives none, some of which refuse
+ * the parameter); every answer is then read from its text alone.
+ */
+export function createOpenAIClassifier(
+  client: OpenAI,
+  model: string,
+  labelCodes?: Record<string, string>,
+  options: { logprobs?: boolean } = {},
+): Classifier {
   const tokenize = tokenStrings(model);
   const legacy = usesLegacyCompletions(model);
+  const askLogprobs = options.logprobs !== false;
 
   const chat = async (text: string, prompt: PromptConfig, signal?: AbortSignal) => {
     const labels = prompt.labels.map((label) => label.name);
@@ -84,20 +94,21 @@ export function createOpenAIClassifier(client: OpenAI, model: string, labelCodes
           messages,
           max_completion_tokens: maxOutputTokens,
           temperature: 0,
-          logprobs: true,
-          top_logprobs: 20,
+          ...(askLogprobs ? { logprobs: true, top_logprobs: 20 } : {}),
         },
         { signal },
       )
       .withResponse();
     const choice = data.choices[0];
     const content = choice?.message.content ?? '';
-    const mapped = labelProbabilities({ content, positions: choice?.logprobs?.content ?? null, labels, tokenize });
+    // The spec makes a choice's `logprobs` nullable: servers without logprob support send null.
+    const positions = choice?.logprobs?.content ?? null;
+    const mapped = labelProbabilities({ content, positions, labels, tokenize });
     const usage = boundedUsage(data.usage, {
       maxInputTokens: promptTokenBound(messages.map((message) => message.content)),
       maxOutputTokens,
     });
-    return { mapped, content, usage, headers: response.headers };
+    return { mapped, content, usage, headers: response.headers, withoutLogprobs: positions === null };
   };
 
   const completions = async (text: string, signal?: AbortSignal) => {
@@ -106,18 +117,26 @@ export function createOpenAIClassifier(client: OpenAI, model: string, labelCodes
     const legacyText = legacyPrompt(text);
     const { data, response } = await client.completions
       .create(
-        { model, prompt: legacyText, max_tokens: longest + 1, temperature: 0, logprobs: 5, stop: ['\n'] },
+        {
+          model,
+          prompt: legacyText,
+          max_tokens: longest + 1,
+          temperature: 0,
+          ...(askLogprobs ? { logprobs: 5 } : {}),
+          stop: ['\n'],
+        },
         { signal },
       )
       .withResponse();
     const choice = data.choices[0];
     const content = choice?.text ?? '';
-    const mapped = codeProbabilities({ text: content, topLogprobs: choice?.logprobs?.top_logprobs ?? null, codes });
+    const topLogprobs = choice?.logprobs?.top_logprobs ?? null;
+    const mapped = codeProbabilities({ text: content, topLogprobs, codes });
     const usage = boundedUsage(data.usage, {
       maxInputTokens: promptTokenBound([legacyText]),
       maxOutputTokens: longest + 1,
     });
-    return { mapped, content, usage, headers: response.headers };
+    return { mapped, content, usage, headers: response.headers, withoutLogprobs: topLogprobs === null };
   };
 
   return {
@@ -136,6 +155,7 @@ export function createOpenAIClassifier(client: OpenAI, model: string, labelCodes
           rawOutput: answer.content,
           usage,
           ...(oddities.length > 0 ? { oddities } : {}),
+          ...(answer.withoutLogprobs ? { withoutLogprobs: true } : {}),
           latencyMs: Math.round(performance.now() - started),
           rateLimit: parseRateLimitHeaders(answer.headers),
         };

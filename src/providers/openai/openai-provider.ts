@@ -18,6 +18,8 @@ export const openAIProvider: ProviderDefinition = {
       kind: 'fine_tuned',
       defaultBaseModel: 'gpt-4o-mini-2024-07-18',
       nameTag: 'ft',
+      // OpenAI takes a fine-tuned model (ft:...) as a job's base.
+      continues: 'from_model',
       fileFormat: (model) => (usesLegacyCompletions(model) ? 'openai-completions' : 'openai-chat'),
       // The same prices the provider's bill is recorded with, overrides included.
       cost: trainingCost,
@@ -26,6 +28,7 @@ export const openAIProvider: ProviderDefinition = {
     configHint: 'set OPENAI_API_KEY',
     shutdownDates: true,
     dedicatedEndpoints: false,
+    confidences: true,
   },
   lifecycle: OPENAI_LIFECYCLE,
 

@@ -21,7 +21,8 @@ export function sdkConnection(
     capabilities: connectionOverrides(settings),
     baseUrl: settings.baseUrl,
     probe: (signal) => probeModels(sharedClient(), signal),
-    classifier: (spec) => createOpenAIClassifier(sharedClient(), spec.model, spec.labelCodes),
+    classifier: (spec) =>
+      createOpenAIClassifier(sharedClient(), spec.model, spec.labelCodes, { logprobs: settings.logprobs !== false }),
     defaultBudget: { rpm: settings.rpm, tpm: settings.tpm },
     fineTuning: () => openAIFineTuning(sharedClient()),
     listModels: (signal) => listModels(sharedClient(), signal),

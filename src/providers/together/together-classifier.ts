@@ -94,12 +94,8 @@ export function createTogetherClassifier(client: Together, model: string): Class
           .withResponse();
         const choice = data.choices[0];
         const content = choice?.message?.content ?? '';
-        const mapped = labelProbabilities({
-          content,
-          positions: togetherPositions(choice?.logprobs),
-          labels,
-          tokenize,
-        });
+        const positions = togetherPositions(choice?.logprobs);
+        const mapped = labelProbabilities({ content, positions, labels, tokenize });
         const { oddities, ...usage } = boundedUsage(data.usage, {
           maxInputTokens: promptTokenBound(messages.map((message) => message.content)),
           maxOutputTokens,
@@ -109,6 +105,7 @@ export function createTogetherClassifier(client: Together, model: string): Class
           rawOutput: content,
           usage,
           ...(oddities.length > 0 ? { oddities } : {}),
+          ...(positions === null ? { withoutLogprobs: true } : {}),
           latencyMs: Math.round(performance.now() - started),
           rateLimit: parseTogetherRateLimitHeaders(response.headers),
         };

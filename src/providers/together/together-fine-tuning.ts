@@ -267,6 +267,8 @@ export function togetherFineTuning(client: Together): FineTuningApi {
             ...(input.validationFile ? { validation_file: input.validationFile } : {}),
             suffix: suffixFor(input.fineTuneId, input.suffix),
             ...(input.seed !== undefined ? { random_seed: input.seed } : {}),
+            // A job id or output model name: Together continues from that job's final checkpoint.
+            ...(input.continueFrom ? { from_checkpoint: input.continueFrom } : {}),
             ...hyperparameters(input.hyperparameters),
           }),
         ),

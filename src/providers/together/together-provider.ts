@@ -42,6 +42,8 @@ export const togetherProvider: ProviderDefinition = {
       kind: 'fine_tuned',
       defaultBaseModel: 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference',
       nameTag: 'tg',
+      // Together trains a fine-tune further from its job (`from_checkpoint`), on the same base.
+      continues: 'from_job',
       // Together's conversational format is Tuneline's chat export: `messages` with a system
       // turn, then user and assistant alternating, nothing else on the line.
       fileFormat: () => 'openai-chat',
@@ -53,6 +55,7 @@ export const togetherProvider: ProviderDefinition = {
     configHint: 'set TOGETHER_API_KEY',
     shutdownDates: false,
     dedicatedEndpoints: true,
+    confidences: true,
   },
 
   connect(together) {

@@ -10,6 +10,8 @@ import type { ModelShutdowns } from '../model-versions/model-shutdowns.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { RoutingService } from '../routing/routing-service.js';
 import type { EvaluationFinalizer } from './evaluation-finalizer.js';
+import type { Providers } from '../../providers/registry.js';
+import { lostConnection } from '../provider-checks.js';
 
 /**
  * Predicts one chunk of an evaluation's rows. A failed prediction is stored (it counts as wrong);
@@ -26,6 +28,7 @@ export const evaluationChunkRunner = (deps: {
   routing: Pick<RoutingService, 'retire'>;
   shutdowns: Pick<ModelShutdowns, 'pastShutdown'>;
   wake: Pick<PipelineWake, 'ended'>;
+  providers: Pick<Providers, 'has' | 'isConfigured' | 'configHint'>;
 }) => {
   const chunks = chunkLoop(deps, {
     records: deps.evaluationsRepo,
@@ -59,6 +62,13 @@ export const evaluationChunkRunner = (deps: {
       const evaluation = await chunks.start(job.evaluationId);
       if (!evaluation) return { answered: 0 };
       const model = (await deps.modelVersionsRepo.findById(evaluation.modelVersionId))!;
+      // The model's connection was taken out of the configuration (or lost its key) since the
+      // evaluation was accepted: every prediction would fail, so the evaluation fails saying why.
+      const lost = lostConnection(deps.providers, model.provider, 'evaluation');
+      if (lost) {
+        await chunks.fail(evaluation.id, lost.code, lost.message);
+        return { answered: 0 };
+      }
       const gone = await deps.shutdowns.pastShutdown(model);
       if (gone) {
         await deps.routing.retire(model.id, gone, 'system');

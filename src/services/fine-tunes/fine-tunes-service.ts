@@ -2,6 +2,7 @@ import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-r
 import type { FineTunesRepository } from '../../db/repositories/fine-tunes-repository.js';
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
 import { TERMINAL_FINE_TUNE_STATUSES, type FineTuneRecord } from '../../db/schema/fine-tunes.js';
+import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
 import { fineTuningTokenLimit } from '../../domain/datasets/token-limits.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, afterKeyCursor, toPage, toPageBy } from '../../domain/pagination.js';
@@ -9,6 +10,7 @@ import { PRICE_TABLE_DATE, type PriceOverrides } from '../../domain/pricing.js';
 import type { FineTuneRequest } from '../../domain/training/fine-tune-request.js';
 import { autoEpochs, billableTokens, preflightProblems } from '../../domain/training/preflight.js';
 import { errors } from '../../errors.js';
+import type { TrainingCapability } from '../../providers/provider.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import { trainingJob, type JobSpec, type Queues } from '../../queues/queue-registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
@@ -71,6 +73,38 @@ export const fineTunesService = (deps: {
       ? trainingJob(fineTune.id, 'poll', fineTune.polls)
       : trainingJob(fineTune.id, 'start');
 
+  /**
+   * What continued training of `parent` at a hosted trainer starts from. The parent's fine-tuned
+   * model lives at the connection that trained or serves it, so it is continued there only. A
+   * trainer continuing `from_job` trains the parent's base model (that of the fine-tune that made
+   * it; a model registered from elsewhere names it in `base_model`) from the parent's job.
+   */
+  const continuationOf = async (
+    parent: ModelVersionRecord,
+    input: CreateFineTuneInput,
+    trainer: TrainingCapability,
+  ): Promise<{ baseModel: string }> => {
+    if (parent.provider !== input.provider)
+      throw errors.validation('Continued training happens on the connection that has the model.', [
+        {
+          field: 'body.parent_model_version_id',
+          message: `a model of connection ${parent.provider} cannot be trained further with provider ${input.provider}`,
+        },
+      ]);
+    if (trainer.continues !== 'from_job') return { baseModel: parent.model };
+    const source = parent.sourceFineTuneId ? await deps.fineTunesRepo.findById(parent.sourceFineTuneId) : undefined;
+    const baseModel = source?.baseModel ?? input.baseModel;
+    if (!baseModel)
+      throw errors.validation('Continued training needs the base model the parent was trained from.', [
+        { field: 'body.base_model', message: `required: ${parent.model} was not trained here, so its base is unknown` },
+      ]);
+    if (input.baseModel !== undefined && input.baseModel !== baseModel)
+      throw errors.validation('Continued training keeps the parent’s base model.', [
+        { field: 'body.base_model', message: `the parent was trained from ${baseModel}` },
+      ]);
+    return { baseModel };
+  };
+
   return {
     getFineTune,
 
@@ -118,10 +152,12 @@ export const fineTunesService = (deps: {
         ]);
       }
       // An in-process trainer trains its one model. Continued training at a hosted trainer starts
-      // from the parent's fine-tuned model (OpenAI accepts ft: models as a base).
+      // from the parent's fine-tuned model (OpenAI accepts ft: models as a base), or trains the
+      // parent's base from where the parent's job ended (Together's from_checkpoint).
+      const continuation = parent && !inProcess ? await continuationOf(parent, input, trainer) : undefined;
       const baseModel = inProcess
         ? trainer.defaultBaseModel
-        : (parent?.model ?? input.baseModel ?? trainer.defaultBaseModel);
+        : (continuation?.baseModel ?? input.baseModel ?? trainer.defaultBaseModel);
       const modelField = parent ? 'body.parent_model_version_id' : 'body.base_model';
       // Before anything else is computed: a job on a shut-down model trains, is billed, and is retired at once.
       await deps.shutDown.refuse(input.provider, baseModel, modelField);

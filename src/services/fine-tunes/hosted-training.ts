@@ -1,5 +1,6 @@
 import type { FineTunesRepository } from '../../db/repositories/fine-tunes-repository.js';
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
+import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
 import type { FineTuneRecord, FineTuneStatus } from '../../db/schema/fine-tunes.js';
 import type { PriceOverrides } from '../../domain/pricing.js';
 import { parseStepMetrics, type CurvePoint } from '../../domain/training/result-file.js';
@@ -43,6 +44,7 @@ export const hostedTraining = (deps: {
     'update' | 'addEvents' | 'transition' | 'eventIds' | 'addCheckpoints' | 'findById'
   >;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
   datasets: Pick<DatasetsService, 'getVersion'>;
   tasks: Pick<TasksService, 'get'>;
   queues: Pick<Queues, 'enqueue'>;
@@ -152,13 +154,28 @@ export const hostedTraining = (deps: {
   };
 
   /** Files processed: create the job, or adopt the one an earlier attempt created before crashing. */
+  /**
+   * The job a continued fine-tune starts from, at a trainer that continues `from_job`: the job
+   * that made the parent model, or the parent's model name when it was registered from elsewhere
+   * (Together takes either). Undefined for a first fine-tune, or one continued `from_model`.
+   */
+  const continueFrom = async (fineTune: FineTuneRecord): Promise<string | undefined> => {
+    if (!fineTune.parentModelVersionId || trainerOf(fineTune).continues !== 'from_job') return undefined;
+    const parent = await deps.modelVersionsRepo.findById(fineTune.parentModelVersionId);
+    if (!parent) return undefined;
+    const source = parent.sourceFineTuneId ? await deps.fineTunesRepo.findById(parent.sourceFineTuneId) : undefined;
+    return source?.providerJobId ?? parent.model;
+  };
+
   const createJob = async (fineTune: FineTuneRecord): Promise<ProviderJob | 'waiting' | 'failed'> => {
     const api = apiFor(fineTune);
     const ready = await filesReady(fineTune);
     if (ready !== 'ready') return ready;
+    const from = await continueFrom(fineTune);
     const job =
       (await api.findJob(fineTune.id)) ??
       (await api.createJob({
+        ...(from ? { continueFrom: from } : {}),
         fineTuneId: fineTune.id,
         model: fineTune.baseModel,
         trainingFile: fineTune.trainingFileId!,

@@ -2,6 +2,8 @@ import type { FineTunesRepository } from '../../db/repositories/fine-tunes-repos
 import { TERMINAL_FINE_TUNE_STATUSES } from '../../db/schema/fine-tunes.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { TrainingJob } from '../../queues/queue-registry.js';
+import type { PipelineWake } from '../pipelines/pipeline-wake.js';
+import { lostConnection } from '../provider-checks.js';
 import type { HostedTraining } from './hosted-training.js';
 import type { LocalTraining } from './local-training.js';
 
@@ -12,15 +14,33 @@ import type { LocalTraining } from './local-training.js';
  * is what a step retried after the success finds to do.
  */
 export const trainingRunner = (deps: {
-  fineTunesRepo: Pick<FineTunesRepository, 'findById'>;
-  providers: Pick<Providers, 'trainsInProcess'>;
+  fineTunesRepo: Pick<FineTunesRepository, 'findById' | 'transition'>;
+  providers: Pick<Providers, 'trainsInProcess' | 'has' | 'isConfigured' | 'configHint'>;
   hosted: Pick<HostedTraining, 'finish' | 'cancel' | 'start' | 'poll'>;
   local: Pick<LocalTraining, 'finish' | 'run'>;
+  wake: Pick<PipelineWake, 'ended'>;
 }) => ({
   async run(job: TrainingJob, signal?: AbortSignal): Promise<unknown> {
     const fineTune = await deps.fineTunesRepo.findById(job.fineTuneId);
     if (!fineTune) return;
-    const inProcess = deps.providers.trainsInProcess(fineTune.provider as ProviderName);
+    const provider = fineTune.provider as ProviderName;
+    const lost = lostConnection(deps.providers, provider, 'fine-tune');
+    if (lost) {
+      // A succeeded fine-tune keeps its model; what follows the success needs the connection.
+      if (TERMINAL_FINE_TUNE_STATUSES.includes(fineTune.status)) return;
+      // The connection was taken out of the configuration (or lost its key) since the fine-tune
+      // was accepted: retrying cannot help, so it fails saying what to do. A job already at the
+      // provider goes on there, out of Tuneline's sight.
+      await deps.fineTunesRepo.transition(
+        fineTune.id,
+        'failed',
+        { errorCode: lost.code, errorMessage: lost.message, finishedAt: new Date() },
+        lost.message,
+      );
+      await deps.wake.ended({ fineTuneId: fineTune.id });
+      return;
+    }
+    const inProcess = deps.providers.trainsInProcess(provider);
     if (fineTune.status === 'succeeded') return inProcess ? deps.local.finish(fineTune) : deps.hosted.finish(fineTune);
     if (TERMINAL_FINE_TUNE_STATUSES.includes(fineTune.status)) return;
     if (inProcess) {

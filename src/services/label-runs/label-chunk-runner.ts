@@ -6,6 +6,7 @@ import { chunkLoop } from '../chunk-loop.js';
 import type { ProviderCalls } from '../inference/provider-calls.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
 import type { LabelRunFinalizer } from './label-run-finalizer.js';
+import { lostConnection } from '../provider-checks.js';
 
 export interface ChunkDeps {
   labelRunsRepo: Pick<
@@ -13,7 +14,7 @@ export interface ChunkDeps {
     'findById' | 'transition' | 'pendingItems' | 'recordResult' | 'progress' | 'update'
   >;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'textsByIds'>;
-  providers: Pick<Providers, 'classifier' | 'budgetFor'>;
+  providers: Pick<Providers, 'classifier' | 'budgetFor' | 'has' | 'isConfigured' | 'configHint'>;
   calls: Pick<ProviderCalls, 'classify'>;
   finalizer: Pick<LabelRunFinalizer, 'finalizeIfDone'>;
   wake: Pick<PipelineWake, 'ended'>;
@@ -57,6 +58,13 @@ export const labelChunkRunner = (deps: ChunkDeps) => {
       if (!run) return { answered: 0 };
       const { params, prompt } = run;
       const provider = run.provider as ProviderName;
+      // The connection was taken out of the configuration (or lost its key) since the run was
+      // accepted: retrying cannot help, so the run fails saying what to do.
+      const lost = lostConnection(deps.providers, provider, 'label run');
+      if (lost) {
+        await chunks.fail(run.id, lost.code, lost.message);
+        return { answered: 0 };
+      }
       const target = {
         classifier: deps.providers.classifier({ provider, model: run.model, labelCodes: prompt.labelCodes }, prompt),
         prompt,

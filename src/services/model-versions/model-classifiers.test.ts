@@ -26,7 +26,7 @@ describe('model classifiers', () => {
       model: 'llama3.2',
       prompt: { instructions: '', labels: [{ name: 'a' }], fewShot: [] },
     } as unknown as ModelVersionRecord;
-    const target = modelClassifiers(providers).targetFor(model);
+    const target = modelClassifiers(providers, { update: async () => undefined }).targetFor(model);
     expect(target.budget).toBeUndefined();
     await expect(target.classifier.classify('text', target.prompt)).rejects.toMatchObject({
       kind: 'permanent',

@@ -14,6 +14,7 @@ import type { TasksService } from '../tasks-service.js';
 import { findOr404 } from '../lookup.js';
 import { requireUsableProvider } from '../provider-checks.js';
 import type { ShutDownModels } from './shut-down-models.js';
+import { noConfidenceNote } from './model-classifiers.js';
 
 export interface RegisterModelInput {
   name?: string;
@@ -35,7 +36,10 @@ export const modelVersionsService = (deps: {
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'insert' | 'list'>;
   tasks: Pick<TasksService, 'get'>;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
-  providers: Pick<Providers, 'has' | 'isConfigured' | 'configHint' | 'hostedTrainers' | 'defaultModel'>;
+  providers: Pick<
+    Providers,
+    'has' | 'isConfigured' | 'configHint' | 'hostedTrainers' | 'defaultModel' | 'capabilities'
+  >;
   routing: Pick<RoutingService, 'adoptFallback'>;
   endpoints: Pick<ModelEndpointsService, 'latestForModels'>;
 }) => {
@@ -103,6 +107,10 @@ export const modelVersionsService = (deps: {
         provider: input.provider,
         model,
         prompt: taskPrompt(task, { instructions: input.instructions, fewShot, asTrained: input.kind === 'fine_tuned' }),
+        // A connection known to give no logprobs: its models say so from the start.
+        ...(deps.providers.capabilities(input.provider).confidences
+          ? {}
+          : { confidenceSource: 'none' as const, confidenceNote: noConfidenceNote(deps.providers, input.provider) }),
       });
       // A task's first prompt-only model stands in for any champion (the README's "normally the prompt-only model").
       if (registered.kind === 'prompt') await deps.routing.adoptFallback(task.id, registered.id);

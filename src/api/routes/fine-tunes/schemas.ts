@@ -48,7 +48,11 @@ export const CreateFineTuneBody = Type.Object(
     suffix: Type.Optional(Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9_-]+$' })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2147483647 })),
     parent_model_version_id: Type.Optional(
-      Type.String({ format: 'uuid', description: 'Continue training this model on newer data' }),
+      Type.String({
+        format: 'uuid',
+        description:
+          'Continue training this fine-tuned model, on the connection that has it, on newer data (Together: from its job, on its base model)',
+      }),
     ),
     dry_run: Type.Boolean({ default: false, description: 'Only check the data and estimate epochs, tokens and cost' }),
   },

@@ -42,6 +42,11 @@ export const ModelVersion = Type.Object({
   training_cost_usd: Nullable(Type.Number()),
   created_at: Timestamp,
   retired_at: NullableTimestamp,
+  confidence_source: Type.Enum(['model', 'none'], {
+    description:
+      '`model`: confidences are the model’s own (token logprobs, or a local model’s scores); `none`: it gives none (its server sent no logprobs, or its connection is set `logprobs: false`), so every confidence is null',
+  }),
+  confidence_note: Nullable(Type.String({ description: 'Why confidences are `none`' })),
 });
 
 export const presentModelVersion = (m: ModelVersionRecord) => ({
@@ -61,6 +66,8 @@ export const presentModelVersion = (m: ModelVersionRecord) => ({
   training_cost_usd: m.trainingCostUsd,
   created_at: iso(m.createdAt),
   retired_at: isoOrNull(m.retiredAt),
+  confidence_source: m.confidenceSource ?? ('model' as const),
+  confidence_note: m.confidenceNote,
 });
 
 export const ModelEndpoint = Type.Object(
