@@ -146,7 +146,7 @@ describe('a dedicated endpoint for a model version', () => {
     // The projection: a day of uptime in every day, tokens unbilled on the endpoint.
     const projected = await h
       .http()
-      .post('/v1/cost-projections')
+      .post('/v1/cost-projections?include=daily')
       .set('authorization', auth)
       .send({ daily_volume: 1000, daily_growth: 0, horizon_days: 30, options: [{ model_version_id: tuned }] })
       .expect(200);
