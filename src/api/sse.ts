@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Gauge, type Registry } from 'prom-client';
-import { Type } from 'typebox';
+import { type TSchema, Type } from 'typebox';
+import { authenticatedErrors } from './schemas/common.js';
 
 type Wire = Record<string, unknown>;
 
@@ -160,10 +161,26 @@ export function eventStreams(app: FastifyInstance, options: StreamOptions) {
 export type OpenEventStream = ReturnType<typeof eventStreams>;
 
 /** The 200 of a stream route, for the OpenAPI document. */
-export const streamResponse = Type.String({
+const streamResponse = Type.String({
   description:
     'text/event-stream: `snapshot` (the resource), then `status` / `progress` with only the changed fields, `end` when it is terminal; every event has an `id:` to resume with Last-Event-ID',
 });
 
-export const STREAM_SUMMARY =
+const STREAM_SUMMARY =
   'Server-sent events: a snapshot, then only what changed, until it ends (resume with Last-Event-ID)';
+
+/** The OpenAPI schema of a resource's `/stream` route: the same summary, media type and answers for every resource. */
+export const streamRouteSchema = <Params extends TSchema>(route: {
+  tags: string[];
+  operationId: string;
+  params: Params;
+  /** What this resource's stream adds to the common summary. */
+  note?: string;
+}) => ({
+  tags: route.tags,
+  operationId: route.operationId,
+  summary: route.note ? `${STREAM_SUMMARY}; ${route.note}` : STREAM_SUMMARY,
+  params: route.params,
+  produces: ['text/event-stream'],
+  response: { 200: streamResponse, ...authenticatedErrors(404) },
+});

@@ -16,7 +16,7 @@ import {
   Timestamp,
 } from '../../schemas/common.js';
 import { metricsSummary } from '../../schemas/metrics-summary.js';
-import { type OpenEventStream, STREAM_SUMMARY, streamResponse } from '../../sse.js';
+import { type OpenEventStream, streamRouteSchema } from '../../sse.js';
 import { ModelVersion, presentModelVersion } from '../model-versions/index.js';
 import { inBody, inPath, inQuery, taskInPath } from '../../task-bindings.js';
 
@@ -155,14 +155,11 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
 
   app.get('/v1/evaluations/:evaluation/stream', {
     config: { access: 'read', tasks: [inPath('evaluation', 'evaluation')] },
-    schema: {
+    schema: streamRouteSchema({
       tags,
       operationId: 'streamEvaluation',
-      summary: STREAM_SUMMARY,
       params: Type.Object({ evaluation: Type.String({ format: 'uuid' }) }),
-      produces: ['text/event-stream'],
-      response: { 200: streamResponse, ...authenticatedErrors(404) },
-    },
+    }),
     handler: async (request, reply) => {
       const id = request.params.evaluation;
       await evaluations.get(id); // 404 before the stream starts

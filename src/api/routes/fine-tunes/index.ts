@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FineTunesService } from '../../../services/fine-tunes/fine-tunes-service.js';
 import { authenticatedErrors, presentPage } from '../../schemas/common.js';
-import { type OpenEventStream, STREAM_SUMMARY, streamResponse } from '../../sse.js';
+import { type OpenEventStream, streamRouteSchema } from '../../sse.js';
 import { TERMINAL_FINE_TUNE_STATUSES } from '../../../db/schema/fine-tunes.js';
 import {
   CreateFineTuneBody,
@@ -107,14 +107,12 @@ export const fineTunesRoutes: FastifyPluginAsyncTypebox<{
 
   app.get('/v1/fine-tunes/:fine_tune/stream', {
     config: { access: 'read', tasks: [inPath('fine_tune', 'fineTune')] },
-    schema: {
+    schema: streamRouteSchema({
       tags,
       operationId: 'streamFineTune',
-      summary: `${STREAM_SUMMARY}; ends once a success has its automatic evaluation decided`,
       params: FineTuneParams,
-      produces: ['text/event-stream'],
-      response: { 200: streamResponse, ...authenticatedErrors(404) },
-    },
+      note: 'ends once a success has its automatic evaluation decided',
+    }),
     handler: async (request, reply) => {
       const id = request.params.fine_tune;
       await fineTunes.getFineTune(id); // 404 before the stream starts

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { LabelRunsService } from '../../../services/label-runs/label-runs-service.js';
 import { authenticatedErrors, presentPage } from '../../schemas/common.js';
-import { type OpenEventStream, STREAM_SUMMARY, streamResponse } from '../../sse.js';
+import { type OpenEventStream, streamRouteSchema } from '../../sse.js';
 import {
   CreateLabelRunBody,
   isTerminal,
@@ -74,14 +74,7 @@ export const labelRunsRoutes: FastifyPluginAsyncTypebox<{
   ] as const) {
     app.get(path, {
       config: { access: 'read', tasks: [inPath('run', 'labelRun')] },
-      schema: {
-        tags,
-        operationId,
-        summary: `${STREAM_SUMMARY}; without the prompt`,
-        params: RunParams,
-        produces: ['text/event-stream'],
-        response: { 200: streamResponse, ...authenticatedErrors(404) },
-      },
+      schema: streamRouteSchema({ tags, operationId, params: RunParams, note: 'without the prompt' }),
       handler: async (request, reply) => {
         const { run } = request.params;
         await labelRuns.get(run); // 404 before the stream starts

@@ -22,7 +22,7 @@ import { OperationSchema } from '../datasets/schemas.js';
 import { candidateBody, candidateInput, CreateFineTuneBody } from '../fine-tunes/schemas.js';
 import { CreateLabelRunBody, labelingBody, labelingInput } from '../label-runs/schemas.js';
 import { inBody, inPath, taskInPath } from '../../task-bindings.js';
-import { type OpenEventStream, STREAM_SUMMARY, streamResponse } from '../../sse.js';
+import { type OpenEventStream, streamRouteSchema } from '../../sse.js';
 
 const tags = ['pipelines'];
 const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -226,14 +226,12 @@ export const pipelinesRoutes: FastifyPluginAsyncTypebox<{
 
   app.get('/v1/pipelines/:pipeline/stream', {
     config: { access: 'read', tasks: [inPath('pipeline', 'pipeline')] },
-    schema: {
+    schema: streamRouteSchema({
       tags,
       operationId: 'streamPipeline',
-      summary: `${STREAM_SUMMARY}; \`steps\` is sent whole when a step changes`,
       params: PipelinePathParams,
-      produces: ['text/event-stream'],
-      response: { 200: streamResponse, ...authenticatedErrors(404) },
-    },
+      note: `\`steps\` is sent whole when a step changes`,
+    }),
     handler: async (request, reply) => {
       const id = request.params.pipeline;
       await pipelines.get(id); // 404 before the stream starts
