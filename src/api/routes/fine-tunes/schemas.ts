@@ -50,6 +50,12 @@ export const CreateFineTuneBody = Type.Object(
     parent_model_version_id: Type.Optional(
       Type.String({ format: 'uuid', description: 'Continue training this model on newer data' }),
     ),
+    system_message: Type.Optional(
+      Type.Boolean({
+        description:
+          'false: chat training examples leave out the system message (the model is then asked without one too); default as the parent model was trained, else true',
+      }),
+    ),
     dry_run: Type.Boolean({ default: false, description: 'Only check the data and estimate epochs, tokens and cost' }),
   },
   { additionalProperties: false },
@@ -67,6 +73,7 @@ export const candidateInput = (body: CandidateBody): Omit<CreateFineTuneInput, '
   suffix: body.suffix,
   seed: body.seed,
   parentModelVersionId: body.parent_model_version_id,
+  systemMessage: body.system_message,
 });
 
 /** A fine-tune's request as the service takes it. */
@@ -84,6 +91,7 @@ export const candidateBody = (candidate: Candidate) => ({
   suffix: candidate.suffix,
   seed: candidate.seed,
   parent_model_version_id: candidate.parentModelVersionId,
+  system_message: candidate.systemMessage,
 });
 
 export const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
