@@ -204,6 +204,7 @@ describe('chat training without the system message', () => {
       system_message: false,
     });
     expect(model.prompt_format).toBe('chat_no_system');
+    expect(fineTune.system_message).toBe(false);
     const file = fake.state.files.get(fineTune.training_file_id)!;
     const trainedLines = file.content
       .toString()

@@ -143,6 +143,7 @@ export const FineTune = Type.Object({
   provider: Type.String(),
   base_model: Type.String(),
   parent_model_version_id: Nullable(Type.String()),
+  system_message: Type.Boolean({ description: 'false: chat training examples left out the system message' }),
   status: Type.Enum([...FINE_TUNE_STATUSES], {
     description: '`refused`: the provider will not train for this organisation',
   }),
@@ -196,6 +197,7 @@ export const presentFineTune = (f: FineTuneRecord) => ({
   provider: f.provider,
   base_model: f.baseModel,
   parent_model_version_id: f.parentModelVersionId,
+  system_message: f.systemMessage,
   status: f.status,
   cancel_requested: f.cancelRequested,
   hyperparameters: f.hyperparameters,
