@@ -34,7 +34,7 @@ import {
   whereToLook,
 } from './demo/production-steps.js';
 import { listProviders } from './demo/provider-steps.js';
-import { apiClient, heading, ONLINE, show, type Demo, type Step } from './demo/support.js';
+import { apiClient, heading, ONLINE, runSlug, show, type Demo, type Step } from './demo/support.js';
 
 /** The walkthrough, in order; a step may use what the steps before it made. */
 const STEPS: Step[] = [
@@ -93,8 +93,12 @@ async function start(config: Config, logger: Logger) {
     [{ name: 'http', run: () => app.close() }, { name: 'workers', run: () => pool.close() }, ...runtime.closePhases()],
     config.shutdownTimeoutMs,
   );
+  // Run ids sort by time and stay short (a slug is at most 64 characters).
+  const slug = runSlug(Date.now().toString(36));
   const demo: Demo = {
     base,
+    slug,
+    taskPath: `/v1/tasks/${slug}`,
     adminKey: config.adminApiKey,
     admin: apiClient(base, config.adminApiKey),
     runtime,

@@ -1,4 +1,4 @@
-import { made, ONLINE, resource, show, TASK_PATH, waitFor, type Api, type Step } from './support.js';
+import { made, ONLINE, resource, show, waitFor, type Api, type Step } from './support.js';
 
 interface FineTuneView {
   status: string;
@@ -25,15 +25,15 @@ export const evaluatePromptAndTrain: Step = {
   async run(demo) {
     const { admin } = demo;
     const reviewedId = made(demo, 'reviewedVersionId');
-    const prompt = await admin<{ id: string }>('POST', `${TASK_PATH}/model-versions`, {
+    const prompt = await admin<{ id: string }>('POST', `${demo.taskPath}/model-versions`, {
       kind: 'prompt',
       provider: ONLINE ? 'openai' : 'local',
       name: 'prompt-only few-shot',
-      few_shot_from: { dataset_version_id: reviewedId, k: 16 },
+      few_shot_from: { dataset_version_id: reviewedId, k: 16, seed: 42 },
     });
     // The task's first prompt-only model is its fallback. It is measured first: without a champion,
     // a trained model is promoted only when it beats the fallback on the same test rows.
-    await admin('PATCH', `${TASK_PATH}/routing`, { min_test_size: 20 });
+    await admin('PATCH', `${demo.taskPath}/routing`, { min_test_size: 20 });
     const promptEvaluation = await admin<{ id: string }>('POST', '/v1/evaluations', {
       model_version_id: prompt.body.id,
       dataset_version_id: reviewedId,
@@ -41,17 +41,28 @@ export const evaluatePromptAndTrain: Step = {
     await followEvaluation(admin, promptEvaluation.body.id);
     demo.made.promptEvaluationId = promptEvaluation.body.id;
 
-    const trained = await admin<{ id: string }>('POST', `${TASK_PATH}/fine-tunes`, {
+    const trained = await admin<{ id: string }>('POST', `${demo.taskPath}/fine-tunes`, {
       dataset_version_id: reviewedId,
       provider: 'local',
       seed: 42,
     });
+    // The curve is stored when training ends; the trainer's events arrive epoch by epoch, so the
+    // progress line follows the newest event while it trains.
+    let latest = '';
     const fineTune = await waitFor(
-      resource<FineTuneView>(admin, `/v1/fine-tunes/${trained.body.id}`),
+      async () => {
+        const [view, events] = await Promise.all([
+          resource<FineTuneView>(admin, `/v1/fine-tunes/${trained.body.id}`)(),
+          resource<{ data: { message: string }[] }>(admin, `/v1/fine-tunes/${trained.body.id}/events?limit=1`)(),
+        ]);
+        latest = events.data[0]?.message ?? latest;
+        return view;
+      },
       (view) => ['succeeded', 'failed', 'cancelled', 'refused'].includes(view.status),
       {
         what: `fine-tune ${trained.body.id}`,
-        progress: (view) => `training: ${view.status}, ${view.curve.length} epochs so far`,
+        progress: (view) => `training: ${view.status}${latest ? `, ${latest}` : ''}`,
+        everyMs: 100,
       },
     );
     if (fineTune.status !== 'succeeded')
@@ -78,7 +89,7 @@ export const evaluateTrained: Step = {
     // A newly trained model is evaluated automatically; find that evaluation.
     const evaluations = resource<{ data: { id: string; model_version_id: string }[] }>(
       admin,
-      `${TASK_PATH}/evaluations?limit=20`,
+      `${demo.taskPath}/evaluations?limit=20`,
     );
     const ofModel = (page: { data: { id: string; model_version_id: string }[] }) =>
       page.data.find((evaluation) => evaluation.model_version_id === modelId);
@@ -118,7 +129,7 @@ export const showLeaderboard: Step = {
     const { admin } = demo;
     const board = await admin<Leaderboard>(
       'GET',
-      `${TASK_PATH}/leaderboard?dataset_version_id=${made(demo, 'reviewedVersionId')}`,
+      `${demo.taskPath}/leaderboard?dataset_version_id=${made(demo, 'reviewedVersionId')}`,
     );
     for (const entry of board.body.entries) {
       const champion = entry.model.id === board.body.champion_id ? '  ← champion' : '';
@@ -129,10 +140,11 @@ export const showLeaderboard: Step = {
         `#${entry.rank} ${entry.model.name.padEnd(28)} ${board.body.metric} ${entry.score.toFixed(3)}  accuracy ${entry.accuracy.toFixed(3)}  $/1k ${entry.cost_per_1000 ?? 'n/a'}${versus}${champion}`,
       );
     }
+    // The run's own task: its whole audit fits one page. Listed newest first, shown as it happened.
     const history = await admin<{ data: { action: string; reason: string }[] }>(
       'GET',
-      `${TASK_PATH}/routing/history?limit=5`,
+      `${demo.taskPath}/routing/history?limit=100`,
     );
-    for (const event of history.body.data.slice(0, 3)) show(`audit: ${event.action}: ${event.reason}`);
+    for (const event of [...history.body.data].reverse()) show(`audit: ${event.action}: ${event.reason}`);
   },
 };

@@ -7,7 +7,6 @@ import {
   resource,
   show,
   showVersion,
-  TASK_PATH,
   waitFor,
   type Classified,
   type Step,
@@ -30,7 +29,7 @@ export const classifyNewTitles: Step = {
       scopes: ['classify'],
     });
     const classifier = apiClient(demo.base, key.body.key);
-    const answered = await classifier<Classified>('POST', `${TASK_PATH}/classify`, { inputs: NEW_TITLES });
+    const answered = await classifier<Classified>('POST', `${demo.taskPath}/classify`, { inputs: NEW_TITLES });
     for (const [index, result] of answered.body.results.entries()) {
       show(
         `${result.label.padEnd(13)} ${(result.confidence ?? 0).toFixed(2)}  by ${result.served_by} (${await modelName(demo, result.model_version_id)}), ${result.latency_ms.toFixed(1)} ms  "${NEW_TITLES[index]}"`,
@@ -50,21 +49,21 @@ export const surviveOutage: Step = {
     const classifier = made(demo, 'classifier');
     // Offline, "OpenAI" is a closed port; online, a model id the provider does not know (it is retired at once).
     const outageModel = ONLINE ? 'tuneline-demo-missing-model' : 'gpt-4o-mini';
-    const hosted = await admin<{ id: string }>('POST', `${TASK_PATH}/model-versions`, {
+    const hosted = await admin<{ id: string }>('POST', `${demo.taskPath}/model-versions`, {
       kind: 'prompt',
       provider: 'openai',
       model: outageModel,
       name: `hosted ${outageModel}`,
     });
-    await admin('POST', `${TASK_PATH}/routing/promote`, {
+    await admin('POST', `${demo.taskPath}/routing/promote`, {
       model_version_id: hosted.body.id,
       reason: 'demo: a hosted champion',
     });
-    await admin('PATCH', `${TASK_PATH}/routing`, { timeout_ms: 1_500 });
+    await admin('PATCH', `${demo.taskPath}/routing`, { timeout_ms: 1_500 });
     const reasons = new Set<string>();
     for (let i = 0; i < OUTAGE_CALLS; i++) {
       const title = NEW_TITLES[i % NEW_TITLES.length]!;
-      const response = await classifier<Classified & { code?: string }>('POST', `${TASK_PATH}/classify`, {
+      const response = await classifier<Classified & { code?: string }>('POST', `${demo.taskPath}/classify`, {
         input: title,
       });
       if (response.status !== 200) {
@@ -79,7 +78,7 @@ export const surviveOutage: Step = {
     }
     if (reasons.has('circuit_open'))
       show('after a few failures the champion\u2019s circuit opened: calls went straight to the fallback');
-    await admin('POST', `${TASK_PATH}/routing/rollback`, { reason: 'demo: the hosted endpoint is down' });
+    await admin('POST', `${demo.taskPath}/routing/rollback`, { reason: 'demo: the hosted endpoint is down' });
     show('rolled back: the local model is champion again');
   },
 };
@@ -107,7 +106,7 @@ export const sendFeedback: Step = {
     }
     const predictions = NEW_TITLES.length + OUTAGE_CALLS;
     // The prediction log writes in batches: give the last records a moment to land.
-    const monitoring = resource<Monitoring>(admin, `${TASK_PATH}/monitoring?reference_version_id=${reviewedId}`);
+    const monitoring = resource<Monitoring>(admin, `${demo.taskPath}/monitoring?reference_version_id=${reviewedId}`);
     const { totals } = await waitFor(monitoring, (view) => view.totals.predictions >= predictions, {
       what: 'monitoring',
       everyMs: 100,

@@ -18,7 +18,8 @@ export const SAMPLE_TASK = {
     { name: 'other', description: 'Competition footage, vlogs, interviews, unrelated videos' },
   ],
 };
-export const TASK_PATH = `/v1/tasks/${SAMPLE_TASK.slug}`;
+/** This run's task: the sample task under a slug of its own (`grappling-titles-<run>`). */
+export const runSlug = (run: string) => `${SAMPLE_TASK.slug}-${run}`;
 
 export type Api = ReturnType<typeof apiClient>;
 
@@ -130,6 +131,9 @@ export interface Classified {
 /** What the steps share: the running API, and what earlier steps made for later ones. */
 export interface Demo {
   base: string;
+  /** This run's task, and its API path. */
+  slug: string;
+  taskPath: string;
   adminKey: string;
   admin: Api;
   runtime: Runtime;

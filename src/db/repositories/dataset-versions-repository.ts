@@ -49,6 +49,19 @@ export const datasetVersionsRepository = (db: Executor) => ({
     return row!;
   },
 
+  /** How a version and each of its ancestors were made, from the version back to its root. */
+  async lineage(id: string, tx: Executor = db): Promise<{ operation: string; params: Record<string, unknown> }[]> {
+    const result = await tx.execute<{ operation: string; params: Record<string, unknown> }>(sql`
+      WITH RECURSIVE chain(id, parent_id, operation, params, depth) AS (
+        SELECT id, parent_id, operation, params, 0 FROM ${datasetVersions} WHERE id = ${id}
+        UNION ALL
+        SELECT v.id, v.parent_id, v.operation, v.params, chain.depth + 1
+        FROM ${datasetVersions} v JOIN chain ON v.id = chain.parent_id
+      )
+      SELECT operation, params FROM chain ORDER BY depth`);
+    return result.rows;
+  },
+
   async findById(id: string, tx: Executor = db): Promise<DatasetVersionRecord | undefined> {
     const [row] = await tx
       .select()

@@ -1,4 +1,4 @@
-import { and, desc, eq, lt } from 'drizzle-orm';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { modelVersions, type ModelVersionRecord } from '../schema/model-versions.js';
 
@@ -22,6 +22,27 @@ export const modelVersionsRepository = (db: Executor) => ({
   async findBySourceFineTune(fineTuneId: string, tx: Executor = db): Promise<ModelVersionRecord | undefined> {
     const [row] = await tx.select().from(modelVersions).where(eq(modelVersions.sourceFineTuneId, fineTuneId)).limit(1);
     return row;
+  },
+
+  /**
+   * Each model's training cost plus its ancestors' (parent_id chain, continued training): the sum
+   * of the costs known along the chain, null when none is.
+   */
+  async lineageCosts(ids: string[], tx: Executor = db): Promise<Map<string, number | null>> {
+    if (ids.length === 0) return new Map();
+    const result = await tx.execute<{ id: string; total: number | null }>(sql`
+      WITH RECURSIVE chain(root, id, parent_id, cost) AS (
+        SELECT id, id, parent_id, training_cost_usd FROM ${modelVersions}
+        WHERE id IN (${sql.join(
+          ids.map((id) => sql`${id}::uuid`),
+          sql`, `,
+        )})
+        UNION ALL
+        SELECT chain.root, m.id, m.parent_id, m.training_cost_usd
+        FROM ${modelVersions} m JOIN chain ON m.id = chain.parent_id
+      )
+      SELECT root AS id, sum(cost) AS total FROM chain GROUP BY root`);
+    return new Map(result.rows.map((row) => [row.id, row.total === null ? null : Number(row.total)]));
   },
 
   async findById(id: string, tx: Executor = db): Promise<ModelVersionRecord | undefined> {

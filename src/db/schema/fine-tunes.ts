@@ -57,6 +57,8 @@ export const fineTunes = pgTable(
     parentModelVersionId: uuid('parent_model_version_id').references(() => modelVersions.id),
     suffix: text('suffix'),
     seed: integer('seed'),
+    /** False: chat training examples leave out the system message (the task's instructions). */
+    systemMessage: boolean('system_message').notNull().default(true),
     hyperparameters: jsonb('hyperparameters').$type<FineTuneHyperparameters>().notNull(),
     resolvedHyperparameters: jsonb('resolved_hyperparameters').$type<Record<string, unknown>>(),
     estimate: jsonb('estimate').$type<Record<string, unknown>>(),

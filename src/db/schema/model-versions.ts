@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import {
   customType,
   doublePrecision,
@@ -9,7 +10,8 @@ import {
   uuid,
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
-import type { PromptConfig } from '../../domain/labeling/prompt-config.js';
+import type { TextOperation } from '../../domain/datasets/text-preparation.js';
+import type { PromptConfig, PromptFormat } from '../../domain/labeling/prompt-config.js';
 import { datasetVersions } from './datasets.js';
 import { tasks } from './tasks.js';
 
@@ -37,6 +39,13 @@ export const modelVersions = pgTable(
     /** Instructions, labels and few-shot examples the model is prompted with. */
     prompt: jsonb('prompt').$type<PromptConfig>().notNull(),
     labelCodes: jsonb('label_codes').$type<Record<string, string>>(),
+    /**
+     * The text-changing operations (clean) its training data went through, oldest first: classify
+     * applies them to an input before asking the model, so it sees text prepared as it was trained on.
+     */
+    textOperations: jsonb('text_operations').$type<TextOperation[]>().notNull().default(sql`'[]'::jsonb`),
+    /** How its training examples were laid out, so it is prompted the same way. */
+    promptFormat: text('prompt_format').$type<PromptFormat>().notNull().default('chat'),
     /** Trained weights of a local model (gzip JSON); null for hosted models. */
     artifact: bytea('artifact'),
     parentId: uuid('parent_id').references((): AnyPgColumn => modelVersions.id),

@@ -110,12 +110,21 @@ function cleanText(input: string, flags: Record<Flag, boolean>, counts: Removals
   return text.replace(WHITESPACE, (run) => (keepParagraphs && BLANK_LINE.test(run) ? '\n\n' : ' ')).trim();
 }
 
+const flagsOf = (op: CleanOp): Record<Flag, boolean> =>
+  Object.fromEntries(FLAGS.map((flag) => [flag, op[flag] ?? DEFAULTS[flag]])) as Record<Flag, boolean>;
+
+/** One text as `clean` would leave it (empty when it would drop the row): for serving what was trained. */
+export function cleanOne(op: CleanOp): (text: string) => string {
+  const flags = flagsOf(op);
+  return (text) => cleanText(text, flags, { urls: 0, mentions: 0, code_blocks: 0, emails: 0 });
+}
+
 /**
  * Strips noise a classifier should not learn from. A changed text is a different example, so it
  * gets a new exampleId; a text left blank is dropped rather than kept as an empty example.
  */
 export function clean(rows: DatasetRow[], op: CleanOp, _ctx: OperationContext): OperationResult {
-  const flags = Object.fromEntries(FLAGS.map((flag) => [flag, op[flag] ?? DEFAULTS[flag]])) as Record<Flag, boolean>;
+  const flags = flagsOf(op);
   const counts: Removals = { urls: 0, mentions: 0, code_blocks: 0, emails: 0 };
   const out: DatasetRow[] = [];
   let changed = 0;

@@ -89,12 +89,13 @@ function completion(row: DatasetRow, codes: Record<string, string>): string {
 export function exportLine(
   row: DatasetRow,
   format: ExportFormat,
-  context: { instructions: string; codes: Record<string, string> },
+  context: { instructions: string; codes: Record<string, string>; systemMessage?: boolean },
 ): string {
   switch (format) {
     case 'openai-chat': {
       const messages = [
-        { role: 'system', content: context.instructions },
+        // Without it, a fine-tune learns the task from the examples alone (the "with vs without instructions" comparison).
+        ...(context.systemMessage === false ? [] : [{ role: 'system', content: context.instructions }]),
         { role: 'user', content: row.text },
         ...(row.label === null ? [] : [{ role: 'assistant', content: row.label }]),
       ];

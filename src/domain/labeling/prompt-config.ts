@@ -26,7 +26,13 @@ export interface PromptConfig {
    * system message): set for models fine-tuned on Tuneline's exports.
    */
   asTrained?: boolean;
+  /** False for a model trained on chat examples without a system message: it is asked without one too. */
+  systemMessage?: false;
 }
+
+/** How a model's training examples were laid out: chat with or without the system message, or prompt/completion. */
+export const PROMPT_FORMATS = ['chat', 'chat_no_system', 'completion'] as const;
+export type PromptFormat = (typeof PROMPT_FORMATS)[number];
 
 /** A label run's prompt: also the version's label codes, for providers that answer with codes. */
 export type LabelRunPrompt = PromptConfig & { labelCodes: Record<string, string> };
@@ -37,7 +43,7 @@ export type LabelRunPrompt = PromptConfig & { labelCodes: Record<string, string>
  */
 export function taskPrompt(
   task: { instructions: string; labels: readonly LabelDefinition[] },
-  options: { instructions?: string; fewShot?: FewShotExample[]; asTrained?: boolean } = {},
+  options: { instructions?: string; fewShot?: FewShotExample[]; asTrained?: boolean; format?: PromptFormat } = {},
 ): PromptConfig {
   return {
     instructions: options.instructions ?? task.instructions,
@@ -47,5 +53,6 @@ export function taskPrompt(
     })),
     fewShot: options.fewShot ?? [],
     ...(options.asTrained ? { asTrained: true } : {}),
+    ...(options.format === 'chat_no_system' ? { systemMessage: false as const } : {}),
   };
 }

@@ -21,6 +21,8 @@ function labelLines(prompt: PromptConfig): string {
 
 /** System message, few-shot pairs as real turns, then the text to classify. */
 export function chatMessages(prompt: PromptConfig, text: string): ChatMessage[] {
+  // Trained on examples without the system message (export system_message=false): asked the same way.
+  if (prompt.systemMessage === false) return [{ role: 'user', content: text }];
   // A model fine-tuned on Tuneline's chat export saw only the instructions as its system message.
   if (prompt.asTrained) {
     return [

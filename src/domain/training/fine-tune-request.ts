@@ -28,4 +28,6 @@ export interface FineTuneRequest<Provider extends string = string> {
   parentModelVersionId?: string;
   /** Only check the data and estimate epochs, tokens and cost. */
   dryRun?: boolean;
+  /** False: chat training examples leave out the system message; default as the parent model was trained, else true. */
+  systemMessage?: boolean;
 }

@@ -74,8 +74,10 @@ export function classifyService(deps: {
   });
 
   const ask = async (route: Route, model: ServingModel, text: string): Promise<ClassifyOutcome> => {
+    // Prepared per model: the champion may have been trained on cleaned texts and the fallback not.
+    const input = model.prepare ? model.prepare(text) : text;
     const answer = await deps.breakers.fire(model.id, route.timeoutMs, (signal) =>
-      model.target.classifier.classify(text, model.target.prompt, signal),
+      model.target.classifier.classify(input, model.target.prompt, signal),
     );
     if (answer.label === null)
       throw new UnparseableAnswer(`answered "${answer.rawOutput.slice(0, 100)}", which is not a label`);

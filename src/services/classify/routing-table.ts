@@ -3,6 +3,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
 import type { RoutingRepository } from '../../db/repositories/routing-repository.js';
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
+import { compileTextPreparation } from '../../domain/datasets/text-preparation.js';
 import type { ChangeNotices } from '../../lib/change-notices.js';
 import type { CallTarget } from '../inference/provider-calls.js';
 import type { ModelClassifiers } from '../model-versions/model-classifiers.js';
@@ -17,6 +18,8 @@ export interface ServingModel {
   provider: string;
   model: string;
   target: CallTarget;
+  /** The text operations its training data went through, applied to an input first (none: as it is). */
+  prepare?: (text: string) => string;
 }
 
 /** Everything classify needs about a task, held in memory. */
@@ -58,6 +61,12 @@ export function routingTable(deps: {
   const routes = new Map<string, Route>(); // by task id and by slug
   const loading = new Map<string, Promise<Route>>();
   const retiring = new Set<string>();
+  // A model version never changes, so its input preparation is compiled once, not per reload or call.
+  const preparations = new Map<string, ((text: string) => string) | undefined>();
+  const preparationOf = (model: ModelVersionRecord) => {
+    if (!preparations.has(model.id)) preparations.set(model.id, compileTextPreparation(model.textOperations));
+    return preparations.get(model.id);
+  };
   // Loads may finish out of order; the one that started last read the newest state and wins.
   let loadsStarted = 0;
   const appliedLoad = new Map<string, number>();
@@ -97,6 +106,7 @@ export function routingTable(deps: {
       provider: model.provider,
       model: model.model,
       target: deps.classifiers.targetFor(model, endpointNames.get(model.id)),
+      prepare: preparationOf(model),
     };
   };
 

@@ -13,6 +13,8 @@ export interface ExportRequest {
   split: Split | 'all';
   /** The model the export is meant for: sets the token limit checked. */
   model: string;
+  /** openai-chat: false leaves the system message out (a fine-tune then learns from the examples alone). */
+  system_message?: boolean;
 }
 
 const FINE_TUNING: ReadonlySet<ExportFormat> = new Set(['openai-chat', 'openai-completions']);
@@ -41,7 +43,9 @@ export const datasetExportService = (deps: {
     const labelCounts = inSplit?.label_distribution ?? {};
     const unlabeled = (inSplit?.rows ?? 0) - sum(labelCounts);
     const overhead =
-      request.format === 'openai-chat' ? countTokens(task.instructions, request.model) + CHAT_OVERHEAD_TOKENS : 0;
+      request.format === 'openai-chat' && request.system_message !== false
+        ? countTokens(task.instructions, request.model) + CHAT_OVERHEAD_TOKENS
+        : 0;
     const tokenLimit = fineTuningTokenLimit(request.model);
     const labelCountsBySplit = Object.fromEntries(
       SPLITS.map((split) => [split, stats.splits[split]?.label_distribution ?? {}]),
@@ -66,13 +70,23 @@ export const datasetExportService = (deps: {
     /** What an export would contain and what is wrong with it, without the rows. */
     async checks(versionId: string, request: ExportRequest) {
       const { version, rowsInSplit, warnings } = await prepare(versionId, request);
-      return { ...request, rows: rowsInSplit, label_codes: version.labelCodes, warnings };
+      return {
+        ...request,
+        system_message: request.system_message !== false,
+        rows: rowsInSplit,
+        label_codes: version.labelCodes,
+        warnings,
+      };
     },
 
     /** The export as a stream of lines, read from Postgres in bounded batches. */
     async open(versionId: string, request: ExportRequest) {
       const prepared = await prepare(versionId, request);
-      const context = { instructions: prepared.task.instructions, codes: prepared.version.labelCodes };
+      const context = {
+        instructions: prepared.task.instructions,
+        codes: prepared.version.labelCodes,
+        systemMessage: request.system_message !== false,
+      };
       const rows = deps.datasetRowsRepo;
       async function* lines() {
         if (request.format === 'csv') yield `${csvHeader()}\n`;

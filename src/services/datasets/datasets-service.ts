@@ -1,3 +1,4 @@
+import { textOperationsOf } from '../../domain/datasets/text-preparation.js';
 import type { Database, Executor } from '../../db/client.js';
 import type { DatasetRowsRepository, RowFilter } from '../../db/repositories/dataset-rows-repository.js';
 import type { DatasetVersionsRepository } from '../../db/repositories/dataset-versions-repository.js';
@@ -21,7 +22,7 @@ export interface DatasetsServiceDeps {
   datasetsRepo: Pick<DatasetsRepository, 'findById' | 'insert' | 'list'>;
   datasetVersionsRepo: Pick<
     DatasetVersionsRepository,
-    'findById' | 'latest' | 'list' | 'derivation' | 'insertPending' | 'finalize'
+    'findById' | 'latest' | 'list' | 'derivation' | 'insertPending' | 'finalize' | 'lineage'
   >;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'loadAll' | 'page' | 'insertExamples' | 'insertRows'>;
   limits: { maxTextChars: number; importMaxBytes: number };
@@ -159,6 +160,9 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
     },
 
     latestVersion: (datasetId: string) => datasetVersionsRepo.latest(datasetId),
+
+    /** The text-changing operations a version's rows went through since their import, oldest first. */
+    textOperationsOf: async (versionId: string) => textOperationsOf(await datasetVersionsRepo.lineage(versionId)),
 
     async listVersions(datasetId: string, page: { limit: number; cursor?: string }) {
       const dataset = await getDataset(datasetId);

@@ -12,7 +12,7 @@ import type { TasksService } from '../tasks-service.js';
  */
 export const leaderboardService = (deps: {
   evaluationsRepo: Pick<EvaluationsRepository, 'completedOn' | 'rows'>;
-  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'lineageCosts'>;
   routingRepo: Pick<RoutingRepository, 'get'>;
   tasks: Pick<TasksService, 'get'>;
 }) => ({
@@ -27,11 +27,16 @@ export const leaderboardService = (deps: {
     const outcomes = new Map<string, RowOutcomes>();
     for (const evaluation of latest)
       outcomes.set(evaluation.id, rowOutcomes(await deps.evaluationsRepo.rows(evaluation.id)));
+    // What each model cost to get to, continued training included: the cost side of the comparison.
+    const lineageCosts = await deps.modelVersionsRepo.lineageCosts(
+      latest.map((evaluation) => evaluation.modelVersionId),
+    );
     const champion = latest.find((evaluation) => evaluation.modelVersionId === routing.championId);
     const entries = await Promise.all(
       latest.map(async (evaluation) => {
         const metrics = evaluation.metrics!; // completed evaluations have them
-        const model = (await deps.modelVersionsRepo.findById(evaluation.modelVersionId))!;
+        const found = (await deps.modelVersionsRepo.findById(evaluation.modelVersionId))!;
+        const model = { ...found, lineageTrainingCostUsd: lineageCosts.get(found.id) ?? null };
         const own = outcomes.get(evaluation.id)!;
         const versusChampion =
           champion && champion.id !== evaluation.id ? mcnemar(own.correct, outcomes.get(champion.id)!.correct) : null;

@@ -171,9 +171,12 @@ export const fineTunesService = (deps: {
       const planned = { model: baseModel, hyperparameters: hostedHyperparameters(input.hyperparameters) };
       const lookupWarnings = api ? await refuseWhatProviderWould(api, planned, modelField) : [];
 
+      // Continued training keeps the layout the parent learned, unless asked otherwise.
+      const systemMessage = input.systemMessage ?? parent?.promptFormat !== 'chat_no_system';
       const train = await buildTrainingFile(deps.datasetRowsRepo, task, version, 'train', {
         model: baseModel,
         format: trainer.fileFormat(baseModel),
+        systemMessage,
       });
       const { stats } = version;
       const limit = fineTuningTokenLimit(baseModel);
@@ -236,6 +239,7 @@ export const fineTunesService = (deps: {
         parentModelVersionId: parent?.id ?? null,
         suffix: input.suffix ?? null,
         seed: input.seed ?? null,
+        systemMessage,
         hyperparameters: input.hyperparameters ?? {},
         estimate: { ...estimate, preflight },
         status: 'pending',

@@ -64,6 +64,7 @@ export const hostedTraining = (deps: {
   const fileOptions = (fineTune: FineTuneRecord) => ({
     model: fineTune.baseModel,
     format: trainerOf(fineTune).fileFormat(fineTune.baseModel),
+    systemMessage: fineTune.systemMessage,
   });
 
   const schedulePoll = async (fineTune: FineTuneRecord) => {

@@ -2,7 +2,7 @@ import type { ModelVersionsRepository } from '../../db/repositories/model-versio
 import type { FineTuneRecord } from '../../db/schema/fine-tunes.js';
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
 import { newId } from '../../domain/ids.js';
-import { taskPrompt } from '../../domain/labeling/prompt-config.js';
+import { taskPrompt, type PromptFormat } from '../../domain/labeling/prompt-config.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
@@ -15,17 +15,23 @@ import type { TasksService } from '../tasks-service.js';
 export const modelRegistrar = (deps: {
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findBySourceFineTune' | 'insert'>;
   tasks: Pick<TasksService, 'get'>;
-  datasets: Pick<DatasetsService, 'getVersion'>;
+  datasets: Pick<DatasetsService, 'getVersion' | 'textOperationsOf'>;
   providers: Pick<Providers, 'training'>;
 }) => {
   const base = async (fineTune: FineTuneRecord) => {
     const task = await deps.tasks.get(fineTune.taskId);
     const version = await deps.datasets.getVersion(fineTune.datasetVersionId);
+    const format = deps.providers.training(fineTune.provider as ProviderName).fileFormat(fineTune.baseModel);
+    const promptFormat: PromptFormat =
+      format === 'openai-completions' ? 'completion' : fineTune.systemMessage ? 'chat' : 'chat_no_system';
     return {
       id: newId(),
       taskId: task.id,
       status: 'candidate' as const,
-      prompt: taskPrompt(task, { asTrained: true }),
+      prompt: taskPrompt(task, { asTrained: true, format: promptFormat }),
+      promptFormat,
+      // Inputs are prepared as its training texts were (see routing-table.ts).
+      textOperations: await deps.datasets.textOperationsOf(version.id),
       labelCodes: version.labelCodes,
       parentId: fineTune.parentModelVersionId,
       trainedOnVersionId: version.id,

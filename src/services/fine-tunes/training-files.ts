@@ -18,10 +18,11 @@ export async function buildTrainingFile(
   task: TaskRow,
   version: DatasetVersionRecord,
   split: Split,
-  { model, format }: { model: string; format: ExportFormat },
+  { model, format, systemMessage = true }: { model: string; format: ExportFormat; systemMessage?: boolean },
 ): Promise<{ content: Buffer; examples: number; tokens: number[] }> {
-  const context = { instructions: task.instructions, codes: version.labelCodes };
-  const instructionTokens = format === 'openai-chat' ? countTokens(task.instructions, model) + CHAT_OVERHEAD_TOKENS : 0;
+  const context = { instructions: task.instructions, codes: version.labelCodes, systemMessage };
+  const instructionTokens =
+    format === 'openai-chat' && systemMessage ? countTokens(task.instructions, model) + CHAT_OVERHEAD_TOKENS : 0;
   const lines: string[] = [];
   const tokens: number[] = [];
   for await (const batch of rows.stream(version.id, { split, labeledOnly: true })) {

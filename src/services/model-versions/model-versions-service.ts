@@ -1,7 +1,9 @@
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
 import { pickFewShot } from '../../domain/labeling/prompt.js';
-import { taskPrompt, type FewShotExample } from '../../domain/labeling/prompt-config.js';
+import { taskPrompt, type FewShotExample, type PromptFormat } from '../../domain/labeling/prompt-config.js';
+import { OperationError } from '../../domain/datasets/operations.js';
+import { validateTextOperations, type TextOperation } from '../../domain/datasets/text-preparation.js';
 import { newId } from '../../domain/ids.js';
 import type { ProviderName, Providers } from '../../providers/registry.js';
 import type { ModelVersionRecord } from '../../db/schema/model-versions.js';
@@ -25,15 +27,56 @@ export interface RegisterModelInput {
   few_shot_examples?: FewShotExample[];
   /** Draw k few-shot examples from this version's labeled train rows (stratified, seeded). */
   few_shot_from?: { dataset_version_id: string; k: number; seed?: number };
+  /** A legacy prompt/completion fine-tune's answer code per label (` 1`, ` nil`), to map its answers back. */
+  label_codes?: Record<string, string>;
+  /** The clean operations its training texts went through: classify applies them to inputs first. */
+  text_operations?: unknown[];
+  /** How it was trained; default `completion` when label codes are given, else `chat`. */
+  prompt_format?: PromptFormat;
 }
 
-/** A model version with its dedicated endpoint (the live one, else the latest), or null when it never had one. */
-export type ModelVersionView = ModelVersionRecord & { endpoint: ModelEndpointRecord | null };
+/** Codes that map every answer back to one label: one per label, non-empty, all different. */
+function checkLabelCodes(codes: Record<string, string>, labels: readonly string[]): void {
+  const known = new Set(labels);
+  const problems: { field: string; message: string }[] = [];
+  for (const key of Object.keys(codes))
+    if (!known.has(key)) problems.push({ field: `body.label_codes.${key}`, message: 'not a label of the task' });
+  const seen = new Map<string, string>();
+  for (const label of labels) {
+    const code = codes[label];
+    const field = `body.label_codes.${label}`;
+    if (code === undefined) problems.push({ field, message: 'missing: every label needs a code' });
+    else if (code.trim() === '') problems.push({ field, message: 'must not be empty' });
+    else if (seen.has(code)) problems.push({ field, message: `same code as label "${seen.get(code)}"` });
+    else seen.set(code, label);
+  }
+  if (problems.length > 0) throw errors.validation('The label codes cannot map answers back to labels.', problems);
+}
+
+function checkTextOperations(operations: unknown[]): TextOperation[] {
+  try {
+    return validateTextOperations(operations);
+  } catch (error) {
+    if (!(error instanceof OperationError)) throw error;
+    throw errors.validation('A text operation is invalid.', [
+      { field: `body.text_operations[${error.index}]${error.field ? `.${error.field}` : ''}`, message: error.message },
+    ]);
+  }
+}
+
+/**
+ * A model version with its dedicated endpoint (the live one, else the latest), or null when it never
+ * had one, and what training it cost along its parent chain (its own cost plus its ancestors').
+ */
+export type ModelVersionView = ModelVersionRecord & {
+  endpoint: ModelEndpointRecord | null;
+  lineageTrainingCostUsd: number | null;
+};
 
 export const modelVersionsService = (deps: {
   /** Refuses models past their shutdown date on their connection, before anything is written. */
   shutDown: Pick<ShutDownModels, 'refuse'>;
-  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'insert' | 'list'>;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'insert' | 'list' | 'lineageCosts'>;
   tasks: Pick<TasksService, 'get'>;
   datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
   providers: Pick<
@@ -46,8 +89,16 @@ export const modelVersionsService = (deps: {
   const get = (id: string): Promise<ModelVersionRecord> =>
     findOr404('model version', id, (known) => deps.modelVersionsRepo.findById(known));
   const withEndpoints = async (models: ModelVersionRecord[]): Promise<ModelVersionView[]> => {
-    const endpoints = await deps.endpoints.latestForModels(models.map((model) => model.id));
-    return models.map((model) => ({ ...model, endpoint: endpoints.get(model.id) ?? null }));
+    const ids = models.map((model) => model.id);
+    const [endpoints, costs] = await Promise.all([
+      deps.endpoints.latestForModels(ids),
+      deps.modelVersionsRepo.lineageCosts(ids),
+    ]);
+    return models.map((model) => ({
+      ...model,
+      endpoint: endpoints.get(model.id) ?? null,
+      lineageTrainingCostUsd: costs.get(model.id) ?? null,
+    }));
   };
   return {
     get,
@@ -66,9 +117,9 @@ export const modelVersionsService = (deps: {
       taskRef: string,
       input: RegisterModelInput,
       options: { id?: string } = {},
-    ): Promise<ModelVersionRecord> {
+    ): Promise<ModelVersionView> {
       const existing = options.id ? await deps.modelVersionsRepo.findById(options.id) : undefined;
-      if (existing) return existing;
+      if (existing) return (await withEndpoints([existing]))[0]!;
       const task = await deps.tasks.get(taskRef);
       if (task.archivedAt) throw errors.archived('task', taskRef);
       requireUsableProvider(deps.providers, input.provider);
@@ -99,6 +150,15 @@ export const modelVersionsService = (deps: {
         throw errors.validation('A few-shot example has an unknown label.', [
           { field: `body.few_shot_examples[${bad}].label`, message: 'not a label of the task' },
         ]);
+      if (input.label_codes) {
+        if (input.kind !== 'fine_tuned')
+          throw errors.validation('Label codes are for fine-tuned models.', [
+            { field: 'body.label_codes', message: 'only for kind fine_tuned (a legacy prompt/completion fine-tune)' },
+          ]);
+        checkLabelCodes(input.label_codes, [...labels]);
+      }
+      const textOperations = checkTextOperations(input.text_operations ?? []);
+      const promptFormat = input.prompt_format ?? (input.label_codes ? 'completion' : 'chat');
       const registered = await deps.modelVersionsRepo.insert({
         id: options.id ?? newId(),
         taskId: task.id,
@@ -106,7 +166,15 @@ export const modelVersionsService = (deps: {
         kind: input.kind,
         provider: input.provider,
         model,
-        prompt: taskPrompt(task, { instructions: input.instructions, fewShot, asTrained: input.kind === 'fine_tuned' }),
+        prompt: taskPrompt(task, {
+          instructions: input.instructions,
+          fewShot,
+          asTrained: input.kind === 'fine_tuned',
+          format: promptFormat,
+        }),
+        labelCodes: input.label_codes ?? null,
+        textOperations,
+        promptFormat,
         // A connection known to give no logprobs: its models say so from the start.
         ...(deps.providers.capabilities(input.provider).confidences
           ? {}
@@ -114,7 +182,7 @@ export const modelVersionsService = (deps: {
       });
       // A task's first prompt-only model stands in for any champion (the README's "normally the prompt-only model").
       if (registered.kind === 'prompt') await deps.routing.adoptFallback(task.id, registered.id);
-      return (await deps.modelVersionsRepo.findById(registered.id)) ?? registered;
+      return (await withEndpoints([(await deps.modelVersionsRepo.findById(registered.id)) ?? registered]))[0]!;
     },
     async list(taskRef: string, page: { limit: number; cursor?: string }) {
       const task = await deps.tasks.get(taskRef);

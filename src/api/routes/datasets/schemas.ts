@@ -189,6 +189,10 @@ export const ExportQuery = Type.Object(
     format: Type.Enum([...EXPORT_FORMATS]),
     split: Type.Enum([...SPLITS, 'all'], { default: 'all' }),
     model: Type.String({ minLength: 1, default: 'gpt-4o-mini', description: 'Model the export is for (token limit)' }),
+    system_message: Type.Boolean({
+      default: true,
+      description: 'openai-chat only: false leaves the system message (the task instructions) out of every example',
+    }),
   },
   { additionalProperties: false },
 );
@@ -266,6 +270,7 @@ export const ExportChecks = Type.Object({
   format: Type.Enum([...EXPORT_FORMATS]),
   split: Type.String(),
   model: Type.String(),
+  system_message: Type.Boolean(),
   rows: Type.Integer({ description: 'Rows the export contains (fine-tuning formats leave unlabeled rows out)' }),
   label_codes: Type.Record(Type.String(), Type.String()),
   warnings: Type.Array(Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Loose) })),

@@ -270,6 +270,9 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
               cost_per_1000: Nullable(Type.Number()),
               latency_ms: Nullable(Loose),
               training_cost_usd: Nullable(Type.Number()),
+              lineage_training_cost_usd: Nullable(
+                Type.Number({ description: 'training_cost_usd plus its ancestors’ (continued training)' }),
+              ),
               failed_calls: Type.Integer({ description: 'Rows whose call errored: no answer came back' }),
               unparseable_answers: Type.Integer({ description: 'Rows whose answer named no label' }),
               unknown_labels: Type.Integer({ description: 'Rows answered with a label outside the task' }),
@@ -301,6 +304,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
           score: entry.score,
           ...metricsSummary(entry.metrics),
           training_cost_usd: entry.model.trainingCostUsd,
+          lineage_training_cost_usd: entry.model.lineageTrainingCostUsd,
           ...entry.failures,
           versus_champion: entry.versusChampion,
         })),

@@ -54,6 +54,12 @@ export const CreateFineTuneBody = Type.Object(
           'Continue training this fine-tuned model, on the connection that has it, on newer data (Together: from its job, on its base model)',
       }),
     ),
+    system_message: Type.Optional(
+      Type.Boolean({
+        description:
+          'false: chat training examples leave out the system message (the model is then asked without one too); default as the parent model was trained, else true',
+      }),
+    ),
     dry_run: Type.Boolean({ default: false, description: 'Only check the data and estimate epochs, tokens and cost' }),
   },
   { additionalProperties: false },
@@ -71,6 +77,7 @@ export const candidateInput = (body: CandidateBody): Omit<CreateFineTuneInput, '
   suffix: body.suffix,
   seed: body.seed,
   parentModelVersionId: body.parent_model_version_id,
+  systemMessage: body.system_message,
 });
 
 /** A fine-tune's request as the service takes it. */
@@ -88,6 +95,7 @@ export const candidateBody = (candidate: Candidate) => ({
   suffix: candidate.suffix,
   seed: candidate.seed,
   parent_model_version_id: candidate.parentModelVersionId,
+  system_message: candidate.systemMessage,
 });
 
 export const TaskParams = Type.Object({ task: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -139,6 +147,7 @@ export const FineTune = Type.Object({
   provider: Type.String(),
   base_model: Type.String(),
   parent_model_version_id: Nullable(Type.String()),
+  system_message: Type.Boolean({ description: 'false: chat training examples left out the system message' }),
   status: Type.Enum([...FINE_TUNE_STATUSES], {
     description: '`refused`: the provider will not train for this organisation',
   }),
@@ -192,6 +201,7 @@ export const presentFineTune = (f: FineTuneRecord) => ({
   provider: f.provider,
   base_model: f.baseModel,
   parent_model_version_id: f.parentModelVersionId,
+  system_message: f.systemMessage,
   status: f.status,
   cancel_requested: f.cancelRequested,
   hyperparameters: f.hyperparameters,

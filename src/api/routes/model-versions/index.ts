@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { PROMPT_FORMATS } from '../../../domain/labeling/prompt-config.js';
 import { MODEL_KINDS, MODEL_STATUSES, type ModelVersionRecord } from '../../../db/schema/model-versions.js';
 import type { ModelEndpointRecord } from '../../../db/schema/model-endpoints.js';
 import { ENDPOINT_STATES } from '../../../db/schema/model-endpoints.js';
@@ -39,7 +40,19 @@ export const ModelVersion = Type.Object({
   parent_id: Nullable(Type.String()),
   trained_on_version_id: Nullable(Type.String()),
   source_fine_tune_id: Nullable(Type.String()),
-  training_cost_usd: Nullable(Type.Number()),
+  training_cost_usd: Nullable(Type.Number({ description: 'What training this model cost' })),
+  lineage_training_cost_usd: Nullable(
+    Type.Number({
+      description:
+        'training_cost_usd plus that of every model it was trained further from (parent_id chain): what the model cost to get to',
+    }),
+  ),
+  text_operations: Type.Array(Type.Object({}, { additionalProperties: true }), {
+    description: 'The clean operations its training texts went through, oldest first; classify applies them to inputs',
+  }),
+  prompt_format: Type.Enum([...PROMPT_FORMATS], {
+    description: '`chat`, `chat_no_system` (trained and asked without the system message) or `completion` (legacy)',
+  }),
   created_at: Timestamp,
   retired_at: NullableTimestamp,
   confidence_source: Type.Enum(['model', 'none'], {
@@ -49,7 +62,7 @@ export const ModelVersion = Type.Object({
   confidence_note: Nullable(Type.String({ description: 'Why confidences are `none`' })),
 });
 
-export const presentModelVersion = (m: ModelVersionRecord) => ({
+export const presentModelVersion = (m: ModelVersionRecord & { lineageTrainingCostUsd?: number | null }) => ({
   id: m.id,
   task_id: m.taskId,
   name: m.name,
@@ -64,6 +77,9 @@ export const presentModelVersion = (m: ModelVersionRecord) => ({
   trained_on_version_id: m.trainedOnVersionId,
   source_fine_tune_id: m.sourceFineTuneId,
   training_cost_usd: m.trainingCostUsd,
+  lineage_training_cost_usd: m.lineageTrainingCostUsd !== undefined ? m.lineageTrainingCostUsd : m.trainingCostUsd,
+  text_operations: m.textOperations,
+  prompt_format: m.promptFormat,
   created_at: iso(m.createdAt),
   retired_at: isoOrNull(m.retiredAt),
   confidence_source: m.confidenceSource ?? ('model' as const),
@@ -167,6 +183,23 @@ const RegisterBody = Type.Object(
         { maxItems: 100 },
       ),
     ),
+    label_codes: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.String({ maxLength: 40 }), {
+        description:
+          'A legacy prompt/completion fine-tune\'s answer per label, e.g. {"positive": " 1", "negative": " nil"}: one per label, non-empty, distinct',
+      }),
+    ),
+    text_operations: Type.Optional(
+      Type.Array(Type.Object({}, { additionalProperties: true }), {
+        maxItems: 20,
+        description: 'The clean operations (as in dataset derive) its training texts went through; applied to inputs',
+      }),
+    ),
+    prompt_format: Type.Optional(
+      Type.Enum([...PROMPT_FORMATS], {
+        description: 'How it was trained; default `completion` with label_codes, else `chat`',
+      }),
+    ),
     few_shot_from: Type.Optional(
       Type.Object(
         {
@@ -236,9 +269,7 @@ export const modelVersionsRoutes: FastifyPluginAsyncTypebox<{
       response: { 201: ModelVersionWithEndpoint, ...authenticatedErrors(404, 409) },
     },
     handler: async (request, reply) =>
-      reply
-        .status(201)
-        .send(presentView({ ...(await modelVersions.register(request.params.task, request.body)), endpoint: null })),
+      reply.status(201).send(presentView(await modelVersions.register(request.params.task, request.body))),
   });
 
   app.post('/v1/model-versions/:model_version/retire', {
