@@ -2,7 +2,7 @@ import type { Database } from '../../db/client.js';
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { LabelRunsRepository, RunProgress } from '../../db/repositories/label-runs-repository.js';
 import type { LabelRunRecord } from '../../db/schema/label-runs.js';
-import type { LabelRunRequest } from '../../domain/labeling/label-run-request.js';
+import { defaultNegativeLabel, type LabelRunRequest } from '../../domain/labeling/label-run-request.js';
 import { pickFewShot } from '../../domain/labeling/prompt.js';
 import { taskPrompt, type FewShotExample, type LabelRunPrompt } from '../../domain/labeling/prompt-config.js';
 import { newId } from '../../domain/ids.js';
@@ -99,7 +99,13 @@ export const labelRunsService = (deps: {
         if (!labelNames.has(example.label))
           problems.push({ field: `body.few_shot_examples[${index}].label`, message: 'is not a label of the task' });
       });
-      if (input.refine && !labelNames.has(input.refine.negativeLabel)) {
+      const negativeLabel = input.refine && (input.refine.negativeLabel ?? defaultNegativeLabel(task.labels));
+      if (input.refine && negativeLabel === undefined) {
+        problems.push({
+          field: 'body.refine.negative_label',
+          message: 'the task has no label named nil; name the label weak examples take',
+        });
+      } else if (negativeLabel !== undefined && !labelNames.has(negativeLabel)) {
         problems.push({ field: 'body.refine.negative_label', message: 'is not a label of the task' });
       }
       if (problems.length > 0) throw errors.validation('The label run is invalid.', problems);
@@ -132,7 +138,8 @@ export const labelRunsService = (deps: {
       }
       const limited = input.limits?.maxExamples !== undefined ? items.slice(0, input.limits.maxExamples) : items;
       if (limited.length === 0) {
-        throw errors.nothingToLabel();
+        // Refining is what a fully labeled version is for; say how rather than just "nothing to do".
+        throw errors.nothingToLabel(input.onlyUnlabeled && rows.length > 0 && input.refine !== undefined);
       }
 
       const prompt: LabelRunPrompt = {
@@ -148,7 +155,11 @@ export const labelRunsService = (deps: {
           provider: input.provider,
           model,
           mode: input.mode,
-          params: { ...asked, k: input.mode === 'few_shot' ? fewShot.length : undefined },
+          params: {
+            ...asked,
+            refine: input.refine && { negativeLabel: negativeLabel!, minConfidence: input.refine.minConfidence },
+            k: input.mode === 'few_shot' ? fewShot.length : undefined,
+          },
           prompt,
           total: limited.length,
         },

@@ -52,12 +52,15 @@ export const CreateLabelRunBody = Type.Object(
     refine: Type.Optional(
       Type.Object(
         {
-          negative_label: Type.String({ minLength: 1 }),
+          negative_label: Type.Optional(
+            Type.String({ minLength: 1, description: 'Default: the task’s label named `nil`' }),
+          ),
           min_confidence: Probability,
         },
         {
           additionalProperties: false,
-          description: 'Signal-strength pass: answers under min_confidence become negative_label',
+          description:
+            'Signal-strength pass: answers under min_confidence become negative_label; with only_unlabeled false, so do labeled rows whose current label the LLM gives under min_confidence',
         },
       ),
     ),

@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
+import { allExamples, createTask, jsonl, upload } from './helpers/datasets.js';
+import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
+import { startRun, waitForRun } from './helpers/label-runs.js';
+
+// "Which user will answer this message": a labeled set where some messages carry too little
+// signal to say. The refinement pass should turn exactly those into the negative label.
+let fake: OpenAIFake;
+let h: Harness;
+let workers: Awaited<ReturnType<typeof startWorkers>>;
+let labeledVersion: string;
+
+const MESSAGES = [
+  { text: 'alice: can you review the kernel patch', label: 'alice' },
+  { text: 'bob: the invoice for march is attached', label: 'bob' },
+  { text: 'weak: ok', label: 'alice' },
+  { text: 'weak: thanks', label: 'bob' },
+  { text: 'alice: the scheduler test is flaky', label: 'alice' },
+  { text: 'weak: lol', label: 'nil' },
+];
+
+beforeAll(async () => {
+  fake = await startOpenAIFake();
+  h = await createHarness({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url });
+  workers = await startWorkers(h, ['labeling'], 4);
+  await createTask(h, 'answerer', ['alice', 'bob', 'nil']);
+  labeledVersion = (await upload(h, '/v1/tasks/answerer/datasets?name=messages', jsonl(MESSAGES))).body.version.id;
+  // Clear messages: the LLM agrees at 0.9. Weak ones: it spreads its mass, no label above 0.4.
+  fake.script((input) => {
+    if (input.userText.startsWith('weak:')) {
+      return { answer: 'alice', distribution: { alice: 0.4, bob: 0.35, nil: 0.25 } };
+    }
+    const answer = input.userText.startsWith('alice:') ? 'alice' : 'bob';
+    return { answer, distribution: { [answer]: 0.9, nil: 0.1 } };
+  });
+});
+afterAll(async () => {
+  await workers?.close();
+  await h?.close();
+  await fake?.close();
+});
+
+const refineBody = {
+  provider: 'openai',
+  model: 'gpt-4o-mini',
+  mode: 'zero_shot',
+  refine: { negative_label: 'nil', min_confidence: 0.5 },
+};
+
+describe('signal-strength refinement on a labeled version', () => {
+  it('turns labeled rows whose current label the LLM is unsure of into the negative label, and counts only those', async () => {
+    const run = await waitForRun(h, (await startRun(h, labeledVersion, { ...refineBody, only_unlabeled: false })).id);
+    expect(run.status).toBe('completed');
+    const rows = await allExamples(h, run.result_version_id);
+    const byText = new Map(rows.map((row) => [row.text, row]));
+    // alice 0.4 and bob 0.35 for their current labels: both under 0.5, both become nil.
+    expect(byText.get('weak: ok')).toMatchObject({ label: 'nil', label_source: 'llm' });
+    expect(byText.get('weak: ok')!.confidence).toBeCloseTo(0.4, 2);
+    expect(byText.get('weak: thanks')).toMatchObject({ label: 'nil', label_source: 'llm' });
+    expect(byText.get('weak: thanks')!.confidence).toBeCloseTo(0.35, 2);
+    // Already the negative label: nothing to change.
+    expect(byText.get('weak: lol')).toMatchObject({ label: 'nil', label_source: 'import' });
+    // Clear signal: the person's label stays.
+    expect(byText.get('alice: can you review the kernel patch')).toMatchObject({
+      label: 'alice',
+      label_source: 'import',
+    });
+    expect(byText.get('bob: the invoice for march is attached')).toMatchObject({
+      label: 'bob',
+      label_source: 'import',
+    });
+
+    const report = run.report.label_run;
+    expect(report.refined_to_negative).toBe(2);
+    expect(report.refined_example_ids).toHaveLength(2);
+    expect(rows.filter((row) => row.label === 'nil')).toHaveLength(3);
+
+    // A person reviews the refined rows like any others.
+    const refinedId = byText.get('weak: ok')!.example_id;
+    const reviewed = await h
+      .http()
+      .post(`/v1/dataset-versions/${run.result_version_id}/reviews`)
+      .set('authorization', bearer(ADMIN_KEY))
+      .send({ overrides: [{ example_id: refinedId, label: 'alice' }] });
+    expect(reviewed.status).toBe(201);
+    const after = await allExamples(h, reviewed.body.id);
+    expect(after.find((row) => row.example_id === refinedId)).toMatchObject({ label: 'alice', label_source: 'human' });
+  });
+
+  it('takes a task label named nil as the negative label when the request names none', async () => {
+    const run = await waitForRun(
+      h,
+      (await startRun(h, labeledVersion, { ...refineBody, refine: { min_confidence: 0.5 }, only_unlabeled: false })).id,
+    );
+    expect(run.report.label_run.refined_to_negative).toBe(2);
+    expect(run.params.refine).toEqual({ negative_label: 'nil', min_confidence: 0.5 });
+  });
+
+  it('answers 400 naming the field when the task has no negative label and the request names none', async () => {
+    await createTask(h, 'no-negative', ['alice', 'bob']);
+    const version = (await upload(h, '/v1/tasks/no-negative/datasets?name=m', jsonl([{ text: 'hi', label: 'alice' }])))
+      .body.version.id;
+    const response = await h
+      .http()
+      .post(`/v1/dataset-versions/${version}/label-runs`)
+      .set('authorization', bearer(ADMIN_KEY))
+      .send({ ...refineBody, refine: { min_confidence: 0.5 }, only_unlabeled: false });
+    expect(response.status).toBe(400);
+    expect(response.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.refine.negative_label']);
+  });
+
+  it('advises only_unlabeled: false when asked to refine a fully labeled version with only_unlabeled: true', async () => {
+    const response = await h
+      .http()
+      .post(`/v1/dataset-versions/${labeledVersion}/label-runs`)
+      .set('authorization', bearer(ADMIN_KEY))
+      .send({ ...refineBody, only_unlabeled: true });
+    expect(response.status).toBe(400);
+    expect(response.body.code).toBe('nothing_to_label');
+    expect(response.body.detail).toMatch(/only_unlabeled: false/);
+    expect(response.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.only_unlabeled']);
+  });
+});
