@@ -122,3 +122,50 @@ describe('signal-strength refinement on a labeled version', () => {
     expect(response.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.only_unlabeled']);
   });
 });
+
+describe('reviews record who made them', () => {
+  it('stores llm-made changes as label source llm and leaves them out of the agreement figure', async () => {
+    const version = (await upload(h, '/v1/tasks/answerer/datasets?name=reviewed', jsonl(MESSAGES))).body.version.id;
+    const rows = await allExamples(h, version);
+    const idOf = (text: string) => rows.find((row) => row.text === text)!.example_id;
+    const reviewed = await h
+      .http()
+      .post(`/v1/dataset-versions/${version}/reviews`)
+      .set('authorization', bearer(ADMIN_KEY))
+      .send({
+        reviewer: 'llm',
+        overrides: [
+          { example_id: idOf('weak: ok'), label: 'bob' },
+          { example_id: idOf('weak: thanks'), label: 'alice', reviewer: 'human' },
+        ],
+      });
+    expect(reviewed.status).toBe(201);
+    expect(reviewed.body.params).toEqual({ overrides: 2, reviewers: { human: 1, llm: 1 } });
+    expect(reviewed.body.report.review).toMatchObject({ overridden: 2, overridden_by_human: 1, overridden_by_llm: 1 });
+    const after = new Map((await allExamples(h, reviewed.body.id)).map((row) => [row.text, row]));
+    expect(after.get('weak: ok')).toMatchObject({ label: 'bob', label_source: 'llm' });
+    expect(after.get('weak: thanks')).toMatchObject({ label: 'alice', label_source: 'human' });
+
+    // The LLM answers alice for every weak message: it agrees with the person on "thanks" and
+    // disagrees with the LLM-made "ok" and the imported "lol".
+    const run = await waitForRun(
+      h,
+      (await startRun(h, reviewed.body.id, { provider: 'openai', model: 'gpt-4o-mini', only_unlabeled: false })).id,
+    );
+    const report = run.report.label_run;
+    expect(report.agreement_with_existing_labels).toMatchObject({ n: 5, accuracy: 0.8 });
+    expect(report.agreement_by_label_source.import).toMatchObject({ n: 4, accuracy: 0.75 });
+    expect(report.agreement_by_label_source.human).toMatchObject({ n: 1, accuracy: 1 });
+    expect(report.agreement_by_label_source.llm).toMatchObject({ n: 1, accuracy: 0 });
+  });
+
+  it('refuses a reviewer that is neither human nor llm', async () => {
+    const response = await h
+      .http()
+      .post(`/v1/dataset-versions/${labeledVersion}/reviews`)
+      .set('authorization', bearer(ADMIN_KEY))
+      .send({ reviewer: 'robot', overrides: [{ example_id: 'a'.repeat(64), label: 'alice' }] });
+    expect(response.status).toBe(400);
+    expect(response.body.errors[0].field).toBe('body.reviewer');
+  });
+});

@@ -208,7 +208,11 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
       response: { 201: DatasetVersion, ...authenticatedErrors(404, 409) },
     },
     handler: async (request, reply) => {
-      const version = await datasets.review(request.params.version, request.body.overrides);
+      const { overrides, reviewer } = request.body;
+      const version = await datasets.review(
+        request.params.version,
+        overrides.map((override) => ({ ...override, reviewer: override.reviewer ?? reviewer })),
+      );
       return reply.status(201).header('location', `/v1/dataset-versions/${version.id}`).send(presentVersion(version));
     },
   });

@@ -2,7 +2,7 @@ import { Type, type Static, type TSchema } from 'typebox';
 import type { DatasetRecord, DatasetVersionRecord } from '../../../db/schema/datasets.js';
 import { EXPORT_FORMATS } from '../../../domain/datasets/export-formats.js';
 import { IMPORT_FORMATS } from '../../../domain/datasets/import-formats.js';
-import type { Operation } from '../../../domain/datasets/operations.js';
+import { REVIEWERS, type Operation } from '../../../domain/datasets/operations.js';
 import { LABEL_SOURCES, SPLITS, type StoredRow } from '../../../domain/datasets/rows.js';
 import { SPLIT_KEYS } from '../../../domain/datasets/stats.js';
 import { iso, Nullable, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
@@ -121,7 +121,10 @@ export const OperationSchema = Type.Unsafe<Operation>({
     op('relabel', 'Rename labels, or set the label of given examples', {
       map: Type.Record(Type.String(), Type.String()),
       overrides: Type.Array(
-        Type.Object({ example_id: Type.String(), label: Type.String() }, { additionalProperties: false }),
+        Type.Object(
+          { example_id: Type.String(), label: Type.String(), reviewer: Type.Optional(Type.Enum([...REVIEWERS])) },
+          { additionalProperties: false },
+        ),
       ),
     }),
     op('sample', 'Cap rows per label, balance labels, or keep a fraction of each label', {
@@ -175,11 +178,17 @@ export const ReviewBody = Type.Object(
         {
           example_id: Type.String({ pattern: '^[0-9a-f]{64}$' }),
           label: Type.String({ minLength: 1 }),
+          reviewer: Type.Optional(Type.Enum([...REVIEWERS], { description: 'Default: the review’s `reviewer`' })),
         },
         { additionalProperties: false },
       ),
       { minItems: 1, maxItems: 10_000 },
     ),
+    reviewer: Type.Enum([...REVIEWERS], {
+      default: 'human',
+      description:
+        'Who made the changes: `human`, or `llm` for LLM suggestions applied as they were. Becomes the rows’ label source, so agreement figures leave LLM-made labels out',
+    }),
   },
   { additionalProperties: false },
 );
