@@ -71,6 +71,16 @@ describe('signal-strength refinement on a labeled version', () => {
       label_source: 'import',
     });
 
+    // Each answer is shown beside the example's text and the label it had before the run.
+    const results = (
+      await h.http().get(`/v1/label-runs/${run.id}/results?limit=100`).set('authorization', bearer(ADMIN_KEY))
+    ).body.data as { example_id: string; text: string; current_label: string; label: string }[];
+    expect(results).toHaveLength(6);
+    for (const result of results) {
+      const original = MESSAGES.find((message) => message.text === result.text)!;
+      expect(result.current_label).toBe(original.label);
+    }
+
     const report = run.report.label_run;
     expect(report.refined_to_negative).toBe(2);
     expect(report.refined_example_ids).toHaveLength(2);

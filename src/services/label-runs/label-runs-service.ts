@@ -49,7 +49,7 @@ export const labelRunsService = (deps: {
     | 'resultsPage'
     | 'listActive'
   >;
-  datasetRowsRepo: Pick<DatasetRowsRepository, 'loadAll'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'loadAll' | 'textsByIds' | 'labelsFor'>;
   datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
   tasks: Pick<TasksService, 'get'>;
   queues: Pick<Queues, 'enqueueMany' | 'requeue' | 'firstFailed'>;
@@ -196,7 +196,18 @@ export const labelRunsService = (deps: {
         page.cursor === undefined ? undefined : Buffer.from(page.cursor, 'base64url').toString('utf8');
       if (afterExampleId !== undefined && !/^[0-9a-f]{64}$/.test(afterExampleId)) throw errors.invalidCursor();
       const found = await deps.labelRunsRepo.resultsPage(run.id, { limit: page.limit, afterExampleId });
-      const data = found.slice(0, page.limit);
+      const answers = found.slice(0, page.limit);
+      // Each answer beside its text and the label the example had in the run's version.
+      const ids = answers.map((answer) => answer.exampleId);
+      const [texts, labels] = await Promise.all([
+        deps.datasetRowsRepo.textsByIds(ids),
+        deps.datasetRowsRepo.labelsFor(run.sourceVersionId, ids),
+      ]);
+      const data = answers.map((answer) => ({
+        ...answer,
+        text: texts.get(answer.exampleId) ?? '',
+        currentLabel: labels.get(answer.exampleId)?.label ?? null,
+      }));
       const last = data.at(-1);
       return {
         data,

@@ -167,6 +167,8 @@ export const LabelRun = Type.Object({
 
 const LabelResult = Type.Object({
   example_id: Type.String(),
+  text: Type.String(),
+  current_label: Nullable(Type.String({ description: "The example's label in the run's source version" })),
   status: Type.Enum(['labeled', 'unparseable', 'failed']),
   label: Nullable(Type.String()),
   confidence: Nullable(Type.Number()),
@@ -222,8 +224,12 @@ export function presentRun({ run, progress, rate }: LabelRunView): Static<typeof
 
 export const isTerminal = (status: string): boolean => TERMINAL.has(status);
 
-export const presentResult = (result: LabelResultRecord): Static<typeof LabelResult> => ({
+export const presentResult = (
+  result: LabelResultRecord & { text: string; currentLabel: string | null },
+): Static<typeof LabelResult> => ({
   example_id: result.exampleId,
+  text: result.text,
+  current_label: result.currentLabel,
   status: result.status,
   label: result.label,
   confidence: result.confidence,
