@@ -55,7 +55,9 @@ export function applyLabelAnswers(rows: DatasetRow[], answers: LabelAnswer[], op
     if (answer.confidence !== null && answer.confidence < options.lowConfidenceThreshold) flagged.add(row.exampleId);
     if (row.label !== null) {
       const source = row.labelSource ?? 'import';
-      pairsBySource.set(source, [...(pairsBySource.get(source) ?? []), { a: row.label, b: answer.label! }]);
+      const pairs = pairsBySource.get(source);
+      if (pairs) pairs.push({ a: row.label, b: answer.label! });
+      else pairsBySource.set(source, [{ a: row.label, b: answer.label! }]);
       if (!refine || row.label === refine.negativeLabel) return row;
       const current = confidenceFor(answer, row.label);
       if (current === null || current >= refine.minConfidence) return row;
