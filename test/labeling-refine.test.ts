@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
+import type { ScriptFunction } from './fakes/shared/scripting.js';
 import { allExamples, createTask, jsonl, upload } from './helpers/datasets.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import { startRun, waitForRun } from './helpers/label-runs.js';
@@ -20,20 +21,22 @@ const MESSAGES = [
   { text: 'weak: lol', label: 'nil' },
 ];
 
+// Clear messages: the LLM agrees at 0.9. Weak ones: it spreads its mass, no label above 0.4.
+const answerer: ScriptFunction = (input) => {
+  if (input.userText.startsWith('weak:')) {
+    return { answer: 'alice', distribution: { alice: 0.4, bob: 0.35, nil: 0.25 } };
+  }
+  const answer = input.userText.startsWith('alice:') ? 'alice' : 'bob';
+  return { answer, distribution: { [answer]: 0.9, nil: 0.1 } };
+};
+
 beforeAll(async () => {
   fake = await startOpenAIFake();
   h = await createHarness({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: fake.url });
   workers = await startWorkers(h, ['labeling'], 4);
   await createTask(h, 'answerer', ['alice', 'bob', 'nil']);
   labeledVersion = (await upload(h, '/v1/tasks/answerer/datasets?name=messages', jsonl(MESSAGES))).body.version.id;
-  // Clear messages: the LLM agrees at 0.9. Weak ones: it spreads its mass, no label above 0.4.
-  fake.script((input) => {
-    if (input.userText.startsWith('weak:')) {
-      return { answer: 'alice', distribution: { alice: 0.4, bob: 0.35, nil: 0.25 } };
-    }
-    const answer = input.userText.startsWith('alice:') ? 'alice' : 'bob';
-    return { answer, distribution: { [answer]: 0.9, nil: 0.1 } };
-  });
+  fake.script(answerer);
 });
 afterAll(async () => {
   await workers?.close();
@@ -133,8 +136,72 @@ describe('signal-strength refinement on a labeled version', () => {
   });
 });
 
+describe('signal-strength refinement with its own yes/no question', () => {
+  it('asks the signal prompt with its few-shot pairs, and weak rows take the negative label', async () => {
+    fake.reset();
+    fake.script((input) => {
+      if (!input.systemText.includes('enough to tell')) return 'alice';
+      return input.userText.startsWith('weak:')
+        ? { answer: 'no', distribution: { no: 0.8, yes: 0.2 } }
+        : { answer: 'yes', distribution: { yes: 0.9, no: 0.1 } };
+    });
+    const run = await waitForRun(
+      h,
+      (
+        await startRun(h, labeledVersion, {
+          provider: 'openai',
+          model: 'gpt-4o-mini',
+          mode: 'few_shot',
+          only_unlabeled: false,
+          refine: {
+            min_confidence: 0.5,
+            signal_prompt: 'Does the message say enough to tell who will answer it? Labels: yes, no',
+            signal_examples: [
+              { text: 'bob: the build server is down again', signal: true },
+              { text: 'hmm', signal: false },
+            ],
+          },
+        })
+      ).id,
+    );
+    expect(run.status).toBe('completed');
+    expect(run.report.label_run.refined_to_negative).toBe(2);
+    const rows = new Map((await allExamples(h, run.result_version_id)).map((row) => [row.text, row]));
+    expect(rows.get('weak: ok')).toMatchObject({ label: 'nil', label_source: 'llm' });
+    expect(rows.get('weak: ok')!.confidence).toBeCloseTo(0.2, 2);
+    expect(rows.get('weak: thanks')).toMatchObject({ label: 'nil', label_source: 'llm' });
+    expect(rows.get('weak: lol')).toMatchObject({ label: 'nil', label_source: 'import' });
+    expect(rows.get('alice: the scheduler test is flaky')).toMatchObject({ label: 'alice', label_source: 'import' });
+    // The question went out with its few-shot pairs, answered yes / no.
+    const sent = fake.requests.filter((request) => request.path === '/v1/chat/completions');
+    const messages = (sent[0]!.body as { messages: { role: string; content: string }[] }).messages;
+    expect(messages[0]!.content).toContain('enough to tell');
+    expect(messages.slice(1, 5).map((message) => message.content)).toEqual([
+      expect.stringContaining('the build server is down again'),
+      'yes',
+      expect.stringContaining('hmm'),
+      'no',
+    ]);
+  });
+
+  it('refuses signal examples without a signal prompt', async () => {
+    const response = await h
+      .http()
+      .post(`/v1/dataset-versions/${labeledVersion}/label-runs`)
+      .set('authorization', bearer(ADMIN_KEY))
+      .send({
+        ...refineBody,
+        only_unlabeled: false,
+        refine: { min_confidence: 0.5, signal_examples: [{ text: 'x', signal: true }] },
+      });
+    expect(response.status).toBe(400);
+    expect(response.body.errors.map((e: { field: string }) => e.field)).toEqual(['body.refine.signal_examples']);
+  });
+});
+
 describe('reviews record who made them', () => {
   it('stores llm-made changes as label source llm and leaves them out of the agreement figure', async () => {
+    fake.script(answerer);
     const version = (await upload(h, '/v1/tasks/answerer/datasets?name=reviewed', jsonl(MESSAGES))).body.version.id;
     const rows = await allExamples(h, version);
     const idOf = (text: string) => rows.find((row) => row.text === text)!.example_id;

@@ -49,6 +49,24 @@ describe('applyLabelAnswers', () => {
   });
 });
 
+describe('applyLabelAnswers with a signal prompt', () => {
+  it('moves rows whose "yes" is weak to the negative label and leaves the others, unlabeled ones too', () => {
+    const answers: LabelAnswer[] = [
+      { exampleId: id(0), label: 'no', confidence: 0.7, probabilities: { no: 0.7, yes: 0.3 } },
+      { exampleId: id(1), label: 'yes', confidence: 0.9 },
+      { exampleId: id(3), label: 'yes', confidence: 0.8 },
+    ];
+    const { rows: out, report } = applyLabelAnswers(rows, answers, {
+      lowConfidenceThreshold: 0.6,
+      refine: { negativeLabel: 'nil', minConfidence: 0.5, signalPrompt: 'Enough signal?' },
+    });
+    expect(out[0]).toMatchObject({ label: 'nil', labelSource: 'llm', confidence: 0.3 });
+    expect(out[1]).toBe(rows[1]);
+    expect(out[3]).toBe(rows[3]);
+    expect(report).toMatchObject({ refined_to_negative: 1, labeled_rows: 0 });
+  });
+});
+
 describe('confidenceFor', () => {
   it('prefers the distribution, then the confidence, then its complement', () => {
     expect(confidenceFor({ exampleId: '', label: 'x', confidence: 0.7, probabilities: { y: 0.2 } }, 'y')).toBe(0.2);

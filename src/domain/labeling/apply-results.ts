@@ -1,5 +1,6 @@
 import type { DatasetRow, LabelSource } from '../datasets/rows.js';
 import { type Agreement, agreement } from './agreement.js';
+import { SIGNAL_YES } from './label-run-request.js';
 
 export interface LabelAnswer {
   exampleId: string;
@@ -13,7 +14,7 @@ export interface ApplyOptions {
   /** Answers under this confidence are counted and listed for a person to review. */
   lowConfidenceThreshold: number;
   /** The signal-strength pass: weak answers (under minConfidence) become the negative label. */
-  refine?: { negativeLabel: string; minConfidence: number };
+  refine?: { negativeLabel: string; minConfidence: number; signalPrompt?: string };
   /** How many flagged example ids the report lists. */
   listed?: number;
 }
@@ -52,6 +53,15 @@ export function applyLabelAnswers(rows: DatasetRow[], answers: LabelAnswer[], op
   const out = rows.map((row): DatasetRow => {
     const answer = byExample.get(row.exampleId);
     if (!answer) return row;
+    if (refine?.signalPrompt !== undefined) {
+      // The answers are yes/no to "does this carry signal?", not labels: weak rows go negative,
+      // the others stay as they are (labeled or not).
+      const signal = confidenceFor(answer, SIGNAL_YES);
+      if (signal !== null && signal < options.lowConfidenceThreshold) flagged.add(row.exampleId);
+      if (signal === null || signal >= refine.minConfidence || row.label === refine.negativeLabel) return row;
+      refined.add(row.exampleId);
+      return { ...row, label: refine.negativeLabel, labelSource: 'llm', confidence: signal };
+    }
     if (answer.confidence !== null && answer.confidence < options.lowConfidenceThreshold) flagged.add(row.exampleId);
     if (row.label !== null) {
       const source = row.labelSource ?? 'import';

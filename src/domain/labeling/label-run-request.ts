@@ -26,9 +26,16 @@ export interface LabelRunRequest<Provider extends string = string> {
   /**
    * Signal-strength pass: answers under minConfidence become negativeLabel; on labeled rows
    * (onlyUnlabeled false), rows whose current label gets under minConfidence do. Without
-   * negativeLabel, the task's label named `nil`.
+   * negativeLabel, the task's label named `nil`. With signalPrompt the LLM is asked that yes/no
+   * question instead of the task's (signalExamples as its few-shot pairs), and rows whose "yes"
+   * gets under minConfidence take the negative label.
    */
-  refine?: { negativeLabel?: string; minConfidence: number };
+  refine?: {
+    negativeLabel?: string;
+    minConfidence: number;
+    signalPrompt?: string;
+    signalExamples?: { text: string; signal: boolean }[];
+  };
   limits?: { maxExamples?: number; maxCostUsd?: number };
   /** The provider's per-minute limits for this model, instead of the deployment's. */
   rateLimit?: { rpm?: number; tpm?: number };
@@ -41,10 +48,14 @@ export interface LabelRunRequest<Provider extends string = string> {
  * run's prompt keeps; for a few-shot run, `k` is how many it got.
  */
 export type LabelRunParams = Omit<LabelRunRequest, 'fewShotExamples' | 'refine'> & {
-  /** As run: the negative label resolved. */
-  refine?: { negativeLabel: string; minConfidence: number };
+  /** As run: the negative label resolved; signal examples are in the run's prompt. */
+  refine?: { negativeLabel: string; minConfidence: number; signalPrompt?: string };
 };
 
 /** The label a refinement pass writes when the request names none: the task's `nil` (any case, trimmed). */
 export const defaultNegativeLabel = (labels: readonly { name: string }[]): string | undefined =>
   labels.find((label) => label.name.trim().toLowerCase() === 'nil')?.name;
+
+/** The labels of a signal-strength question: the answer says whether the example carries signal. */
+export const SIGNAL_YES = 'yes';
+export const SIGNAL_NO = 'no';

@@ -2,7 +2,12 @@ import type { Database } from '../../db/client.js';
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { LabelRunsRepository, RunProgress } from '../../db/repositories/label-runs-repository.js';
 import type { LabelRunRecord } from '../../db/schema/label-runs.js';
-import { defaultNegativeLabel, type LabelRunRequest } from '../../domain/labeling/label-run-request.js';
+import {
+  defaultNegativeLabel,
+  SIGNAL_NO,
+  SIGNAL_YES,
+  type LabelRunRequest,
+} from '../../domain/labeling/label-run-request.js';
 import { pickFewShot } from '../../domain/labeling/prompt.js';
 import { taskPrompt, type FewShotExample, type LabelRunPrompt } from '../../domain/labeling/prompt-config.js';
 import { newId } from '../../domain/ids.js';
@@ -108,11 +113,24 @@ export const labelRunsService = (deps: {
       } else if (negativeLabel !== undefined && !labelNames.has(negativeLabel)) {
         problems.push({ field: 'body.refine.negative_label', message: 'is not a label of the task' });
       }
+      const signalPrompt = input.refine?.signalPrompt;
+      if (signalPrompt !== undefined && fewShotExamples !== undefined) {
+        problems.push({
+          field: 'body.few_shot_examples',
+          message: 'a signal prompt takes its examples from refine.signal_examples',
+        });
+      }
+      if (signalPrompt === undefined && input.refine?.signalExamples !== undefined) {
+        problems.push({ field: 'body.refine.signal_examples', message: 'only with refine.signal_prompt' });
+      }
+      if (signalPrompt !== undefined && input.mode === 'few_shot' && !input.refine?.signalExamples) {
+        problems.push({ field: 'body.refine.signal_examples', message: 'few-shot signal questions need examples' });
+      }
       if (problems.length > 0) throw errors.validation('The label run is invalid.', problems);
 
       const rows = await deps.datasetRowsRepo.loadAll(version.id);
       let fewShot: FewShotExample[] = [];
-      if (input.mode === 'few_shot') {
+      if (input.mode === 'few_shot' && signalPrompt === undefined) {
         const labeled = rows.filter((row) => row.label !== null && labelNames.has(row.label));
         fewShot =
           fewShotExamples ??
@@ -142,10 +160,22 @@ export const labelRunsService = (deps: {
         throw errors.nothingToLabel(input.onlyUnlabeled && rows.length > 0 && input.refine !== undefined);
       }
 
-      const prompt: LabelRunPrompt = {
-        ...taskPrompt(task, { instructions: input.instructions, fewShot }),
-        labelCodes: version.labelCodes,
-      };
+      const prompt: LabelRunPrompt =
+        signalPrompt === undefined
+          ? { ...taskPrompt(task, { instructions: input.instructions, fewShot }), labelCodes: version.labelCodes }
+          : {
+              // The yes/no question replaces the task's: its own labels, its own examples.
+              ...taskPrompt(
+                { instructions: signalPrompt, labels: [{ name: SIGNAL_YES }, { name: SIGNAL_NO }] },
+                {
+                  fewShot: (input.refine?.signalExamples ?? []).map((example) => ({
+                    text: example.text,
+                    label: example.signal ? SIGNAL_YES : SIGNAL_NO,
+                  })),
+                },
+              ),
+              labelCodes: {},
+            };
       const run = await deps.labelRunsRepo.insert(
         {
           id: options.id ?? newId(),
@@ -157,8 +187,12 @@ export const labelRunsService = (deps: {
           mode: input.mode,
           params: {
             ...asked,
-            refine: input.refine && { negativeLabel: negativeLabel!, minConfidence: input.refine.minConfidence },
-            k: input.mode === 'few_shot' ? fewShot.length : undefined,
+            refine: input.refine && {
+              negativeLabel: negativeLabel!,
+              minConfidence: input.refine.minConfidence,
+              signalPrompt,
+            },
+            k: input.mode === 'few_shot' ? (signalPrompt ? prompt.fewShot.length : fewShot.length) : undefined,
           },
           prompt,
           total: limited.length,

@@ -56,6 +56,23 @@ export const CreateLabelRunBody = Type.Object(
             Type.String({ minLength: 1, description: 'Default: the task’s label named `nil`' }),
           ),
           min_confidence: Probability,
+          signal_prompt: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 20_000,
+              description:
+                'Ask this yes/no question ("does this message carry enough signal to say who answers it?") instead of the task’s: rows whose "yes" gets under min_confidence take negative_label, others stay as they are',
+            }),
+          ),
+          signal_examples: Type.Optional(
+            Type.Array(
+              Type.Object(
+                { text: Type.String({ minLength: 1 }), signal: Type.Boolean() },
+                { additionalProperties: false },
+              ),
+              { minItems: 1, maxItems: 100, description: 'Few-shot pairs for signal_prompt' },
+            ),
+          ),
         },
         {
           additionalProperties: false,
@@ -102,7 +119,12 @@ export const labelingInput = (body: LabelingBody): Omit<CreateLabelRunInput, 'on
   fewShotExamples: body.few_shot_examples,
   seed: body.seed,
   instructions: body.instructions,
-  refine: body.refine && { negativeLabel: body.refine.negative_label, minConfidence: body.refine.min_confidence },
+  refine: body.refine && {
+    negativeLabel: body.refine.negative_label,
+    minConfidence: body.refine.min_confidence,
+    signalPrompt: body.refine.signal_prompt,
+    signalExamples: body.refine.signal_examples,
+  },
   limits: body.limits && { maxExamples: body.limits.max_examples, maxCostUsd: body.limits.max_cost_usd },
   rateLimit: body.rate_limit,
   lowConfidenceThreshold: body.low_confidence_threshold,
@@ -121,6 +143,7 @@ export const labelingBody = (request: Omit<LabelRunRequest, 'onlyUnlabeled'> & {
   refine: request.refine && {
     negative_label: request.refine.negativeLabel,
     min_confidence: request.refine.minConfidence,
+    signal_prompt: request.refine.signalPrompt,
   },
   limits: request.limits && { max_examples: request.limits.maxExamples, max_cost_usd: request.limits.maxCostUsd },
   rate_limit: request.rateLimit,
