@@ -214,8 +214,14 @@ export const errors = {
   modelRetired: (message: string) => problem('model_retired', message),
   notReady: (message: string) => problem('not_ready', message),
   nothingToRollBack: () => problem('nothing_to_roll_back', 'No promotion replaced an earlier champion.'),
-  nothingToLabel: () =>
-    problem('nothing_to_label', 'No rows of this version need labeling (pass only_unlabeled=false to relabel).'),
+  nothingToLabel: (refining = false) =>
+    refining
+      ? problem(
+          'nothing_to_label',
+          'Every row of this version already has a label, and only_unlabeled is true. To refine labeled rows (weak ones take the negative label), pass only_unlabeled: false.',
+          { fields: [{ field: 'body.only_unlabeled', message: 'pass false to refine labeled rows' }] },
+        )
+      : problem('nothing_to_label', 'No rows of this version need labeling (pass only_unlabeled=false to relabel).'),
   pipelineNotFailed: (id: string, status: string) =>
     problem('pipeline_not_failed', `Pipeline ${id} is ${status}; only a failed pipeline can be retried.`),
   preflightFailed: (

@@ -8,6 +8,7 @@ import type { IdempotencyStore } from '../lib/idempotency-store.js';
 import type { ApiKeysService } from '../services/api-keys-service.js';
 import type { ClassifyService } from '../services/classify/classify-service.js';
 import type { CostProjectionsService } from '../services/cost-projections/cost-projections-service.js';
+import type { ReviewQueueService } from '../services/datasets/review-queue-service.js';
 import type { DatasetExportService } from '../services/datasets/dataset-export.js';
 import type { DatasetsService } from '../services/datasets/datasets-service.js';
 import type { EvaluationsService } from '../services/evaluations/evaluations-service.js';
@@ -63,6 +64,7 @@ export interface AppServices {
   tasks: TasksService;
   datasets: DatasetsService;
   datasetExports: DatasetExportService;
+  reviewQueue: ReviewQueueService;
   labelRuns: LabelRunsService;
   fineTunes: FineTunesService;
   modelVersions: ModelVersionsService;
@@ -136,6 +138,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
   await app.register(datasetsRoutes, {
     datasets: services.datasets,
     exports: services.datasetExports,
+    reviewQueue: services.reviewQueue,
     importMaxBytes: config.importMaxBytes,
   });
   // One event-stream mechanism for everything that runs in the background.

@@ -30,6 +30,7 @@ import { tasksService } from '../services/tasks-service.js';
 import { datasetRowsRepository } from '../db/repositories/dataset-rows-repository.js';
 import { datasetVersionsRepository } from '../db/repositories/dataset-versions-repository.js';
 import { datasetsRepository } from '../db/repositories/datasets-repository.js';
+import { reviewQueueService } from '../services/datasets/review-queue-service.js';
 import { datasetExportService } from '../services/datasets/dataset-export.js';
 import { datasetsService } from '../services/datasets/datasets-service.js';
 import { labelRunsRepository } from '../db/repositories/label-runs-repository.js';
@@ -335,6 +336,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       wake,
     }),
     datasetExports: datasetExportService({ datasets, tasks, datasetRowsRepo }),
+    reviewQueue: reviewQueueService({ datasets, datasetRowsRepo, labelRunsRepo }),
     apiKeys: apiKeysService({ apiKeysRepo, adminApiKey: config.adminApiKey, notices }),
     maintenance: maintenanceService({
       apiKeysRepo,

@@ -28,6 +28,7 @@ export async function allExamples(h: Harness, versionId: string, query = '') {
     split: string | null;
     example_id: string;
     label_source: string | null;
+    confidence: number | null;
   }[] = [];
   let cursor: string | null = null;
   do {

@@ -79,6 +79,30 @@ export const datasetRowsRepository = (db: Executor) => ({
   },
 
   /** Every row of a version, in order, with its text: the input of a derivation. */
+  /**
+   * The label of each of `exampleIds` in a version (its first row, when a duplicate appears more
+   * than once), for showing a page of answers beside the example's current label.
+   */
+  async labelsFor(
+    versionId: string,
+    exampleIds: string[],
+    tx: Executor = db,
+  ): Promise<Map<string, { label: string | null; labelSource: LabelSource | null }>> {
+    if (exampleIds.length === 0) return new Map();
+    const rows = await tx
+      .selectDistinctOn([datasetRows.exampleId], {
+        exampleId: datasetRows.exampleId,
+        label: datasetRows.label,
+        labelSource: datasetRows.labelSource,
+      })
+      .from(datasetRows)
+      .where(and(eq(datasetRows.versionId, versionId), inArray(datasetRows.exampleId, exampleIds)))
+      .orderBy(asc(datasetRows.exampleId), asc(datasetRows.position));
+    return new Map(
+      rows.map((row) => [row.exampleId, { label: row.label, labelSource: row.labelSource as LabelSource | null }]),
+    );
+  },
+
   async loadAll(versionId: string, tx: Executor = db): Promise<StoredRow[]> {
     const rows = await tx
       .select(rowColumns)

@@ -1,4 +1,4 @@
-import { and, asc, desc, eq, gte, inArray, lt, notExists, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, notExists, sql, type SQL } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { recentProgress, type RecentProgress } from './progress-buckets.js';
 import {
@@ -8,6 +8,13 @@ import {
   type EvaluationRecord,
   type EvaluationStatus,
 } from '../schema/evaluations.js';
+import { examples } from '../schema/datasets.js';
+
+export interface PredictionFilter {
+  correct?: boolean;
+  trueLabel?: string;
+  predictedLabel?: string;
+}
 
 export const evaluationsRepository = (db: Executor) => ({
   async insert(
@@ -154,6 +161,52 @@ export const evaluationsRepository = (db: Executor) => ({
   },
 
   /** Every row with its true label and prediction, in order. */
+  /**
+   * A page of an evaluation's rows in seq order, with each example's text, filtered by outcome
+   * (`correct`: the prediction equals the true label; a failed call is not correct) or labels.
+   */
+  async predictionsPage(
+    id: string,
+    page: { limit: number; afterSeq?: number },
+    filter: PredictionFilter = {},
+    tx: Executor = db,
+  ) {
+    const conditions: (SQL | undefined)[] = [
+      eq(evaluationItems.evaluationId, id),
+      page.afterSeq === undefined ? undefined : gt(evaluationItems.seq, page.afterSeq),
+      filter.trueLabel === undefined ? undefined : eq(evaluationItems.trueLabel, filter.trueLabel),
+      filter.predictedLabel === undefined ? undefined : eq(evaluationPredictions.predicted, filter.predictedLabel),
+    ];
+    if (filter.correct === true)
+      conditions.push(sql`${evaluationPredictions.predicted} = ${evaluationItems.trueLabel}`);
+    if (filter.correct === false)
+      conditions.push(sql`${evaluationPredictions.predicted} IS DISTINCT FROM ${evaluationItems.trueLabel}`);
+    return tx
+      .select({
+        seq: evaluationItems.seq,
+        exampleId: evaluationItems.exampleId,
+        text: examples.text,
+        trueLabel: evaluationItems.trueLabel,
+        predicted: evaluationPredictions.predicted,
+        confidence: evaluationPredictions.confidence,
+        probabilities: evaluationPredictions.probabilities,
+        latencyMs: evaluationPredictions.latencyMs,
+        errorCode: evaluationPredictions.errorCode,
+      })
+      .from(evaluationItems)
+      .leftJoin(
+        evaluationPredictions,
+        and(
+          eq(evaluationPredictions.evaluationId, evaluationItems.evaluationId),
+          eq(evaluationPredictions.seq, evaluationItems.seq),
+        ),
+      )
+      .innerJoin(examples, eq(examples.id, evaluationItems.exampleId))
+      .where(and(...conditions))
+      .orderBy(asc(evaluationItems.seq))
+      .limit(page.limit + 1);
+  },
+
   async rows(id: string, tx: Executor = db) {
     return tx
       .select({

@@ -139,6 +139,29 @@ export const labelRunsRepository = (db: Executor) => ({
     return tx.select().from(labelResults).where(eq(labelResults.runId, runId));
   },
 
+  /**
+   * The latest labeled answer per example from the runs on a version (runs that read it, and the
+   * run that wrote it), newest run first: what the review queue compares current labels with.
+   */
+  async latestAnswersForVersion(versionId: string, tx: Executor = db) {
+    return tx
+      .selectDistinctOn([labelResults.exampleId], {
+        exampleId: labelResults.exampleId,
+        label: labelResults.label,
+        confidence: labelResults.confidence,
+        probabilities: labelResults.probabilities,
+      })
+      .from(labelResults)
+      .innerJoin(labelRuns, eq(labelRuns.id, labelResults.runId))
+      .where(
+        and(
+          eq(labelResults.status, 'labeled'),
+          sql`(${labelRuns.sourceVersionId} = ${versionId} OR ${labelRuns.resultVersionId} = ${versionId})`,
+        ),
+      )
+      .orderBy(asc(labelResults.exampleId), desc(labelRuns.createdAt), desc(labelRuns.id));
+  },
+
   async resultsPage(
     runId: string,
     page: { limit: number; afterExampleId?: string },

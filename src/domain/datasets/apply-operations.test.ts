@@ -41,7 +41,13 @@ describe('applyOperations', () => {
       ['split', 3, 3],
     ]);
     expect(result.report[0]?.details).toMatchObject({ changed: 3, emptied: 1, urls: 1, mentions: 1, code_blocks: 1 });
-    expect(result.report[2]?.details).toEqual({ renamed: 2, overridden: 0, unmatched: 0 });
+    expect(result.report[2]?.details).toEqual({
+      renamed: 2,
+      overridden: 0,
+      overridden_by_human: 0,
+      overridden_by_llm: 0,
+      unmatched: 0,
+    });
     // Per stratum: billing 2 rows → 1 / 1; bug 1 row → train (ties go to the earlier split).
     expect(result.report[4]?.details).toEqual({ train: 2, validation: 1, test: 0, strata: 2 });
   });

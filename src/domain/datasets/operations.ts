@@ -24,7 +24,11 @@ export type Operation =
       exclude_labels?: string[];
       drop_unlabeled?: boolean;
     }
-  | { op: 'relabel'; map?: Record<string, string>; overrides?: { example_id: string; label: string }[] }
+  | {
+      op: 'relabel';
+      map?: Record<string, string>;
+      overrides?: { example_id: string; label: string; reviewer?: Reviewer }[];
+    }
   | {
       op: 'sample';
       max_per_label?: number;
@@ -43,6 +47,14 @@ export type Operation =
       stratify?: boolean;
       min_test_rows?: number;
     };
+
+/**
+ * Who decided an override: a person (`human`, the default), or an LLM whose suggestion was
+ * applied without a person deciding (`llm`). The row's label source says so, which keeps
+ * agreement figures from counting an LLM agreeing with itself.
+ */
+export const REVIEWERS = ['human', 'llm'] as const;
+export type Reviewer = (typeof REVIEWERS)[number];
 
 export type OperationName = Operation['op'];
 export type OperationOf<K extends OperationName> = Extract<Operation, { op: K }>;

@@ -22,7 +22,13 @@ describe('relabel', () => {
     expect(result.rows.map((r) => r.label)).toEqual(['positive', 'negative', 'neutral', 'positive', null]);
     expect(result.rows[0]).toEqual({ ...rows[0], label: 'positive' });
     expect(result.rows[2]).toBe(rows[2]);
-    expect(result.details).toEqual({ renamed: 3, overridden: 0, unmatched: 0 });
+    expect(result.details).toEqual({
+      renamed: 3,
+      overridden: 0,
+      overridden_by_human: 0,
+      overridden_by_llm: 0,
+      unmatched: 0,
+    });
   });
 
   it('does not chain renames', () => {
@@ -50,7 +56,31 @@ describe('relabel', () => {
     );
     expect(result.rows[0]).toEqual({ ...good, label: 'neutral', labelSource: 'human', confidence: null });
     expect(result.rows[3]).toMatchObject({ label: 'neutral', labelSource: 'human' });
-    expect(result.details).toEqual({ renamed: 2, overridden: 2, unmatched: 1 });
+    expect(result.details).toEqual({
+      renamed: 2,
+      overridden: 2,
+      overridden_by_human: 2,
+      overridden_by_llm: 0,
+      unmatched: 1,
+    });
+  });
+
+  it('records an override applied from an LLM suggestion with label source llm, and counts it apart', () => {
+    const [bad, meh] = [rows[1] as DatasetRow, rows[2] as DatasetRow];
+    const result = relabel(
+      rows,
+      {
+        op: 'relabel',
+        overrides: [
+          { example_id: bad.exampleId, label: 'negative', reviewer: 'llm' },
+          { example_id: meh.exampleId, label: 'positive', reviewer: 'human' },
+        ],
+      },
+      ctx,
+    );
+    expect(result.rows[1]).toMatchObject({ label: 'negative', labelSource: 'llm', confidence: null });
+    expect(result.rows[2]).toMatchObject({ label: 'positive', labelSource: 'human' });
+    expect(result.details).toMatchObject({ overridden: 2, overridden_by_human: 1, overridden_by_llm: 1 });
   });
 
   it('can label a row that had no label', () => {

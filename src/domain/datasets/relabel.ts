@@ -2,9 +2,11 @@ import {
   checkLabel,
   isRecord,
   OperationError,
+  REVIEWERS,
   type OperationContext,
   type OperationOf,
   type OperationResult,
+  type Reviewer,
 } from './operations.js';
 import type { DatasetRow } from './rows.js';
 
@@ -27,6 +29,9 @@ export function validateRelabel(op: RelabelOp, index: number, ctx: OperationCont
       throw new OperationError(index, `overrides[${i}].example_id`, 'example_id must be a non-empty string');
     }
     checkLabel(label, labels, index, `overrides[${i}].label`);
+    if (override['reviewer'] !== undefined && !REVIEWERS.includes(override['reviewer'] as Reviewer)) {
+      throw new OperationError(index, `overrides[${i}].reviewer`, 'reviewer must be "human" or "llm"');
+    }
     const earlier = seen.get(exampleId);
     if (earlier !== undefined && earlier !== label) {
       throw new OperationError(
@@ -42,14 +47,16 @@ export function validateRelabel(op: RelabelOp, index: number, ctx: OperationCont
 /**
  * Renames labels through `map` (one step, not chained: with a→b and b→c an `a` becomes `b`),
  * then applies `overrides`, which win. Renaming keeps the label's source and confidence, since the
- * same labeller made the call; an override is a person's decision, so it becomes 'human'.
+ * same labeller made the call; an override takes its reviewer as source: 'human' (the default)
+ * for a person's decision, 'llm' for an LLM suggestion applied as it was.
  */
 export function relabel(rows: DatasetRow[], op: RelabelOp, _ctx: OperationContext): OperationResult {
   const map = new Map(Object.entries(op.map ?? {}));
-  const overrides = new Map((op.overrides ?? []).map((o) => [o.example_id, o.label]));
+  const overrides = new Map((op.overrides ?? []).map((o) => [o.example_id, o]));
   const matched = new Set<string>();
   let renamed = 0;
   let overridden = 0;
+  let byLlm = 0;
   const out = rows.map((row) => {
     let next = row;
     const renamedTo = row.label === null ? undefined : map.get(row.label);
@@ -60,10 +67,21 @@ export function relabel(rows: DatasetRow[], op: RelabelOp, _ctx: OperationContex
     const override = overrides.get(row.exampleId);
     if (override !== undefined) {
       matched.add(row.exampleId);
-      next = { ...next, label: override, labelSource: 'human', confidence: null };
+      const reviewer = override.reviewer ?? 'human';
+      next = { ...next, label: override.label, labelSource: reviewer, confidence: null };
       overridden++;
+      if (reviewer === 'llm') byLlm++;
     }
     return next;
   });
-  return { rows: out, details: { renamed, overridden, unmatched: overrides.size - matched.size } };
+  return {
+    rows: out,
+    details: {
+      renamed,
+      overridden,
+      overridden_by_human: overridden - byLlm,
+      overridden_by_llm: byLlm,
+      unmatched: overrides.size - matched.size,
+    },
+  };
 }

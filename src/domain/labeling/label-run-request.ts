@@ -23,8 +23,19 @@ export interface LabelRunRequest<Provider extends string = string> {
   /** Instead of the task's. */
   instructions?: string;
   onlyUnlabeled: boolean;
-  /** Signal-strength pass: answers under minConfidence become negativeLabel. */
-  refine?: { negativeLabel: string; minConfidence: number };
+  /**
+   * Signal-strength pass: answers under minConfidence become negativeLabel; on labeled rows
+   * (onlyUnlabeled false), rows whose current label gets under minConfidence do. Without
+   * negativeLabel, the task's label named `nil`. With signalPrompt the LLM is asked that yes/no
+   * question instead of the task's (signalExamples as its few-shot pairs), and rows whose "yes"
+   * gets under minConfidence take the negative label.
+   */
+  refine?: {
+    negativeLabel?: string;
+    minConfidence: number;
+    signalPrompt?: string;
+    signalExamples?: { text: string; signal: boolean }[];
+  };
   limits?: { maxExamples?: number; maxCostUsd?: number };
   /** The provider's per-minute limits for this model, instead of the deployment's. */
   rateLimit?: { rpm?: number; tpm?: number };
@@ -36,4 +47,15 @@ export interface LabelRunRequest<Provider extends string = string> {
  * Stored with a run (label_runs.params): the request without its few-shot examples, which the
  * run's prompt keeps; for a few-shot run, `k` is how many it got.
  */
-export type LabelRunParams = Omit<LabelRunRequest, 'fewShotExamples'>;
+export type LabelRunParams = Omit<LabelRunRequest, 'fewShotExamples' | 'refine'> & {
+  /** As run: the negative label resolved; signal examples are in the run's prompt. */
+  refine?: { negativeLabel: string; minConfidence: number; signalPrompt?: string };
+};
+
+/** The label a refinement pass writes when the request names none: the task's `nil` (any case, trimmed). */
+export const defaultNegativeLabel = (labels: readonly { name: string }[]): string | undefined =>
+  labels.find((label) => label.name.trim().toLowerCase() === 'nil')?.name;
+
+/** The labels of a signal-strength question: the answer says whether the example carries signal. */
+export const SIGNAL_YES = 'yes';
+export const SIGNAL_NO = 'no';

@@ -6,7 +6,7 @@ import type { DatasetsRepository } from '../../db/repositories/datasets-reposito
 import type { DatasetRecord, DatasetVersionRecord } from '../../db/schema/datasets.js';
 import type { TaskRow } from '../../db/schema/tasks.js';
 import { applyOperations } from '../../domain/datasets/apply-operations.js';
-import { OperationError, type Operation } from '../../domain/datasets/operations.js';
+import { OperationError, type Operation, type Reviewer } from '../../domain/datasets/operations.js';
 import type { DatasetRow, StoredRow } from '../../domain/datasets/rows.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, afterNumberCursor, toPage, toPageBy, type Page } from '../../domain/pagination.js';
@@ -213,8 +213,11 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
       return writeDerived(task, parent, parentRows, result.rows, operation, params, result.report, tx);
     },
 
-    /** A person's label corrections: a new version where those examples carry label source `human`. */
-    async review(versionId: string, overrides: { example_id: string; label: string }[]) {
+    /**
+     * Label corrections: a new version where those examples carry their reviewer as label source
+     * (`human`, or `llm` for LLM suggestions applied as they were).
+     */
+    async review(versionId: string, overrides: { example_id: string; label: string; reviewer: Reviewer }[]) {
       const parent = await getVersion(versionId);
       const task = await activeTaskOf(await getDataset(parent.datasetId));
       const parentRows = await datasetRowsRepo.loadAll(parent.id);
@@ -239,7 +242,13 @@ export const datasetsService = (deps: DatasetsServiceDeps) => {
         parentRows,
         result.rows,
         'review',
-        { overrides: overrides.length },
+        {
+          overrides: overrides.length,
+          reviewers: {
+            human: overrides.filter((override) => override.reviewer === 'human').length,
+            llm: overrides.filter((override) => override.reviewer === 'llm').length,
+          },
+        },
         {
           review: result.report[0]?.details ?? {},
         },

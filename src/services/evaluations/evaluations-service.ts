@@ -1,5 +1,5 @@
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
-import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
+import type { EvaluationsRepository, PredictionFilter } from '../../db/repositories/evaluations-repository.js';
 import type { EvaluationRecord } from '../../db/schema/evaluations.js';
 import type { Split } from '../../domain/datasets/rows.js';
 import { classificationReport } from '../../domain/evaluation/classification-report.js';
@@ -12,7 +12,7 @@ import {
 import { rowOutcomes } from '../../domain/evaluation/row-outcomes.js';
 import { newId } from '../../domain/ids.js';
 import { goodThresholdProblems } from '../../domain/task-definition.js';
-import { afterCursor, toPage } from '../../domain/pagination.js';
+import { afterCursor, afterNumberCursor, toPage, toPageBy } from '../../domain/pagination.js';
 import { type RateEstimate, samplesFromBuckets, slidingRate } from '../../domain/progress/sliding-rate.js';
 import { errors } from '../../errors.js';
 import { evaluationChunkJob, type Queues } from '../../queues/queue-registry.js';
@@ -38,11 +38,12 @@ export const evaluationsService = (deps: {
     | 'recentProgress'
     | 'listForTask'
     | 'rows'
+    | 'predictionsPage'
     | 'latestForModels'
     | 'listActive'
     | 'transition'
   >;
-  datasetRowsRepo: Pick<DatasetRowsRepository, 'stream'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'stream' | 'labelsFor'>;
   datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
   modelVersions: Pick<ModelVersionsService, 'get'>;
   queues: Pick<Queues, 'enqueueMany' | 'requeue' | 'firstFailed'>;
@@ -149,6 +150,31 @@ export const evaluationsService = (deps: {
     },
 
     rows: (id: string) => deps.evaluationsRepo.rows(id),
+
+    /**
+     * A page of predictions beside each example's text and its label in the evaluated version
+     * (`currentLabel`), for a person reading the mistakes.
+     */
+    async predictions(id: string, filter: PredictionFilter, page: { limit: number; cursor?: string }) {
+      const evaluation = await get(id);
+      const found = toPageBy(
+        await deps.evaluationsRepo.predictionsPage(
+          evaluation.id,
+          { limit: page.limit, afterSeq: afterNumberCursor(page.cursor) },
+          filter,
+        ),
+        page.limit,
+        (row) => row.seq,
+      );
+      const labels = await deps.datasetRowsRepo.labelsFor(
+        evaluation.datasetVersionId,
+        found.data.map((row) => row.exampleId),
+      );
+      return {
+        data: found.data.map((row) => ({ ...row, currentLabel: labels.get(row.exampleId)?.label ?? null })),
+        nextCursor: found.nextCursor,
+      };
+    },
 
     latestFor: async (modelVersionId: string, limit = 5) =>
       (await deps.evaluationsRepo.latestForModels([modelVersionId])).slice(0, limit),

@@ -2,7 +2,12 @@ import type { Database } from '../../db/client.js';
 import type { DatasetRowsRepository } from '../../db/repositories/dataset-rows-repository.js';
 import type { LabelRunsRepository, RunProgress } from '../../db/repositories/label-runs-repository.js';
 import type { LabelRunRecord } from '../../db/schema/label-runs.js';
-import type { LabelRunRequest } from '../../domain/labeling/label-run-request.js';
+import {
+  defaultNegativeLabel,
+  SIGNAL_NO,
+  SIGNAL_YES,
+  type LabelRunRequest,
+} from '../../domain/labeling/label-run-request.js';
 import { pickFewShot } from '../../domain/labeling/prompt.js';
 import { taskPrompt, type FewShotExample, type LabelRunPrompt } from '../../domain/labeling/prompt-config.js';
 import { newId } from '../../domain/ids.js';
@@ -49,7 +54,7 @@ export const labelRunsService = (deps: {
     | 'resultsPage'
     | 'listActive'
   >;
-  datasetRowsRepo: Pick<DatasetRowsRepository, 'loadAll'>;
+  datasetRowsRepo: Pick<DatasetRowsRepository, 'loadAll' | 'textsByIds' | 'labelsFor'>;
   datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
   tasks: Pick<TasksService, 'get'>;
   queues: Pick<Queues, 'enqueueMany' | 'requeue' | 'firstFailed'>;
@@ -99,14 +104,33 @@ export const labelRunsService = (deps: {
         if (!labelNames.has(example.label))
           problems.push({ field: `body.few_shot_examples[${index}].label`, message: 'is not a label of the task' });
       });
-      if (input.refine && !labelNames.has(input.refine.negativeLabel)) {
+      const negativeLabel = input.refine && (input.refine.negativeLabel ?? defaultNegativeLabel(task.labels));
+      if (input.refine && negativeLabel === undefined) {
+        problems.push({
+          field: 'body.refine.negative_label',
+          message: 'the task has no label named nil; name the label weak examples take',
+        });
+      } else if (negativeLabel !== undefined && !labelNames.has(negativeLabel)) {
         problems.push({ field: 'body.refine.negative_label', message: 'is not a label of the task' });
+      }
+      const signalPrompt = input.refine?.signalPrompt;
+      if (signalPrompt !== undefined && fewShotExamples !== undefined) {
+        problems.push({
+          field: 'body.few_shot_examples',
+          message: 'a signal prompt takes its examples from refine.signal_examples',
+        });
+      }
+      if (signalPrompt === undefined && input.refine?.signalExamples !== undefined) {
+        problems.push({ field: 'body.refine.signal_examples', message: 'only with refine.signal_prompt' });
+      }
+      if (signalPrompt !== undefined && input.mode === 'few_shot' && !input.refine?.signalExamples) {
+        problems.push({ field: 'body.refine.signal_examples', message: 'few-shot signal questions need examples' });
       }
       if (problems.length > 0) throw errors.validation('The label run is invalid.', problems);
 
       const rows = await deps.datasetRowsRepo.loadAll(version.id);
       let fewShot: FewShotExample[] = [];
-      if (input.mode === 'few_shot') {
+      if (input.mode === 'few_shot' && signalPrompt === undefined) {
         const labeled = rows.filter((row) => row.label !== null && labelNames.has(row.label));
         fewShot =
           fewShotExamples ??
@@ -132,13 +156,26 @@ export const labelRunsService = (deps: {
       }
       const limited = input.limits?.maxExamples !== undefined ? items.slice(0, input.limits.maxExamples) : items;
       if (limited.length === 0) {
-        throw errors.nothingToLabel();
+        // Refining is what a fully labeled version is for; say how rather than just "nothing to do".
+        throw errors.nothingToLabel(input.onlyUnlabeled && rows.length > 0 && input.refine !== undefined);
       }
 
-      const prompt: LabelRunPrompt = {
-        ...taskPrompt(task, { instructions: input.instructions, fewShot }),
-        labelCodes: version.labelCodes,
-      };
+      const prompt: LabelRunPrompt =
+        signalPrompt === undefined
+          ? { ...taskPrompt(task, { instructions: input.instructions, fewShot }), labelCodes: version.labelCodes }
+          : {
+              // The yes/no question replaces the task's: its own labels, its own examples.
+              ...taskPrompt(
+                { instructions: signalPrompt, labels: [{ name: SIGNAL_YES }, { name: SIGNAL_NO }] },
+                {
+                  fewShot: (input.refine?.signalExamples ?? []).map((example) => ({
+                    text: example.text,
+                    label: example.signal ? SIGNAL_YES : SIGNAL_NO,
+                  })),
+                },
+              ),
+              labelCodes: {},
+            };
       const run = await deps.labelRunsRepo.insert(
         {
           id: options.id ?? newId(),
@@ -148,7 +185,15 @@ export const labelRunsService = (deps: {
           provider: input.provider,
           model,
           mode: input.mode,
-          params: { ...asked, k: input.mode === 'few_shot' ? fewShot.length : undefined },
+          params: {
+            ...asked,
+            refine: input.refine && {
+              negativeLabel: negativeLabel!,
+              minConfidence: input.refine.minConfidence,
+              signalPrompt,
+            },
+            k: input.mode === 'few_shot' ? (signalPrompt ? prompt.fewShot.length : fewShot.length) : undefined,
+          },
           prompt,
           total: limited.length,
         },
@@ -185,7 +230,18 @@ export const labelRunsService = (deps: {
         page.cursor === undefined ? undefined : Buffer.from(page.cursor, 'base64url').toString('utf8');
       if (afterExampleId !== undefined && !/^[0-9a-f]{64}$/.test(afterExampleId)) throw errors.invalidCursor();
       const found = await deps.labelRunsRepo.resultsPage(run.id, { limit: page.limit, afterExampleId });
-      const data = found.slice(0, page.limit);
+      const answers = found.slice(0, page.limit);
+      // Each answer beside its text and the label the example had in the run's version.
+      const ids = answers.map((answer) => answer.exampleId);
+      const [texts, labels] = await Promise.all([
+        deps.datasetRowsRepo.textsByIds(ids),
+        deps.datasetRowsRepo.labelsFor(run.sourceVersionId, ids),
+      ]);
+      const data = answers.map((answer) => ({
+        ...answer,
+        text: texts.get(answer.exampleId) ?? '',
+        currentLabel: labels.get(answer.exampleId)?.label ?? null,
+      }));
       const last = data.at(-1);
       return {
         data,

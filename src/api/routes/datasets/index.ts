@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import { Type } from 'typebox';
 import type { DatasetExportService } from '../../../services/datasets/dataset-export.js';
 import type { DatasetsService } from '../../../services/datasets/datasets-service.js';
+import type { ReviewQueueService } from '../../../services/datasets/review-queue-service.js';
 import { authenticatedErrors, presentPage } from '../../schemas/common.js';
 import {
   CreateDatasetQuery,
@@ -22,6 +23,9 @@ import {
   presentExample,
   presentVersion,
   ReviewBody,
+  ReviewQueuePage,
+  ReviewQueueQuery,
+  presentReviewItem,
   TaskParams,
   VersionPage,
   VersionParams,
@@ -34,12 +38,13 @@ const tags = ['datasets'];
 export interface DatasetsRoutesOptions {
   datasets: DatasetsService;
   exports: DatasetExportService;
+  reviewQueue: ReviewQueueService;
   importMaxBytes: number;
 }
 
 export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = async (
   app,
-  { datasets, exports, importMaxBytes },
+  { datasets, exports, reviewQueue, importMaxBytes },
 ) => {
   const presentImport = (result: Awaited<ReturnType<DatasetsService['createFromUpload']>>) => ({
     dataset: presentDataset(result.dataset),
@@ -197,6 +202,32 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
     },
   });
 
+  app.get('/v1/dataset-versions/:version/review-queue', {
+    config: { access: 'read', tasks: [inPath('version', 'datasetVersion')] },
+    schema: {
+      tags,
+      operationId: 'getDatasetReviewQueue',
+      summary:
+        'Labeled rows likeliest to be mislabeled first: LLM disagreement, low LLM confidence, out-of-fold disagreement',
+      params: VersionParams,
+      querystring: ReviewQueueQuery,
+      response: { 200: ReviewQueuePage, ...authenticatedErrors(404) },
+    },
+    handler: async (request) => {
+      const { limit, cursor, reason, label, min_score, cross_validation, low_confidence_threshold } = request.query;
+      const page = await reviewQueue.queue(
+        request.params.version,
+        { reason, label, minScore: min_score },
+        { limit, cursor, crossValidation: cross_validation, lowConfidence: low_confidence_threshold },
+      );
+      return {
+        data: page.data.map(presentReviewItem),
+        next_cursor: page.nextCursor,
+        cross_validation: page.crossValidation,
+      };
+    },
+  });
+
   app.post('/v1/dataset-versions/:version/reviews', {
     config: { access: 'write', idempotent: true, tasks: [inPath('version', 'datasetVersion')] },
     schema: {
@@ -208,7 +239,11 @@ export const datasetsRoutes: FastifyPluginAsyncTypebox<DatasetsRoutesOptions> = 
       response: { 201: DatasetVersion, ...authenticatedErrors(404, 409) },
     },
     handler: async (request, reply) => {
-      const version = await datasets.review(request.params.version, request.body.overrides);
+      const { overrides, reviewer } = request.body;
+      const version = await datasets.review(
+        request.params.version,
+        overrides.map((override) => ({ ...override, reviewer: override.reviewer ?? reviewer })),
+      );
       return reply.status(201).header('location', `/v1/dataset-versions/${version.id}`).send(presentVersion(version));
     },
   });

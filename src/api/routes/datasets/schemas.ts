@@ -2,9 +2,11 @@ import { Type, type Static, type TSchema } from 'typebox';
 import type { DatasetRecord, DatasetVersionRecord } from '../../../db/schema/datasets.js';
 import { EXPORT_FORMATS } from '../../../domain/datasets/export-formats.js';
 import { IMPORT_FORMATS } from '../../../domain/datasets/import-formats.js';
-import type { Operation } from '../../../domain/datasets/operations.js';
+import { REVIEWERS, type Operation } from '../../../domain/datasets/operations.js';
 import { LABEL_SOURCES, SPLITS, type StoredRow } from '../../../domain/datasets/rows.js';
 import { SPLIT_KEYS } from '../../../domain/datasets/stats.js';
+import { REVIEW_REASONS, type ReviewItem } from '../../../domain/labeling/review-queue.js';
+import { FOLD_COUNT, MAX_CV_ROWS } from '../../../services/datasets/review-queue-service.js';
 import { iso, Nullable, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
 
 const Counts = Type.Record(Type.String(), Type.Integer(), { description: 'Rows per label' });
@@ -121,7 +123,10 @@ export const OperationSchema = Type.Unsafe<Operation>({
     op('relabel', 'Rename labels, or set the label of given examples', {
       map: Type.Record(Type.String(), Type.String()),
       overrides: Type.Array(
-        Type.Object({ example_id: Type.String(), label: Type.String() }, { additionalProperties: false }),
+        Type.Object(
+          { example_id: Type.String(), label: Type.String(), reviewer: Type.Optional(Type.Enum([...REVIEWERS])) },
+          { additionalProperties: false },
+        ),
       ),
     }),
     op('sample', 'Cap rows per label, balance labels, or keep a fraction of each label', {
@@ -175,11 +180,17 @@ export const ReviewBody = Type.Object(
         {
           example_id: Type.String({ pattern: '^[0-9a-f]{64}$' }),
           label: Type.String({ minLength: 1 }),
+          reviewer: Type.Optional(Type.Enum([...REVIEWERS], { description: 'Default: the review’s `reviewer`' })),
         },
         { additionalProperties: false },
       ),
       { minItems: 1, maxItems: 10_000 },
     ),
+    reviewer: Type.Enum([...REVIEWERS], {
+      default: 'human',
+      description:
+        'Who made the changes: `human`, or `llm` for LLM suggestions applied as they were. Becomes the rows’ label source, so agreement figures leave LLM-made labels out',
+    }),
   },
   { additionalProperties: false },
 );
@@ -312,4 +323,65 @@ export const presentExample = (row: StoredRow): Static<typeof Example> => ({
   confidence: row.confidence,
   split: row.split,
   tokens: row.tokens,
+});
+
+export const ReviewQueueQuery = Type.Object(
+  {
+    ...pageQueryProperties,
+    reason: Type.Optional(Type.Enum([...REVIEW_REASONS])),
+    label: Type.Optional(Type.String({ minLength: 1, description: 'Only rows with this current label' })),
+    min_score: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    cross_validation: Type.Boolean({
+      default: true,
+      description: `Train the local model in ${FOLD_COUNT} folds over at most ${MAX_CV_ROWS} labeled rows for out-of-fold disagreement (cached per version)`,
+    }),
+    low_confidence_threshold: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 1,
+        description: 'LLM confidence in the current label under this is a reason (default 0.6)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const ReviewItemSchema = Type.Object({
+  example_id: Type.String(),
+  position: Type.Integer(),
+  text: Type.String(),
+  current_label: Type.String(),
+  label_source: Nullable(Type.String()),
+  llm_label: Nullable(Type.String({ description: 'The latest label-run answer on this version' })),
+  llm_confidence: Nullable(Type.Number({ description: "The LLM's confidence in the current label" })),
+  suggested_label: Nullable(Type.String()),
+  score: Type.Number({ description: 'Estimated 1 − p(current label): the strongest witness' }),
+  out_of_fold_confidence: Nullable(Type.Number({ description: "The local model's out-of-fold p(current label)" })),
+  reasons: Type.Array(Type.Enum([...REVIEW_REASONS])),
+});
+
+export const ReviewQueuePage = Type.Object({
+  data: Type.Array(ReviewItemSchema),
+  next_cursor: Nullable(Type.String()),
+  cross_validation: Type.Object({
+    status: Type.Enum(['ran', 'skipped']),
+    folds: Type.Integer(),
+    rows: Type.Integer(),
+    reason: Nullable(Type.String()),
+    thresholds: Nullable(Type.Record(Type.String(), Type.Number())),
+  }),
+});
+
+export const presentReviewItem = (item: ReviewItem): Static<typeof ReviewItemSchema> => ({
+  example_id: item.exampleId,
+  position: item.position,
+  text: item.text,
+  current_label: item.currentLabel,
+  label_source: item.labelSource,
+  llm_label: item.llm?.label ?? null,
+  llm_confidence: item.llm?.confidenceForCurrent ?? null,
+  suggested_label: item.suggestedLabel,
+  score: item.score,
+  out_of_fold_confidence: item.outOfFold ? 1 - item.outOfFold.score : null,
+  reasons: item.reasons,
 });

@@ -21,6 +21,33 @@ import { ModelVersion, presentModelVersion } from '../model-versions/index.js';
 import { inBody, inPath, inQuery, taskInPath } from '../../task-bindings.js';
 
 const Loose = Type.Object({}, { additionalProperties: true });
+// Up to 1,000 a page, 100 by default: a test split is usually read whole, a page at a time.
+const PredictionsQuery = Type.Object(
+  {
+    limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100, description: 'Page size' }),
+    cursor: pageQueryProperties.cursor,
+    correct: Type.Optional(
+      Type.Boolean({ description: '`false`: the mistakes (a failed or unparseable answer counts as one)' }),
+    ),
+    true_label: Type.Optional(Type.String({ minLength: 1 })),
+    predicted_label: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+const EvaluationPrediction = Type.Object({
+  seq: Type.Integer(),
+  example_id: Type.String(),
+  text: Type.String(),
+  current_label: Nullable(Type.String({ description: "The example's label in the evaluated version" })),
+  true_label: Type.String(),
+  predicted: Nullable(Type.String()),
+  confidence: Nullable(Type.Number()),
+  probabilities: Nullable(Type.Record(Type.String(), Type.Number())),
+  latency_ms: Nullable(Type.Integer()),
+  error_code: Nullable(Type.String()),
+});
+
 const tags = ['evaluation'];
 
 const Evaluation = Type.Object({
@@ -204,33 +231,24 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
     schema: {
       tags,
       operationId: 'listEvaluationPredictions',
-      summary: 'Every row: true label, prediction, probabilities, latency, tokens, cost, error',
+      summary: 'The rows in order beside their text: true label, prediction, probabilities, latency, error',
       params: Type.Object({ evaluation: Type.String({ format: 'uuid' }) }),
-      response: {
-        200: Type.Object({
-          data: Type.Array(
-            Type.Object({
-              seq: Type.Integer(),
-              example_id: Type.String(),
-              true_label: Type.String(),
-              predicted: Nullable(Type.String()),
-              confidence: Nullable(Type.Number()),
-              probabilities: Nullable(Type.Record(Type.String(), Type.Number())),
-              latency_ms: Nullable(Type.Integer()),
-              error_code: Nullable(Type.String()),
-            }),
-          ),
-        }),
-        ...authenticatedErrors(404),
-      },
+      querystring: PredictionsQuery,
+      response: { 200: pageOf(EvaluationPrediction), ...authenticatedErrors(404) },
     },
     handler: async (request) => {
-      const evaluation = await evaluations.get(request.params.evaluation);
-      const rows = await evaluations.rows(evaluation.id);
+      const { limit, cursor, correct, true_label, predicted_label } = request.query;
+      const page = await evaluations.predictions(
+        request.params.evaluation,
+        { correct, trueLabel: true_label, predictedLabel: predicted_label },
+        { limit, cursor },
+      );
       return {
-        data: rows.map((row) => ({
+        data: page.data.map((row) => ({
           seq: row.seq,
           example_id: row.exampleId,
+          text: row.text,
+          current_label: row.currentLabel,
           true_label: row.trueLabel,
           predicted: row.predicted,
           confidence: row.confidence,
@@ -238,6 +256,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
           latency_ms: row.latencyMs,
           error_code: row.errorCode,
         })),
+        next_cursor: page.nextCursor,
       };
     },
   });

@@ -52,12 +52,32 @@ export const CreateLabelRunBody = Type.Object(
     refine: Type.Optional(
       Type.Object(
         {
-          negative_label: Type.String({ minLength: 1 }),
+          negative_label: Type.Optional(
+            Type.String({ minLength: 1, description: 'Default: the task’s label named `nil`' }),
+          ),
           min_confidence: Probability,
+          signal_prompt: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 20_000,
+              description:
+                'Ask this yes/no question ("does this message carry enough signal to say who answers it?") instead of the task’s: rows whose "yes" gets under min_confidence take negative_label, others stay as they are',
+            }),
+          ),
+          signal_examples: Type.Optional(
+            Type.Array(
+              Type.Object(
+                { text: Type.String({ minLength: 1 }), signal: Type.Boolean() },
+                { additionalProperties: false },
+              ),
+              { minItems: 1, maxItems: 100, description: 'Few-shot pairs for signal_prompt' },
+            ),
+          ),
         },
         {
           additionalProperties: false,
-          description: 'Signal-strength pass: answers under min_confidence become negative_label',
+          description:
+            'Signal-strength pass: answers under min_confidence become negative_label; with only_unlabeled false, so do labeled rows whose current label the LLM gives under min_confidence',
         },
       ),
     ),
@@ -99,7 +119,12 @@ export const labelingInput = (body: LabelingBody): Omit<CreateLabelRunInput, 'on
   fewShotExamples: body.few_shot_examples,
   seed: body.seed,
   instructions: body.instructions,
-  refine: body.refine && { negativeLabel: body.refine.negative_label, minConfidence: body.refine.min_confidence },
+  refine: body.refine && {
+    negativeLabel: body.refine.negative_label,
+    minConfidence: body.refine.min_confidence,
+    signalPrompt: body.refine.signal_prompt,
+    signalExamples: body.refine.signal_examples,
+  },
   limits: body.limits && { maxExamples: body.limits.max_examples, maxCostUsd: body.limits.max_cost_usd },
   rateLimit: body.rate_limit,
   lowConfidenceThreshold: body.low_confidence_threshold,
@@ -118,6 +143,7 @@ export const labelingBody = (request: Omit<LabelRunRequest, 'onlyUnlabeled'> & {
   refine: request.refine && {
     negative_label: request.refine.negativeLabel,
     min_confidence: request.refine.minConfidence,
+    signal_prompt: request.refine.signalPrompt,
   },
   limits: request.limits && { max_examples: request.limits.maxExamples, max_cost_usd: request.limits.maxCostUsd },
   rate_limit: request.rateLimit,
@@ -164,6 +190,8 @@ export const LabelRun = Type.Object({
 
 const LabelResult = Type.Object({
   example_id: Type.String(),
+  text: Type.String(),
+  current_label: Nullable(Type.String({ description: "The example's label in the run's source version" })),
   status: Type.Enum(['labeled', 'unparseable', 'failed']),
   label: Nullable(Type.String()),
   confidence: Nullable(Type.Number()),
@@ -219,8 +247,12 @@ export function presentRun({ run, progress, rate }: LabelRunView): Static<typeof
 
 export const isTerminal = (status: string): boolean => TERMINAL.has(status);
 
-export const presentResult = (result: LabelResultRecord): Static<typeof LabelResult> => ({
+export const presentResult = (
+  result: LabelResultRecord & { text: string; currentLabel: string | null },
+): Static<typeof LabelResult> => ({
   example_id: result.exampleId,
+  text: result.text,
+  current_label: result.currentLabel,
   status: result.status,
   label: result.label,
   confidence: result.confidence,
