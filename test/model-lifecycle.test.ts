@@ -2,16 +2,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
-import { startTogetherFake, type TogetherFake } from './fakes/together/index.js';
+import type { OpenAIFake } from './fakes/openai/index.js';
+import type { TogetherFake } from './fakes/together/index.js';
 import { registerModel } from './helpers/classify.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
-import { stepOf, waitForPipeline } from './helpers/pipelines.js';
+import { startTitleFakes, stepOf, waitForPipeline } from './helpers/pipelines.js';
 import type { ResponseJson } from './helpers/response-json.js';
 import {
   createFineTune,
   splitDataset,
-  TITLE_WORDS,
   waitForAutoEvaluation,
   waitForFineTune,
 } from './helpers/training.js';
@@ -22,12 +21,6 @@ import {
  * before its model's shutdown date, with `now` given to the check (no waiting for a date).
  */
 
-// The OpenAI-hosted champion answers "other" for everything; the Together-trained one knows the titles.
-const OPENAI_SCRIPT = { rules: [], default: 'other' };
-const TOGETHER_SCRIPT = {
-  rules: TITLE_WORDS.instructional.map((words) => ({ contains: words, answer: 'instructional' })),
-  default: 'other',
-};
 const TOGETHER_BASE = 'meta-llama/Meta-Llama-3.1-8B-Instruct-Reference';
 
 let openai: OpenAIFake;
@@ -38,15 +31,7 @@ const auth = bearer(ADMIN_KEY);
 const dir = mkdtempSync(join(tmpdir(), 'tuneline-lifecycle-'));
 
 beforeAll(async () => {
-  openai = await startOpenAIFake({
-    script: OPENAI_SCRIPT,
-    jobTiming: { validatingMs: 20, queuedMs: 20, runningMs: 100 },
-  });
-  together = await startTogetherFake({
-    servingRequiresEndpoint: false,
-    script: TOGETHER_SCRIPT,
-    jobTiming: { pendingMs: 20, queuedMs: 20, runningMs: 100, compressingMs: 10, uploadingMs: 10, cancellingMs: 10 },
-  });
+  ({ openai, together } = await startTitleFakes());
   const file = join(dir, 'connections.json');
   writeFileSync(
     file,

@@ -1,23 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
-import { startTogetherFake, type TogetherFake } from './fakes/together/index.js';
+import type { OpenAIFake } from './fakes/openai/index.js';
+import type { TogetherFake } from './fakes/together/index.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
-import { seedTitlesTask, stepOf, waitForPipeline } from './helpers/pipelines.js';
+import { seedTitlesTask, startTitleFakes, stepOf, waitForPipeline } from './helpers/pipelines.js';
 import type { ResponseJson } from './helpers/response-json.js';
-import { TITLE_WORDS } from './helpers/training.js';
 
 /**
  * One pipeline whose candidates are on three connections: the OpenAI fake (`openai`), the Together
  * fake (`together`) and the in-process `local`. Each candidate must be trained on its own
  * connection, get a model version and an evaluation, and the promotion picks among all three.
  */
-
-// The OpenAI-hosted model answers "other" for everything; the Together-hosted one knows the titles.
-const OPENAI_SCRIPT = { rules: [], default: 'other' };
-const TOGETHER_SCRIPT = {
-  rules: TITLE_WORDS.instructional.map((words) => ({ contains: words, answer: 'instructional' })),
-  default: 'other',
-};
 
 let openai: OpenAIFake;
 let together: TogetherFake;
@@ -28,16 +20,8 @@ let baseline: string;
 const auth = bearer(ADMIN_KEY);
 
 beforeAll(async () => {
-  openai = await startOpenAIFake({
-    script: OPENAI_SCRIPT,
-    jobTiming: { validatingMs: 20, queuedMs: 20, runningMs: 100 },
-  });
   // Fine-tuned models answer serverless, as LoRA adapters; dedicated endpoints are not managed.
-  together = await startTogetherFake({
-    servingRequiresEndpoint: false,
-    script: TOGETHER_SCRIPT,
-    jobTiming: { pendingMs: 20, queuedMs: 20, runningMs: 100, compressingMs: 10, uploadingMs: 10, cancellingMs: 10 },
-  });
+  ({ openai, together } = await startTitleFakes());
   h = await createHarness({
     OPENAI_API_KEY: 'sk-test',
     OPENAI_BASE_URL: openai.url,

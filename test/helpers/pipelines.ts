@@ -1,3 +1,5 @@
+import { startOpenAIFake, type OpenAIFake } from '../fakes/openai/index.js';
+import { startTogetherFake, type TogetherFake } from '../fakes/together/index.js';
 import { expect } from 'vitest';
 import { registerModel } from './classify.js';
 import { createTask, jsonl, upload } from './datasets.js';
@@ -68,4 +70,25 @@ export async function seedTitlesTask(h: Harness): Promise<{ source: string; base
     .send({ fallback_model_version_id: baseline, min_test_size: 20 })
     .expect(200);
   return { source, baseline };
+}
+
+/**
+ * An OpenAI fake whose models answer "other" for everything and a Together fake whose models know
+ * the titles (fine-tunes served serverless), both with short job timings: a pipeline with
+ * candidates on both connections promotes the Together one.
+ */
+export async function startTitleFakes(): Promise<{ openai: OpenAIFake; together: TogetherFake }> {
+  const openai = await startOpenAIFake({
+    script: { rules: [], default: 'other' },
+    jobTiming: { validatingMs: 20, queuedMs: 20, runningMs: 100 },
+  });
+  const together = await startTogetherFake({
+    servingRequiresEndpoint: false,
+    script: {
+      rules: TITLE_WORDS.instructional.map((words) => ({ contains: words, answer: 'instructional' })),
+      default: 'other',
+    },
+    jobTiming: { pendingMs: 20, queuedMs: 20, runningMs: 100, compressingMs: 10, uploadingMs: 10, cancellingMs: 10 },
+  });
+  return { openai, together };
 }

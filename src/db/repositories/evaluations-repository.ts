@@ -16,6 +16,24 @@ export interface PredictionFilter {
   predictedLabel?: string;
 }
 
+/** An evaluation row's prediction (none yet while it is being scored). */
+const predictionOfItem = and(
+  eq(evaluationPredictions.evaluationId, evaluationItems.evaluationId),
+  eq(evaluationPredictions.seq, evaluationItems.seq),
+);
+
+/** What every reader of an evaluation's rows takes: the row, its true label and the answer. */
+const itemAndPrediction = {
+  seq: evaluationItems.seq,
+  exampleId: evaluationItems.exampleId,
+  trueLabel: evaluationItems.trueLabel,
+  predicted: evaluationPredictions.predicted,
+  confidence: evaluationPredictions.confidence,
+  probabilities: evaluationPredictions.probabilities,
+  latencyMs: evaluationPredictions.latencyMs,
+  errorCode: evaluationPredictions.errorCode,
+};
+
 export const evaluationsRepository = (db: Executor) => ({
   async insert(
     row: typeof evaluations.$inferInsert,
@@ -160,7 +178,6 @@ export const evaluationsRepository = (db: Executor) => ({
     );
   },
 
-  /** Every row with its true label and prediction, in order. */
   /**
    * A page of an evaluation's rows in seq order, with each example's text, filtered by outcome
    * (`correct`: the prediction equals the true label; a failed call is not correct) or labels.
@@ -183,53 +200,28 @@ export const evaluationsRepository = (db: Executor) => ({
       conditions.push(sql`${evaluationPredictions.predicted} IS DISTINCT FROM ${evaluationItems.trueLabel}`);
     return tx
       .select({
-        seq: evaluationItems.seq,
-        exampleId: evaluationItems.exampleId,
+        ...itemAndPrediction,
         text: examples.text,
-        trueLabel: evaluationItems.trueLabel,
-        predicted: evaluationPredictions.predicted,
-        confidence: evaluationPredictions.confidence,
-        probabilities: evaluationPredictions.probabilities,
-        latencyMs: evaluationPredictions.latencyMs,
-        errorCode: evaluationPredictions.errorCode,
       })
       .from(evaluationItems)
-      .leftJoin(
-        evaluationPredictions,
-        and(
-          eq(evaluationPredictions.evaluationId, evaluationItems.evaluationId),
-          eq(evaluationPredictions.seq, evaluationItems.seq),
-        ),
-      )
+      .leftJoin(evaluationPredictions, predictionOfItem)
       .innerJoin(examples, eq(examples.id, evaluationItems.exampleId))
       .where(and(...conditions))
       .orderBy(asc(evaluationItems.seq))
       .limit(page.limit + 1);
   },
 
+  /** Every row with its true label and prediction, in order. */
   async rows(id: string, tx: Executor = db) {
     return tx
       .select({
-        seq: evaluationItems.seq,
-        exampleId: evaluationItems.exampleId,
-        trueLabel: evaluationItems.trueLabel,
-        predicted: evaluationPredictions.predicted,
-        confidence: evaluationPredictions.confidence,
-        probabilities: evaluationPredictions.probabilities,
-        latencyMs: evaluationPredictions.latencyMs,
+        ...itemAndPrediction,
         inputTokens: evaluationPredictions.inputTokens,
         outputTokens: evaluationPredictions.outputTokens,
         costUsd: evaluationPredictions.costUsd,
-        errorCode: evaluationPredictions.errorCode,
       })
       .from(evaluationItems)
-      .leftJoin(
-        evaluationPredictions,
-        and(
-          eq(evaluationPredictions.evaluationId, evaluationItems.evaluationId),
-          eq(evaluationPredictions.seq, evaluationItems.seq),
-        ),
-      )
+      .leftJoin(evaluationPredictions, predictionOfItem)
       .where(eq(evaluationItems.evaluationId, id))
       .orderBy(asc(evaluationItems.seq));
   },
