@@ -8,12 +8,7 @@ import { registerModel } from './helpers/classify.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from './helpers/harness.js';
 import { startTitleFakes, stepOf, waitForPipeline } from './helpers/pipelines.js';
 import type { ResponseJson } from './helpers/response-json.js';
-import {
-  createFineTune,
-  splitDataset,
-  waitForAutoEvaluation,
-  waitForFineTune,
-} from './helpers/training.js';
+import { createFineTune, splitDataset, waitForAutoEvaluation, waitForFineTune } from './helpers/training.js';
 
 /**
  * Model lifecycle: each connection's dated catalogue (its kind's table plus the provider's list),
