@@ -20,7 +20,6 @@ let baseline: string;
 const auth = bearer(ADMIN_KEY);
 
 beforeAll(async () => {
-  // Fine-tuned models answer serverless, as LoRA adapters; dedicated endpoints are not managed.
   ({ openai, together } = await startTitleFakes());
   h = await createHarness({
     OPENAI_API_KEY: 'sk-test',
