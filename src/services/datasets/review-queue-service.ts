@@ -25,7 +25,6 @@ import type { DatasetsService } from './datasets-service.js';
  */
 export const MAX_CV_ROWS = 5_000;
 export const FOLD_COUNT = 5;
-const FOLDS = FOLD_COUNT;
 const CV_SEED = 42;
 /** Out-of-fold results of the versions seen last, per process. */
 const CACHE_SIZE = 16;
@@ -66,11 +65,11 @@ export const reviewQueueService = (deps: {
     if (labeled.length > MAX_CV_ROWS) return skipped(`more than ${MAX_CV_ROWS} labeled rows`);
     const present = new Set(labeled.map((row) => row.label!));
     if (present.size < 2) return skipped('fewer than two labels in use');
-    if (labeled.length < FOLDS * 2) return skipped(`fewer than ${FOLDS * 2} labeled rows`);
+    if (labeled.length < FOLD_COUNT * 2) return skipped(`fewer than ${FOLD_COUNT * 2} labeled rows`);
     const given = labeled.map((row) => row.label!);
-    const folds = stratifiedFolds(given, FOLDS, CV_SEED);
+    const folds = stratifiedFolds(given, FOLD_COUNT, CV_SEED);
     const probabilities: number[][] = new Array(labeled.length);
-    for (let fold = 0; fold < FOLDS; fold++) {
+    for (let fold = 0; fold < FOLD_COUNT; fold++) {
       const train = labeled.filter((_, i) => folds[i] !== fold).map((row) => ({ text: row.text, label: row.label! }));
       const heldOut = labeled.flatMap((row, i) => (folds[i] === fold ? [{ row, i }] : []));
       const trained = await trainInWorker({ train, labels, options: { seed: CV_SEED } });
@@ -84,7 +83,7 @@ export const reviewQueueService = (deps: {
     }
     const learned = confidentLearning(given, probabilities, labels);
     return {
-      summary: { status: 'ran', folds: FOLDS, rows: labeled.length, reason: null, thresholds: learned.thresholds },
+      summary: { status: 'ran', folds: FOLD_COUNT, rows: labeled.length, reason: null, thresholds: learned.thresholds },
       rows: new Map(labeled.map((row, i) => [row.position, learned.rows[i]!])),
     };
   }
