@@ -52,6 +52,7 @@ import { autoEvaluation } from '../services/fine-tunes/auto-evaluation.js';
 import { modelRegistrar } from '../services/fine-tunes/model-registrar.js';
 import { trainingRunner } from '../services/fine-tunes/training-runner.js';
 import { modelVersionsService } from '../services/model-versions/model-versions-service.js';
+import { cascadeVersions } from '../services/model-versions/cascade-versions.js';
 import { evaluationsRepository } from '../db/repositories/evaluations-repository.js';
 import { routingRepository } from '../db/repositories/routing-repository.js';
 import { evaluationChunkRunner } from '../services/evaluations/evaluation-chunk-runner.js';
@@ -140,6 +141,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     endpoints: modelEndpoints,
     shutDown,
   });
+  const cascades = cascadeVersions({ db, modelVersionsRepo });
   const classifiers = modelClassifiers(providers, modelVersionsRepo);
   const shutdowns = modelShutdowns(providers);
   const predictionLogWriter = predictionLog({
@@ -230,6 +232,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       }),
   });
   return {
+    cascades,
     costProjections: costProjectionsService({
       modelVersionsRepo,
       endpoints: modelEndpoints,

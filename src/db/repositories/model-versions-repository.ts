@@ -1,4 +1,4 @@
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, lt, ne, sql } from 'drizzle-orm';
 import type { Executor } from '../client.js';
 import { modelVersions, type ModelVersionRecord } from '../schema/model-versions.js';
 
@@ -61,6 +61,31 @@ export const modelVersionsRepository = (db: Executor) => ({
       .where(and(eq(modelVersions.taskId, taskId), page.after ? lt(modelVersions.id, page.after) : undefined))
       .orderBy(desc(modelVersions.id))
       .limit(page.limit + 1);
+  },
+
+  /** The task's cascades that can still serve (kind `cascade`, not retired), oldest first. */
+  async cascadesOf(taskId: string, tx: Executor = db): Promise<ModelVersionRecord[]> {
+    return tx
+      .select()
+      .from(modelVersions)
+      .where(
+        and(eq(modelVersions.taskId, taskId), eq(modelVersions.kind, 'cascade'), ne(modelVersions.status, 'retired')),
+      )
+      .orderBy(modelVersions.createdAt);
+  },
+
+  /** Cascades not yet retired that have the model as one of their stages. */
+  async cascadesWith(modelId: string, tx: Executor = db): Promise<ModelVersionRecord[]> {
+    return tx
+      .select()
+      .from(modelVersions)
+      .where(
+        and(
+          eq(modelVersions.kind, 'cascade'),
+          ne(modelVersions.status, 'retired'),
+          sql`${modelVersions.cascade} -> 'stages' @> ${JSON.stringify([{ modelVersionId: modelId }])}::jsonb`,
+        ),
+      );
   },
 
   async update(

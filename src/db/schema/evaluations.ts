@@ -6,6 +6,7 @@ import {
   pgTable,
   primaryKey,
   real,
+  smallint,
   text,
   timestamp,
   uuid,
@@ -82,6 +83,8 @@ export const evaluationPredictions = pgTable(
     costUsd: doublePrecision('cost_usd'),
     errorCode: text('error_code'),
     errorMessage: text('error_message'),
+    /** A cascade's evaluation: the stage that answered the row (null: abstained); null for other models. */
+    stage: smallint('stage'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (table) => [primaryKey({ name: 'evaluation_predictions_pk', columns: [table.evaluationId, table.seq] })],

@@ -9,3 +9,4 @@ export * from './routing.js';
 export * from './predictions.js';
 export * from './pipelines.js';
 export * from './model-endpoints.js';
+export * from './cascade-plans.js';

@@ -11,18 +11,22 @@ import {
   type AnyPgColumn,
 } from 'drizzle-orm/pg-core';
 import type { TextOperation } from '../../domain/datasets/text-preparation.js';
+import type { CascadeDefinition } from '../../domain/routing/cascade-definition.js';
 import type { PromptConfig, PromptFormat } from '../../domain/labeling/prompt-config.js';
 import { datasetVersions } from './datasets.js';
 import { tasks } from './tasks.js';
 
 const bytea = customType<{ data: Buffer; driverData: Buffer }>({ dataType: () => 'bytea' });
 
-export const MODEL_KINDS = ['prompt', 'fine_tuned', 'local_trained'] as const;
+export const MODEL_KINDS = ['prompt', 'fine_tuned', 'local_trained', 'cascade'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 export const MODEL_STATUSES = ['candidate', 'champion', 'fallback', 'retired'] as const;
 export type ModelStatus = (typeof MODEL_STATUSES)[number];
 
-/** Anything that can classify for a task: a prompt-only model, a hosted fine-tune, or a local model. */
+/**
+ * Anything that can classify for a task: a prompt-only model, a hosted fine-tune, a local model, or a
+ * cascade of other model versions (kind `cascade`, with `cascade` set), which competes like any model.
+ */
 export const modelVersions = pgTable(
   'model_versions',
   {
@@ -61,6 +65,8 @@ export const modelVersions = pgTable(
      */
     confidenceSource: text('confidence_source').$type<'none'>(),
     confidenceNote: text('confidence_note'),
+    /** Kind `cascade` only: its stages in order, each but the last with its threshold. */
+    cascade: jsonb('cascade').$type<CascadeDefinition>(),
   },
   (table) => [index('model_versions_task_idx').on(table.taskId)],
 );

@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import { index, jsonb, pgTable, real, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import { boolean, index, jsonb, pgTable, real, smallint, text, timestamp, uuid } from 'drizzle-orm/pg-core';
+import type { Escalation } from '../../domain/routing/cascade-stage.js';
 import { tasks } from './tasks.js';
 
 export const SERVED_BY = ['champion', 'fallback'] as const;
@@ -35,6 +36,15 @@ export const predictions = pgTable(
     error: text('error'),
     apiKeyId: text('api_key_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    /**
+     * Served by a cascade: its model version, the index of the stage that answered (model_version_id
+     * is that stage's model), and the stages passed over before it. Null for a single champion.
+     */
+    cascadeId: uuid('cascade_id'),
+    stage: smallint('stage'),
+    escalated: jsonb('escalated').$type<Escalation[]>(),
+    /** The cascade's last stage was below its abstain threshold: no label, a person decides. */
+    abstained: boolean('abstained').notNull().default(false),
   },
   (table) => [index('predictions_task_time_idx').on(table.taskId, table.createdAt)],
 );
