@@ -11,17 +11,15 @@
  *   (b) an OpenAI-compatible champion on the fake, 50 ms fixed upstream latency (then 20 ms);
  *   (c) the champion failing (its circuit opens), the local prompt-only fallback serving.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { Agent, request } from 'node:http';
-import { createServer, type AddressInfo } from 'node:net';
-import { performance } from 'node:perf_hooks';
-import autocannon from 'autocannon';
 import { predictionLogRepository } from '../src/db/repositories/prediction-log-repository.js';
 import { newId } from '../src/domain/ids.js';
 import { createLogger } from '../src/lib/logger.js';
 import { predictionLog } from '../src/services/predictions/prediction-log.js';
 import { Registry } from 'prom-client';
+import { load as loadFor, ms, percentile, sequential } from './http-timing.js';
+import { apiClient, freePort, start, stop, waitUntilReady } from './processes.js';
 import { benchEnv, benchPool, throwAwayDatabase } from './support.js';
 
 const [SECONDS = 10, CONNECTIONS = 64] = process.argv.slice(2).map(Number);
@@ -48,105 +46,6 @@ interface FineTuneState {
   id: string;
   status: string;
   model_version_id: string | null;
-}
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-
-function start(
-  entry: string,
-  args: string[],
-  env: Record<string, string>,
-): { child: ChildProcess; firstLine: Promise<string> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
-    env: { PATH: process.env['PATH'] ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const firstLine = new Promise<string>((resolve) => {
-    let buffered = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString();
-      if (buffered.includes('\n')) resolve(buffered.split('\n')[0]!);
-    });
-  });
-  return { child, firstLine };
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-
-/** One request at a time over a kept-alive connection, timed with sub-millisecond resolution. */
-async function sequential(
-  url: string,
-  body: string | null,
-  headers: Record<string, string>,
-  count: number,
-): Promise<number[]> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
-  const target = new URL(url);
-  const once = () =>
-    new Promise<number>((resolve, reject) => {
-      const started = performance.now();
-      const method = body === null ? 'GET' : 'POST';
-      const req = request(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method,
-          agent,
-          headers: { ...(body === null ? {} : { 'content-type': 'application/json' }), ...headers },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', () =>
-            res.statusCode === 200
-              ? resolve(performance.now() - started)
-              : reject(new Error(`status ${res.statusCode}`)),
-          );
-        },
-      );
-      req.on('error', reject);
-      req.end(body ?? undefined);
-    });
-  for (let i = 0; i < 20; i++) await once(); // warm-up
-  const times: number[] = [];
-  for (let i = 0; i < count; i++) times.push(await once());
-  agent.destroy();
-  return times.sort((a, b) => a - b);
-}
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-
-async function load(url: string, body: string, headers: Record<string, string>) {
-  const result = await autocannon({
-    url,
-    method: 'POST',
-    connections: CONNECTIONS,
-    duration: SECONDS,
-    body,
-    headers: { 'content-type': 'application/json', ...headers },
-  });
-  const total = result['2xx'] + result.non2xx + result.errors + result.timeouts;
-  return {
-    perSecond: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    ok: result['2xx'],
-    failed: total - result['2xx'],
-    total,
-  };
 }
 
 async function main() {
@@ -184,28 +83,8 @@ async function main() {
   const children: ChildProcess[] = [fake.child, api.child];
   const pool = benchPool(database.url);
   try {
-    for (;;) {
-      const ready = await fetch(`${base}/health/ready`)
-        .then((r) => r.ok)
-        .catch(() => false);
-      if (ready) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    const call = async <T = Record<string, unknown>>(
-      method: string,
-      path: string,
-      body?: unknown,
-      type = 'application/json',
-    ): Promise<T> => {
-      const response = await fetch(`${base}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${ADMIN}`, ...(body === undefined ? {} : { 'content-type': type }) },
-        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-      });
-      const json: unknown = await response.json();
-      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-      return json as T;
-    };
+    await waitUntilReady(base);
+    const call = apiClient(base, ADMIN);
 
     // A task, 600 labeled tickets, a split, a local model trained by a worker, a hosted and a prompt-only model.
     await call('POST', '/v1/tasks', {
@@ -280,7 +159,6 @@ async function main() {
         SEQUENTIAL,
       );
     };
-    const ms = (value: number) => `${value.toFixed(2)} ms`;
     const predictionCount = async () =>
       Number((await pool.query('SELECT count(*)::int AS n FROM predictions')).rows[0].n);
     const report = async (name: string, upstreamTimes: number[] | null) => {
@@ -292,7 +170,7 @@ async function main() {
             `Tuneline adds p50 ${ms(percentile(one, 50) - percentile(upstreamTimes, 50))}, p99 ${ms(percentile(one, 99) - percentile(upstreamTimes, 99))}`,
         );
       }
-      const loaded = await load(url, body, headers);
+      const loaded = await loadFor(url, [body], headers, { connections: CONNECTIONS, seconds: SECONDS });
       console.log(
         `${name}\n${line.join('; ')}\n  ${CONNECTIONS} connections × ${SECONDS} s: ${loaded.perSecond.toFixed(0)} classifications/s, p50 ${loaded.p50} ms, p99 ${loaded.p99} ms, errors ${loaded.failed} of ${loaded.total} (${((loaded.failed / Math.max(1, loaded.total)) * 100).toFixed(3)} %)`,
       );
