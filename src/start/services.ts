@@ -17,6 +17,10 @@ import { pipelineSteps } from '../services/pipelines/pipeline-steps.js';
 import { pipelinesService } from '../services/pipelines/pipelines-service.js';
 import { pipelineWake } from '../services/pipelines/pipeline-wake.js';
 import { costProjectionsService } from '../services/cost-projections/cost-projections-service.js';
+import { cascadeOptions } from '../services/cost-projections/cascade-option.js';
+import { modelCallMeasures } from '../services/cost-projections/model-call-measures.js';
+import { cascadeStageCountsRepository } from '../db/repositories/cascade-stage-counts-repository.js';
+import { cascadeMonitoring } from '../services/predictions/cascade-monitoring.js';
 import type { Config } from '../config.js';
 import type { Database } from '../db/client.js';
 import { apiKeysRepository } from '../db/repositories/api-keys-repository.js';
@@ -231,13 +235,21 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
         saveOutputs,
       }),
   });
+  // Cost projections and monitoring price a model version the same way.
+  const callMeasures = modelCallMeasures({ endpoints: modelEndpoints, evaluationsRepo, providers });
+  const stageCounts = cascadeStageCountsRepository(db);
   return {
     cascades,
     costProjections: costProjectionsService({
       modelVersionsRepo,
-      endpoints: modelEndpoints,
-      evaluationsRepo,
-      providers,
+      measures: callMeasures,
+      cascades: cascadeOptions({
+        modelVersionsRepo,
+        evaluationsRepo,
+        stageCounts,
+        measures: callMeasures,
+        priceOverrides: config.priceOverrides,
+      }),
       priceOverrides: config.priceOverrides,
     }),
     pipelines,
@@ -283,7 +295,19 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       pipelinesRepo,
       predictions,
     }),
-    monitoring: monitoringService({ predictionsRepo, tasks, routingRepo, modelVersionsRepo, datasets }),
+    monitoring: monitoringService({
+      predictionsRepo,
+      tasks,
+      routingRepo,
+      modelVersionsRepo,
+      datasets,
+      cascades: cascadeMonitoring({
+        stageCounts,
+        modelVersionsRepo,
+        measures: callMeasures,
+        priceOverrides: config.priceOverrides,
+      }),
+    }),
     /** What classify keeps running in the background, stopped after the last request is answered. */
     serving: {
       /** Waits until this process hears routing changes (so its first routes stay current). */

@@ -23,6 +23,11 @@ export interface ProjectionOption {
    * `pricePerMillion` the option's calls cost nothing on top.
    */
   endpointUsdPerDay?: number;
+  /**
+   * A cascade's cost per call, worked out from its stages (cascade-cost.ts): wins over the tokens
+   * and prices, which cannot describe several models at once.
+   */
+  cascadePerCallUsd?: number;
 }
 
 export interface ProjectionInput {
@@ -37,12 +42,14 @@ export interface ProjectionInput {
 export interface OptionProjection {
   name: string;
   model: string;
-  price_per_million: { input: number; output: number };
+  /** Null for a cascade: each stage has its own. */
+  price_per_million: { input: number; output: number } | null;
   /**
    * `request` when the option gave its price, `dedicated_endpoint` when a dedicated endpoint serves
-   * it (tokens unbilled, see endpoint_usd_per_day), else `price_table` (which includes PRICE_OVERRIDES).
+   * it (tokens unbilled, see endpoint_usd_per_day), `cascade` when its stages priced it, else
+   * `price_table` (which includes PRICE_OVERRIDES).
    */
-  price_source: 'request' | 'price_table' | 'dedicated_endpoint';
+  price_source: CallPriceSource | 'cascade';
   per_call_usd: number;
   per_1000_usd: number;
   training_cost_usd: number;
@@ -181,6 +188,7 @@ function checkInput(input: ProjectionInput): void {
     checkNonNegative(option.outputTokensPerCall, `${at}.outputTokensPerCall`);
     checkNonNegative(option.trainingCostUsd, `${at}.trainingCostUsd`);
     if (option.endpointUsdPerDay !== undefined) checkNonNegative(option.endpointUsdPerDay, `${at}.endpointUsdPerDay`);
+    if (option.cascadePerCallUsd !== undefined) checkNonNegative(option.cascadePerCallUsd, `${at}.cascadePerCallUsd`);
     if (option.pricePerMillion !== undefined) {
       checkNonNegative(option.pricePerMillion?.input, `${at}.pricePerMillion.input`);
       checkNonNegative(option.pricePerMillion?.output, `${at}.pricePerMillion.output`);
@@ -188,20 +196,45 @@ function checkInput(input: ProjectionInput): void {
   });
 }
 
-// Same resolution as inferenceCost (fine-tunes at their base's fine-tuned rates, local models
-// free), but the projection also reports the rates it used.
-function resolvePrice(option: ProjectionOption, index: number, overrides: PriceOverrides | undefined) {
-  if (option.pricePerMillion) {
-    return {
-      price: { input: option.pricePerMillion.input, output: option.pricePerMillion.output },
-      source: 'request' as const,
-    };
+export type CallPriceSource = 'request' | 'price_table' | 'dedicated_endpoint';
+export type PricedCallInput = Pick<
+  ProjectionOption,
+  'model' | 'inputTokensPerCall' | 'outputTokensPerCall' | 'pricePerMillion' | 'endpointUsdPerDay'
+>;
+
+/**
+ * What one call of a model costs, and at which rates. Same resolution as inferenceCost (fine-tunes
+ * at their base's fine-tuned rates, local models free), but it also reports the rates it used.
+ * Undefined when no price is known for the model.
+ */
+export function pricedCall(
+  call: PricedCallInput,
+  overrides: PriceOverrides | undefined,
+): { price: { input: number; output: number }; source: CallPriceSource; perCallUsd: number } | undefined {
+  let price: { input: number; output: number };
+  let source: CallPriceSource;
+  if (call.pricePerMillion) {
+    price = { input: call.pricePerMillion.input, output: call.pricePerMillion.output };
+    source = 'request';
+  } else if (call.endpointUsdPerDay !== undefined) {
+    price = { input: 0, output: 0 };
+    source = 'dedicated_endpoint';
+  } else {
+    const known = priceFor(call.model, overrides);
+    if (!known) return undefined;
+    price = { input: known.input, output: known.output };
+    source = 'price_table';
   }
-  if (option.endpointUsdPerDay !== undefined)
-    return { price: { input: 0, output: 0 }, source: 'dedicated_endpoint' as const };
-  const known = priceFor(option.model, overrides);
-  if (!known) throw new UnknownPriceError(index, option.model);
-  return { price: { input: known.input, output: known.output }, source: 'price_table' as const };
+  const perCallUsd = (call.inputTokensPerCall * price.input + call.outputTokensPerCall * price.output) / 1_000_000;
+  return { price, source, perCallUsd };
+}
+
+function resolvePrice(option: ProjectionOption, index: number, overrides: PriceOverrides | undefined) {
+  if (option.cascadePerCallUsd !== undefined)
+    return { price: null, source: 'cascade' as const, perCallUsd: option.cascadePerCallUsd };
+  const priced = pricedCall(option, overrides);
+  if (!priced) throw new UnknownPriceError(index, option.model);
+  return priced;
 }
 
 function projectOption(
@@ -210,8 +243,7 @@ function projectOption(
   volume: readonly number[],
   overrides: PriceOverrides | undefined,
 ): OptionProjection {
-  const { price, source } = resolvePrice(option, index, overrides);
-  const perCall = (option.inputTokensPerCall * price.input + option.outputTokensPerCall * price.output) / 1_000_000;
+  const { price, source, perCallUsd: perCall } = resolvePrice(option, index, overrides);
   const endpointDaily = option.endpointUsdPerDay ?? 0;
   const daily = volume.map((calls) => calls * perCall + endpointDaily);
   const cumulative: number[] = [];

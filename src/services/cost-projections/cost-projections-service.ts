@@ -1,4 +1,3 @@
-import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
 import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
 import { renderCostChart } from '../../domain/cost/cost-chart.js';
 import {
@@ -11,12 +10,8 @@ import {
 } from '../../domain/cost/projection.js';
 import type { PriceOverrides } from '../../domain/pricing.js';
 import { errors, type FieldProblem } from '../../errors.js';
-import type { ProviderName, Providers } from '../../providers/registry.js';
-import type { ModelEndpointsService } from '../model-versions/model-endpoints-service.js';
-
-/** Endpoint states billed (or about to be) per minute of uptime. */
-const BILLED_ENDPOINT_STATES = new Set(['pending', 'starting', 'started']);
-const MINUTES_PER_DAY = 24 * 60;
+import type { CascadeOptionDetail, CascadeOptions } from './cascade-option.js';
+import type { ModelCallMeasures } from './model-call-measures.js';
 
 /** One option as a client describes it: a model version (measured), a named scenario, or explicit numbers. */
 export interface OptionInput {
@@ -28,6 +23,8 @@ export interface OptionInput {
   output_tokens_per_call?: number;
   training_cost_usd?: number;
   price_per_million?: { input: number; output: number };
+  /** A cascade only: the share of calls reaching each stage, instead of the measured ones. */
+  reach_rates?: number[];
 }
 
 export interface ProjectionRequest {
@@ -40,54 +37,71 @@ export interface ProjectionRequest {
 /**
  * Cost projections: what each way of classifying would cost over time at a given volume and
  * growth, training included, and when a dearer-to-start option pays for itself. Model versions
- * bring their tokens per call as measured by their latest completed evaluation.
+ * bring their tokens per call as measured by their latest completed evaluation; a cascade brings
+ * its stages, each paid on the share of calls that reach it (cascade-option.ts).
  */
 export const costProjectionsService = (deps: {
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
-  endpoints: Pick<ModelEndpointsService, 'latestForModels'>;
-  evaluationsRepo: Pick<EvaluationsRepository, 'latestForModels'>;
-  providers: Pick<Providers, 'has' | 'isInProcess'>;
+  measures: ModelCallMeasures;
+  cascades: CascadeOptions;
   priceOverrides: PriceOverrides;
 }) => {
+  /** An option ready to project, and for a cascade what its answer adds (reach rates, stages). */
+  type Resolved = { option: ProjectionOption; detail?: CascadeOptionDetail };
+
+  const resolveModelVersion = async (
+    option: OptionInput,
+    field: string,
+    problems: FieldProblem[],
+  ): Promise<Resolved | undefined> => {
+    const model = await deps.modelVersionsRepo.findById(option.model_version_id!);
+    if (!model) return void problems.push({ field: `${field}.model_version_id`, message: 'no such model version' });
+    if (model.kind === 'cascade') {
+      // Each stage brings its own model, tokens and price.
+      const perStage = (
+        ['model', 'input_tokens_per_call', 'output_tokens_per_call', 'price_per_million'] as const
+      ).filter((key) => option[key] !== undefined);
+      if (perStage.length > 0)
+        return void problems.push(
+          ...perStage.map((key) => ({
+            field: `${field}.${key}`,
+            message: 'not for a cascade: each stage has its own',
+          })),
+        );
+      return deps.cascades.resolve(model, option, field, problems);
+    }
+    if (option.reach_rates)
+      return void problems.push({ field: `${field}.reach_rates`, message: 'only for a cascade model version' });
+    const measured = (await deps.measures.of([model])).get(model.id);
+    const tokensGiven = option.input_tokens_per_call !== undefined && option.output_tokens_per_call !== undefined;
+    if (!measured && !tokensGiven) {
+      return void problems.push({
+        field: `${field}.model_version_id`,
+        message: 'has no completed evaluation to measure tokens per call; evaluate it or give the tokens',
+      });
+    }
+    return {
+      option: {
+        name: option.name ?? model.name,
+        model: model.model,
+        inputTokensPerCall: option.input_tokens_per_call ?? measured?.inputTokensPerCall ?? 0,
+        outputTokensPerCall: option.output_tokens_per_call ?? measured?.outputTokensPerCall ?? 0,
+        trainingCostUsd: option.training_cost_usd ?? model.trainingCostUsd ?? 0,
+        ...(option.price_per_million ? { pricePerMillion: option.price_per_million } : {}),
+        ...(measured?.endpointUsdPerDay !== undefined ? { endpointUsdPerDay: measured.endpointUsdPerDay } : {}),
+      },
+    };
+  };
+
   const resolve = async (
     option: OptionInput,
     index: number,
     problems: FieldProblem[],
-  ): Promise<ProjectionOption | undefined> => {
+  ): Promise<Resolved | undefined> => {
     const field = `body.options[${index}]`;
-    if (option.model_version_id) {
-      const model = await deps.modelVersionsRepo.findById(option.model_version_id);
-      if (!model) return void problems.push({ field: `${field}.model_version_id`, message: 'no such model version' });
-      const [measured] = (await deps.evaluationsRepo.latestForModels([model.id])).filter(
-        (evaluation) => evaluation.status === 'completed',
-      );
-      const usage = measured?.metrics?.usage;
-      const endpoint = (await deps.endpoints.latestForModels([model.id])).get(model.id);
-      const endpointUsdPerDay =
-        endpoint && BILLED_ENDPOINT_STATES.has(endpoint.state)
-          ? endpoint.pricePerMinuteUsd * MINUTES_PER_DAY
-          : undefined;
-      // In-process models cost nothing per call, and calls to a dedicated endpoint are paid by the
-      // minute: no measured tokens needed. (A connection since taken out of the configuration counts as hosted.)
-      const free =
-        endpointUsdPerDay !== undefined ||
-        (deps.providers.has(model.provider) && deps.providers.isInProcess(model.provider as ProviderName));
-      if (!free && (!usage || usage.mean_input_tokens === null)) {
-        return void problems.push({
-          field: `${field}.model_version_id`,
-          message: 'has no completed evaluation to measure tokens per call; evaluate it or give the tokens',
-        });
-      }
-      return {
-        name: option.name ?? model.name,
-        model: model.model,
-        inputTokensPerCall: option.input_tokens_per_call ?? usage?.mean_input_tokens ?? 0,
-        outputTokensPerCall: option.output_tokens_per_call ?? usage?.mean_output_tokens ?? 0,
-        trainingCostUsd: option.training_cost_usd ?? model.trainingCostUsd ?? 0,
-        ...(option.price_per_million ? { pricePerMillion: option.price_per_million } : {}),
-        ...(endpointUsdPerDay !== undefined ? { endpointUsdPerDay } : {}),
-      };
-    }
+    if (option.model_version_id) return resolveModelVersion(option, field, problems);
+    if (option.reach_rates)
+      return void problems.push({ field: `${field}.reach_rates`, message: 'only for a cascade model version' });
     const preset = option.scenario ? PROJECTION_PRESETS[option.scenario] : undefined;
     const input = option.input_tokens_per_call ?? preset?.inputTokensPerCall;
     const output = option.output_tokens_per_call ?? preset?.outputTokensPerCall;
@@ -105,32 +119,42 @@ export const costProjectionsService = (deps: {
       });
     if (!option.model || input === undefined || output === undefined) return undefined;
     return {
-      name: option.name ?? (option.scenario ? `${option.scenario} (${option.model})` : option.model),
-      model: option.model,
-      inputTokensPerCall: input,
-      outputTokensPerCall: output,
-      trainingCostUsd: option.training_cost_usd ?? 0,
-      ...(option.price_per_million ? { pricePerMillion: option.price_per_million } : {}),
+      option: {
+        name: option.name ?? (option.scenario ? `${option.scenario} (${option.model})` : option.model),
+        model: option.model,
+        inputTokensPerCall: input,
+        outputTokensPerCall: output,
+        trainingCostUsd: option.training_cost_usd ?? 0,
+        ...(option.price_per_million ? { pricePerMillion: option.price_per_million } : {}),
+      },
     };
   };
 
   return {
     async project(request: ProjectionRequest, chart: { width?: number; height?: number } = {}) {
-      const problems: FieldProblem[] = [];
-      const options = await Promise.all(request.options.map((option, index) => resolve(option, index, problems)));
+      // Problems per option, listed in option order however the lookups interleave.
+      const perOption = request.options.map((): FieldProblem[] => []);
+      const resolved = await Promise.all(
+        request.options.map((option, index) => resolve(option, index, perOption[index]!)),
+      );
+      const problems = perOption.flat();
       if (problems.length > 0) throw errors.validation('Some options cannot be projected.', problems);
+      const options = (resolved as Resolved[]).map((entry) => entry.option);
       try {
         const projection = projectCosts(
           {
             dailyVolume: request.daily_volume,
             dailyGrowth: request.daily_growth,
             horizonDays: request.horizon_days,
-            options: options as ProjectionOption[],
+            options,
           },
           deps.priceOverrides,
         );
         return {
-          projection,
+          projection: {
+            ...projection,
+            options: projection.options.map((option, i) => ({ ...option, ...(resolved[i]!.detail ?? {}) })),
+          },
           svg: renderCostChart(projection, { ...chart, title: `Cumulative cost over ${request.horizon_days} days` }),
         };
       } catch (error) {

@@ -5,6 +5,7 @@ import { DEFAULT_MIN_DRIFT_SAMPLE, driftReading, populationStability } from '../
 import { errors } from '../../errors.js';
 import type { DatasetsService } from '../datasets/datasets-service.js';
 import type { TasksService } from '../tasks-service.js';
+import type { CascadeMonitoring } from './cascade-monitoring.js';
 
 const HOUR_MS = 3600_000;
 const MAX_BUCKETS = 1_000;
@@ -52,7 +53,8 @@ const EMPTY: MonitoringRow = {
 /**
  * How a task is doing in production over a time window: traffic, fallback and error rates,
  * latency percentiles, live accuracy from feedback per model version over time, and drift of
- * the predicted labels against the distribution the champion was trained on.
+ * the predicted labels against the distribution the champion was trained on; and, for cascades
+ * that served in the window, each stage's reach, escalation rate, live accuracy and the cost served.
  */
 export const monitoringService = (deps: {
   predictionsRepo: Pick<PredictionsRepository, 'monitoring' | 'labelCounts'>;
@@ -60,6 +62,7 @@ export const monitoringService = (deps: {
   routingRepo: Pick<RoutingRepository, 'get'>;
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
   datasets: Pick<DatasetsService, 'getVersion' | 'getDataset'>;
+  cascades: Pick<CascadeMonitoring, 'get'>;
 }) => {
   /** Training labels to compare with: the given version, or the one the champion was trained on. */
   const referenceOf = async (taskId: string, given: string | undefined) => {
@@ -99,10 +102,11 @@ export const monitoringService = (deps: {
           { field: 'query.bucket_seconds', message: 'too small for this window' },
         ]);
       }
-      const [rows, predicted, reference] = await Promise.all([
+      const [rows, predicted, reference, cascades] = await Promise.all([
         deps.predictionsRepo.monitoring(task.id, since, until, bucketSeconds),
         deps.predictionsRepo.labelCounts(task.id, since, until),
         referenceOf(task.id, query.referenceVersionId),
+        deps.cascades.get(task.id, since, until),
       ]);
       const labels = task.labels.map((label) => label.name);
       const total = rows.find((row) => !row.by_model && !row.by_bucket) ?? EMPTY;
@@ -155,6 +159,7 @@ export const monitoringService = (deps: {
           })),
         predicted_labels: Object.fromEntries(labels.map((label) => [label, predicted[label] ?? 0])),
         drift,
+        cascades,
       };
     },
   };

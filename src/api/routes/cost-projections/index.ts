@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { MAX_HORIZON_DAYS, PROJECTION_PRESETS, type ProjectionPresetName } from '../../../domain/cost/projection.js';
+import { MIN_SERVED_PREDICTIONS, SERVED_REACH_DAYS } from '../../../services/cost-projections/cascade-option.js';
 import type { CostProjectionsService } from '../../../services/cost-projections/cost-projections-service.js';
 import { authenticatedErrors, Nullable } from '../../schemas/common.js';
 import { inBody } from '../../task-bindings.js';
@@ -15,7 +16,7 @@ const OptionBody = Type.Object(
       Type.String({
         format: 'uuid',
         description:
-          'Tokens per call measured by its latest evaluation; its training cost; its dedicated endpoint’s daily cost when one runs',
+          'Tokens per call measured by its latest evaluation; its training cost; its dedicated endpoint’s daily cost when one runs. A cascade: each stage priced so, paid on the share of calls reaching it (see reach_rates)',
       }),
     ),
     scenario: Type.Optional(
@@ -37,9 +38,29 @@ const OptionBody = Type.Object(
         { additionalProperties: false, description: 'USD per 1M tokens, instead of the price table' },
       ),
     ),
+    reach_rates: Type.Optional(
+      Type.Array(Type.Number({ minimum: 0, maximum: 1 }), {
+        minItems: 1,
+        maxItems: 20,
+        description: `A cascade only: the share of calls reaching each stage (first 1, none above the one before), instead of the measured ones: as served over the last ${SERVED_REACH_DAYS} days when it served at least ${MIN_SERVED_PREDICTIONS} predictions, else as its latest completed evaluation answered`,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
+
+const CascadeStage = Type.Object({
+  stage: Type.Integer({ minimum: 0 }),
+  model_version_id: Type.String({ format: 'uuid' }),
+  model: Type.String(),
+  reach_rate: Type.Number({ description: 'Share of calls reaching this stage, each paid its per_call_usd' }),
+  price_per_million: Nullable(Type.Object({ input: Type.Number(), output: Type.Number() })),
+  price_source: Nullable(
+    Type.String({ description: '`price_table` or `dedicated_endpoint`; null when unpriced (and unreached)' }),
+  ),
+  per_call_usd: Nullable(Type.Number()),
+  endpoint_usd_per_day: Type.Number(),
+});
 
 const ProjectionBody = Type.Object(
   {
@@ -78,10 +99,15 @@ const Projection = Type.Object({
     Type.Object({
       name: Type.String(),
       model: Type.String(),
-      price_per_million: Type.Object({ input: Type.Number(), output: Type.Number() }),
+      price_per_million: Nullable(
+        Type.Object(
+          { input: Type.Number(), output: Type.Number() },
+          { description: 'Null for a cascade: each of its stages has its own' },
+        ),
+      ),
       price_source: Type.String({
         description:
-          '`request`, `price_table`, or `dedicated_endpoint` (a started dedicated endpoint serves the model version: tokens unbilled, its uptime in endpoint_usd_per_day)',
+          '`request`, `price_table`, `dedicated_endpoint` (a started dedicated endpoint serves the model version: tokens unbilled, its uptime in endpoint_usd_per_day), or `cascade` (per_call_usd is Σ stage reach rate × stage per-call cost; endpoint_usd_per_day the stages’ endpoints)',
       }),
       per_call_usd: Type.Number(),
       per_1000_usd: Type.Number(),
@@ -93,6 +119,18 @@ const Projection = Type.Object({
       daily_usd: Series,
       cumulative_usd: Series,
       total_usd: Type.Number(),
+      reach_rates: Type.Optional(
+        Type.Array(Type.Number(), { description: 'A cascade: share of calls reaching each stage' }),
+      ),
+      reach_source: Type.Optional(
+        Type.Enum(['served', 'evaluation', 'request'], {
+          description: `A cascade: where reach_rates come from: \`served\` (the prediction log, last ${SERVED_REACH_DAYS} days), \`evaluation\` (its latest completed evaluation), or \`request\``,
+        }),
+      ),
+      reach_sample: Type.Optional(
+        Nullable(Type.Integer({ description: 'A cascade: predictions or evaluation rows the rates were measured on' })),
+      ),
+      stages: Type.Optional(Type.Array(CascadeStage)),
     }),
   ),
   break_even: Type.Array(

@@ -4,6 +4,7 @@ import { SERVED_BY } from '../../../db/schema/predictions.js';
 import { SPLITS } from '../../../domain/datasets/rows.js';
 import { DEFAULT_MIN_DRIFT_SAMPLE } from '../../../domain/monitoring/psi.js';
 import { iso, Nullable, pageOf, pageQueryProperties, Timestamp } from '../../schemas/common.js';
+import { CascadeFigures } from './cascade-monitoring-schema.js';
 
 export const PredictionParams = Type.Object({ prediction: Type.String({ format: 'uuid' }) });
 
@@ -135,6 +136,9 @@ export const Monitoring = Type.Object({
         }),
       ),
     ),
+  }),
+  cascades: Type.Array(CascadeFigures, {
+    description: 'Cascades that served predictions in the window (empty when none did)',
   }),
 });
 
