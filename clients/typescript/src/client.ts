@@ -3,6 +3,7 @@ import { followEvents, type EventOptions, type StreamEvent, type StreamParams, t
 import { paginate, type PagedPath, type PageItem, type PageOptions, type PageParams } from './paginate.js';
 import { retryingFetch, type FetchLike, type RetryOptions } from './retry.js';
 import type { paths } from './schema.js';
+import type { Method, PathsWith } from './types.js';
 
 export interface TunelineClientOptions {
   /** Where the API is, e.g. `http://127.0.0.1:3000` (no trailing `/v1`). */
@@ -24,12 +25,7 @@ export interface CallOptions {
   idempotencyKey?: string;
 }
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
 type MediaType = `${string}/${string}`;
-/** The paths that have this method. */
-export type PathsWith<M extends Method> = {
-  [P in keyof paths]: paths[P] extends { [K in M]: unknown } ? P : never;
-}[keyof paths];
 
 /** The operation of a path and method (openapi-fetch's helpers want it as a record). */
 type Operation<Path extends keyof paths, M extends Method> = paths[Path][M] extends infer O extends Record<

@@ -1,10 +1,11 @@
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { TunelineClientError, type OkJson } from './paginate.js';
+import { TunelineClientError } from './paginate.js';
 import { TunelineProblem, type CallResult } from './problem.js';
 import { retryAfterMs, sleep } from './retry.js';
 import type { paths } from './schema.js';
+import type { PathsWith, ResponseBody } from './types.js';
 
-type GetPath = { [P in keyof paths]: paths[P] extends { get: unknown } ? P : never }[keyof paths];
+type GetPath = PathsWith<'get'>;
 
 /** The routes that answer with server-sent events (`/v1/label-runs/{run}/stream`, ...). */
 export type StreamPath = {
@@ -17,7 +18,7 @@ export type StreamParams<P extends StreamPath> = paths[P]['get'] extends { param
 /** The resource a stream follows: the JSON of the route without `/stream` (or `/events`). */
 export type StreamResource<P extends StreamPath> = P extends `${infer Resource}/${'stream' | 'events'}`
   ? Resource extends GetPath
-    ? OkJson<Resource>
+    ? ResponseBody<Resource, 'get'>
     : never
   : never;
 // A label run's stream leaves out its prompt: bulky, and it never changes during a run.

@@ -2,7 +2,6 @@ export {
   createTunelineClient,
   newIdempotencyKey,
   type CallOptions,
-  type PathsWith,
   type TunelineClient,
   type TunelineClientOptions,
   type TunelineMethod,
@@ -10,7 +9,6 @@ export {
 export type { EventOptions, StreamEvent, StreamParams, StreamPath, StreamResource } from './events.js';
 export {
   TunelineClientError,
-  type OkJson,
   type PagedPath,
   type PageItem,
   type PageOptions,
@@ -26,3 +24,4 @@ export {
   type RetryOptions,
 } from './retry.js';
 export type { components, operations, paths } from './schema.js';
+export type { Method, PathsWith, RequestBody, ResponseBody } from './types.js';

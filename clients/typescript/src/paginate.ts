@@ -1,11 +1,10 @@
 import { unwrap, type CallResult } from './problem.js';
 import type { paths } from './schema.js';
+import type { PathsWith, ResponseBody } from './types.js';
 
-type GetPath = { [P in keyof paths]: paths[P] extends { get: unknown } ? P : never }[keyof paths];
+type GetPath = PathsWith<'get'>;
 type Get<P extends GetPath> = paths[P] extends { get: infer Operation } ? Operation : never;
-/** The JSON body of a path's 200 answer. */
-export type OkJson<P extends GetPath> =
-  Get<P> extends { responses: { 200: { content: { 'application/json': infer B } } } } ? B : never;
+type OkJson<P extends GetPath> = ResponseBody<P, 'get'>;
 
 /** The lists paged by cursor: their 200 is `{ data: [...], next_cursor }`. */
 export type PagedPath = {
