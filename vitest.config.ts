@@ -1,6 +1,11 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  resolve: {
+    // This checkout's client, as tsconfig.json's `paths` resolves it for tsc and tsx.
+    alias: { '@tuneline/client': fileURLToPath(new URL('./clients/typescript/src/index.ts', import.meta.url)) },
+  },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],

@@ -98,7 +98,6 @@ async function start(config: Config, logger: Logger) {
   const demo: Demo = {
     base,
     slug,
-    taskPath: `/v1/tasks/${slug}`,
     adminKey: config.adminApiKey,
     admin: apiClient(base, config.adminApiKey),
     runtime,

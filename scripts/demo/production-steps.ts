@@ -1,17 +1,6 @@
+import { unwrap } from '@tuneline/client';
 import type { Queue } from 'bullmq';
-import {
-  apiClient,
-  made,
-  modelName,
-  ONLINE,
-  resource,
-  show,
-  showVersion,
-  waitFor,
-  type Classified,
-  type Step,
-  type Version,
-} from './support.js';
+import { apiClient, made, modelName, ONLINE, show, showVersion, waitFor, type Step } from './support.js';
 
 const NEW_TITLES = [
   'Arm drag to back take: 3 details most people miss',
@@ -24,19 +13,23 @@ const OUTAGE_CALLS = 8;
 export const classifyNewTitles: Step = {
   title: 'Classifying new titles with the champion (a classify-scoped key, as a client service would)',
   async run(demo) {
-    const key = await demo.admin<{ key: string }>('POST', '/v1/api-keys', {
-      name: 'demo classifier',
-      scopes: ['classify'],
-    });
-    const classifier = apiClient(demo.base, key.body.key);
-    const answered = await classifier<Classified>('POST', `${demo.taskPath}/classify`, { inputs: NEW_TITLES });
-    for (const [index, result] of answered.body.results.entries()) {
+    const key = await unwrap(
+      demo.admin.POST('/v1/api-keys', { body: { name: 'demo classifier', scopes: ['classify'] } }),
+    );
+    const classifier = apiClient(demo.base, key.key);
+    const answered = await unwrap(
+      classifier.POST('/v1/tasks/{task}/classify', {
+        params: { path: { task: demo.slug } },
+        body: { inputs: NEW_TITLES },
+      }),
+    );
+    for (const [index, result] of answered.results.entries()) {
       show(
         `${result.label.padEnd(13)} ${(result.confidence ?? 0).toFixed(2)}  by ${result.served_by} (${await modelName(demo, result.model_version_id)}), ${result.latency_ms.toFixed(1)} ms  "${NEW_TITLES[index]}"`,
       );
     }
     demo.made.classifier = classifier;
-    demo.made.answered = answered.body.results;
+    demo.made.answered = answered.results;
   },
 };
 
@@ -49,28 +42,32 @@ export const surviveOutage: Step = {
     const classifier = made(demo, 'classifier');
     // Offline, "OpenAI" is a closed port; online, a model id the provider does not know (it is retired at once).
     const outageModel = ONLINE ? 'tuneline-demo-missing-model' : 'gpt-4o-mini';
-    const hosted = await admin<{ id: string }>('POST', `${demo.taskPath}/model-versions`, {
-      kind: 'prompt',
-      provider: 'openai',
-      model: outageModel,
-      name: `hosted ${outageModel}`,
-    });
-    await admin('POST', `${demo.taskPath}/routing/promote`, {
-      model_version_id: hosted.body.id,
-      reason: 'demo: a hosted champion',
-    });
-    await admin('PATCH', `${demo.taskPath}/routing`, { timeout_ms: 1_500 });
+    const task = { path: { task: demo.slug } };
+    const hosted = await unwrap(
+      admin.POST('/v1/tasks/{task}/model-versions', {
+        params: task,
+        body: { kind: 'prompt', provider: 'openai', model: outageModel, name: `hosted ${outageModel}` },
+      }),
+    );
+    await unwrap(
+      admin.POST('/v1/tasks/{task}/routing/promote', {
+        params: task,
+        body: { model_version_id: hosted.id, reason: 'demo: a hosted champion' },
+      }),
+    );
+    await unwrap(admin.PATCH('/v1/tasks/{task}/routing', { params: task, body: { timeout_ms: 1_500 } }));
     const reasons = new Set<string>();
     for (let i = 0; i < OUTAGE_CALLS; i++) {
       const title = NEW_TITLES[i % NEW_TITLES.length]!;
-      const response = await classifier<Classified & { code?: string }>('POST', `${demo.taskPath}/classify`, {
-        input: title,
+      const { data, error, response } = await classifier.POST('/v1/tasks/{task}/classify', {
+        params: task,
+        body: { input: title },
       });
-      if (response.status !== 200) {
-        show(`${response.status} ${response.body.code}`);
+      if (!data) {
+        show(`${response.status} ${error?.code}`);
         continue;
       }
-      const [result] = response.body.results;
+      const [result] = data.results;
       reasons.add(result!.fallback_reason ?? '');
       show(
         `${result!.label.padEnd(13)} by ${result!.served_by} (${await modelName(demo, result!.model_version_id)}), champion skipped: ${result!.fallback_reason}`,
@@ -78,20 +75,15 @@ export const surviveOutage: Step = {
     }
     if (reasons.has('circuit_open'))
       show('after a few failures the champion\u2019s circuit opened: calls went straight to the fallback');
-    await admin('POST', `${demo.taskPath}/routing/rollback`, { reason: 'demo: the hosted endpoint is down' });
+    await unwrap(
+      admin.POST('/v1/tasks/{task}/routing/rollback', {
+        params: task,
+        body: { reason: 'demo: the hosted endpoint is down' },
+      }),
+    );
     show('rolled back: the local model is champion again');
   },
 };
-
-interface Monitoring {
-  totals: {
-    predictions: number;
-    fallback_rate: number | null;
-    live_accuracy: number | null;
-    feedback: number;
-    latency_ms: { p50: number | null; p99: number | null };
-  };
-}
 
 export const sendFeedback: Step = {
   title: 'Feedback from the client service, monitoring, and merging feedback into the next dataset version',
@@ -100,13 +92,21 @@ export const sendFeedback: Step = {
     const reviewedId = made(demo, 'reviewedVersionId');
     const truth = ['instructional', 'other', 'instructional', 'other'];
     for (const [index, result] of made(demo, 'answered').entries()) {
-      await made(demo, 'classifier')('POST', `/v1/predictions/${result.prediction_id}/feedback`, {
-        label: truth[index],
-      });
+      await unwrap(
+        made(demo, 'classifier').POST('/v1/predictions/{prediction}/feedback', {
+          params: { path: { prediction: result.prediction_id } },
+          body: { label: truth[index]! },
+        }),
+      );
     }
     const predictions = NEW_TITLES.length + OUTAGE_CALLS;
     // The prediction log writes in batches: give the last records a moment to land.
-    const monitoring = resource<Monitoring>(admin, `${demo.taskPath}/monitoring?reference_version_id=${reviewedId}`);
+    const monitoring = () =>
+      unwrap(
+        admin.GET('/v1/tasks/{task}/monitoring', {
+          params: { path: { task: demo.slug }, query: { reference_version_id: reviewedId } },
+        }),
+      );
     const { totals } = await waitFor(monitoring, (view) => view.totals.predictions >= predictions, {
       what: 'monitoring',
       everyMs: 100,
@@ -116,15 +116,15 @@ export const sendFeedback: Step = {
     show(
       `last 24 h: ${totals.predictions} predictions, fallback rate ${((totals.fallback_rate ?? 0) * 100).toFixed(0)} %, latency p50 ${totals.latency_ms.p50?.toFixed(1)} ms, live accuracy ${totals.live_accuracy === null ? 'n/a' : `${(totals.live_accuracy * 100).toFixed(0)} % on ${totals.feedback} feedback`}`,
     );
-    const merged = await admin<Version & { report: { merge_feedback: { added: number; relabeled: number } } }>(
-      'POST',
-      `/v1/dataset-versions/${reviewedId}/merge-feedback`,
-      {},
+    const merged = await unwrap(
+      admin.POST('/v1/dataset-versions/{version}/merge-feedback', {
+        params: { path: { version: reviewedId } },
+        body: {},
+      }),
     );
-    show(
-      `feedback merged: ${merged.body.report.merge_feedback.added} new examples, ${merged.body.report.merge_feedback.relabeled} relabeled`,
-    );
-    showVersion(merged.body);
+    const report = merged.report['merge_feedback'] as { added: number; relabeled: number };
+    show(`feedback merged: ${report.added} new examples, ${report.relabeled} relabeled`);
+    showVersion(merged);
   },
 };
 
@@ -147,9 +147,9 @@ async function waitForJob(queue: Queue, id: string): Promise<string> {
 export const runBackgroundJob: Step = {
   title: 'Running a background job on a worker',
   async run({ admin, runtime }) {
-    const job = await admin<{ job_id: string }>('POST', '/v1/maintenance/purge-revoked-keys');
-    const outcome = await waitForJob(runtime.queues.get('housekeeping'), job.body.job_id);
-    show(`housekeeping job ${job.body.job_id}: ${outcome}`);
+    const job = await unwrap(admin.POST('/v1/maintenance/purge-revoked-keys'));
+    const outcome = await waitForJob(runtime.queues.get('housekeeping'), job.job_id);
+    show(`housekeeping job ${job.job_id}: ${outcome}`);
   },
 };
 

@@ -1,3 +1,4 @@
+import { createTunelineClient, unwrap, type ResponseBody, type TunelineClient } from '@tuneline/client';
 import type { Runtime } from '../../src/start/runtime.js';
 
 /** With OPENAI_API_KEY set, the prompt-only model (labeling and fallback) is OpenAI's gpt-4o-mini. */
@@ -21,28 +22,9 @@ export const SAMPLE_TASK = {
 /** This run's task: the sample task under a slug of its own (`grappling-titles-<run>`). */
 export const runSlug = (run: string) => `${SAMPLE_TASK.slug}-${run}`;
 
-export type Api = ReturnType<typeof apiClient>;
-
-export function apiClient(base: string, key: string) {
-  return async <T = Record<string, unknown>>(
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; body: T }> => {
-    const response = await fetch(`${base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${key}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    return { status: response.status, body: (await response.json()) as T };
-  };
-}
-
-/** An API resource's current body, for waitFor. */
-export const resource =
-  <T>(api: Api, path: string) =>
-  async () =>
-    (await api<T>('GET', path)).body;
+/** A client of the demo's API: the typed client a service would use. */
+export const apiClient = (base: string, key: string): TunelineClient =>
+  createTunelineClient({ baseUrl: base, apiKey: key });
 
 interface WaitOptions<T> {
   /** Named in the error when the wait runs out. */
@@ -56,7 +38,7 @@ interface WaitOptions<T> {
 }
 
 // Long enough for a walkthrough against the real OpenAI API; a run that is stuck fails the demo.
-const FOLLOW_MS = 10 * 60_000;
+export const FOLLOW_MS = 10 * 60_000;
 
 /** Reads until `isDone` says so, every `everyMs`, for at most `withinMs`. */
 export async function waitFor<T>(
@@ -79,21 +61,7 @@ export async function waitFor<T>(
   }
 }
 
-export interface Version {
-  id: string;
-  number: number;
-  operation: string;
-  row_count: number;
-  content_hash: string;
-  stats: {
-    labeled: number;
-    unlabeled: number;
-    duplicate_count: number;
-    label_distribution: Record<string, number>;
-    splits: Record<string, { rows: number }>;
-    tokens: { min: number; p50: number; p95: number; max: number } | null;
-  };
-}
+export type Version = ResponseBody<'/v1/dataset-versions/{version}'>;
 
 export function showVersion(version: Version) {
   const { stats } = version;
@@ -105,10 +73,10 @@ export function showVersion(version: Version) {
       .map(([label, n]) => `${label} ${n}`)
       .join(', ')}`,
   );
-  const splits = ['train', 'validation', 'test']
-    .map((split) => `${split} ${stats.splits[split]?.rows ?? 0}`)
+  const splits = (['train', 'validation', 'test'] as const)
+    .map((split) => `${split} ${stats.splits[split].rows}`)
     .join(', ');
-  show(`splits: ${splits}, unassigned ${stats.splits['unassigned']?.rows ?? 0}`);
+  show(`splits: ${splits}, unassigned ${stats.splits.unassigned.rows}`);
   if (stats.tokens)
     show(
       `tokens per text: min ${stats.tokens.min}, p50 ${stats.tokens.p50}, p95 ${stats.tokens.p95}, max ${stats.tokens.max}`,
@@ -116,26 +84,15 @@ export function showVersion(version: Version) {
   show(`content hash ${version.content_hash.slice(0, 16)}…`);
 }
 
-export interface Classified {
-  results: {
-    prediction_id: string;
-    label: string;
-    confidence: number | null;
-    served_by: string;
-    fallback_reason: string | null;
-    model_version_id: string;
-    latency_ms: number;
-  }[];
-}
+export type Classified = ResponseBody<'/v1/tasks/{task}/classify', 'post'>;
 
 /** What the steps share: the running API, and what earlier steps made for later ones. */
 export interface Demo {
   base: string;
-  /** This run's task, and its API path. */
+  /** This run's task. */
   slug: string;
-  taskPath: string;
   adminKey: string;
-  admin: Api;
+  admin: TunelineClient;
   runtime: Runtime;
   made: Partial<Made>;
   modelNames: Map<string, string>;
@@ -149,7 +106,7 @@ interface Made {
   promptEvaluationId: string;
   trainedModelId: string;
   /** A client with a classify-scoped key, as a client service would hold. */
-  classifier: Api;
+  classifier: TunelineClient;
   answered: Classified['results'];
 }
 
@@ -167,6 +124,10 @@ export function made<K extends keyof Made>(demo: Demo, key: K): Made[K] {
 
 export async function modelName(demo: Demo, id: string): Promise<string> {
   if (!demo.modelNames.has(id))
-    demo.modelNames.set(id, (await demo.admin<{ name: string }>('GET', `/v1/model-versions/${id}`)).body.name);
+    demo.modelNames.set(
+      id,
+      (await unwrap(demo.admin.GET('/v1/model-versions/{model_version}', { params: { path: { model_version: id } } })))
+        .name,
+    );
   return demo.modelNames.get(id)!;
 }
