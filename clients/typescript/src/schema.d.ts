@@ -5276,7 +5276,7 @@ export interface operations {
                             task_id: string;
                             name: string;
                             /** @enum {unknown} */
-                            kind: "prompt" | "fine_tuned" | "local_trained";
+                            kind: "prompt" | "fine_tuned" | "local_trained" | "cascade";
                             provider: string;
                             model: string;
                             /** @enum {unknown} */
@@ -5458,7 +5458,7 @@ export interface operations {
                         task_id: string;
                         name: string;
                         /** @enum {unknown} */
-                        kind: "prompt" | "fine_tuned" | "local_trained";
+                        kind: "prompt" | "fine_tuned" | "local_trained" | "cascade";
                         provider: string;
                         model: string;
                         /** @enum {unknown} */
@@ -5609,7 +5609,7 @@ export interface operations {
                         task_id: string;
                         name: string;
                         /** @enum {unknown} */
-                        kind: "prompt" | "fine_tuned" | "local_trained";
+                        kind: "prompt" | "fine_tuned" | "local_trained" | "cascade";
                         provider: string;
                         model: string;
                         /** @enum {unknown} */
@@ -5745,7 +5745,7 @@ export interface operations {
                         task_id: string;
                         name: string;
                         /** @enum {unknown} */
-                        kind: "prompt" | "fine_tuned" | "local_trained";
+                        kind: "prompt" | "fine_tuned" | "local_trained" | "cascade";
                         provider: string;
                         model: string;
                         /** @enum {unknown} */
@@ -6874,7 +6874,7 @@ export interface operations {
                                 task_id: string;
                                 name: string;
                                 /** @enum {unknown} */
-                                kind: "prompt" | "fine_tuned" | "local_trained";
+                                kind: "prompt" | "fine_tuned" | "local_trained" | "cascade";
                                 provider: string;
                                 model: string;
                                 /** @enum {unknown} */
@@ -8452,7 +8452,7 @@ export interface operations {
                         name?: string;
                         /**
                          * Format: uuid
-                         * @description Tokens per call measured by its latest evaluation; its training cost; its dedicated endpoint’s daily cost when one runs
+                         * @description Tokens per call measured by its latest evaluation; its training cost; its dedicated endpoint’s daily cost when one runs. A cascade: each stage priced so, paid on the share of calls reaching it (see reach_rates)
                          */
                         model_version_id?: string;
                         /**
@@ -8470,6 +8470,8 @@ export interface operations {
                             input: number;
                             output: number;
                         };
+                        /** @description A cascade only: the share of calls reaching each stage (first 1, none above the one before), instead of the measured ones: as served over the last 7 days when it served at least 100 predictions, else as its latest completed evaluation answered */
+                        reach_rates?: number[];
                     }[];
                 };
             };
@@ -8493,8 +8495,8 @@ export interface operations {
                             price_per_million: {
                                 input: number;
                                 output: number;
-                            };
-                            /** @description `request`, `price_table`, or `dedicated_endpoint` (a started dedicated endpoint serves the model version: tokens unbilled, its uptime in endpoint_usd_per_day) */
+                            } | null;
+                            /** @description `request`, `price_table`, `dedicated_endpoint` (a started dedicated endpoint serves the model version: tokens unbilled, its uptime in endpoint_usd_per_day), or `cascade` (per_call_usd is Σ stage reach rate × stage per-call cost; endpoint_usd_per_day the stages’ endpoints) */
                             price_source: string;
                             per_call_usd: number;
                             per_1000_usd: number;
@@ -8506,6 +8508,29 @@ export interface operations {
                             /** @description Per day; only with `?include=daily` */
                             cumulative_usd?: number[];
                             total_usd: number;
+                            /** @description A cascade: share of calls reaching each stage */
+                            reach_rates?: number[];
+                            /**
+                             * @description A cascade: where reach_rates come from: `served` (the prediction log, last 7 days), `evaluation` (its latest completed evaluation), or `request`
+                             * @enum {unknown}
+                             */
+                            reach_source?: "served" | "evaluation" | "request";
+                            reach_sample?: number | null;
+                            stages?: {
+                                stage: number;
+                                /** Format: uuid */
+                                model_version_id: string;
+                                model: string;
+                                /** @description Share of calls reaching this stage, each paid its per_call_usd */
+                                reach_rate: number;
+                                price_per_million: {
+                                    input: number;
+                                    output: number;
+                                } | null;
+                                price_source: string | null;
+                                per_call_usd: number | null;
+                                endpoint_usd_per_day: number;
+                            }[];
                         }[];
                         break_even: {
                             a: string;
@@ -9024,6 +9049,32 @@ export interface operations {
                                 contribution: number;
                             }[];
                         };
+                        /** @description Cascades that served predictions in the window (empty when none did) */
+                        cascades: {
+                            /** Format: uuid */
+                            cascade_model_version_id: string;
+                            /** @description Predictions this cascade served in the window */
+                            predictions: number;
+                            abstained: number;
+                            abstained_rate: number | null;
+                            cost_per_1000_served: number | null;
+                            stages: {
+                                stage: number;
+                                model_version_id: string | null;
+                                /** @description Predictions that called this stage: it answered or passed them on */
+                                reached: number;
+                                /** @description Predictions this stage answered (abstentions are not answers) */
+                                answered: number;
+                                /** @description reached − answered: passed to the next stage or, at the last stage, abstained or failed */
+                                escalated: number;
+                                escalation_rate: number | null;
+                                answered_share: number | null;
+                                /** @description Of this stage’s answers, those with feedback */
+                                feedback_count: number;
+                                live_accuracy: number | null;
+                                per_call_usd: number | null;
+                            }[];
+                        }[];
                     };
                 };
             };
