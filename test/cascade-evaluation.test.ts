@@ -40,7 +40,10 @@ afterAll(async () => {
   await fake?.close();
 });
 
-const cascadeOf = (stages: { modelVersionId: string; minConfidence: number | null }[], abstainBelow: number | null = null) =>
+const cascadeOf = (
+  stages: { modelVersionId: string; minConfidence: number | null }[],
+  abstainBelow: number | null = null,
+) =>
   h.runtime.services.cascades.findOrCreate(
     { id: taskId, slug: SLUG },
     { stages, abstainBelow },
@@ -152,20 +155,23 @@ describe('a cascade’s evaluation', () => {
       { modelVersionId: unevaluated, minConfidence: null },
     ]);
     const response = await createEvaluation(cascade.id);
-    expect(response.status).toBe(400);
-    expect(response.body.code).toBe('validation_failed');
-    expect(response.body.errors).toEqual([
-      {
-        field: 'body.model_version_id',
-        message: `stage 1 (model version ${unevaluated}) has no completed evaluation on the test split of this dataset version`,
-      },
-    ]);
+    expect(response.status).toBe(409);
+    expect(response.headers['content-type']).toContain('application/problem+json');
+    expect(response.body.code).toBe('conflict');
+    expect(response.body.detail).toContain(
+      `stage 1 (model version ${unevaluated}) has no completed evaluation on the test split`,
+    );
+    expect(response.body.details).toEqual({
+      missing: [{ stage: 1, model_version_id: unevaluated }],
+      dataset_version_id: t.version,
+      split: 'test',
+    });
     // The train split: no stage has one there.
     const train = await createEvaluation(cascadeId, 'train');
-    expect(train.status).toBe(400);
-    expect(train.body.errors.map((error: { message: string }) => error.message.slice(0, 8))).toEqual([
-      'stage 0 ',
-      'stage 1 ',
+    expect(train.status).toBe(409);
+    expect(train.body.details.missing).toEqual([
+      { stage: 0, model_version_id: t.cheap },
+      { stage: 1, model_version_id: t.big },
     ]);
   });
 

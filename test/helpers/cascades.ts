@@ -69,10 +69,7 @@ export async function evaluateOn(h: Harness, modelId: string, versionId: string,
 
 /** The row numbers of an evaluation's rows, in seq order. */
 export async function rowNumbersOf(h: Harness, evaluationId: string): Promise<number[]> {
-  const page = await h
-    .http()
-    .get(`/v1/evaluations/${evaluationId}/predictions?limit=1000`)
-    .set('authorization', auth);
+  const page = await h.http().get(`/v1/evaluations/${evaluationId}/predictions?limit=1000`).set('authorization', auth);
   expect(page.status).toBe(200);
   return (page.body.data as { text: string }[]).map((row) => rowNumber(row.text));
 }
@@ -90,7 +87,12 @@ export async function cascadeTask(h: Harness, fake: OpenAIFake, slug: string): P
   scriptModels(fake);
   const version = await splitDataset(h, slug, 200);
   // Nothing is promoted while the stages are evaluated; each test sets the policy it needs.
-  await h.http().patch(`/v1/tasks/${slug}/routing`).set('authorization', auth).send({ auto_promote: false }).expect(200);
+  await h
+    .http()
+    .patch(`/v1/tasks/${slug}/routing`)
+    .set('authorization', auth)
+    .send({ auto_promote: false })
+    .expect(200);
   const cheap = await registerModel(h, slug, { kind: 'prompt', provider: 'openai', model: CHEAP_MODEL, name: 'cheap' });
   const big = await registerModel(h, slug, { kind: 'prompt', provider: 'openai', model: BIG_MODEL, name: 'big' });
   const evaluations = {} as CascadeTask['evaluations'];

@@ -43,7 +43,6 @@ const fullRow = {
   stage: evaluationPredictions.stage,
 };
 
-
 export const evaluationsRepository = (db: Executor) => ({
   async insert(
     row: typeof evaluations.$inferInsert,

@@ -49,7 +49,9 @@ export function composeCascadeRow(
   stages: readonly StagePredictionRow[],
 ): ComposedPrediction {
   if (stages.length !== definition.stages.length)
-    throw new RangeError(`composeCascadeRow: ${stages.length} stage predictions for ${definition.stages.length} stages`);
+    throw new RangeError(
+      `composeCascadeRow: ${stages.length} stage predictions for ${definition.stages.length} stages`,
+    );
   const last = stages.length - 1;
   const choice = walkStages(
     definition.stages,

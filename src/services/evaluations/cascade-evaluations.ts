@@ -29,13 +29,19 @@ export const cascadeEvaluations = (deps: {
     const stageIds = definition.stages.map((stage) => stage.modelVersionId);
     const latest = await deps.stages.latest(model.taskId, stageIds, input.datasetVersionId, input.split);
     const missing = latest.flatMap((evaluation, stage) => (evaluation ? [] : [stage]));
+    // Not a bad request: the stage exists, its evaluation does not yet (evaluate it, then retry).
     if (missing.length > 0)
-      throw errors.validation(
-        'A cascade is evaluated from its stages’ stored predictions: every stage needs a completed evaluation on the same dataset version and split.',
-        missing.map((stage) => ({
-          field: 'body.model_version_id',
-          message: `stage ${stage} (model version ${stageIds[stage]}) has no completed evaluation on the ${input.split} split of this dataset version`,
-        })),
+      throw errors.conflict(
+        `A cascade is evaluated from its stages’ stored predictions, and ${missing
+          .map((stage) => `stage ${stage} (model version ${stageIds[stage]})`)
+          .join(
+            ' and ',
+          )} ${missing.length > 1 ? 'have' : 'has'} no completed evaluation on the ${input.split} split of this dataset version.`,
+        {
+          missing: missing.map((stage) => ({ stage, model_version_id: stageIds[stage] })),
+          dataset_version_id: input.datasetVersionId,
+          split: input.split,
+        },
       );
     const sources = latest as EvaluationRecord[];
     const id = newId();

@@ -45,7 +45,8 @@ export const leaderboardService = (deps: {
         const own = outcomes.get(evaluation.id)!;
         const theirs = champion && champion.id !== evaluation.id ? outcomes.get(champion.id)! : null;
         // Only on the same rows: the task's labels changed between two evaluations, no test is made.
-        const versusChampion = theirs && sameRows(own.examples, theirs.examples) ? mcnemar(own.correct, theirs.correct) : null;
+        const versusChampion =
+          theirs && sameRows(own.examples, theirs.examples) ? mcnemar(own.correct, theirs.correct) : null;
         return {
           model,
           evaluation,

@@ -50,8 +50,7 @@ export const stageEvaluations = (deps: {
         { index, evaluation_id: evaluations[index]!.id, compared_evaluation_id: first.id, ...details },
       );
     evaluations.forEach((evaluation, index) => {
-      if (evaluation.total !== first.total)
-        throw differ(index, `${evaluation.total} rows, not ${first.total}`);
+      if (evaluation.total !== first.total) throw differ(index, `${evaluation.total} rows, not ${first.total}`);
     });
     for (let afterSeq = -1, pages = 0; pages <= Math.ceil(first.total / STAGE_PAGE_ROWS); pages++) {
       const pageRows = await Promise.all(

@@ -189,21 +189,15 @@ export const cascadePlansService = (deps: {
         splits.map((split) => deps.stages.latest(task.id, ids, input.datasetVersionId, split)),
       );
       const missing = splits.flatMap((split, s) =>
-        latest[s]!.flatMap((evaluation, i) =>
-          evaluation
-            ? []
-            : [
-                {
-                  field: `body.model_version_ids[${i}]`,
-                  message: `no completed evaluation on the ${split} split of this dataset version`,
-                },
-              ],
-        ),
+        latest[s]!.flatMap((evaluation, i) => (evaluation ? [] : [{ index: i, model_version_id: ids[i]!, split }])),
       );
+      // Not a bad request: the models exist, their evaluations do not yet (evaluate, then retry).
       if (missing.length > 0)
-        throw errors.validation(
-          'A plan is computed from stored predictions only: every candidate needs a completed evaluation on both splits.',
-          missing,
+        throw errors.conflict(
+          `A plan is computed from stored predictions only, and ${missing
+            .map((m) => `model_version_ids[${m.index}] (model version ${m.model_version_id}) on ${m.split}`)
+            .join(', ')} ${missing.length > 1 ? 'have' : 'has'} no completed evaluation of this dataset version.`,
+          { missing, dataset_version_id: input.datasetVersionId },
         );
       const [chooseEvaluations, reportEvaluations] = latest as [EvaluationRecord[], EvaluationRecord[]];
       const labels = task.labels.map((label) => label.name);
@@ -254,9 +248,12 @@ export const cascadePlansService = (deps: {
       const found = await get(id);
       const thresholds = resultOf(found).thresholds;
       if (!thresholds)
-        throw errors.conflict(`Cascade plan ${found.id} chose no thresholds, so there is nothing to apply: ${resultOf(found).reason}`, {
-          plan_id: found.id,
-        });
+        throw errors.conflict(
+          `Cascade plan ${found.id} chose no thresholds, so there is nothing to apply: ${resultOf(found).reason}`,
+          {
+            plan_id: found.id,
+          },
+        );
       // Serialised per plan, so two applies at once make one evaluation and one promotion. The
       // lock's transaction holds only the lock; the steps commit on their own.
       return deps.db.transaction(async (tx) => {

@@ -26,7 +26,9 @@ export const CreateCascadePlanBody = Type.Object(
     }),
     target: Type.Object(
       {
-        metric_at_least: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Cheapest plan with the metric ≥ this' })),
+        metric_at_least: Type.Optional(
+          Type.Number({ minimum: 0, maximum: 1, description: 'Cheapest plan with the metric ≥ this' }),
+        ),
         within_best: Type.Optional(
           Type.Number({
             minimum: 0,
@@ -35,7 +37,11 @@ export const CreateCascadePlanBody = Type.Object(
           }),
         ),
         max_cost_per_1000: Type.Optional(
-          Type.Number({ minimum: 0, maximum: 1_000_000, description: 'Best metric at no more than this USD per 1,000' }),
+          Type.Number({
+            minimum: 0,
+            maximum: 1_000_000,
+            description: 'Best metric at no more than this USD per 1,000',
+          }),
         ),
       },
       { additionalProperties: false, description: 'Exactly one of the three' },

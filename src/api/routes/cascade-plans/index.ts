@@ -20,7 +20,11 @@ export const cascadePlansRoutes: FastifyPluginAsyncTypebox<{ cascadePlans: Casca
     config: {
       access: 'write',
       idempotent: true,
-      tasks: [taskInPath, inBody('model_version_ids[]', 'modelVersion'), inBody('dataset_version_id', 'datasetVersion')],
+      tasks: [
+        taskInPath,
+        inBody('model_version_ids[]', 'modelVersion'),
+        inBody('dataset_version_id', 'datasetVersion'),
+      ],
     },
     schema: {
       tags,
@@ -89,11 +93,16 @@ export const cascadePlansRoutes: FastifyPluginAsyncTypebox<{ cascadePlans: Casca
           model_version: ModelVersion,
           cascade: Type.Object({
             stages: Type.Array(
-              Type.Object({ model_version_id: Type.String({ format: 'uuid' }), min_confidence: Nullable(Type.Number()) }),
+              Type.Object({
+                model_version_id: Type.String({ format: 'uuid' }),
+                min_confidence: Nullable(Type.Number()),
+              }),
             ),
             abstain_below: Nullable(Type.Number()),
           }),
-          evaluation_id: Nullable(Type.String({ format: 'uuid', description: 'The cascade’s evaluation on report_on' })),
+          evaluation_id: Nullable(
+            Type.String({ format: 'uuid', description: 'The cascade’s evaluation on report_on' }),
+          ),
           applied_now: Type.Boolean({ description: 'false: the plan had been applied before, and nothing changed' }),
         }),
         ...authenticatedErrors(404, 409),
