@@ -89,6 +89,7 @@ export const cascadePlansRoutes: FastifyPluginAsyncTypebox<{ cascadePlans: Casca
       params: PlanParams,
       response: {
         200: Type.Object({
+          cascade_model_version_id: Type.String({ format: 'uuid', description: 'The cascade, now champion' }),
           plan: CascadePlan,
           model_version: ModelVersion,
           cascade: Type.Object({
@@ -112,6 +113,7 @@ export const cascadePlansRoutes: FastifyPluginAsyncTypebox<{ cascadePlans: Casca
       const applied = await cascadePlans.apply(request.params.plan, actor(request));
       const definition = applied.cascade.cascade!;
       return {
+        cascade_model_version_id: applied.cascade.id,
         plan: presentPlan(applied.plan),
         model_version: presentModelVersion(applied.cascade),
         cascade: {
