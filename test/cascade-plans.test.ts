@@ -192,6 +192,25 @@ describe('cascade plans', () => {
     expect(next.body.data.map((p: { id: string }) => p.id)).toEqual([cheapOnly.body.id, plan['id']]);
   });
 
+  it('may end in abstain: the big model’s answers below abstain_below are withheld, and paid for', async () => {
+    // The big model is always 0.9 sure: below 0.95, every escalated row abstains.
+    const created = await createPlan({ target: { metric_at_least: 1 }, abstain_below: 0.95 });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const rows = numbers.validation.map((i) => ({ i, escalated: scripted(CHEAP_MODEL, i).confidence < 0.95 }));
+    const n = rows.length;
+    const abstained = rows.filter((row) => row.escalated).length;
+    expect(created.body).toMatchObject({ thresholds: [0.95], abstain_below: 0.95 });
+    expect(created.body.chosen).toMatchObject({
+      shares: [(n - abstained) / n, 0],
+      abstained_share: abstained / n,
+      // The cheap model is right on every row it is sure of.
+      accuracy: 1,
+      macro_f1: 1,
+      cost_per_1000: expect.closeTo(((n * CHEAP_COST + abstained * BIG_COST) / n) * 1000, 12),
+    });
+    expect(created.body.chosen.stages[1]).toMatchObject({ rows: 0, accuracy: null, macro_f1: null });
+  });
+
   it('refuses bad requests with the field of each problem', async () => {
     const same = await createPlan({ choose_on: 'test', report_on: 'test', target: { within_best: 0.01 } });
     expect(same.status).toBe(400);
