@@ -22,6 +22,7 @@ import type { ProvidersService } from '../services/providers-service.js';
 import type { MonitoringService } from '../services/predictions/monitoring-service.js';
 import type { PredictionsService } from '../services/predictions/predictions-service.js';
 import type { RoutingService } from '../services/routing/routing-service.js';
+import type { CascadePlansService } from '../services/routing/cascade-plans-service.js';
 import type { TaskOwners } from '../services/task-owners.js';
 import type { TasksService } from '../services/tasks-service.js';
 import type { FineTunesService } from '../services/fine-tunes/fine-tunes-service.js';
@@ -45,6 +46,7 @@ import { modelVersionsRoutes } from './routes/model-versions/index.js';
 import type { ModelEndpointsService } from '../services/model-versions/model-endpoints-service.js';
 import { evaluationsRoutes } from './routes/evaluations/index.js';
 import { routingRoutes } from './routes/routing/index.js';
+import { cascadePlansRoutes } from './routes/cascade-plans/index.js';
 import { healthRoutes } from './routes/health/index.js';
 import { maintenanceRoutes } from './routes/maintenance/index.js';
 import { tasksRoutes } from './routes/tasks/index.js';
@@ -70,6 +72,7 @@ export interface AppServices {
   modelVersions: ModelVersionsService;
   modelEndpoints: ModelEndpointsService;
   routing: RoutingService;
+  cascadePlans: CascadePlansService;
   evaluations: EvaluationsService;
   leaderboard: LeaderboardService;
   classify: ClassifyService;
@@ -162,6 +165,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
     streams,
   });
   await app.register(routingRoutes, { routing: services.routing });
+  await app.register(cascadePlansRoutes, { cascadePlans: services.cascadePlans });
   await app.register(classifyRoutes, {
     classify: services.classify,
     maxBatch: config.classify.maxBatch,

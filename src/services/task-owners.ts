@@ -5,6 +5,7 @@ import type { FineTunesRepository } from '../db/repositories/fine-tunes-reposito
 import type { LabelRunsRepository } from '../db/repositories/label-runs-repository.js';
 import type { ModelVersionsRepository } from '../db/repositories/model-versions-repository.js';
 import type { PipelinesRepository } from '../db/repositories/pipelines-repository.js';
+import type { CascadePlansRepository } from '../db/repositories/cascade-plans-repository.js';
 import { findOr404 } from './lookup.js';
 import type { PredictionsService } from './predictions/predictions-service.js';
 
@@ -18,6 +19,7 @@ export const OWNED_RESOURCES = {
   evaluation: 'evaluation',
   pipeline: 'pipeline',
   prediction: 'prediction',
+  cascadePlan: 'cascade plan',
 } as const;
 export type OwnedResource = keyof typeof OWNED_RESOURCES;
 
@@ -33,6 +35,7 @@ export const taskOwners = (deps: {
   modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
   evaluationsRepo: Pick<EvaluationsRepository, 'findById'>;
   pipelinesRepo: Pick<PipelinesRepository, 'findById'>;
+  cascadePlansRepo: Pick<CascadePlansRepository, 'findById'>;
   predictions: Pick<PredictionsService, 'get'>;
 }) => {
   const taskOfRow = async (
@@ -54,6 +57,7 @@ export const taskOwners = (deps: {
     modelVersion: (id) => taskOfRow('modelVersion', id, (known) => deps.modelVersionsRepo.findById(known)),
     evaluation: (id) => taskOfRow('evaluation', id, (known) => deps.evaluationsRepo.findById(known)),
     pipeline: (id) => taskOfRow('pipeline', id, (known) => deps.pipelinesRepo.findById(known)),
+    cascadePlan: (id) => taskOfRow('cascadePlan', id, (known) => deps.cascadePlansRepo.findById(known)),
     // Through the service: a prediction answered a moment ago may not be written yet.
     prediction: async (id) => (await deps.predictions.get(id)).prediction.taskId,
   };

@@ -69,6 +69,10 @@ import { shutDownModels } from '../services/model-versions/shut-down-models.js';
 import { routingService } from '../services/routing/routing-service.js';
 import { shutdownRetrains } from '../services/routing/shutdown-retrains.js';
 import { leaderboardService } from '../services/evaluations/leaderboard.js';
+import { cascadeEvaluations } from '../services/evaluations/cascade-evaluations.js';
+import { stageEvaluations } from '../services/evaluations/stage-evaluations.js';
+import { cascadePlansRepository } from '../db/repositories/cascade-plans-repository.js';
+import { cascadePlansService } from '../services/routing/cascade-plans-service.js';
 import { taskOwners } from '../services/task-owners.js';
 
 export interface ServiceDeps {
@@ -99,6 +103,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
   const routingRepo = routingRepository(db);
   const pipelinesRepo = pipelinesRepository(db);
   const predictionsRepo = predictionsRepository(db);
+  const cascadePlansRepo = cascadePlansRepository(db);
 
   const tasks = tasksService({ tasksRepo: tasksRepository(db), notices });
   const datasets = datasetsService({
@@ -168,6 +173,8 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     metrics,
     refreshMs: config.classify.routingRefreshMs,
   });
+  const finalizer = evaluationFinalizer({ evaluationsRepo, modelVersionsRepo, tasks, routing, wake });
+  const stages = stageEvaluations({ evaluationsRepo });
   const evaluations = evaluationsService({
     evaluationsRepo,
     datasetRowsRepo,
@@ -177,6 +184,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     tasks,
     wake,
     shutDown,
+    cascades: cascadeEvaluations({ db, evaluationsRepo, stages, finalizer }),
   });
   const registrar = modelRegistrar({ modelVersionsRepo, tasks, datasets, providers });
   const trainedModelEvaluation = autoEvaluation({ fineTunesRepo, evaluations, evaluationsRepo, wake });
@@ -267,6 +275,18 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     modelEndpoints,
     routing,
     leaderboard: leaderboardService({ evaluationsRepo, modelVersionsRepo, routingRepo, tasks }),
+    cascadePlans: cascadePlansService({
+      db,
+      cascadePlansRepo,
+      modelVersionsRepo,
+      routingRepo,
+      tasks,
+      datasets,
+      stages,
+      cascades,
+      evaluations,
+      routing,
+    }),
     evaluations,
     evaluationChunks: evaluationChunkRunner({
       evaluationsRepo,
@@ -275,7 +295,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       classifiers,
       endpoints: modelEndpoints,
       calls,
-      finalizer: evaluationFinalizer({ evaluationsRepo, tasks, routing, wake }),
+      finalizer,
       routing,
       shutdowns,
       wake,
@@ -293,6 +313,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
       modelVersionsRepo,
       evaluationsRepo,
       pipelinesRepo,
+      cascadePlansRepo,
       predictions,
     }),
     monitoring: monitoringService({

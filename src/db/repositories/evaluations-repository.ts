@@ -34,6 +34,15 @@ const itemAndPrediction = {
   errorCode: evaluationPredictions.errorCode,
 };
 
+/** A row as scoring and cascades read it: the answer with its usage, cost and (cascades) stage. */
+const fullRow = {
+  ...itemAndPrediction,
+  inputTokens: evaluationPredictions.inputTokens,
+  outputTokens: evaluationPredictions.outputTokens,
+  costUsd: evaluationPredictions.costUsd,
+  stage: evaluationPredictions.stage,
+};
+
 export const evaluationsRepository = (db: Executor) => ({
   async insert(
     row: typeof evaluations.$inferInsert,
@@ -41,14 +50,35 @@ export const evaluationsRepository = (db: Executor) => ({
     tx: Executor = db,
   ) {
     const [created] = await tx.insert(evaluations).values(row).returning();
+    await this.insertItems(row.id, 0, items, tx);
+    return created!;
+  },
+
+  /** Items numbered from `fromSeq`, for an evaluation written a page at a time (a cascade's). */
+  async insertItems(
+    evaluationId: string,
+    fromSeq: number,
+    items: { exampleId: string; trueLabel: string }[],
+    tx: Executor = db,
+  ) {
     for (let start = 0; start < items.length; start += 5_000) {
       const slice = items.slice(start, start + 5_000);
+      const first = fromSeq + start;
       await tx.execute(sql`
         INSERT INTO ${evaluationItems} (evaluation_id, seq, example_id, true_label)
-        SELECT ${row.id}::uuid, s, e, l FROM unnest(${sql.param(slice.map((_, i) => start + i))}::int[],
+        SELECT ${evaluationId}::uuid, s, e, l FROM unnest(${sql.param(slice.map((_, i) => first + i))}::int[],
           ${sql.param(slice.map((item) => item.exampleId))}::text[], ${sql.param(slice.map((item) => item.trueLabel))}::text[]) AS t(s, e, l)`);
     }
-    return created!;
+  },
+
+  /** Many predictions at once (a cascade's, computed from its stages'); an existing one is kept. */
+  async insertPredictions(rows: (typeof evaluationPredictions.$inferInsert)[], tx: Executor = db) {
+    // 15 columns a row: 1,000 rows stay far below Postgres's 65,535 parameters.
+    for (let start = 0; start < rows.length; start += 1_000)
+      await tx
+        .insert(evaluationPredictions)
+        .values(rows.slice(start, start + 1_000))
+        .onConflictDoNothing();
   },
 
   async findById(id: string, tx: Executor = db): Promise<EvaluationRecord | undefined> {
@@ -214,17 +244,25 @@ export const evaluationsRepository = (db: Executor) => ({
   /** Every row with its true label and prediction, in order. */
   async rows(id: string, tx: Executor = db) {
     return tx
-      .select({
-        ...itemAndPrediction,
-        inputTokens: evaluationPredictions.inputTokens,
-        outputTokens: evaluationPredictions.outputTokens,
-        costUsd: evaluationPredictions.costUsd,
-      })
+      .select(fullRow)
       .from(evaluationItems)
       .leftJoin(evaluationPredictions, predictionOfItem)
       .where(eq(evaluationItems.evaluationId, id))
       .orderBy(asc(evaluationItems.seq));
   },
+
+  /** `rows` a page at a time (seq after `afterSeq`), for readers that must not hold a big split twice. */
+  async rowsPage(id: string, page: { afterSeq: number; limit: number }, tx: Executor = db) {
+    return tx
+      .select(fullRow)
+      .from(evaluationItems)
+      .leftJoin(evaluationPredictions, predictionOfItem)
+      .where(and(eq(evaluationItems.evaluationId, id), gt(evaluationItems.seq, page.afterSeq)))
+      .orderBy(asc(evaluationItems.seq))
+      .limit(page.limit);
+  },
 });
 
 export type EvaluationsRepository = ReturnType<typeof evaluationsRepository>;
+/** One row of an evaluation as `rows` and `rowsPage` give it. */
+export type EvaluationRow = Awaited<ReturnType<EvaluationsRepository['rows']>>[number];

@@ -1,3 +1,4 @@
+import type { CascadeStageMetrics } from './cascade-stage-metrics.js';
 import { brierScore, expectedCalibrationError, logLoss } from './calibration.js';
 import { classificationReport, type AverageScores } from './classification-report.js';
 import { confusionMatrix } from './confusion-matrix.js';
@@ -89,6 +90,8 @@ export interface EvaluationMetrics {
     /** Null when any call is unpriced: a partial total would understate it. */
     cost_per_1000: number | null;
   };
+  /** A cascade's evaluation only: which stage answered how many rows, and how well. */
+  cascade?: CascadeStageMetrics;
 }
 
 const ECE_BINS = 10;

@@ -62,6 +62,12 @@ export const evaluationChunkRunner = (deps: {
       const evaluation = await chunks.start(job.evaluationId);
       if (!evaluation) return { answered: 0 };
       const model = (await deps.modelVersionsRepo.findById(evaluation.modelVersionId))!;
+      // A cascade's evaluation is written whole, from its stages' predictions, and calls no model:
+      // a chunk of one (resumed after a crash before it was finalized) only finishes it.
+      if (model.kind === 'cascade') {
+        await deps.finalizer.finalizeIfDone(evaluation.id);
+        return { answered: 0 };
+      }
       // The model's connection was taken out of the configuration (or lost its key) since the
       // evaluation was accepted: every prediction would fail, so the evaluation fails saying why.
       const lost = lostConnection(deps.providers, model.provider, 'evaluation');

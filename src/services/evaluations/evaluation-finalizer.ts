@@ -1,4 +1,6 @@
 import type { EvaluationsRepository } from '../../db/repositories/evaluations-repository.js';
+import type { ModelVersionsRepository } from '../../db/repositories/model-versions-repository.js';
+import { cascadeStageMetrics } from '../../domain/evaluation/cascade-stage-metrics.js';
 import { evaluatePredictions } from '../../domain/evaluation/evaluate.js';
 import { goodThresholdRank, isOrdinal } from '../../domain/task-definition.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
@@ -12,6 +14,8 @@ import type { TasksService } from '../tasks-service.js';
  */
 export const evaluationFinalizer = (deps: {
   evaluationsRepo: Pick<EvaluationsRepository, 'findById' | 'answered' | 'rows' | 'transition'>;
+  /** A cascade's evaluation also gets its per-stage figures. */
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById'>;
   tasks: Pick<TasksService, 'get'>;
   routing: Pick<RoutingService, 'onEvaluationCompleted'>;
   wake: Pick<PipelineWake, 'ended'>;
@@ -44,6 +48,13 @@ export const evaluationFinalizer = (deps: {
         error: row.errorCode && row.errorCode !== 'unparseable' ? row.errorCode : null,
       })),
     });
+    const cascade = (await deps.modelVersionsRepo.findById(evaluation.modelVersionId))?.cascade;
+    if (cascade)
+      metrics.cascade = cascadeStageMetrics(
+        labels,
+        cascade.stages.map((stage) => stage.modelVersionId),
+        rows,
+      );
     const done = await deps.evaluationsRepo.transition(id, ['running'], 'completed', {
       metrics,
       finishedAt: new Date(),

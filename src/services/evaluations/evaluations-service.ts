@@ -23,6 +23,7 @@ import { resumeChunks } from '../chunk-resume.js';
 import { findOr404 } from '../lookup.js';
 import type { ShutDownModels } from '../model-versions/shut-down-models.js';
 import type { PipelineWake } from '../pipelines/pipeline-wake.js';
+import type { CascadeEvaluations } from './cascade-evaluations.js';
 
 /** Rows per job on the evaluation queue. */
 const EVALUATION_CHUNK = 25;
@@ -49,6 +50,8 @@ export const evaluationsService = (deps: {
   queues: Pick<Queues, 'enqueueMany' | 'requeue' | 'firstFailed'>;
   tasks: Pick<TasksService, 'get'>;
   wake: Pick<PipelineWake, 'ended'>;
+  /** A cascade's evaluation is computed from its stages' evaluations, not queued. */
+  cascades: Pick<CascadeEvaluations, 'create'>;
 }) => {
   const get = (id: string): Promise<EvaluationRecord> =>
     findOr404('evaluation', id, (known) => deps.evaluationsRepo.findById(known));
@@ -74,12 +77,19 @@ export const evaluationsService = (deps: {
       }
       if (model.status === 'retired') throw errors.modelRetired(`The model version ${model.id} is retired.`);
       // A version registered while its model still served: every call would fail now.
-      await deps.shutDown.refuse(model.provider, model.model, 'body.model_version_id');
+      if (model.kind !== 'cascade') await deps.shutDown.refuse(model.provider, model.model, 'body.model_version_id');
       const task = await deps.tasks.get(model.taskId);
       if (input.goodThreshold !== undefined) {
         const problems = goodThresholdProblems(task.labels, input.goodThreshold, 'body.good_threshold');
         if (problems.length > 0) throw errors.validation('The good-vs-bad threshold is invalid.', problems);
       }
+      if (model.kind === 'cascade')
+        return deps.cascades.create(model, {
+          datasetVersionId: version.id,
+          split: input.split,
+          goodThreshold: input.goodThreshold ?? null,
+          labels: task.labels.map((label) => label.name),
+        });
       // Rows whose label the task no longer has cannot be scored; they are left out.
       const labels = new Set(task.labels.map((label) => label.name));
       const items: { exampleId: string; trueLabel: string }[] = [];

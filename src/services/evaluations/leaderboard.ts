@@ -6,6 +6,9 @@ import { rowOutcomes, type RowOutcomes } from '../../domain/evaluation/row-outco
 import { failureRate, metricValue } from '../../domain/routing/promotion-policy.js';
 import type { TasksService } from '../tasks-service.js';
 
+const sameRows = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((example, i) => example === b[i]);
+
 /**
  * Every model evaluated on one dataset version's split, side by side on the same rows, ranked by
  * the task's metric, each compared with the champion by an exact McNemar test.
@@ -24,9 +27,11 @@ export const leaderboardService = (deps: {
     const latest = [
       ...new Map(completed.reverse().map((evaluation) => [evaluation.modelVersionId, evaluation])).values(),
     ];
-    const outcomes = new Map<string, RowOutcomes>();
-    for (const evaluation of latest)
-      outcomes.set(evaluation.id, rowOutcomes(await deps.evaluationsRepo.rows(evaluation.id)));
+    const outcomes = new Map<string, RowOutcomes & { examples: string[] }>();
+    for (const evaluation of latest) {
+      const rows = await deps.evaluationsRepo.rows(evaluation.id);
+      outcomes.set(evaluation.id, { ...rowOutcomes(rows), examples: rows.map((row) => row.exampleId) });
+    }
     // What each model cost to get to, continued training included: the cost side of the comparison.
     const lineageCosts = await deps.modelVersionsRepo.lineageCosts(
       latest.map((evaluation) => evaluation.modelVersionId),
@@ -38,13 +43,17 @@ export const leaderboardService = (deps: {
         const found = (await deps.modelVersionsRepo.findById(evaluation.modelVersionId))!;
         const model = { ...found, lineageTrainingCostUsd: lineageCosts.get(found.id) ?? null };
         const own = outcomes.get(evaluation.id)!;
+        const theirs = champion && champion.id !== evaluation.id ? outcomes.get(champion.id)! : null;
+        // Only on the same rows: the task's labels changed between two evaluations, no test is made.
         const versusChampion =
-          champion && champion.id !== evaluation.id ? mcnemar(own.correct, outcomes.get(champion.id)!.correct) : null;
+          theirs && sameRows(own.examples, theirs.examples) ? mcnemar(own.correct, theirs.correct) : null;
         return {
           model,
           evaluation,
           score: metricValue(metrics, routing.metric),
           metrics,
+          /** A cascade's stages: which answered how many rows. */
+          stages: metrics.cascade?.stages ?? null,
           failures: {
             failed_calls: own.failedCalls,
             unparseable_answers: own.unparseableAnswers,

@@ -8,6 +8,7 @@ import type { TaskRoutingRecord } from '../../db/schema/routing.js';
 import { newId } from '../../domain/ids.js';
 import { afterCursor, toPage } from '../../domain/pagination.js';
 import { rowOutcomes } from '../../domain/evaluation/row-outcomes.js';
+import { cascadeAuditNumbers } from '../../domain/routing/cascade-audit.js';
 import {
   decidePromotion,
   metricValue,
@@ -224,9 +225,12 @@ export const routingService = (deps: {
                 from: current.championId,
                 to: model.id,
                 reason,
-                numbers: latest
-                  ? { evaluation_id: latest.id, [current.metric]: metricValue(latest.metrics!, current.metric) }
-                  : {},
+                numbers: {
+                  ...(latest
+                    ? { evaluation_id: latest.id, [current.metric]: metricValue(latest.metrics!, current.metric) }
+                    : {}),
+                  ...cascadeAuditNumbers(model, latest?.metrics),
+                },
                 actor,
               },
             },
@@ -354,6 +358,7 @@ export const routingService = (deps: {
           ...decision.numbers,
           evaluation_id: evaluation.id,
           compared_evaluation_id: (champion ?? fallback)?.evaluationId ?? null,
+          ...cascadeAuditNumbers(model, evaluation.metrics),
         };
         const action = decision.promote ? 'auto_promote' : 'no_promotion';
         // A model an on_shutdown retrain trained: the verdict says so, and what it was to replace.

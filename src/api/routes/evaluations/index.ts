@@ -16,6 +16,7 @@ import {
   Timestamp,
 } from '../../schemas/common.js';
 import { metricsSummary } from '../../schemas/metrics-summary.js';
+import { CascadeStageShares } from '../../schemas/cascade-stages.js';
 import { type OpenEventStream, streamRouteSchema } from '../../sse.js';
 import { ModelVersion, presentModelVersion } from '../model-versions/index.js';
 import { inBody, inPath, inQuery, taskInPath } from '../../task-bindings.js';
@@ -69,6 +70,7 @@ const Evaluation = Type.Object({
     Type.Integer({ description: 'Seconds left at that rate; null while the rate is unknown, 0 once it ended' }),
   ),
   metrics: Nullable(Loose),
+  stages: CascadeStageShares,
   error: Nullable(Type.Object({ code: Type.String(), message: Type.String() })),
   created_at: Timestamp,
   started_at: NullableTimestamp,
@@ -94,6 +96,7 @@ const present = (
   rate_per_minute: rate.perSecond === null ? null : Math.round(rate.perSecond * 60),
   eta_seconds: rate.etaSeconds,
   metrics: evaluation.metrics,
+  stages: evaluation.metrics?.cascade?.stages ?? null,
   error: evaluation.errorCode ? { code: evaluation.errorCode, message: evaluation.errorMessage ?? '' } : null,
   created_at: iso(evaluation.createdAt),
   started_at: isoOrNull(evaluation.startedAt),
@@ -121,7 +124,8 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
     schema: {
       tags,
       operationId: 'createEvaluation',
-      summary: 'Score a model version on a dataset version’s split (default test), in the background',
+      summary:
+        'Score a model version on a dataset version’s split (default test), in the background; a cascade is computed at once from its stages’ latest completed evaluations there',
       body: Type.Object(
         {
           model_version_id: Type.String({ format: 'uuid' }),
@@ -298,10 +302,14 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
               failure_rate: Nullable(
                 Type.Number({ description: 'All three over the rows: what the policy’s max_failure_rate limits' }),
               ),
+              stages: CascadeStageShares,
               versus_champion: Nullable(
                 Type.Object(
                   { only_this_right: Type.Integer(), only_champion_right: Type.Integer(), p_value: Type.Number() },
-                  { description: 'Exact McNemar test' },
+                  {
+                    description:
+                      'Exact McNemar test on the same rows; null for the champion itself, with no champion, or when the two scored different rows',
+                  },
                 ),
               ),
             }),
@@ -325,6 +333,7 @@ export const evaluationsRoutes: FastifyPluginAsyncTypebox<{
           training_cost_usd: entry.model.trainingCostUsd,
           lineage_training_cost_usd: entry.model.lineageTrainingCostUsd,
           ...entry.failures,
+          stages: entry.stages,
           versus_champion: entry.versusChampion,
         })),
       };
