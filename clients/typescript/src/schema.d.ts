@@ -595,7 +595,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Score a model version on a dataset version’s split (default test), in the background */
+        /** Score a model version on a dataset version’s split (default test), in the background; a cascade is computed at once from its stages’ latest completed evaluations there */
         post: operations["createEvaluation"];
         delete?: never;
         options?: never;
@@ -785,6 +785,58 @@ export interface paths {
         get: operations["listRoutingHistory"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tasks/{task}/cascade-plans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A task’s cascade plans, newest first */
+        get: operations["listCascadePlans"];
+        put?: never;
+        /** Choose cascade thresholds from stored evaluation predictions (no model calls) on one split, report them on another */
+        post: operations["createCascadePlan"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cascade-plans/{plan}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A cascade plan with its frontier, the chosen point, its figures on the report split and the singles */
+        get: operations["getCascadePlan"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/cascade-plans/{plan}/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Serve the plan: its cascade model version, evaluated on the report split from stored predictions, made champion; applying again changes nothing */
+        post: operations["applyCascadePlan"];
         delete?: never;
         options?: never;
         head?: never;
@@ -6232,6 +6284,16 @@ export interface operations {
                         metrics: {
                             [key: string]: unknown;
                         } | null;
+                        stages: {
+                            stage: number;
+                            /** Format: uuid */
+                            model_version_id: string;
+                            rows: number;
+                            /** @description Of all rows */
+                            share: number;
+                            accuracy: number | null;
+                            macro_f1: number | null;
+                        }[] | null;
                         error: {
                             code: string;
                             message: string;
@@ -6342,6 +6404,16 @@ export interface operations {
                             metrics: {
                                 [key: string]: unknown;
                             } | null;
+                            stages: {
+                                stage: number;
+                                /** Format: uuid */
+                                model_version_id: string;
+                                rows: number;
+                                /** @description Of all rows */
+                                share: number;
+                                accuracy: number | null;
+                                macro_f1: number | null;
+                            }[] | null;
                             error: {
                                 code: string;
                                 message: string;
@@ -6440,6 +6512,16 @@ export interface operations {
                         metrics: {
                             [key: string]: unknown;
                         } | null;
+                        stages: {
+                            stage: number;
+                            /** Format: uuid */
+                            model_version_id: string;
+                            rows: number;
+                            /** @description Of all rows */
+                            share: number;
+                            accuracy: number | null;
+                            macro_f1: number | null;
+                        }[] | null;
                         error: {
                             code: string;
                             message: string;
@@ -6605,6 +6687,16 @@ export interface operations {
                         metrics: {
                             [key: string]: unknown;
                         } | null;
+                        stages: {
+                            stage: number;
+                            /** Format: uuid */
+                            model_version_id: string;
+                            rows: number;
+                            /** @description Of all rows */
+                            share: number;
+                            accuracy: number | null;
+                            macro_f1: number | null;
+                        }[] | null;
                         error: {
                             code: string;
                             message: string;
@@ -6928,6 +7020,16 @@ export interface operations {
                             /** @description Rows answered with a label outside the task */
                             unknown_labels: number;
                             failure_rate: number | null;
+                            stages: {
+                                stage: number;
+                                /** Format: uuid */
+                                model_version_id: string;
+                                rows: number;
+                                /** @description Of all rows */
+                                share: number;
+                                accuracy: number | null;
+                                macro_f1: number | null;
+                            }[] | null;
                             versus_champion: {
                                 only_this_right: number;
                                 only_champion_right: number;
@@ -7520,6 +7622,964 @@ export interface operations {
             };
             /** @description No such resource */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; logged with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listCascadePlans: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description `next_cursor` from the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            task_id: string;
+                            model_version_ids: string[];
+                            /** Format: uuid */
+                            dataset_version_id: string;
+                            choose_on: string;
+                            report_on: string;
+                            /** @enum {unknown} */
+                            metric: "macro_f1" | "accuracy";
+                            /** @description As asked */
+                            target: {
+                                [key: string]: unknown;
+                            };
+                            /** @description As searched: within_best becomes a minimum on the metric */
+                            resolved_target: {
+                                /** @enum {unknown} */
+                                kind: "min_metric" | "max_cost_per_1000";
+                                /** @enum {unknown} */
+                                metric: "macro_f1" | "accuracy";
+                                value: number;
+                            };
+                            abstain_below: number | null;
+                            thresholds: number[] | null;
+                            /** @description Why these thresholds, or how close the best came */
+                            reason: string;
+                            /** @description The chosen thresholds on choose_on */
+                            chosen: {
+                                /** @description `min_confidence` of every stage but the last */
+                                thresholds: number[];
+                                rows: number;
+                                /** @description Share of rows each stage answered */
+                                shares: number[];
+                                abstained_share: number;
+                                accuracy: number | null;
+                                macro_f1: number | null;
+                                stages: {
+                                    stage: number;
+                                    /** Format: uuid */
+                                    model_version_id: string;
+                                    rows: number;
+                                    /** @description Of all rows */
+                                    share: number;
+                                    accuracy: number | null;
+                                    macro_f1: number | null;
+                                }[];
+                                cost_per_1000: number | null;
+                                latency_ms: {
+                                    p50: number;
+                                    p95: number;
+                                } | null;
+                            } | null;
+                            /** @description The chosen thresholds replayed on report_on: the figures to believe */
+                            report: {
+                                /** @description `min_confidence` of every stage but the last */
+                                thresholds: number[];
+                                rows: number;
+                                /** @description Share of rows each stage answered */
+                                shares: number[];
+                                abstained_share: number;
+                                accuracy: number | null;
+                                macro_f1: number | null;
+                                stages: {
+                                    stage: number;
+                                    /** Format: uuid */
+                                    model_version_id: string;
+                                    rows: number;
+                                    /** @description Of all rows */
+                                    share: number;
+                                    accuracy: number | null;
+                                    macro_f1: number | null;
+                                }[];
+                                cost_per_1000: number | null;
+                                latency_ms: {
+                                    p50: number;
+                                    p95: number;
+                                } | null;
+                            } | null;
+                            /** @description On choose_on: every point no other is as cheap and as good as, cheapest first */
+                            frontier: {
+                                /** @description `min_confidence` of every stage but the last */
+                                thresholds: number[];
+                                rows: number;
+                                /** @description Share of rows each stage answered */
+                                shares: number[];
+                                abstained_share: number;
+                                accuracy: number | null;
+                                macro_f1: number | null;
+                                stages: {
+                                    stage: number;
+                                    /** Format: uuid */
+                                    model_version_id: string;
+                                    rows: number;
+                                    /** @description Of all rows */
+                                    share: number;
+                                    accuracy: number | null;
+                                    macro_f1: number | null;
+                                }[];
+                                cost_per_1000: number | null;
+                                latency_ms: {
+                                    p50: number;
+                                    p95: number;
+                                } | null;
+                            }[];
+                            /** @description Each candidate alone on both splits: what the cascade has to beat */
+                            singles: {
+                                /** Format: uuid */
+                                model_version_id: string;
+                                choose: {
+                                    /** Format: uuid */
+                                    evaluation_id: string;
+                                    metric: number | null;
+                                    accuracy: number | null;
+                                    macro_f1: number;
+                                    cost_per_1000: number | null;
+                                    latency_ms: {
+                                        p50: number;
+                                        p95: number;
+                                    } | null;
+                                };
+                                report: {
+                                    /** Format: uuid */
+                                    evaluation_id: string;
+                                    metric: number | null;
+                                    accuracy: number | null;
+                                    macro_f1: number;
+                                    cost_per_1000: number | null;
+                                    latency_ms: {
+                                        p50: number;
+                                        p95: number;
+                                    } | null;
+                                };
+                            }[];
+                            searched: {
+                                candidates: number[][];
+                                combinations: number;
+                            };
+                            cascade_model_version_id: string | null;
+                            actor: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        }[];
+                        /** @description Pass as `cursor` to get the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: see `errors` for each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope (or is limited to tasks, and the route is not about one) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; logged with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createCascadePlan: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Makes the request safe to retry for 24 hours: a repeat with the same key, path, query and body gets the first response again (with `idempotent-replayed: true`) and does nothing; another body is 422, a repeat while the first runs is 409. */
+                "idempotency-key"?: string;
+            };
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description The candidate stages in order, cheapest first; none a cascade */
+                    model_version_ids: string[];
+                    /** Format: uuid */
+                    dataset_version_id: string;
+                    /**
+                     * @description The split whose stored predictions the thresholds are chosen on
+                     * @default validation
+                     * @enum {unknown}
+                     */
+                    choose_on?: "train" | "validation" | "test";
+                    /**
+                     * @description Another split, on which the chosen thresholds are reported (the honest figures)
+                     * @default test
+                     * @enum {unknown}
+                     */
+                    report_on?: "train" | "validation" | "test";
+                    /** @description Exactly one of the three */
+                    target: {
+                        /** @description Cheapest plan with the metric ≥ this */
+                        metric_at_least?: number;
+                        /** @description Cheapest plan within this of the best single candidate’s metric on choose_on (e.g. 0.005) */
+                        within_best?: number;
+                        /** @description Best metric at no more than this USD per 1,000 */
+                        max_cost_per_1000?: number;
+                    };
+                    /**
+                     * @description Default: the task’s routing metric when it is one of these, else macro_f1
+                     * @enum {unknown}
+                     */
+                    metric?: "macro_f1" | "accuracy";
+                    abstain_below?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        task_id: string;
+                        model_version_ids: string[];
+                        /** Format: uuid */
+                        dataset_version_id: string;
+                        choose_on: string;
+                        report_on: string;
+                        /** @enum {unknown} */
+                        metric: "macro_f1" | "accuracy";
+                        /** @description As asked */
+                        target: {
+                            [key: string]: unknown;
+                        };
+                        /** @description As searched: within_best becomes a minimum on the metric */
+                        resolved_target: {
+                            /** @enum {unknown} */
+                            kind: "min_metric" | "max_cost_per_1000";
+                            /** @enum {unknown} */
+                            metric: "macro_f1" | "accuracy";
+                            value: number;
+                        };
+                        abstain_below: number | null;
+                        thresholds: number[] | null;
+                        /** @description Why these thresholds, or how close the best came */
+                        reason: string;
+                        /** @description The chosen thresholds on choose_on */
+                        chosen: {
+                            /** @description `min_confidence` of every stage but the last */
+                            thresholds: number[];
+                            rows: number;
+                            /** @description Share of rows each stage answered */
+                            shares: number[];
+                            abstained_share: number;
+                            accuracy: number | null;
+                            macro_f1: number | null;
+                            stages: {
+                                stage: number;
+                                /** Format: uuid */
+                                model_version_id: string;
+                                rows: number;
+                                /** @description Of all rows */
+                                share: number;
+                                accuracy: number | null;
+                                macro_f1: number | null;
+                            }[];
+                            cost_per_1000: number | null;
+                            latency_ms: {
+                                p50: number;
+                                p95: number;
+                            } | null;
+                        } | null;
+                        /** @description The chosen thresholds replayed on report_on: the figures to believe */
+                        report: {
+                            /** @description `min_confidence` of every stage but the last */
+                            thresholds: number[];
+                            rows: number;
+                            /** @description Share of rows each stage answered */
+                            shares: number[];
+                            abstained_share: number;
+                            accuracy: number | null;
+                            macro_f1: number | null;
+                            stages: {
+                                stage: number;
+                                /** Format: uuid */
+                                model_version_id: string;
+                                rows: number;
+                                /** @description Of all rows */
+                                share: number;
+                                accuracy: number | null;
+                                macro_f1: number | null;
+                            }[];
+                            cost_per_1000: number | null;
+                            latency_ms: {
+                                p50: number;
+                                p95: number;
+                            } | null;
+                        } | null;
+                        /** @description On choose_on: every point no other is as cheap and as good as, cheapest first */
+                        frontier: {
+                            /** @description `min_confidence` of every stage but the last */
+                            thresholds: number[];
+                            rows: number;
+                            /** @description Share of rows each stage answered */
+                            shares: number[];
+                            abstained_share: number;
+                            accuracy: number | null;
+                            macro_f1: number | null;
+                            stages: {
+                                stage: number;
+                                /** Format: uuid */
+                                model_version_id: string;
+                                rows: number;
+                                /** @description Of all rows */
+                                share: number;
+                                accuracy: number | null;
+                                macro_f1: number | null;
+                            }[];
+                            cost_per_1000: number | null;
+                            latency_ms: {
+                                p50: number;
+                                p95: number;
+                            } | null;
+                        }[];
+                        /** @description Each candidate alone on both splits: what the cascade has to beat */
+                        singles: {
+                            /** Format: uuid */
+                            model_version_id: string;
+                            choose: {
+                                /** Format: uuid */
+                                evaluation_id: string;
+                                metric: number | null;
+                                accuracy: number | null;
+                                macro_f1: number;
+                                cost_per_1000: number | null;
+                                latency_ms: {
+                                    p50: number;
+                                    p95: number;
+                                } | null;
+                            };
+                            report: {
+                                /** Format: uuid */
+                                evaluation_id: string;
+                                metric: number | null;
+                                accuracy: number | null;
+                                macro_f1: number;
+                                cost_per_1000: number | null;
+                                latency_ms: {
+                                    p50: number;
+                                    p95: number;
+                                } | null;
+                            };
+                        }[];
+                        searched: {
+                            candidates: number[][];
+                            combinations: number;
+                        };
+                        cascade_model_version_id: string | null;
+                        actor: string;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description Invalid request: see `errors` for each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope (or is limited to tasks, and the route is not about one) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; logged with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCascadePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        /** Format: uuid */
+                        task_id: string;
+                        model_version_ids: string[];
+                        /** Format: uuid */
+                        dataset_version_id: string;
+                        choose_on: string;
+                        report_on: string;
+                        /** @enum {unknown} */
+                        metric: "macro_f1" | "accuracy";
+                        /** @description As asked */
+                        target: {
+                            [key: string]: unknown;
+                        };
+                        /** @description As searched: within_best becomes a minimum on the metric */
+                        resolved_target: {
+                            /** @enum {unknown} */
+                            kind: "min_metric" | "max_cost_per_1000";
+                            /** @enum {unknown} */
+                            metric: "macro_f1" | "accuracy";
+                            value: number;
+                        };
+                        abstain_below: number | null;
+                        thresholds: number[] | null;
+                        /** @description Why these thresholds, or how close the best came */
+                        reason: string;
+                        /** @description The chosen thresholds on choose_on */
+                        chosen: {
+                            /** @description `min_confidence` of every stage but the last */
+                            thresholds: number[];
+                            rows: number;
+                            /** @description Share of rows each stage answered */
+                            shares: number[];
+                            abstained_share: number;
+                            accuracy: number | null;
+                            macro_f1: number | null;
+                            stages: {
+                                stage: number;
+                                /** Format: uuid */
+                                model_version_id: string;
+                                rows: number;
+                                /** @description Of all rows */
+                                share: number;
+                                accuracy: number | null;
+                                macro_f1: number | null;
+                            }[];
+                            cost_per_1000: number | null;
+                            latency_ms: {
+                                p50: number;
+                                p95: number;
+                            } | null;
+                        } | null;
+                        /** @description The chosen thresholds replayed on report_on: the figures to believe */
+                        report: {
+                            /** @description `min_confidence` of every stage but the last */
+                            thresholds: number[];
+                            rows: number;
+                            /** @description Share of rows each stage answered */
+                            shares: number[];
+                            abstained_share: number;
+                            accuracy: number | null;
+                            macro_f1: number | null;
+                            stages: {
+                                stage: number;
+                                /** Format: uuid */
+                                model_version_id: string;
+                                rows: number;
+                                /** @description Of all rows */
+                                share: number;
+                                accuracy: number | null;
+                                macro_f1: number | null;
+                            }[];
+                            cost_per_1000: number | null;
+                            latency_ms: {
+                                p50: number;
+                                p95: number;
+                            } | null;
+                        } | null;
+                        /** @description On choose_on: every point no other is as cheap and as good as, cheapest first */
+                        frontier: {
+                            /** @description `min_confidence` of every stage but the last */
+                            thresholds: number[];
+                            rows: number;
+                            /** @description Share of rows each stage answered */
+                            shares: number[];
+                            abstained_share: number;
+                            accuracy: number | null;
+                            macro_f1: number | null;
+                            stages: {
+                                stage: number;
+                                /** Format: uuid */
+                                model_version_id: string;
+                                rows: number;
+                                /** @description Of all rows */
+                                share: number;
+                                accuracy: number | null;
+                                macro_f1: number | null;
+                            }[];
+                            cost_per_1000: number | null;
+                            latency_ms: {
+                                p50: number;
+                                p95: number;
+                            } | null;
+                        }[];
+                        /** @description Each candidate alone on both splits: what the cascade has to beat */
+                        singles: {
+                            /** Format: uuid */
+                            model_version_id: string;
+                            choose: {
+                                /** Format: uuid */
+                                evaluation_id: string;
+                                metric: number | null;
+                                accuracy: number | null;
+                                macro_f1: number;
+                                cost_per_1000: number | null;
+                                latency_ms: {
+                                    p50: number;
+                                    p95: number;
+                                } | null;
+                            };
+                            report: {
+                                /** Format: uuid */
+                                evaluation_id: string;
+                                metric: number | null;
+                                accuracy: number | null;
+                                macro_f1: number;
+                                cost_per_1000: number | null;
+                                latency_ms: {
+                                    p50: number;
+                                    p95: number;
+                                } | null;
+                            };
+                        }[];
+                        searched: {
+                            candidates: number[][];
+                            combinations: number;
+                        };
+                        cascade_model_version_id: string | null;
+                        actor: string;
+                        /** Format: date-time */
+                        created_at: string;
+                    };
+                };
+            };
+            /** @description Invalid request: see `errors` for each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope (or is limited to tasks, and the route is not about one) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; logged with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    applyCascadePlan: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                plan: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description The cascade, now champion
+                         */
+                        cascade_model_version_id: string;
+                        plan: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            task_id: string;
+                            model_version_ids: string[];
+                            /** Format: uuid */
+                            dataset_version_id: string;
+                            choose_on: string;
+                            report_on: string;
+                            /** @enum {unknown} */
+                            metric: "macro_f1" | "accuracy";
+                            /** @description As asked */
+                            target: {
+                                [key: string]: unknown;
+                            };
+                            /** @description As searched: within_best becomes a minimum on the metric */
+                            resolved_target: {
+                                /** @enum {unknown} */
+                                kind: "min_metric" | "max_cost_per_1000";
+                                /** @enum {unknown} */
+                                metric: "macro_f1" | "accuracy";
+                                value: number;
+                            };
+                            abstain_below: number | null;
+                            thresholds: number[] | null;
+                            /** @description Why these thresholds, or how close the best came */
+                            reason: string;
+                            /** @description The chosen thresholds on choose_on */
+                            chosen: {
+                                /** @description `min_confidence` of every stage but the last */
+                                thresholds: number[];
+                                rows: number;
+                                /** @description Share of rows each stage answered */
+                                shares: number[];
+                                abstained_share: number;
+                                accuracy: number | null;
+                                macro_f1: number | null;
+                                stages: {
+                                    stage: number;
+                                    /** Format: uuid */
+                                    model_version_id: string;
+                                    rows: number;
+                                    /** @description Of all rows */
+                                    share: number;
+                                    accuracy: number | null;
+                                    macro_f1: number | null;
+                                }[];
+                                cost_per_1000: number | null;
+                                latency_ms: {
+                                    p50: number;
+                                    p95: number;
+                                } | null;
+                            } | null;
+                            /** @description The chosen thresholds replayed on report_on: the figures to believe */
+                            report: {
+                                /** @description `min_confidence` of every stage but the last */
+                                thresholds: number[];
+                                rows: number;
+                                /** @description Share of rows each stage answered */
+                                shares: number[];
+                                abstained_share: number;
+                                accuracy: number | null;
+                                macro_f1: number | null;
+                                stages: {
+                                    stage: number;
+                                    /** Format: uuid */
+                                    model_version_id: string;
+                                    rows: number;
+                                    /** @description Of all rows */
+                                    share: number;
+                                    accuracy: number | null;
+                                    macro_f1: number | null;
+                                }[];
+                                cost_per_1000: number | null;
+                                latency_ms: {
+                                    p50: number;
+                                    p95: number;
+                                } | null;
+                            } | null;
+                            /** @description On choose_on: every point no other is as cheap and as good as, cheapest first */
+                            frontier: {
+                                /** @description `min_confidence` of every stage but the last */
+                                thresholds: number[];
+                                rows: number;
+                                /** @description Share of rows each stage answered */
+                                shares: number[];
+                                abstained_share: number;
+                                accuracy: number | null;
+                                macro_f1: number | null;
+                                stages: {
+                                    stage: number;
+                                    /** Format: uuid */
+                                    model_version_id: string;
+                                    rows: number;
+                                    /** @description Of all rows */
+                                    share: number;
+                                    accuracy: number | null;
+                                    macro_f1: number | null;
+                                }[];
+                                cost_per_1000: number | null;
+                                latency_ms: {
+                                    p50: number;
+                                    p95: number;
+                                } | null;
+                            }[];
+                            /** @description Each candidate alone on both splits: what the cascade has to beat */
+                            singles: {
+                                /** Format: uuid */
+                                model_version_id: string;
+                                choose: {
+                                    /** Format: uuid */
+                                    evaluation_id: string;
+                                    metric: number | null;
+                                    accuracy: number | null;
+                                    macro_f1: number;
+                                    cost_per_1000: number | null;
+                                    latency_ms: {
+                                        p50: number;
+                                        p95: number;
+                                    } | null;
+                                };
+                                report: {
+                                    /** Format: uuid */
+                                    evaluation_id: string;
+                                    metric: number | null;
+                                    accuracy: number | null;
+                                    macro_f1: number;
+                                    cost_per_1000: number | null;
+                                    latency_ms: {
+                                        p50: number;
+                                        p95: number;
+                                    } | null;
+                                };
+                            }[];
+                            searched: {
+                                candidates: number[][];
+                                combinations: number;
+                            };
+                            cascade_model_version_id: string | null;
+                            actor: string;
+                            /** Format: date-time */
+                            created_at: string;
+                        };
+                        model_version: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            task_id: string;
+                            name: string;
+                            /** @enum {unknown} */
+                            kind: "prompt" | "fine_tuned" | "local_trained" | "cascade";
+                            provider: string;
+                            model: string;
+                            /** @enum {unknown} */
+                            status: "candidate" | "champion" | "fallback" | "retired";
+                            prompt: {
+                                [key: string]: unknown;
+                            };
+                            label_codes: {
+                                [key: string]: string;
+                            } | null;
+                            artifact_bytes: number | null;
+                            parent_id: string | null;
+                            trained_on_version_id: string | null;
+                            source_fine_tune_id: string | null;
+                            training_cost_usd: number | null;
+                            lineage_training_cost_usd: number | null;
+                            /** @description The clean operations its training texts went through, oldest first; classify applies them to inputs */
+                            text_operations: {
+                                [key: string]: unknown;
+                            }[];
+                            /**
+                             * @description `chat`, `chat_no_system` (trained and asked without the system message) or `completion` (legacy)
+                             * @enum {unknown}
+                             */
+                            prompt_format: "chat" | "chat_no_system" | "completion";
+                            /** Format: date-time */
+                            created_at: string;
+                            retired_at: string | null;
+                            /**
+                             * @description `model`: confidences are the model’s own (token logprobs, or a local model’s scores); `none`: it gives none (its server sent no logprobs, or its connection is set `logprobs: false`), so every confidence is null
+                             * @enum {unknown}
+                             */
+                            confidence_source: "model" | "none";
+                            confidence_note: string | null;
+                        };
+                        cascade: {
+                            stages: {
+                                /** Format: uuid */
+                                model_version_id: string;
+                                min_confidence: number | null;
+                            }[];
+                            abstain_below: number | null;
+                        };
+                        evaluation_id: string | null;
+                        /** @description false: the plan had been applied before, and nothing changed */
+                        applied_now: boolean;
+                    };
+                };
+            };
+            /** @description Invalid request: see `errors` for each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope (or is limited to tasks, and the route is not about one) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflicts with the current state (duplicate, archived, ...) */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
