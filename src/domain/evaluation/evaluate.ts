@@ -12,6 +12,9 @@ import { goodVsBadAccuracy, oneOffAccuracy } from './ordinal.js';
  * (snake_case keys, null instead of NaN) that is stored as-is and served by the API.
  */
 
+/** The error a cascade's withheld row carries (see routing/cascade-composition). */
+export const ABSTAINED_ERROR = 'abstained';
+
 export interface EvaluationRow {
   trueLabel: string;
   /** The label the model answered; null when the answer named no label. */
@@ -49,6 +52,11 @@ export interface EvaluationMetrics {
   failed_predictions: number;
   /** Rows that answered a label outside the task's labels (also wrong). */
   unknown_predictions: number;
+  /**
+   * Of `failed_predictions`, the rows a cascade withheld on purpose (error `abstained`): wrong in
+   * every score, but not failures of a model. Absent in metrics stored before cascades.
+   */
+  abstained_predictions?: number;
   /** Rows are true labels, columns predictions, both in `labels` order; see confusionMatrix. */
   confusion_matrix: { labels: string[]; matrix: number[][] };
   /** scikit-learn's classification_report(zero_division=0) with failures counted as wrong. */
@@ -155,6 +163,7 @@ export function evaluatePredictions(input: EvaluationInput): EvaluationMetrics {
   return {
     rows: rows.length,
     failed_predictions: rows.filter(failed).length,
+    abstained_predictions: rows.filter((row) => row.error === ABSTAINED_ERROR).length,
     unknown_predictions: yPred.filter((p) => p !== null && !known.has(p)).length,
     confusion_matrix: { labels: [...labels], matrix: confusionMatrix(yTrue, yPred, labels) },
     report: {

@@ -1,3 +1,4 @@
+import { ABSTAINED_ERROR } from '../evaluation/evaluate.js';
 import type { CascadeDefinition } from './cascade-definition.js';
 import { type StageAnswer, walkStages } from './cascade-stage.js';
 
@@ -38,7 +39,7 @@ export interface ComposedPrediction {
 }
 
 /** The error code of a row the cascade withheld (below `abstainBelow`): no answer, a person decides. */
-export const ABSTAINED = 'abstained';
+export const ABSTAINED = ABSTAINED_ERROR;
 
 /** A failed call's label is not trusted, whatever it said: the same reading a plan makes. */
 const answerOf = (row: StagePredictionRow): StageAnswer =>

@@ -48,6 +48,14 @@ describe('failureRate', () => {
     expect(failureRate(metrics(0.5, 40, 0.5, 3, 1))).toEqual({ failures: 4, rate: 0.1 });
     expect(failureRate(metrics(0, 0))).toEqual({ failures: 0, rate: null });
   });
+
+  it('leaves out the rows a cascade abstained on: they are withheld, not failed', () => {
+    // 3 failed rows, 2 of them abstentions, 1 unknown label: 2 failures in 40 rows.
+    expect(failureRate({ ...metrics(0.5, 40, 0.5, 3, 1), abstained_predictions: 2 })).toEqual({
+      failures: 2,
+      rate: 0.05,
+    });
+  });
 });
 
 describe('decidePromotion against the champion', () => {

@@ -42,10 +42,11 @@ export function metricValue(metrics: EvaluationMetrics, metric: RankingMetric): 
 /**
  * Predictions that are not an answer: calls that errored, answers that named no label
  * (`failed_predictions` counts both) and labels outside the task's (`unknown_predictions`), which
- * classify could not serve either.
+ * classify could not serve either. A cascade's abstentions are left out: withholding an unsure
+ * answer for a person is what it was set to do, and its scores already count them as wrong.
  */
 export function failureRate(metrics: EvaluationMetrics): { failures: number; rate: number | null } {
-  const failures = metrics.failed_predictions + metrics.unknown_predictions;
+  const failures = metrics.failed_predictions - (metrics.abstained_predictions ?? 0) + metrics.unknown_predictions;
   return { failures, rate: metrics.rows > 0 ? failures / metrics.rows : null };
 }
 
