@@ -45,6 +45,7 @@ import { modelVersionsRoutes } from './routes/model-versions/index.js';
 import type { ModelEndpointsService } from '../services/model-versions/model-endpoints-service.js';
 import { evaluationsRoutes } from './routes/evaluations/index.js';
 import { routingRoutes } from './routes/routing/index.js';
+import type { RoutingModeService } from '../services/routing/routing-mode-service.js';
 import { healthRoutes } from './routes/health/index.js';
 import { maintenanceRoutes } from './routes/maintenance/index.js';
 import { tasksRoutes } from './routes/tasks/index.js';
@@ -70,6 +71,7 @@ export interface AppServices {
   modelVersions: ModelVersionsService;
   modelEndpoints: ModelEndpointsService;
   routing: RoutingService;
+  routingMode: RoutingModeService;
   evaluations: EvaluationsService;
   leaderboard: LeaderboardService;
   classify: ClassifyService;
@@ -161,7 +163,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
     leaderboard: services.leaderboard,
     streams,
   });
-  await app.register(routingRoutes, { routing: services.routing });
+  await app.register(routingRoutes, { routing: services.routing, routingMode: services.routingMode });
   await app.register(classifyRoutes, {
     classify: services.classify,
     maxBatch: config.classify.maxBatch,

@@ -207,8 +207,11 @@ export const routingService = (deps: {
       }));
     },
 
-    /** Makes a model champion by hand; the numbers of its latest evaluation go into the audit. */
-    async promote(taskRef: string, modelId: string, reason: string, actor: string) {
+    /**
+     * Makes a model champion by hand; the numbers of its latest evaluation go into the audit, or
+     * the given ones (a routing mode change says what it set).
+     */
+    async promote(taskRef: string, modelId: string, reason: string, actor: string, given?: Record<string, unknown>) {
       const task = await deps.tasks.get(taskRef);
       const model = await modelOfTask(task.id, modelId, 'body.model_version_id');
       const [latest] = (await deps.evaluationsRepo.latestForModels([model.id])).filter(
@@ -224,9 +227,11 @@ export const routingService = (deps: {
                 from: current.championId,
                 to: model.id,
                 reason,
-                numbers: latest
-                  ? { evaluation_id: latest.id, [current.metric]: metricValue(latest.metrics!, current.metric) }
-                  : {},
+                numbers: given
+                  ? given
+                  : latest
+                    ? { evaluation_id: latest.id, [current.metric]: metricValue(latest.metrics!, current.metric) }
+                    : {},
                 actor,
               },
             },
