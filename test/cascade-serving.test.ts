@@ -191,6 +191,39 @@ describe('cascade serving', () => {
     expect(unsure.escalated.map((e: { stage: number }) => e.stage)).toEqual([0, 1]);
     expect(sure).toMatchObject({ label: 'other', abstained: false, stage: { index: 1 } });
     expect(await loggedPrediction(unsure.prediction_id)).toMatchObject({ label: null, abstained: true, stage: null });
+    await loggedPrediction(sure.prediction_id);
+
+    // The abstention waits in the task's review queue, and in the prediction log filtered by abstained.
+    const queue = async () =>
+      (await h.http().get(`/v1/tasks/${task}/review-queue?limit=50`).set('authorization', auth).expect(200)).body;
+    const queued = await queue();
+    expect(queued.data.map((item: { id: string }) => item.id)).toContain(unsure.prediction_id);
+    expect(queued.data.map((item: { id: string }) => item.id)).not.toContain(sure.prediction_id);
+    expect(queued.data.find((item: { id: string }) => item.id === unsure.prediction_id)).toMatchObject({
+      label: null,
+      abstained: true,
+      stage: null,
+      model_version_id: big,
+      cascade_model_version_id: unsure.cascade_model_version_id,
+      escalated: [{ stage: 0 }, { stage: 1 }],
+      feedback: null,
+    });
+    const listed = await h
+      .http()
+      .get(`/v1/tasks/${task}/predictions?abstained=true&limit=100`)
+      .set('authorization', auth)
+      .expect(200);
+    expect(listed.body.data.every((item: { abstained: boolean }) => item.abstained)).toBe(true);
+    const shown = await h.http().get(`/v1/predictions/${sure.prediction_id}`).set('authorization', auth).expect(200);
+    expect(shown.body).toMatchObject({ stage: 1, abstained: false, escalated: [{ stage: 0, confidence: 0.5 }] });
+
+    await h
+      .http()
+      .post(`/v1/predictions/${unsure.prediction_id}/feedback`)
+      .set('authorization', auth)
+      .send({ label: 'other' })
+      .expect(200);
+    expect((await queue()).data.map((item: { id: string }) => item.id)).not.toContain(unsure.prediction_id);
   });
 
   it('refuses inconsistent routing modes with the field at fault', async () => {
