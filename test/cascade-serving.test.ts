@@ -14,6 +14,7 @@ let h: Harness;
 let cheap: string;
 let big: string;
 let local: string;
+let version: string;
 const auth = bearer(ADMIN_KEY);
 const task = 'cascaded';
 
@@ -74,7 +75,7 @@ beforeAll(async () => {
     OPENAI_BASE_URL: fake.url,
     PREDICTION_LOG_FLUSH_MS: '20',
   });
-  const version = await splitDataset(h, task, 40);
+  version = await splitDataset(h, task, 40);
   cheap = await registerModel(h, task, { kind: 'prompt', provider: 'openai', model: 'gpt-4o-mini', name: 'cheap' });
   big = await registerModel(h, task, { kind: 'prompt', provider: 'openai', model: 'gpt-4o', name: 'big' });
   local = await registerModel(h, task, {
@@ -309,6 +310,63 @@ describe('cascade serving', () => {
     } finally {
       await second.stop();
     }
+  });
+});
+
+describe('cascade guards', () => {
+  it('refuses registering a cascade directly, training one further and an endpoint for one', async () => {
+    const registered = await h
+      .http()
+      .post(`/v1/tasks/${task}/model-versions`)
+      .set('authorization', auth)
+      .send({ kind: 'cascade', provider: 'openai', model: 'gpt-4o-mini' });
+    expect(registered.status).toBe(400);
+    expect(registered.body.errors[0].field).toBe('body.kind');
+
+    const cascadeId = (await cascade(0.6).expect(200)).body.champion_id as string;
+    const trained = await h
+      .http()
+      .post(`/v1/tasks/${task}/fine-tunes`)
+      .set('authorization', auth)
+      .send({ dataset_version_id: version, provider: 'local', parent_model_version_id: cascadeId });
+    expect(trained.status, JSON.stringify(trained.body)).toBe(400);
+    expect(trained.body.errors).toEqual([
+      { field: 'body.parent_model_version_id', message: expect.stringContaining('is a cascade') },
+    ]);
+    const endpoint = await h
+      .http()
+      .post(`/v1/model-versions/${cascadeId}/endpoint`)
+      .set('authorization', auth)
+      .send({ hardware: 'x' });
+    expect(endpoint.status).toBe(400);
+    expect(endpoint.body.errors).toEqual([
+      { field: 'path.model_version', message: expect.stringContaining('is a cascade') },
+    ]);
+  });
+
+  it('retires every cascade holding a model retired, in the same change, and serves the fallback', async () => {
+    const spare = await registerModel(h, task, { kind: 'prompt', provider: 'openai', model: 'gpt-4o', name: 'spare' });
+    const set = await patch({
+      mode: 'cascade',
+      cascade: [{ model_version_id: cheap, min_confidence: 0.9 }, { model_version_id: spare }],
+    }).expect(200);
+    const cascadeId = set.body.champion_id as string;
+    await h
+      .http()
+      .post(`/v1/model-versions/${spare}/retire`)
+      .set('authorization', auth)
+      .send({ reason: 'replaced' })
+      .expect(200);
+    const shown = await h.http().get(`/v1/model-versions/${cascadeId}`).set('authorization', auth).expect(200);
+    expect(shown.body.status).toBe('retired');
+    const routing = await h.http().get(`/v1/tasks/${task}/routing`).set('authorization', auth).expect(200);
+    expect(routing.body).toMatchObject({ champion_id: null, mode: 'champion', cascade: null });
+    await expect
+      .poll(async () => (await classify(h, task, { input: 'c=0.99 after retire' })).body.results?.[0]?.served_by, {
+        timeout: 10_000,
+        interval: 20,
+      })
+      .toBe('fallback');
   });
 });
 

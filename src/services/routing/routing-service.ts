@@ -44,7 +44,7 @@ export const routingService = (deps: {
   db: Database;
   routingRepo: Pick<RoutingRepository, 'lock' | 'update' | 'addEvent' | 'get' | 'lastPromotion' | 'history'>;
   evaluationsRepo: Pick<EvaluationsRepository, 'rows' | 'latestForModels' | 'completedOn'>;
-  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'update'>;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'update' | 'cascadesWith'>;
   tasks: Pick<TasksService, 'get'>;
   notices: Pick<ChangeNotices, 'publish'>;
   /** Stops the dedicated endpoints of a model that leaves service (retired, rolled back from). */
@@ -276,17 +276,26 @@ export const routingService = (deps: {
       const model = await deps.modelVersionsRepo.findById(modelId);
       if (!model || model.status === 'retired') return model;
       await change(model.taskId, async (current, tx) => {
-        await deps.modelVersionsRepo.update(
-          model.id,
-          { status: 'retired', retiredAt: new Date(), retiredReason: reason },
-          tx,
-        );
+        // A cascade cannot serve without each of its stages: it goes with the model, in this transaction.
+        const cascades = await deps.modelVersionsRepo.cascadesWith(model.id, tx);
+        const leaving = new Set([model.id, ...cascades.map((cascade) => cascade.id)]);
+        for (const id of leaving) {
+          const why = id === model.id ? reason : `a stage of this cascade was retired: ${reason}`;
+          await deps.modelVersionsRepo.update(id, { status: 'retired', retiredAt: new Date(), retiredReason: why }, tx);
+        }
         return {
           changes: {
-            ...(current.championId === model.id ? { championId: null } : {}),
-            ...(current.fallbackId === model.id ? { fallbackId: null } : {}),
+            ...(current.championId && leaving.has(current.championId) ? { championId: null } : {}),
+            ...(current.fallbackId && leaving.has(current.fallbackId) ? { fallbackId: null } : {}),
           },
-          event: { action: 'retire', from: model.id, to: null, reason, actor },
+          event: {
+            action: 'retire',
+            from: model.id,
+            to: null,
+            reason,
+            actor,
+            ...(cascades.length > 0 ? { numbers: { cascades_retired: cascades.map((cascade) => cascade.id) } } : {}),
+          },
         };
       });
       await stopEndpointsOf(model.id, `retired: ${reason}`);
