@@ -268,7 +268,14 @@ describe('cascade serving', () => {
       from_model_id: big,
       to_model_id: cascadeId,
       reason: 'routing set to a cascade',
-      numbers: { mode: 'cascade', stages: 2 },
+      numbers: {
+        mode: 'cascade',
+        stages: [
+          { model_version_id: cheap, min_confidence: 0.75 },
+          { model_version_id: big, min_confidence: null },
+        ],
+        abstain_below: null,
+      },
     });
 
     const rolled = await h

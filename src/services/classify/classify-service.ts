@@ -191,7 +191,9 @@ export function classifyService(deps: {
     } else championError = 'no_champion';
     let fallbackError: string | null = null;
     if (!answer) {
-      if (route.fallback && route.fallback.id !== route.champion?.id) {
+      // The fallback is not asked again when it is the model that just failed (champion or last stage).
+      const failedLast = route.cascade ? route.cascade.stages[route.cascade.stages.length - 1]!.model : route.champion;
+      if (route.fallback && route.fallback.id !== failedLast?.id) {
         const turn = await attempt(route, route.fallback, text);
         [answer, fallbackError] = [turn.answer, turn.error];
         if (answer) [model, servedBy] = [route.fallback, 'fallback'];

@@ -96,7 +96,11 @@ export function routingModeService(deps: {
       if (cascade) {
         routing = await deps.routing.promote(task.id, cascade.id, 'routing set to a cascade', actor, {
           mode: 'cascade',
-          stages: cascade.cascade!.stages.length,
+          stages: cascade.cascade!.stages.map((stage) => ({
+            model_version_id: stage.modelVersionId,
+            min_confidence: stage.minConfidence,
+          })),
+          abstain_below: cascade.cascade!.abstainBelow,
         });
       } else if (mode === 'champion') {
         const current = await withMode(routing);
