@@ -63,6 +63,7 @@ beforeAll(async () => {
   fake.script((input) => {
     const text = input.userText;
     if (input.model === 'gpt-4o-mini') {
+      if (text.includes('garbled')) return 'no idea';
       const c = number(text, 'c');
       return { answer: 'instructional', distribution: { instructional: c, other: 1 - c } };
     }
@@ -156,6 +157,19 @@ describe('cascade serving', () => {
     expect(chatCalls('gpt-4o', marker)).toBe(2);
     const metrics = await h.http().get('/metrics').set('authorization', auth);
     expect(metrics.text).toMatch(/tuneline_cascade_escalations_total\{[^}]*task="cascaded"[^}]*stage="0"[^}]*\} [1-9]/);
+  });
+
+  it('passes an input on when an earlier stage answers no label, whatever its confidence', async () => {
+    await cascade(0.1).expect(200);
+    const result = (await classify(h, task, { input: 'garbled d=0.9' }).expect(200)).body.results[0];
+    expect(result).toMatchObject({
+      label: 'other',
+      served_by: 'champion',
+      model_version_id: big,
+      stage: { index: 1, model_version_id: big },
+      escalated: [{ stage: 0, model_version_id: cheap, confidence: null }],
+    });
+    expect((await loggedPrediction(result.prediction_id)).escalated).toEqual([{ stage: 0, confidence: null }]);
   });
 
   it('leaves an input to the fallback when the last stage fails, listing every stage as escalated', async () => {
