@@ -391,6 +391,36 @@ describe('cascade guards', () => {
   });
 });
 
+describe('cascade retirement by the provider', () => {
+  it('retires the cascade with a stage model its provider no longer has (model_not_found)', async () => {
+    const doomed = await registerModel(h, task, {
+      kind: 'prompt',
+      provider: 'openai',
+      model: 'gpt-4.1-nano',
+      name: 'doomed',
+    });
+    const set = await patch({
+      mode: 'cascade',
+      cascade: [{ model_version_id: cheap, min_confidence: 0.9 }, { model_version_id: doomed }],
+    }).expect(200);
+    const cascadeId = set.body.champion_id as string;
+    fake.configure({ models: { retired: ['gpt-4.1-nano'] } });
+    const result = (await classify(h, task, { input: 'c=0.2 gone' }).expect(200)).body.results[0];
+    expect(result).toMatchObject({ served_by: 'fallback', fallback_reason: 'model_not_found' });
+    await expect
+      .poll(
+        async () => (await h.http().get(`/v1/model-versions/${cascadeId}`).set('authorization', auth)).body.status,
+        {
+          timeout: 5_000,
+        },
+      )
+      .toBe('retired');
+    expect((await h.http().get(`/v1/model-versions/${doomed}`).set('authorization', auth)).body.status).toBe('retired');
+    const routing = await h.http().get(`/v1/tasks/${task}/routing`).set('authorization', auth).expect(200);
+    expect(routing.body).toMatchObject({ champion_id: null, mode: 'champion' });
+  });
+});
+
 /** Another API instance on the same database, Redis and queue prefix, listening on its own port. */
 async function secondInstance(): Promise<{
   app: FastifyInstance;
