@@ -47,6 +47,7 @@ import type { ModelEndpointsService } from '../services/model-versions/model-end
 import { evaluationsRoutes } from './routes/evaluations/index.js';
 import { routingRoutes } from './routes/routing/index.js';
 import { cascadePlansRoutes } from './routes/cascade-plans/index.js';
+import type { RoutingModeService } from '../services/routing/routing-mode-service.js';
 import { healthRoutes } from './routes/health/index.js';
 import { maintenanceRoutes } from './routes/maintenance/index.js';
 import { tasksRoutes } from './routes/tasks/index.js';
@@ -73,6 +74,7 @@ export interface AppServices {
   modelEndpoints: ModelEndpointsService;
   routing: RoutingService;
   cascadePlans: CascadePlansService;
+  routingMode: RoutingModeService;
   evaluations: EvaluationsService;
   leaderboard: LeaderboardService;
   classify: ClassifyService;
@@ -164,7 +166,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
     leaderboard: services.leaderboard,
     streams,
   });
-  await app.register(routingRoutes, { routing: services.routing });
+  await app.register(routingRoutes, { routing: services.routing, routingMode: services.routingMode });
   await app.register(cascadePlansRoutes, { cascadePlans: services.cascadePlans });
   await app.register(classifyRoutes, {
     classify: services.classify,

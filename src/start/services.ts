@@ -34,6 +34,7 @@ import { tasksService } from '../services/tasks-service.js';
 import { datasetRowsRepository } from '../db/repositories/dataset-rows-repository.js';
 import { datasetVersionsRepository } from '../db/repositories/dataset-versions-repository.js';
 import { datasetsRepository } from '../db/repositories/datasets-repository.js';
+import { routingModeService } from '../services/routing/routing-mode-service.js';
 import { reviewQueueService } from '../services/datasets/review-queue-service.js';
 import { datasetExportService } from '../services/datasets/dataset-export.js';
 import { datasetsService } from '../services/datasets/datasets-service.js';
@@ -151,6 +152,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
     shutDown,
   });
   const cascades = cascadeVersions({ db, modelVersionsRepo });
+  const routingMode = routingModeService({ routing, cascades, modelVersionsRepo, routingRepo, tasks });
   const classifiers = modelClassifiers(providers, modelVersionsRepo);
   const shutdowns = modelShutdowns(providers);
   const predictionLogWriter = predictionLog({
@@ -248,6 +250,7 @@ export function createServices({ config, db, pool, redis, queues, logger, metric
   const stageCounts = cascadeStageCountsRepository(db);
   return {
     cascades,
+    routingMode,
     costProjections: costProjectionsService({
       modelVersionsRepo,
       measures: callMeasures,

@@ -736,7 +736,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change the promotion policy, the on_shutdown retrain, the classify budget, input logging or the fallback model */
+        /** Change the promotion policy, the on_shutdown retrain, the classify budget, input logging, the fallback model or the routing mode (a cascade) */
         patch: operations["updateRouting"];
         trace?: never;
     };
@@ -992,6 +992,26 @@ export interface paths {
         };
         /** The task’s prediction log, newest first */
         get: operations["listPredictions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tasks/{task}/review-queue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Predictions a cascade abstained on and nobody has labelled yet, newest first
+         * @description Feedback on a prediction (POST /v1/predictions/{id}/feedback) takes it out of the queue.
+         */
+        get: operations["listReviewQueue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -7133,6 +7153,19 @@ export interface operations {
                             /** @description Whether the prediction log keeps input texts (hashes are always kept) */
                             log_inputs: boolean;
                         };
+                        /**
+                         * @description cascade: the champion is a cascade (champion_id is its model version)
+                         * @enum {unknown}
+                         */
+                        mode: "champion" | "cascade";
+                        cascade: {
+                            stages: {
+                                /** Format: uuid */
+                                model_version_id: string;
+                                min_confidence: number | null;
+                            }[];
+                            abstain_below: number | null;
+                        } | null;
                         /** Format: date-time */
                         updated_at: string;
                     };
@@ -7219,6 +7252,18 @@ export interface operations {
                         /** @description How many days before the champion’s model shuts down its retrain starts */
                         days_before: number;
                     } | null;
+                    /**
+                     * @description cascade: serve the stages in `cascade` (it becomes the champion, audited as a promotion); champion: back to the single champion it replaced
+                     * @enum {unknown}
+                     */
+                    mode?: "champion" | "cascade";
+                    /** @description With mode cascade: the stages in order, the cheapest first */
+                    cascade?: {
+                        /** Format: uuid */
+                        model_version_id: string;
+                        min_confidence?: number | null;
+                    }[];
+                    abstain_below?: number | null;
                 };
             };
         };
@@ -7259,6 +7304,19 @@ export interface operations {
                             /** @description Whether the prediction log keeps input texts (hashes are always kept) */
                             log_inputs: boolean;
                         };
+                        /**
+                         * @description cascade: the champion is a cascade (champion_id is its model version)
+                         * @enum {unknown}
+                         */
+                        mode: "champion" | "cascade";
+                        cascade: {
+                            stages: {
+                                /** Format: uuid */
+                                model_version_id: string;
+                                min_confidence: number | null;
+                            }[];
+                            abstain_below: number | null;
+                        } | null;
                         /** Format: date-time */
                         updated_at: string;
                     };
@@ -7376,6 +7434,19 @@ export interface operations {
                             /** @description Whether the prediction log keeps input texts (hashes are always kept) */
                             log_inputs: boolean;
                         };
+                        /**
+                         * @description cascade: the champion is a cascade (champion_id is its model version)
+                         * @enum {unknown}
+                         */
+                        mode: "champion" | "cascade";
+                        cascade: {
+                            stages: {
+                                /** Format: uuid */
+                                model_version_id: string;
+                                min_confidence: number | null;
+                            }[];
+                            abstain_below: number | null;
+                        } | null;
                         /** Format: date-time */
                         updated_at: string;
                     };
@@ -7490,6 +7561,19 @@ export interface operations {
                             /** @description Whether the prediction log keeps input texts (hashes are always kept) */
                             log_inputs: boolean;
                         };
+                        /**
+                         * @description cascade: the champion is a cascade (champion_id is its model version)
+                         * @enum {unknown}
+                         */
+                        mode: "champion" | "cascade";
+                        cascade: {
+                            stages: {
+                                /** Format: uuid */
+                                model_version_id: string;
+                                min_confidence: number | null;
+                            }[];
+                            abstain_below: number | null;
+                        } | null;
                         /** Format: date-time */
                         updated_at: string;
                     };
@@ -8632,7 +8716,7 @@ export interface operations {
                              * @description For feedback: POST /v1/predictions/{id}/feedback
                              */
                             prediction_id: string;
-                            label: string;
+                            label: string | null;
                             confidence: number | null;
                             /** @description Probability per label */
                             probabilities: {
@@ -8644,6 +8728,23 @@ export interface operations {
                             served_by: "champion" | "fallback";
                             fallback_reason: string | null;
                             latency_ms: number;
+                            stage: {
+                                /** @description Position of the stage in the cascade, from 0 */
+                                index: number;
+                                /** Format: uuid */
+                                model_version_id: string;
+                                confidence: number | null;
+                            } | null;
+                            /** @description Cascade stages that passed the input on, in order, with the confidence that fell short (null: failed) */
+                            escalated: {
+                                stage: number;
+                                /** Format: uuid */
+                                model_version_id: string;
+                                confidence: number | null;
+                            }[];
+                            /** @description The cascade’s last stage was below its abstain threshold: label is null and the prediction enters the review queue */
+                            abstained: boolean;
+                            cascade_model_version_id: string | null;
                         }[];
                     };
                 };
@@ -9684,6 +9785,15 @@ export interface operations {
                         error: string | null;
                         /** Format: date-time */
                         created_at: string;
+                        cascade_model_version_id: string | null;
+                        stage: number | null;
+                        /** @description Cascade stages that passed it on, with the confidence that fell short (null: failed) */
+                        escalated: {
+                            stage: number;
+                            confidence: number | null;
+                        }[];
+                        /** @description The cascade withheld the label (it is in the review queue until feedback) */
+                        abstained: boolean;
                         feedback: {
                             label: string;
                             comment: string | null;
@@ -9793,6 +9903,15 @@ export interface operations {
                         error: string | null;
                         /** Format: date-time */
                         created_at: string;
+                        cascade_model_version_id: string | null;
+                        stage: number | null;
+                        /** @description Cascade stages that passed it on, with the confidence that fell short (null: failed) */
+                        escalated: {
+                            stage: number;
+                            confidence: number | null;
+                        }[];
+                        /** @description The cascade withheld the label (it is in the review queue until feedback) */
+                        abstained: boolean;
                         feedback: {
                             label: string;
                             comment: string | null;
@@ -9862,6 +9981,8 @@ export interface operations {
                 cursor?: string;
                 served_by?: "champion" | "fallback" | "failed";
                 has_feedback?: boolean;
+                /** @description true: only predictions a cascade abstained on */
+                abstained?: boolean;
                 since?: string;
                 until?: string;
             };
@@ -9901,6 +10022,131 @@ export interface operations {
                             error: string | null;
                             /** Format: date-time */
                             created_at: string;
+                            cascade_model_version_id: string | null;
+                            stage: number | null;
+                            /** @description Cascade stages that passed it on, with the confidence that fell short (null: failed) */
+                            escalated: {
+                                stage: number;
+                                confidence: number | null;
+                            }[];
+                            /** @description The cascade withheld the label (it is in the review queue until feedback) */
+                            abstained: boolean;
+                            feedback: {
+                                label: string;
+                                comment: string | null;
+                                /** @description The API key that gave it */
+                                actor: string;
+                                /** Format: date-time */
+                                created_at: string;
+                                /** Format: date-time */
+                                updated_at: string;
+                            } | null;
+                        }[];
+                        /** @description Pass as `cursor` to get the next page; null on the last page */
+                        next_cursor: string | null;
+                    };
+                };
+            };
+            /** @description Invalid request: see `errors` for each offending field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Missing, unknown, revoked or expired API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The API key lacks the required scope (or is limited to tasks, and the route is not about one) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such resource */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unexpected error; logged with the request id */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listReviewQueue: {
+        parameters: {
+            query?: {
+                /** @description Page size */
+                limit?: number;
+                /** @description `next_cursor` from the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                task: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        data: {
+                            /** Format: uuid */
+                            id: string;
+                            /** Format: uuid */
+                            task_id: string;
+                            model_version_id: string | null;
+                            served_by: ("champion" | "fallback") | null;
+                            /** @description SHA-256 of the input (the dataset example id of the same text) */
+                            input_hash: string;
+                            input: string | null;
+                            label: string | null;
+                            confidence: number | null;
+                            probabilities: {
+                                [key: string]: number;
+                            } | null;
+                            latency_ms: number;
+                            fallback_reason: string | null;
+                            error_code: string | null;
+                            error: string | null;
+                            /** Format: date-time */
+                            created_at: string;
+                            cascade_model_version_id: string | null;
+                            stage: number | null;
+                            /** @description Cascade stages that passed it on, with the confidence that fell short (null: failed) */
+                            escalated: {
+                                stage: number;
+                                confidence: number | null;
+                            }[];
+                            /** @description The cascade withheld the label (it is in the review queue until feedback) */
+                            abstained: boolean;
                             feedback: {
                                 label: string;
                                 comment: string | null;

@@ -13,12 +13,15 @@ export type PredictionLogRow = ReturnType<typeof toPredictionLogRow>;
 // One statement per batch: the rows travel as one JSON parameter and are spread by Postgres.
 const INSERT = `
 INSERT INTO predictions (id, task_id, model_version_id, served_by, input_hash, input_text, label, confidence,
-  probabilities, latency_ms, fallback_reason, error_code, error, api_key_id, created_at)
+  probabilities, latency_ms, fallback_reason, error_code, error, api_key_id, created_at, cascade_id, stage,
+  escalated, abstained)
 SELECT id, task_id, model_version_id, served_by, input_hash, input_text, label, confidence,
-  probabilities, latency_ms, fallback_reason, error_code, error, api_key_id, created_at
+  probabilities, latency_ms, fallback_reason, error_code, error, api_key_id, created_at, cascade_id, stage,
+  escalated, coalesce(abstained, false)
 FROM jsonb_to_recordset($1::jsonb) AS r(id uuid, task_id uuid, model_version_id uuid, served_by text,
   input_hash text, input_text text, label text, confidence real, probabilities jsonb, latency_ms real,
-  fallback_reason text, error_code text, error text, api_key_id text, created_at timestamptz)
+  fallback_reason text, error_code text, error text, api_key_id text, created_at timestamptz, cascade_id uuid,
+  stage smallint, escalated jsonb, abstained boolean)
 ON CONFLICT (id) DO NOTHING`;
 
 export const toPredictionLogRow = (entry: PredictionLogEntry) => ({
@@ -37,6 +40,11 @@ export const toPredictionLogRow = (entry: PredictionLogEntry) => ({
   error: entry.error ?? null,
   api_key_id: entry.apiKeyId ?? null,
   created_at: entry.createdAt.toISOString(),
+  // Served by a cascade; absent from lines spilled before cascades existed, which replay as single-model rows.
+  cascade_id: entry.cascadeId ?? null,
+  stage: entry.stage ?? null,
+  escalated: entry.escalated ?? null,
+  abstained: entry.abstained ?? false,
 });
 
 /**

@@ -11,6 +11,8 @@ import {
 export interface PredictionFilter {
   servedBy?: ServedBy | 'failed';
   hasFeedback?: boolean;
+  /** A cascade withheld the label (the review queue). */
+  abstained?: boolean;
   since?: Date;
   until?: Date;
 }
@@ -84,6 +86,7 @@ export const predictionsRepository = (db: Executor) => ({
           eq(predictions.taskId, taskId),
           servedBy,
           feedback,
+          filter.abstained === undefined ? undefined : eq(predictions.abstained, filter.abstained),
           filter.since ? gte(predictions.createdAt, filter.since) : undefined,
           filter.until ? lt(predictions.createdAt, filter.until) : undefined,
           page.after ? lt(predictions.id, page.after) : undefined,

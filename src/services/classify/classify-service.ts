@@ -3,16 +3,30 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ServedBy } from '../../db/schema/predictions.js';
 import { exampleIdOf } from '../../domain/datasets/rows.js';
 import { newId } from '../../domain/ids.js';
+import { acceptsAnswer, walkStages, type Escalation, type StageAnswer } from '../../domain/routing/cascade-stage.js';
 import { errors } from '../../errors.js';
 import { ProviderError, type ClassifyOutcome } from '../../providers/provider.js';
 import { MODEL_GONE_REASON } from '../model-versions/model-shutdowns.js';
 import type { PredictionLog } from '../predictions/prediction-log.js';
 import { isOpenCircuit, type ModelBreakers } from './model-breakers.js';
-import type { Route, RoutingTable, ServingModel } from './routing-table.js';
+import type { Route, RoutingTable, ServingCascade, ServingModel } from './routing-table.js';
+
+export interface StageOutcome {
+  index: number;
+  model_version_id: string;
+  confidence: number | null;
+}
+
+export interface EscalatedStage {
+  stage: number;
+  model_version_id: string;
+  confidence: number | null;
+}
 
 export interface Prediction {
   prediction_id: string;
-  label: string;
+  /** Null only when a cascade abstained. */
+  label: string | null;
   confidence: number | null;
   probabilities: Record<string, number>;
   model_version_id: string;
@@ -20,6 +34,13 @@ export interface Prediction {
   /** Why the champion did not answer, when the fallback did. */
   fallback_reason: string | null;
   latency_ms: number;
+  /** Served by a cascade: the stage that answered (null: abstained, or the fallback answered). */
+  stage: StageOutcome | null;
+  /** The cascade stages passed over, in order, with the confidence that fell short (null: failed). */
+  escalated: EscalatedStage[];
+  /** The cascade's last stage was below its abstain threshold: no label, a person decides. */
+  abstained: boolean;
+  cascade_model_version_id: string | null;
 }
 
 interface Failure {
@@ -73,6 +94,13 @@ export function classifyService(deps: {
     registers,
   });
 
+  const escalations = new Counter({
+    name: 'tuneline_cascade_escalations_total',
+    help: 'Inputs a cascade stage passed on to the next stage (or, from the last, to the fallback), by task and stage',
+    labelNames: ['task', 'stage'] as const,
+    registers,
+  });
+
   const ask = async (route: Route, model: ServingModel, text: string): Promise<ClassifyOutcome> => {
     // Prepared per model: the champion may have been trained on cleaned texts and the fallback not.
     const input = model.prepare ? model.prepare(text) : text;
@@ -84,33 +112,102 @@ export function classifyService(deps: {
     return answer;
   };
 
+  /** One model's answer, or why it gave none (and a gone model leaves routing). */
+  const attempt = async (
+    route: Route,
+    candidate: ServingModel,
+    text: string,
+  ): Promise<{ answer: ClassifyOutcome; error: null } | { answer: null; error: string }> => {
+    try {
+      return { answer: await ask(route, candidate, text), error: null };
+    } catch (error) {
+      if (error instanceof ProviderError && error.modelGone)
+        deps.table.retire(candidate, MODEL_GONE_REASON, 'model_not_found');
+      return { answer: null, error: reasonOf(error) };
+    }
+  };
+
+  /**
+   * Walks a cascade for one input, calling each stage only once the one before it passed the input
+   * on: in a batch, only the inputs a stage was unsure of reach the next. A failed or unparseable
+   * stage passes it on too (confidence null); a failed last stage leaves it to the fallback, with
+   * every stage listed as escalated so monitoring counts each as reached.
+   */
+  const walkCascade = async (route: Route, cascade: ServingCascade, text: string) => {
+    const answers: StageAnswer[] = [];
+    const outcomes: (ClassifyOutcome | null)[] = [];
+    const last = cascade.stages.length - 1;
+    let lastError: string | null = null;
+    for (const [i, stage] of cascade.stages.entries()) {
+      const { answer, error } = await attempt(route, stage.model, text);
+      outcomes.push(answer);
+      answers.push(answer ? { label: answer.label, confidence: answer.confidence } : { label: null, confidence: null });
+      if (i === last) lastError = error;
+      else if (acceptsAnswer(stage.minConfidence!, answers[i]!)) break;
+    }
+    const choice = walkStages(
+      cascade.stages.map((stage) => ({ minConfidence: stage.minConfidence })),
+      answers,
+      cascade.abstainBelow,
+    );
+    const failed = !choice.abstained && choice.label === null;
+    const escalated: Escalation[] = failed
+      ? [...choice.escalated, { stage: last, confidence: null }]
+      : choice.escalated;
+    for (const passed of escalated) escalations.inc({ task: route.slug, stage: String(passed.stage) });
+    // The stage whose answer is served, or, when the cascade abstained, the last stage that withheld it.
+    const answering = choice.abstained ? last : failed ? null : choice.stage!;
+    return {
+      answering,
+      model: answering === null ? null : cascade.stages[answering]!.model,
+      outcome: answering === null ? null : outcomes[answering]!,
+      abstained: choice.abstained,
+      escalated,
+      error: lastError,
+      outcomes: escalated.map((passed) => ({
+        stage: passed.stage,
+        model_version_id: cascade.stages[passed.stage]!.model.id,
+        confidence: passed.confidence,
+      })),
+    };
+  };
+
   const classifyOne = async (route: Route, text: string, apiKeyId: string): Promise<Prediction | Failure> => {
     const started = performance.now();
     const id = newId();
-    let answer: ClassifyOutcome | undefined;
-    let model: ServingModel | undefined;
+    let answer: ClassifyOutcome | null = null;
+    let model: ServingModel | null = null;
     let servedBy: ServedBy | undefined;
-    /** One model's turn: its answer, or why it gave none (and a gone model leaves routing). */
-    const turn = async (candidate: ServingModel, role: ServedBy): Promise<string | null> => {
-      try {
-        answer = await ask(route, candidate, text);
-        [model, servedBy] = [candidate, role];
-        return null;
-      } catch (error) {
-        if (error instanceof ProviderError && error.modelGone)
-          deps.table.retire(candidate, MODEL_GONE_REASON, 'model_not_found');
-        return reasonOf(error);
-      }
-    };
-    const championError = route.champion ? await turn(route.champion, 'champion') : 'no_champion';
+    let championError: string | null;
+    let walked: Awaited<ReturnType<typeof walkCascade>> | null = null;
+    if (route.cascade) {
+      walked = await walkCascade(route, route.cascade, text);
+      [answer, model, championError] = [walked.outcome, walked.model, walked.error];
+      if (answer) servedBy = 'champion';
+    } else if (route.champion) {
+      const turn = await attempt(route, route.champion, text);
+      [answer, championError] = [turn.answer, turn.error];
+      if (answer) [model, servedBy] = [route.champion, 'champion'];
+    } else championError = 'no_champion';
     let fallbackError: string | null = null;
     if (!answer) {
-      fallbackError =
-        route.fallback && route.fallback.id !== route.champion?.id
-          ? await turn(route.fallback, 'fallback')
-          : 'no_fallback';
+      // The fallback is not asked again when it is the model that just failed (champion or last stage).
+      const failedLast = route.cascade ? route.cascade.stages[route.cascade.stages.length - 1]!.model : route.champion;
+      if (route.fallback && route.fallback.id !== failedLast?.id) {
+        const turn = await attempt(route, route.fallback, text);
+        [answer, fallbackError] = [turn.answer, turn.error];
+        if (answer) [model, servedBy] = [route.fallback, 'fallback'];
+      } else fallbackError = 'no_fallback';
     }
     const latencyMs = Math.round((performance.now() - started) * 1000) / 1000;
+    const cascadeColumns = walked
+      ? {
+          cascadeId: route.cascade!.id,
+          stage: servedBy === 'champion' && !walked.abstained ? walked.answering : null,
+          escalated: walked.escalated,
+          abstained: walked.abstained,
+        }
+      : {};
     const record = {
       id,
       taskId: route.taskId,
@@ -119,6 +216,7 @@ export function classifyService(deps: {
       latencyMs,
       apiKeyId,
       createdAt: new Date(),
+      ...cascadeColumns,
     };
     if (!answer || !model || !servedBy) {
       served.inc({ task: route.slug, outcome: 'failed' });
@@ -133,7 +231,8 @@ export function classifyService(deps: {
     served.inc({ task: route.slug, outcome: servedBy });
     if (fallbackReason) fallbacks.inc({ task: route.slug, reason: fallbackReason });
     duration.observe({ task: route.slug, served_by: servedBy }, latencyMs / 1000);
-    const label = answer.label!;
+    const abstained = servedBy === 'champion' && Boolean(walked?.abstained);
+    const label = abstained ? null : answer.label!;
     await deps.log.record({
       ...record,
       modelVersionId: model.id,
@@ -143,6 +242,10 @@ export function classifyService(deps: {
       probabilities: answer.probabilities,
       fallbackReason,
     });
+    const stage =
+      walked && servedBy === 'champion' && !abstained
+        ? { index: walked.answering!, model_version_id: model.id, confidence: answer.confidence }
+        : null;
     return {
       prediction_id: id,
       label,
@@ -152,6 +255,10 @@ export function classifyService(deps: {
       served_by: servedBy,
       fallback_reason: fallbackReason,
       latency_ms: latencyMs,
+      stage,
+      escalated: walked?.outcomes ?? [],
+      abstained,
+      cascade_model_version_id: route.cascade?.id ?? null,
     };
   };
 
@@ -162,14 +269,15 @@ export function classifyService(deps: {
   ): Promise<{ results: Prediction[] }> => {
     const route = await deps.table.get(taskRef);
     if (route.archived) throw errors.archived('task', taskRef);
-    if (!route.champion && !route.fallback) {
+    if (!route.champion && !route.cascade && !route.fallback) {
       throw errors.noModelRouted(route.slug);
     }
     const outcomes = await Promise.all(inputs.map((text) => classifyOne(route, text, caller.apiKeyId)));
     const failures = outcomes.flatMap((outcome, index) => ('label' in outcome ? [] : [{ index, ...outcome }]));
     if (failures.length > 0) {
+      const first = route.cascade ? route.cascade.stages[route.cascade.stages.length - 1]!.model : route.champion;
       const retryAfter = Math.max(
-        route.champion ? deps.breakers.retryAfterSeconds(route.champion.id) : 1,
+        first ? deps.breakers.retryAfterSeconds(first.id) : 1,
         route.fallback ? deps.breakers.retryAfterSeconds(route.fallback.id) : 1,
       );
       throw errors.noModelAvailable(

@@ -22,13 +22,23 @@ export interface ServingModel {
   prepare?: (text: string) => string;
 }
 
+/** A cascade champion, ready to serve: its stage models in order, each but the last with its threshold. */
+export interface ServingCascade {
+  id: string;
+  stages: { model: ServingModel; minConfidence: number | null }[];
+  abstainBelow: number | null;
+}
+
 /** Everything classify needs about a task, held in memory. */
 export interface Route {
   taskId: string;
   slug: string;
   archived: boolean;
   labels: string[];
+  /** A single champion; null when there is none or the champion is a cascade. */
   champion: ServingModel | null;
+  /** The champion when it is a cascade (routing mode cascade). */
+  cascade: ServingCascade | null;
   fallback: ServingModel | null;
   timeoutMs: number;
   logInputs: boolean;
@@ -118,16 +128,32 @@ export function routingTable(deps: {
       routing.championId ? deps.modelVersionsRepo.findById(routing.championId) : undefined,
       routing.fallbackId ? deps.modelVersionsRepo.findById(routing.fallbackId) : undefined,
     ]);
+    // A cascade calls no provider itself: its stages are the models that are asked (and checked).
+    const cascade = champion?.kind === 'cascade' && champion.status !== 'retired' ? champion.cascade : null;
+    const stageModels = cascade
+      ? await Promise.all(cascade.stages.map((stage) => deps.modelVersionsRepo.findById(stage.modelVersionId)))
+      : [];
     // Models served by a started dedicated endpoint are asked through it (the endpoint's name as the model).
     const endpointNames = await deps.endpoints.servingNames(
-      [champion, fallback].flatMap((model) => (model ? [model.id] : [])),
+      [cascade ? undefined : champion, fallback, ...stageModels].flatMap((model) => (model ? [model.id] : [])),
     );
+    const stages = stageModels.map((model) => serving(model, endpointNames));
+    // A stage that cannot serve (retired meanwhile) leaves the cascade unservable: the fallback answers.
+    const servingCascade: ServingCascade | null =
+      cascade && champion && stages.every((stage) => stage !== null)
+        ? {
+            id: champion.id,
+            stages: stages.map((model, i) => ({ model: model!, minConfidence: cascade.stages[i]!.minConfidence })),
+            abstainBelow: cascade.abstainBelow,
+          }
+        : null;
     const route: Route = {
       taskId: task.id,
       slug: task.slug,
       archived: task.archivedAt !== null,
       labels: task.labels.map((label) => label.name),
-      champion: serving(champion, endpointNames),
+      champion: cascade ? null : serving(champion, endpointNames),
+      cascade: servingCascade,
       fallback: serving(fallback, endpointNames),
       timeoutMs: routing.timeoutMs,
       logInputs: routing.logInputs,

@@ -136,6 +136,11 @@ export const fineTunesService = (deps: {
           { field: 'body.parent_model_version_id', message: 'no such model version of this task' },
         ]);
       }
+      if (parent?.kind === 'cascade') {
+        throw errors.validation('A cascade has no weights to train further.', [
+          { field: 'body.parent_model_version_id', message: 'is a cascade: continue training one of its stage models' },
+        ]);
+      }
       requireKnownProvider(deps.providers, input.provider);
       const trainer = deps.providers.capabilities(input.provider).training;
       if (!trainer)

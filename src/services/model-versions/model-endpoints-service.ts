@@ -185,6 +185,10 @@ export const modelEndpointsService = (deps: {
       throw errors.validation('A retired model version gets no dedicated endpoint.', [
         { field, message: 'is retired' },
       ]);
+    if (model.kind === 'cascade')
+      throw errors.validation('A cascade calls its stages; give a stage its own dedicated endpoint.', [
+        { field, message: 'is a cascade: start an endpoint for one of its stage models instead' },
+      ]);
     if (model.kind === 'local_trained' || !deps.providers.has(model.provider))
       throw errors.validation('Only a hosted model version can have a dedicated endpoint.', [
         { field, message: 'is not served by a hosted provider connection' },

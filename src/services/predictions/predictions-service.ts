@@ -65,6 +65,20 @@ export const predictionsService = (deps: {
     },
 
     /**
+     * Predictions a cascade abstained on that nobody has labelled yet, newest first: feedback on
+     * one (the true label) takes it out of the queue.
+     */
+    async reviewQueue(taskRef: string, page: { limit: number; cursor?: string }) {
+      const task = await deps.tasks.get(taskRef);
+      const found = await deps.predictionsRepo.list(
+        task.id,
+        { abstained: true, hasFeedback: false },
+        { limit: page.limit, after: afterCursor(page.cursor) },
+      );
+      return toPageBy(found, page.limit, (row) => row.prediction.id);
+    },
+
+    /**
      * A new version of `versionId` with the task's production feedback folded in (label source
      * `feedback`): ready for the next labeling, training and evaluation round.
      */

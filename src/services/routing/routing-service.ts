@@ -45,7 +45,7 @@ export const routingService = (deps: {
   db: Database;
   routingRepo: Pick<RoutingRepository, 'lock' | 'update' | 'addEvent' | 'get' | 'lastPromotion' | 'history'>;
   evaluationsRepo: Pick<EvaluationsRepository, 'rows' | 'latestForModels' | 'completedOn'>;
-  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'update'>;
+  modelVersionsRepo: Pick<ModelVersionsRepository, 'findById' | 'update' | 'cascadesWith'>;
   tasks: Pick<TasksService, 'get'>;
   notices: Pick<ChangeNotices, 'publish'>;
   /** Stops the dedicated endpoints of a model that leaves service (retired, rolled back from). */
@@ -208,8 +208,11 @@ export const routingService = (deps: {
       }));
     },
 
-    /** Makes a model champion by hand; the numbers of its latest evaluation go into the audit. */
-    async promote(taskRef: string, modelId: string, reason: string, actor: string) {
+    /**
+     * Makes a model champion by hand; the numbers of its latest evaluation go into the audit, or
+     * the given ones (a routing mode change says what it set).
+     */
+    async promote(taskRef: string, modelId: string, reason: string, actor: string, given?: Record<string, unknown>) {
       const task = await deps.tasks.get(taskRef);
       const model = await modelOfTask(task.id, modelId, 'body.model_version_id');
       const [latest] = (await deps.evaluationsRepo.latestForModels([model.id])).filter(
@@ -226,9 +229,10 @@ export const routingService = (deps: {
                 to: model.id,
                 reason,
                 numbers: {
-                  ...(latest
-                    ? { evaluation_id: latest.id, [current.metric]: metricValue(latest.metrics!, current.metric) }
-                    : {}),
+                  ...(given ??
+                    (latest
+                      ? { evaluation_id: latest.id, [current.metric]: metricValue(latest.metrics!, current.metric) }
+                      : {})),
                   ...cascadeAuditNumbers(model, latest?.metrics),
                 },
                 actor,
@@ -275,17 +279,26 @@ export const routingService = (deps: {
       const model = await deps.modelVersionsRepo.findById(modelId);
       if (!model || model.status === 'retired') return model;
       await change(model.taskId, async (current, tx) => {
-        await deps.modelVersionsRepo.update(
-          model.id,
-          { status: 'retired', retiredAt: new Date(), retiredReason: reason },
-          tx,
-        );
+        // A cascade cannot serve without each of its stages: it goes with the model, in this transaction.
+        const cascades = await deps.modelVersionsRepo.cascadesWith(model.id, tx);
+        const leaving = new Set([model.id, ...cascades.map((cascade) => cascade.id)]);
+        for (const id of leaving) {
+          const why = id === model.id ? reason : `a stage of this cascade was retired: ${reason}`;
+          await deps.modelVersionsRepo.update(id, { status: 'retired', retiredAt: new Date(), retiredReason: why }, tx);
+        }
         return {
           changes: {
-            ...(current.championId === model.id ? { championId: null } : {}),
-            ...(current.fallbackId === model.id ? { fallbackId: null } : {}),
+            ...(current.championId && leaving.has(current.championId) ? { championId: null } : {}),
+            ...(current.fallbackId && leaving.has(current.fallbackId) ? { fallbackId: null } : {}),
           },
-          event: { action: 'retire', from: model.id, to: null, reason, actor },
+          event: {
+            action: 'retire',
+            from: model.id,
+            to: null,
+            reason,
+            actor,
+            ...(cascades.length > 0 ? { numbers: { cascades_retired: cascades.map((cascade) => cascade.id) } } : {}),
+          },
         };
       });
       await stopEndpointsOf(model.id, `retired: ${reason}`);

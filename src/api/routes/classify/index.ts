@@ -7,9 +7,17 @@ import { authenticatedErrors, Nullable } from '../../schemas/common.js';
 import { TaskParams } from '../datasets/schemas.js';
 import { taskInPath } from '../../task-bindings.js';
 
+const StageOutcome = Type.Object({
+  index: Type.Integer({ minimum: 0, description: 'Position of the stage in the cascade, from 0' }),
+  model_version_id: Type.String({ format: 'uuid' }),
+  confidence: Nullable(
+    Type.Number({ description: 'The stage’s confidence in its label; null when it gave none or failed' }),
+  ),
+});
+
 const Result = Type.Object({
   prediction_id: Type.String({ format: 'uuid', description: 'For feedback: POST /v1/predictions/{id}/feedback' }),
-  label: Type.String(),
+  label: Nullable(Type.String({ description: 'null only when a cascade abstained (see abstained)' })),
   confidence: Nullable(Type.Number({ description: 'Probability of the label, when the model gives one' })),
   probabilities: Type.Record(Type.String(), Type.Number(), { description: 'Probability per label' }),
   model_version_id: Type.String({ format: 'uuid' }),
@@ -20,6 +28,30 @@ const Result = Type.Object({
     }),
   ),
   latency_ms: Type.Number(),
+  stage: Nullable(
+    Type.Object(StageOutcome.properties, {
+      description:
+        'Served by a cascade: the stage that answered; null for a single champion, the fallback or an abstention',
+    }),
+  ),
+  escalated: Type.Array(
+    Type.Object({
+      stage: Type.Integer({ minimum: 0 }),
+      model_version_id: Type.String({ format: 'uuid' }),
+      confidence: Nullable(Type.Number()),
+    }),
+    {
+      description:
+        'Cascade stages that passed the input on, in order, with the confidence that fell short (null: failed)',
+    },
+  ),
+  abstained: Type.Boolean({
+    description:
+      'The cascade’s last stage was below its abstain threshold: label is null and the prediction enters the review queue',
+  }),
+  cascade_model_version_id: Nullable(
+    Type.String({ format: 'uuid', description: 'The cascade champion that served, when the task routes to one' }),
+  ),
 });
 
 export interface ClassifyRouteOptions {

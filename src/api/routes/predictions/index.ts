@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { MonitoringService } from '../../../services/predictions/monitoring-service.js';
 import type { PredictionsService } from '../../../services/predictions/predictions-service.js';
-import { authenticatedErrors, presentPage } from '../../schemas/common.js';
+import { Type } from 'typebox';
+import { authenticatedErrors, pageQueryProperties, presentPage } from '../../schemas/common.js';
 import { DatasetVersion, presentVersion, TaskParams, VersionParams } from '../datasets/schemas.js';
 import {
   FeedbackBody,
@@ -66,12 +67,13 @@ export const predictionsRoutes: FastifyPluginAsyncTypebox<{
       response: { 200: PredictionPage, ...authenticatedErrors(404) },
     },
     handler: async (request) => {
-      const { served_by, has_feedback, since, until, limit, cursor } = request.query;
+      const { served_by, has_feedback, abstained, since, until, limit, cursor } = request.query;
       const page = await predictions.list(
         request.params.task,
         {
           servedBy: served_by,
           hasFeedback: has_feedback,
+          abstained,
           since: dateOrUndefined(since),
           until: dateOrUndefined(until),
         },
@@ -79,6 +81,21 @@ export const predictionsRoutes: FastifyPluginAsyncTypebox<{
       );
       return presentPage(page, presentPrediction);
     },
+  });
+
+  app.get('/v1/tasks/:task/review-queue', {
+    config: { access: 'read', tasks: [taskInPath] },
+    schema: {
+      tags,
+      operationId: 'listReviewQueue',
+      summary: 'Predictions a cascade abstained on and nobody has labelled yet, newest first',
+      description: 'Feedback on a prediction (POST /v1/predictions/{id}/feedback) takes it out of the queue.',
+      params: TaskParams,
+      querystring: Type.Object({ ...pageQueryProperties }, { additionalProperties: false }),
+      response: { 200: PredictionPage, ...authenticatedErrors(404) },
+    },
+    handler: async (request) =>
+      presentPage(await predictions.reviewQueue(request.params.task, request.query), presentPrediction),
   });
 
   app.get('/v1/tasks/:task/monitoring', {

@@ -31,6 +31,17 @@ export const StoredPrediction = Type.Object({
   error_code: Nullable(Type.String()),
   error: Nullable(Type.String()),
   created_at: Timestamp,
+  cascade_model_version_id: Nullable(
+    Type.String({
+      format: 'uuid',
+      description: 'The cascade that served it (model_version_id is the stage that answered)',
+    }),
+  ),
+  stage: Nullable(Type.Integer({ description: 'Index of the cascade stage that answered; null otherwise' })),
+  escalated: Type.Array(Type.Object({ stage: Type.Integer(), confidence: Nullable(Type.Number()) }), {
+    description: 'Cascade stages that passed it on, with the confidence that fell short (null: failed)',
+  }),
+  abstained: Type.Boolean({ description: 'The cascade withheld the label (it is in the review queue until feedback)' }),
   feedback: Nullable(Feedback),
 });
 
@@ -49,6 +60,7 @@ export const ListPredictionsQuery = Type.Object(
     ...pageQueryProperties,
     served_by: Type.Optional(Type.Enum([...SERVED_BY, 'failed'])),
     has_feedback: Type.Optional(Type.Boolean()),
+    abstained: Type.Optional(Type.Boolean({ description: 'true: only predictions a cascade abstained on' })),
     since: Type.Optional(Type.String({ format: 'date-time' })),
     until: Type.Optional(Type.String({ format: 'date-time' })),
   },
@@ -182,5 +194,9 @@ export const presentPrediction = ({
   error_code: prediction.errorCode,
   error: prediction.error,
   created_at: iso(prediction.createdAt),
+  cascade_model_version_id: prediction.cascadeId,
+  stage: prediction.stage,
+  escalated: prediction.escalated ?? [],
+  abstained: prediction.abstained,
   feedback: feedback ? presentFeedback(feedback) : null,
 });

@@ -4,6 +4,7 @@ import type { RoutingEventRecord, TaskRoutingRecord } from '../../../db/schema/r
 import { ON_SHUTDOWN_MAX_DAYS } from '../../../domain/routing/on-shutdown.js';
 import { RANKING_METRICS } from '../../../domain/routing/promotion-policy.js';
 import type { RoutingService } from '../../../services/routing/routing-service.js';
+import type { RoutingModeService, RoutingWithMode } from '../../../services/routing/routing-mode-service.js';
 import {
   authenticatedErrors,
   iso,
@@ -67,8 +68,42 @@ const Routing = Type.Object({
     timeout_ms: Type.Integer({ description: 'How long classify waits for the champion, then for the fallback' }),
     log_inputs: Type.Boolean({ description: 'Whether the prediction log keeps input texts (hashes are always kept)' }),
   }),
+  mode: Type.Enum(['champion', 'cascade'], {
+    description: 'cascade: the champion is a cascade (champion_id is its model version)',
+  }),
+  cascade: Nullable(
+    Type.Object({
+      stages: Type.Array(
+        Type.Object({
+          model_version_id: Type.String({ format: 'uuid' }),
+          min_confidence: Nullable(
+            Type.Number({ description: 'The stage answers at or above this confidence; null for the last stage' }),
+          ),
+        }),
+      ),
+      abstain_below: Nullable(
+        Type.Number({ description: 'Below this confidence of the last stage classify answers label null, abstained' }),
+      ),
+    }),
+  ),
   updated_at: Timestamp,
 });
+
+const CascadeStageBody = Type.Object(
+  {
+    model_version_id: Type.String({ format: 'uuid' }),
+    min_confidence: Type.Optional(
+      Nullable(
+        Type.Number({
+          minimum: 0,
+          maximum: 1,
+          description: 'Every stage but the last: it answers when its confidence is at least this',
+        }),
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
 
 const RoutingEvent = Type.Object({
   id: Type.String(),
@@ -84,7 +119,19 @@ const RoutingEvent = Type.Object({
   created_at: Timestamp,
 });
 
-const present = (routing: TaskRoutingRecord) => ({
+const present = ({ routing, mode, cascade }: RoutingWithMode) => ({
+  ...presentRouting(routing),
+  mode,
+  cascade: cascade && {
+    stages: cascade.stages.map((stage) => ({
+      model_version_id: stage.modelVersionId,
+      min_confidence: stage.minConfidence,
+    })),
+    abstain_below: cascade.abstainBelow,
+  },
+});
+
+const presentRouting = (routing: TaskRoutingRecord) => ({
   task_id: routing.taskId,
   champion_id: routing.championId,
   fallback_id: routing.fallbackId,
@@ -118,8 +165,12 @@ const presentEvent = (event: RoutingEventRecord) => ({
   created_at: iso(event.createdAt),
 });
 
-export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService }> = async (app, { routing }) => {
+export const routingRoutes: FastifyPluginAsyncTypebox<{
+  routing: RoutingService;
+  routingMode: RoutingModeService;
+}> = async (app, { routing, routingMode }) => {
   const actor = (request: { principal: { keyId: string } | null }) => request.principal?.keyId ?? 'unknown';
+  const shown = async (changed: Promise<TaskRoutingRecord>) => present(await routingMode.withMode(await changed));
 
   app.get('/v1/tasks/:task/routing', {
     config: { access: 'read', tasks: [taskInPath] },
@@ -130,7 +181,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
       params: TaskParams,
       response: { 200: Routing, ...authenticatedErrors(404) },
     },
-    handler: async (request) => present(await routing.get(request.params.task)),
+    handler: async (request) => present(await routingMode.get(request.params.task)),
   });
 
   app.patch('/v1/tasks/:task/routing', {
@@ -139,7 +190,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
       tags,
       operationId: 'updateRouting',
       summary:
-        'Change the promotion policy, the on_shutdown retrain, the classify budget, input logging or the fallback model',
+        'Change the promotion policy, the on_shutdown retrain, the classify budget, input logging, the fallback model or the routing mode (a cascade)',
       params: TaskParams,
       body: Type.Object(
         {
@@ -170,12 +221,35 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
           log_inputs: Type.Optional(Type.Boolean({ description: 'false: the prediction log keeps only input hashes' })),
           fallback_model_version_id: Type.Optional(Nullable(Type.String({ format: 'uuid' }))),
           on_shutdown: Type.Optional(Nullable(OnShutdown)),
+          mode: Type.Optional(
+            Type.Enum(['champion', 'cascade'], {
+              description:
+                'cascade: serve the stages in `cascade` (it becomes the champion, audited as a promotion); champion: back to the single champion it replaced',
+            }),
+          ),
+          cascade: Type.Optional(
+            Type.Array(CascadeStageBody, {
+              minItems: 1,
+              maxItems: 8,
+              description: 'With mode cascade: the stages in order, the cheapest first',
+            }),
+          ),
+          abstain_below: Type.Optional(
+            Nullable(
+              Type.Number({
+                minimum: 0,
+                maximum: 1,
+                description:
+                  'With mode cascade: below this confidence of the last stage, answer label null (abstained)',
+              }),
+            ),
+          ),
         },
         { additionalProperties: false, minProperties: 1 },
       ),
       response: { 200: Routing, ...authenticatedErrors(404, 409) },
     },
-    handler: async (request) => present(await routing.updatePolicy(request.params.task, request.body, actor(request))),
+    handler: async (request) => present(await routingMode.update(request.params.task, request.body, actor(request))),
   });
 
   app.post('/v1/tasks/:task/routing/promote', {
@@ -195,9 +269,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
       response: { 200: Routing, ...authenticatedErrors(404, 409) },
     },
     handler: async (request) =>
-      present(
-        await routing.promote(request.params.task, request.body.model_version_id, request.body.reason, actor(request)),
-      ),
+      shown(routing.promote(request.params.task, request.body.model_version_id, request.body.reason, actor(request))),
   });
 
   app.post('/v1/tasks/:task/routing/rollback', {
@@ -213,9 +285,7 @@ export const routingRoutes: FastifyPluginAsyncTypebox<{ routing: RoutingService 
       response: { 200: Routing, ...authenticatedErrors(404, 409) },
     },
     handler: async (request) =>
-      present(
-        await routing.rollback(request.params.task, request.body?.reason ?? 'rolled back by hand', actor(request)),
-      ),
+      shown(routing.rollback(request.params.task, request.body?.reason ?? 'rolled back by hand', actor(request))),
   });
 
   app.get('/v1/tasks/:task/routing/history', {
