@@ -25,7 +25,7 @@ export const classifyNewTitles: Step = {
     );
     for (const [index, result] of answered.results.entries()) {
       show(
-        `${result.label.padEnd(13)} ${(result.confidence ?? 0).toFixed(2)}  by ${result.served_by} (${await modelName(demo, result.model_version_id)}), ${result.latency_ms.toFixed(1)} ms  "${NEW_TITLES[index]}"`,
+        `${(result.label ?? '(abstained)').padEnd(13)} ${(result.confidence ?? 0).toFixed(2)}  by ${result.served_by} (${await modelName(demo, result.model_version_id)}), ${result.latency_ms.toFixed(1)} ms  "${NEW_TITLES[index]}"`,
       );
     }
     demo.made.classifier = classifier;
@@ -70,7 +70,7 @@ export const surviveOutage: Step = {
       const [result] = data.results;
       reasons.add(result!.fallback_reason ?? '');
       show(
-        `${result!.label.padEnd(13)} by ${result!.served_by} (${await modelName(demo, result!.model_version_id)}), champion skipped: ${result!.fallback_reason}`,
+        `${(result!.label ?? '(abstained)').padEnd(13)} by ${result!.served_by} (${await modelName(demo, result!.model_version_id)}), champion skipped: ${result!.fallback_reason}`,
       );
     }
     if (reasons.has('circuit_open'))
