@@ -22,7 +22,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load, ms, percentile, sequentialEach } from './http-timing.js';
-import { apiClient, freePort, start, stop, waitUntilReady } from './processes.js';
+import { apiClient, start, startApi, stop } from './processes.js';
 import { benchEnv, benchPool, throwAwayDatabase } from './support.js';
 
 const [DATASET = 'spam', SECONDS_ARG = '10', CONNECTIONS_ARG = '64'] = process.argv.slice(2);
@@ -94,22 +94,11 @@ async function main() {
   const fake = start('test/fakes/openai/cli.ts', ['--port', '0', '--script', scriptFile], {});
   const fakeUrl = (await fake.firstLine).trim().match(/https?:\/\/\S+/)![0];
   const fakeControl = fakeUrl.replace(/\/v1\/?$/, '/_fake');
-  const port = await freePort();
-  const env = {
-    ...benchEnv(database, ADMIN, fakeUrl),
-    MIGRATE_ON_START: 'true',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    CLASSIFY_RATE_LIMIT_PER_MINUTE: '100000000',
-    OPENAI_RPM: '1000000',
-    OPENAI_TPM: '1000000000',
-  };
-  const api = start('src/start/server.ts', [], env);
-  const base = `http://127.0.0.1:${port}`;
+  const api = await startApi(benchEnv(database, ADMIN, fakeUrl), { OPENAI_RPM: '1000000', OPENAI_TPM: '1000000000' });
+  const { base, env } = api;
   const children: ChildProcess[] = [fake.child, api.child];
   const pool = benchPool(database.url);
   try {
-    await waitUntilReady(base);
     const call = apiClient(base, ADMIN);
     const waitFor = async <T extends { status: string }>(path: string, done: (value: T) => boolean): Promise<T> => {
       const deadline = Date.now() + WAIT_MS;

@@ -19,7 +19,7 @@ import { createLogger } from '../src/lib/logger.js';
 import { predictionLog } from '../src/services/predictions/prediction-log.js';
 import { Registry } from 'prom-client';
 import { load as loadFor, ms, percentile, sequential } from './http-timing.js';
-import { apiClient, freePort, start, stop, waitUntilReady } from './processes.js';
+import { apiClient, start, startApi, stop } from './processes.js';
 import { benchEnv, benchPool, throwAwayDatabase } from './support.js';
 
 const [SECONDS = 10, CONNECTIONS = 64] = process.argv.slice(2).map(Number);
@@ -69,21 +69,11 @@ async function main() {
       default: 'other',
     },
   });
-  const port = await freePort();
-  const env = {
-    ...benchEnv(database, ADMIN, fakeUrl),
-    MIGRATE_ON_START: 'true',
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    CLASSIFY_RATE_LIMIT_PER_MINUTE: '100000000',
-    CIRCUIT_WINDOW_MS: '2000',
-  };
-  const api = start('src/start/server.ts', [], env);
-  const base = `http://127.0.0.1:${port}`;
+  const api = await startApi(benchEnv(database, ADMIN, fakeUrl), { CIRCUIT_WINDOW_MS: '2000' });
+  const { base, env } = api;
   const children: ChildProcess[] = [fake.child, api.child];
   const pool = benchPool(database.url);
   try {
-    await waitUntilReady(base);
     const call = apiClient(base, ADMIN);
 
     // A task, 600 labeled tickets, a split, a local model trained by a worker, a hosted and a prompt-only model.

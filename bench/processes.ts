@@ -70,3 +70,23 @@ export const apiClient =
     if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
     return json as T;
   };
+
+/**
+ * The API as its own process on a free port, migrating its database on start, with rate limits
+ * lifted so the benchmark measures Tuneline rather than its limiter; `env` is for its workers.
+ */
+export async function startApi(baseEnv: Record<string, string>, extra: Record<string, string> = {}) {
+  const port = await freePort();
+  const env = {
+    ...baseEnv,
+    MIGRATE_ON_START: 'true',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    CLASSIFY_RATE_LIMIT_PER_MINUTE: '100000000',
+    ...extra,
+  };
+  const api = start('src/start/server.ts', [], env);
+  const base = `http://127.0.0.1:${port}`;
+  await waitUntilReady(base);
+  return { child: api.child, base, env };
+}

@@ -1,12 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../src/api/app.js';
-import { createLogger } from '../src/lib/logger.js';
-import { openRuntime, type Runtime } from '../src/start/runtime.js';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { classify, registerModel, route } from './helpers/classify.js';
 import { ADMIN_KEY, bearer, createHarness, type Harness } from './helpers/harness.js';
+import { secondInstance } from './helpers/second-instance.js';
 import { splitDataset } from './helpers/training.js';
 
 let fake: OpenAIFake;
@@ -315,7 +312,7 @@ describe('cascade serving', () => {
 
   it('is seen by a second API instance on the same Postgres and Redis', async () => {
     await route(h, task, { champion: big });
-    const second = await secondInstance();
+    const second = await secondInstance(h.config);
     try {
       const other = supertest(second.url);
       const ask = async () =>
@@ -420,25 +417,3 @@ describe('cascade retirement by the provider', () => {
     expect(routing.body).toMatchObject({ champion_id: null, mode: 'champion' });
   });
 });
-
-/** Another API instance on the same database, Redis and queue prefix, listening on its own port. */
-async function secondInstance(): Promise<{
-  app: FastifyInstance;
-  runtime: Runtime;
-  url: string;
-  stop(): Promise<void>;
-}> {
-  const runtime = await openRuntime(h.config, createLogger({ level: 'silent', name: 'second' }), 'api');
-  const app = await buildApp({ ...runtime });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address() as { port: number };
-  return {
-    app,
-    runtime,
-    url: `http://127.0.0.1:${address.port}`,
-    async stop() {
-      await app.close();
-      for (const phase of runtime.closePhases()) await phase.run();
-    },
-  };
-}

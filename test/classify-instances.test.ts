@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
 import supertest from 'supertest';
-import { buildApp } from '../src/api/app.js';
-import { createLogger } from '../src/lib/logger.js';
-import { openRuntime, type Runtime } from '../src/start/runtime.js';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { classifyOverHttp, registerModel, route, storedPredictions, untilUpstreamSees } from './helpers/classify.js';
 import { ADMIN_KEY, bearer, createHarness, type Harness } from './helpers/harness.js';
+import { secondInstance } from './helpers/second-instance.js';
+import type { Runtime } from '../src/start/runtime.js';
 import { splitDataset } from './helpers/training.js';
 
 let fake: OpenAIFake;
@@ -14,29 +12,6 @@ let h: Harness;
 let hosted: string;
 let local: string;
 const auth = bearer(ADMIN_KEY);
-
-/** Another API instance on the same database, Redis and queue prefix, listening on its own port. */
-async function secondInstance(): Promise<{
-  app: FastifyInstance;
-  runtime: Runtime;
-  url: string;
-  stop(): Promise<void>;
-}> {
-  const runtime = await openRuntime(h.config, createLogger({ level: 'silent', name: 'second' }), 'api');
-  const app = await buildApp({ ...runtime });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address() as { port: number };
-  return {
-    app,
-    runtime,
-    url: `http://127.0.0.1:${address.port}`,
-    // As the API's SIGTERM handler does: stop taking requests, finish those in flight, then close the rest.
-    async stop() {
-      await app.close();
-      for (const phase of runtime.closePhases()) await phase.run();
-    },
-  };
-}
 
 beforeAll(async () => {
   fake = await startOpenAIFake();
@@ -69,7 +44,7 @@ afterAll(async () => {
 
 describe('several API instances', () => {
   it('sees a promotion made through another instance long before its periodic reload, with no database read per call', async () => {
-    const second = await secondInstance();
+    const second = await secondInstance(h.config);
     try {
       const other = supertest(second.url);
       const ask = async () =>
@@ -116,7 +91,7 @@ describe('several API instances', () => {
 
   it('answers every request it took and loses no prediction record when shut down gracefully under load', async () => {
     fake.configure({ faults: { latencyMs: 30 } });
-    const second = await secondInstance();
+    const second = await secondInstance(h.config);
     const burst = `burst-${Date.now()}`;
     const send = (i: number) =>
       classifyOverHttp(second.url, 'titles', { inputs: [`how to ${burst} ${i}`, `vlog ${burst} ${i}`] });
