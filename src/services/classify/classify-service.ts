@@ -3,13 +3,13 @@ import { Counter, Histogram, type Registry } from 'prom-client';
 import type { ServedBy } from '../../db/schema/predictions.js';
 import { exampleIdOf } from '../../domain/datasets/rows.js';
 import { newId } from '../../domain/ids.js';
-import { acceptsAnswer, walkStages, type Escalation, type StageAnswer } from '../../domain/routing/cascade-stage.js';
 import { errors } from '../../errors.js';
 import { ProviderError, type ClassifyOutcome } from '../../providers/provider.js';
 import { MODEL_GONE_REASON } from '../model-versions/model-shutdowns.js';
 import type { PredictionLog } from '../predictions/prediction-log.js';
 import { isOpenCircuit, type ModelBreakers } from './model-breakers.js';
-import type { Route, RoutingTable, ServingCascade, ServingModel } from './routing-table.js';
+import { type CascadeWalk, walkCascade } from './cascade-walk.js';
+import type { Route, RoutingTable, ServingModel } from './routing-table.js';
 
 export interface StageOutcome {
   index: number;
@@ -127,51 +127,6 @@ export function classifyService(deps: {
     }
   };
 
-  /**
-   * Walks a cascade for one input, calling each stage only once the one before it passed the input
-   * on: in a batch, only the inputs a stage was unsure of reach the next. A failed or unparseable
-   * stage passes it on too (confidence null); a failed last stage leaves it to the fallback, with
-   * every stage listed as escalated so monitoring counts each as reached.
-   */
-  const walkCascade = async (route: Route, cascade: ServingCascade, text: string) => {
-    const answers: StageAnswer[] = [];
-    const outcomes: (ClassifyOutcome | null)[] = [];
-    const last = cascade.stages.length - 1;
-    let lastError: string | null = null;
-    for (const [i, stage] of cascade.stages.entries()) {
-      const { answer, error } = await attempt(route, stage.model, text);
-      outcomes.push(answer);
-      answers.push(answer ? { label: answer.label, confidence: answer.confidence } : { label: null, confidence: null });
-      if (i === last) lastError = error;
-      else if (acceptsAnswer(stage.minConfidence!, answers[i]!)) break;
-    }
-    const choice = walkStages(
-      cascade.stages.map((stage) => ({ minConfidence: stage.minConfidence })),
-      answers,
-      cascade.abstainBelow,
-    );
-    const failed = !choice.abstained && choice.label === null;
-    const escalated: Escalation[] = failed
-      ? [...choice.escalated, { stage: last, confidence: null }]
-      : choice.escalated;
-    for (const passed of escalated) escalations.inc({ task: route.slug, stage: String(passed.stage) });
-    // The stage whose answer is served, or, when the cascade abstained, the last stage that withheld it.
-    const answering = choice.abstained ? last : failed ? null : choice.stage!;
-    return {
-      answering,
-      model: answering === null ? null : cascade.stages[answering]!.model,
-      outcome: answering === null ? null : outcomes[answering]!,
-      abstained: choice.abstained,
-      escalated,
-      error: lastError,
-      outcomes: escalated.map((passed) => ({
-        stage: passed.stage,
-        model_version_id: cascade.stages[passed.stage]!.model.id,
-        confidence: passed.confidence,
-      })),
-    };
-  };
-
   const classifyOne = async (route: Route, text: string, apiKeyId: string): Promise<Prediction | Failure> => {
     const started = performance.now();
     const id = newId();
@@ -179,9 +134,13 @@ export function classifyService(deps: {
     let model: ServingModel | null = null;
     let servedBy: ServedBy | undefined;
     let championError: string | null;
-    let walked: Awaited<ReturnType<typeof walkCascade>> | null = null;
+    let walked: CascadeWalk | null = null;
     if (route.cascade) {
-      walked = await walkCascade(route, route.cascade, text);
+      walked = await walkCascade(
+        route.cascade,
+        (stage) => attempt(route, stage, text),
+        (stage) => escalations.inc({ task: route.slug, stage: String(stage) }),
+      );
       [answer, model, championError] = [walked.outcome, walked.model, walked.error];
       if (answer) servedBy = 'champion';
     } else if (route.champion) {
