@@ -77,6 +77,8 @@ const ConfigSchema = Type.Object({
   PREDICTION_LOG_FLUSH_MS: Type.Integer({ default: 100, minimum: 1 }),
   // Records Postgres refuses, and those not written by shutdown, are kept here as JSON lines.
   PREDICTION_LOG_SPILL_DIR: Type.String({ default: 'var/prediction-log', minLength: 1 }),
+  // The built web console (npm run build) the API serves at /console.
+  CONSOLE_DIR: Type.String({ default: 'console/dist', minLength: 1 }),
   // Records pending this long with no successful write make /health/ready answer 503.
   PREDICTION_LOG_STALL_MS: Type.Integer({ default: 15_000, minimum: 10 }),
   // Routing is refreshed on every change notice; this periodic reload is the safety net.
@@ -109,6 +111,7 @@ export interface Config {
   readonly revokedKeyRetentionDays: number;
   readonly bodyLimitBytes: number;
   readonly importMaxBytes: number;
+  readonly consoleDir: string;
   readonly maxTextChars: number;
   readonly workerMetricsPort: number | undefined;
   readonly openai: {
@@ -231,6 +234,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     revokedKeyRetentionDays: env.REVOKED_KEY_RETENTION_DAYS,
     bodyLimitBytes: env.BODY_LIMIT_BYTES,
     importMaxBytes: env.IMPORT_MAX_BYTES,
+    consoleDir: env.CONSOLE_DIR,
     maxTextChars: env.MAX_TEXT_CHARS,
     workerMetricsPort: env.WORKER_METRICS_PORT,
     openai: {

@@ -80,6 +80,7 @@ export const ERROR_CATALOGUE = {
     status: 503,
     summary: 'A dependency (Postgres) cannot be used right now; retry after `retry-after`.',
   },
+  console_not_built: { status: 503, summary: 'The web console has not been built here; `npm run build` builds it.' },
 } as const satisfies Record<string, { status: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -208,6 +209,8 @@ export const errors = {
       details,
       headers: { 'retry-after': String(retryAfterSeconds) },
     }),
+  consoleNotBuilt: (directory: string) =>
+    problem('console_not_built', `The web console is not built: no ${directory}/index.html. Run npm run build.`),
   /** A foreign key pointed nowhere (translated at the repository edge). */
   referenceNotFound: (message: string, constraint: string | undefined) =>
     problem('not_found', message, { details: { constraint } }),

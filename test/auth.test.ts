@@ -53,6 +53,23 @@ describe('API keys', () => {
     expect(stored.rows[0].key_hash).not.toContain(created.key);
   });
 
+  it('tells any key what it is (GET /v1/me), so a console can hide what it may not do', async () => {
+    const created = await createKey({ name: 'dashboard', scopes: ['read'], rate_limit_per_minute: 600 });
+    const me = await h.http().get('/v1/me').set('authorization', bearer(created.key));
+    expect(me.status).toBe(200);
+    expect(me.body).toEqual({ key_id: created.id, scopes: ['read'], task_ids: null, rate_limit_per_minute: 600 });
+
+    const taskId = (await h.http().post('/v1/tasks').set('authorization', bearer(ADMIN_KEY)).send(task('mine'))).body
+      .id as string;
+    const limited = await createKey({ name: 'one task', scopes: ['classify'], task_ids: [taskId] });
+    const limitedMe = await h.http().get('/v1/me').set('authorization', bearer(limited.key));
+    expect(limitedMe.body).toMatchObject({ key_id: limited.id, scopes: ['classify'], task_ids: [taskId] });
+
+    const bootstrap = await h.http().get('/v1/me').set('authorization', bearer(ADMIN_KEY));
+    expect(bootstrap.body).toEqual({ key_id: 'bootstrap', scopes: ['admin'], task_ids: null, rate_limit_per_minute: null });
+    expect((await h.http().get('/v1/me')).status).toBe(401);
+  });
+
   it('enforces scopes: 403 names the missing scope', async () => {
     const classify = await createKey({ name: 'classifier', scopes: ['classify'] });
     const write = await createKey({ name: 'writer', scopes: ['write'] });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import pg from 'pg';
 import { migrateDatabase } from '../src/db/migrations.js';
 import { createDatabase, dropDatabase } from './helpers/services.js';
@@ -7,6 +8,9 @@ import { createDatabase, dropDatabase } from './helpers/services.js';
  * TEMPLATE), which is much faster than migrating per file and keeps files isolated from each other.
  */
 export default async function setup() {
+  // The browser tests need the console built as the checkout has it (a no-op when it is current);
+  // `npm test` does this too, but a direct `npx vitest` does not.
+  execFileSync(process.execPath, ['scripts/ensure-console-built.mjs'], { stdio: 'inherit' });
   // Test workers inherit this process's environment, so they clone this run's own template.
   const template = `tuneline_test_template_${process.pid}`;
   process.env['TUNELINE_TEST_TEMPLATE'] = template;

@@ -28,6 +28,7 @@ import type { TasksService } from '../services/tasks-service.js';
 import type { FineTunesService } from '../services/fine-tunes/fine-tunes-service.js';
 import type { Queues } from '../queues/queue-registry.js';
 import { installAuth } from './plugins/auth.js';
+import { installConsole } from './plugins/console.js';
 import { installDocs } from './plugins/docs.js';
 import { installHttpMetrics } from './plugins/metrics.js';
 import { installIdempotency } from './plugins/idempotency.js';
@@ -137,6 +138,7 @@ export async function buildApp({ config, logger, services, queues, metrics }: Ap
 
   await installDocs(app);
   await installQueueBoard(app, queues);
+  await installConsole(app, config.consoleDir);
   await installRateLimit(app, config);
   await app.register(healthRoutes, { health: services.health, metrics });
   await app.register(tasksRoutes, { tasks: services.tasks });

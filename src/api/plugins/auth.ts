@@ -6,8 +6,8 @@ import type { ApiKeysService, Principal } from '../../services/api-keys-service.
 import { OWNED_RESOURCES, type TaskOwners } from '../../services/task-owners.js';
 import type { TaskBinding } from '../task-bindings.js';
 
-/** Who may call a route: anyone, or a key with a given scope (see src/domain/scopes.ts). */
-export type Access = 'public' | Scope;
+/** Who may call a route: anyone, any valid key, or a key with a given scope (see src/domain/scopes.ts). */
+export type Access = 'public' | 'any_key' | Scope;
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -55,7 +55,7 @@ export function installAuth(app: FastifyInstance, apiKeys: ApiKeysService, owner
       throw errors.unauthenticated();
     }
     request.principal = principal;
-    if (!hasScope(principal.scopes, access)) throw errors.forbidden(access);
+    if (access !== 'any_key' && !hasScope(principal.scopes, access)) throw errors.forbidden(access);
   });
 
   // After the body is parsed (ids can be in it) and before validation, so another task's resource

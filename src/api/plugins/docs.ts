@@ -40,7 +40,7 @@ export async function installDocs(app: FastifyInstance): Promise<void> {
           description: 'The prediction log, feedback, monitoring and merging feedback into datasets',
         },
         { name: 'providers', description: 'Provider connections: kinds, capabilities and health' },
-        { name: 'api-keys', description: 'Keys and their scopes (admin)' },
+        { name: 'api-keys', description: 'Keys and their scopes (admin); any key may read its own (`GET /v1/me`)' },
         { name: 'maintenance', description: 'Housekeeping jobs (admin)' },
         { name: 'health', description: 'Liveness, readiness and metrics' },
       ],

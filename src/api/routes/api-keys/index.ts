@@ -1,19 +1,34 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ApiKeysService } from '../../../services/api-keys-service.js';
 import { authenticatedErrors, presentPage } from '../../schemas/common.js';
+import { NO_TASK } from '../../task-bindings.js';
 import {
   ApiKey,
   ApiKeyPage,
   ApiKeyParams,
   CreateApiKeyBody,
   CreatedApiKey,
+  CurrentKey,
   ListApiKeysQuery,
   presentApiKey,
+  presentCurrentKey,
 } from './schemas.js';
 
 const tags = ['api-keys'];
 
 export const apiKeysRoutes: FastifyPluginAsyncTypebox<{ apiKeys: ApiKeysService }> = async (app, { apiKeys }) => {
+  app.get('/v1/me', {
+    // Any valid key may ask what it is; a key limited to tasks names none here.
+    config: { access: 'any_key', tasks: NO_TASK },
+    schema: {
+      tags,
+      operationId: 'getCurrentKey',
+      summary: 'The key this request was made with: its scopes and task limit',
+      response: { 200: CurrentKey, ...authenticatedErrors() },
+    },
+    handler: async (request) => presentCurrentKey(request.principal!),
+  });
+
   app.post('/v1/api-keys', {
     config: { access: 'admin' },
     schema: {

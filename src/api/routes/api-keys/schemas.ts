@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import type { ApiKeyRow } from '../../../db/schema/api-keys.js';
+import type { Principal } from '../../../services/api-keys-service.js';
 import { SCOPES } from '../../../domain/scopes.js';
 import {
   iso,
@@ -62,6 +63,25 @@ export const ApiKey = Type.Object({
     Type.Array(Type.String({ format: 'uuid' }), { description: 'The only tasks the key may touch; null: every task' }),
   ),
 });
+
+/** The key a request was made with, so a client (the console) can show only what it may do. */
+export const CurrentKey = Type.Object({
+  key_id: Type.String({ description: 'The key\'s id, or `bootstrap` for the ADMIN_API_KEY from configuration' }),
+  scopes: Type.Array(ScopeSchema),
+  task_ids: Nullable(
+    Type.Array(Type.String({ format: 'uuid' }), { description: 'The only tasks the key may touch; null: every task' }),
+  ),
+  rate_limit_per_minute: Nullable(Type.Integer({ description: 'null: the deployment default' })),
+});
+
+export function presentCurrentKey(principal: Principal): Static<typeof CurrentKey> {
+  return {
+    key_id: principal.keyId,
+    scopes: [...principal.scopes],
+    task_ids: principal.tasks ? [...principal.tasks.ids] : null,
+    rate_limit_per_minute: principal.rateLimitPerMinute ?? null,
+  };
+}
 
 export const CreatedApiKey = Type.Object({
   ...ApiKey.properties,

@@ -1,0 +1,4 @@
+// Placeholder while this page is being built.
+export function PipelinePage() {
+  return <p class="hint">This page is not built yet.</p>;
+}
