@@ -66,7 +66,12 @@ describe('API keys', () => {
     expect(limitedMe.body).toMatchObject({ key_id: limited.id, scopes: ['classify'], task_ids: [taskId] });
 
     const bootstrap = await h.http().get('/v1/me').set('authorization', bearer(ADMIN_KEY));
-    expect(bootstrap.body).toEqual({ key_id: 'bootstrap', scopes: ['admin'], task_ids: null, rate_limit_per_minute: null });
+    expect(bootstrap.body).toEqual({
+      key_id: 'bootstrap',
+      scopes: ['admin'],
+      task_ids: null,
+      rate_limit_per_minute: null,
+    });
     expect((await h.http().get('/v1/me')).status).toBe(401);
   });
 

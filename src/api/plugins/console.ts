@@ -34,7 +34,8 @@ export async function installConsole(app: FastifyInstance, directory: string): P
       }
       const file = resolve(root, path);
       // Nothing outside the build, whatever the path spells.
-      if (!file.startsWith(`${root}${sep}`) || !existsSync(file)) throw errors.routeNotFound(request.method, request.url);
+      if (!file.startsWith(`${root}${sep}`) || !existsSync(file))
+        throw errors.routeNotFound(request.method, request.url);
       // Vite names built assets by their content hash, so they never change under the same name.
       const immutable = path.startsWith('assets/');
       return reply

@@ -66,7 +66,7 @@ export const ApiKey = Type.Object({
 
 /** The key a request was made with, so a client (the console) can show only what it may do. */
 export const CurrentKey = Type.Object({
-  key_id: Type.String({ description: 'The key\'s id, or `bootstrap` for the ADMIN_API_KEY from configuration' }),
+  key_id: Type.String({ description: "The key's id, or `bootstrap` for the ADMIN_API_KEY from configuration" }),
   scopes: Type.Array(ScopeSchema),
   task_ids: Nullable(
     Type.Array(Type.String({ format: 'uuid' }), { description: 'The only tasks the key may touch; null: every task' }),
