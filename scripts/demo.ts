@@ -52,7 +52,6 @@ const STEPS: Step[] = [
   surviveOutage,
   sendFeedback,
   runBackgroundJob,
-  whereToLook,
 ];
 
 const exitWhenDone = process.argv.includes('--exit');
@@ -128,11 +127,13 @@ async function main(): Promise<void> {
     await step.run(demo);
   }
 
+  // Last, so the run ends with the console's address and the key to sign in with.
+  heading(exitWhenDone ? whereToLook.title : `${whereToLook.title} (served until you press Ctrl+C)`);
+  await whereToLook.run(demo);
   if (exitWhenDone) {
     await stop.shutdown('demo finished');
     process.exit();
   }
-  show('\nServing until you press Ctrl+C.');
 }
 
 runMain(main);

@@ -79,6 +79,10 @@ describe('npm run demo', () => {
     expect(output).toMatch(/version 5 \(merge_feedback\): 34\d rows/);
     expect(output).toMatch(/housekeeping job purge-revoked-keys-\S+: completed, result \{"deleted":0\}/);
     expect(output).toMatch(/API docs \(Swagger UI\): +http:\/\/127\.0\.0\.1:\d+\/docs/);
+    // It ends with where the console is and the key to sign in with.
+    const last = output.trimEnd().split('\n').slice(-2);
+    expect(last[0]).toMatch(/Web console: +http:\/\/127\.0\.0\.1:\d+\/console\/$/);
+    expect(last[1]).toMatch(/Sign in with this key: +demo-admin-[0-9a-f]{32}$/);
   }, 90_000);
 
   it('tells the same story when run again against the same database', async () => {

@@ -160,6 +160,7 @@ export const whereToLook: Step = {
     show(`OpenAPI document:       ${base}/docs/json`);
     show(`Queues (Bull Board):    ${base}/admin/queues  (user: anything, password: the admin key)`);
     show(`Metrics:                ${base}/metrics`);
-    show(`Admin key for this run: ${adminKey}`);
+    show(`Web console:            ${base}/console/`);
+    show(`Sign in with this key:  ${adminKey}`);
   },
 };

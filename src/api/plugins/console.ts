@@ -7,6 +7,8 @@ import { NO_TASK } from '../task-bindings.js';
 import { markRoutes } from './mark-routes.js';
 
 const CONSOLE_PATH = '/console';
+// The routes set cache-control themselves: pages must be revalidated, hashed assets never.
+const OWN_CACHE_CONTROL = { cacheControl: false } as const;
 
 /**
  * The web console (console/, built by `npm run build`) at /console. The files are public: the
@@ -30,7 +32,7 @@ export async function installConsole(app: FastifyInstance, directory: string): P
     scope.get(`${CONSOLE_PATH}/*`, async (request, reply) => {
       const path = (request.params as { '*': string })['*'];
       if (extname(path) === '') {
-        return reply.header('cache-control', 'no-cache').sendFile('index.html');
+        return reply.header('cache-control', 'no-cache').sendFile('index.html', OWN_CACHE_CONTROL);
       }
       const file = resolve(root, path);
       // Nothing outside the build, whatever the path spells.
@@ -40,7 +42,7 @@ export async function installConsole(app: FastifyInstance, directory: string): P
       const immutable = path.startsWith('assets/');
       return reply
         .header('cache-control', immutable ? 'public, max-age=31536000, immutable' : 'no-cache')
-        .sendFile(path);
+        .sendFile(path, OWN_CACHE_CONTROL);
     });
   });
 }
