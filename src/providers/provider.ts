@@ -361,6 +361,11 @@ export interface ProviderConnection {
   /** A cheap call that proves the connection works (hosted kinds: list the models); throws when it does not. */
   probe?(signal: AbortSignal): Promise<void>;
   classifier(spec: ClassifierSpec, prompt: PromptConfig): Classifier;
+  /**
+   * The classifier of a model version as classify serves it (and evaluations score it), when it
+   * differs from `classifier` (labeling's): hosted chat models over a pooled HTTP client.
+   */
+  servingClassifier?(spec: ClassifierSpec, prompt: PromptConfig): Classifier;
   /** Default per-minute budgets (hosted providers); a run may bring its own. */
   readonly defaultBudget?: DefaultBudget;
   /** Files and jobs at the provider; present when its training kind is `fine_tuned`. */

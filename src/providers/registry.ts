@@ -88,6 +88,12 @@ function connectionSettings(config: ProvidersConfig): { kind: ProviderKind; sett
 }
 
 /** Builds each connection from configuration (clients are created on first use) and answers for them by name. */
+/** A classifier answering under its connection's name (rate budgets and records are per connection). */
+const underName = (provider: ProviderName, classifier: Classifier): Classifier =>
+  classifier.provider === provider
+    ? classifier
+    : { provider, model: classifier.model, classify: (...args) => classifier.classify(...args) };
+
 export function createProviders(config: ProvidersConfig) {
   const connections = new Map<ProviderName, Connection>(
     connectionSettings(config).map(({ kind, settings }) => {
@@ -158,9 +164,14 @@ export function createProviders(config: ProvidersConfig) {
     /** The connection's classifier, answering under the connection's name (rate budgets and records are per connection). */
     classifier(spec: ModelSpec, prompt: PromptConfig): Classifier {
       const { provider, ...rest } = spec;
-      const classifier = connection(provider).live.classifier(rest, prompt);
-      if (classifier.provider === provider) return classifier;
-      return { provider, model: classifier.model, classify: (...args) => classifier.classify(...args) };
+      return underName(provider, connection(provider).live.classifier(rest, prompt));
+    },
+
+    /** A model version's classifier as classify serves it: the connection's serving path, else its classifier. */
+    servingClassifier(spec: ModelSpec, prompt: PromptConfig): Classifier {
+      const { provider, ...rest } = spec;
+      const { live } = connection(provider);
+      return underName(provider, (live.servingClassifier ?? live.classifier)(rest, prompt));
     },
 
     /**

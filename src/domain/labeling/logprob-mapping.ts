@@ -177,18 +177,45 @@ export function certain(labels: readonly string[], label: string | null): Record
   return Object.fromEntries(labels.map((name) => [name, name === label ? 1 : 0]));
 }
 
+/**
+ * What mapping logprobs to a prompt's labels needs from the tokenizer, computed once per prompt:
+ * tokenizing the label set is most of the mapping's cost, and it is the same on every call.
+ */
+export interface LabelTokenTable {
+  labels: readonly string[];
+  /** Each label's token paths: its own tokenization and that of ' ' + label (rule 1). */
+  paths: ReadonlyMap<string, readonly (readonly string[])[]>;
+  /** The longest label's token count. */
+  longestLabelTokens: number;
+}
+
+export function labelTokenTable(labels: readonly string[], tokenize: (text: string) => string[]): LabelTokenTable {
+  const unique = [...new Set(labels)];
+  const paths = new Map(unique.map((name) => [name, [tokenize(name), tokenize(` ${name}`)]]));
+  let longest = 0;
+  for (const [own] of paths.values()) longest = Math.max(longest, own!.length);
+  return { labels: unique, paths, longestLabelTokens: longest };
+}
+
+/** The label an answer names and each label's probability, from a chat answer's logprobs (null: none sent). */
+export function mapChatAnswer(
+  table: LabelTokenTable,
+  content: string,
+  positions: readonly TokenPosition[] | null,
+): LabelProbabilities {
+  const label = matchLabel(content, table.labels);
+  if (positions === null || positions.length === 0) {
+    return { label, probabilities: certain(table.labels, label), confidence: null };
+  }
+  const probabilities = pathProbabilities(table.paths, positions.map(chatPosition), chatNormalize);
+  return { label, probabilities, confidence: label === null ? null : (probabilities[label] ?? 0) };
+}
+
 export function labelProbabilities(input: {
   content: string;
   positions: TokenPosition[] | null;
   labels: string[];
   tokenize: (text: string) => string[];
 }): LabelProbabilities {
-  const labels = [...new Set(input.labels)];
-  const label = matchLabel(input.content, labels);
-  if (input.positions === null || input.positions.length === 0) {
-    return { label, probabilities: certain(labels, label), confidence: null };
-  }
-  const paths = new Map(labels.map((name) => [name, [input.tokenize(name), input.tokenize(` ${name}`)]]));
-  const probabilities = pathProbabilities(paths, input.positions.map(chatPosition), chatNormalize);
-  return { label, probabilities, confidence: label === null ? null : (probabilities[label] ?? 0) };
+  return mapChatAnswer(labelTokenTable(input.labels, input.tokenize), input.content, input.positions);
 }

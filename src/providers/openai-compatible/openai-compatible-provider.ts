@@ -2,6 +2,7 @@ import { connectionOverrides } from '../connection-overrides.js';
 import { openAIClient } from '../openai/openai-classifier.js';
 import { openAIProvider } from '../openai/openai-provider.js';
 import { sdkConnection } from '../openai/sdk-connection.js';
+import { pooledServing } from '../openai/serving-classifier.js';
 import type { ProviderDefinition } from '../provider.js';
 
 /**
@@ -28,14 +29,27 @@ export const openAICompatibleProvider: ProviderDefinition = {
   },
 
   connect: (settings) => ({
-    ...sdkConnection(settings, () =>
-      openAIClient({
-        // The SDK insists on a key; a server that wants none ignores it.
-        apiKey: settings.apiKey ?? 'none',
-        baseUrl: settings.baseUrl,
-        timeoutMs: settings.timeoutMs,
-        headers: settings.headers,
-      }),
+    ...sdkConnection(
+      settings,
+      () =>
+        openAIClient({
+          // The SDK insists on a key; a server that wants none ignores it.
+          apiKey: settings.apiKey ?? 'none',
+          baseUrl: settings.baseUrl,
+          timeoutMs: settings.timeoutMs,
+          headers: settings.headers,
+        }),
+      (_client, classifier) =>
+        pooledServing(
+          {
+            apiKey: settings.apiKey ?? 'none',
+            baseUrl: settings.baseUrl,
+            timeoutMs: settings.timeoutMs,
+            headers: settings.headers,
+            logprobs: settings.logprobs !== false,
+          },
+          classifier,
+        ),
     ),
     // Local servers often need no key; a connection naming `api_key_env` needs that variable set.
     configured: !settings.apiKeyEnv || Boolean(settings.apiKey),

@@ -4,6 +4,7 @@ import { openAIClient, usesLegacyCompletions } from './openai-classifier.js';
 import { openAIFineTuning } from './openai-fine-tuning.js';
 import { OPENAI_LIFECYCLE } from './openai-model-lifecycle.js';
 import { sdkConnection } from './sdk-connection.js';
+import { pooledServing } from './serving-classifier.js';
 
 /**
  * `openai`: any OpenAI-compatible endpoint through the official SDK (OPENAI_BASE_URL): labeling,
@@ -44,6 +45,20 @@ export const openAIProvider: ProviderDefinition = {
           timeoutMs: settings.timeoutMs,
           headers: settings.headers,
         }),
-      (client) => ({ shutdownDate: (model) => openAIFineTuning(client()).shutdownDate(model) }),
+      (client, classifier) => ({
+        shutdownDate: (model) => openAIFineTuning(client()).shutdownDate(model),
+        ...pooledServing(
+          {
+            apiKey: settings.apiKey ?? '',
+            baseUrl: settings.baseUrl,
+            organization: settings.organization,
+            project: settings.project,
+            timeoutMs: settings.timeoutMs,
+            headers: settings.headers,
+            logprobs: settings.logprobs !== false,
+          },
+          classifier,
+        ),
+      }),
     ),
 };

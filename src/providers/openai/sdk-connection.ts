@@ -12,22 +12,26 @@ import { openAIFineTuning } from './openai-fine-tuning.js';
 export function sdkConnection(
   settings: ConnectionSettings,
   makeClient: () => OpenAI,
-  extra: (client: () => OpenAI) => Partial<ProviderConnection> = () => ({}),
+  extra: (
+    client: () => OpenAI,
+    classifier: ProviderConnection['classifier'],
+  ) => Partial<ProviderConnection> = () => ({}),
 ): ProviderConnection {
   let client: OpenAI | undefined;
   const sharedClient = () => (client ??= makeClient());
+  const classifier: ProviderConnection['classifier'] = (spec) =>
+    createOpenAIClassifier(sharedClient(), spec.model, spec.labelCodes, { logprobs: settings.logprobs !== false });
   return {
     configured: Boolean(settings.apiKey),
     capabilities: connectionOverrides(settings),
     baseUrl: settings.baseUrl,
     probe: (signal) => probeModels(sharedClient(), signal),
-    classifier: (spec) =>
-      createOpenAIClassifier(sharedClient(), spec.model, spec.labelCodes, { logprobs: settings.logprobs !== false }),
+    classifier,
     defaultBudget: { rpm: settings.rpm, tpm: settings.tpm },
     fineTuning: () => openAIFineTuning(sharedClient()),
     listModels: (signal) => listModels(sharedClient(), signal),
     // OpenAI's list dates each model; a compatible server that sends no `shutdown_date` lists none.
     listsShutdownDates: true,
-    ...extra(sharedClient),
+    ...extra(sharedClient, classifier),
   };
 }

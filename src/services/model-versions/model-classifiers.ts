@@ -32,7 +32,7 @@ export const noConfidenceNote = (providers: Pick<Providers, 'capabilities'>, pro
  * write is ignored: it only informs the model's view, and the next process tries again.
  */
 export function modelClassifiers(
-  providers: Pick<Providers, 'has' | 'classifier' | 'budgetFor' | 'capabilities'>,
+  providers: Pick<Providers, 'has' | 'classifier' | 'servingClassifier' | 'budgetFor' | 'capabilities'>,
   modelVersionsRepo: Pick<ModelVersionsRepository, 'update'>,
 ) {
   const cache = new Map<string, CallTarget>();
@@ -84,7 +84,7 @@ export function modelClassifiers(
         target = {
           classifier: watched(
             model,
-            providers.classifier(
+            providers.servingClassifier(
               { provider, model: servedAs ?? model.model, labelCodes: model.labelCodes ?? undefined },
               prompt,
             ),
