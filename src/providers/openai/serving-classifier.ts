@@ -13,10 +13,12 @@ export function pooledServing(
   sdkClassifier: ProviderConnection['classifier'],
 ): Required<Pick<ProviderConnection, 'servingClassifier'>> {
   let chat: PooledChat | undefined;
+  const pool = (): PooledChat => {
+    chat ??= pooledChat(connection);
+    return chat;
+  };
   return {
     servingClassifier: (spec: ClassifierSpec, prompt) =>
-      usesLegacyCompletions(spec.model)
-        ? sdkClassifier(spec, prompt)
-        : (chat ??= pooledChat(connection)).classifier(spec.model),
+      usesLegacyCompletions(spec.model) ? sdkClassifier(spec, prompt) : pool().classifier(spec.model),
   };
 }
