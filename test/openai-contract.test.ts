@@ -1,5 +1,9 @@
 import OpenAI, { toFile } from 'openai';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PromptConfig } from '../src/domain/labeling/prompt-config.js';
+import { createOpenAIClassifier } from '../src/providers/openai/openai-classifier.js';
+import { pooledChat } from '../src/providers/openai/pooled-chat-classifier.js';
+import type { ClassifyOutcome } from '../src/providers/provider.js';
 import { startOpenAIFake, type OpenAIFake } from './fakes/openai/index.js';
 import { DEFAULT_SPEC_PATH, extractSubset, SOURCE } from './fakes/openai/schemas/extract-spec-subset.js';
 import { createSpecValidator, loadSpecSubset } from './fakes/openai/schemas/load-spec.js';
@@ -287,5 +291,41 @@ describe('requests our SDK sends', () => {
       spec.validate(spec.requestSchema(operation), body),
     );
     expect(checked).toBeGreaterThanOrEqual(4);
+  });
+
+  it('the classify hot path sends the very request the SDK classifier sends, and reads the answer the same', async () => {
+    fake.reset();
+    fake.script({ table: { 'buy now': { answer: 'spam', distribution: { spam: 0.7, ham: 0.25 } } }, default: 'ham' });
+    const prompt: PromptConfig = {
+      instructions: 'Is this message spam?',
+      labels: [{ name: 'spam', description: 'unwanted' }, { name: 'ham' }],
+      fewShot: [{ text: 'lunch at noon?', label: 'ham' }],
+    };
+    const sdk = createOpenAIClassifier(client, 'gpt-4o-mini');
+    const pooled = pooledChat({ apiKey: 'test', baseUrl: fake.url, timeoutMs: 5_000, organization: 'org-1' });
+    // The rate-limit headers count down from call to call; their limits must read the same.
+    const drop = ({ latencyMs: _latency, rateLimit, ...rest }: ClassifyOutcome) => ({
+      ...rest,
+      limits: [rateLimit?.limitRequests, rateLimit?.limitTokens],
+    });
+    try {
+      for (const text of ['buy now', 'see you "tomorrow"\n\u00e9t\u00e9 \u{1f600}']) {
+        const [bySdk, byPool] = [
+          await sdk.classify(text, prompt),
+          await pooled.classifier('gpt-4o-mini').classify(text, prompt),
+        ];
+        expect(drop(byPool)).toEqual(drop(bySdk));
+      }
+      const chats = fake.requests.filter((request) => request.path === '/v1/chat/completions');
+      expect(chats).toHaveLength(4);
+      for (const pair of [chats.slice(0, 2), chats.slice(2)]) expect(pair[1]!.body).toEqual(pair[0]!.body);
+      expect(chats[1]!.headers).toMatchObject({ authorization: 'Bearer test', 'openai-organization': 'org-1' });
+      const checked = expectRequestsInSpec(spec, fake.requests, 'POST /files', (operation, body) =>
+        spec.validate(spec.requestSchema(operation), body),
+      );
+      expect(checked).toBe(4);
+    } finally {
+      await pooled.close();
+    }
   });
 });
