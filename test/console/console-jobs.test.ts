@@ -47,6 +47,27 @@ afterAll(async () => {
 });
 
 describe('console: label runs, fine-tunes and pipelines', () => {
+  // Before any worker runs: a queued run stays queued until the page cancels it.
+  it('cancels a queued label run with a write key', async () => {
+    const run = await startRun(h, source, { provider: 'local', mode: 'zero_shot' });
+    const page = await signedIn(browser, baseUrl, ADMIN_KEY, `/console/label-runs/${run.id}`);
+    const status = page.locator('.job-head').getByTestId('status');
+    await expect.poll(() => status.textContent()).toBe('queued');
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => status.textContent()).toBe('cancelled');
+    expect((await api(`/v1/label-runs/${run.id}`))['status']).toBe('cancelled');
+    expect(await page.getByRole('button', { name: 'Cancel' }).isDisabled()).toBe(true);
+    await page.context().close();
+  });
+
+  it('shows the API’s problem for a run that does not exist', async () => {
+    const missing = '01a00000-0000-7000-8000-000000000000';
+    const page = await signedIn(browser, baseUrl, ADMIN_KEY, `/console/label-runs/${missing}`);
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('not_found');
+    expect(await page.getByRole('alert').textContent()).toContain(missing);
+    await page.context().close();
+  });
+
   it('follows a label run live from queued to completed, with the API’s counts', async () => {
     const run = await startRun(h, source, { provider: 'local', mode: 'few_shot', k: 20 });
     const page = await signedIn(browser, baseUrl, ADMIN_KEY, `/console/label-runs/${run.id}`);

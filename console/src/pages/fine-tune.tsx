@@ -142,18 +142,19 @@ function ResultingModel({ fineTune }: { fineTune: FineTune }) {
   );
 }
 
-const series = (curve: CurvePoint[], field: keyof Omit<CurvePoint, 'step'>) => curve.map((point) => point[field]);
+type Measure = keyof Omit<CurvePoint, 'step'>;
+// Points by step on a linear axis: the curve may skip steps (a trainer logs only some epochs).
+const series = (curve: CurvePoint[], field: Measure) => curve.map((point) => ({ x: point.step, y: point[field] }));
 
 function Curves({ curve }: { curve: CurvePoint[] }) {
   const charts = useMemo(() => {
-    const labels = curve.map((point) => String(point.step));
-    const line = (datasets: { label: string; data: (number | null)[] }[], yMax?: number) =>
+    const line = (datasets: { label: string; data: { x: number; y: number | null }[] }[], yMax?: number) =>
       ({
         type: 'line',
-        data: { labels, datasets: datasets.map((set) => ({ ...set, spanGaps: true, pointRadius: 1 })) },
+        data: { datasets: datasets.map((set) => ({ ...set, spanGaps: true, pointRadius: 2 })) },
         options: {
           scales: {
-            x: { title: { display: true, text: 'step' } },
+            x: { type: 'linear', title: { display: true, text: 'step' } },
             y: { beginAtZero: true, ...(yMax ? { max: yMax } : {}) },
           },
         },
@@ -199,7 +200,7 @@ function EventTable({ events, more }: { events: FineTuneEvent[]; more: boolean }
       <table data-testid="fine-tune-events">
         <thead>
           <tr>
-            <th>When</th>
+            <th>Time</th>
             <th>Level</th>
             <th>Type</th>
             <th>Message</th>
@@ -208,7 +209,7 @@ function EventTable({ events, more }: { events: FineTuneEvent[]; more: boolean }
         <tbody>
           {events.map((event) => (
             <tr key={event.id}>
-              <td>{when(event.created_at)}</td>
+              <td>{new Date(event.created_at).toLocaleTimeString('en-GB')}</td>
               <td>{event.level}</td>
               <td>{event.type ?? '—'}</td>
               <td>{event.message}</td>
