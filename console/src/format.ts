@@ -20,7 +20,9 @@ export const ms = (value: number | null | undefined): string =>
 export const when = (iso: string | null | undefined): string =>
   iso ? new Date(iso).toLocaleString('en-GB', { dateStyle: 'medium', timeStyle: 'short' }) : '—';
 
-export const shortId = (id: string | null | undefined): string => (id ? id.slice(0, 8) : '—');
+// Ids are UUIDv7: their first characters are a timestamp, the same for everything made in one
+// minute, so the short form is the random end.
+export const shortId = (id: string | null | undefined): string => (id ? id.slice(-8) : '—');
 
 /** Seconds as the largest sensible unit: "42 s", "3 min", "1.5 h". */
 export function duration(seconds: number | null | undefined): string {

@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import { shortId } from '../format.js';
 import { useSession } from '../session.js';
 
 export function Layout({ children }: { children: ComponentChildren }) {
@@ -10,7 +11,7 @@ export function Layout({ children }: { children: ComponentChildren }) {
           Tuneline
         </a>
         <span class="who" data-testid="signed-in-as">
-          {me.key_id === 'bootstrap' ? 'bootstrap admin key' : `key ${me.key_id.slice(0, 8)}`} · {me.scopes.join(', ')}
+          {me.key_id === 'bootstrap' ? 'bootstrap admin key' : `key ${shortId(me.key_id)}`} · {me.scopes.join(', ')}
           {me.task_ids ? ` · ${me.task_ids.length} task(s) only` : ''}
         </span>
         <button type="button" class="link" onClick={signOut}>
