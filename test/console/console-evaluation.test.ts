@@ -60,6 +60,8 @@ async function cellPredictions(evaluation: string, truth: string, predicted: str
 
 const texts = (page: Page, testid: string) => page.getByTestId(testid).allTextContents();
 const decimal = (value: number) => value.toFixed(3);
+// The console's rounding of dollars (console/src/format.ts).
+const usd = (value: number) => `$${value.toFixed(value !== 0 && Math.abs(value) < 0.01 ? 4 : 2)}`;
 
 // Two real evaluations by the evaluation workers: a zero-shot prompt (weak, so its matrix has
 // mistakes) and a few-shot one the policy promotes, so the leaderboard has a champion to test against.
@@ -182,7 +184,7 @@ describe('console: an evaluation and the leaderboard', () => {
       const row = page.getByTestId(`entry-${entry.model.id}`);
       await expect(row.getByTestId('rank').textContent()).resolves.toBe(String(entry.rank));
       await expect(row.getByTestId('score').textContent()).resolves.toBe(decimal(entry.score));
-      await expect(row.getByTestId('cost').textContent()).resolves.toBe(`$${entry.cost_per_1000.toFixed(2)}`);
+      await expect(row.getByTestId('cost').textContent()).resolves.toBe(usd(entry.cost_per_1000));
       const champion = entry.model.id === board.champion_id;
       expect(await row.getByTestId('champion-mark').count()).toBe(champion ? 1 : 0);
       const mcnemar = await row.getByTestId('mcnemar').textContent();
@@ -196,6 +198,51 @@ describe('console: an evaluation and the leaderboard', () => {
     }
     expect(board.champion_id).toBe(strong.model);
     await screenshot(page, 'leaderboard');
+    await page.context().close();
+  });
+
+  it('projects the costs of the task’s model versions as the API does, and shows its problems', async () => {
+    const page = await signedIn(browser, baseUrl, ADMIN_KEY, '/console/tasks/titles/cost-projections');
+    const form = page.getByTestId('projection-form');
+    await form.getByLabel('few-shot').check();
+    await form.getByLabel('zero-shot').check();
+    await form.getByLabel('Classifications a day').fill('25000');
+    await form.getByLabel('Growth a day (%)').fill('1');
+    await form.getByLabel('Days').fill('90');
+    await form.getByRole('button', { name: 'Project' }).click();
+    await page.getByTestId('projection').waitFor();
+    // The same request straight to the API, its options in the order the page sent them (ties on
+    // the cheapest go to the first).
+    const shown = await page
+      .locator('[data-testid="projection"] tbody tr')
+      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-testid')!.replace(/^option-/, '')));
+    expect([...shown].sort()).toEqual(['few-shot', 'zero-shot']);
+    const ids: Record<string, string> = { 'zero-shot': weak.model, 'few-shot': strong.model };
+    const response = await h
+      .http()
+      .post('/v1/cost-projections')
+      .set('authorization', auth)
+      .send({
+        daily_volume: 25_000,
+        daily_growth: 0.01,
+        horizon_days: 90,
+        options: shown.map((name) => ({ name, model_version_id: ids[name] })),
+      });
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    for (const option of response.body.options) {
+      const cells = await page.getByTestId(`option-${option.name}`).locator('td').allTextContents();
+      expect(cells[1]).toBe(option.price_source);
+      expect(cells[2]).toBe(usd(option.per_1000_usd));
+      expect(cells[6]).toBe(usd(option.total_usd));
+    }
+    await expect(page.getByTestId('projection-summary').textContent()).resolves.toContain(
+      `Cheapest at the end: ${response.body.cheapest_at_horizon}`,
+    );
+    await screenshot(page, 'cost-projections');
+    // More days than the API projects: its problem, naming the field.
+    await form.getByLabel('Days').fill('1000000');
+    await form.getByRole('button', { name: 'Project' }).click();
+    await expect.poll(() => page.getByRole('alert').textContent()).toContain('horizon_days');
     await page.context().close();
   });
 

@@ -6,7 +6,7 @@ import { ChartView } from '../components/chart.js';
 import { Loaded } from '../components/loading.js';
 import { ProblemView } from '../components/problem-view.js';
 import { TaskTabs } from '../components/task-tabs.js';
-import { count, usd } from '../format.js';
+import { count, shortId, usd } from '../format.js';
 import { useSession } from '../session.js';
 import { useResource } from '../use-resource.js';
 import './evaluation.css';
@@ -62,7 +62,14 @@ function Projector({ models }: { models: ModelVersion[] }) {
       horizon_days: Number(horizon),
       options: models
         .filter((model) => chosen.includes(model.id))
-        .map((model) => ({ name: model.name, model_version_id: model.id })),
+        .map((model, _, list) => ({
+          // Options are told apart by name (in the table and the break-even pairs).
+          name:
+            list.filter((other) => other.name === model.name).length > 1
+              ? `${model.name} ${shortId(model.id)}`
+              : model.name,
+          model_version_id: model.id,
+        })),
     };
     try {
       const projection = await unwrap(
@@ -140,7 +147,7 @@ function ProjectionView({ projection, volume }: { projection: Projection; volume
   );
   return (
     <>
-      <p class="hint">
+      <p class="hint" data-testid="projection-summary">
         Prices of {projection.price_table_date}; {count(Math.round(projection.total_volume))} classifications over{' '}
         {projection.days} days. Cheapest at the end: <strong>{projection.cheapest_at_horizon}</strong>.
       </p>
