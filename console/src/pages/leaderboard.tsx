@@ -15,6 +15,8 @@ interface RowSet {
 }
 
 const SIGNIFICANCE = 0.05;
+const MAX_EVALUATIONS_READ = 500;
+const MAX_CHOICES = 20;
 const SPLITS: readonly string[] = ['train', 'validation', 'test'];
 
 /**
@@ -27,14 +29,17 @@ export function LeaderboardPage() {
   const evaluated = useResource(
     async (client) => {
       const sets = new Map<string, RowSet>();
+      let read = 0;
       for await (const evaluation of client.paginate('/v1/tasks/{task}/evaluations', {
         path: { task },
         query: { limit: 100 },
       })) {
+        // The recent ones are the choices that matter; a long history is not read to its end.
+        if (++read > MAX_EVALUATIONS_READ) break;
         if (evaluation.status !== 'completed' || !SPLITS.includes(evaluation.split)) continue;
         const set = { dataset_version_id: evaluation.dataset_version_id, split: evaluation.split as Split };
         sets.set(`${set.dataset_version_id}:${set.split}`, set);
-        if (sets.size >= 20) break;
+        if (sets.size >= MAX_CHOICES) break;
       }
       return [...sets.values()];
     },
