@@ -1,5 +1,15 @@
-/** One figure in a card: a name, its value, and an optional note under it. */
-export function Figure({ name, value, note, testId }: { name: string; value: string; note?: string; testId?: string }) {
+/** One headline figure in a card: its name, the value, and an optional note under it. */
+export function Figure({
+  name,
+  value,
+  note,
+  testId,
+}: {
+  name: string;
+  value: string;
+  note?: string | undefined;
+  testId?: string;
+}) {
   return (
     <div class="card" data-testid={testId}>
       <div class="card-title">{name}</div>

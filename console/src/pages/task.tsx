@@ -3,6 +3,7 @@ import type { ChartConfiguration } from 'chart.js';
 import { useMemo, useState } from 'preact/hooks';
 import { useRoute } from 'preact-iso';
 import { ChartView } from '../components/chart.js';
+import { Figure } from '../components/figure.js';
 import { Loaded } from '../components/loading.js';
 import { ProblemView } from '../components/problem-view.js';
 import { TaskTabs } from '../components/task-tabs.js';
@@ -221,16 +222,6 @@ function MonitoringView({ monitoring }: { monitoring: Monitoring }) {
         </figure>
       </div>
     </>
-  );
-}
-
-function Figure({ name, value, note }: { name: string; value: string; note?: string | undefined }) {
-  return (
-    <div class="card">
-      <div class="card-title">{name}</div>
-      <div class="card-value">{value}</div>
-      {note ? <div class="hint">{note}</div> : null}
-    </div>
   );
 }
 
