@@ -1,15 +1,16 @@
 /**
- * The classify endpoint under load (issue #7's goals): added latency one request at a time,
- * classifications per second, p50 / p99, errors, and that every answered prediction is logged.
+ * The classify endpoint under load: added latency one request at a time, requests per second at
+ * 64 connections, CPU per request, errors, and that every answered prediction is logged.
  *
- *   npx tsx bench/classify.ts [seconds=10] [connections=64]
+ *   npx tsx bench/classify.ts [seconds=10] [connections=64] [rounds=3]
  *
- * Runs the OpenAI fake and the API as their own processes (as in production, the load generator
- * does not share the API's event loop), a throw-away database, and a worker only while the
- * local model trains. Scenarios:
- *   (a) a local trained model as champion;
- *   (b) an OpenAI-compatible champion on the fake, 50 ms fixed upstream latency (then 20 ms);
- *   (c) the champion failing (its circuit opens), the local prompt-only fallback serving.
+ * Runs the OpenAI fake (20 ms per answer), a minimal one-hop proxy (bench/one-hop-proxy.ts) and
+ * the API as their own processes, a throw-away database, and a worker only while the local model
+ * trains. In interleaved rounds (these machines are noisy; medians are printed) it measures four
+ * paths: the upstream directly, the proxy in front of it (the floor: one extra hop), Tuneline
+ * with a hosted champion on the fake, and Tuneline with a local trained champion. Throughput is
+ * printed as a ratio of the floor's, measured in the same run. Then (c): the champion failing
+ * (its circuit opens), the local prompt-only fallback serving.
  */
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -22,8 +23,9 @@ import { load as loadFor, ms, percentile, sequential } from './http-timing.js';
 import { apiClient, start, startApi, stop } from './processes.js';
 import { benchEnv, benchPool, throwAwayDatabase } from './support.js';
 
-const [SECONDS = 10, CONNECTIONS = 64] = process.argv.slice(2).map(Number);
+const [SECONDS = 10, CONNECTIONS = 64, ROUNDS = 3] = process.argv.slice(2).map(Number);
 const SEQUENTIAL = 400;
+const UPSTREAM_MS = 20;
 const ADMIN = `bench-${randomBytes(12).toString('hex')}`;
 const TOPICS = {
   billing: [
@@ -133,44 +135,46 @@ async function main() {
     });
     const promote = (id: string) => call('POST', '/v1/tasks/tickets/routing/promote', { model_version_id: id });
 
-    const url = `${base}/v1/tasks/tickets/classify`;
+    // A second task whose champion is the hosted model, so the hosted and local paths can be
+    // measured interleaved without promoting back and forth.
+    await call('POST', '/v1/tasks', {
+      slug: 'tickets-hosted',
+      instructions: 'Route the support ticket.',
+      labels: [{ name: 'billing' }, { name: 'bug' }, { name: 'other' }],
+    });
+    const hostedChampion = (
+      await call('POST', '/v1/tasks/tickets-hosted/model-versions', {
+        kind: 'prompt',
+        provider: 'openai',
+        model: 'gpt-4o-mini',
+        name: 'hosted',
+      })
+    )['id'] as string;
+    await call('POST', '/v1/tasks/tickets-hosted/routing/promote', { model_version_id: hostedChampion });
+    await call('PATCH', '/v1/tasks/tickets-hosted/routing', { timeout_ms: 1_000, auto_promote: false });
+    await promote(localModel);
+
     const headers = { authorization: `Bearer ${ADMIN}` };
     const body = JSON.stringify({ input: 'Ticket 12345: I was charged twice, please refund the invoice' });
-    // The upstream alone: the very request Tuneline sends for this input, sent straight to the fake.
-    const upstream = async () => {
-      await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
-      const sent = (await (await fetch(`${fakeControl}/requests?path=/v1/chat/completions&limit=1`)).json()) as {
-        data: { body: unknown }[];
-      };
-      return sequential(
-        `${fakeUrl}/chat/completions`,
-        JSON.stringify(sent.data[0]!.body),
-        { authorization: 'Bearer sk-bench' },
-        SEQUENTIAL,
-      );
+    const classifyUrl = (task: string) => `${base}/v1/tasks/${task}/classify`;
+    await control('/configure', { faults: { latencyMs: UPSTREAM_MS } });
+    // The very request Tuneline sends upstream for this input, to send straight to the fake and through the proxy.
+    await fetch(classifyUrl('tickets-hosted'), {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body,
+    });
+    const sent = (await (await fetch(`${fakeControl}/requests?path=/v1/chat/completions&limit=1`)).json()) as {
+      data: { body: unknown }[];
     };
-    const predictionCount = async () =>
-      Number((await pool.query('SELECT count(*)::int AS n FROM predictions')).rows[0].n);
-    const report = async (name: string, upstreamTimes: number[] | null) => {
-      const one = await sequential(url, body, headers, SEQUENTIAL);
-      const line = [`  one at a time (${SEQUENTIAL}): p50 ${ms(percentile(one, 50))}, p99 ${ms(percentile(one, 99))}`];
-      if (upstreamTimes) {
-        line.push(
-          `upstream alone p50 ${ms(percentile(upstreamTimes, 50))}, p99 ${ms(percentile(upstreamTimes, 99))}; ` +
-            `Tuneline adds p50 ${ms(percentile(one, 50) - percentile(upstreamTimes, 50))}, p99 ${ms(percentile(one, 99) - percentile(upstreamTimes, 99))}`,
-        );
-      }
-      const loaded = await loadFor(url, [body], headers, { connections: CONNECTIONS, seconds: SECONDS });
-      console.log(
-        `${name}\n${line.join('; ')}\n  ${CONNECTIONS} connections × ${SECONDS} s: ${loaded.perSecond.toFixed(0)} classifications/s, p50 ${loaded.p50} ms, p99 ${loaded.p99} ms, errors ${loaded.failed} of ${loaded.total} (${((loaded.failed / Math.max(1, loaded.total)) * 100).toFixed(3)} %)`,
-      );
-      return { one, loaded };
-    };
+    const upstreamBody = JSON.stringify(sent.data[0]!.body);
+    const proxy = start('bench/one-hop-proxy.ts', [new URL(fakeUrl).origin], {});
+    children.push(proxy.child);
+    const proxyBase = (await proxy.firstLine).trim();
+    const upstreamPath = `${new URL(fakeUrl).pathname}/chat/completions`;
+    const upstreamHeaders = { authorization: 'Bearer sk-bench' };
 
-    console.log(
-      `classify benchmark: ${SECONDS} s per load run, ${CONNECTIONS} connections, API, fake and load generator in separate processes`,
-    );
-    /** The API process's CPU seconds and classifications so far, from its own /metrics. */
+    /** CPU microseconds a process has used so far: the API's from its /metrics, the proxy's from /_cpu. */
     const apiCounters = async () => {
       const text = await (await fetch(`${base}/metrics`)).text();
       const sum = (prefix: string) =>
@@ -178,28 +182,124 @@ async function main() {
           .split('\n')
           .filter((line) => line.startsWith(prefix))
           .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0);
-      return { cpu: sum('process_cpu_seconds_total'), classified: sum('tuneline_classify_total{') };
+      return { cpuMicros: sum('process_cpu_seconds_total') * 1e6, classified: sum('tuneline_classify_total{') };
     };
-    const floor = await sequential(`${base}/health/live`, null, {}, SEQUENTIAL);
-    console.log(
-      `floor: GET /health/live one at a time p50 ${ms(percentile(floor, 50))}, p99 ${ms(percentile(floor, 99))}`,
-    );
-    await promote(localModel);
-    const before = await apiCounters();
-    const local = await report('(a) local trained model as champion', null);
-    const after = await apiCounters();
-    const apiCpuPerCall = ((after.cpu - before.cpu) / (after.classified - before.classified)) * 1e6;
-    console.log(
-      `  Tuneline adds p50 ${ms(percentile(local.one, 50) - percentile(floor, 50))}, p99 ${ms(percentile(local.one, 99) - percentile(floor, 99))} over the HTTP floor (the model itself included)`,
-    );
+    const proxyCpu = async () =>
+      ((await (await fetch(`${proxyBase}/_cpu`)).json()) as { cpu_micros: number }).cpu_micros;
 
-    await promote(hosted);
-    await control('/configure', { faults: { latencyMs: 50 } });
-    await report('(b) OpenAI-compatible champion on the fake, 50 ms upstream', await upstream());
-    await control('/configure', { faults: { latencyMs: 20 } });
-    await report('(b′) the same with 20 ms upstream', await upstream());
+    interface PathRun {
+      one: number[];
+      perSecond: number;
+      p50: number;
+      p99: number;
+      failed: number;
+      total: number;
+      cpuPerRequest: number | null;
+    }
+    const paths: {
+      name: string;
+      url: string;
+      body: string;
+      headers: Record<string, string>;
+      cpu?: () => Promise<number>;
+    }[] = [
+      {
+        name: 'upstream directly',
+        url: `${new URL(fakeUrl).origin}${upstreamPath}`,
+        body: upstreamBody,
+        headers: upstreamHeaders,
+      },
+      {
+        name: 'one-hop proxy (floor)',
+        url: `${proxyBase}${upstreamPath}`,
+        body: upstreamBody,
+        headers: upstreamHeaders,
+        cpu: proxyCpu,
+      },
+      {
+        name: 'Tuneline, hosted champion',
+        url: classifyUrl('tickets-hosted'),
+        body,
+        headers,
+        cpu: async () => (await apiCounters()).cpuMicros,
+      },
+      {
+        name: 'Tuneline, local champion',
+        url: classifyUrl('tickets'),
+        body,
+        headers,
+        cpu: async () => (await apiCounters()).cpuMicros,
+      },
+    ];
+    const runs = new Map<string, PathRun[]>(paths.map((path) => [path.name, []]));
+
+    console.log(
+      `classify benchmark: ${UPSTREAM_MS} ms upstream, ${ROUNDS} interleaved rounds of ${SEQUENTIAL} sequential requests and ` +
+        `${CONNECTIONS} connections × ${SECONDS} s per path; API, fake, proxy and load generator in separate processes`,
+    );
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const path of paths) {
+        const one = await sequential(path.url, path.body, path.headers, SEQUENTIAL);
+        const cpuBefore = path.cpu ? await path.cpu() : 0;
+        const loaded = await loadFor(path.url, [path.body], path.headers, {
+          connections: CONNECTIONS,
+          seconds: SECONDS,
+        });
+        const cpuPerRequest = path.cpu ? ((await path.cpu()) - cpuBefore) / Math.max(1, loaded.total) : null;
+        runs.get(path.name)!.push({ one, ...loaded, cpuPerRequest });
+        console.log(
+          `  round ${round} ${path.name}: p50 ${ms(percentile(one, 50))}, ${loaded.perSecond.toFixed(0)}/s, errors ${loaded.failed}`,
+        );
+      }
+    }
+
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const summary = (name: string) => {
+      const taken = runs.get(name)!;
+      const cpu = taken.map((run) => run.cpuPerRequest).filter((value): value is number => value !== null);
+      return {
+        p50: median(taken.map((run) => percentile(run.one, 50))),
+        p99: median(taken.map((run) => percentile(run.one, 99))),
+        perSecond: median(taken.map((run) => run.perSecond)),
+        loadP50: median(taken.map((run) => run.p50)),
+        loadP99: median(taken.map((run) => run.p99)),
+        failed: taken.reduce((sum, run) => sum + run.failed, 0),
+        total: taken.reduce((sum, run) => sum + run.total, 0),
+        cpu: cpu.length > 0 ? median(cpu) : null,
+      };
+    };
+    const direct = summary('upstream directly');
+    const floorRun = summary('one-hop proxy (floor)');
+    console.log(
+      `\nmedians of ${ROUNDS} rounds; added latency is over the upstream directly, throughput a ratio of the floor's`,
+    );
+    console.log(
+      '| path | one at a time p50 / p99 | added p50 / p99 | req/s at 64 connections | × floor | load p50 / p99 | CPU per request | errors |',
+    );
+    console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+    for (const path of paths) {
+      const figures = summary(path.name);
+      const hosted = path.name !== 'Tuneline, local champion';
+      const added =
+        path.name === 'upstream directly' || !hosted
+          ? '—'
+          : `+${ms(figures.p50 - direct.p50)} / +${ms(figures.p99 - direct.p99)}`;
+      console.log(
+        `| ${path.name} | ${ms(figures.p50)} / ${ms(figures.p99)} | ${added} | ${figures.perSecond.toFixed(0)} | ` +
+          `${(figures.perSecond / floorRun.perSecond).toFixed(2)} × | ${figures.loadP50} / ${figures.loadP99} ms | ` +
+          `${figures.cpu === null ? '—' : `${figures.cpu.toFixed(0)} µs`} | ${figures.failed} of ${figures.total} |`,
+      );
+    }
+    const hostedRun = summary('Tuneline, hosted champion');
+    const localRun = summary('Tuneline, local champion');
+    console.log(
+      `goals: hosted ≥ 0.80 × floor: ${(hostedRun.perSecond / floorRun.perSecond).toFixed(2)} ×; ` +
+        `hosted adds p50 ≤ 1.00 ms: +${ms(hostedRun.p50 - direct.p50)}; local ≥ 2 × floor: ${(localRun.perSecond / floorRun.perSecond).toFixed(2)} ×; ` +
+        `errors ${hostedRun.failed + localRun.failed}`,
+    );
 
     // The prompt-only fallback alone, then behind a failing champion.
+    const url = classifyUrl('tickets');
     await promote(fallback);
     const fallbackAlone = await sequential(url, body, headers, SEQUENTIAL);
     await promote(hosted);
@@ -211,20 +311,25 @@ async function main() {
       ).json()) as { results: { fallback_reason: string }[] };
       reason = answer.results[0]!.fallback_reason;
     }
-    const failing = await report('(c) champion failing (circuit open), prompt-only fallback serving', null);
+    const failing = await sequential(url, body, headers, SEQUENTIAL);
+    const failingLoad = await loadFor(url, [body], headers, { connections: CONNECTIONS, seconds: SECONDS });
     console.log(
-      `  fallback alone p50 ${ms(percentile(fallbackAlone, 50))}, p99 ${ms(percentile(fallbackAlone, 99))}; behind the failing champion it adds p50 ` +
-        `${ms(percentile(failing.one, 50) - percentile(fallbackAlone, 50))}, p99 ${ms(percentile(failing.one, 99) - percentile(fallbackAlone, 99))}`,
+      `\n(c) champion failing (circuit open), prompt-only fallback serving: p50 ${ms(percentile(failing, 50))}, ` +
+        `${failingLoad.perSecond.toFixed(0)}/s, errors ${failingLoad.failed} of ${failingLoad.total}; the fallback alone p50 ` +
+        `${ms(percentile(fallbackAlone, 50))}, so the failing champion adds ${ms(percentile(failing, 50) - percentile(fallbackAlone, 50))}`,
     );
 
     // The prediction log's own cost: the same writer, in this process, against the same database.
     const logCost = await measureLog(database.url, 50_000);
+    const apiCpuPerCall = localRun.cpu ?? Number.NaN;
     console.log(
       `prediction log: ${logCost.toFixed(1)} µs of CPU per record (buffer + batch INSERT, this process) against ${apiCpuPerCall.toFixed(0)} µs of API CPU ` +
-        `per classification in (a): ${((logCost / apiCpuPerCall) * 100).toFixed(1)} % of the API's work (Postgres's side of the INSERTs runs in its own processes)`,
+        `per local classification: ${((logCost / apiCpuPerCall) * 100).toFixed(1)} % of the API's work (Postgres's side of the INSERTs runs in its own processes)`,
     );
 
     // Every classification the API made is in the log once the buffer drains.
+    const predictionCount = async () =>
+      Number((await pool.query('SELECT count(*)::int AS n FROM predictions')).rows[0].n);
     // What the API says it answered or failed (its own counter), to compare with the log.
     const made = (await apiCounters()).classified;
     let stored = 0;
