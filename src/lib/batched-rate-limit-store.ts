@@ -22,7 +22,8 @@ import type { Redis } from 'ioredis';
  * none through in memory after that; so with N instances and sync interval T, at most about
  * N × (requests one instance takes for the key in T + one round trip) go over — instances × rate
  * × T. Sequential requests, even alternating between instances, stay exact as long as each
- * instance's view lags by no more than the headroom (test/rate-limit-instances.test.ts).
+ * instance's view lags by no more than the headroom, e.g. when each instance's batch has gone out
+ * before another instance takes the next request (test/rate-limit-instances.test.ts).
  */
 export interface RateLimitCount {
   current: number;
