@@ -65,6 +65,8 @@ const ConfigSchema = Type.Object({
     Type.String({ minLength: 2, description: 'JSON: {"model": {"input": 1, "output": 2}}' }),
   ),
   CLASSIFY_RATE_LIMIT_PER_MINUTE: Type.Integer({ default: 60_000, minimum: 1 }),
+  // How often an API instance sends its rate-limit counts to Redis (and learns the others').
+  CLASSIFY_RATE_LIMIT_SYNC_MS: Type.Integer({ default: 5, minimum: 1, maximum: 1_000 }),
   CLASSIFY_MAX_BATCH: Type.Integer({ default: 100, minimum: 1, maximum: 10_000 }),
   // A model's circuit opens when this share of its calls failed in the window (given enough calls),
   // and lets one trial call through after the reset time.
@@ -135,6 +137,7 @@ export interface Config {
   readonly priceOverrides: PriceOverrides;
   readonly classify: {
     readonly rateLimitPerMinute: number;
+    readonly rateLimitSyncMs: number;
     readonly maxBatch: number;
     readonly routingRefreshMs: number;
     readonly circuit: {
@@ -257,6 +260,7 @@ export function loadConfig(source: Record<string, string | undefined>): Config {
     priceOverrides,
     classify: {
       rateLimitPerMinute: env.CLASSIFY_RATE_LIMIT_PER_MINUTE,
+      rateLimitSyncMs: env.CLASSIFY_RATE_LIMIT_SYNC_MS,
       maxBatch: env.CLASSIFY_MAX_BATCH,
       routingRefreshMs: env.ROUTING_REFRESH_MS,
       circuit: {

@@ -19,7 +19,7 @@ export interface Principal {
   tasks?: TaskLimit;
 }
 
-// Known keys are remembered this long; a revocation reaches every instance at once through a notice.
+// Known keys are remembered this long by default; a revocation reaches every instance at once through a notice.
 const CACHE_MS = 30_000;
 const CACHE_MAX = 10_000;
 // When a key's entry cannot be refreshed (the database is away) it is served as it was, and the
@@ -42,14 +42,25 @@ export interface CreateApiKeyInput {
   taskIds?: string[];
 }
 
+/** A lookup in flight, and what happened meanwhile that makes its (older) answer out of date. */
+interface Lookup {
+  /** Keys revoked (by notice or here) while the lookup ran. */
+  forgotten: Set<string>;
+  /** A Redis reconnect while it ran: a notice may have been missed, so its answer is checked again on next use. */
+  recheck: boolean;
+}
+
 export const apiKeysService = ({
   apiKeysRepo,
   adminApiKey,
   notices,
+  cacheMs = CACHE_MS,
 }: {
   apiKeysRepo: Pick<ApiKeysRepository, 'findByHash' | 'existingTaskIds' | 'insert' | 'list' | 'revoke'>;
   adminApiKey: string;
   notices: Pick<ChangeNotices, 'subscribe' | 'publish'>;
+  /** How long a known key is served from memory before it is looked up again. */
+  cacheMs?: number;
 }) => {
   const adminDigest = createHash('sha256').update(adminApiKey).digest();
   /**
@@ -57,28 +68,38 @@ export const apiKeysService = ({
    * Unknown keys are not remembered: a key created a moment ago on another instance must work.
    */
   const known = new Map<string, CachedKey>();
+  /** The one lookup per key hash in flight; every request waiting for that key shares it. */
   const refreshing = new Map<string, Promise<Principal | undefined>>();
+  const lookups = new Set<Lookup>();
   let listening = false;
   const forget = (keyId: string) => {
     for (const [cachedHash, cached] of known) if (cached.principal.keyId === keyId) known.delete(cachedHash);
+    // A lookup that read the row before the revocation committed must not put the key back.
+    for (const running of lookups) running.forgotten.add(keyId);
   };
   // After a Redis reconnect a notice may have been missed: every entry is checked again on its next
   // use, but kept, so a database outage at the same time does not lock out every caller.
   const recheckAll = () => {
     for (const cached of known.values()) cached.cachedUntil = 0;
+    for (const running of lookups) running.recheck = true;
   };
-  const remember = (hash: string, entry: { principal: Principal; expiresAt: Date | null }) => {
-    if (!listening) {
-      listening = true;
-      notices.subscribe('api-keys', forget, recheckAll);
-    }
+  const listen = () => {
+    if (listening) return;
+    listening = true;
+    notices.subscribe('api-keys', forget, recheckAll);
+  };
+  const remember = (hash: string, entry: { principal: Principal; expiresAt: Date | null }, recheck: boolean) => {
     if (known.size >= CACHE_MAX) known.clear();
-    known.set(hash, { ...entry, cachedUntil: Date.now() + CACHE_MS, stale: false });
+    known.set(hash, { ...entry, cachedUntil: recheck ? 0 : Date.now() + cacheMs, stale: false });
   };
 
   const lookup = async (hash: string): Promise<Principal | undefined> => {
-    const row = await apiKeysRepo.findByHash(hash);
-    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= new Date())) {
+    // Listening before the first read, so a revocation during that read is seen.
+    listen();
+    const running: Lookup = { forgotten: new Set(), recheck: false };
+    lookups.add(running);
+    const row = await apiKeysRepo.findByHash(hash).finally(() => lookups.delete(running));
+    if (!row || row.revokedAt || (row.expiresAt && row.expiresAt <= new Date()) || running.forgotten.has(row.id)) {
       // Also what catches a revocation whose notice never arrived (or came while the database was away).
       known.delete(hash);
       return undefined;
@@ -89,11 +110,16 @@ export const apiKeysService = ({
       ...(row.rateLimitPerMinute ? { rateLimitPerMinute: row.rateLimitPerMinute } : {}),
       ...(row.tasks ? { tasks: taskLimitOf(row.tasks) } : {}),
     };
-    remember(hash, { principal, expiresAt: row.expiresAt });
+    remember(hash, { principal, expiresAt: row.expiresAt }, running.recheck);
     return principal;
   };
 
-  /** One lookup per key at a time; a failed one leaves the cached entry to be served stale. */
+  /**
+   * One lookup per key at a time (single-flight): when a popular key's entry expires under load, the
+   * requests that arrive meanwhile wait for the same lookup and share its answer or its error. A
+   * failed one leaves the cached entry to be served stale. Removed once settled, so the next expiry
+   * asks again.
+   */
   const refresh = (hash: string): Promise<Principal | undefined> => {
     let pending = refreshing.get(hash);
     if (!pending) {
@@ -149,7 +175,8 @@ export const apiKeysService = ({
       } catch (error) {
         // A key known before the failure stays valid; one never seen cannot be checked (the error handler makes it a 503).
         if (!cached) throw error;
-        return usable(cached, now);
+        // Unless a revocation notice removed it while the lookup was failing.
+        return known.get(hash) === cached ? usable(cached, now) : undefined;
       }
     },
 

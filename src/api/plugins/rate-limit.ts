@@ -3,12 +3,15 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import type { Config } from '../../config.js';
 import { errors } from '../../errors.js';
+import { batchedRateLimitStore } from '../../lib/batched-rate-limit-store.js';
 import { redisOptionsFromUrl } from '../../lib/redis.js';
 
 /**
  * Per-API-key request limits (fixed one-minute windows) for routes that opt in with
- * `config.rateLimit`, counted in Redis so the limit holds across every API instance. A key may
- * carry its own limit; others get CLASSIFY_RATE_LIMIT_PER_MINUTE. The limiter has its own
+ * `config.rateLimit`, counted in Redis so the limit holds across every API instance, but in
+ * batches: a request is decided in memory and the counts are reconciled every
+ * CLASSIFY_RATE_LIMIT_SYNC_MS (src/lib/batched-rate-limit-store.ts states the error bound). A key
+ * may carry its own limit; others get CLASSIFY_RATE_LIMIT_PER_MINUTE. The limiter has its own
  * connection that fails fast: if Redis is unreachable, requests are let through (skipOnError)
  * rather than classify stopping with it.
  */
@@ -21,14 +24,21 @@ export async function installRateLimit(app: FastifyInstance, config: Config): Pr
     enableOfflineQueue: false,
   });
   redis.on('error', (error) => app.log.debug({ err: error }, 'rate limit Redis connection error'));
+  const counts = batchedRateLimitStore({
+    redis,
+    syncMs: config.classify.rateLimitSyncMs,
+    onError: (error) => app.log.debug({ err: error }, 'rate limit counts could not be sent to Redis'),
+  });
   app.addHook('onClose', async () => {
+    // The requests answered last were counted here only: their counts reach Redis before it closes.
+    await counts.flush();
     redis.disconnect();
   });
   const windowMs = 60_000;
   await app.register(rateLimit, {
     global: false,
-    redis,
-    nameSpace: `${config.queuePrefix}:rate-limit:`,
+    // The same keys the plugin's own Redis store used, so instances of either kind share counts.
+    store: counts.storeClass(`${config.queuePrefix}:rate-limit:`),
     skipOnError: true,
     timeWindow: windowMs,
     keyGenerator: (request) => request.principal?.keyId ?? request.ip,
