@@ -68,6 +68,11 @@ export function modelBreakers(settings: CircuitSettings, metrics: Registry) {
         volumeThreshold: settings.minCalls,
         rollingCountTimeout: settings.windowMs,
         resetTimeout: settings.resetMs,
+        // Only the counts decide when a circuit opens. Latency percentiles would keep every call's
+        // latency in the window and sort them all whenever the stats are read (on each failure),
+        // and snapshots would do it every bucket: work on the classify path that nothing reads.
+        rollingPercentilesEnabled: false,
+        enableSnapshots: false,
       });
       const track = (state: keyof typeof STATE_VALUE) => () => {
         stateGauge.set({ model_version: modelId }, STATE_VALUE[state]);
