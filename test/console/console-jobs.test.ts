@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, listen, screenshot, signedIn } from '../helpers/console-browser.js';
+import { launchBrowser, listen, screenshot, signedIn, readOnlyKey } from '../helpers/console-browser.js';
 import { ADMIN_KEY, bearer, createHarness, startWorkers, type Harness } from '../helpers/harness.js';
 import { startRun } from '../helpers/label-runs.js';
 import { seedTitlesTask, waitForPipeline } from '../helpers/pipelines.js';
@@ -33,12 +33,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   // Task `titles`: 240 titles, the last 40 unlabeled, and a local prompt-only fallback.
   ({ source } = await seedTitlesTask(h));
-  const created = await h
-    .http()
-    .post('/v1/api-keys')
-    .set('authorization', auth)
-    .send({ name: 'viewer', scopes: ['read'] });
-  readKey = created.body.key;
+  readKey = await readOnlyKey(h);
 });
 afterAll(async () => {
   await browser?.close();

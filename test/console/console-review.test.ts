@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, listen, screenshot, signedIn } from '../helpers/console-browser.js';
+import { launchBrowser, listen, screenshot, signedIn, readOnlyKey } from '../helpers/console-browser.js';
 import { allExamples, createTask, jsonl, upload } from '../helpers/datasets.js';
 import { ADMIN_KEY, bearer, createHarness, type Harness } from '../helpers/harness.js';
 import { TITLE_LABELS, TITLE_WORDS } from '../helpers/training.js';
@@ -61,12 +61,7 @@ beforeAll(async () => {
   version = split.body.id;
   // The first queue request cross-validates a local model (then cached for the version); do it before the browser waits.
   expect((await queue()).length).toBeGreaterThanOrEqual(3);
-  const created = await h
-    .http()
-    .post('/v1/api-keys')
-    .set('authorization', auth)
-    .send({ name: 'viewer', scopes: ['read'] });
-  readKey = created.body.key;
+  readKey = await readOnlyKey(h);
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { classify, registerModel, route } from '../helpers/classify.js';
-import { launchBrowser, listen, screenshot, signedIn } from '../helpers/console-browser.js';
+import { launchBrowser, listen, screenshot, signedIn, readOnlyKey } from '../helpers/console-browser.js';
 import { createTask } from '../helpers/datasets.js';
 import { ADMIN_KEY, bearer, createHarness, type Harness } from '../helpers/harness.js';
 
@@ -24,12 +24,7 @@ beforeAll(async () => {
     const answer = await classify(h, 'tickets', { input: `my invoice ${i} is wrong` });
     expect(answer.status, JSON.stringify(answer.body)).toBe(200);
   }
-  const created = await h
-    .http()
-    .post('/v1/api-keys')
-    .set('authorization', bearer(ADMIN_KEY))
-    .send({ name: 'viewer', scopes: ['read'] });
-  readKey = created.body.key;
+  readKey = await readOnlyKey(h);
 });
 afterAll(async () => {
   await browser?.close();

@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
-import type { Harness } from './harness.js';
+import { ADMIN_KEY, bearer, type Harness } from './harness.js';
 import { ROOT } from './processes.js';
 
 /** Where browser tests leave their screenshots (CI keeps them as artifacts; two are in the README). */
@@ -39,4 +39,15 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(SCREENSHOTS, `${name}.png`);
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/** A key that may read everything and change nothing: what the console must show without its buttons. */
+export async function readOnlyKey(h: Harness): Promise<string> {
+  const created = await h
+    .http()
+    .post('/v1/api-keys')
+    .set('authorization', bearer(ADMIN_KEY))
+    .send({ name: 'viewer', scopes: ['read'] });
+  if (created.status !== 201) throw new Error(`no read key: ${created.status}`);
+  return created.body.key as string;
 }

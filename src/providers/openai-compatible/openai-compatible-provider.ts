@@ -28,36 +28,28 @@ export const openAICompatibleProvider: ProviderDefinition = {
     confidences: true,
   },
 
-  connect: (settings) => ({
-    ...sdkConnection(
-      settings,
-      () =>
-        openAIClient({
-          // The SDK insists on a key; a server that wants none ignores it.
-          apiKey: settings.apiKey ?? 'none',
-          baseUrl: settings.baseUrl,
-          timeoutMs: settings.timeoutMs,
-          headers: settings.headers,
-        }),
-      (_client, classifier) =>
-        pooledServing(
-          {
-            apiKey: settings.apiKey ?? 'none',
-            baseUrl: settings.baseUrl,
-            timeoutMs: settings.timeoutMs,
-            headers: settings.headers,
-            logprobs: settings.logprobs !== false,
-          },
-          classifier,
-        ),
-    ),
-    // Local servers often need no key; a connection naming `api_key_env` needs that variable set.
-    configured: !settings.apiKeyEnv || Boolean(settings.apiKey),
-    capabilities: {
-      ...connectionOverrides(settings),
-      ...(settings.fineTuning ? { training: openAIProvider.capabilities.training } : {}),
-      // A server known to give no logprobs: none are asked for, and its models have no confidences.
-      ...(settings.logprobs === false ? { confidences: false } : {}),
-    },
-  }),
+  connect: (settings) => {
+    const connection = {
+      // The SDK insists on a key; a server that wants none ignores it.
+      apiKey: settings.apiKey ?? 'none',
+      baseUrl: settings.baseUrl,
+      timeoutMs: settings.timeoutMs,
+      headers: settings.headers,
+    };
+    return {
+      ...sdkConnection(
+        settings,
+        () => openAIClient(connection),
+        (_client, classifier) => pooledServing({ ...connection, logprobs: settings.logprobs !== false }, classifier),
+      ),
+      // Local servers often need no key; a connection naming `api_key_env` needs that variable set.
+      configured: !settings.apiKeyEnv || Boolean(settings.apiKey),
+      capabilities: {
+        ...connectionOverrides(settings),
+        ...(settings.fineTuning ? { training: openAIProvider.capabilities.training } : {}),
+        // A server known to give no logprobs: none are asked for, and its models have no confidences.
+        ...(settings.logprobs === false ? { confidences: false } : {}),
+      },
+    };
+  },
 };

@@ -33,32 +33,22 @@ export const openAIProvider: ProviderDefinition = {
   },
   lifecycle: OPENAI_LIFECYCLE,
 
-  connect: (settings) =>
-    sdkConnection(
+  connect: (settings) => {
+    const connection = {
+      apiKey: settings.apiKey ?? '',
+      baseUrl: settings.baseUrl,
+      organization: settings.organization,
+      project: settings.project,
+      timeoutMs: settings.timeoutMs,
+      headers: settings.headers,
+    };
+    return sdkConnection(
       settings,
-      () =>
-        openAIClient({
-          apiKey: settings.apiKey ?? '',
-          baseUrl: settings.baseUrl,
-          organization: settings.organization,
-          project: settings.project,
-          timeoutMs: settings.timeoutMs,
-          headers: settings.headers,
-        }),
+      () => openAIClient(connection),
       (client, classifier) => ({
         shutdownDate: (model) => openAIFineTuning(client()).shutdownDate(model),
-        ...pooledServing(
-          {
-            apiKey: settings.apiKey ?? '',
-            baseUrl: settings.baseUrl,
-            organization: settings.organization,
-            project: settings.project,
-            timeoutMs: settings.timeoutMs,
-            headers: settings.headers,
-            logprobs: settings.logprobs !== false,
-          },
-          classifier,
-        ),
+        ...pooledServing({ ...connection, logprobs: settings.logprobs !== false }, classifier),
       }),
-    ),
+    );
+  },
 };
