@@ -9,7 +9,8 @@ import { ProviderError, type ProviderErrorKind } from './provider.js';
  * itself and runs the SDKs with maxRetries: 0. What differs between providers is an ErrorDialect.
  */
 
-export type HeaderSource = Headers | Readonly<Record<string, string>>;
+/** Response headers as a fetch `Headers`, or as a plain object (undici's: repeated headers as arrays). */
+export type HeaderSource = Headers | Readonly<Record<string, string | string[] | undefined>>;
 
 export interface HttpErrorLike {
   status?: number;
@@ -40,9 +41,14 @@ export interface ErrorDialect {
 export function headerValue(headers: HeaderSource | undefined, name: string): string | undefined {
   if (headers === undefined) return undefined;
   if (typeof Headers !== 'undefined' && headers instanceof Headers) return headers.get(name) ?? undefined;
+  const record = headers as Readonly<Record<string, string | string[] | undefined>>;
   const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(headers)) if (key.toLowerCase() === wanted) return value;
-  return undefined;
+  // Node's HTTP clients give lower-cased names: a direct lookup, before looking at every name.
+  let value = record[wanted];
+  if (value === undefined) {
+    for (const key in record) if (key.toLowerCase() === wanted) value = record[key];
+  }
+  return Array.isArray(value) ? value.join(', ') : value;
 }
 
 /** A header's whole non-negative number (rate-limit counts), or undefined when it is missing or malformed. */

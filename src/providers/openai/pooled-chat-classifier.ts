@@ -116,7 +116,7 @@ export function pooledChat(connection: PooledChatConnection) {
           try {
             const response = await pool.request({ path, method: 'POST', headers, body, signal });
             status = response.statusCode;
-            responseHeaders = plainHeaders(response.headers);
+            responseHeaders = response.headers;
             raw = await response.body.text();
           } catch (error) {
             throw transportError(error, signal);
@@ -182,16 +182,6 @@ function preparePrompt(
     maxOutputTokens,
     fixedTokenBound: promptTokenBound(messages.slice(0, -1).map((message) => message.content)),
   };
-}
-
-/** undici gives repeated headers as arrays; the header readers want one string per name. */
-function plainHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
-  const plain: Record<string, string> = {};
-  for (const name in headers) {
-    const value = headers[name];
-    if (value !== undefined) plain[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return plain;
 }
 
 /** A 2xx body that is not a JSON object is the server's fault: retryable, like a 5xx. */
