@@ -11,10 +11,10 @@ import type { Redis } from 'ioredis';
  * increments are pending, one timer sends all of them in ONE script call (INCRBY, and PEXPIRE
  * when the window starts, per key) and takes the totals back.
  *
- * A request is decided at once from `reported + own unsent + 1`, which never exceeds the true
- * count: above the limit it is refused, and more than the headroom (a tenth of the limit, at least
- * one) below the limit it is let through. In between, near the limit, it waits for the next batch
- * (at most `syncMs` and one round trip) and is decided by its exact place in Redis's count.
+ * A request more than the headroom (a tenth of the limit, at least one) below the limit by
+ * `reported + own unsent + 1`, which never exceeds the true count, is let through at once. Any
+ * other, near or over the limit, waits for the next batch (at most `syncMs` and one round trip)
+ * and is decided by its exact place in Redis's count, with Redis's time left in the window.
  *
  * Error bound: the only requests let through over the limit are those decided in memory while
  * other instances had spent more than the headroom unseen. An instance learns the true count
@@ -106,9 +106,11 @@ export function batchedRateLimitStore({
     dirty.add(key);
     timer ??= setTimeout(flush, syncMs).unref();
     const current = state.reported + state.sending + state.unsent;
-    if (current > max || current <= max - headroomOf(max)) {
+    if (current <= max - headroomOf(max)) {
       callback(null, { current, ttl: state.windowEndsAt ? state.windowEndsAt - now : timeWindow });
     } else {
+      // Near or over the limit Redis decides, with its count and its window's end: a refusal's
+      // retry-after is then never older than the last batch.
       state.waiting.push({ place: state.unsent, callback });
     }
   };

@@ -5,6 +5,7 @@ import { chatMessages, legacyPrompt, maxAnswerTokens } from '../../domain/labeli
 import type { PromptConfig } from '../../domain/labeling/prompt-config.js';
 import { boundedUsage, promptTokenBound } from '../../domain/labeling/reported-usage.js';
 import { tokenStrings } from '../../domain/labeling/token-strings.js';
+import { answerOutcome } from '../chat-outcome.js';
 import type { Classifier, ClassifyOutcome, ListedModel } from '../provider.js';
 import { parseRateLimitHeaders } from './error-classification.js';
 import { keepAliveFetch } from '../keep-alive-fetch.js';
@@ -149,16 +150,14 @@ export function createOpenAIClassifier(
       const own = signal && AbortSignal.any([signal]);
       try {
         const answer = legacy ? await completions(text, own) : await chat(text, prompt, own);
-        const { oddities, ...usage } = answer.usage;
-        return {
-          ...answer.mapped,
-          rawOutput: answer.content,
-          usage,
-          ...(oddities.length > 0 ? { oddities } : {}),
-          ...(answer.withoutLogprobs ? { withoutLogprobs: true } : {}),
-          latencyMs: Math.round(performance.now() - started),
+        return answerOutcome({
+          mapped: answer.mapped,
+          content: answer.content,
+          usage: answer.usage,
+          withoutLogprobs: answer.withoutLogprobs,
+          startedAt: started,
           rateLimit: parseRateLimitHeaders(answer.headers),
-        };
+        });
       } catch (error) {
         throw toProviderError(error, signal);
       }

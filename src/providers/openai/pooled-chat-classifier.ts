@@ -11,6 +11,7 @@ import type { PromptConfig } from '../../domain/labeling/prompt-config.js';
 import { boundedUsage, promptTokenBound } from '../../domain/labeling/reported-usage.js';
 import { tokenStrings } from '../../domain/labeling/token-strings.js';
 import { type HeaderSource, providerError } from '../http-errors.js';
+import { answerOutcome } from '../chat-outcome.js';
 import type { Classifier, ClassifyOutcome } from '../provider.js';
 import { classifyOpenAIError, parseRateLimitHeaders } from './error-classification.js';
 
@@ -127,20 +128,17 @@ export function pooledChat(connection: PooledChatConnection) {
           const content = typeof choice?.message?.content === 'string' ? choice.message.content : '';
           // The spec makes a choice's `logprobs` nullable: servers without logprob support send null.
           const positions = Array.isArray(choice?.logprobs?.content) ? choice.logprobs.content : null;
-          const mapped = mapChatAnswer(shape.labels, content, positions);
-          const { oddities, ...usage } = boundedUsage(answer.usage, {
-            maxInputTokens: shape.fixedTokenBound + promptTokenBound([text]) - promptTokenBound([]),
-            maxOutputTokens: shape.maxOutputTokens,
-          });
-          return {
-            ...mapped,
-            rawOutput: content,
-            usage,
-            ...(oddities.length > 0 ? { oddities } : {}),
-            ...(positions === null ? { withoutLogprobs: true } : {}),
-            latencyMs: Math.round(performance.now() - started),
+          return answerOutcome({
+            mapped: mapChatAnswer(shape.labels, content, positions),
+            content,
+            usage: boundedUsage(answer.usage, {
+              maxInputTokens: shape.fixedTokenBound + promptTokenBound([text]) - promptTokenBound([]),
+              maxOutputTokens: shape.maxOutputTokens,
+            }),
+            withoutLogprobs: positions === null,
+            startedAt: started,
             rateLimit: parseRateLimitHeaders(responseHeaders),
-          };
+          });
         },
       };
     },

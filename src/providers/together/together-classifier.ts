@@ -5,6 +5,7 @@ import type { PromptConfig } from '../../domain/labeling/prompt-config.js';
 import { boundedUsage, promptTokenBound } from '../../domain/labeling/reported-usage.js';
 import { tokenStrings } from '../../domain/labeling/token-strings.js';
 import { keepAliveFetch } from '../keep-alive-fetch.js';
+import { answerOutcome } from '../chat-outcome.js';
 import type { Classifier, ClassifyOutcome, ListedModel } from '../provider.js';
 import { parseTogetherRateLimitHeaders, toProviderError } from './together-errors.js';
 import { togetherPositions } from './together-logprobs.js';
@@ -95,20 +96,17 @@ export function createTogetherClassifier(client: Together, model: string): Class
         const choice = data.choices[0];
         const content = choice?.message?.content ?? '';
         const positions = togetherPositions(choice?.logprobs);
-        const mapped = labelProbabilities({ content, positions, labels, tokenize });
-        const { oddities, ...usage } = boundedUsage(data.usage, {
-          maxInputTokens: promptTokenBound(messages.map((message) => message.content)),
-          maxOutputTokens,
-        });
-        return {
-          ...mapped,
-          rawOutput: content,
-          usage,
-          ...(oddities.length > 0 ? { oddities } : {}),
-          ...(positions === null ? { withoutLogprobs: true } : {}),
-          latencyMs: Math.round(performance.now() - started),
+        return answerOutcome({
+          mapped: labelProbabilities({ content, positions, labels, tokenize }),
+          content,
+          usage: boundedUsage(data.usage, {
+            maxInputTokens: promptTokenBound(messages.map((message) => message.content)),
+            maxOutputTokens,
+          }),
+          withoutLogprobs: positions === null,
+          startedAt: started,
           rateLimit: parseTogetherRateLimitHeaders(response.headers),
-        };
+        });
       } catch (error) {
         throw toProviderError(error, signal);
       }
