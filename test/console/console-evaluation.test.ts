@@ -27,7 +27,7 @@ interface Average {
 interface Metrics {
   confusion_matrix: { labels: string[]; matrix: number[][] };
   report: { labels: ({ label: string } & Average)[]; macro_avg: Average; weighted_avg: Average };
-  calibration: { expected_calibration_error: number };
+  calibration: { expected_calibration_error: number; ece_bins: number; reliability: { rows: number }[] };
 }
 
 const api = async (path: string) => {
@@ -166,8 +166,12 @@ describe('console: an evaluation and the leaderboard', () => {
     }
     const ece = decimal(calibration.expected_calibration_error);
     await expect(page.getByTestId('ece').textContent()).resolves.toContain(ece);
-    // The diagram's bins come from the per-row probabilities; their ECE is the API's own.
-    await expect.poll(() => page.getByTestId('bins-ece').textContent()).toContain(`ECE of these bins: ${ece}`);
+    // The diagram draws the API's bins: the same rows per bin, and their ECE is the API's own.
+    const bins = calibration.reliability;
+    expect(bins).toHaveLength(calibration.ece_bins);
+    await expect
+      .poll(() => page.getByTestId('bins-ece').textContent())
+      .toContain(`Rows per bin: ${bins.map((bin) => bin.rows).join(' · ')}. ECE of these bins: ${ece}`);
     await page.context().close();
   });
 

@@ -32,6 +32,14 @@ export interface EvaluationMetrics {
     brier_score: number | null;
     expected_calibration_error: number | null;
     ece_bins: number;
+    /** The ECE's bins as the API computed them; absent from evaluations made before it kept them. */
+    reliability?: {
+      lower: number;
+      upper: number;
+      rows: number;
+      accuracy: number | null;
+      mean_confidence: number | null;
+    }[];
     rows_scored: number;
     rows_excluded: number;
   } | null;

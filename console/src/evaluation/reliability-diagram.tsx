@@ -7,7 +7,7 @@ import { Loaded } from '../components/loading.js';
 import { count, decimal } from '../format.js';
 import { useResource } from '../use-resource.js';
 import type { EvaluationMetrics } from './metrics.js';
-import { binsEce, reliabilityBins } from './reliability.js';
+import { binsEce, type ReliabilityBin, reliabilityBins } from './reliability.js';
 
 type Prediction = ResponseBody<'/v1/evaluations/{evaluation}/predictions'>['data'][number];
 
@@ -40,7 +40,7 @@ export function ReliabilityDiagram({
   labels: string[];
   calibration: NonNullable<EvaluationMetrics['calibration']>;
 }) {
-  const predictions = useResource((client) => loadRows(client, evaluation), [evaluation]);
+  const stored = calibration.reliability;
   return (
     <figure class="reliability" data-testid="reliability">
       <figcaption>Reliability (calibration)</figcaption>
@@ -54,26 +54,34 @@ export function ReliabilityDiagram({
           note={calibration.rows_excluded ? `${count(calibration.rows_excluded)} without probabilities` : undefined}
         />
       </div>
-      <Loaded resource={predictions}>
-        {({ rows, complete }) => (
-          <BinsChart
-            rows={rows}
-            labels={labels}
-            binCount={calibration.ece_bins}
-            note={complete ? undefined : `bins over the first ${count(rows.length)} rows`}
-          />
-        )}
-      </Loaded>
+      {stored ? (
+        <BinsChart
+          bins={stored.map((bin) => ({ ...bin, meanConfidence: bin.mean_confidence }))}
+          note="bins as the API computed them"
+        />
+      ) : (
+        <RecomputedBins evaluation={evaluation} labels={labels} binCount={calibration.ece_bins} />
+      )}
     </figure>
   );
 }
 
-function BinsChart(props: { rows: Prediction[]; labels: string[]; binCount: number; note: string | undefined }) {
-  const { note } = props;
-  const bins = useMemo(
-    () => reliabilityBins(props.rows, props.labels, props.binCount),
-    [props.rows, props.labels, props.binCount],
+/** Evaluations made before the API kept the bins: rebuilt from their per-row probabilities. */
+function RecomputedBins(props: { evaluation: string; labels: string[]; binCount: number }) {
+  const predictions = useResource((client) => loadRows(client, props.evaluation), [props.evaluation]);
+  return (
+    <Loaded resource={predictions}>
+      {({ rows, complete }) => (
+        <BinsChart
+          bins={reliabilityBins(rows, props.labels, props.binCount)}
+          note={`rebuilt from the rows' probabilities${complete ? '' : `, the first ${count(rows.length)}`}`}
+        />
+      )}
+    </Loaded>
   );
+}
+
+function BinsChart({ bins, note }: { bins: ReliabilityBin[]; note: string | undefined }) {
   const config = useMemo((): ChartConfiguration => {
     const labels = bins.map((bin) => `${bin.lower.toFixed(1)}–${bin.upper.toFixed(1)}`);
     return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { brierScore, expectedCalibrationError, logLoss } from './calibration.js';
+import { brierScore, expectedCalibrationError, logLoss, type ProbabilityRow, reliabilityBins } from './calibration.js';
 
 describe('logLoss', () => {
   it('matches the scikit-learn docstring example (0.21616…)', () => {
@@ -136,5 +136,29 @@ describe('expectedCalibrationError', () => {
     });
     expect(expectedCalibrationError(['a'], [null], ['a', 'b'])).toEqual({ value: null, rows: 0, excluded: 1 });
     expect(() => expectedCalibrationError([], [], ['a'], 0)).toThrow(RangeError);
+  });
+});
+
+describe('reliabilityBins', () => {
+  it('gives each bin its rows, accuracy and mean top probability, the parts of the ECE', () => {
+    const yTrue = ['a', 'a', 'b', 'b', 'a'];
+    const probabilities: ProbabilityRow[] = [
+      { a: 0.95, b: 0.05 },
+      { a: 0.55, b: 0.45 },
+      { a: 0.6, b: 0.4 },
+      { b: 0.9 },
+      null,
+    ];
+    const { bins, rows, excluded } = reliabilityBins(yTrue, probabilities, ['a', 'b'], 2);
+    expect({ rows, excluded }).toEqual({ rows: 4, excluded: 1 });
+    // (0, 0.5] is empty; (0.5, 1] holds all four: right on rows 1, 2 and 4, top probabilities 0.95, 0.55, 0.6, 0.9.
+    expect(bins[0]).toEqual({ lower: 0, upper: 0.5, rows: 0, accuracy: null, mean_confidence: null });
+    expect(bins[1]).toMatchObject({ lower: 0.5, upper: 1, rows: 4, accuracy: 0.75 });
+    expect(bins[1]!.mean_confidence).toBeCloseTo(0.75, 12);
+    const ece = bins.reduce(
+      (sum, bin) => sum + (bin.rows ? Math.abs(bin.accuracy! - bin.mean_confidence!) * (bin.rows / rows) : 0),
+      0,
+    );
+    expect(expectedCalibrationError(yTrue, probabilities, ['a', 'b'], 2).value).toBeCloseTo(ece, 12);
   });
 });

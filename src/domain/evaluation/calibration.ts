@@ -105,24 +105,31 @@ export function brierScore(
   );
 }
 
+/** One bin of a reliability diagram: rows whose top probability falls in (lower, upper] (the first takes 0). */
+export interface ReliabilityBin {
+  lower: number;
+  upper: number;
+  rows: number;
+  /** Share of the bin's rows whose top label is the true one; null for an empty bin. */
+  accuracy: number | null;
+  /** Mean top probability of the bin's rows; null for an empty bin. */
+  mean_confidence: number | null;
+}
+
 /**
- * Expected calibration error (Guo et al., 2017): each row's confidence is its highest probability
- * and its prediction that label (the first in `labels` order on ties, like numpy's argmax). Rows go
- * into `bins` equal-width bins over [0, 1] the way scikit-learn's `calibration_curve(strategy=
- * 'uniform')` assigns them (edges `np.linspace(0, 1, bins + 1)`, `np.searchsorted` on the inner
- * edges: a bin is (lower, upper], the first also takes 0). ECE = Σ_bins (n_bin / n) · |accuracy_bin −
- * mean confidence_bin|. scikit-learn has no ECE function; this is the usual top-label definition.
+ * The bins behind the expected calibration error, as scikit-learn's calibration curve with
+ * uniform bins over the top probability (confidence) and argmax as the answer, first label on
+ * ties: what a reliability diagram draws.
  */
-export function expectedCalibrationError(
+export function reliabilityBins(
   yTrue: readonly string[],
   probabilities: readonly ProbabilityRow[],
   labels: readonly string[],
   bins = 10,
-): CalibrationScore {
+): { bins: ReliabilityBin[]; rows: number; excluded: number } {
   if (!Number.isInteger(bins) || bins < 1)
     throw new RangeError(`expectedCalibrationError: bins must be a positive integer, got ${bins}`);
   const { rows, excluded } = scorable('expectedCalibrationError', yTrue, probabilities, labels);
-  if (rows.length === 0) return { value: null, rows: 0, excluded };
   // np.linspace computes edge i as i * (1 / bins); the same product keeps ties on an edge identical.
   const step = 1 / bins;
   const innerEdges = Array.from({ length: bins - 1 }, (_, i) => (i + 1) * step);
@@ -140,9 +147,38 @@ export function expectedCalibrationError(
     confidence[bin]! += top;
     if (best === trueIndex) correct[bin]!++;
   }
+  return {
+    bins: count.map((n, b) => ({
+      lower: b * step,
+      upper: (b + 1) * step,
+      rows: n,
+      accuracy: n > 0 ? correct[b]! / n : null,
+      mean_confidence: n > 0 ? confidence[b]! / n : null,
+    })),
+    rows: rows.length,
+    excluded,
+  };
+}
+
+/**
+ * Expected calibration error (Guo et al., 2017): each row's confidence is its highest probability
+ * and its prediction that label (the first in `labels` order on ties, like numpy's argmax). Rows go
+ * into `bins` equal-width bins over [0, 1] the way scikit-learn's `calibration_curve(strategy=
+ * 'uniform')` assigns them (edges `np.linspace(0, 1, bins + 1)`, `np.searchsorted` on the inner
+ * edges: a bin is (lower, upper], the first also takes 0). ECE = Σ_bins (n_bin / n) · |accuracy_bin −
+ * mean confidence_bin|. scikit-learn has no ECE function; this is the usual top-label definition.
+ */
+export function expectedCalibrationError(
+  yTrue: readonly string[],
+  probabilities: readonly ProbabilityRow[],
+  labels: readonly string[],
+  bins = 10,
+): CalibrationScore {
+  const curve = reliabilityBins(yTrue, probabilities, labels, bins);
+  if (curve.rows === 0) return { value: null, rows: 0, excluded: curve.excluded };
   let ece = 0;
-  count.forEach((n, b) => {
-    if (n > 0) ece += Math.abs(correct[b]! / n - confidence[b]! / n) * (n / rows.length);
-  });
-  return { value: ece, rows: rows.length, excluded };
+  for (const bin of curve.bins) {
+    if (bin.rows > 0) ece += Math.abs(bin.accuracy! - bin.mean_confidence!) * (bin.rows / curve.rows);
+  }
+  return { value: ece, rows: curve.rows, excluded: curve.excluded };
 }

@@ -1,5 +1,5 @@
 import type { CascadeStageMetrics } from './cascade-stage-metrics.js';
-import { brierScore, expectedCalibrationError, logLoss } from './calibration.js';
+import { brierScore, expectedCalibrationError, logLoss, type ReliabilityBin, reliabilityBins } from './calibration.js';
 import { classificationReport, type AverageScores } from './classification-report.js';
 import { confusionMatrix } from './confusion-matrix.js';
 import { costPerThousand, summariseUsage } from './cost.js';
@@ -82,6 +82,8 @@ export interface EvaluationMetrics {
     brier_score: number | null;
     expected_calibration_error: number | null;
     ece_bins: number;
+    /** The ECE's bins, for a reliability diagram (absent from evaluations made before they were kept). */
+    reliability: ReliabilityBin[];
     rows_scored: number;
     rows_excluded: number;
   } | null;
@@ -149,6 +151,7 @@ export function evaluatePredictions(input: EvaluationInput): EvaluationMetrics {
       brier_score: brierScore(yTrue, probabilities, labels).value,
       expected_calibration_error: expectedCalibrationError(yTrue, probabilities, labels, ECE_BINS).value,
       ece_bins: ECE_BINS,
+      reliability: reliabilityBins(yTrue, probabilities, labels, ECE_BINS).bins,
       rows_scored: loss.rows,
       rows_excluded: loss.excluded,
     };
