@@ -26,5 +26,10 @@ export function consoleIsStale() {
 
 if (consoleIsStale()) {
   process.stdout.write('Building the web console (npm run console:build)...\n');
-  execSync('npm run --silent console:build', { stdio: ['ignore', 'ignore', 'inherit'] });
+  // A production build whatever NODE_ENV the caller runs under (the tests run under `test`, which
+  // would make the Preact preset emit development JSX carrying this machine's file paths).
+  execSync('npm run --silent console:build', {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
 }

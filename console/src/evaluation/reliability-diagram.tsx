@@ -1,45 +1,24 @@
-import type { ResponseBody, TunelineClient } from '@tuneline/client';
 import type { ChartConfiguration } from 'chart.js';
 import { useMemo } from 'preact/hooks';
 import { ChartView } from '../components/chart.js';
 import { Figure } from '../components/figure.js';
-import { Loaded } from '../components/loading.js';
 import { count, decimal } from '../format.js';
-import { useResource } from '../use-resource.js';
 import type { EvaluationMetrics } from './metrics.js';
-import { binsEce, type ReliabilityBin, reliabilityBins } from './reliability.js';
 
-type Prediction = ResponseBody<'/v1/evaluations/{evaluation}/predictions'>['data'][number];
+type ReliabilityBin = NonNullable<NonNullable<EvaluationMetrics['calibration']>['reliability']>[number];
 
-// Enough for any evaluation the API runs in practice; beyond it the diagram says it is partial.
-const MAX_ROWS = 20_000;
-
-async function loadRows(client: TunelineClient, evaluation: string) {
-  const rows: Prediction[] = [];
-  let complete = true;
-  for await (const row of client.paginate('/v1/evaluations/{evaluation}/predictions', {
-    path: { evaluation },
-    query: { limit: 1000 },
-  })) {
-    if (rows.length === MAX_ROWS) {
-      complete = false;
-      break;
-    }
-    rows.push(row);
-  }
-  return { rows, complete };
+/** Σ (n_bin / n) · |accuracy − confidence|: the ECE of the bins drawn, shown beside the API's. */
+function binsEce(bins: readonly ReliabilityBin[]): number | null {
+  const total = bins.reduce((sum, bin) => sum + bin.rows, 0);
+  if (total === 0) return null;
+  return bins.reduce(
+    (sum, bin) => (bin.rows === 0 ? sum : sum + Math.abs(bin.accuracy! - bin.mean_confidence!) * (bin.rows / total)),
+    0,
+  );
 }
 
 /** Accuracy per confidence bin against the diagonal of perfect calibration, with the evaluation's ECE. */
-export function ReliabilityDiagram({
-  evaluation,
-  labels,
-  calibration,
-}: {
-  evaluation: string;
-  labels: string[];
-  calibration: NonNullable<EvaluationMetrics['calibration']>;
-}) {
+export function ReliabilityDiagram({ calibration }: { calibration: NonNullable<EvaluationMetrics['calibration']> }) {
   const stored = calibration.reliability;
   return (
     <figure class="reliability" data-testid="reliability">
@@ -55,33 +34,15 @@ export function ReliabilityDiagram({
         />
       </div>
       {stored ? (
-        <BinsChart
-          bins={stored.map((bin) => ({ ...bin, meanConfidence: bin.mean_confidence }))}
-          note="bins as the API computed them"
-        />
+        <BinsChart bins={stored} />
       ) : (
-        <RecomputedBins evaluation={evaluation} labels={labels} binCount={calibration.ece_bins} />
+        <p class="hint">This evaluation was made before the API kept its calibration bins; run it again to see them.</p>
       )}
     </figure>
   );
 }
 
-/** Evaluations made before the API kept the bins: rebuilt from their per-row probabilities. */
-function RecomputedBins(props: { evaluation: string; labels: string[]; binCount: number }) {
-  const predictions = useResource((client) => loadRows(client, props.evaluation), [props.evaluation]);
-  return (
-    <Loaded resource={predictions}>
-      {({ rows, complete }) => (
-        <BinsChart
-          bins={reliabilityBins(rows, props.labels, props.binCount)}
-          note={`rebuilt from the rows' probabilities${complete ? '' : `, the first ${count(rows.length)}`}`}
-        />
-      )}
-    </Loaded>
-  );
-}
-
-function BinsChart({ bins, note }: { bins: ReliabilityBin[]; note: string | undefined }) {
+function BinsChart({ bins }: { bins: ReliabilityBin[] }) {
   const config = useMemo((): ChartConfiguration => {
     const labels = bins.map((bin) => `${bin.lower.toFixed(1)}–${bin.upper.toFixed(1)}`);
     return {
@@ -93,7 +54,7 @@ function BinsChart({ bins, note }: { bins: ReliabilityBin[]; note: string | unde
           {
             type: 'line',
             label: 'mean confidence',
-            data: bins.map((bin) => bin.meanConfidence),
+            data: bins.map((bin) => bin.mean_confidence),
             showLine: false,
             pointRadius: 4,
             order: 1,
@@ -127,7 +88,6 @@ function BinsChart({ bins, note }: { bins: ReliabilityBin[]; note: string | unde
       <ChartView config={config} label="Accuracy per confidence bin against perfect calibration" height={260} />
       <p class="hint" data-testid="bins-ece">
         Rows per bin: {bins.map((bin) => bin.rows).join(' · ')}. ECE of these bins: {decimal(ece)}
-        {note ? ` (${note})` : ''}
       </p>
     </>
   );

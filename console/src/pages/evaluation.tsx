@@ -146,7 +146,7 @@ function Results({ evaluation, metrics }: { evaluation: Evaluation; metrics: Eva
       <h2>Calibration, latency and cost</h2>
       <div class="evaluation-grid">
         {calibration && confusion ? (
-          <ReliabilityDiagram evaluation={evaluation.id} labels={confusion.labels} calibration={calibration} />
+          <ReliabilityDiagram calibration={calibration} />
         ) : (
           <p class="hint">No probabilities came back from this model, so there is no calibration to show.</p>
         )}
